@@ -1,0 +1,758 @@
+//! The manifest, `release-config.toml`: its schema, its defaults and its validation.
+//!
+//! Owns every error that points into the manifest (always `file:line:col: message`). It reads
+//! one file and never looks at plugins, git or Python: discovery checks that paths exist.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use anyhow::{bail, Context, Result};
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::platform::{ArchiveFormat, TargetOs};
+
+pub const MANIFEST_FILE: &str = "release-config.toml";
+
+/// Build tools installed into the managed venv unless the manifest says otherwise.
+pub const DEFAULT_BUILD_TOOLS: &[&str] =
+    &["pip==26.3", "build==1.6.1", "setuptools==84.2.1", "wheel==0.48.0"];
+const DEFAULT_INDEX_URL: &str = "https://pypi.org/simple";
+const DEFAULT_ARCHIVE_NAME: &str = "{release}-{version}-{platform}";
+const DEFAULT_TAG: &str = "{name}-v{version}";
+const DEFAULT_GROUP_TAG: &str = "v{version}";
+const DEFAULT_COMMIT_MESSAGE: &str = "Release {release} {version}";
+const DEFAULT_BUILD_NUMBER_ENV: &[&str] =
+    &["XTASK_BUILD_NUMBER", "GITHUB_RUN_NUMBER", "CI_PIPELINE_IID", "BUILD_NUMBER"];
+
+// ---------------------------------------------------------------------------------------------
+// What the file may contain. Strict: unknown keys are errors.
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawManifest {
+    release: RawRelease,
+    #[serde(default)]
+    plugins: RawPlugins,
+    #[serde(default)]
+    plugin: BTreeMap<Spanned<String>, RawPluginOverride>,
+    #[serde(default)]
+    groups: BTreeMap<Spanned<String>, Vec<Spanned<String>>>,
+    #[serde(default)]
+    public: RawPublic,
+    #[serde(default)]
+    python: RawPython,
+    #[serde(default)]
+    nightly: RawNightly,
+    platforms: BTreeMap<Spanned<String>, RawPlatform>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawRelease {
+    name: Spanned<String>,
+    output: Option<String>,
+    version_from: Option<Spanned<String>>,
+    archive_name: Option<Spanned<String>>,
+    tag: Option<Spanned<String>>,
+    group_tag: Option<Spanned<String>>,
+    commit_message: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawPlugins {
+    paths: Option<Vec<Spanned<String>>>,
+    #[serde(default)]
+    exclude: Vec<Spanned<String>>,
+    #[serde(default)]
+    version_files: Vec<RawVersionFile>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawPluginOverride {
+    #[serde(default)]
+    version_files: Vec<RawVersionFile>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawVersionFile {
+    path: Spanned<String>,
+    kind: Option<Spanned<String>>,
+    pattern: Option<Spanned<String>>,
+    count: Option<usize>,
+    #[serde(default)]
+    optional: bool,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawPublic {
+    #[serde(default)]
+    requirements: Vec<Spanned<String>>,
+    index_url: Option<String>,
+    #[serde(default)]
+    extra_index_urls: Vec<String>,
+    #[serde(default)]
+    find_links: Vec<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawPython {
+    interpreter: Option<String>,
+    build_tools: Option<Vec<Spanned<String>>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawNightly {
+    build_number_env: Option<Vec<String>>,
+    #[serde(default)]
+    local_version: bool,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawPlatform {
+    tags: Spanned<Vec<Spanned<String>>>,
+    python: Spanned<String>,
+    implementation: Option<Spanned<String>>,
+    abi: Option<Spanned<String>>,
+    format: Option<Spanned<String>>,
+}
+
+// ---------------------------------------------------------------------------------------------
+// What the rest of the program sees: validated, defaults resolved.
+
+#[derive(Debug, Clone)]
+pub struct Manifest {
+    /// Absolute path of the manifest file, for messages.
+    pub path: PathBuf,
+    pub release: Release,
+    pub plugin_paths: Vec<Located<String>>,
+    pub plugin_excludes: Vec<String>,
+    /// Version files every plugin has (paths relative to each plugin).
+    pub version_files: Vec<VersionFileSpec>,
+    /// Per-plugin settings, keyed by normalized plugin name.
+    pub plugin_overrides: BTreeMap<String, PluginOverride>,
+    pub groups: Vec<Group>,
+    pub public: Public,
+    pub python: PythonSettings,
+    pub nightly: NightlySettings,
+    pub platforms: Vec<Platform>,
+}
+
+/// A value together with where it stands in the manifest, for later errors.
+#[derive(Debug, Clone)]
+pub struct Located<T> {
+    pub value: T,
+    pub at: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Release {
+    pub name: String,
+    pub output: PathBuf,
+    pub version_from: Option<Located<String>>,
+    pub archive_name: String,
+    // Validated now, used by `release` (tags and commits) once it exists.
+    #[allow(dead_code)]
+    pub tag: String,
+    #[allow(dead_code)]
+    pub group_tag: String,
+    #[allow(dead_code)]
+    pub commit_message: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct PluginOverride {
+    pub at: String,
+    pub version_files: Vec<VersionFileSpec>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum VersionFileKind {
+    Pyproject,
+    SetupPy,
+    SetupCfg,
+    Python,
+    Json,
+    /// A search pattern with a `{version}` placeholder.
+    Pattern(String),
+}
+
+impl VersionFileKind {
+    pub const NAMES: &'static [&'static str] =
+        &["pyproject", "setup-py", "setup-cfg", "python", "json"];
+
+    pub fn name(&self) -> &str {
+        match self {
+            Self::Pyproject => "pyproject",
+            Self::SetupPy => "setup-py",
+            Self::SetupCfg => "setup-cfg",
+            Self::Python => "python",
+            Self::Json => "json",
+            Self::Pattern(_) => "pattern",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct VersionFileSpec {
+    pub path: String,
+    pub kind: VersionFileKind,
+    /// How many places must match; a different count is an error.
+    pub count: usize,
+    /// A missing file is skipped instead of reported.
+    pub optional: bool,
+    pub at: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Group {
+    pub name: String,
+    /// Normalized plugin names.
+    pub members: Vec<Located<String>>,
+    pub at: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Public {
+    pub requirements: Vec<String>,
+    pub index_url: String,
+    pub extra_index_urls: Vec<String>,
+    pub find_links: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct PythonSettings {
+    pub interpreter: Option<String>,
+    pub build_tools: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NightlySettings {
+    pub build_number_env: Vec<String>,
+    pub local_version: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Platform {
+    pub name: String,
+    pub tags: Vec<String>,
+    pub os: TargetOs,
+    pub python: String,
+    pub implementation: String,
+    pub abi: String,
+    pub format: ArchiveFormat,
+}
+
+// ---------------------------------------------------------------------------------------------
+
+impl Manifest {
+    /// Read and validate the manifest at `path`. `shown` is how messages name the file.
+    pub fn load(path: &Path, shown: &str) -> Result<Manifest> {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read the manifest {shown}: create it (see README.md, \"Manifest reference\")"))?;
+        Self::parse(&text, path, shown)
+    }
+
+    pub fn parse(text: &str, path: &Path, shown: &str) -> Result<Manifest> {
+        let src = Source { text, shown };
+        let raw: RawManifest = toml::from_str(text).map_err(|err| {
+            let at = err.span().map(|s| src.at(&s)).unwrap_or_else(|| shown.to_string());
+            anyhow::anyhow!("{at}: {}", err.message().trim_end())
+        })?;
+        let mut problems = Problems::default();
+        let manifest = resolve(raw, &src, path, &mut problems);
+        problems.finish(shown)?;
+        Ok(manifest)
+    }
+
+    pub fn platform(&self, name: &str) -> Option<&Platform> {
+        self.platforms.iter().find(|p| p.name == name)
+    }
+}
+
+struct Source<'a> {
+    text: &'a str,
+    shown: &'a str,
+}
+
+impl Source<'_> {
+    /// `file:line:col` of a byte offset range (1-based line and column, in characters).
+    fn at(&self, span: &Range<usize>) -> String {
+        let (line, col) = line_col(self.text, span.start);
+        format!("{}:{line}:{col}", self.shown)
+    }
+    fn at_spanned<T>(&self, v: &Spanned<T>) -> String {
+        self.at(&v.span())
+    }
+}
+
+/// 1-based line and column of a byte offset.
+pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let offset = offset.min(text.len());
+    let before = &text[..offset];
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let col = text[line_start..offset].chars().count() + 1;
+    (line, col)
+}
+
+#[derive(Default)]
+struct Problems(Vec<String>);
+
+impl Problems {
+    fn push(&mut self, at: String, message: impl std::fmt::Display) {
+        self.0.push(format!("{at}: {message}"));
+    }
+    fn finish(self, shown: &str) -> Result<()> {
+        match self.0.len() {
+            0 => Ok(()),
+            1 => bail!("{}", self.0[0]),
+            n => {
+                let mut msg = format!("{shown} has {n} problems:");
+                for p in &self.0 {
+                    let _ = write!(msg, "\n  - {p}");
+                }
+                bail!(msg)
+            }
+        }
+    }
+}
+
+fn resolve(raw: RawManifest, src: &Source, path: &Path, problems: &mut Problems) -> Manifest {
+    let RawManifest { release, plugins, plugin, groups, public, python, nightly, platforms } = raw;
+
+    // [release]
+    let name = release.name.get_ref().trim().to_string();
+    if name.is_empty() || name.contains(['/', '\\']) || name.chars().any(char::is_whitespace) {
+        problems.push(
+            src.at_spanned(&release.name),
+            "release name must be a non-empty word without spaces or slashes (it names archives)",
+        );
+    }
+    let template = |value: Option<Spanned<String>>, default: &str, allowed: &[&str], problems: &mut Problems| {
+        match value {
+            None => default.to_string(),
+            Some(v) => {
+                if let Err(e) = check_template(v.get_ref(), allowed) {
+                    problems.push(src.at_spanned(&v), e);
+                }
+                v.into_inner()
+            }
+        }
+    };
+    let archive_name =
+        template(release.archive_name, DEFAULT_ARCHIVE_NAME, &["release", "version", "platform"], problems);
+    let tag = template(release.tag, DEFAULT_TAG, &["name", "version"], problems);
+    let group_tag = template(release.group_tag, DEFAULT_GROUP_TAG, &["group", "version", "release"], problems);
+    let commit_message =
+        template(release.commit_message, DEFAULT_COMMIT_MESSAGE, &["release", "version"], problems);
+    let release = Release {
+        name,
+        output: PathBuf::from(release.output.unwrap_or_else(|| "dist".to_string())),
+        version_from: release
+            .version_from
+            .map(|v| Located { at: src.at_spanned(&v), value: normalize_name(v.get_ref()) }),
+        archive_name,
+        tag,
+        group_tag,
+        commit_message,
+    };
+
+    // [plugins] and [plugin.NAME]
+    let plugin_paths = match plugins.paths {
+        Some(paths) => paths
+            .into_iter()
+            .filter_map(|p| {
+                let at = src.at_spanned(&p);
+                let value = p.into_inner();
+                if let Err(e) = check_relative_pattern(&value) {
+                    problems.push(at, e);
+                    return None;
+                }
+                Some(Located { value, at })
+            })
+            .collect(),
+        None => vec![Located { value: "plugins/*".to_string(), at: format!("{} (default)", src.shown) }],
+    };
+    let plugin_excludes = plugins
+        .exclude
+        .into_iter()
+        .filter_map(|p| match check_relative_pattern(p.get_ref()) {
+            Ok(()) => Some(p.into_inner()),
+            Err(e) => {
+                problems.push(src.at_spanned(&p), e);
+                None
+            }
+        })
+        .collect();
+    let version_files = resolve_version_files(plugins.version_files, src, problems);
+    let plugin_overrides = plugin
+        .into_iter()
+        .map(|(name, o)| {
+            let at = src.at_spanned(&name);
+            let files = resolve_version_files(o.version_files, src, problems);
+            (normalize_name(name.get_ref()), PluginOverride { at, version_files: files })
+        })
+        .collect();
+
+    // [groups]
+    let groups = groups
+        .into_iter()
+        .map(|(name, members)| Group {
+            at: src.at_spanned(&name),
+            name: name.into_inner(),
+            members: members
+                .into_iter()
+                .map(|m| Located { at: src.at_spanned(&m), value: normalize_name(m.get_ref()) })
+                .collect(),
+        })
+        .collect();
+
+    // [public]
+    let requirements = public
+        .requirements
+        .into_iter()
+        .filter_map(|r| match pep508_rs::Requirement::<pep508_rs::VerbatimUrl>::from_str(r.get_ref()) {
+            Ok(_) => Some(r.into_inner()),
+            Err(e) => {
+                problems.push(
+                    src.at_spanned(&r),
+                    format!("not a PEP 508 requirement: {}", first_line(&e.to_string())),
+                );
+                None
+            }
+        })
+        .collect();
+    let public = Public {
+        requirements,
+        index_url: public.index_url.unwrap_or_else(|| DEFAULT_INDEX_URL.to_string()),
+        extra_index_urls: public.extra_index_urls,
+        find_links: public.find_links,
+    };
+
+    // [python]
+    let build_tools = match python.build_tools {
+        None => DEFAULT_BUILD_TOOLS.iter().map(|s| s.to_string()).collect(),
+        Some(tools) => tools
+            .into_iter()
+            .filter_map(|r| match pep508_rs::Requirement::<pep508_rs::VerbatimUrl>::from_str(r.get_ref()) {
+                Ok(_) => Some(r.into_inner()),
+                Err(e) => {
+                    problems.push(
+                        src.at_spanned(&r),
+                        format!("not a PEP 508 requirement: {}", first_line(&e.to_string())),
+                    );
+                    None
+                }
+            })
+            .collect(),
+    };
+    let python = PythonSettings { interpreter: python.interpreter, build_tools };
+
+    let nightly = NightlySettings {
+        build_number_env: nightly
+            .build_number_env
+            .unwrap_or_else(|| DEFAULT_BUILD_NUMBER_ENV.iter().map(|s| s.to_string()).collect()),
+        local_version: nightly.local_version,
+    };
+
+    // [platforms.NAME]
+    let platforms = platforms
+        .into_iter()
+        .filter_map(|(name, p)| resolve_platform(name, p, src, problems))
+        .collect::<Vec<_>>();
+    if platforms.is_empty() && problems.0.is_empty() {
+        problems.push(
+            src.shown.to_string(),
+            "no [platforms.NAME] table: declare at least one target platform (see README.md)",
+        );
+    }
+
+    Manifest {
+        path: path.to_path_buf(),
+        release,
+        plugin_paths,
+        plugin_excludes,
+        version_files,
+        plugin_overrides,
+        groups,
+        public,
+        python,
+        nightly,
+        platforms,
+    }
+}
+
+fn resolve_version_files(raw: Vec<RawVersionFile>, src: &Source, problems: &mut Problems) -> Vec<VersionFileSpec> {
+    raw.into_iter()
+        .filter_map(|f| {
+            let at = src.at_spanned(&f.path);
+            if let Err(e) = check_relative_pattern(f.path.get_ref()) {
+                problems.push(at, e);
+                return None;
+            }
+            let kind = match (f.kind, f.pattern) {
+                (Some(_), Some(p)) => {
+                    problems.push(src.at_spanned(&p), "give either `kind` or `pattern`, not both");
+                    return None;
+                }
+                (None, None) => {
+                    problems.push(
+                        at,
+                        format!(
+                            "a version file needs `kind` (one of {}) or `pattern` (text with {{version}})",
+                            VersionFileKind::NAMES.join(", ")
+                        ),
+                    );
+                    return None;
+                }
+                (Some(k), None) => match k.get_ref().as_str() {
+                    "pyproject" => VersionFileKind::Pyproject,
+                    "setup-py" => VersionFileKind::SetupPy,
+                    "setup-cfg" => VersionFileKind::SetupCfg,
+                    "python" => VersionFileKind::Python,
+                    "json" => VersionFileKind::Json,
+                    other => {
+                        problems.push(
+                            src.at_spanned(&k),
+                            format!("unknown version file kind {other:?}, expected one of {}", VersionFileKind::NAMES.join(", ")),
+                        );
+                        return None;
+                    }
+                },
+                (None, Some(p)) => {
+                    let text = p.get_ref();
+                    if text.matches("{version}").count() != 1 {
+                        problems.push(src.at_spanned(&p), "a pattern must contain `{version}` exactly once");
+                        return None;
+                    }
+                    if text.trim() == "{version}" {
+                        problems.push(
+                            src.at_spanned(&p),
+                            "a pattern needs text around `{version}` to find the right place",
+                        );
+                        return None;
+                    }
+                    VersionFileKind::Pattern(p.into_inner())
+                }
+            };
+            if f.count == Some(0) {
+                problems.push(at.clone(), "`count` must be at least 1");
+            }
+            Some(VersionFileSpec {
+                path: f.path.into_inner(),
+                kind,
+                count: f.count.unwrap_or(1).max(1),
+                optional: f.optional,
+                at,
+            })
+        })
+        .collect()
+}
+
+fn resolve_platform(name: Spanned<String>, p: RawPlatform, src: &Source, problems: &mut Problems) -> Option<Platform> {
+    let name_at = src.at_spanned(&name);
+    let name = name.into_inner();
+    if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+        problems.push(name_at.clone(), "platform names may use letters, digits, `-` and `_` only");
+    }
+    let before = problems.0.len();
+    if p.tags.get_ref().is_empty() {
+        problems.push(src.at_spanned(&p.tags), "`tags` must list at least one pip platform tag, e.g. \"win_amd64\"");
+    }
+    let mut oses = Vec::new();
+    for tag in p.tags.get_ref() {
+        match crate::platform::classify_tag(tag.get_ref()) {
+            Ok(os) => oses.push(os),
+            Err(e) => problems.push(src.at_spanned(tag), e),
+        }
+    }
+    oses.dedup();
+    let os = match oses.as_slice() {
+        [os] => Some(*os),
+        [] => None,
+        _ => {
+            problems.push(src.at_spanned(&p.tags), "all tags of one platform must be for the same operating system");
+            None
+        }
+    };
+
+    let python_at = src.at_spanned(&p.python);
+    let python = p.python.into_inner();
+    let mut parts = python.split('.');
+    let valid_python = matches!((parts.next(), parts.next(), parts.next()),
+        (Some(a), Some(b), None) if a.parse::<u8>().is_ok() && b.parse::<u8>().is_ok());
+    if !valid_python {
+        problems.push(python_at, format!("python {python:?} must be MAJOR.MINOR, e.g. \"3.11\""));
+    }
+    let implementation = match p.implementation {
+        None => "cp".to_string(),
+        Some(i) => {
+            if !["cp", "pp"].contains(&i.get_ref().as_str()) {
+                problems.push(src.at_spanned(&i), format!("implementation {:?} must be \"cp\" (CPython) or \"pp\" (PyPy)", i.get_ref()));
+            }
+            i.into_inner()
+        }
+    };
+    let abi = match p.abi {
+        Some(a) => a.into_inner(),
+        None => format!("{implementation}{}", python.replace('.', "")),
+    };
+    let format = match p.format {
+        None => match os {
+            Some(TargetOs::Windows) => ArchiveFormat::Zip,
+            _ => ArchiveFormat::TarBz2,
+        },
+        Some(f) => match ArchiveFormat::from_name(f.get_ref()) {
+            Some(format) => format,
+            None => {
+                problems.push(
+                    src.at_spanned(&f),
+                    format!("unknown archive format {:?}, expected one of {}", f.get_ref(), ArchiveFormat::NAMES.join(", ")),
+                );
+                ArchiveFormat::TarBz2
+            }
+        },
+    };
+    if problems.0.len() > before {
+        return None;
+    }
+    Some(Platform {
+        name,
+        tags: p.tags.into_inner().into_iter().map(Spanned::into_inner).collect(),
+        os: os?,
+        python,
+        implementation,
+        abi,
+        format,
+    })
+}
+
+/// A template may only use the given `{placeholders}`.
+fn check_template(template: &str, allowed: &[&str]) -> Result<(), String> {
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        let Some(close) = rest[open..].find('}') else {
+            return Err(format!("unclosed `{{` in template {template:?}"));
+        };
+        let key = &rest[open + 1..open + close];
+        if !allowed.contains(&key) {
+            let list: Vec<String> = allowed.iter().map(|a| format!("{{{a}}}")).collect();
+            return Err(format!("unknown placeholder {{{key}}} in {template:?}, expected one of {}", list.join(", ")));
+        }
+        rest = &rest[open + close + 1..];
+    }
+    Ok(())
+}
+
+/// Fill a template checked by [`check_template`].
+pub fn render(template: &str, values: &[(&str, &str)]) -> String {
+    let mut out = template.to_string();
+    for (key, value) in values {
+        out = out.replace(&format!("{{{key}}}"), value);
+    }
+    out
+}
+
+fn check_relative_pattern(p: &str) -> Result<(), String> {
+    if p.trim().is_empty() {
+        return Err("empty path".into());
+    }
+    if Path::new(p).is_absolute() || p.starts_with('/') || p.starts_with('\\') {
+        return Err(format!("{p:?} must be relative to the repository root"));
+    }
+    if p.split(['/', '\\']).any(|c| c == "..") {
+        return Err(format!("{p:?} must stay inside the repository (no `..`)"));
+    }
+    glob::Pattern::new(p).map_err(|e| format!("{p:?} is not a valid glob: {e}"))?;
+    Ok(())
+}
+
+/// PEP 503 name normalization: runs of `-`, `_`, `.` become `-`, lowercase.
+pub fn normalize_name(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    let mut in_sep = false;
+    for c in name.trim().chars() {
+        if matches!(c, '-' | '_' | '.') {
+            if !in_sep {
+                out.push('-');
+            }
+            in_sep = true;
+        } else {
+            out.push(c.to_ascii_lowercase());
+            in_sep = false;
+        }
+    }
+    out
+}
+
+pub fn first_line(s: &str) -> &str {
+    s.lines().next().unwrap_or(s).trim_end()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Manifest> {
+        Manifest::parse(text, Path::new("/repo/release-config.toml"), "release-config.toml")
+    }
+
+    const MINIMAL: &str = "[release]\nname = \"acme\"\n\n[platforms.linux]\ntags = [\"manylinux2014_x86_64\"]\npython = \"3.11\"\n";
+
+    #[test]
+    fn minimal_manifest_gets_defaults() {
+        let m = parse(MINIMAL).unwrap();
+        assert_eq!(m.release.output, PathBuf::from("dist"));
+        assert_eq!(m.plugin_paths[0].value, "plugins/*");
+        let linux = m.platform("linux").unwrap();
+        assert_eq!(linux.abi, "cp311");
+        assert_eq!(linux.implementation, "cp");
+        assert_eq!(linux.format, ArchiveFormat::TarBz2);
+        assert_eq!(m.public.index_url, DEFAULT_INDEX_URL);
+    }
+
+    #[test]
+    fn unknown_key_names_line_and_column() {
+        let err = parse("[release]\nname = \"acme\"\nverison = \"1\"\n").unwrap_err().to_string();
+        assert!(err.starts_with("release-config.toml:3:1: unknown field `verison`, expected one of"), "{err}");
+    }
+
+    #[test]
+    fn all_semantic_problems_reported_together() {
+        let text = format!("{MINIMAL}[public]\nrequirements = [\"ok>=1\", \"bad===\"]\n[platforms.win]\ntags = [\"win_amd46\"]\npython = \"3\"\n");
+        let err = parse(&text).unwrap_err().to_string();
+        assert!(err.contains("has 3 problems"), "{err}");
+        assert!(err.contains("release-config.toml:7:27: not a PEP 508 requirement"), "{err}");
+        assert!(err.contains("release-config.toml:9:9: unknown platform tag \"win_amd46\""), "{err}");
+        assert!(err.contains("release-config.toml:10:10: python \"3\" must be MAJOR.MINOR"), "{err}");
+    }
+
+    #[test]
+    fn templates_reject_unknown_placeholders() {
+        let text = MINIMAL.replace("name = \"acme\"", "name = \"acme\"\ntag = \"{nmae}-{version}\"");
+        let err = parse(&text).unwrap_err().to_string();
+        assert!(err.contains("release-config.toml:3:7: unknown placeholder {nmae}"), "{err}");
+    }
+
+    #[test]
+    fn normalizes_names_like_pep_503() {
+        assert_eq!(normalize_name("Acme_Plugin..Base"), "acme-plugin-base");
+        assert_eq!(normalize_name("a-_-b"), "a-b");
+    }
+
+    #[test]
+    fn line_col_counts_characters() {
+        assert_eq!(line_col("ab\ncdé f", 8), (2, 5));
+    }
+}

@@ -1,0 +1,131 @@
+//! Writing bundle archives: streaming, reproducible (sorted entries, fixed mtime, uid/gid 0,
+//! no user names, normalized modes), and atomic (a temporary name, renamed when complete).
+
+use std::fs::File;
+use std::io::{self, BufWriter, Write};
+use std::path::Path;
+
+use anyhow::{Context, Result};
+
+use crate::platform::ArchiveFormat;
+
+/// Pack the folder `src` into `dest` under the single top-level folder `top`.
+pub fn write_archive(src: &Path, top: &str, dest: &Path, format: ArchiveFormat, mtime: u64) -> Result<()> {
+    let dir = dest.parent().unwrap_or(Path::new("."));
+    let tmp = tempfile::Builder::new()
+        .prefix(&format!(".{}.", dest.file_name().unwrap_or_default().to_string_lossy()))
+        .suffix(".partial")
+        .tempfile_in(dir)
+        .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
+    let written = match format {
+        ArchiveFormat::TarBz2 => write_tar_bz2(src, top, tmp.as_file(), mtime),
+        ArchiveFormat::Zip => anyhow::bail!(
+            "zip archives are not supported yet: use format = \"tar.bz2\" for this platform"
+        ),
+    };
+    written.with_context(|| format!("cannot write {} (is the disk full?)", dest.display()))?;
+    tmp.persist(dest).map_err(|e| e.error).with_context(|| format!("cannot write {}", dest.display()))?;
+    Ok(())
+}
+
+fn write_tar_bz2(src: &Path, top: &str, file: &File, mtime: u64) -> Result<()> {
+    let encoder = bzip2::write::BzEncoder::new(BufWriter::with_capacity(1 << 20, file), bzip2::Compression::best());
+    let mut tar = tar::Builder::new(encoder);
+    tar.follow_symlinks(false);
+    append_tree(&mut tar, src, top, mtime)?;
+    let encoder = tar.into_inner().context("cannot finish the tar stream")?;
+    let mut buffered = encoder.finish().context("cannot finish the bzip2 stream")?;
+    buffered.flush()?;
+    let file = buffered.into_inner().map_err(|e| e.into_error())?;
+    file.sync_all()?;
+    Ok(())
+}
+
+fn append_tree<W: Write>(tar: &mut tar::Builder<W>, src: &Path, top: &str, mtime: u64) -> Result<()> {
+    let header = |kind: tar::EntryType, mode: u32, size: u64| {
+        let mut h = tar::Header::new_ustar();
+        h.set_entry_type(kind);
+        h.set_mode(mode);
+        h.set_size(size);
+        h.set_mtime(mtime);
+        h.set_uid(0);
+        h.set_gid(0);
+        let _ = h.set_username("");
+        let _ = h.set_groupname("");
+        h
+    };
+    let mut h = header(tar::EntryType::Directory, 0o755, 0);
+    tar.append_data(&mut h, format!("{top}/"), io::empty())?;
+    for entry in walkdir::WalkDir::new(src).min_depth(1).sort_by_file_name() {
+        let entry = entry.with_context(|| format!("cannot read {}", src.display()))?;
+        let rel = entry.path().strip_prefix(src).expect("below root");
+        let name = format!("{top}/{}", rel.to_string_lossy().replace('\\', "/"));
+        let meta = entry.metadata()?;
+        if meta.is_dir() {
+            let mut h = header(tar::EntryType::Directory, 0o755, 0);
+            tar.append_data(&mut h, format!("{name}/"), io::empty())?;
+        } else if meta.is_file() {
+            let mode = if is_executable(&meta) { 0o755 } else { 0o644 };
+            let mut h = header(tar::EntryType::Regular, mode, meta.len());
+            let f = File::open(entry.path()).with_context(|| format!("cannot read {}", entry.path().display()))?;
+            tar.append_data(&mut h, &name, f)?;
+        } else {
+            anyhow::bail!("{} is neither a file nor a folder; bundles hold only regular files", entry.path().display());
+        }
+    }
+    tar.finish()?;
+    Ok(())
+}
+
+#[cfg(unix)]
+fn is_executable(meta: &std::fs::Metadata) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    meta.permissions().mode() & 0o111 != 0
+}
+
+#[cfg(not(unix))]
+fn is_executable(_: &std::fs::Metadata) -> bool {
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tar_bz2_is_reproducible_and_rooted() {
+        let src = tempfile::tempdir().unwrap();
+        std::fs::create_dir(src.path().join("sub")).unwrap();
+        std::fs::write(src.path().join("b.whl"), b"bbb").unwrap();
+        std::fs::write(src.path().join("sub/a.txt"), b"a").unwrap();
+        let out = tempfile::tempdir().unwrap();
+        let one = out.path().join("one.tar.bz2");
+        let two = out.path().join("two.tar.bz2");
+        write_archive(src.path(), "top", &one, ArchiveFormat::TarBz2, 1_700_000_000).unwrap();
+        write_archive(src.path(), "top", &two, ArchiveFormat::TarBz2, 1_700_000_000).unwrap();
+        let bytes = std::fs::read(&one).unwrap();
+        assert_eq!(bytes, std::fs::read(&two).unwrap());
+
+        let mut archive = tar::Archive::new(bzip2::read::MultiBzDecoder::new(bytes.as_slice()));
+        let names: Vec<(String, u64, u64)> = archive
+            .entries()
+            .unwrap()
+            .map(|e| {
+                let e = e.unwrap();
+                let h = e.header();
+                (e.path().unwrap().to_string_lossy().into_owned(), h.mtime().unwrap(), h.uid().unwrap())
+            })
+            .collect();
+        assert_eq!(
+            names,
+            vec![
+                ("top/".into(), 1_700_000_000, 0),
+                ("top/b.whl".into(), 1_700_000_000, 0),
+                ("top/sub/".into(), 1_700_000_000, 0),
+                ("top/sub/a.txt".into(), 1_700_000_000, 0),
+            ]
+        );
+        let leftovers: Vec<_> = std::fs::read_dir(out.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+        assert_eq!(leftovers.len(), 2, "no temporary files left: {leftovers:?}");
+    }
+}

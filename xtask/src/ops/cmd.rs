@@ -1,0 +1,278 @@
+//! The one place that runs programs. Every call is logged (redacted) to the run's log file;
+//! side-effecting calls honour dry-run; a failure names its purpose, shows the program's own
+//! last lines and points at the full log. Never builds a shell string.
+
+use std::ffi::{OsStr, OsString};
+use std::fmt::Write as _;
+use std::fs::File;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use anyhow::{bail, Context, Result};
+use xshell::Shell;
+
+/// How many of a failing program's last output lines an error shows.
+const TAIL_LINES: usize = 25;
+
+/// A program call with the reason it is made (used in errors: "build sdist of ...").
+#[derive(Debug, Clone)]
+pub struct Cmd {
+    pub program: PathBuf,
+    pub args: Vec<OsString>,
+    pub cwd: Option<PathBuf>,
+    pub env: Vec<(String, OsString)>,
+    pub env_remove: Vec<String>,
+    pub purpose: String,
+}
+
+impl Cmd {
+    pub fn new(program: impl Into<PathBuf>, purpose: impl Into<String>) -> Cmd {
+        Cmd {
+            program: program.into(),
+            args: Vec::new(),
+            cwd: None,
+            env: Vec::new(),
+            env_remove: Vec::new(),
+            purpose: purpose.into(),
+        }
+    }
+    pub fn arg(mut self, arg: impl AsRef<OsStr>) -> Cmd {
+        self.args.push(arg.as_ref().to_owned());
+        self
+    }
+    pub fn args<I: IntoIterator<Item = S>, S: AsRef<OsStr>>(mut self, args: I) -> Cmd {
+        self.args.extend(args.into_iter().map(|a| a.as_ref().to_owned()));
+        self
+    }
+    pub fn cwd(mut self, dir: impl Into<PathBuf>) -> Cmd {
+        self.cwd = Some(dir.into());
+        self
+    }
+    pub fn env(mut self, key: &str, value: impl AsRef<OsStr>) -> Cmd {
+        self.env.push((key.to_string(), value.as_ref().to_owned()));
+        self
+    }
+
+    /// Shield pip from ambient configuration: no config files, no `PIP_*` variables except
+    /// certificate and proxy settings. What pip does is decided by the manifest alone.
+    pub fn isolated_pip(mut self) -> Cmd {
+        const KEEP: &[&str] = &["PIP_CERT", "PIP_CLIENT_CERT", "PIP_PROXY", "PIP_TRUSTED_HOST"];
+        for (key, _) in std::env::vars_os() {
+            let Some(key) = key.to_str() else { continue };
+            if key.starts_with("PIP_") && !KEEP.contains(&key) {
+                self.env_remove.push(key.to_string());
+            }
+        }
+        self.env("PIP_CONFIG_FILE", null_device())
+            .env("PIP_NO_INPUT", "1")
+            .env("PIP_DISABLE_PIP_VERSION_CHECK", "1")
+            .env("PYTHONDONTWRITEBYTECODE", "1")
+    }
+
+    /// The command line as shown to users (redacted).
+    pub fn display(&self) -> String {
+        let mut s = shell_word(&self.program.to_string_lossy());
+        for a in &self.args {
+            s.push(' ');
+            s.push_str(&shell_word(&a.to_string_lossy()));
+        }
+        redact(&s)
+    }
+}
+
+fn null_device() -> &'static str {
+    if cfg!(windows) {
+        "nul"
+    } else {
+        "/dev/null"
+    }
+}
+
+fn shell_word(s: &str) -> String {
+    if !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || "-_./=:,+@%^".contains(c)) {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', r"'\''"))
+    }
+}
+
+/// Output of a finished program.
+pub struct Output {
+    pub stdout: Vec<u8>,
+    pub stderr: Vec<u8>,
+}
+
+impl Output {
+    pub fn stdout_text(&self) -> String {
+        String::from_utf8_lossy(&self.stdout).into_owned()
+    }
+}
+
+pub struct Runner {
+    dry_run: bool,
+    verbose: bool,
+    log_path: PathBuf,
+    log: Mutex<Option<File>>,
+}
+
+impl Runner {
+    /// A runner that appends to `log_path` (created on first write).
+    pub fn new(log_path: PathBuf, dry_run: bool, verbose: bool) -> Runner {
+        Runner { dry_run, verbose, log_path, log: Mutex::new(None) }
+    }
+
+    pub fn is_dry_run(&self) -> bool {
+        self.dry_run
+    }
+
+    pub fn log_path(&self) -> &Path {
+        &self.log_path
+    }
+
+    /// Write a line to the log (redacted).
+    pub fn log(&self, line: &str) {
+        let mut guard = self.log.lock().unwrap_or_else(|e| e.into_inner());
+        if guard.is_none() {
+            if let Some(dir) = self.log_path.parent() {
+                let _ = std::fs::create_dir_all(dir);
+            }
+            *guard = File::create(&self.log_path).ok();
+        }
+        if let Some(f) = guard.as_mut() {
+            let _ = writeln!(f, "{}", redact(line));
+        }
+    }
+
+    /// Run a program that changes something. In dry-run mode it is logged and skipped.
+    pub fn run(&self, cmd: &Cmd) -> Result<Output> {
+        if self.dry_run {
+            self.log(&format!("[dry-run] $ {}", cmd.display()));
+            return Ok(Output { stdout: Vec::new(), stderr: Vec::new() });
+        }
+        self.exec(cmd)
+    }
+
+    /// Run a program that only reads (git queries, probes); runs in dry-run mode too.
+    pub fn read(&self, cmd: &Cmd) -> Result<Output> {
+        self.exec(cmd)
+    }
+
+    /// Like [`Runner::read`] but returns the exit status instead of failing on it.
+    pub fn probe(&self, cmd: &Cmd) -> Result<(bool, Output)> {
+        let (ok, out, _) = self.spawn(cmd)?;
+        Ok((ok, out))
+    }
+
+    fn exec(&self, cmd: &Cmd) -> Result<Output> {
+        let (ok, out, code) = self.spawn(cmd)?;
+        if ok {
+            return Ok(out);
+        }
+        let mut msg = format!("{} failed ({code})", cmd.purpose);
+        let tail = tail_lines(&out, TAIL_LINES);
+        if !tail.is_empty() {
+            let _ = write!(msg, "; last lines of its output:\n{}", indent(&redact(&tail)));
+        }
+        let _ = write!(msg, "\ncommand: {}\nfull log: {}", cmd.display(), self.log_path.display());
+        bail!(msg)
+    }
+
+    fn spawn(&self, cmd: &Cmd) -> Result<(bool, Output, String)> {
+        let sh = Shell::new().context("cannot create a shell for running programs")?;
+        if let Some(dir) = &cmd.cwd {
+            sh.change_dir(dir);
+        }
+        let program = &cmd.program;
+        let args = &cmd.args;
+        let mut c = xshell::cmd!(sh, "{program} {args...}").quiet().ignore_status();
+        for key in &cmd.env_remove {
+            c = c.env_remove(key);
+        }
+        for (k, v) in &cmd.env {
+            c = c.env(k, v);
+        }
+        self.log(&format!("$ {}  # {}", cmd.display(), cmd.purpose));
+        if self.verbose {
+            eprintln!("  $ {}", cmd.display());
+        }
+        let out = c.output().with_context(|| {
+            format!("{}: cannot start {}", cmd.purpose, program.display())
+        })?;
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        if !stdout.trim().is_empty() {
+            self.log(stdout.trim_end());
+        }
+        if !stderr.trim().is_empty() {
+            self.log(stderr.trim_end());
+        }
+        let code = match out.status.code() {
+            Some(c) => format!("exit code {c}"),
+            None => "killed by a signal".to_string(),
+        };
+        self.log(&format!("# {code}"));
+        Ok((out.status.success(), Output { stdout: out.stdout, stderr: out.stderr }, code))
+    }
+}
+
+fn tail_lines(out: &Output, n: usize) -> String {
+    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
+    lines[lines.len().saturating_sub(n)..].join("\n")
+}
+
+fn indent(s: &str) -> String {
+    s.lines().map(|l| format!("    {l}")).collect::<Vec<_>>().join("\n")
+}
+
+/// Hide credentials in URLs (`https://user:token@host` → `https://user:***@host`) and in
+/// `--password`/`-p` style arguments. Applied to everything logged or shown.
+pub fn redact(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find("://") {
+        let (head, tail) = rest.split_at(i + 3);
+        out.push_str(head);
+        let end = tail.find(|c: char| c.is_whitespace() || c == '/' || c == '"' || c == '\'').unwrap_or(tail.len());
+        let authority = &tail[..end];
+        match authority.rfind('@') {
+            Some(at) => {
+                let userinfo = &authority[..at];
+                match userinfo.find(':') {
+                    Some(colon) => {
+                        out.push_str(&userinfo[..colon]);
+                        out.push_str(":***");
+                    }
+                    None => out.push_str("***"),
+                }
+                out.push_str(&authority[at..]);
+            }
+            None => out.push_str(authority),
+        }
+        rest = &tail[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redacts_url_credentials() {
+        assert_eq!(
+            redact("pip --index-url https://bob:s3cret@pkgs.example/simple/ x"),
+            "pip --index-url https://bob:***@pkgs.example/simple/ x"
+        );
+        assert_eq!(redact("https://TOKEN@host/simple"), "https://***@host/simple");
+        assert_eq!(redact("http://127.0.0.1:8080/simple"), "http://127.0.0.1:8080/simple");
+    }
+
+    #[test]
+    fn shows_commands_with_quoting() {
+        let c = Cmd::new("pip", "x").args(["wheel", "a b", "it's"]);
+        assert_eq!(c.display(), r"pip wheel 'a b' 'it'\''s'");
+    }
+}

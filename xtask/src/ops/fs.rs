@@ -1,0 +1,111 @@
+//! File-system side effects: staging folders, atomic writes, moving finished outputs into
+//! place. A file only ever appears under its final name complete.
+
+use std::fs;
+use std::io::{self, Write as _};
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+
+/// A private working folder for one run, removed when dropped (on success and on failure).
+pub struct Staging {
+    path: PathBuf,
+}
+
+impl Staging {
+    /// Create `parent/<prefix>-<pid>-<nanos>`.
+    pub fn create(parent: &Path, prefix: &str) -> Result<Staging> {
+        fs::create_dir_all(parent).with_context(|| format!("cannot create {}", parent.display()))?;
+        let dir = tempfile::Builder::new()
+            .prefix(&format!("{prefix}-{}-", std::process::id()))
+            .tempdir_in(parent)
+            .with_context(|| format!("cannot create a staging folder in {}", parent.display()))?;
+        Ok(Staging { path: dir.keep() })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+impl Drop for Staging {
+    fn drop(&mut self) {
+        let _ = fs::remove_dir_all(&self.path);
+    }
+}
+
+/// Write `bytes` to `path` through a temporary file in the same folder and a rename.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let mut tmp = tempfile::Builder::new()
+        .prefix(&format!(".{}.", file_name(path)))
+        .suffix(".partial")
+        .tempfile_in(dir)
+        .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
+    tmp.write_all(bytes).with_context(|| format!("cannot write {}", path.display()))?;
+    tmp.as_file().sync_all().with_context(|| format!("cannot write {}", path.display()))?;
+    tmp.persist(path).map_err(|e| e.error).with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(())
+}
+
+/// Move a finished file to `dest`, replacing what is there. A rename when possible; across
+/// file systems a copy to a temporary name next to `dest`, then a rename. Never leaves a
+/// partial file under `dest`.
+pub fn move_into_place(src: &Path, dest: &Path) -> Result<()> {
+    let dir = dest.parent().unwrap_or(Path::new("."));
+    fs::create_dir_all(dir).with_context(|| format!("cannot create the output folder {}", dir.display()))?;
+    match fs::rename(src, dest) {
+        Ok(()) => return Ok(()),
+        Err(e) if e.kind() == io::ErrorKind::CrossesDevices => {}
+        Err(e) => return Err(e).with_context(|| format!("cannot move {} to {}", src.display(), dest.display())),
+    }
+    let tmp = tempfile::Builder::new()
+        .prefix(&format!(".{}.", file_name(dest)))
+        .suffix(".partial")
+        .tempfile_in(dir)
+        .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
+    let copied = (|| -> io::Result<()> {
+        let mut reader = fs::File::open(src)?;
+        let mut writer = tmp.as_file();
+        io::copy(&mut reader, &mut writer)?;
+        writer.sync_all()
+    })();
+    copied.with_context(|| format!("cannot write {} (is the disk full?)", dest.display()))?;
+    tmp.persist(dest).map_err(|e| e.error).with_context(|| format!("cannot write {}", dest.display()))?;
+    let _ = fs::remove_file(src);
+    Ok(())
+}
+
+fn file_name(path: &Path) -> String {
+    path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
+}
+
+/// Human-readable size: `1.4 MiB`.
+pub fn human_size(bytes: u64) -> String {
+    const UNITS: &[&str] = &["B", "KiB", "MiB", "GiB"];
+    let mut value = bytes as f64;
+    let mut unit = 0;
+    while value >= 1024.0 && unit + 1 < UNITS.len() {
+        value /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{bytes} B")
+    } else {
+        format!("{value:.1} {}", UNITS[unit])
+    }
+}
+
+/// sha256 of a file, hex, streamed.
+pub fn sha256_file(path: &Path) -> Result<String> {
+    use sha2::{Digest, Sha256};
+    let mut file = fs::File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let mut hasher = Sha256::new();
+    io::copy(&mut file, &mut hasher).with_context(|| format!("cannot read {}", path.display()))?;
+    Ok(hex(&hasher.finalize()))
+}
+
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}

@@ -1,0 +1,74 @@
+//! git, through the runner. Queries only read; `export` writes a commit's files into a folder
+//! outside the working tree. Nothing here changes the repository, its index or its refs.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+
+use super::cmd::{Cmd, Runner};
+
+pub struct Git<'a> {
+    runner: &'a Runner,
+    program: PathBuf,
+    root: PathBuf,
+}
+
+impl<'a> Git<'a> {
+    pub fn new(runner: &'a Runner, program: PathBuf, root: &Path) -> Git<'a> {
+        Git { runner, program, root: root.to_path_buf() }
+    }
+
+    fn cmd(&self, purpose: &str) -> Cmd {
+        Cmd::new(&self.program, purpose)
+            .cwd(&self.root)
+            .args(["-c", "core.quotepath=off", "-c", "color.ui=never"])
+            .env("GIT_TERMINAL_PROMPT", "0")
+            .env("LC_ALL", "C")
+    }
+
+    fn read(&self, purpose: &str, args: &[&str]) -> Result<String> {
+        let out = self.runner.read(&self.cmd(purpose).args(args))?;
+        Ok(out.stdout_text().trim_end().to_string())
+    }
+
+    /// Full sha of HEAD; a clear error in a repository without commits.
+    pub fn head(&self) -> Result<String> {
+        let (ok, out) = self.runner.probe(&self.cmd("read HEAD").args(["rev-parse", "--verify", "-q", "HEAD^{commit}"]))?;
+        if !ok {
+            bail!("{} has no commits yet: commit the plugins and the manifest first", self.root.display());
+        }
+        Ok(out.stdout_text().trim().to_string())
+    }
+
+    /// Committer time of a commit, seconds since the epoch.
+    pub fn commit_time(&self, commit: &str) -> Result<i64> {
+        let text = self.read("read the commit time", &["show", "-s", "--format=%ct", commit])?;
+        text.trim().parse().with_context(|| format!("git printed an unexpected commit time {text:?}"))
+    }
+
+    /// `git status --porcelain` lines for the given paths (tracked changes and untracked files,
+    /// ignored files excluded).
+    pub fn status(&self, paths: &[String]) -> Result<Vec<String>> {
+        let mut args = vec!["status", "--porcelain=v1", "--untracked-files=all", "--"];
+        args.extend(paths.iter().map(String::as_str));
+        let text = self.read("check for uncommitted changes", &args)?;
+        Ok(text.lines().map(str::to_string).filter(|l| !l.is_empty()).collect())
+    }
+
+    /// Whether `path` (relative to the root) is ignored by git.
+    pub fn is_ignored(&self, path: &str) -> Result<bool> {
+        let (ok, _) = self.runner.probe(&self.cmd("check .gitignore").args(["check-ignore", "-q", "--no-index", path]))?;
+        Ok(ok)
+    }
+
+    /// Write the files of `commit` under `paths` into `dest` (as `git archive` sees them).
+    pub fn export(&self, commit: &str, paths: &[String], dest: &Path) -> Result<()> {
+        let mut args = vec!["archive", "--format=tar", commit, "--"];
+        args.extend(paths.iter().map(String::as_str));
+        let out = self.runner.read(&self.cmd("export the committed plugin sources").args(&args))?;
+        std::fs::create_dir_all(dest).with_context(|| format!("cannot create {}", dest.display()))?;
+        let mut archive = tar::Archive::new(out.stdout.as_slice());
+        archive.set_preserve_mtime(false);
+        archive.unpack(dest).with_context(|| format!("cannot unpack the sources of {commit} into {}", dest.display()))
+    }
+}

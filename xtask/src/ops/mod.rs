@@ -1,0 +1,6 @@
+//! The only modules that run programs or write files.
+
+pub mod archive;
+pub mod cmd;
+pub mod fs;
+pub mod git;

@@ -1,0 +1,661 @@
+//! The plan: everything a run will do (versions, file edits, builds, wheelhouses, archives),
+//! computed before anything runs, printable as JSON, and executed step by step as printed.
+//! Computing a plan only reads: the repository, the manifest, the plugins and the host.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::Path;
+use std::str::FromStr;
+
+use anyhow::Result;
+use pep440_rs::Version;
+use serde::{Deserialize, Serialize};
+
+use crate::config::{line_col, normalize_name, render};
+use crate::ops::git::Git;
+use crate::platform::{tag_arch, ArchiveFormat, TargetOs};
+use crate::plugins::{self, Layout, Plugin};
+use crate::toolchain::{self, IndexArgs, Tools};
+use crate::version_files;
+use crate::versions;
+use crate::workspace::Workspace;
+
+/// Version of the plan's JSON layout; bumped on incompatible changes.
+pub const SCHEMA_VERSION: u32 = 1;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Plan {
+    pub schema_version: u32,
+    pub kind: PlanKind,
+    pub release: String,
+    /// The release version: it names the archives.
+    pub version: String,
+    pub commit: String,
+    /// Timestamp of every archive entry (SOURCE_DATE_EPOCH or the commit time).
+    pub source_date_epoch: u64,
+    /// Where finished artifacts go, relative to the repository root (or absolute).
+    pub output_dir: String,
+    pub plugins: Vec<PlannedPlugin>,
+    pub public_requirements: Vec<String>,
+    pub index: IndexArgs,
+    pub build_tools: Vec<String>,
+    pub platforms: Vec<PlannedPlatform>,
+    pub steps: Vec<Step>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PlanKind {
+    Nightly,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PlannedPlugin {
+    pub name: String,
+    pub normalized_name: String,
+    pub path: String,
+    pub layout: Layout,
+    pub group: Option<String>,
+    pub current_version: String,
+    pub version: String,
+    pub summary: String,
+    pub keywords: Vec<String>,
+    pub license: Option<String>,
+    pub dependencies: Vec<String>,
+    /// Normalized names of the other plugins this one requires.
+    pub requires_plugins: Vec<String>,
+    pub version_files: Vec<PlannedVersionFile>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PlannedVersionFile {
+    pub path: String,
+    pub kind: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PlannedPlatform {
+    pub name: String,
+    pub tags: Vec<String>,
+    pub os: TargetOs,
+    pub python: String,
+    pub implementation: String,
+    pub abi: String,
+    pub format: ArchiveFormat,
+    /// File name of the bundle in the output folder.
+    pub archive: String,
+    /// The one top-level folder inside the archive.
+    pub folder: String,
+}
+
+/// One change to a file of the build copy: `old` at byte `offset` becomes `new`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Edit {
+    /// Relative to the repository root.
+    pub file: String,
+    pub line: usize,
+    pub offset: usize,
+    pub old: String,
+    pub new: String,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "step", rename_all = "snake_case")]
+pub enum Step {
+    /// Copy the committed files of the plugins into the build copy.
+    ExportSources { commit: String, paths: Vec<String> },
+    /// Write versions and sibling pins into the build copy.
+    Stamp { plugin: String, edits: Vec<Edit> },
+    /// Build the plugin's sdist, then its wheel from that sdist.
+    Build { plugin: String, path: String, version: String },
+    /// Collect wheels of the private plugins and every dependency for a platform.
+    Wheelhouse { platform: String, requirements: Vec<String> },
+    /// Pack the wheelhouse and the sdists into the platform's archive.
+    Bundle { platform: String, archive: String, folder: String, format: ArchiveFormat },
+    /// Move finished archives into the output folder.
+    Deliver { files: Vec<String> },
+}
+
+pub struct NightlyOptions {
+    pub build_number: Option<u32>,
+    pub platforms: Vec<String>,
+}
+
+/// A plan and what is needed to execute it. `problems` lists every precheck that failed.
+pub struct Prepared {
+    pub plan: Option<Plan>,
+    pub problems: Vec<String>,
+    pub tools: Option<Tools>,
+}
+
+pub fn nightly(ws: &Workspace, opts: &NightlyOptions) -> Result<Prepared> {
+    let mut problems = Vec::new();
+    let tools = match toolchain::find(&ws.runner, &ws.manifest) {
+        Ok(t) => Some(t),
+        Err(mut p) => {
+            problems.append(&mut p);
+            None
+        }
+    };
+    let git_program = tools.as_ref().map(|t| t.git.clone()).or_else(|| which::which("git").ok());
+    let python = tools.as_ref().map(|t| t.python.path.clone());
+    let plugins = match plugins::discover(&ws.root, &ws.manifest, &ws.runner, python.as_deref()) {
+        Ok(p) => p,
+        Err(mut p) => {
+            problems.append(&mut p);
+            Vec::new()
+        }
+    };
+    let Some(git_program) = git_program else {
+        return Ok(Prepared { plan: None, problems, tools });
+    };
+    let git = Git::new(&ws.runner, git_program, &ws.root);
+    let commit = match git.head() {
+        Ok(c) => c,
+        Err(e) => {
+            problems.push(e.to_string());
+            return Ok(Prepared { plan: None, problems, tools });
+        }
+    };
+    if plugins.is_empty() {
+        if problems.is_empty() {
+            problems.push(format!("{}: no plugins found", ws.manifest_shown()));
+        }
+        return Ok(Prepared { plan: None, problems, tools });
+    }
+
+    check_clean_tree(ws, &git, &plugins, &mut problems)?;
+    let groups = resolve_groups(ws, &plugins, &mut problems);
+
+    // Versions.
+    let now = source_date_epoch()?.unwrap_or_else(|| {
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
+    });
+    let build_number = match opts.build_number {
+        Some(n) => n,
+        None => build_number_from_env(&ws.manifest.nightly.build_number_env, &mut problems),
+    };
+    let number = match versions::nightly_number(now, build_number) {
+        Ok(n) => n,
+        Err(e) => {
+            problems.push(e.to_string());
+            0
+        }
+    };
+    let local = ws.manifest.nightly.local_version.then(|| format!("g{}", &commit[..commit.len().min(8)]));
+    let mut new_versions: BTreeMap<String, Version> = BTreeMap::new();
+    for p in &plugins {
+        match versions::nightly(&p.version, number, local.as_deref()) {
+            Ok(v) => {
+                new_versions.insert(p.normalized.clone(), v);
+            }
+            Err(e) => problems.push(format!("{}: {e}", p.dir)),
+        }
+    }
+    let release_version = release_version(ws, &plugins, &groups, &new_versions, &mut problems);
+
+    // Edits of the build copy.
+    let mut stamp_steps = Vec::new();
+    for p in &plugins {
+        let Some(new) = new_versions.get(&p.normalized) else { continue };
+        match stamp_edits(&ws.root, p, new, &new_versions) {
+            Ok(edits) => stamp_steps.push(Step::Stamp { plugin: p.normalized.clone(), edits }),
+            Err(mut e) => problems.append(&mut e),
+        }
+    }
+
+    // Platforms.
+    let selected = select_platforms(ws, opts, &mut problems);
+    let version_text = release_version.map(|v| v.to_string()).unwrap_or_default();
+    let mut platforms = Vec::new();
+    for p in selected {
+        if let Some(tools) = &tools {
+            if let Err(e) = check_native(p, &tools.python) {
+                problems.push(e);
+            }
+        }
+        let folder = render(&ws.manifest.release.archive_name, &[
+            ("release", &ws.manifest.release.name),
+            ("version", &version_text),
+            ("platform", &p.name),
+        ]);
+        platforms.push(PlannedPlatform {
+            name: p.name.clone(),
+            tags: p.tags.clone(),
+            os: p.os,
+            python: p.python.clone(),
+            implementation: p.implementation.clone(),
+            abi: p.abi.clone(),
+            format: p.format,
+            archive: format!("{folder}.{}", p.format.extension()),
+            folder,
+        });
+    }
+    check_output_dirs(ws, &git, &mut problems)?;
+
+    let plugin_names: Vec<&str> = plugins.iter().map(|p| p.normalized.as_str()).collect();
+    for req in &ws.manifest.public.requirements {
+        if let Ok(r) = pep508_rs::Requirement::<pep508_rs::VerbatimUrl>::from_str(req) {
+            if plugin_names.contains(&r.name.as_ref()) {
+                problems.push(format!(
+                    "{}: [public] requirement {req:?} names the plugin {}; plugins are always included, remove it",
+                    ws.manifest_shown(),
+                    r.name
+                ));
+            }
+        }
+    }
+
+    let planned_plugins: Vec<PlannedPlugin> = plugins
+        .iter()
+        .map(|p| PlannedPlugin {
+            name: p.name.clone(),
+            normalized_name: p.normalized.clone(),
+            path: p.dir.clone(),
+            layout: p.layout,
+            group: groups.get(&p.normalized).cloned(),
+            current_version: p.version.to_string(),
+            version: new_versions.get(&p.normalized).map(ToString::to_string).unwrap_or_default(),
+            summary: p.summary.clone(),
+            keywords: p.keywords.clone(),
+            license: p.license.clone(),
+            dependencies: p.dependencies.clone(),
+            requires_plugins: sibling_requirements(p, &plugin_names).into_iter().map(|(_, name)| name).collect(),
+            version_files: p.version_files.iter().map(|f| PlannedVersionFile { path: f.path.clone(), kind: f.kind.name().to_string() }).collect(),
+        })
+        .collect();
+
+    let mut steps = vec![Step::ExportSources { commit: commit.clone(), paths: plugins.iter().map(|p| p.dir.clone()).collect() }];
+    steps.extend(stamp_steps);
+    for p in &planned_plugins {
+        steps.push(Step::Build { plugin: p.normalized_name.clone(), path: p.path.clone(), version: p.version.clone() });
+    }
+    let mut requirements: Vec<String> = planned_plugins.iter().map(|p| format!("{}=={}", p.normalized_name, p.version)).collect();
+    requirements.extend(ws.manifest.public.requirements.iter().cloned());
+    for p in &platforms {
+        steps.push(Step::Wheelhouse { platform: p.name.clone(), requirements: requirements.clone() });
+        steps.push(Step::Bundle { platform: p.name.clone(), archive: p.archive.clone(), folder: p.folder.clone(), format: p.format });
+    }
+    steps.push(Step::Deliver { files: platforms.iter().map(|p| p.archive.clone()).collect() });
+
+    let mut build_tools = ws.manifest.python.build_tools.clone();
+    for p in &plugins {
+        for r in &p.build_requires {
+            if !build_tools.contains(r) {
+                build_tools.push(r.clone());
+            }
+        }
+    }
+
+    let commit_time = git.commit_time(&commit)?;
+    let plan = Plan {
+        schema_version: SCHEMA_VERSION,
+        kind: PlanKind::Nightly,
+        release: ws.manifest.release.name.clone(),
+        version: version_text,
+        commit,
+        source_date_epoch: source_date_epoch()?.unwrap_or(commit_time).max(0) as u64,
+        output_dir: ws.manifest.release.output.to_string_lossy().replace('\\', "/"),
+        plugins: planned_plugins,
+        public_requirements: ws.manifest.public.requirements.clone(),
+        index: ws.index_args(),
+        build_tools,
+        platforms,
+        steps,
+    };
+    Ok(Prepared { plan: Some(plan), problems, tools })
+}
+
+fn source_date_epoch() -> Result<Option<i64>> {
+    match std::env::var("SOURCE_DATE_EPOCH") {
+        Ok(s) if !s.trim().is_empty() => s
+            .trim()
+            .parse::<i64>()
+            .map(Some)
+            .map_err(|_| crate::error::input_error(format!("SOURCE_DATE_EPOCH={s:?} is not a number of seconds since 1970"))),
+        _ => Ok(None),
+    }
+}
+
+fn build_number_from_env(vars: &[String], problems: &mut Vec<String>) -> u32 {
+    for var in vars {
+        if let Ok(value) = std::env::var(var) {
+            if value.trim().is_empty() {
+                continue;
+            }
+            return match value.trim().parse::<u32>() {
+                Ok(n) => n,
+                Err(_) => {
+                    problems.push(format!("{var}={value:?} is not a build number (0-999); fix it or pass --build-number"));
+                    0
+                }
+            };
+        }
+    }
+    0
+}
+
+/// Uncommitted or untracked files in plugin folders would silently be left out of (or
+/// disagree with) a build of HEAD: refuse them.
+fn check_clean_tree(ws: &Workspace, git: &Git, plugins: &[Plugin], problems: &mut Vec<String>) -> Result<()> {
+    let mut paths: Vec<String> = plugins.iter().map(|p| p.dir.clone()).collect();
+    paths.push(plugins::relative(&ws.root, &ws.manifest.path));
+    let dirty = git.status(&paths)?;
+    if !dirty.is_empty() {
+        let shown: Vec<String> = dirty.iter().take(20).map(|l| format!("      {l}")).collect();
+        let more = if dirty.len() > 20 { format!("\n      ... and {} more", dirty.len() - 20) } else { String::new() };
+        problems.push(format!(
+            "uncommitted changes in plugin folders or the manifest (bundles are built from the commit, HEAD):\n{}{more}\n    \
+             commit or stash them (`git stash -u`), or remove untracked files",
+            shown.join("\n")
+        ));
+    }
+    Ok(())
+}
+
+/// Outputs inside the repository must be ignored by git, or the run would leave the working
+/// tree dirty.
+fn check_output_dirs(ws: &Workspace, git: &Git, problems: &mut Vec<String>) -> Result<()> {
+    for (what, dir) in [("output folder", ws.output_dir()), ("work folder", ws.work_dir.clone())] {
+        if let Ok(rel) = dir.strip_prefix(&ws.root) {
+            let rel = rel.to_string_lossy().replace('\\', "/");
+            if rel.is_empty() {
+                problems.push(format!("the {what} must not be the repository root"));
+                continue;
+            }
+            if !git.is_ignored(&format!("{rel}/x"))? {
+                problems.push(format!("the {what} {rel}/ is not ignored by git: add `/{rel}/` to .gitignore"));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Plugin → group name, after checking that groups name real plugins and share one version.
+fn resolve_groups(ws: &Workspace, plugins: &[Plugin], problems: &mut Vec<String>) -> BTreeMap<String, String> {
+    let mut member_of = BTreeMap::new();
+    for g in &ws.manifest.groups {
+        let mut versions: Vec<(&str, &Version)> = Vec::new();
+        for m in &g.members {
+            match plugins.iter().find(|p| p.normalized == m.value) {
+                None => problems.push(format!("{}: group {:?} names {:?}, which is not a discovered plugin", m.at, g.name, m.value)),
+                Some(p) => {
+                    if let Some(other) = member_of.insert(p.normalized.clone(), g.name.clone()) {
+                        problems.push(format!("{}: {} is in both groups {other:?} and {:?}", m.at, p.normalized, g.name));
+                    }
+                    versions.push((&p.normalized, &p.version));
+                }
+            }
+        }
+        if let Some((first_name, first)) = versions.first() {
+            let differing: Vec<String> = versions.iter().filter(|(_, v)| v != first).map(|(n, v)| format!("{n} {v}")).collect();
+            if !differing.is_empty() {
+                problems.push(format!(
+                    "{}: group {:?} is released in lockstep but its versions differ: {first_name} {first}, {}; give them one version",
+                    g.at,
+                    g.name,
+                    differing.join(", ")
+                ));
+            }
+        }
+    }
+    member_of
+}
+
+fn release_version(
+    ws: &Workspace,
+    plugins: &[Plugin],
+    groups: &BTreeMap<String, String>,
+    new_versions: &BTreeMap<String, Version>,
+    problems: &mut Vec<String>,
+) -> Option<Version> {
+    let of_plugin = |name: &str| new_versions.get(name).cloned();
+    if let Some(from) = &ws.manifest.release.version_from {
+        if let Some(g) = ws.manifest.groups.iter().find(|g| normalize_name(&g.name) == from.value) {
+            return g.members.first().and_then(|m| of_plugin(&m.value));
+        }
+        if plugins.iter().any(|p| p.normalized == from.value) {
+            return of_plugin(&from.value);
+        }
+        problems.push(format!("{}: version-from {:?} names neither a group nor a plugin", from.at, from.value));
+        return None;
+    }
+    if ws.manifest.groups.len() == 1 {
+        let g = &ws.manifest.groups[0];
+        return g.members.first().and_then(|m| of_plugin(&m.value));
+    }
+    let mut distinct: Vec<&Version> = new_versions.values().collect();
+    distinct.dedup();
+    match distinct.as_slice() {
+        [one] => Some((*one).clone()),
+        _ => {
+            let _ = groups;
+            problems.push(format!(
+                "{}: plugins have different versions; set [release] version-from to the group or plugin whose version names the release",
+                ws.manifest_shown()
+            ));
+            None
+        }
+    }
+}
+
+/// Dependencies of `plugin` on other plugins: (requirement text, normalized plugin name).
+fn sibling_requirements(plugin: &Plugin, plugin_names: &[&str]) -> Vec<(String, String)> {
+    plugin
+        .dependencies
+        .iter()
+        .filter_map(|d| {
+            let r = pep508_rs::Requirement::<pep508_rs::VerbatimUrl>::from_str(d).ok()?;
+            let name = r.name.to_string();
+            plugin_names.contains(&name.as_str()).then(|| (d.clone(), name))
+        })
+        .collect()
+}
+
+/// The edits that stamp `new` into a plugin's version files and rewrite its pins on siblings
+/// to their new versions (`==X.Y.*,>=X.Y.Z.devN`: pre-releases resolve only when pinned).
+fn stamp_edits(root: &Path, plugin: &Plugin, new: &Version, new_versions: &BTreeMap<String, Version>) -> Result<Vec<Edit>, Vec<String>> {
+    let mut problems = Vec::new();
+    let mut edits = Vec::new();
+    let plugin_dir = root.join(&plugin.dir);
+    let read = |path: &str| std::fs::read_to_string(plugin_dir.join(path));
+    for f in &plugin.version_files {
+        let text = match read(&f.path) {
+            Ok(t) => t,
+            Err(e) => {
+                problems.push(format!("{}/{}: cannot read: {e}", plugin.dir, f.path));
+                continue;
+            }
+        };
+        let ranges = version_files::locate(&f.kind, &text).unwrap_or_default();
+        for r in ranges {
+            edits.push(Edit {
+                file: format!("{}/{}", plugin.dir, f.path),
+                line: line_col(&text, r.start).0,
+                offset: r.start,
+                old: text[r.clone()].to_string(),
+                new: new.to_string(),
+                reason: "version".into(),
+            });
+        }
+    }
+    let names: Vec<&str> = new_versions.keys().map(String::as_str).collect();
+    let siblings = sibling_requirements(plugin, &names);
+    if let (Some(file), false) = (&plugin.dependencies_file, siblings.is_empty()) {
+        match read(file) {
+            Err(e) => problems.push(format!("{}/{file}: cannot read: {e}", plugin.dir)),
+            Ok(text) => {
+                for (req, sibling) in siblings {
+                    let version = &new_versions[&sibling];
+                    let rewritten = match pin_requirement(&req, version) {
+                        Ok(r) => r,
+                        Err(e) => {
+                            problems.push(format!("{}/{file}: requirement {req:?}: {e}", plugin.dir));
+                            continue;
+                        }
+                    };
+                    let places: Vec<usize> = text.match_indices(req.as_str()).map(|(i, _)| i).collect();
+                    if places.is_empty() {
+                        problems.push(format!(
+                            "{}/{file}: cannot find the requirement text {req:?} to rewrite it; write it without escapes",
+                            plugin.dir
+                        ));
+                    }
+                    for offset in places {
+                        edits.push(Edit {
+                            file: format!("{}/{file}", plugin.dir),
+                            line: line_col(&text, offset).0,
+                            offset,
+                            old: req.clone(),
+                            new: rewritten.clone(),
+                            reason: format!("pin on {sibling}"),
+                        });
+                    }
+                }
+            }
+        }
+    }
+    edits.sort_by(|a, b| (&a.file, a.offset).cmp(&(&b.file, b.offset)));
+    edits.dedup();
+    if problems.is_empty() {
+        Ok(edits)
+    } else {
+        Err(problems)
+    }
+}
+
+/// Replace the version specifier of a requirement, keeping its name, extras and markers as
+/// written: `acme-base==1.4.*,>=1.4.0; python_version>'3'` → `acme-base==1.4.*,>=1.4.1.dev5; ...`.
+pub fn pin_requirement(req: &str, version: &Version) -> Result<String, String> {
+    let name_end = req.find(|c: char| !(c.is_ascii_alphanumeric() || "-_.".contains(c))).unwrap_or(req.len());
+    let mut spec_start = name_end;
+    let after_name = &req[name_end..];
+    let trimmed = after_name.trim_start();
+    if trimmed.starts_with('[') {
+        let close = req[name_end..].find(']').ok_or("unclosed extras")?;
+        spec_start = name_end + close + 1;
+    }
+    let rest = &req[spec_start..];
+    if rest.trim_start().starts_with('@') {
+        return Err("a URL requirement cannot be pinned to a version; require the plugin by name".into());
+    }
+    let spec_len = rest.find(';').unwrap_or(rest.len());
+    let spec = &rest[..spec_len];
+    let lead = spec.len() - spec.trim_start().len();
+    let tail = spec.len() - spec.trim_end().len();
+    let release = version.release();
+    let (major, minor) = (release.first().copied().unwrap_or(0), release.get(1).copied().unwrap_or(0));
+    let new_spec = format!("=={major}.{minor}.*,>={version}");
+    let lead_ws = if spec.trim().is_empty() { "" } else { &spec[..lead] };
+    Ok(format!("{}{lead_ws}{new_spec}{}{}", &req[..spec_start], &spec[spec.len() - tail..], &rest[spec_len..]))
+}
+
+fn select_platforms<'a>(ws: &'a Workspace, opts: &NightlyOptions, problems: &mut Vec<String>) -> Vec<&'a crate::config::Platform> {
+    if opts.platforms.is_empty() {
+        return ws.manifest.platforms.iter().collect();
+    }
+    let mut out = Vec::new();
+    for name in &opts.platforms {
+        match ws.manifest.platform(name) {
+            Some(p) => {
+                if !out.iter().any(|o: &&crate::config::Platform| o.name == p.name) {
+                    out.push(p);
+                }
+            }
+            None => {
+                let known: Vec<&str> = ws.manifest.platforms.iter().map(|p| p.name.as_str()).collect();
+                problems.push(format!("--platform {name}: no such platform in {} (known: {})", ws.manifest_shown(), known.join(", ")));
+            }
+        }
+    }
+    out
+}
+
+/// Bundles are built with the host's pip, so the host must be the target.
+fn check_native(p: &crate::config::Platform, host: &toolchain::Python) -> Result<(), String> {
+    let host_impl = match host.implementation.as_str() {
+        "cpython" => "cp",
+        "pypy" => "pp",
+        other => other,
+    };
+    let target_arch = p.tags.iter().find_map(|t| tag_arch(t));
+    let mut mismatch = Vec::new();
+    if p.os != TargetOs::Any && p.os.sys_platform() != host.sys_platform {
+        mismatch.push(format!("OS {} (host: {})", p.os.sys_platform(), host.sys_platform));
+    }
+    if p.python != host.major_minor || p.implementation != host_impl {
+        mismatch.push(format!("{}{} (host: {host_impl}{} at {})", p.implementation, p.python, host.major_minor, host.path.display()));
+    }
+    if let Some(arch) = target_arch {
+        if arch != host.machine {
+            mismatch.push(format!("architecture {arch} (host: {})", host.machine));
+        }
+    }
+    if mismatch.is_empty() {
+        return Ok(());
+    }
+    Err(format!(
+        "platform {} cannot be built on this host: it needs {}. Bundles are built with this host's Python; \
+         build it on a matching machine (or point [python] interpreter / XTASK_PYTHON at a matching Python), \
+         or leave it out with --platform",
+        p.name,
+        mismatch.join(", ")
+    ))
+}
+
+/// The plan for people: versions, edits, steps, artifacts.
+pub fn render_human(plan: &Plan) -> String {
+    let mut s = String::new();
+    let _ = writeln!(s, "{:?} plan for {} {} (commit {})", plan.kind, plan.release, plan.version, &plan.commit[..plan.commit.len().min(12)]);
+    let _ = writeln!(s, "\nplugins:");
+    for p in &plan.plugins {
+        let group = p.group.as_deref().map(|g| format!(" [group {g}]")).unwrap_or_default();
+        let _ = writeln!(s, "  {:<28} {} -> {}{group}   ({})", p.name, p.current_version, p.version, p.path);
+    }
+    let _ = writeln!(s, "\nsteps:");
+    for step in &plan.steps {
+        match step {
+            Step::ExportSources { commit, paths } => {
+                let _ = writeln!(s, "  export {} plugin folder(s) at {}", paths.len(), &commit[..commit.len().min(12)]);
+            }
+            Step::Stamp { plugin, edits } => {
+                let _ = writeln!(s, "  stamp {plugin} (build copy only):");
+                for e in edits {
+                    let _ = writeln!(s, "      {}:{}: {:?} -> {:?}  ({})", e.file, e.line, e.old, e.new, e.reason);
+                }
+            }
+            Step::Build { plugin, version, .. } => {
+                let _ = writeln!(s, "  build sdist and wheel of {plugin} {version}");
+            }
+            Step::Wheelhouse { platform, requirements } => {
+                let _ = writeln!(s, "  collect wheels for {platform}: {}", requirements.join(" "));
+            }
+            Step::Bundle { archive, .. } => {
+                let _ = writeln!(s, "  write {archive}");
+            }
+            Step::Deliver { files } => {
+                let _ = writeln!(s, "  move into {}/: {}", plan.output_dir, files.join(", "));
+            }
+        }
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pins_keep_name_extras_and_markers() {
+        let v = Version::from_str("1.4.1.dev20261121001").unwrap();
+        assert_eq!(pin_requirement("acme-plugin-base==1.4.*,>=1.4.0", &v).unwrap(), "acme-plugin-base==1.4.*,>=1.4.1.dev20261121001");
+        assert_eq!(
+            pin_requirement("Acme_Base [extra] >= 1.0 ; python_version >= '3.9'", &v).unwrap(),
+            "Acme_Base [extra] ==1.4.*,>=1.4.1.dev20261121001 ; python_version >= '3.9'"
+        );
+        assert_eq!(pin_requirement("acme-base", &v).unwrap(), "acme-base==1.4.*,>=1.4.1.dev20261121001");
+        assert_eq!(pin_requirement("acme-base;os_name=='nt'", &v).unwrap(), "acme-base==1.4.*,>=1.4.1.dev20261121001;os_name=='nt'");
+        assert!(pin_requirement("acme-base @ https://x/y.whl", &v).is_err());
+    }
+}

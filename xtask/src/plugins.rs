@@ -1,0 +1,503 @@
+//! Discovering plugins: expanding the manifest's paths, reading each plugin's metadata from
+//! pyproject.toml, setup.cfg or setup.py (statically: setup.py is parsed, never run), and
+//! finding its version files. Every problem of every plugin is reported at once. Reads only.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use anyhow::{Context, Result};
+use pep440_rs::Version;
+use serde::{Deserialize, Serialize};
+
+use crate::config::{first_line, line_col, normalize_name, Manifest, VersionFileKind, VersionFileSpec};
+use crate::ops::cmd::{Cmd, Runner};
+use crate::version_files;
+
+const READ_SETUP_PY: &str = include_str!("python/read_setup.py");
+/// Files that commonly hold `__version__`; searched below each plugin.
+const DUNDER_FILES: &[&str] = &["__init__.py", "_version.py", "__about__.py", "version.py", "__version__.py"];
+const SKIP_DIRS: &[&str] = &["build", "dist", "tests", "test", "docs", "node_modules", "__pycache__", "venv"];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Layout {
+    /// PEP 621 metadata in pyproject.toml.
+    Pyproject,
+    /// Declarative setuptools metadata in setup.cfg.
+    SetupCfg,
+    /// Legacy setup.py.
+    SetupPy,
+}
+
+#[derive(Debug, Clone)]
+pub struct Plugin {
+    pub name: String,
+    pub normalized: String,
+    /// Relative to the repository root, `/`-separated.
+    pub dir: String,
+    pub layout: Layout,
+    pub version: Version,
+    pub summary: String,
+    pub keywords: Vec<String>,
+    pub license: Option<String>,
+    /// Declared runtime requirements, as written.
+    pub dependencies: Vec<String>,
+    /// The file (relative to the plugin) that declares `dependencies`.
+    pub dependencies_file: Option<String>,
+    pub build_requires: Vec<String>,
+    pub version_files: Vec<VersionFile>,
+}
+
+#[derive(Debug, Clone)]
+pub struct VersionFile {
+    /// Relative to the plugin folder, `/`-separated.
+    pub path: String,
+    pub kind: VersionFileKind,
+    /// The version text at each place it was found.
+    pub found: Vec<String>,
+}
+
+#[derive(Default)]
+struct Fields {
+    name: Option<String>,
+    summary: Option<String>,
+    keywords: Vec<String>,
+    license: Option<String>,
+    dependencies: Option<(Vec<String>, String)>,
+}
+
+/// Find and read every plugin the manifest names. `python` reads setup.py/setup.cfg files.
+pub fn discover(root: &Path, manifest: &Manifest, runner: &Runner, python: Option<&Path>) -> Result<Vec<Plugin>, Vec<String>> {
+    let mut problems = Vec::new();
+    let dirs = expand_paths(root, manifest, &mut problems);
+
+    // setup.py / setup.cfg are read by one Python call for all plugins.
+    let legacy: Vec<&PathBuf> =
+        dirs.iter().filter(|d| d.join("setup.py").is_file() || d.join("setup.cfg").is_file()).collect();
+    let mut legacy_meta: BTreeMap<PathBuf, SetupMeta> = BTreeMap::new();
+    if !legacy.is_empty() {
+        match python {
+            None => problems.push("cannot read setup.py/setup.cfg metadata without Python (see the missing tools above)".into()),
+            Some(py) => match read_setup_files(runner, py, &legacy) {
+                Ok(map) => legacy_meta = map,
+                Err(e) => problems.push(format!("{e:#}")),
+            },
+        }
+    }
+
+    let mut plugins = Vec::new();
+    for dir in &dirs {
+        let rel = relative(root, dir);
+        match read_plugin(root, dir, &rel, manifest, legacy_meta.remove(dir)) {
+            Ok(p) => plugins.push(p),
+            Err(mut e) => problems.append(&mut e),
+        }
+    }
+
+    let mut seen: BTreeMap<&str, &str> = BTreeMap::new();
+    for p in &plugins {
+        if let Some(other) = seen.insert(&p.normalized, &p.dir) {
+            problems.push(format!("{} and {other} both declare the name {:?}: plugin names must be unique", p.dir, p.name));
+        }
+    }
+    for (name, o) in &manifest.plugin_overrides {
+        if !plugins.iter().any(|p| &p.normalized == name) {
+            problems.push(format!("{}: [plugin.{name}] names no discovered plugin ({})", o.at, names(&plugins)));
+        }
+    }
+    if problems.is_empty() {
+        Ok(plugins)
+    } else {
+        Err(problems)
+    }
+}
+
+fn names(plugins: &[Plugin]) -> String {
+    let list: Vec<&str> = plugins.iter().map(|p| p.normalized.as_str()).collect();
+    if list.is_empty() {
+        "no plugins found".into()
+    } else {
+        format!("plugins: {}", list.join(", "))
+    }
+}
+
+pub fn relative(root: &Path, path: &Path) -> String {
+    path.strip_prefix(root).unwrap_or(path).to_string_lossy().replace('\\', "/")
+}
+
+fn expand_paths(root: &Path, manifest: &Manifest, problems: &mut Vec<String>) -> Vec<PathBuf> {
+    let excludes: Vec<glob::Pattern> = manifest.plugin_excludes.iter().filter_map(|p| glob::Pattern::new(p).ok()).collect();
+    let mut dirs = Vec::new();
+    for entry in &manifest.plugin_paths {
+        let pattern = root.join(&entry.value).to_string_lossy().into_owned();
+        let is_glob = entry.value.contains(['*', '?', '[']);
+        let matches: Vec<PathBuf> = match glob::glob(&pattern) {
+            Ok(paths) => paths.filter_map(Result::ok).collect(),
+            Err(e) => {
+                problems.push(format!("{}: {:?} is not a valid glob: {e}", entry.at, entry.value));
+                continue;
+            }
+        };
+        let mut found = 0;
+        for path in matches {
+            let rel = relative(root, &path);
+            if excludes.iter().any(|x| x.matches(&rel)) {
+                continue;
+            }
+            if !path.is_dir() {
+                if !is_glob {
+                    problems.push(format!("{}: plugin path {rel:?} is not a folder", entry.at));
+                }
+                continue;
+            }
+            let is_project = ["pyproject.toml", "setup.py", "setup.cfg"].iter().any(|f| path.join(f).is_file());
+            if !is_project {
+                problems.push(format!(
+                    "{rel}: matched by {:?} ({}) but has no pyproject.toml, setup.py or setup.cfg; \
+                     add it to [plugins] exclude or make it a Python project",
+                    entry.value, entry.at
+                ));
+                continue;
+            }
+            found += 1;
+            if !dirs.contains(&path) {
+                dirs.push(path);
+            }
+        }
+        if found == 0 && !problems.iter().any(|p| p.starts_with(&entry.at)) {
+            let what = if is_glob { "matches no plugin folder" } else { "does not exist" };
+            problems.push(format!("{}: plugin path {:?} {what} (paths are relative to {})", entry.at, entry.value, root.display()));
+        }
+    }
+    dirs.sort();
+    dirs
+}
+
+// ---------------------------------------------------------------------------------------------
+
+#[derive(Deserialize)]
+struct Pyproject {
+    project: Option<PyprojectProject>,
+    #[serde(rename = "build-system")]
+    build_system: Option<BuildSystem>,
+}
+
+#[derive(Deserialize)]
+struct PyprojectProject {
+    name: Option<String>,
+    description: Option<String>,
+    #[serde(default)]
+    keywords: Vec<String>,
+    license: Option<License>,
+    dependencies: Option<Vec<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum License {
+    Expression(String),
+    Table { text: Option<String>, file: Option<String> },
+}
+
+#[derive(Deserialize)]
+struct BuildSystem {
+    #[serde(default)]
+    requires: Vec<String>,
+}
+
+#[derive(Deserialize, Default)]
+struct SetupMeta {
+    setup_py: Option<SetupFile>,
+    setup_cfg: Option<SetupFile>,
+}
+
+#[derive(Deserialize, Default)]
+struct SetupFile {
+    #[serde(default)]
+    fields: BTreeMap<String, serde_json::Value>,
+    #[serde(default)]
+    dynamic: Vec<String>,
+    error: Option<String>,
+}
+
+fn read_setup_files(runner: &Runner, python: &Path, dirs: &[&PathBuf]) -> Result<BTreeMap<PathBuf, SetupMeta>> {
+    let out = runner.read(&Cmd::new(python, "read setup.py/setup.cfg metadata").args(["-I", "-c", READ_SETUP_PY]).args(dirs.iter().map(|d| d.as_os_str())))?;
+    #[derive(Deserialize)]
+    struct Entry {
+        dir: PathBuf,
+        #[serde(flatten)]
+        meta: SetupMeta,
+    }
+    let entries: Vec<Entry> = serde_json::from_slice(&out.stdout).context("the setup.py reader printed unexpected output")?;
+    Ok(entries.into_iter().map(|e| (e.dir, e.meta)).collect())
+}
+
+fn read_plugin(root: &Path, dir: &Path, rel: &str, manifest: &Manifest, legacy: Option<SetupMeta>) -> Result<Plugin, Vec<String>> {
+    let mut problems = Vec::new();
+    let mut fields = Fields::default();
+    let mut layout = None;
+    let mut build_requires = vec!["setuptools>=40.8.0".to_string()];
+
+    let pyproject_path = dir.join("pyproject.toml");
+    if pyproject_path.is_file() {
+        let shown = format!("{rel}/pyproject.toml");
+        match read_pyproject(&pyproject_path, &shown) {
+            Ok(doc) => {
+                if let Some(bs) = doc.build_system {
+                    build_requires = bs.requires;
+                }
+                if let Some(p) = doc.project {
+                    layout = Some(Layout::Pyproject);
+                    fields.name = p.name;
+                    fields.summary = p.description;
+                    fields.keywords = p.keywords;
+                    fields.license = p.license.and_then(|l| match l {
+                        License::Expression(s) => Some(s),
+                        License::Table { text, file } => text.or(file.map(|f| format!("see {f}"))),
+                    });
+                    fields.dependencies = p.dependencies.map(|d| (d, "pyproject.toml".to_string()));
+                }
+            }
+            Err(e) => problems.push(e),
+        }
+    }
+    if layout.is_none() {
+        let meta = legacy.unwrap_or_default();
+        for (file, data, this_layout) in [("setup.cfg", meta.setup_cfg, Layout::SetupCfg), ("setup.py", meta.setup_py, Layout::SetupPy)] {
+            let Some(data) = data else { continue };
+            if let Some(err) = data.error {
+                problems.push(format!("{rel}/{file}: cannot be read statically: {err}"));
+                continue;
+            }
+            if data.dynamic.iter().any(|d| d == "name" || d == "description") {
+                problems.push(format!(
+                    "{rel}/{file}: name and description must be literal strings (found computed: {}); \
+                     they are read without running {file}",
+                    data.dynamic.join(", ")
+                ));
+            }
+            let text = |k: &str| data.fields.get(k).and_then(|v| v.as_str()).map(str::to_string);
+            let list = |k: &str| {
+                data.fields.get(k).and_then(|v| v.as_array()).map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect::<Vec<_>>())
+            };
+            if text("name").is_some() || this_layout == Layout::SetupPy {
+                layout = Some(this_layout);
+            }
+            fields.name = text("name").or(fields.name);
+            fields.summary = text("description").or(fields.summary);
+            fields.license = text("license").or(fields.license);
+            if let Some(k) = list("keywords") {
+                fields.keywords = k;
+            }
+            if let Some(d) = list("install_requires") {
+                fields.dependencies = Some((d, file.to_string()));
+            }
+        }
+    }
+    let Some(layout) = layout else {
+        problems.push(format!("{rel}: no [project] table in pyproject.toml and no setup.py or setup.cfg metadata"));
+        return Err(problems);
+    };
+
+    let name = fields.name.filter(|n| !n.trim().is_empty());
+    if name.is_none() {
+        problems.push(format!("{rel}: the plugin has no name: set `name` in {}", metadata_file(layout)));
+    }
+    let summary = fields.summary.filter(|s| !s.trim().is_empty());
+    if summary.is_none() {
+        problems.push(format!(
+            "{rel}: the plugin has no summary: set `description` in {} (one line saying what the plugin does)",
+            metadata_file(layout)
+        ));
+    }
+    let (dependencies, dependencies_file) = match fields.dependencies {
+        Some((d, f)) => (d, Some(f)),
+        None => (Vec::new(), None),
+    };
+    for dep in &dependencies {
+        if let Err(e) = pep508_rs::Requirement::<pep508_rs::VerbatimUrl>::from_str(dep) {
+            problems.push(format!(
+                "{rel}/{}: dependency {dep:?} is not a PEP 508 requirement: {}",
+                dependencies_file.as_deref().unwrap_or("?"),
+                first_line(&e.to_string())
+            ));
+        }
+    }
+
+    let normalized = name.as_deref().map(normalize_name).unwrap_or_default();
+    let (version_files, version) = find_version_files(root, dir, rel, manifest, &normalized, &mut problems);
+    match (name, summary, version, problems.is_empty()) {
+        (Some(name), Some(summary), Some(version), true) => Ok(Plugin {
+            normalized,
+            name,
+            dir: rel.to_string(),
+            layout,
+            version,
+            summary,
+            keywords: fields.keywords,
+            license: fields.license,
+            dependencies,
+            dependencies_file,
+            build_requires,
+            version_files,
+        }),
+        _ => Err(problems),
+    }
+}
+
+fn metadata_file(layout: Layout) -> &'static str {
+    match layout {
+        Layout::Pyproject => "[project] in pyproject.toml",
+        Layout::SetupCfg => "[metadata] in setup.cfg",
+        Layout::SetupPy => "setup() in setup.py",
+    }
+}
+
+fn read_pyproject(path: &Path, shown: &str) -> Result<Pyproject, String> {
+    let text = fs::read_to_string(path).map_err(|e| format!("{shown}: cannot read: {e}"))?;
+    toml::from_str(&text).map_err(|e| {
+        let (line, col) = e.span().map(|s| line_col(&text, s.start)).unwrap_or((1, 1));
+        format!("{shown}:{line}:{col}: {}", e.message().trim_end())
+    })
+}
+
+/// Auto-detected version files plus the manifest's; returns them and the one version they agree on.
+fn find_version_files(
+    _root: &Path,
+    dir: &Path,
+    rel: &str,
+    manifest: &Manifest,
+    normalized: &str,
+    problems: &mut Vec<String>,
+) -> (Vec<VersionFile>, Option<Version>) {
+    let mut candidates: Vec<(String, VersionFileKind, Option<&VersionFileSpec>)> = Vec::new();
+    for (file, kind) in [
+        ("pyproject.toml", VersionFileKind::Pyproject),
+        ("setup.cfg", VersionFileKind::SetupCfg),
+        ("setup.py", VersionFileKind::SetupPy),
+    ] {
+        if dir.join(file).is_file() {
+            candidates.push((file.to_string(), kind, None));
+        }
+    }
+    for path in dunder_files(dir) {
+        candidates.push((path, VersionFileKind::Python, None));
+    }
+    let overrides = manifest.plugin_overrides.get(normalized).map(|o| o.version_files.as_slice()).unwrap_or_default();
+    for spec in manifest.version_files.iter().chain(overrides) {
+        let matched: Vec<String> = glob::glob(&dir.join(&spec.path).to_string_lossy())
+            .map(|paths| paths.filter_map(Result::ok).filter(|p| p.is_file()).map(|p| relative(dir, &p)).collect())
+            .unwrap_or_default();
+        if matched.is_empty() && !spec.optional {
+            problems.push(format!(
+                "{rel}/{}: version file declared at {} does not exist (set `optional = true` if some plugins lack it)",
+                spec.path, spec.at
+            ));
+        }
+        for path in matched {
+            // A declared file replaces the auto-detected entry for the same path.
+            candidates.retain(|(p, _, _)| p != &path);
+            candidates.push((path, spec.kind.clone(), Some(spec)));
+        }
+    }
+
+    let mut files = Vec::new();
+    for (path, kind, spec) in candidates {
+        let shown = format!("{rel}/{path}");
+        let text = match fs::read(dir.join(&path)).map(String::from_utf8) {
+            Ok(Ok(t)) => t,
+            Ok(Err(_)) => {
+                problems.push(format!("{shown}: not UTF-8 text; version files must be UTF-8"));
+                continue;
+            }
+            Err(e) => {
+                problems.push(format!("{shown}: cannot read: {e}"));
+                continue;
+            }
+        };
+        let ranges = match version_files::locate(&kind, &text) {
+            Ok(r) => r,
+            Err(e) => {
+                problems.push(format!("{shown}: {e}"));
+                continue;
+            }
+        };
+        if let Some(spec) = spec {
+            if ranges.len() != spec.count {
+                let what = match &kind {
+                    VersionFileKind::Pattern(p) => format!("pattern {p:?}"),
+                    k => format!("kind {:?}", k.name()),
+                };
+                problems.push(format!(
+                    "{shown}: {what} (declared at {}) matches {} time(s), expected {}; make it match exactly the version",
+                    spec.at,
+                    ranges.len(),
+                    spec.count
+                ));
+                continue;
+            }
+        } else if ranges.len() > 1 {
+            problems.push(format!(
+                "{shown}: the version appears {} times ({}); declare this file in the manifest with the expected `count`",
+                ranges.len(),
+                ranges.iter().map(|r| format!("line {}", line_col(&text, r.start).0)).collect::<Vec<_>>().join(", ")
+            ));
+            continue;
+        }
+        if ranges.is_empty() {
+            continue;
+        }
+        let found: Vec<String> = ranges.iter().map(|r| text[r.clone()].to_string()).collect();
+        files.push(VersionFile { path, kind, found });
+    }
+
+    if files.is_empty() {
+        problems.push(format!(
+            "{rel}: the plugin has no version: set `version` in [project] of pyproject.toml, or `__version__ = \"X.Y.Z\"` \
+             in its package's __init__.py, or declare a version file in the manifest"
+        ));
+        return (files, None);
+    }
+    let mut parsed: Vec<(String, Version)> = Vec::new();
+    for f in &files {
+        for text in &f.found {
+            match crate::versions::parse(text) {
+                Ok(v) => parsed.push((f.path.clone(), v)),
+                Err(e) => problems.push(format!("{rel}/{}: {e}; write a version such as 1.2.0", f.path)),
+            }
+        }
+    }
+    let first = parsed.first().cloned();
+    if let Some((first_path, first_version)) = &first {
+        for (path, v) in &parsed {
+            if v != first_version {
+                problems.push(format!(
+                    "{rel}: version files disagree: {first_path} says {first_version}, {path} says {v}; make them equal"
+                ));
+            }
+        }
+    }
+    (files, first.map(|(_, v)| v))
+}
+
+/// `__version__` files below a plugin, skipping tests, builds and virtual environments.
+fn dunder_files(dir: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    let walker = walkdir::WalkDir::new(dir).max_depth(4).sort_by_file_name().into_iter().filter_entry(|e| {
+        let name = e.file_name().to_string_lossy();
+        e.depth() == 0 || !(e.file_type().is_dir() && (name.starts_with('.') || SKIP_DIRS.contains(&name.as_ref()) || name.ends_with(".egg-info")))
+    });
+    for entry in walker.filter_map(Result::ok) {
+        if entry.file_type().is_file() && DUNDER_FILES.contains(&entry.file_name().to_string_lossy().as_ref()) {
+            let has_literal = fs::read_to_string(entry.path())
+                .map(|t| !version_files::locate(&VersionFileKind::Python, &t).unwrap_or_default().is_empty())
+                .unwrap_or(false);
+            if has_literal {
+                out.push(relative(dir, entry.path()));
+            }
+        }
+    }
+    out
+}

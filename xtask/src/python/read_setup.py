@@ -1,0 +1,100 @@
+"""Read static metadata of setup.py / setup.cfg projects without running them.
+
+Called by the xtask as `python read_setup.py DIR...`; prints one JSON object per DIR (a
+list). setup.py is parsed with `ast`: only literal values (or names bound to literals at
+module level) are read; anything computed is reported as dynamic.
+"""
+
+import ast
+import configparser
+import json
+import os
+import sys
+
+FIELDS = ("name", "version", "description", "license", "keywords", "install_requires")
+
+
+def _split_list(value):
+    if isinstance(value, str):
+        return [v for v in value.replace(",", " ").split() if v]
+    return list(value)
+
+
+def read_setup_py(path):
+    with open(path, "rb") as f:
+        tree = ast.parse(f.read(), filename=path)
+    names = {}
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+            try:
+                names[node.targets[0].id] = ast.literal_eval(node.value)
+            except (ValueError, TypeError, SyntaxError, RecursionError):
+                pass
+    call = None
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            func = node.func
+            name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", None)
+            if name == "setup":
+                call = node
+                break
+    if call is None:
+        return {"error": "no setup(...) call found"}
+    fields, dynamic = {}, []
+    for kw in call.keywords:
+        if kw.arg not in FIELDS:
+            continue
+        try:
+            value = ast.literal_eval(kw.value)
+        except (ValueError, TypeError, SyntaxError, RecursionError):
+            if isinstance(kw.value, ast.Name) and kw.value.id in names:
+                value = names[kw.value.id]
+            else:
+                dynamic.append(kw.arg)
+                continue
+        fields[kw.arg] = value
+    if any(kw.arg is None for kw in call.keywords):
+        dynamic.append("**kwargs")
+    if "keywords" in fields:
+        fields["keywords"] = _split_list(fields["keywords"])
+    if "install_requires" in fields:
+        reqs = fields["install_requires"]
+        fields["install_requires"] = [reqs] if isinstance(reqs, str) else list(reqs)
+    return {"fields": fields, "dynamic": dynamic}
+
+
+def read_setup_cfg(path):
+    parser = configparser.ConfigParser(interpolation=None)
+    parser.read(path, encoding="utf-8")
+    fields = {}
+    if parser.has_section("metadata"):
+        for key in ("name", "version", "description", "license", "keywords"):
+            value = parser.get("metadata", key, fallback=None)
+            if value is None or value.startswith(("attr:", "file:")):
+                continue
+            fields[key] = value.strip()
+    if "keywords" in fields:
+        fields["keywords"] = _split_list(fields["keywords"])
+    reqs = parser.get("options", "install_requires", fallback=None)
+    if reqs is not None:
+        fields["install_requires"] = [r.strip() for r in reqs.splitlines() if r.strip() and not r.strip().startswith("#")]
+    return {"fields": fields, "dynamic": []}
+
+
+def main(dirs):
+    out = []
+    for d in dirs:
+        entry = {"dir": d}
+        for key, filename, reader in (("setup_py", "setup.py", read_setup_py), ("setup_cfg", "setup.cfg", read_setup_cfg)):
+            path = os.path.join(d, filename)
+            if os.path.isfile(path):
+                try:
+                    entry[key] = reader(path)
+                except Exception as exc:  # report, never crash: the xtask names the file
+                    entry[key] = {"error": f"{type(exc).__name__}: {exc}"}
+        out.append(entry)
+    json.dump(out, sys.stdout)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

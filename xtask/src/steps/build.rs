@@ -1,0 +1,74 @@
+//! Build: each plugin's sdist (PEP 517, in the managed venv, no network) and its wheel built
+//! from that sdist; then a check that the wheel's metadata carries the planned name and version.
+
+use std::io::Read as _;
+use std::path::Path;
+use std::str::FromStr;
+
+use anyhow::{bail, Context, Result};
+use pep440_rs::Version;
+
+use super::{BuiltPlugin, Exec, Report};
+use crate::config::normalize_name;
+use crate::ops::cmd::Cmd;
+
+pub fn build(exec: &Exec, plugin: &str, path: &str, version: &str, report: &mut Report) -> Result<()> {
+    let out = exec.stage.join("build").join(plugin);
+    std::fs::create_dir_all(&out)?;
+    exec.ws.runner.run(
+        &Cmd::new(&exec.tools_python, format!("build sdist and wheel of {path} (plugin {plugin})"))
+            .isolated_pip()
+            .env("SOURCE_DATE_EPOCH", exec.plan.source_date_epoch.to_string())
+            .args(["-m", "build", "--no-isolation", "--outdir"])
+            .arg(&out)
+            .arg(exec.src_dir().join(path)),
+    )?;
+    let files: Vec<String> = std::fs::read_dir(&out)?
+        .filter_map(|e| e.ok().map(|e| e.file_name().to_string_lossy().into_owned()))
+        .collect();
+    let sdists: Vec<&String> = files.iter().filter(|f| f.ends_with(".tar.gz")).collect();
+    let wheels: Vec<&String> = files.iter().filter(|f| f.ends_with(".whl")).collect();
+    let (sdist, wheel) = match (sdists.as_slice(), wheels.as_slice()) {
+        ([s], [w]) => ((*s).clone(), (*w).clone()),
+        _ => bail!("building {path} produced {files:?}; expected one .tar.gz sdist and one .whl wheel"),
+    };
+    let (name, built_version) = wheel_metadata(&out.join(&wheel))?;
+    let planned = Version::from_str(version).map_err(|e| anyhow::anyhow!("planned version {version}: {e}"))?;
+    let built = Version::from_str(&built_version).ok();
+    if normalize_name(&name) != plugin || built.as_ref() != Some(&planned) {
+        bail!(
+            "{path}: the built wheel says {name} {built_version}, the plan says {plugin} {version}; \
+             the version is probably computed somewhere the stamp does not reach: declare that file as a version file"
+        );
+    }
+    let private = exec.private_dir();
+    std::fs::create_dir_all(&private)?;
+    for f in [&sdist, &wheel] {
+        std::fs::rename(out.join(f), private.join(f)).with_context(|| format!("cannot stage {f}"))?;
+    }
+    report.built.push(BuiltPlugin { plugin: plugin.to_string(), version: version.to_string(), sdist, wheel });
+    Ok(())
+}
+
+/// `Name` and `Version` from a wheel's `*.dist-info/METADATA`.
+pub fn wheel_metadata(wheel: &Path) -> Result<(String, String)> {
+    let file = std::fs::File::open(wheel).with_context(|| format!("cannot open {}", wheel.display()))?;
+    let mut zip = zip::ZipArchive::new(file).with_context(|| format!("{} is not a valid wheel (zip)", wheel.display()))?;
+    let metadata_name = zip
+        .file_names()
+        .filter_map(Result::ok)
+        .find(|n| n.ends_with(".dist-info/METADATA") && n.matches('/').count() == 1)
+        .map(|n| n.into_owned())
+        .with_context(|| format!("{} has no .dist-info/METADATA", wheel.display()))?;
+    let mut text = String::new();
+    zip.by_name(&metadata_name)?.read_to_string(&mut text)?;
+    let header = |key: &str| {
+        text.lines()
+            .take_while(|l| !l.is_empty())
+            .find_map(|l| l.strip_prefix(key).and_then(|v| v.strip_prefix(':')).map(|v| v.trim().to_string()))
+    };
+    match (header("Name"), header("Version")) {
+        (Some(n), Some(v)) => Ok((n, v)),
+        _ => bail!("{}: METADATA lacks Name or Version", wheel.display()),
+    }
+}

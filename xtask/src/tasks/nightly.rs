@@ -1,0 +1,67 @@
+//! `cargo xtask nightly`: build the offline bundles of a dev version of every plugin from the
+//! committed tree (HEAD), without touching the working tree or git history. Plans first,
+//! stops on any precheck, executes the plan in a staging folder, then delivers the archives.
+
+use std::time::Instant;
+
+use anyhow::{Context, Result};
+
+use crate::error::precheck_failed;
+use crate::ops::fs::{human_size, Staging};
+use crate::ops::git::Git;
+use crate::plan::{self, NightlyOptions, Plan};
+use crate::steps::{self, Exec, Report};
+use crate::toolchain;
+use crate::workspace::Workspace;
+
+pub fn run(ws: &Workspace, opts: &NightlyOptions, json: bool) -> Result<()> {
+    let started = Instant::now();
+    let prepared = plan::nightly(ws, opts)?;
+    let (Some(plan), Some(tools), true) = (prepared.plan, prepared.tools, prepared.problems.is_empty()) else {
+        return Err(precheck_failed("cannot build the nightly bundle", prepared.problems));
+    };
+
+    let index = plan.index.to_args(&ws.root);
+    let tools_python = toolchain::tools_venv(&ws.runner, &tools.python, &ws.work_dir, &plan.build_tools, &index)?;
+    let stage = Staging::create(&ws.work_dir, "nightly")?;
+    let exec = Exec { ws, plan: &plan, git: Git::new(&ws.runner, tools.git.clone(), &ws.root), stage: stage.path(), tools_python };
+    let report = steps::execute(&exec).with_context(|| {
+        format!(
+            "the nightly bundle was not built; nothing was written to {}/ and the repository is unchanged (log: {})",
+            plan.output_dir,
+            ws.runner.log_path().display()
+        )
+    })?;
+    drop(stage);
+
+    if json {
+        #[derive(serde::Serialize)]
+        struct Output<'a> {
+            plan: &'a Plan,
+            #[serde(flatten)]
+            report: &'a Report,
+            seconds: f64,
+        }
+        let out = Output { plan: &plan, report: &report, seconds: started.elapsed().as_secs_f64() };
+        println!("{}", serde_json::to_string_pretty(&out)?);
+    } else {
+        print_summary(&plan, &report, started.elapsed().as_secs_f64());
+    }
+    Ok(())
+}
+
+fn print_summary(plan: &Plan, report: &Report, seconds: f64) {
+    println!("nightly {} {} built in {seconds:.1} s (commit {})", plan.release, plan.version, &plan.commit[..12]);
+    for p in &plan.plugins {
+        println!("  {:<28} {}", p.name, p.version);
+    }
+    for a in &report.artifacts {
+        println!("  {}  {}  sha256 {}", a.path, human_size(a.size), &a.sha256[..16]);
+        println!(
+            "      {} private file(s) ({} plugins: wheel + sdist), {} public wheel(s)",
+            a.private_files.len(),
+            plan.plugins.len(),
+            a.public_files.len()
+        );
+    }
+}

@@ -1,0 +1,193 @@
+//! Finding the programs a run needs (git, Python with pip and venv) and the managed venv of
+//! pinned build tools under the work folder. Every missing tool is reported in one error.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use serde::Deserialize;
+
+use crate::config::Manifest;
+use crate::ops::cmd::{Cmd, Runner};
+use crate::ops::fs::{hex, write_atomic};
+use crate::platform::normalize_machine;
+
+const MIN_PYTHON: (u32, u32) = (3, 9);
+const PYTHON_CANDIDATES: &[&str] = &["python3", "python", "py"];
+/// Bumped when the layout of the managed venv changes, so old ones are not reused.
+const VENV_LAYOUT: &str = "1";
+
+#[derive(Debug, Clone)]
+pub struct Python {
+    pub path: PathBuf,
+    pub version: String,
+    /// `3.11`
+    pub major_minor: String,
+    /// `cpython`, `pypy`
+    pub implementation: String,
+    /// `linux`, `win32`, `darwin`
+    pub sys_platform: String,
+    /// normalized: `x86_64`, `aarch64`
+    pub machine: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Tools {
+    pub git: PathBuf,
+    pub python: Python,
+}
+
+#[derive(Deserialize)]
+struct Probe {
+    version: String,
+    major: u32,
+    minor: u32,
+    implementation: String,
+    sys_platform: String,
+    machine: String,
+    pip: bool,
+    venv: bool,
+}
+
+const PROBE: &str = "import importlib.util as u, json, platform, sys
+print(json.dumps({'version': platform.python_version(), 'major': sys.version_info[0], 'minor': sys.version_info[1],
+  'implementation': sys.implementation.name, 'sys_platform': sys.platform, 'machine': platform.machine(),
+  'pip': u.find_spec('pip') is not None, 'venv': u.find_spec('venv') is not None and u.find_spec('ensurepip') is not None}))";
+
+/// Find git and a suitable Python; one error lists everything missing and how to get it.
+pub fn find(runner: &Runner, manifest: &Manifest) -> Result<Tools, Vec<String>> {
+    let mut problems = Vec::new();
+    let git = which::which("git").ok();
+    if git.is_none() {
+        problems.push("git: not found on PATH. Install git (Debian/Ubuntu: `apt-get install git`, Windows: `winget install Git.Git`).".to_string());
+    }
+    let python = match find_python(runner, manifest) {
+        Ok(p) => Some(p),
+        Err(e) => {
+            problems.extend(e);
+            None
+        }
+    };
+    match (git, python) {
+        (Some(git), Some(python)) if problems.is_empty() => Ok(Tools { git, python }),
+        _ => Err(problems),
+    }
+}
+
+fn find_python(runner: &Runner, manifest: &Manifest) -> Result<Python, Vec<String>> {
+    let install = "Install Python 3.9 or newer with pip and venv (Debian/Ubuntu: `apt-get install python3 python3-venv python3-pip`; \
+                   Windows: `winget install Python.Python.3.11`)";
+    let configured = std::env::var("XTASK_PYTHON").ok().filter(|s| !s.is_empty()).or_else(|| manifest.python.interpreter.clone());
+    let path = match &configured {
+        Some(name) => which::which(name).map_err(|_| {
+            vec![format!("python: {name:?} (from XTASK_PYTHON or [python] interpreter) was not found. {install}, or fix the setting.")]
+        })?,
+        None => PYTHON_CANDIDATES.iter().find_map(|c| which::which(c).ok()).ok_or_else(|| {
+            vec![format!("python: none of {} found on PATH. {install}, or set [python] interpreter in the manifest.", PYTHON_CANDIDATES.join(", "))]
+        })?,
+    };
+    let out = runner
+        .read(&Cmd::new(&path, "ask Python for its version").args(["-I", "-c", PROBE]))
+        .map_err(|e| vec![format!("python: {} does not run: {e}", path.display())])?;
+    let probe: Probe = serde_json::from_slice(&out.stdout)
+        .map_err(|e| vec![format!("python: {} printed unexpected output ({e})", path.display())])?;
+    let mut problems = Vec::new();
+    if (probe.major, probe.minor) < MIN_PYTHON {
+        problems.push(format!("python: {} is Python {}, older than 3.9. {install}.", path.display(), probe.version));
+    }
+    if !probe.pip {
+        problems.push(format!(
+            "pip: {} has no pip. Install it (Debian/Ubuntu: `apt-get install python3-pip`, elsewhere: `{} -m ensurepip`).",
+            path.display(),
+            path.display()
+        ));
+    }
+    if !probe.venv {
+        problems.push(format!(
+            "venv: {} cannot create virtual environments. Install the venv module (Debian/Ubuntu: `apt-get install python3-venv`).",
+            path.display()
+        ));
+    }
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    Ok(Python {
+        path,
+        major_minor: format!("{}.{}", probe.major, probe.minor),
+        version: probe.version,
+        implementation: probe.implementation,
+        sys_platform: probe.sys_platform,
+        machine: normalize_machine(&probe.machine),
+    })
+}
+
+/// Where pip looks for packages, from the manifest only.
+#[derive(Debug, Clone, serde::Serialize, Deserialize)]
+pub struct IndexArgs {
+    pub index_url: String,
+    pub extra_index_urls: Vec<String>,
+    /// URLs, or paths relative to the repository root.
+    pub find_links: Vec<String>,
+}
+
+impl IndexArgs {
+    /// pip arguments; relative find-links paths are taken from `root`.
+    pub fn to_args(&self, root: &Path) -> Vec<String> {
+        let mut args = vec!["--index-url".to_string(), self.index_url.clone()];
+        for u in &self.extra_index_urls {
+            args.extend(["--extra-index-url".to_string(), u.clone()]);
+        }
+        for f in &self.find_links {
+            let f = if f.contains("://") { f.clone() } else { root.join(f).to_string_lossy().into_owned() };
+            args.extend(["--find-links".to_string(), f]);
+        }
+        args
+    }
+}
+
+/// The Python of the managed build-tools venv, created on first use and reused while its
+/// requirements and base interpreter stay the same. Safe against concurrent runs.
+pub fn tools_venv(
+    runner: &Runner,
+    python: &Python,
+    work_dir: &Path,
+    requirements: &[String],
+    index: &[String],
+) -> Result<PathBuf> {
+    use sha2::{Digest, Sha256};
+    let mut key = Sha256::new();
+    for part in [VENV_LAYOUT, &python.path.to_string_lossy(), &python.version].into_iter().chain(requirements.iter().map(String::as_str)) {
+        key.update(part.as_bytes());
+        key.update([0]);
+    }
+    let key = hex(&key.finalize()[..8]);
+    let tools = work_dir.join("tools");
+    fs::create_dir_all(&tools).with_context(|| format!("cannot create {}", tools.display()))?;
+    let dir = tools.join(format!("venv-{key}"));
+    let ready = dir.join(".xtask-ready");
+    let venv_python = if cfg!(windows) { dir.join("Scripts").join("python.exe") } else { dir.join("bin").join("python") };
+    let wanted = requirements.join("\n");
+
+    let lock = fs::File::create(tools.join(format!("venv-{key}.lock"))).context("cannot create the tools venv lock")?;
+    lock.lock().context("cannot lock the tools venv")?;
+    if fs::read_to_string(&ready).is_ok_and(|s| s == wanted) {
+        let (ok, _) = runner.probe(&Cmd::new(&venv_python, "check the build-tools venv").args(["-c", "pass"]))?;
+        if ok {
+            return Ok(venv_python);
+        }
+    }
+    eprintln!("==> creating the build-tools venv ({}) in {}", requirements.join(" "), dir.display());
+    if dir.exists() {
+        fs::remove_dir_all(&dir).with_context(|| format!("cannot remove the broken venv {}", dir.display()))?;
+    }
+    runner.run(&Cmd::new(&python.path, "create the build-tools venv").args(["-m", "venv"]).arg(&dir))?;
+    runner.run(
+        &Cmd::new(&venv_python, "install the pinned build tools into the build-tools venv (from the index in [public])")
+            .isolated_pip()
+            .args(["-m", "pip", "install", "--quiet"])
+            .args(index)
+            .args(requirements),
+    )?;
+    write_atomic(&ready, wanted.as_bytes())?;
+    Ok(venv_python)
+}

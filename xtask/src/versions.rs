@@ -1,0 +1,112 @@
+//! PEP 440 versions: parsing with context, and the nightly (dev) versions derived from a
+//! plugin's current version. Ordering is pep440_rs's, which follows PEP 440 (not SemVer).
+
+use std::str::FromStr;
+
+use anyhow::{bail, Result};
+use pep440_rs::{Prerelease, Version};
+
+pub fn parse(text: &str) -> Result<Version, String> {
+    Version::from_str(text.trim()).map_err(|e| format!("{:?} is not a PEP 440 version ({e})", text.trim()))
+}
+
+/// The dev number of a nightly: `YYYYMMDD` followed by a three-digit build number, so that
+/// nightlies sort by date, then by build.
+pub fn nightly_number(unix_time: i64, build_number: u32) -> Result<u64> {
+    if build_number > 999 {
+        bail!("build number {build_number} is too large: nightly versions hold 3 digits (0-999) per day");
+    }
+    let (y, m, d) = civil_date(unix_time);
+    Ok((y as u64 * 10_000 + m as u64 * 100 + d as u64) * 1000 + build_number as u64)
+}
+
+/// The nightly version of a plugin currently at `current`: it sorts after `current` and before
+/// the next release.
+///
+/// | current        | nightly                |
+/// |----------------|------------------------|
+/// | `1.4.0`        | `1.4.1.devN`           |
+/// | `1.4.0.post2`  | `1.4.1.devN`           |
+/// | `1.5.0b1`      | `1.5.0b2.devN`         |
+/// | `1.5.0.dev0`   | `1.5.0.devN`           |
+/// | `1.5.0rc1.dev3`| `1.5.0rc1.devN`        |
+pub fn nightly(current: &Version, number: u64, local: Option<&str>) -> Result<Version> {
+    let base = current.clone().without_local();
+    let next = if base.is_dev() {
+        base.with_dev(Some(number))
+    } else if let Some(pre) = base.pre() {
+        base.with_pre(Some(Prerelease { kind: pre.kind, number: pre.number + 1 })).with_dev(Some(number))
+    } else {
+        let release = base.release();
+        let mut parts: Vec<u64> = release.iter().copied().chain(std::iter::repeat(0)).take(release.len().max(3)).collect();
+        parts.truncate(3);
+        parts[2] += 1;
+        Version::new(parts).with_epoch(base.epoch()).with_dev(Some(number))
+    };
+    let next = match local {
+        Some(local) => Version::from_str(&format!("{next}+{local}"))
+            .map_err(|e| anyhow::anyhow!("cannot add local version {local:?}: {e}"))?,
+        None => next,
+    };
+    if next <= *current && !current.is_dev() {
+        bail!("nightly version {next} would not sort after the current version {current}");
+    }
+    Ok(next)
+}
+
+/// `(year, month, day)` in UTC of a unix time (Howard Hinnant's civil-from-days).
+pub fn civil_date(unix_time: i64) -> (i64, u32, u32) {
+    let days = unix_time.div_euclid(86_400);
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    (y, m, d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn v(s: &str) -> Version {
+        Version::from_str(s).unwrap()
+    }
+
+    #[test]
+    fn civil_dates() {
+        assert_eq!(civil_date(0), (1970, 1, 1));
+        assert_eq!(civil_date(1_795_219_200), (2026, 11, 21));
+        assert_eq!(civil_date(951_782_400), (2000, 2, 29));
+    }
+
+    #[test]
+    fn nightly_numbers_carry_date_and_build() {
+        assert_eq!(nightly_number(1_795_219_200 + 3600, 1).unwrap(), 20_261_121_001);
+        assert!(nightly_number(0, 1000).is_err());
+    }
+
+    #[test]
+    fn nightlies_sort_between_current_and_next_release() {
+        let n = 20_261_121_001;
+        for (current, expected, next_release) in [
+            ("1.4.0", "1.4.1.dev20261121001", "1.4.1"),
+            ("1.4", "1.4.1.dev20261121001", "1.4.1"),
+            ("1.4.0.post2", "1.4.1.dev20261121001", "1.4.1"),
+            ("1.5.0b1", "1.5.0b2.dev20261121001", "1.5.0b2"),
+            ("1.5.0.dev0", "1.5.0.dev20261121001", "1.5.0"),
+            ("1.5.0rc1.dev3", "1.5.0rc1.dev20261121001", "1.5.0rc1"),
+            ("1!2.0.0", "1!2.0.1.dev20261121001", "1!2.0.1"),
+        ] {
+            let got = nightly(&v(current), n, None).unwrap();
+            assert_eq!(got.to_string(), expected);
+            assert!(got > v(current) || v(current).is_dev(), "{got} > {current}");
+            assert!(got < v(next_release), "{got} < {next_release}");
+        }
+        assert_eq!(nightly(&v("1.4.0"), n, Some("gabc1234")).unwrap().to_string(), "1.4.1.dev20261121001+gabc1234");
+    }
+}

@@ -1,0 +1,72 @@
+//! The repository a command works on: its root (where the manifest is), the loaded manifest,
+//! the work folder for logs, staging and the build-tools venv, and the run's one runner.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Result;
+
+use crate::config::{Manifest, MANIFEST_FILE};
+use crate::error::input_error;
+use crate::ops::cmd::Runner;
+use crate::toolchain::IndexArgs;
+
+pub struct Workspace {
+    pub root: PathBuf,
+    pub manifest: Manifest,
+    /// `$CARGO_TARGET_DIR/xtask` or `<root>/target/xtask`.
+    pub work_dir: PathBuf,
+    pub runner: Runner,
+}
+
+impl Workspace {
+    /// Find the manifest (given, or searched upwards from the current folder), load it, and
+    /// open a log for `command`.
+    pub fn open(manifest: Option<&Path>, command: &str, dry_run: bool, verbose: bool) -> Result<Workspace> {
+        let cwd = std::env::current_dir()?;
+        let path = match manifest {
+            Some(p) => {
+                let p = cwd.join(p);
+                if !p.is_file() {
+                    return Err(input_error(format!("manifest {} does not exist", p.display())));
+                }
+                p
+            }
+            None => cwd.ancestors().map(|d| d.join(MANIFEST_FILE)).find(|p| p.is_file()).ok_or_else(|| {
+                input_error(format!(
+                    "no {MANIFEST_FILE} in {} or any parent folder: run from the plugin repository or pass --manifest",
+                    cwd.display()
+                ))
+            })?,
+        };
+        let root = path.parent().expect("a file has a parent").to_path_buf();
+        let root = root.canonicalize().unwrap_or(root);
+        let path = root.join(path.file_name().expect("a file has a name"));
+        let manifest = Manifest::load(&path, MANIFEST_FILE).map_err(|e| input_error(format!("{e:#}")))?;
+        let work_dir = match std::env::var_os("CARGO_TARGET_DIR") {
+            Some(dir) if !dir.is_empty() => cwd.join(dir).join("xtask"),
+            _ => root.join("target").join("xtask"),
+        };
+        let stamp = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+        let log = work_dir.join("logs").join(format!("{command}-{stamp}-{}.log", std::process::id()));
+        Ok(Workspace { root, manifest, work_dir, runner: Runner::new(log, dry_run, verbose) })
+    }
+
+    pub fn manifest_shown(&self) -> &'static str {
+        MANIFEST_FILE
+    }
+
+    /// The output folder as an absolute path.
+    pub fn output_dir(&self) -> PathBuf {
+        self.root.join(&self.manifest.release.output)
+    }
+
+    /// pip's package sources, from the manifest only.
+    pub fn index_args(&self) -> IndexArgs {
+        let public = &self.manifest.public;
+        IndexArgs {
+            index_url: public.index_url.clone(),
+            extra_index_urls: public.extra_index_urls.clone(),
+            find_links: public.find_links.clone(),
+        }
+    }
+}
