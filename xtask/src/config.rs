@@ -18,15 +18,18 @@ use crate::platform::{ArchiveFormat, TargetOs};
 pub const MANIFEST_FILE: &str = "release-config.toml";
 
 /// Build tools installed into the managed venv unless the manifest says otherwise.
-pub const DEFAULT_BUILD_TOOLS: &[&str] =
-    &["pip==26.3", "build==1.6.1", "setuptools==84.2.1", "wheel==0.48.0"];
+pub const DEFAULT_BUILD_TOOLS: &[&str] = &["pip==26.3", "build==1.6.1", "setuptools==84.2.1", "wheel==0.48.0"];
 const DEFAULT_INDEX_URL: &str = "https://pypi.org/simple";
 const DEFAULT_ARCHIVE_NAME: &str = "{release}-{version}-{platform}";
 const DEFAULT_TAG: &str = "{name}-v{version}";
 const DEFAULT_GROUP_TAG: &str = "v{version}";
 const DEFAULT_COMMIT_MESSAGE: &str = "Release {release} {version}";
-const DEFAULT_BUILD_NUMBER_ENV: &[&str] =
-    &["XTASK_BUILD_NUMBER", "GITHUB_RUN_NUMBER", "CI_PIPELINE_IID", "BUILD_NUMBER"];
+const DEFAULT_BUILD_NUMBER_ENV: &[&str] = &[
+    "XTASK_BUILD_NUMBER",
+    "GITHUB_RUN_NUMBER",
+    "CI_PIPELINE_IID",
+    "BUILD_NUMBER",
+];
 
 // ---------------------------------------------------------------------------------------------
 // What the file may contain. Strict: unknown keys are errors.
@@ -188,8 +191,7 @@ pub enum VersionFileKind {
 }
 
 impl VersionFileKind {
-    pub const NAMES: &'static [&'static str] =
-        &["pyproject", "setup-py", "setup-cfg", "python", "json"];
+    pub const NAMES: &'static [&'static str] = &["pyproject", "setup-py", "setup-cfg", "python", "json"];
 
     pub fn name(&self) -> &str {
         match self {
@@ -258,8 +260,9 @@ pub struct Platform {
 impl Manifest {
     /// Read and validate the manifest at `path`. `shown` is how messages name the file.
     pub fn load(path: &Path, shown: &str) -> Result<Manifest> {
-        let text = std::fs::read_to_string(path)
-            .with_context(|| format!("cannot read the manifest {shown}: create it (see README.md, \"Manifest reference\")"))?;
+        let text = std::fs::read_to_string(path).with_context(|| {
+            format!("cannot read the manifest {shown}: create it (see README.md, \"Manifest reference\")")
+        })?;
         Self::parse(&text, path, shown)
     }
 
@@ -329,7 +332,16 @@ impl Problems {
 }
 
 fn resolve(raw: RawManifest, src: &Source, path: &Path, problems: &mut Problems) -> Manifest {
-    let RawManifest { release, plugins, plugin, groups, public, python, nightly, platforms } = raw;
+    let RawManifest {
+        release,
+        plugins,
+        plugin,
+        groups,
+        public,
+        python,
+        nightly,
+        platforms,
+    } = raw;
 
     // [release]
     let name = release.name.get_ref().trim().to_string();
@@ -339,8 +351,8 @@ fn resolve(raw: RawManifest, src: &Source, path: &Path, problems: &mut Problems)
             "release name must be a non-empty word without spaces or slashes (it names archives)",
         );
     }
-    let template = |value: Option<Spanned<String>>, default: &str, allowed: &[&str], problems: &mut Problems| {
-        match value {
+    let template =
+        |value: Option<Spanned<String>>, default: &str, allowed: &[&str], problems: &mut Problems| match value {
             None => default.to_string(),
             Some(v) => {
                 if let Err(e) = check_template(v.get_ref(), allowed) {
@@ -348,20 +360,33 @@ fn resolve(raw: RawManifest, src: &Source, path: &Path, problems: &mut Problems)
                 }
                 v.into_inner()
             }
-        }
-    };
-    let archive_name =
-        template(release.archive_name, DEFAULT_ARCHIVE_NAME, &["release", "version", "platform"], problems);
+        };
+    let archive_name = template(
+        release.archive_name,
+        DEFAULT_ARCHIVE_NAME,
+        &["release", "version", "platform"],
+        problems,
+    );
     let tag = template(release.tag, DEFAULT_TAG, &["name", "version"], problems);
-    let group_tag = template(release.group_tag, DEFAULT_GROUP_TAG, &["group", "version", "release"], problems);
-    let commit_message =
-        template(release.commit_message, DEFAULT_COMMIT_MESSAGE, &["release", "version"], problems);
+    let group_tag = template(
+        release.group_tag,
+        DEFAULT_GROUP_TAG,
+        &["group", "version", "release"],
+        problems,
+    );
+    let commit_message = template(
+        release.commit_message,
+        DEFAULT_COMMIT_MESSAGE,
+        &["release", "version"],
+        problems,
+    );
     let release = Release {
         name,
         output: PathBuf::from(release.output.unwrap_or_else(|| "dist".to_string())),
-        version_from: release
-            .version_from
-            .map(|v| Located { at: src.at_spanned(&v), value: normalize_name(v.get_ref()) }),
+        version_from: release.version_from.map(|v| Located {
+            at: src.at_spanned(&v),
+            value: normalize_name(v.get_ref()),
+        }),
         archive_name,
         tag,
         group_tag,
@@ -382,7 +407,10 @@ fn resolve(raw: RawManifest, src: &Source, path: &Path, problems: &mut Problems)
                 Some(Located { value, at })
             })
             .collect(),
-        None => vec![Located { value: "plugins/*".to_string(), at: format!("{} (default)", src.shown) }],
+        None => vec![Located {
+            value: "plugins/*".to_string(),
+            at: format!("{} (default)", src.shown),
+        }],
     };
     let plugin_excludes = plugins
         .exclude
@@ -401,7 +429,13 @@ fn resolve(raw: RawManifest, src: &Source, path: &Path, problems: &mut Problems)
         .map(|(name, o)| {
             let at = src.at_spanned(&name);
             let files = resolve_version_files(o.version_files, src, problems);
-            (normalize_name(name.get_ref()), PluginOverride { at, version_files: files })
+            (
+                normalize_name(name.get_ref()),
+                PluginOverride {
+                    at,
+                    version_files: files,
+                },
+            )
         })
         .collect();
 
@@ -413,7 +447,10 @@ fn resolve(raw: RawManifest, src: &Source, path: &Path, problems: &mut Problems)
             name: name.into_inner(),
             members: members
                 .into_iter()
-                .map(|m| Located { at: src.at_spanned(&m), value: normalize_name(m.get_ref()) })
+                .map(|m| Located {
+                    at: src.at_spanned(&m),
+                    value: normalize_name(m.get_ref()),
+                })
                 .collect(),
         })
         .collect();
@@ -422,16 +459,18 @@ fn resolve(raw: RawManifest, src: &Source, path: &Path, problems: &mut Problems)
     let requirements = public
         .requirements
         .into_iter()
-        .filter_map(|r| match pep508_rs::Requirement::<pep508_rs::VerbatimUrl>::from_str(r.get_ref()) {
-            Ok(_) => Some(r.into_inner()),
-            Err(e) => {
-                problems.push(
-                    src.at_spanned(&r),
-                    format!("not a PEP 508 requirement: {}", first_line(&e.to_string())),
-                );
-                None
-            }
-        })
+        .filter_map(
+            |r| match pep508_rs::Requirement::<pep508_rs::VerbatimUrl>::from_str(r.get_ref()) {
+                Ok(_) => Some(r.into_inner()),
+                Err(e) => {
+                    problems.push(
+                        src.at_spanned(&r),
+                        format!("not a PEP 508 requirement: {}", first_line(&e.to_string())),
+                    );
+                    None
+                }
+            },
+        )
         .collect();
     let public = Public {
         requirements,
@@ -445,19 +484,24 @@ fn resolve(raw: RawManifest, src: &Source, path: &Path, problems: &mut Problems)
         None => DEFAULT_BUILD_TOOLS.iter().map(|s| s.to_string()).collect(),
         Some(tools) => tools
             .into_iter()
-            .filter_map(|r| match pep508_rs::Requirement::<pep508_rs::VerbatimUrl>::from_str(r.get_ref()) {
-                Ok(_) => Some(r.into_inner()),
-                Err(e) => {
-                    problems.push(
-                        src.at_spanned(&r),
-                        format!("not a PEP 508 requirement: {}", first_line(&e.to_string())),
-                    );
-                    None
-                }
-            })
+            .filter_map(
+                |r| match pep508_rs::Requirement::<pep508_rs::VerbatimUrl>::from_str(r.get_ref()) {
+                    Ok(_) => Some(r.into_inner()),
+                    Err(e) => {
+                        problems.push(
+                            src.at_spanned(&r),
+                            format!("not a PEP 508 requirement: {}", first_line(&e.to_string())),
+                        );
+                        None
+                    }
+                },
+            )
             .collect(),
     };
-    let python = PythonSettings { interpreter: python.interpreter, build_tools };
+    let python = PythonSettings {
+        interpreter: python.interpreter,
+        build_tools,
+    };
 
     let nightly = NightlySettings {
         build_number_env: nightly
@@ -525,7 +569,10 @@ fn resolve_version_files(raw: Vec<RawVersionFile>, src: &Source, problems: &mut 
                     other => {
                         problems.push(
                             src.at_spanned(&k),
-                            format!("unknown version file kind {other:?}, expected one of {}", VersionFileKind::NAMES.join(", ")),
+                            format!(
+                                "unknown version file kind {other:?}, expected one of {}",
+                                VersionFileKind::NAMES.join(", ")
+                            ),
                         );
                         return None;
                     }
@@ -564,11 +611,17 @@ fn resolve_platform(name: Spanned<String>, p: RawPlatform, src: &Source, problem
     let name_at = src.at_spanned(&name);
     let name = name.into_inner();
     if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
-        problems.push(name_at.clone(), "platform names may use letters, digits, `-` and `_` only");
+        problems.push(
+            name_at.clone(),
+            "platform names may use letters, digits, `-` and `_` only",
+        );
     }
     let before = problems.0.len();
     if p.tags.get_ref().is_empty() {
-        problems.push(src.at_spanned(&p.tags), "`tags` must list at least one pip platform tag, e.g. \"win_amd64\"");
+        problems.push(
+            src.at_spanned(&p.tags),
+            "`tags` must list at least one pip platform tag, e.g. \"win_amd64\"",
+        );
     }
     let mut oses = Vec::new();
     for tag in p.tags.get_ref() {
@@ -582,7 +635,10 @@ fn resolve_platform(name: Spanned<String>, p: RawPlatform, src: &Source, problem
         [os] => Some(*os),
         [] => None,
         _ => {
-            problems.push(src.at_spanned(&p.tags), "all tags of one platform must be for the same operating system");
+            problems.push(
+                src.at_spanned(&p.tags),
+                "all tags of one platform must be for the same operating system",
+            );
             None
         }
     };
@@ -593,13 +649,22 @@ fn resolve_platform(name: Spanned<String>, p: RawPlatform, src: &Source, problem
     let valid_python = matches!((parts.next(), parts.next(), parts.next()),
         (Some(a), Some(b), None) if a.parse::<u8>().is_ok() && b.parse::<u8>().is_ok());
     if !valid_python {
-        problems.push(python_at, format!("python {python:?} must be MAJOR.MINOR, e.g. \"3.11\""));
+        problems.push(
+            python_at,
+            format!("python {python:?} must be MAJOR.MINOR, e.g. \"3.11\""),
+        );
     }
     let implementation = match p.implementation {
         None => "cp".to_string(),
         Some(i) => {
             if !["cp", "pp"].contains(&i.get_ref().as_str()) {
-                problems.push(src.at_spanned(&i), format!("implementation {:?} must be \"cp\" (CPython) or \"pp\" (PyPy)", i.get_ref()));
+                problems.push(
+                    src.at_spanned(&i),
+                    format!(
+                        "implementation {:?} must be \"cp\" (CPython) or \"pp\" (PyPy)",
+                        i.get_ref()
+                    ),
+                );
             }
             i.into_inner()
         }
@@ -618,7 +683,11 @@ fn resolve_platform(name: Spanned<String>, p: RawPlatform, src: &Source, problem
             None => {
                 problems.push(
                     src.at_spanned(&f),
-                    format!("unknown archive format {:?}, expected one of {}", f.get_ref(), ArchiveFormat::NAMES.join(", ")),
+                    format!(
+                        "unknown archive format {:?}, expected one of {}",
+                        f.get_ref(),
+                        ArchiveFormat::NAMES.join(", ")
+                    ),
                 );
                 ArchiveFormat::TarBz2
             }
@@ -648,7 +717,10 @@ fn check_template(template: &str, allowed: &[&str]) -> Result<(), String> {
         let key = &rest[open + 1..open + close];
         if !allowed.contains(&key) {
             let list: Vec<String> = allowed.iter().map(|a| format!("{{{a}}}")).collect();
-            return Err(format!("unknown placeholder {{{key}}} in {template:?}, expected one of {}", list.join(", ")));
+            return Err(format!(
+                "unknown placeholder {{{key}}} in {template:?}, expected one of {}",
+                list.join(", ")
+            ));
         }
         rest = &rest[open + close + 1..];
     }
@@ -708,7 +780,8 @@ mod tests {
         Manifest::parse(text, Path::new("/repo/release-config.toml"), "release-config.toml")
     }
 
-    const MINIMAL: &str = "[release]\nname = \"acme\"\n\n[platforms.linux]\ntags = [\"manylinux2014_x86_64\"]\npython = \"3.11\"\n";
+    const MINIMAL: &str =
+        "[release]\nname = \"acme\"\n\n[platforms.linux]\ntags = [\"manylinux2014_x86_64\"]\npython = \"3.11\"\n";
 
     #[test]
     fn minimal_manifest_gets_defaults() {
@@ -724,8 +797,13 @@ mod tests {
 
     #[test]
     fn unknown_key_names_line_and_column() {
-        let err = parse("[release]\nname = \"acme\"\nverison = \"1\"\n").unwrap_err().to_string();
-        assert!(err.starts_with("release-config.toml:3:1: unknown field `verison`, expected one of"), "{err}");
+        let err = parse("[release]\nname = \"acme\"\nverison = \"1\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("release-config.toml:3:1: unknown field `verison`, expected one of"),
+            "{err}"
+        );
     }
 
     #[test]
@@ -733,16 +811,28 @@ mod tests {
         let text = format!("{MINIMAL}[public]\nrequirements = [\"ok>=1\", \"bad===\"]\n[platforms.win]\ntags = [\"win_amd46\"]\npython = \"3\"\n");
         let err = parse(&text).unwrap_err().to_string();
         assert!(err.contains("has 3 problems"), "{err}");
-        assert!(err.contains("release-config.toml:7:27: not a PEP 508 requirement"), "{err}");
-        assert!(err.contains("release-config.toml:9:9: unknown platform tag \"win_amd46\""), "{err}");
-        assert!(err.contains("release-config.toml:10:10: python \"3\" must be MAJOR.MINOR"), "{err}");
+        assert!(
+            err.contains("release-config.toml:8:26: not a PEP 508 requirement"),
+            "{err}"
+        );
+        assert!(
+            err.contains("release-config.toml:10:9: unknown platform tag \"win_amd46\""),
+            "{err}"
+        );
+        assert!(
+            err.contains("release-config.toml:11:10: python \"3\" must be MAJOR.MINOR"),
+            "{err}"
+        );
     }
 
     #[test]
     fn templates_reject_unknown_placeholders() {
         let text = MINIMAL.replace("name = \"acme\"", "name = \"acme\"\ntag = \"{nmae}-{version}\"");
         let err = parse(&text).unwrap_err().to_string();
-        assert!(err.contains("release-config.toml:3:7: unknown placeholder {nmae}"), "{err}");
+        assert!(
+            err.contains("release-config.toml:3:7: unknown placeholder {nmae}"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -27,7 +27,10 @@ impl std::error::Error for Classified {}
 
 /// The manifest (or a plugin's metadata) is wrong: exit code 2.
 pub fn input_error(message: impl Into<String>) -> anyhow::Error {
-    anyhow::Error::new(Classified { code: exit::USAGE, message: message.into() })
+    anyhow::Error::new(Classified {
+        code: exit::USAGE,
+        message: message.into(),
+    })
 }
 
 /// Checks before running failed: exit code 3. All problems in one message.
@@ -37,10 +40,15 @@ pub fn precheck_failed(title: &str, problems: Vec<String>) -> anyhow::Error {
         message.push_str("\n  - ");
         message.push_str(&p.replace('\n', "\n    "));
     }
-    anyhow::Error::new(Classified { code: exit::PRECHECK, message })
+    anyhow::Error::new(Classified {
+        code: exit::PRECHECK,
+        message,
+    })
 }
 
 /// The exit code for an error returned by a task.
 pub fn exit_code(err: &anyhow::Error) -> u8 {
-    err.chain().find_map(|e| e.downcast_ref::<Classified>()).map_or(exit::STEP_FAILED, |c| c.code)
+    err.chain()
+        .find_map(|e| e.downcast_ref::<Classified>())
+        .map_or(exit::STEP_FAILED, |c| c.code)
 }

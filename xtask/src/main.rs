@@ -24,7 +24,11 @@ use crate::plan::NightlyOptions;
 use crate::workspace::Workspace;
 
 #[derive(Parser)]
-#[command(name = "cargo xtask", about = "Release automation for the Python plugins in this repository", version)]
+#[command(
+    name = "cargo xtask",
+    about = "Release automation for the Python plugins in this repository",
+    version
+)]
 struct Cli {
     /// The manifest to use (default: release-config.toml in this or a parent folder).
     #[arg(long, global = true, value_name = "PATH")]
@@ -68,7 +72,10 @@ struct NightlyArgs {
 
 impl NightlyArgs {
     fn options(self) -> NightlyOptions {
-        NightlyOptions { build_number: self.build_number, platforms: self.platforms }
+        NightlyOptions {
+            build_number: self.build_number,
+            platforms: self.platforms,
+        }
     }
 }
 
@@ -84,10 +91,11 @@ fn main() -> ExitCode {
         Command::Plan { .. } => ("plan", true),
         Command::Nightly { .. } => ("nightly", false),
     };
-    let result = Workspace::open(cli.manifest.as_deref(), name, dry_run, cli.verbose).and_then(|ws| match cli.command {
-        Command::Plan { nightly, json } => tasks::plan::run(&ws, &nightly.options(), json),
-        Command::Nightly { nightly, json } => tasks::nightly::run(&ws, &nightly.options(), json),
-    });
+    let result =
+        Workspace::open(cli.manifest.as_deref(), name, dry_run, cli.verbose).and_then(|ws| match cli.command {
+            Command::Plan { nightly, json } => tasks::plan::run(&ws, &nightly.options(), json),
+            Command::Nightly { nightly, json } => tasks::nightly::run(&ws, &nightly.options(), json),
+        });
     match result {
         Ok(()) => ExitCode::from(exit::OK),
         Err(err) => {

@@ -108,11 +108,23 @@ pub enum Step {
     /// Write versions and sibling pins into the build copy.
     Stamp { plugin: String, edits: Vec<Edit> },
     /// Build the plugin's sdist, then its wheel from that sdist.
-    Build { plugin: String, path: String, version: String },
+    Build {
+        plugin: String,
+        path: String,
+        version: String,
+    },
     /// Collect wheels of the private plugins and every dependency for a platform.
-    Wheelhouse { platform: String, requirements: Vec<String> },
+    Wheelhouse {
+        platform: String,
+        requirements: Vec<String>,
+    },
     /// Pack the wheelhouse and the sdists into the platform's archive.
-    Bundle { platform: String, archive: String, folder: String, format: ArchiveFormat },
+    Bundle {
+        platform: String,
+        archive: String,
+        folder: String,
+        format: ArchiveFormat,
+    },
     /// Move finished archives into the output folder.
     Deliver { files: Vec<String> },
 }
@@ -138,7 +150,10 @@ pub fn nightly(ws: &Workspace, opts: &NightlyOptions) -> Result<Prepared> {
             None
         }
     };
-    let git_program = tools.as_ref().map(|t| t.git.clone()).or_else(|| which::which("git").ok());
+    let git_program = tools
+        .as_ref()
+        .map(|t| t.git.clone())
+        .or_else(|| which::which("git").ok());
     let python = tools.as_ref().map(|t| t.python.path.clone());
     let plugins = match plugins::discover(&ws.root, &ws.manifest, &ws.runner, python.as_deref()) {
         Ok(p) => p,
@@ -148,21 +163,33 @@ pub fn nightly(ws: &Workspace, opts: &NightlyOptions) -> Result<Prepared> {
         }
     };
     let Some(git_program) = git_program else {
-        return Ok(Prepared { plan: None, problems, tools });
+        return Ok(Prepared {
+            plan: None,
+            problems,
+            tools,
+        });
     };
     let git = Git::new(&ws.runner, git_program, &ws.root);
     let commit = match git.head() {
         Ok(c) => c,
         Err(e) => {
             problems.push(e.to_string());
-            return Ok(Prepared { plan: None, problems, tools });
+            return Ok(Prepared {
+                plan: None,
+                problems,
+                tools,
+            });
         }
     };
     if plugins.is_empty() {
         if problems.is_empty() {
             problems.push(format!("{}: no plugins found", ws.manifest_shown()));
         }
-        return Ok(Prepared { plan: None, problems, tools });
+        return Ok(Prepared {
+            plan: None,
+            problems,
+            tools,
+        });
     }
 
     check_clean_tree(ws, &git, &plugins, &mut problems)?;
@@ -170,7 +197,9 @@ pub fn nightly(ws: &Workspace, opts: &NightlyOptions) -> Result<Prepared> {
 
     // Versions.
     let now = source_date_epoch()?.unwrap_or_else(|| {
-        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() as i64)
     });
     let build_number = match opts.build_number {
         Some(n) => n,
@@ -183,7 +212,11 @@ pub fn nightly(ws: &Workspace, opts: &NightlyOptions) -> Result<Prepared> {
             0
         }
     };
-    let local = ws.manifest.nightly.local_version.then(|| format!("g{}", &commit[..commit.len().min(8)]));
+    let local = ws
+        .manifest
+        .nightly
+        .local_version
+        .then(|| format!("g{}", &commit[..commit.len().min(8)]));
     let mut new_versions: BTreeMap<String, Version> = BTreeMap::new();
     for p in &plugins {
         match versions::nightly(&p.version, number, local.as_deref()) {
@@ -198,9 +231,14 @@ pub fn nightly(ws: &Workspace, opts: &NightlyOptions) -> Result<Prepared> {
     // Edits of the build copy.
     let mut stamp_steps = Vec::new();
     for p in &plugins {
-        let Some(new) = new_versions.get(&p.normalized) else { continue };
+        let Some(new) = new_versions.get(&p.normalized) else {
+            continue;
+        };
         match stamp_edits(&ws.root, p, new, &new_versions) {
-            Ok(edits) => stamp_steps.push(Step::Stamp { plugin: p.normalized.clone(), edits }),
+            Ok(edits) => stamp_steps.push(Step::Stamp {
+                plugin: p.normalized.clone(),
+                edits,
+            }),
             Err(mut e) => problems.append(&mut e),
         }
     }
@@ -215,11 +253,14 @@ pub fn nightly(ws: &Workspace, opts: &NightlyOptions) -> Result<Prepared> {
                 problems.push(e);
             }
         }
-        let folder = render(&ws.manifest.release.archive_name, &[
-            ("release", &ws.manifest.release.name),
-            ("version", &version_text),
-            ("platform", &p.name),
-        ]);
+        let folder = render(
+            &ws.manifest.release.archive_name,
+            &[
+                ("release", &ws.manifest.release.name),
+                ("version", &version_text),
+                ("platform", &p.name),
+            ],
+        );
         platforms.push(PlannedPlatform {
             name: p.name.clone(),
             tags: p.tags.clone(),
@@ -256,28 +297,61 @@ pub fn nightly(ws: &Workspace, opts: &NightlyOptions) -> Result<Prepared> {
             layout: p.layout,
             group: groups.get(&p.normalized).cloned(),
             current_version: p.version.to_string(),
-            version: new_versions.get(&p.normalized).map(ToString::to_string).unwrap_or_default(),
+            version: new_versions
+                .get(&p.normalized)
+                .map(ToString::to_string)
+                .unwrap_or_default(),
             summary: p.summary.clone(),
             keywords: p.keywords.clone(),
             license: p.license.clone(),
             dependencies: p.dependencies.clone(),
-            requires_plugins: sibling_requirements(p, &plugin_names).into_iter().map(|(_, name)| name).collect(),
-            version_files: p.version_files.iter().map(|f| PlannedVersionFile { path: f.path.clone(), kind: f.kind.name().to_string() }).collect(),
+            requires_plugins: sibling_requirements(p, &plugin_names)
+                .into_iter()
+                .map(|(_, name)| name)
+                .collect(),
+            version_files: p
+                .version_files
+                .iter()
+                .map(|f| PlannedVersionFile {
+                    path: f.path.clone(),
+                    kind: f.kind.name().to_string(),
+                })
+                .collect(),
         })
         .collect();
 
-    let mut steps = vec![Step::ExportSources { commit: commit.clone(), paths: plugins.iter().map(|p| p.dir.clone()).collect() }];
+    let mut steps = vec![Step::ExportSources {
+        commit: commit.clone(),
+        paths: plugins.iter().map(|p| p.dir.clone()).collect(),
+    }];
     steps.extend(stamp_steps);
     for p in &planned_plugins {
-        steps.push(Step::Build { plugin: p.normalized_name.clone(), path: p.path.clone(), version: p.version.clone() });
+        steps.push(Step::Build {
+            plugin: p.normalized_name.clone(),
+            path: p.path.clone(),
+            version: p.version.clone(),
+        });
     }
-    let mut requirements: Vec<String> = planned_plugins.iter().map(|p| format!("{}=={}", p.normalized_name, p.version)).collect();
+    let mut requirements: Vec<String> = planned_plugins
+        .iter()
+        .map(|p| format!("{}=={}", p.normalized_name, p.version))
+        .collect();
     requirements.extend(ws.manifest.public.requirements.iter().cloned());
     for p in &platforms {
-        steps.push(Step::Wheelhouse { platform: p.name.clone(), requirements: requirements.clone() });
-        steps.push(Step::Bundle { platform: p.name.clone(), archive: p.archive.clone(), folder: p.folder.clone(), format: p.format });
+        steps.push(Step::Wheelhouse {
+            platform: p.name.clone(),
+            requirements: requirements.clone(),
+        });
+        steps.push(Step::Bundle {
+            platform: p.name.clone(),
+            archive: p.archive.clone(),
+            folder: p.folder.clone(),
+            format: p.format,
+        });
     }
-    steps.push(Step::Deliver { files: platforms.iter().map(|p| p.archive.clone()).collect() });
+    steps.push(Step::Deliver {
+        files: platforms.iter().map(|p| p.archive.clone()).collect(),
+    });
 
     let mut build_tools = ws.manifest.python.build_tools.clone();
     for p in &plugins {
@@ -304,16 +378,18 @@ pub fn nightly(ws: &Workspace, opts: &NightlyOptions) -> Result<Prepared> {
         platforms,
         steps,
     };
-    Ok(Prepared { plan: Some(plan), problems, tools })
+    Ok(Prepared {
+        plan: Some(plan),
+        problems,
+        tools,
+    })
 }
 
 fn source_date_epoch() -> Result<Option<i64>> {
     match std::env::var("SOURCE_DATE_EPOCH") {
-        Ok(s) if !s.trim().is_empty() => s
-            .trim()
-            .parse::<i64>()
-            .map(Some)
-            .map_err(|_| crate::error::input_error(format!("SOURCE_DATE_EPOCH={s:?} is not a number of seconds since 1970"))),
+        Ok(s) if !s.trim().is_empty() => s.trim().parse::<i64>().map(Some).map_err(|_| {
+            crate::error::input_error(format!("SOURCE_DATE_EPOCH={s:?} is not a number of seconds since 1970"))
+        }),
         _ => Ok(None),
     }
 }
@@ -327,7 +403,9 @@ fn build_number_from_env(vars: &[String], problems: &mut Vec<String>) -> u32 {
             return match value.trim().parse::<u32>() {
                 Ok(n) => n,
                 Err(_) => {
-                    problems.push(format!("{var}={value:?} is not a build number (0-999); fix it or pass --build-number"));
+                    problems.push(format!(
+                        "{var}={value:?} is not a build number (0-999); fix it or pass --build-number"
+                    ));
                     0
                 }
             };
@@ -344,7 +422,11 @@ fn check_clean_tree(ws: &Workspace, git: &Git, plugins: &[Plugin], problems: &mu
     let dirty = git.status(&paths)?;
     if !dirty.is_empty() {
         let shown: Vec<String> = dirty.iter().take(20).map(|l| format!("      {l}")).collect();
-        let more = if dirty.len() > 20 { format!("\n      ... and {} more", dirty.len() - 20) } else { String::new() };
+        let more = if dirty.len() > 20 {
+            format!("\n      ... and {} more", dirty.len() - 20)
+        } else {
+            String::new()
+        };
         problems.push(format!(
             "uncommitted changes in plugin folders or the manifest (bundles are built from the commit, HEAD):\n{}{more}\n    \
              commit or stash them (`git stash -u`), or remove untracked files",
@@ -365,7 +447,9 @@ fn check_output_dirs(ws: &Workspace, git: &Git, problems: &mut Vec<String>) -> R
                 continue;
             }
             if !git.is_ignored(&format!("{rel}/x"))? {
-                problems.push(format!("the {what} {rel}/ is not ignored by git: add `/{rel}/` to .gitignore"));
+                problems.push(format!(
+                    "the {what} {rel}/ is not ignored by git: add `/{rel}/` to .gitignore"
+                ));
             }
         }
     }
@@ -379,17 +463,27 @@ fn resolve_groups(ws: &Workspace, plugins: &[Plugin], problems: &mut Vec<String>
         let mut versions: Vec<(&str, &Version)> = Vec::new();
         for m in &g.members {
             match plugins.iter().find(|p| p.normalized == m.value) {
-                None => problems.push(format!("{}: group {:?} names {:?}, which is not a discovered plugin", m.at, g.name, m.value)),
+                None => problems.push(format!(
+                    "{}: group {:?} names {:?}, which is not a discovered plugin",
+                    m.at, g.name, m.value
+                )),
                 Some(p) => {
                     if let Some(other) = member_of.insert(p.normalized.clone(), g.name.clone()) {
-                        problems.push(format!("{}: {} is in both groups {other:?} and {:?}", m.at, p.normalized, g.name));
+                        problems.push(format!(
+                            "{}: {} is in both groups {other:?} and {:?}",
+                            m.at, p.normalized, g.name
+                        ));
                     }
                     versions.push((&p.normalized, &p.version));
                 }
             }
         }
         if let Some((first_name, first)) = versions.first() {
-            let differing: Vec<String> = versions.iter().filter(|(_, v)| v != first).map(|(n, v)| format!("{n} {v}")).collect();
+            let differing: Vec<String> = versions
+                .iter()
+                .filter(|(_, v)| v != first)
+                .map(|(n, v)| format!("{n} {v}"))
+                .collect();
             if !differing.is_empty() {
                 problems.push(format!(
                     "{}: group {:?} is released in lockstep but its versions differ: {first_name} {first}, {}; give them one version",
@@ -412,13 +506,21 @@ fn release_version(
 ) -> Option<Version> {
     let of_plugin = |name: &str| new_versions.get(name).cloned();
     if let Some(from) = &ws.manifest.release.version_from {
-        if let Some(g) = ws.manifest.groups.iter().find(|g| normalize_name(&g.name) == from.value) {
+        if let Some(g) = ws
+            .manifest
+            .groups
+            .iter()
+            .find(|g| normalize_name(&g.name) == from.value)
+        {
             return g.members.first().and_then(|m| of_plugin(&m.value));
         }
         if plugins.iter().any(|p| p.normalized == from.value) {
             return of_plugin(&from.value);
         }
-        problems.push(format!("{}: version-from {:?} names neither a group nor a plugin", from.at, from.value));
+        problems.push(format!(
+            "{}: version-from {:?} names neither a group nor a plugin",
+            from.at, from.value
+        ));
         return None;
     }
     if ws.manifest.groups.len() == 1 {
@@ -455,7 +557,12 @@ fn sibling_requirements(plugin: &Plugin, plugin_names: &[&str]) -> Vec<(String, 
 
 /// The edits that stamp `new` into a plugin's version files and rewrite its pins on siblings
 /// to their new versions (`==X.Y.*,>=X.Y.Z.devN`: pre-releases resolve only when pinned).
-fn stamp_edits(root: &Path, plugin: &Plugin, new: &Version, new_versions: &BTreeMap<String, Version>) -> Result<Vec<Edit>, Vec<String>> {
+fn stamp_edits(
+    root: &Path,
+    plugin: &Plugin,
+    new: &Version,
+    new_versions: &BTreeMap<String, Version>,
+) -> Result<Vec<Edit>, Vec<String>> {
     let mut problems = Vec::new();
     let mut edits = Vec::new();
     let plugin_dir = root.join(&plugin.dir);
@@ -528,7 +635,9 @@ fn stamp_edits(root: &Path, plugin: &Plugin, new: &Version, new_versions: &BTree
 /// Replace the version specifier of a requirement, keeping its name, extras and markers as
 /// written: `acme-base==1.4.*,>=1.4.0; python_version>'3'` → `acme-base==1.4.*,>=1.4.1.dev5; ...`.
 pub fn pin_requirement(req: &str, version: &Version) -> Result<String, String> {
-    let name_end = req.find(|c: char| !(c.is_ascii_alphanumeric() || "-_.".contains(c))).unwrap_or(req.len());
+    let name_end = req
+        .find(|c: char| !(c.is_ascii_alphanumeric() || "-_.".contains(c)))
+        .unwrap_or(req.len());
     let mut spec_start = name_end;
     let after_name = &req[name_end..];
     let trimmed = after_name.trim_start();
@@ -545,13 +654,25 @@ pub fn pin_requirement(req: &str, version: &Version) -> Result<String, String> {
     let lead = spec.len() - spec.trim_start().len();
     let tail = spec.len() - spec.trim_end().len();
     let release = version.release();
-    let (major, minor) = (release.first().copied().unwrap_or(0), release.get(1).copied().unwrap_or(0));
+    let (major, minor) = (
+        release.first().copied().unwrap_or(0),
+        release.get(1).copied().unwrap_or(0),
+    );
     let new_spec = format!("=={major}.{minor}.*,>={version}");
     let lead_ws = if spec.trim().is_empty() { "" } else { &spec[..lead] };
-    Ok(format!("{}{lead_ws}{new_spec}{}{}", &req[..spec_start], &spec[spec.len() - tail..], &rest[spec_len..]))
+    Ok(format!(
+        "{}{lead_ws}{new_spec}{}{}",
+        &req[..spec_start],
+        &spec[spec.len() - tail..],
+        &rest[spec_len..]
+    ))
 }
 
-fn select_platforms<'a>(ws: &'a Workspace, opts: &NightlyOptions, problems: &mut Vec<String>) -> Vec<&'a crate::config::Platform> {
+fn select_platforms<'a>(
+    ws: &'a Workspace,
+    opts: &NightlyOptions,
+    problems: &mut Vec<String>,
+) -> Vec<&'a crate::config::Platform> {
     if opts.platforms.is_empty() {
         return ws.manifest.platforms.iter().collect();
     }
@@ -565,7 +686,11 @@ fn select_platforms<'a>(ws: &'a Workspace, opts: &NightlyOptions, problems: &mut
             }
             None => {
                 let known: Vec<&str> = ws.manifest.platforms.iter().map(|p| p.name.as_str()).collect();
-                problems.push(format!("--platform {name}: no such platform in {} (known: {})", ws.manifest_shown(), known.join(", ")));
+                problems.push(format!(
+                    "--platform {name}: no such platform in {} (known: {})",
+                    ws.manifest_shown(),
+                    known.join(", ")
+                ));
             }
         }
     }
@@ -585,7 +710,13 @@ fn check_native(p: &crate::config::Platform, host: &toolchain::Python) -> Result
         mismatch.push(format!("OS {} (host: {})", p.os.sys_platform(), host.sys_platform));
     }
     if p.python != host.major_minor || p.implementation != host_impl {
-        mismatch.push(format!("{}{} (host: {host_impl}{} at {})", p.implementation, p.python, host.major_minor, host.path.display()));
+        mismatch.push(format!(
+            "{}{} (host: {host_impl}{} at {})",
+            p.implementation,
+            p.python,
+            host.major_minor,
+            host.path.display()
+        ));
     }
     if let Some(arch) = target_arch {
         if arch != host.machine {
@@ -607,22 +738,42 @@ fn check_native(p: &crate::config::Platform, host: &toolchain::Python) -> Result
 /// The plan for people: versions, edits, steps, artifacts.
 pub fn render_human(plan: &Plan) -> String {
     let mut s = String::new();
-    let _ = writeln!(s, "{:?} plan for {} {} (commit {})", plan.kind, plan.release, plan.version, &plan.commit[..plan.commit.len().min(12)]);
+    let _ = writeln!(
+        s,
+        "{:?} plan for {} {} (commit {})",
+        plan.kind,
+        plan.release,
+        plan.version,
+        &plan.commit[..plan.commit.len().min(12)]
+    );
     let _ = writeln!(s, "\nplugins:");
     for p in &plan.plugins {
         let group = p.group.as_deref().map(|g| format!(" [group {g}]")).unwrap_or_default();
-        let _ = writeln!(s, "  {:<28} {} -> {}{group}   ({})", p.name, p.current_version, p.version, p.path);
+        let _ = writeln!(
+            s,
+            "  {:<28} {} -> {}{group}   ({})",
+            p.name, p.current_version, p.version, p.path
+        );
     }
     let _ = writeln!(s, "\nsteps:");
     for step in &plan.steps {
         match step {
             Step::ExportSources { commit, paths } => {
-                let _ = writeln!(s, "  export {} plugin folder(s) at {}", paths.len(), &commit[..commit.len().min(12)]);
+                let _ = writeln!(
+                    s,
+                    "  export {} plugin folder(s) at {}",
+                    paths.len(),
+                    &commit[..commit.len().min(12)]
+                );
             }
             Step::Stamp { plugin, edits } => {
                 let _ = writeln!(s, "  stamp {plugin} (build copy only):");
                 for e in edits {
-                    let _ = writeln!(s, "      {}:{}: {:?} -> {:?}  ({})", e.file, e.line, e.old, e.new, e.reason);
+                    let _ = writeln!(
+                        s,
+                        "      {}:{}: {:?} -> {:?}  ({})",
+                        e.file, e.line, e.old, e.new, e.reason
+                    );
                 }
             }
             Step::Build { plugin, version, .. } => {
@@ -649,13 +800,22 @@ mod tests {
     #[test]
     fn pins_keep_name_extras_and_markers() {
         let v = Version::from_str("1.4.1.dev20261121001").unwrap();
-        assert_eq!(pin_requirement("acme-plugin-base==1.4.*,>=1.4.0", &v).unwrap(), "acme-plugin-base==1.4.*,>=1.4.1.dev20261121001");
+        assert_eq!(
+            pin_requirement("acme-plugin-base==1.4.*,>=1.4.0", &v).unwrap(),
+            "acme-plugin-base==1.4.*,>=1.4.1.dev20261121001"
+        );
         assert_eq!(
             pin_requirement("Acme_Base [extra] >= 1.0 ; python_version >= '3.9'", &v).unwrap(),
             "Acme_Base [extra] ==1.4.*,>=1.4.1.dev20261121001 ; python_version >= '3.9'"
         );
-        assert_eq!(pin_requirement("acme-base", &v).unwrap(), "acme-base==1.4.*,>=1.4.1.dev20261121001");
-        assert_eq!(pin_requirement("acme-base;os_name=='nt'", &v).unwrap(), "acme-base==1.4.*,>=1.4.1.dev20261121001;os_name=='nt'");
+        assert_eq!(
+            pin_requirement("acme-base", &v).unwrap(),
+            "acme-base==1.4.*,>=1.4.1.dev20261121001"
+        );
+        assert_eq!(
+            pin_requirement("acme-base;os_name=='nt'", &v).unwrap(),
+            "acme-base==1.4.*,>=1.4.1.dev20261121001;os_name=='nt'"
+        );
         assert!(pin_requirement("acme-base @ https://x/y.whl", &v).is_err());
     }
 }

@@ -51,9 +51,29 @@ impl ArchiveFormat {
     }
 }
 
-const LINUX_ARCHES: &[&str] =
-    &["x86_64", "i686", "aarch64", "armv7l", "armv6l", "ppc64le", "ppc64", "s390x", "riscv64", "loongarch64"];
-const MAC_ARCHES: &[&str] = &["x86_64", "arm64", "universal2", "universal", "intel", "fat64", "fat32", "i386", "ppc64"];
+const LINUX_ARCHES: &[&str] = &[
+    "x86_64",
+    "i686",
+    "aarch64",
+    "armv7l",
+    "armv6l",
+    "ppc64le",
+    "ppc64",
+    "s390x",
+    "riscv64",
+    "loongarch64",
+];
+const MAC_ARCHES: &[&str] = &[
+    "x86_64",
+    "arm64",
+    "universal2",
+    "universal",
+    "intel",
+    "fat64",
+    "fat32",
+    "i386",
+    "ppc64",
+];
 
 /// Check the shape of a pip platform tag and say which OS it is for. Catches typos such as
 /// `win_amd46` or `manylinux2014-x86_64` before pip reports "no matching distribution".
@@ -84,12 +104,18 @@ pub fn classify_tag(tag: &str) -> Result<TargetOs, String> {
             return Err(unknown());
         }
         TargetOs::Linux
-    } else if let Some(rest) = tag.strip_prefix("manylinux_").or_else(|| tag.strip_prefix("musllinux_")) {
+    } else if let Some(rest) = tag
+        .strip_prefix("manylinux_")
+        .or_else(|| tag.strip_prefix("musllinux_"))
+    {
         if !numbered(rest, LINUX_ARCHES) {
             return Err(unknown());
         }
         TargetOs::Linux
-    } else if let Some(rest) = ["manylinux1_", "manylinux2010_", "manylinux2014_"].iter().find_map(|p| tag.strip_prefix(p)) {
+    } else if let Some(rest) = ["manylinux1_", "manylinux2010_", "manylinux2014_"]
+        .iter()
+        .find_map(|p| tag.strip_prefix(p))
+    {
         if !LINUX_ARCHES.contains(&rest) {
             return Err(unknown());
         }
@@ -113,7 +139,10 @@ pub fn tag_arch(tag: &str) -> Option<&'static str> {
         "win_arm64" => "aarch64",
         "any" => return None,
         _ => {
-            let known = LINUX_ARCHES.iter().chain(MAC_ARCHES).find(|a| tag.ends_with(&format!("_{a}")))?;
+            let known = LINUX_ARCHES
+                .iter()
+                .chain(MAC_ARCHES)
+                .find(|a| tag.ends_with(&format!("_{a}")))?;
             match *known {
                 "arm64" => "aarch64",
                 a => a,
@@ -124,7 +153,12 @@ pub fn tag_arch(tag: &str) -> Option<&'static str> {
         "x86_64" => "x86_64",
         "aarch64" => "aarch64",
         "x86" | "i686" | "i386" => "x86",
-        other => LINUX_ARCHES.iter().chain(MAC_ARCHES).copied().find(|a| *a == other).unwrap_or("unknown"),
+        other => LINUX_ARCHES
+            .iter()
+            .chain(MAC_ARCHES)
+            .copied()
+            .find(|a| *a == other)
+            .unwrap_or("unknown"),
     })
 }
 
@@ -156,7 +190,14 @@ mod tests {
         ] {
             assert_eq!(classify_tag(tag), Ok(os), "{tag}");
         }
-        for bad in ["win_amd46", "manylinux2014-x86_64", "manylinux_2_x86_64", "linux", "manylinux2014_x86", ""] {
+        for bad in [
+            "win_amd46",
+            "manylinux2014-x86_64",
+            "manylinux_2_x86_64",
+            "linux",
+            "manylinux2014_x86",
+            "",
+        ] {
             assert!(classify_tag(bad).is_err(), "{bad} should be rejected");
         }
     }

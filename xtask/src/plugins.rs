@@ -17,8 +17,23 @@ use crate::version_files;
 
 const READ_SETUP_PY: &str = include_str!("python/read_setup.py");
 /// Files that commonly hold `__version__`; searched below each plugin.
-const DUNDER_FILES: &[&str] = &["__init__.py", "_version.py", "__about__.py", "version.py", "__version__.py"];
-const SKIP_DIRS: &[&str] = &["build", "dist", "tests", "test", "docs", "node_modules", "__pycache__", "venv"];
+const DUNDER_FILES: &[&str] = &[
+    "__init__.py",
+    "_version.py",
+    "__about__.py",
+    "version.py",
+    "__version__.py",
+];
+const SKIP_DIRS: &[&str] = &[
+    "build",
+    "dist",
+    "tests",
+    "test",
+    "docs",
+    "node_modules",
+    "__pycache__",
+    "venv",
+];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -69,17 +84,25 @@ struct Fields {
 }
 
 /// Find and read every plugin the manifest names. `python` reads setup.py/setup.cfg files.
-pub fn discover(root: &Path, manifest: &Manifest, runner: &Runner, python: Option<&Path>) -> Result<Vec<Plugin>, Vec<String>> {
+pub fn discover(
+    root: &Path,
+    manifest: &Manifest,
+    runner: &Runner,
+    python: Option<&Path>,
+) -> Result<Vec<Plugin>, Vec<String>> {
     let mut problems = Vec::new();
     let dirs = expand_paths(root, manifest, &mut problems);
 
     // setup.py / setup.cfg are read by one Python call for all plugins.
-    let legacy: Vec<&PathBuf> =
-        dirs.iter().filter(|d| d.join("setup.py").is_file() || d.join("setup.cfg").is_file()).collect();
+    let legacy: Vec<&PathBuf> = dirs
+        .iter()
+        .filter(|d| d.join("setup.py").is_file() || d.join("setup.cfg").is_file())
+        .collect();
     let mut legacy_meta: BTreeMap<PathBuf, SetupMeta> = BTreeMap::new();
     if !legacy.is_empty() {
         match python {
-            None => problems.push("cannot read setup.py/setup.cfg metadata without Python (see the missing tools above)".into()),
+            None => problems
+                .push("cannot read setup.py/setup.cfg metadata without Python (see the missing tools above)".into()),
             Some(py) => match read_setup_files(runner, py, &legacy) {
                 Ok(map) => legacy_meta = map,
                 Err(e) => problems.push(format!("{e:#}")),
@@ -99,12 +122,19 @@ pub fn discover(root: &Path, manifest: &Manifest, runner: &Runner, python: Optio
     let mut seen: BTreeMap<&str, &str> = BTreeMap::new();
     for p in &plugins {
         if let Some(other) = seen.insert(&p.normalized, &p.dir) {
-            problems.push(format!("{} and {other} both declare the name {:?}: plugin names must be unique", p.dir, p.name));
+            problems.push(format!(
+                "{} and {other} both declare the name {:?}: plugin names must be unique",
+                p.dir, p.name
+            ));
         }
     }
     for (name, o) in &manifest.plugin_overrides {
         if !plugins.iter().any(|p| &p.normalized == name) {
-            problems.push(format!("{}: [plugin.{name}] names no discovered plugin ({})", o.at, names(&plugins)));
+            problems.push(format!(
+                "{}: [plugin.{name}] names no discovered plugin ({})",
+                o.at,
+                names(&plugins)
+            ));
         }
     }
     if problems.is_empty() {
@@ -124,11 +154,18 @@ fn names(plugins: &[Plugin]) -> String {
 }
 
 pub fn relative(root: &Path, path: &Path) -> String {
-    path.strip_prefix(root).unwrap_or(path).to_string_lossy().replace('\\', "/")
+    path.strip_prefix(root)
+        .unwrap_or(path)
+        .to_string_lossy()
+        .replace('\\', "/")
 }
 
 fn expand_paths(root: &Path, manifest: &Manifest, problems: &mut Vec<String>) -> Vec<PathBuf> {
-    let excludes: Vec<glob::Pattern> = manifest.plugin_excludes.iter().filter_map(|p| glob::Pattern::new(p).ok()).collect();
+    let excludes: Vec<glob::Pattern> = manifest
+        .plugin_excludes
+        .iter()
+        .filter_map(|p| glob::Pattern::new(p).ok())
+        .collect();
     let mut dirs = Vec::new();
     for entry in &manifest.plugin_paths {
         let pattern = root.join(&entry.value).to_string_lossy().into_owned();
@@ -152,7 +189,9 @@ fn expand_paths(root: &Path, manifest: &Manifest, problems: &mut Vec<String>) ->
                 }
                 continue;
             }
-            let is_project = ["pyproject.toml", "setup.py", "setup.cfg"].iter().any(|f| path.join(f).is_file());
+            let is_project = ["pyproject.toml", "setup.py", "setup.cfg"]
+                .iter()
+                .any(|f| path.join(f).is_file());
             if !is_project {
                 problems.push(format!(
                     "{rel}: matched by {:?} ({}) but has no pyproject.toml, setup.py or setup.cfg; \
@@ -167,8 +206,17 @@ fn expand_paths(root: &Path, manifest: &Manifest, problems: &mut Vec<String>) ->
             }
         }
         if found == 0 && !problems.iter().any(|p| p.starts_with(&entry.at)) {
-            let what = if is_glob { "matches no plugin folder" } else { "does not exist" };
-            problems.push(format!("{}: plugin path {:?} {what} (paths are relative to {})", entry.at, entry.value, root.display()));
+            let what = if is_glob {
+                "matches no plugin folder"
+            } else {
+                "does not exist"
+            };
+            problems.push(format!(
+                "{}: plugin path {:?} {what} (paths are relative to {})",
+                entry.at,
+                entry.value,
+                root.display()
+            ));
         }
     }
     dirs.sort();
@@ -223,18 +271,29 @@ struct SetupFile {
 }
 
 fn read_setup_files(runner: &Runner, python: &Path, dirs: &[&PathBuf]) -> Result<BTreeMap<PathBuf, SetupMeta>> {
-    let out = runner.read(&Cmd::new(python, "read setup.py/setup.cfg metadata").args(["-I", "-c", READ_SETUP_PY]).args(dirs.iter().map(|d| d.as_os_str())))?;
+    let out = runner.read(
+        &Cmd::new(python, "read setup.py/setup.cfg metadata")
+            .args(["-I", "-c", READ_SETUP_PY])
+            .args(dirs.iter().map(|d| d.as_os_str())),
+    )?;
     #[derive(Deserialize)]
     struct Entry {
         dir: PathBuf,
         #[serde(flatten)]
         meta: SetupMeta,
     }
-    let entries: Vec<Entry> = serde_json::from_slice(&out.stdout).context("the setup.py reader printed unexpected output")?;
+    let entries: Vec<Entry> =
+        serde_json::from_slice(&out.stdout).context("the setup.py reader printed unexpected output")?;
     Ok(entries.into_iter().map(|e| (e.dir, e.meta)).collect())
 }
 
-fn read_plugin(root: &Path, dir: &Path, rel: &str, manifest: &Manifest, legacy: Option<SetupMeta>) -> Result<Plugin, Vec<String>> {
+fn read_plugin(
+    root: &Path,
+    dir: &Path,
+    rel: &str,
+    manifest: &Manifest,
+    legacy: Option<SetupMeta>,
+) -> Result<Plugin, Vec<String>> {
     let mut problems = Vec::new();
     let mut fields = Fields::default();
     let mut layout = None;
@@ -265,7 +324,10 @@ fn read_plugin(root: &Path, dir: &Path, rel: &str, manifest: &Manifest, legacy: 
     }
     if layout.is_none() {
         let meta = legacy.unwrap_or_default();
-        for (file, data, this_layout) in [("setup.cfg", meta.setup_cfg, Layout::SetupCfg), ("setup.py", meta.setup_py, Layout::SetupPy)] {
+        for (file, data, this_layout) in [
+            ("setup.cfg", meta.setup_cfg, Layout::SetupCfg),
+            ("setup.py", meta.setup_py, Layout::SetupPy),
+        ] {
             let Some(data) = data else { continue };
             if let Some(err) = data.error {
                 problems.push(format!("{rel}/{file}: cannot be read statically: {err}"));
@@ -280,7 +342,11 @@ fn read_plugin(root: &Path, dir: &Path, rel: &str, manifest: &Manifest, legacy: 
             }
             let text = |k: &str| data.fields.get(k).and_then(|v| v.as_str()).map(str::to_string);
             let list = |k: &str| {
-                data.fields.get(k).and_then(|v| v.as_array()).map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect::<Vec<_>>())
+                data.fields.get(k).and_then(|v| v.as_array()).map(|a| {
+                    a.iter()
+                        .filter_map(|x| x.as_str().map(str::to_string))
+                        .collect::<Vec<_>>()
+                })
             };
             if text("name").is_some() || this_layout == Layout::SetupPy {
                 layout = Some(this_layout);
@@ -297,13 +363,18 @@ fn read_plugin(root: &Path, dir: &Path, rel: &str, manifest: &Manifest, legacy: 
         }
     }
     let Some(layout) = layout else {
-        problems.push(format!("{rel}: no [project] table in pyproject.toml and no setup.py or setup.cfg metadata"));
+        problems.push(format!(
+            "{rel}: no [project] table in pyproject.toml and no setup.py or setup.cfg metadata"
+        ));
         return Err(problems);
     };
 
     let name = fields.name.filter(|n| !n.trim().is_empty());
     if name.is_none() {
-        problems.push(format!("{rel}: the plugin has no name: set `name` in {}", metadata_file(layout)));
+        problems.push(format!(
+            "{rel}: the plugin has no name: set `name` in {}",
+            metadata_file(layout)
+        ));
     }
     let summary = fields.summary.filter(|s| !s.trim().is_empty());
     if summary.is_none() {
@@ -385,10 +456,20 @@ fn find_version_files(
     for path in dunder_files(dir) {
         candidates.push((path, VersionFileKind::Python, None));
     }
-    let overrides = manifest.plugin_overrides.get(normalized).map(|o| o.version_files.as_slice()).unwrap_or_default();
+    let overrides = manifest
+        .plugin_overrides
+        .get(normalized)
+        .map(|o| o.version_files.as_slice())
+        .unwrap_or_default();
     for spec in manifest.version_files.iter().chain(overrides) {
         let matched: Vec<String> = glob::glob(&dir.join(&spec.path).to_string_lossy())
-            .map(|paths| paths.filter_map(Result::ok).filter(|p| p.is_file()).map(|p| relative(dir, &p)).collect())
+            .map(|paths| {
+                paths
+                    .filter_map(Result::ok)
+                    .filter(|p| p.is_file())
+                    .map(|p| relative(dir, &p))
+                    .collect()
+            })
             .unwrap_or_default();
         if matched.is_empty() && !spec.optional {
             problems.push(format!(
@@ -404,6 +485,7 @@ fn find_version_files(
     }
 
     let mut files = Vec::new();
+    let mut unreadable = false;
     for (path, kind, spec) in candidates {
         let shown = format!("{rel}/{path}");
         let text = match fs::read(dir.join(&path)).map(String::from_utf8) {
@@ -420,7 +502,8 @@ fn find_version_files(
         let ranges = match version_files::locate(&kind, &text) {
             Ok(r) => r,
             Err(e) => {
-                problems.push(format!("{shown}: {e}"));
+                problems.push(e.describe(&shown));
+                unreadable = true;
                 continue;
             }
         };
@@ -454,6 +537,9 @@ fn find_version_files(
     }
 
     if files.is_empty() {
+        if unreadable {
+            return (files, None);
+        }
         problems.push(format!(
             "{rel}: the plugin has no version: set `version` in [project] of pyproject.toml, or `__version__ = \"X.Y.Z\"` \
              in its package's __init__.py, or declare a version file in the manifest"
@@ -485,14 +571,24 @@ fn find_version_files(
 /// `__version__` files below a plugin, skipping tests, builds and virtual environments.
 fn dunder_files(dir: &Path) -> Vec<String> {
     let mut out = Vec::new();
-    let walker = walkdir::WalkDir::new(dir).max_depth(4).sort_by_file_name().into_iter().filter_entry(|e| {
-        let name = e.file_name().to_string_lossy();
-        e.depth() == 0 || !(e.file_type().is_dir() && (name.starts_with('.') || SKIP_DIRS.contains(&name.as_ref()) || name.ends_with(".egg-info")))
-    });
+    let walker = walkdir::WalkDir::new(dir)
+        .max_depth(4)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| {
+            let name = e.file_name().to_string_lossy();
+            e.depth() == 0
+                || !(e.file_type().is_dir()
+                    && (name.starts_with('.') || SKIP_DIRS.contains(&name.as_ref()) || name.ends_with(".egg-info")))
+        });
     for entry in walker.filter_map(Result::ok) {
         if entry.file_type().is_file() && DUNDER_FILES.contains(&entry.file_name().to_string_lossy().as_ref()) {
             let has_literal = fs::read_to_string(entry.path())
-                .map(|t| !version_files::locate(&VersionFileKind::Python, &t).unwrap_or_default().is_empty())
+                .map(|t| {
+                    !version_files::locate(&VersionFileKind::Python, &t)
+                        .unwrap_or_default()
+                        .is_empty()
+                })
                 .unwrap_or(false);
             if has_literal {
                 out.push(relative(dir, entry.path()));

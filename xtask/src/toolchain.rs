@@ -77,7 +77,10 @@ pub fn find(runner: &Runner, manifest: &Manifest) -> Result<Tools, Vec<String>> 
 fn find_python(runner: &Runner, manifest: &Manifest) -> Result<Python, Vec<String>> {
     let install = "Install Python 3.9 or newer with pip and venv (Debian/Ubuntu: `apt-get install python3 python3-venv python3-pip`; \
                    Windows: `winget install Python.Python.3.11`)";
-    let configured = std::env::var("XTASK_PYTHON").ok().filter(|s| !s.is_empty()).or_else(|| manifest.python.interpreter.clone());
+    let configured = std::env::var("XTASK_PYTHON")
+        .ok()
+        .filter(|s| !s.is_empty())
+        .or_else(|| manifest.python.interpreter.clone());
     let path = match &configured {
         Some(name) => which::which(name).map_err(|_| {
             vec![format!("python: {name:?} (from XTASK_PYTHON or [python] interpreter) was not found. {install}, or fix the setting.")]
@@ -93,7 +96,11 @@ fn find_python(runner: &Runner, manifest: &Manifest) -> Result<Python, Vec<Strin
         .map_err(|e| vec![format!("python: {} printed unexpected output ({e})", path.display())])?;
     let mut problems = Vec::new();
     if (probe.major, probe.minor) < MIN_PYTHON {
-        problems.push(format!("python: {} is Python {}, older than 3.9. {install}.", path.display(), probe.version));
+        problems.push(format!(
+            "python: {} is Python {}, older than 3.9. {install}.",
+            path.display(),
+            probe.version
+        ));
     }
     if !probe.pip {
         problems.push(format!(
@@ -138,7 +145,11 @@ impl IndexArgs {
             args.extend(["--extra-index-url".to_string(), u.clone()]);
         }
         for f in &self.find_links {
-            let f = if f.contains("://") { f.clone() } else { root.join(f).to_string_lossy().into_owned() };
+            let f = if f.contains("://") {
+                f.clone()
+            } else {
+                root.join(f).to_string_lossy().into_owned()
+            };
             args.extend(["--find-links".to_string(), f]);
         }
         args
@@ -156,7 +167,10 @@ pub fn tools_venv(
 ) -> Result<PathBuf> {
     use sha2::{Digest, Sha256};
     let mut key = Sha256::new();
-    for part in [VENV_LAYOUT, &python.path.to_string_lossy(), &python.version].into_iter().chain(requirements.iter().map(String::as_str)) {
+    for part in [VENV_LAYOUT, &python.path.to_string_lossy(), &python.version]
+        .into_iter()
+        .chain(requirements.iter().map(String::as_str))
+    {
         key.update(part.as_bytes());
         key.update([0]);
     }
@@ -165,7 +179,11 @@ pub fn tools_venv(
     fs::create_dir_all(&tools).with_context(|| format!("cannot create {}", tools.display()))?;
     let dir = tools.join(format!("venv-{key}"));
     let ready = dir.join(".xtask-ready");
-    let venv_python = if cfg!(windows) { dir.join("Scripts").join("python.exe") } else { dir.join("bin").join("python") };
+    let venv_python = if cfg!(windows) {
+        dir.join("Scripts").join("python.exe")
+    } else {
+        dir.join("bin").join("python")
+    };
     let wanted = requirements.join("\n");
 
     let lock = fs::File::create(tools.join(format!("venv-{key}.lock"))).context("cannot create the tools venv lock")?;
@@ -176,17 +194,28 @@ pub fn tools_venv(
             return Ok(venv_python);
         }
     }
-    eprintln!("==> creating the build-tools venv ({}) in {}", requirements.join(" "), dir.display());
+    eprintln!(
+        "==> creating the build-tools venv ({}) in {}",
+        requirements.join(" "),
+        dir.display()
+    );
     if dir.exists() {
         fs::remove_dir_all(&dir).with_context(|| format!("cannot remove the broken venv {}", dir.display()))?;
     }
-    runner.run(&Cmd::new(&python.path, "create the build-tools venv").args(["-m", "venv"]).arg(&dir))?;
     runner.run(
-        &Cmd::new(&venv_python, "install the pinned build tools into the build-tools venv (from the index in [public])")
-            .isolated_pip()
-            .args(["-m", "pip", "install", "--quiet"])
-            .args(index)
-            .args(requirements),
+        &Cmd::new(&python.path, "create the build-tools venv")
+            .args(["-m", "venv"])
+            .arg(&dir),
+    )?;
+    runner.run(
+        &Cmd::new(
+            &venv_python,
+            "install the pinned build tools into the build-tools venv (from the index in [public])",
+        )
+        .isolated_pip()
+        .args(["-m", "pip", "install", "--quiet"])
+        .args(index)
+        .args(requirements),
     )?;
     write_atomic(&ready, wanted.as_bytes())?;
     Ok(venv_python)

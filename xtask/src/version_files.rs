@@ -10,9 +10,26 @@ use toml::Spanned;
 
 use crate::config::VersionFileKind;
 
+/// Why a file could not be searched; `at` is a 1-based (line, column) when known.
+#[derive(Debug)]
+pub struct LocateError {
+    pub at: Option<(usize, usize)>,
+    pub message: String,
+}
+
+impl LocateError {
+    /// `file:line:col: message`, or `file: message`.
+    pub fn describe(&self, file: &str) -> String {
+        match self.at {
+            Some((line, col)) => format!("{file}:{line}:{col}: {}", self.message),
+            None => format!("{file}: {}", self.message),
+        }
+    }
+}
+
 /// Byte ranges of every version string in `text`. An empty list means the file declares no
 /// literal version of this kind.
-pub fn locate(kind: &VersionFileKind, text: &str) -> Result<Vec<Range<usize>>, String> {
+pub fn locate(kind: &VersionFileKind, text: &str) -> Result<Vec<Range<usize>>, LocateError> {
     match kind {
         VersionFileKind::Pyproject => locate_pyproject(text),
         VersionFileKind::Python => Ok(locate_assignments(text, "__version__", true)),
@@ -23,7 +40,7 @@ pub fn locate(kind: &VersionFileKind, text: &str) -> Result<Vec<Range<usize>>, S
     }
 }
 
-fn locate_pyproject(text: &str) -> Result<Vec<Range<usize>>, String> {
+fn locate_pyproject(text: &str) -> Result<Vec<Range<usize>>, LocateError> {
     #[derive(Deserialize)]
     struct Doc {
         project: Option<Project>,
@@ -32,11 +49,13 @@ fn locate_pyproject(text: &str) -> Result<Vec<Range<usize>>, String> {
     struct Project {
         version: Option<Spanned<String>>,
     }
-    let doc: Doc = toml::from_str(text).map_err(|e| {
-        let (line, col) = e.span().map(|s| crate::config::line_col(text, s.start)).unwrap_or((0, 0));
-        format!("line {line}, column {col}: {}", e.message())
+    let doc: Doc = toml::from_str(text).map_err(|e| LocateError {
+        at: e.span().map(|s| crate::config::line_col(text, s.start)),
+        message: e.message().trim_end().to_string(),
     })?;
-    let Some(version) = doc.project.and_then(|p| p.version) else { return Ok(vec![]) };
+    let Some(version) = doc.project.and_then(|p| p.version) else {
+        return Ok(vec![]);
+    };
     let span = version.span();
     let literal = &text[span.clone()];
     let quoted = (literal.starts_with('"') || literal.starts_with('\''))
@@ -44,7 +63,10 @@ fn locate_pyproject(text: &str) -> Result<Vec<Range<usize>>, String> {
         && !literal.starts_with("'''");
     let inner = span.start + 1..span.end - 1;
     if !quoted || &text[inner.clone()] != version.get_ref() {
-        return Err("[project].version must be a plain one-line string such as \"1.2.0\"".into());
+        return Err(LocateError {
+            at: Some(crate::config::line_col(text, span.start)),
+            message: "[project].version must be a plain one-line string such as \"1.2.0\"".into(),
+        });
     }
     Ok(vec![inner])
 }
@@ -62,7 +84,11 @@ fn locate_assignments(text: &str, name: &str, line_start: bool) -> Vec<Range<usi
         let start = from + pos;
         from = start + name.len();
         let before = text[..start].chars().next_back();
-        let ok_before = if line_start { before.is_none_or(|c| c == '\n') } else { before.is_none_or(|c| !is_ident(c) && c != '.') };
+        let ok_before = if line_start {
+            before.is_none_or(|c| c == '\n')
+        } else {
+            before.is_none_or(|c| !is_ident(c) && c != '.')
+        };
         if !ok_before {
             continue;
         }
@@ -80,12 +106,16 @@ fn locate_assignments(text: &str, name: &str, line_start: bool) -> Vec<Range<usi
                 }
             }
         }
-        let Some(after_eq) = rest.strip_prefix('=') else { continue };
+        let Some(after_eq) = rest.strip_prefix('=') else {
+            continue;
+        };
         if after_eq.starts_with('=') {
             continue;
         }
         let value = after_eq.trim_start_matches([' ', '\t']);
-        let Some(quote) = value.chars().next().filter(|c| *c == '"' || *c == '\'') else { continue };
+        let Some(quote) = value.chars().next().filter(|c| *c == '"' || *c == '\'') else {
+            continue;
+        };
         let value_start = text.len() - value.len() + 1;
         let body = &text[value_start..];
         if body.starts_with(quote) {
@@ -116,9 +146,13 @@ fn locate_setup_cfg(text: &str) -> Vec<Range<usize>> {
         if section != "metadata" || content.starts_with([' ', '\t']) {
             continue;
         }
-        let Some(rest) = content.strip_prefix("version") else { continue };
+        let Some(rest) = content.strip_prefix("version") else {
+            continue;
+        };
         let rest_trim = rest.trim_start();
-        let Some(value) = rest_trim.strip_prefix(['=', ':']) else { continue };
+        let Some(value) = rest_trim.strip_prefix(['=', ':']) else {
+            continue;
+        };
         let value_trim = value.trim_start();
         let value_start = start + content.len() - value_trim.len();
         let mut value_end = value_trim.len();
@@ -143,13 +177,17 @@ fn locate_json(text: &str) -> Vec<Range<usize>> {
         let key_end = from + pos + "\"version\"".len();
         from = key_end;
         let rest = text[key_end..].trim_start();
-        let Some(after_colon) = rest.strip_prefix(':') else { continue };
+        let Some(after_colon) = rest.strip_prefix(':') else {
+            continue;
+        };
         let value = after_colon.trim_start();
         if !value.starts_with('"') {
             continue;
         }
         let value_start = text.len() - value.len() + 1;
-        let Some(end) = text[value_start..].find(['"', '\n']) else { continue };
+        let Some(end) = text[value_start..].find(['"', '\n']) else {
+            continue;
+        };
         if text[value_start + end..].starts_with('"') && end > 0 {
             found.push(value_start..value_start + end);
         }
@@ -158,7 +196,9 @@ fn locate_json(text: &str) -> Vec<Range<usize>> {
 }
 
 fn locate_pattern(text: &str, pattern: &str) -> Vec<Range<usize>> {
-    let (prefix, suffix) = pattern.split_once("{version}").expect("patterns are checked when loading");
+    let (prefix, suffix) = pattern
+        .split_once("{version}")
+        .expect("patterns are checked when loading");
     let is_version_char = |c: char| c.is_ascii_alphanumeric() || ".!+_-".contains(c);
     let mut found = Vec::new();
     let mut from = 0;
@@ -170,7 +210,9 @@ fn locate_pattern(text: &str, pattern: &str) -> Vec<Range<usize>> {
         let len = if suffix.is_empty() {
             let greedy = candidate.find(|c: char| !is_version_char(c)).unwrap_or(candidate.len());
             // A version ends in a letter or digit: "release v1.2.3." ends at "3".
-            candidate[..greedy].trim_end_matches(|c: char| !c.is_ascii_alphanumeric()).len()
+            candidate[..greedy]
+                .trim_end_matches(|c: char| !c.is_ascii_alphanumeric())
+                .len()
         } else {
             match candidate.find(suffix) {
                 Some(i) if candidate[..i].chars().all(is_version_char) => i,
@@ -190,7 +232,11 @@ mod tests {
     use super::*;
 
     fn values(kind: VersionFileKind, text: &str) -> Vec<String> {
-        locate(&kind, text).unwrap().into_iter().map(|r| text[r].to_string()).collect()
+        locate(&kind, text)
+            .unwrap()
+            .into_iter()
+            .map(|r| text[r].to_string())
+            .collect()
     }
 
     #[test]
@@ -202,7 +248,8 @@ mod tests {
 
     #[test]
     fn dunder_version_at_module_level() {
-        let text = "__version__ = '2.1.3'\n  __version__ = \"no\"\nx.__version__ = 'no'\n__version__: str = \"2.1.3\"\r\n";
+        let text =
+            "__version__ = '2.1.3'\n  __version__ = \"no\"\nx.__version__ = 'no'\n__version__: str = \"2.1.3\"\r\n";
         assert_eq!(values(VersionFileKind::Python, text), ["2.1.3", "2.1.3"]);
     }
 

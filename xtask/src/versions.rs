@@ -35,10 +35,19 @@ pub fn nightly(current: &Version, number: u64, local: Option<&str>) -> Result<Ve
     let next = if base.is_dev() {
         base.with_dev(Some(number))
     } else if let Some(pre) = base.pre() {
-        base.with_pre(Some(Prerelease { kind: pre.kind, number: pre.number + 1 })).with_dev(Some(number))
+        base.with_pre(Some(Prerelease {
+            kind: pre.kind,
+            number: pre.number + 1,
+        }))
+        .with_dev(Some(number))
     } else {
         let release = base.release();
-        let mut parts: Vec<u64> = release.iter().copied().chain(std::iter::repeat(0)).take(release.len().max(3)).collect();
+        let mut parts: Vec<u64> = release
+            .iter()
+            .copied()
+            .chain(std::iter::repeat(0))
+            .take(release.len().max(3))
+            .collect();
         parts.truncate(3);
         parts[2] += 1;
         Version::new(parts).with_epoch(base.epoch()).with_dev(Some(number))
@@ -107,6 +116,9 @@ mod tests {
             assert!(got > v(current) || v(current).is_dev(), "{got} > {current}");
             assert!(got < v(next_release), "{got} < {next_release}");
         }
-        assert_eq!(nightly(&v("1.4.0"), n, Some("gabc1234")).unwrap().to_string(), "1.4.1.dev20261121001+gabc1234");
+        assert_eq!(
+            nightly(&v("1.4.0"), n, Some("gabc1234")).unwrap().to_string(),
+            "1.4.1.dev20261121001+gabc1234"
+        );
     }
 }

@@ -31,12 +31,16 @@ impl Workspace {
                 }
                 p
             }
-            None => cwd.ancestors().map(|d| d.join(MANIFEST_FILE)).find(|p| p.is_file()).ok_or_else(|| {
-                input_error(format!(
+            None => cwd
+                .ancestors()
+                .map(|d| d.join(MANIFEST_FILE))
+                .find(|p| p.is_file())
+                .ok_or_else(|| {
+                    input_error(format!(
                     "no {MANIFEST_FILE} in {} or any parent folder: run from the plugin repository or pass --manifest",
                     cwd.display()
                 ))
-            })?,
+                })?,
         };
         let root = path.parent().expect("a file has a parent").to_path_buf();
         let root = root.canonicalize().unwrap_or(root);
@@ -46,9 +50,18 @@ impl Workspace {
             Some(dir) if !dir.is_empty() => cwd.join(dir).join("xtask"),
             _ => root.join("target").join("xtask"),
         };
-        let stamp = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
-        let log = work_dir.join("logs").join(format!("{command}-{stamp}-{}.log", std::process::id()));
-        Ok(Workspace { root, manifest, work_dir, runner: Runner::new(log, dry_run, verbose) })
+        let stamp = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        let log = work_dir
+            .join("logs")
+            .join(format!("{command}-{stamp}-{}.log", std::process::id()));
+        Ok(Workspace {
+            root,
+            manifest,
+            work_dir,
+            runner: Runner::new(log, dry_run, verbose),
+        })
     }
 
     pub fn manifest_shown(&self) -> &'static str {

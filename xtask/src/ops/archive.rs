@@ -7,6 +7,7 @@ use std::path::Path;
 
 use anyhow::{Context, Result};
 
+use crate::ops::fs::persist;
 use crate::platform::ArchiveFormat;
 
 /// Pack the folder `src` into `dest` under the single top-level folder `top`.
@@ -19,13 +20,12 @@ pub fn write_archive(src: &Path, top: &str, dest: &Path, format: ArchiveFormat, 
         .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
     let written = match format {
         ArchiveFormat::TarBz2 => write_tar_bz2(src, top, tmp.as_file(), mtime),
-        ArchiveFormat::Zip => anyhow::bail!(
-            "zip archives are not supported yet: use format = \"tar.bz2\" for this platform"
-        ),
+        ArchiveFormat::Zip => {
+            anyhow::bail!("zip archives are not supported yet: use format = \"tar.bz2\" for this platform")
+        }
     };
     written.with_context(|| format!("cannot write {} (is the disk full?)", dest.display()))?;
-    tmp.persist(dest).map_err(|e| e.error).with_context(|| format!("cannot write {}", dest.display()))?;
-    Ok(())
+    persist(tmp, dest)
 }
 
 fn write_tar_bz2(src: &Path, top: &str, file: &File, mtime: u64) -> Result<()> {
@@ -70,7 +70,10 @@ fn append_tree<W: Write>(tar: &mut tar::Builder<W>, src: &Path, top: &str, mtime
             let f = File::open(entry.path()).with_context(|| format!("cannot read {}", entry.path().display()))?;
             tar.append_data(&mut h, &name, f)?;
         } else {
-            anyhow::bail!("{} is neither a file nor a folder; bundles hold only regular files", entry.path().display());
+            anyhow::bail!(
+                "{} is neither a file nor a folder; bundles hold only regular files",
+                entry.path().display()
+            );
         }
     }
     tar.finish()?;
@@ -113,7 +116,11 @@ mod tests {
             .map(|e| {
                 let e = e.unwrap();
                 let h = e.header();
-                (e.path().unwrap().to_string_lossy().into_owned(), h.mtime().unwrap(), h.uid().unwrap())
+                (
+                    e.path().unwrap().to_string_lossy().into_owned(),
+                    h.mtime().unwrap(),
+                    h.uid().unwrap(),
+                )
             })
             .collect();
         assert_eq!(
@@ -125,7 +132,10 @@ mod tests {
                 ("top/sub/a.txt".into(), 1_700_000_000, 0),
             ]
         );
-        let leftovers: Vec<_> = std::fs::read_dir(out.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+        let leftovers: Vec<_> = std::fs::read_dir(out.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
         assert_eq!(leftovers.len(), 2, "no temporary files left: {leftovers:?}");
     }
 }

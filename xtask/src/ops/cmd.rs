@@ -90,7 +90,10 @@ fn null_device() -> &'static str {
 }
 
 fn shell_word(s: &str) -> String {
-    if !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || "-_./=:,+@%^".contains(c)) {
+    if !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./=:,+@%^".contains(c))
+    {
         s.to_string()
     } else {
         format!("'{}'", s.replace('\'', r"'\''"))
@@ -119,7 +122,12 @@ pub struct Runner {
 impl Runner {
     /// A runner that appends to `log_path` (created on first write).
     pub fn new(log_path: PathBuf, dry_run: bool, verbose: bool) -> Runner {
-        Runner { dry_run, verbose, log_path, log: Mutex::new(None) }
+        Runner {
+            dry_run,
+            verbose,
+            log_path,
+            log: Mutex::new(None),
+        }
     }
 
     pub fn is_dry_run(&self) -> bool {
@@ -148,7 +156,10 @@ impl Runner {
     pub fn run(&self, cmd: &Cmd) -> Result<Output> {
         if self.dry_run {
             self.log(&format!("[dry-run] $ {}", cmd.display()));
-            return Ok(Output { stdout: Vec::new(), stderr: Vec::new() });
+            return Ok(Output {
+                stdout: Vec::new(),
+                stderr: Vec::new(),
+            });
         }
         self.exec(cmd)
     }
@@ -174,7 +185,12 @@ impl Runner {
         if !tail.is_empty() {
             let _ = write!(msg, "; last lines of its output:\n{}", indent(&redact(&tail)));
         }
-        let _ = write!(msg, "\ncommand: {}\nfull log: {}", cmd.display(), self.log_path.display());
+        let _ = write!(
+            msg,
+            "\ncommand: {}\nfull log: {}",
+            cmd.display(),
+            self.log_path.display()
+        );
         bail!(msg)
     }
 
@@ -196,9 +212,9 @@ impl Runner {
         if self.verbose {
             eprintln!("  $ {}", cmd.display());
         }
-        let out = c.output().with_context(|| {
-            format!("{}: cannot start {}", cmd.purpose, program.display())
-        })?;
+        let out = c
+            .output()
+            .with_context(|| format!("{}: cannot start {}", cmd.purpose, program.display()))?;
         let stdout = String::from_utf8_lossy(&out.stdout);
         let stderr = String::from_utf8_lossy(&out.stderr);
         if !stdout.trim().is_empty() {
@@ -212,12 +228,23 @@ impl Runner {
             None => "killed by a signal".to_string(),
         };
         self.log(&format!("# {code}"));
-        Ok((out.status.success(), Output { stdout: out.stdout, stderr: out.stderr }, code))
+        Ok((
+            out.status.success(),
+            Output {
+                stdout: out.stdout,
+                stderr: out.stderr,
+            },
+            code,
+        ))
     }
 }
 
 fn tail_lines(out: &Output, n: usize) -> String {
-    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
     let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
     lines[lines.len().saturating_sub(n)..].join("\n")
 }
@@ -234,7 +261,9 @@ pub fn redact(text: &str) -> String {
     while let Some(i) = rest.find("://") {
         let (head, tail) = rest.split_at(i + 3);
         out.push_str(head);
-        let end = tail.find(|c: char| c.is_whitespace() || c == '/' || c == '"' || c == '\'').unwrap_or(tail.len());
+        let end = tail
+            .find(|c: char| c.is_whitespace() || c == '/' || c == '"' || c == '\'')
+            .unwrap_or(tail.len());
         let authority = &tail[..end];
         match authority.rfind('@') {
             Some(at) => {

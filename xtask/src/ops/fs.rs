@@ -43,9 +43,26 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
         .suffix(".partial")
         .tempfile_in(dir)
         .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
-    tmp.write_all(bytes).with_context(|| format!("cannot write {}", path.display()))?;
-    tmp.as_file().sync_all().with_context(|| format!("cannot write {}", path.display()))?;
-    tmp.persist(path).map_err(|e| e.error).with_context(|| format!("cannot write {}", path.display()))?;
+    tmp.write_all(bytes)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    tmp.as_file()
+        .sync_all()
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    persist(tmp, path)
+}
+
+/// Give a finished temporary file ordinary permissions (rw-r--r--; temporary files start
+/// private) and rename it to its final name.
+pub fn persist(tmp: tempfile::NamedTempFile, dest: &Path) -> Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        fs::set_permissions(tmp.path(), fs::Permissions::from_mode(0o644))
+            .with_context(|| format!("cannot set permissions of {}", dest.display()))?;
+    }
+    tmp.persist(dest)
+        .map_err(|e| e.error)
+        .with_context(|| format!("cannot write {}", dest.display()))?;
     Ok(())
 }
 
@@ -72,13 +89,15 @@ pub fn move_into_place(src: &Path, dest: &Path) -> Result<()> {
         writer.sync_all()
     })();
     copied.with_context(|| format!("cannot write {} (is the disk full?)", dest.display()))?;
-    tmp.persist(dest).map_err(|e| e.error).with_context(|| format!("cannot write {}", dest.display()))?;
+    persist(tmp, dest)?;
     let _ = fs::remove_file(src);
     Ok(())
 }
 
 fn file_name(path: &Path) -> String {
-    path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
 }
 
 /// Human-readable size: `1.4 MiB`.

@@ -15,7 +15,11 @@ pub struct Git<'a> {
 
 impl<'a> Git<'a> {
     pub fn new(runner: &'a Runner, program: PathBuf, root: &Path) -> Git<'a> {
-        Git { runner, program, root: root.to_path_buf() }
+        Git {
+            runner,
+            program,
+            root: root.to_path_buf(),
+        }
     }
 
     fn cmd(&self, purpose: &str) -> Cmd {
@@ -33,9 +37,17 @@ impl<'a> Git<'a> {
 
     /// Full sha of HEAD; a clear error in a repository without commits.
     pub fn head(&self) -> Result<String> {
-        let (ok, out) = self.runner.probe(&self.cmd("read HEAD").args(["rev-parse", "--verify", "-q", "HEAD^{commit}"]))?;
+        let (ok, out) =
+            self.runner.probe(
+                &self
+                    .cmd("read HEAD")
+                    .args(["rev-parse", "--verify", "-q", "HEAD^{commit}"]),
+            )?;
         if !ok {
-            bail!("{} has no commits yet: commit the plugins and the manifest first", self.root.display());
+            bail!(
+                "{} has no commits yet: commit the plugins and the manifest first",
+                self.root.display()
+            );
         }
         Ok(out.stdout_text().trim().to_string())
     }
@@ -43,7 +55,9 @@ impl<'a> Git<'a> {
     /// Committer time of a commit, seconds since the epoch.
     pub fn commit_time(&self, commit: &str) -> Result<i64> {
         let text = self.read("read the commit time", &["show", "-s", "--format=%ct", commit])?;
-        text.trim().parse().with_context(|| format!("git printed an unexpected commit time {text:?}"))
+        text.trim()
+            .parse()
+            .with_context(|| format!("git printed an unexpected commit time {text:?}"))
     }
 
     /// `git status --porcelain` lines for the given paths (tracked changes and untracked files,
@@ -57,7 +71,12 @@ impl<'a> Git<'a> {
 
     /// Whether `path` (relative to the root) is ignored by git.
     pub fn is_ignored(&self, path: &str) -> Result<bool> {
-        let (ok, _) = self.runner.probe(&self.cmd("check .gitignore").args(["check-ignore", "-q", "--no-index", path]))?;
+        let (ok, _) =
+            self.runner.probe(
+                &self
+                    .cmd("check .gitignore")
+                    .args(["check-ignore", "-q", "--no-index", path]),
+            )?;
         Ok(ok)
     }
 
@@ -65,10 +84,14 @@ impl<'a> Git<'a> {
     pub fn export(&self, commit: &str, paths: &[String], dest: &Path) -> Result<()> {
         let mut args = vec!["archive", "--format=tar", commit, "--"];
         args.extend(paths.iter().map(String::as_str));
-        let out = self.runner.read(&self.cmd("export the committed plugin sources").args(&args))?;
+        let out = self
+            .runner
+            .read(&self.cmd("export the committed plugin sources").args(&args))?;
         std::fs::create_dir_all(dest).with_context(|| format!("cannot create {}", dest.display()))?;
         let mut archive = tar::Archive::new(out.stdout.as_slice());
         archive.set_preserve_mtime(false);
-        archive.unpack(dest).with_context(|| format!("cannot unpack the sources of {commit} into {}", dest.display()))
+        archive
+            .unpack(dest)
+            .with_context(|| format!("cannot unpack the sources of {commit} into {}", dest.display()))
     }
 }

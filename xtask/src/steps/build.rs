@@ -16,12 +16,15 @@ pub fn build(exec: &Exec, plugin: &str, path: &str, version: &str, report: &mut 
     let out = exec.stage.join("build").join(plugin);
     std::fs::create_dir_all(&out)?;
     exec.ws.runner.run(
-        &Cmd::new(&exec.tools_python, format!("build sdist and wheel of {path} (plugin {plugin})"))
-            .isolated_pip()
-            .env("SOURCE_DATE_EPOCH", exec.plan.source_date_epoch.to_string())
-            .args(["-m", "build", "--no-isolation", "--outdir"])
-            .arg(&out)
-            .arg(exec.src_dir().join(path)),
+        &Cmd::new(
+            &exec.tools_python,
+            format!("build sdist and wheel of {path} (plugin {plugin})"),
+        )
+        .isolated_pip()
+        .env("SOURCE_DATE_EPOCH", exec.plan.source_date_epoch.to_string())
+        .args(["-m", "build", "--no-isolation", "--outdir"])
+        .arg(&out)
+        .arg(exec.src_dir().join(path)),
     )?;
     let files: Vec<String> = std::fs::read_dir(&out)?
         .filter_map(|e| e.ok().map(|e| e.file_name().to_string_lossy().into_owned()))
@@ -46,14 +49,20 @@ pub fn build(exec: &Exec, plugin: &str, path: &str, version: &str, report: &mut 
     for f in [&sdist, &wheel] {
         std::fs::rename(out.join(f), private.join(f)).with_context(|| format!("cannot stage {f}"))?;
     }
-    report.built.push(BuiltPlugin { plugin: plugin.to_string(), version: version.to_string(), sdist, wheel });
+    report.built.push(BuiltPlugin {
+        plugin: plugin.to_string(),
+        version: version.to_string(),
+        sdist,
+        wheel,
+    });
     Ok(())
 }
 
 /// `Name` and `Version` from a wheel's `*.dist-info/METADATA`.
 pub fn wheel_metadata(wheel: &Path) -> Result<(String, String)> {
     let file = std::fs::File::open(wheel).with_context(|| format!("cannot open {}", wheel.display()))?;
-    let mut zip = zip::ZipArchive::new(file).with_context(|| format!("{} is not a valid wheel (zip)", wheel.display()))?;
+    let mut zip =
+        zip::ZipArchive::new(file).with_context(|| format!("{} is not a valid wheel (zip)", wheel.display()))?;
     let metadata_name = zip
         .file_names()
         .filter_map(Result::ok)
@@ -63,9 +72,11 @@ pub fn wheel_metadata(wheel: &Path) -> Result<(String, String)> {
     let mut text = String::new();
     zip.by_name(&metadata_name)?.read_to_string(&mut text)?;
     let header = |key: &str| {
-        text.lines()
-            .take_while(|l| !l.is_empty())
-            .find_map(|l| l.strip_prefix(key).and_then(|v| v.strip_prefix(':')).map(|v| v.trim().to_string()))
+        text.lines().take_while(|l| !l.is_empty()).find_map(|l| {
+            l.strip_prefix(key)
+                .and_then(|v| v.strip_prefix(':'))
+                .map(|v| v.trim().to_string())
+        })
     };
     match (header("Name"), header("Version")) {
         (Some(n), Some(v)) => Ok((n, v)),

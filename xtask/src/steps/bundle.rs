@@ -8,19 +8,36 @@ use crate::ops::archive::write_archive;
 use crate::ops::fs::sha256_file;
 use crate::platform::ArchiveFormat;
 
-pub fn write(exec: &Exec, platform: &str, archive: &str, folder: &str, format: ArchiveFormat, report: &mut Report) -> Result<()> {
+pub fn write(
+    exec: &Exec,
+    platform: &str,
+    archive: &str,
+    folder: &str,
+    format: ArchiveFormat,
+    report: &mut Report,
+) -> Result<()> {
     let src = exec.bundle_dir(folder);
     let out = exec.out_dir();
     std::fs::create_dir_all(&out)?;
     let dest = out.join(archive);
     write_archive(&src, folder, &dest, format, exec.plan.source_date_epoch)?;
 
-    let private: Vec<String> = exec.plan.plugins.iter().map(|p| p.normalized_name.replace('-', "_")).collect();
+    let private: Vec<String> = exec
+        .plan
+        .plugins
+        .iter()
+        .map(|p| p.normalized_name.replace('-', "_"))
+        .collect();
     let mut private_files = Vec::new();
     let mut public_files = Vec::new();
     for entry in std::fs::read_dir(&src)? {
         let name = entry?.file_name().to_string_lossy().into_owned();
-        let dist = name.split('-').next().unwrap_or_default().to_ascii_lowercase().replace(['.', '-'], "_");
+        let dist = name
+            .split('-')
+            .next()
+            .unwrap_or_default()
+            .to_ascii_lowercase()
+            .replace(['.', '-'], "_");
         if private.contains(&dist) {
             private_files.push(name);
         } else {
@@ -29,7 +46,9 @@ pub fn write(exec: &Exec, platform: &str, archive: &str, folder: &str, format: A
     }
     private_files.sort();
     public_files.sort();
-    let size = std::fs::metadata(&dest).with_context(|| format!("cannot read {}", dest.display()))?.len();
+    let size = std::fs::metadata(&dest)
+        .with_context(|| format!("cannot read {}", dest.display()))?
+        .len();
     report.artifacts.push(Artifact {
         path: archive.to_string(),
         platform: platform.to_string(),

@@ -89,11 +89,19 @@ pub fn execute(exec: &Exec) -> Result<Report> {
             Step::Stamp { plugin, edits } => stamp::stamp(exec, plugin, edits),
             Step::Build { plugin, path, version } => build::build(exec, plugin, path, version, &mut report),
             Step::Wheelhouse { platform, requirements } => wheelhouse::collect(exec, platform, requirements),
-            Step::Bundle { platform, archive, folder, format } => bundle::write(exec, platform, archive, folder, *format, &mut report),
+            Step::Bundle {
+                platform,
+                archive,
+                folder,
+                format,
+            } => bundle::write(exec, platform, archive, folder, *format, &mut report),
             Step::Deliver { files } => deliver::deliver(exec, files, &mut report),
         }
         .with_context(|| format!("step {}/{total} failed: {label}", i + 1))?;
-        report.timings.push(Timing { step: label, seconds: started.elapsed().as_secs_f64() });
+        report.timings.push(Timing {
+            step: label,
+            seconds: started.elapsed().as_secs_f64(),
+        });
     }
     Ok(report)
 }

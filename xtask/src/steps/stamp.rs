@@ -16,7 +16,8 @@ pub fn stamp(exec: &Exec, plugin: &str, edits: &[Edit]) -> Result<()> {
     }
     for (file, mut edits) in by_file {
         let path = exec.src_dir().join(file);
-        let mut text = std::fs::read_to_string(&path).with_context(|| format!("cannot read the build copy of {file}"))?;
+        let mut text =
+            std::fs::read_to_string(&path).with_context(|| format!("cannot read the build copy of {file}"))?;
         edits.sort_by_key(|e| std::cmp::Reverse(e.offset));
         for e in edits {
             if text.get(e.offset..e.offset + e.old.len()) != Some(e.old.as_str()) {

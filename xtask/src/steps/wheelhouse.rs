@@ -10,19 +10,27 @@ use crate::ops::cmd::Cmd;
 use crate::ops::fs::sha256_file;
 
 pub fn collect(exec: &Exec, platform: &str, requirements: &[String]) -> Result<()> {
-    let planned = exec.plan.platforms.iter().find(|p| p.name == platform).context("platform missing from the plan")?;
+    let planned = exec
+        .plan
+        .platforms
+        .iter()
+        .find(|p| p.name == platform)
+        .context("platform missing from the plan")?;
     let dir = exec.bundle_dir(&planned.folder);
     std::fs::create_dir_all(&dir)?;
     exec.ws.runner.run(
-        &Cmd::new(&exec.tools_python, format!("collect wheels of all dependencies for {platform} (pip wheel)"))
-            .isolated_pip()
-            .env("SOURCE_DATE_EPOCH", exec.plan.source_date_epoch.to_string())
-            .args(["-m", "pip", "wheel", "--progress-bar", "off", "--wheel-dir"])
-            .arg(&dir)
-            .arg("--find-links")
-            .arg(exec.private_dir())
-            .args(exec.plan.index.to_args(&exec.ws.root))
-            .args(requirements),
+        &Cmd::new(
+            &exec.tools_python,
+            format!("collect wheels of all dependencies for {platform} (pip wheel)"),
+        )
+        .isolated_pip()
+        .env("SOURCE_DATE_EPOCH", exec.plan.source_date_epoch.to_string())
+        .args(["-m", "pip", "wheel", "--progress-bar", "off", "--wheel-dir"])
+        .arg(&dir)
+        .arg("--find-links")
+        .arg(exec.private_dir())
+        .args(exec.plan.index.to_args(&exec.ws.root))
+        .args(requirements),
     )?;
 
     // The private wheels in the bundle must be the ones just built, not same-named files
@@ -39,7 +47,8 @@ pub fn collect(exec: &Exec, platform: &str, requirements: &[String]) -> Result<(
                 bail!("{name} in the {platform} wheelhouse is not the wheel built from this repository (an index has a file of the same name)");
             }
         } else {
-            std::fs::copy(private.join(&name), &target).with_context(|| format!("cannot copy {name} into the bundle"))?;
+            std::fs::copy(private.join(&name), &target)
+                .with_context(|| format!("cannot copy {name} into the bundle"))?;
         }
     }
     let plugin_names: Vec<&str> = exec.plan.plugins.iter().map(|p| p.normalized_name.as_str()).collect();

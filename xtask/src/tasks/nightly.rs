@@ -24,7 +24,13 @@ pub fn run(ws: &Workspace, opts: &NightlyOptions, json: bool) -> Result<()> {
     let index = plan.index.to_args(&ws.root);
     let tools_python = toolchain::tools_venv(&ws.runner, &tools.python, &ws.work_dir, &plan.build_tools, &index)?;
     let stage = Staging::create(&ws.work_dir, "nightly")?;
-    let exec = Exec { ws, plan: &plan, git: Git::new(&ws.runner, tools.git.clone(), &ws.root), stage: stage.path(), tools_python };
+    let exec = Exec {
+        ws,
+        plan: &plan,
+        git: Git::new(&ws.runner, tools.git.clone(), &ws.root),
+        stage: stage.path(),
+        tools_python,
+    };
     let report = steps::execute(&exec).with_context(|| {
         format!(
             "the nightly bundle was not built; nothing was written to {}/ and the repository is unchanged (log: {})",
@@ -42,7 +48,11 @@ pub fn run(ws: &Workspace, opts: &NightlyOptions, json: bool) -> Result<()> {
             report: &'a Report,
             seconds: f64,
         }
-        let out = Output { plan: &plan, report: &report, seconds: started.elapsed().as_secs_f64() };
+        let out = Output {
+            plan: &plan,
+            report: &report,
+            seconds: started.elapsed().as_secs_f64(),
+        };
         println!("{}", serde_json::to_string_pretty(&out)?);
     } else {
         print_summary(&plan, &report, started.elapsed().as_secs_f64());
@@ -51,7 +61,12 @@ pub fn run(ws: &Workspace, opts: &NightlyOptions, json: bool) -> Result<()> {
 }
 
 fn print_summary(plan: &Plan, report: &Report, seconds: f64) {
-    println!("nightly {} {} built in {seconds:.1} s (commit {})", plan.release, plan.version, &plan.commit[..12]);
+    println!(
+        "nightly {} {} built in {seconds:.1} s (commit {})",
+        plan.release,
+        plan.version,
+        &plan.commit[..12]
+    );
     for p in &plan.plugins {
         println!("  {:<28} {}", p.name, p.version);
     }

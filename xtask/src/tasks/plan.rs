@@ -17,7 +17,10 @@ pub fn run(ws: &Workspace, opts: &NightlyOptions, json: bool) -> Result<()> {
         }
     }
     if !prepared.problems.is_empty() {
-        return Err(precheck_failed("`nightly` would stop before building", prepared.problems));
+        return Err(precheck_failed(
+            "`nightly` would stop before building",
+            prepared.problems,
+        ));
     }
     Ok(())
 }

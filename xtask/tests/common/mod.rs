@@ -1,0 +1,414 @@
+//! Test harness: fixture repositories (real git), a local package index (real HTTP server,
+//! real wheels), and the real xtask binary. Nothing is mocked.
+//!
+//! The only network access is a one-time download of the pinned build tools from the public
+//! index into `target/tmp/xtask-tests/tool-wheels`, reused by every later run.
+
+#![allow(dead_code)]
+
+use std::fs;
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::OnceLock;
+
+/// The build tools the shipped manifest's defaults install (see config.rs).
+const TOOLS: &[&str] = &["pip==26.3", "build==1.6.1", "setuptools==84.2.1", "wheel==0.48.0"];
+/// Fixed commit and archive time for reproducible fixtures: 2026-11-21 10:00:00 UTC.
+pub const EPOCH: &str = "1795255200";
+pub const BUILD_NUMBER: &str = "7";
+pub const NIGHTLY: &str = "1.4.1.dev20261121007";
+pub const LEGACY_NIGHTLY: &str = "2.1.4.dev20261121007";
+
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
+}
+
+/// Shared, persistent folder for caches (tool wheels, the build-tools venv).
+pub fn cache_dir() -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("xtask-tests");
+    fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+pub fn python() -> &'static str {
+    "python3"
+}
+
+/// Environment for any Python/pip the tests run themselves: no ambient pip settings.
+pub fn clean_pip(cmd: &mut Command) -> &mut Command {
+    for (key, _) in std::env::vars() {
+        if key.starts_with("PIP_") && key != "PIP_CERT" {
+            cmd.env_remove(key);
+        }
+    }
+    cmd.env("PIP_CONFIG_FILE", "/dev/null")
+        .env("PIP_DISABLE_PIP_VERSION_CHECK", "1")
+}
+
+pub fn run_ok(cmd: &mut Command) -> Output {
+    let out = cmd.output().unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"));
+    assert!(
+        out.status.success(),
+        "{cmd:?} failed:\nstdout:\n{}\nstderr:\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+// ---------------------------------------------------------------------------------------------
+// The local package index.
+
+pub struct Index {
+    pub url: String,
+    pub dir: PathBuf,
+    _server: Child,
+}
+
+/// One index per test process: the pinned build tools plus fixture "public" packages.
+pub fn index() -> &'static Index {
+    static INDEX: OnceLock<Index> = OnceLock::new();
+    INDEX.get_or_init(|| {
+        let tools = tool_wheels();
+        let dir = tempfile::Builder::new()
+            .prefix("xtask-index-")
+            .tempdir()
+            .unwrap()
+            .keep();
+        let simple = dir.join("simple");
+        let add = |file: &Path| {
+            let name = file.file_name().unwrap().to_string_lossy().into_owned();
+            let project = normalize(name.split('-').next().unwrap());
+            let folder = simple.join(project);
+            fs::create_dir_all(&folder).unwrap();
+            fs::copy(file, folder.join(&name)).unwrap();
+        };
+        for entry in fs::read_dir(&tools).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "whl") {
+                add(&path);
+            }
+        }
+        let fixtures = dir.join("fixtures");
+        fs::create_dir_all(&fixtures).unwrap();
+        for (name, version, module, body, requires) in public_fixtures() {
+            add(&fake_wheel(&fixtures, name, version, module, body, requires));
+        }
+        let (server, url) = serve(&dir);
+        Index {
+            url: format!("{url}/simple/"),
+            dir,
+            _server: server,
+        }
+    })
+}
+
+/// (name, version, module, module source, Requires-Dist): stand-ins for the public packages
+/// the example plugins use, so tests never need the public index.
+pub fn public_fixtures() -> Vec<(
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static [&'static str],
+)> {
+    vec![
+        (
+            "tabulate",
+            "0.9.0",
+            "tabulate",
+            "def tabulate(rows, headers=(), tablefmt=''):\n    return repr(list(rows))\n",
+            &[],
+        ),
+        (
+            "ptyprocess",
+            "0.7.0",
+            "ptyprocess",
+            "class PtyProcess:\n    pass\n",
+            &[],
+        ),
+        ("pluggy", "1.5.0", "pluggy", "class PluginManager:\n    pass\n", &[]),
+        (
+            "colorama",
+            "0.4.6",
+            "colorama",
+            "def just_fix_windows_console():\n    pass\n",
+            &[],
+        ),
+    ]
+}
+
+/// Serve `dir` over HTTP on 127.0.0.1 at a free port. The server exits when this process
+/// does (it waits for EOF on its stdin).
+fn serve(dir: &Path) -> (Child, String) {
+    let script = r#"
+import functools, http.server, sys, threading
+handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=sys.argv[1])
+handler.log_message = lambda *a: None
+server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+print(server.server_address[1], flush=True)
+threading.Thread(target=server.serve_forever, daemon=True).start()
+sys.stdin.read()
+"#;
+    let mut child = Command::new(python())
+        .args(["-c", script])
+        .arg(dir)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("start the local index");
+    let mut line = String::new();
+    BufReader::new(child.stdout.as_mut().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let port: u16 = line.trim().parse().expect("the index printed its port");
+    // Keep stdin open for the life of the process by leaking the handle.
+    std::mem::forget(child.stdin.take());
+    (child, format!("http://127.0.0.1:{port}"))
+}
+
+/// The pinned build tools as wheels, downloaded once from the public index and cached.
+fn tool_wheels() -> PathBuf {
+    let dir = cache_dir().join("tool-wheels");
+    let ready = dir.join(".ready");
+    let wanted = TOOLS.join("\n");
+    let lock = fs::File::create(cache_dir().join("tool-wheels.lock")).unwrap();
+    lock.lock().unwrap();
+    if fs::read_to_string(&ready).is_ok_and(|s| s == wanted) {
+        return dir;
+    }
+    let _ = fs::remove_dir_all(&dir);
+    fs::create_dir_all(&dir).unwrap();
+    run_ok(clean_pip(
+        Command::new(python())
+            .args(["-m", "pip", "download", "--quiet", "--only-binary=:all:", "--dest"])
+            .arg(&dir)
+            .args(TOOLS),
+    ));
+    fs::write(&ready, wanted).unwrap();
+    dir
+}
+
+pub fn normalize(name: &str) -> String {
+    let mut out = String::new();
+    for c in name.chars() {
+        let c = if matches!(c, '_' | '.') {
+            '-'
+        } else {
+            c.to_ascii_lowercase()
+        };
+        if !(c == '-' && out.ends_with('-')) {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// A minimal but valid pure-Python wheel.
+pub fn fake_wheel(dir: &Path, name: &str, version: &str, module: &str, body: &str, requires: &[&str]) -> PathBuf {
+    let dist = name.replace('-', "_");
+    let path = dir.join(format!("{dist}-{version}-py3-none-any.whl"));
+    let info = format!("{dist}-{version}.dist-info");
+    let mut metadata = format!("Metadata-Version: 2.1\nName: {name}\nVersion: {version}\nSummary: test fixture\n");
+    for r in requires {
+        metadata.push_str(&format!("Requires-Dist: {r}\n"));
+    }
+    let files = [
+        (format!("{module}/__init__.py"), body.to_string()),
+        (format!("{info}/METADATA"), metadata),
+        (
+            format!("{info}/WHEEL"),
+            "Wheel-Version: 1.0\nGenerator: xtask-tests\nRoot-Is-Purelib: true\nTag: py3-none-any\n".to_string(),
+        ),
+    ];
+    let mut zip = zip::ZipWriter::new(fs::File::create(&path).unwrap());
+    let options = zip::write::SimpleFileOptions::default();
+    let mut record = String::new();
+    for (file, content) in &files {
+        zip.start_file(file.as_str(), options).unwrap();
+        zip.write_all(content.as_bytes()).unwrap();
+        record.push_str(&format!("{file},,\n"));
+    }
+    record.push_str(&format!("{info}/RECORD,,\n"));
+    zip.start_file(format!("{info}/RECORD"), options).unwrap();
+    zip.write_all(record.as_bytes()).unwrap();
+    zip.finish().unwrap();
+    path
+}
+
+// ---------------------------------------------------------------------------------------------
+// Fixture repositories.
+
+pub struct Repo {
+    pub dir: tempfile::TempDir,
+}
+
+impl Repo {
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// The example plugins of this repository and its manifest, with the package index
+    /// pointed at the local test index, committed on `main`.
+    pub fn examples() -> Repo {
+        let repo = Repo::bare_examples();
+        repo.commit("fixture: example plugins");
+        repo
+    }
+
+    /// Like [`Repo::examples`] but not committed yet, for fixtures that change files first.
+    pub fn bare_examples() -> Repo {
+        let dir = tempfile::Builder::new().prefix("xtask-repo-").tempdir().unwrap();
+        copy_tree(&workspace_root().join("plugins"), &dir.path().join("plugins"));
+        let manifest = fs::read_to_string(workspace_root().join("release-config.toml")).unwrap();
+        let manifest = manifest.replacen("[public]\n", &format!("[public]\nindex-url = \"{}\"\n", index().url), 1);
+        assert!(
+            manifest.contains("index-url"),
+            "the shipped manifest has a [public] table"
+        );
+        fs::write(dir.path().join("release-config.toml"), manifest).unwrap();
+        fs::write(dir.path().join(".gitignore"), "/target/\n/dist/\n").unwrap();
+        let repo = Repo { dir };
+        repo.git(&["init", "-q", "-b", "main"]);
+        repo
+    }
+
+    pub fn write(&self, rel: &str, content: &str) {
+        let path = self.path().join(rel);
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fs::write(path, content).unwrap();
+    }
+
+    pub fn read(&self, rel: &str) -> String {
+        fs::read_to_string(self.path().join(rel)).unwrap()
+    }
+
+    pub fn git(&self, args: &[&str]) -> String {
+        let out = run_ok(
+            Command::new("git")
+                .current_dir(self.path())
+                .args([
+                    "-c",
+                    "user.name=Fixture",
+                    "-c",
+                    "user.email=fixture@example.com",
+                    "-c",
+                    "commit.gpgsign=false",
+                ])
+                .args(args)
+                .env("GIT_AUTHOR_DATE", format!("@{EPOCH} +0000"))
+                .env("GIT_COMMITTER_DATE", format!("@{EPOCH} +0000")),
+        );
+        String::from_utf8(out.stdout).unwrap()
+    }
+
+    pub fn commit(&self, message: &str) {
+        self.git(&["add", "-A"]);
+        self.git(&["commit", "-q", "-m", message]);
+    }
+
+    /// Run the xtask binary here with a reproducible, hermetic environment.
+    pub fn xtask(&self, args: &[&str]) -> XtaskOutput {
+        self.xtask_with(args, |_| {})
+    }
+
+    pub fn xtask_with(&self, args: &[&str], tweak: impl FnOnce(&mut Command)) -> XtaskOutput {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_xtask"));
+        cmd.current_dir(self.path())
+            .args(args)
+            .env("CARGO_TARGET_DIR", cache_dir().join("cargo-target"))
+            .env("SOURCE_DATE_EPOCH", EPOCH)
+            .env_remove("CI")
+            .env_remove("XTASK_PYTHON");
+        for var in [
+            "XTASK_BUILD_NUMBER",
+            "GITHUB_RUN_NUMBER",
+            "CI_PIPELINE_IID",
+            "BUILD_NUMBER",
+        ] {
+            cmd.env_remove(var);
+        }
+        tweak(&mut cmd);
+        let out = cmd.output().expect("run the xtask binary");
+        XtaskOutput {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+
+    /// Every file of the working tree (outside .git, target and dist) with its bytes.
+    pub fn snapshot(&self) -> Vec<(String, Vec<u8>)> {
+        let mut files = Vec::new();
+        collect(self.path(), self.path(), &mut files);
+        files.sort();
+        files
+    }
+}
+
+fn collect(root: &Path, dir: &Path, out: &mut Vec<(String, Vec<u8>)>) {
+    for entry in fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        let rel = path.strip_prefix(root).unwrap().to_string_lossy().into_owned();
+        if [".git", "target", "dist"].contains(&rel.as_str()) {
+            continue;
+        }
+        if path.is_dir() {
+            collect(root, &path, out);
+        } else {
+            out.push((rel, fs::read(&path).unwrap()));
+        }
+    }
+}
+
+pub fn copy_tree(src: &Path, dest: &Path) {
+    fs::create_dir_all(dest).unwrap();
+    for entry in fs::read_dir(src).unwrap() {
+        let entry = entry.unwrap();
+        let name = entry.file_name();
+        if name == "__pycache__" || name.to_string_lossy().ends_with(".egg-info") {
+            continue;
+        }
+        let target = dest.join(&name);
+        if entry.file_type().unwrap().is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else {
+            fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+pub struct XtaskOutput {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl XtaskOutput {
+    pub fn assert_code(&self, code: i32) -> &Self {
+        assert_eq!(
+            self.code, code,
+            "unexpected exit code\nstdout:\n{}\nstderr:\n{}",
+            self.stdout, self.stderr
+        );
+        self
+    }
+
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}\nstderr:\n{}", self.stdout, self.stderr))
+    }
+}
+
+/// Files of a folder, sorted (empty when it does not exist).
+pub fn list_dir(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = match fs::read_dir(dir) {
+        Ok(entries) => entries
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect(),
+        Err(_) => Vec::new(),
+    };
+    names.sort();
+    names
+}

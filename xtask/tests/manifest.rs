@@ -1,0 +1,137 @@
+//! Bad manifests: each gets one clear message naming file, line and column, exit code 2 (or 3
+//! for paths checked during discovery), and nothing is written.
+
+mod common;
+
+use common::*;
+
+/// 1-based line and column where `needle` first occurs in the repository's manifest.
+fn position(repo: &Repo, needle: &str) -> String {
+    let text = repo.read("release-config.toml");
+    let offset = text.find(needle).expect("needle in manifest");
+    let line = text[..offset].matches('\n').count() + 1;
+    let col = offset - text[..offset].rfind('\n').map_or(0, |i| i + 1) + 1;
+    format!("release-config.toml:{line}:{col}")
+}
+
+fn with_manifest(edit: impl FnOnce(String) -> String) -> Repo {
+    let repo = Repo::bare_examples();
+    let manifest = edit(repo.read("release-config.toml"));
+    repo.write("release-config.toml", &manifest);
+    repo.commit("fixture: manifest under test");
+    repo
+}
+
+#[test]
+fn unknown_key_is_named_with_line_and_column() {
+    let repo = with_manifest(|m| {
+        m.replacen(
+            "name = \"acme-plugins\"",
+            "name = \"acme-plugins\"\nverison = \"1.0\"",
+            1,
+        )
+    });
+    let run = repo.xtask(&["plan"]);
+    run.assert_code(2);
+    let at = position(&repo, "verison");
+    assert!(
+        run.stderr.contains(&format!(
+            "error: {at}: unknown field `verison`, expected one of `name`, `output`"
+        )),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn malformed_toml_is_located() {
+    let repo = with_manifest(|m| m.replacen("[plugins]", "[plugins", 1));
+    let run = repo.xtask(&["plan"]);
+    run.assert_code(2);
+    let at = position(&repo, "[plugins\n");
+    let (file_line, col) = at.rsplit_once(':').unwrap();
+    let col: usize = col.parse().unwrap();
+    assert!(
+        run.stderr.contains(&format!("error: {file_line}:{}:", col + 8)),
+        "points just after `[plugins`:\n{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn wrong_types_and_bad_values_are_reported_together() {
+    let repo = with_manifest(|m| {
+        m.replacen(
+            "requirements = [\"pluggy>=1.3\"]",
+            "requirements = [\"pluggy>=1.3\", \"tabulate >== 2\"]",
+            1,
+        )
+        .replacen("tags = [\"win_amd64\"]", "tags = [\"win_amd46\"]", 1)
+        .replacen("format = \"zip\"", "format = \"rar\"", 1)
+    });
+    let run = repo.xtask(&["plan"]);
+    run.assert_code(2);
+    assert!(
+        run.stderr.contains("release-config.toml has 3 problems"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("not a PEP 508 requirement"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("unknown platform tag \"win_amd46\""),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr
+            .contains("unknown archive format \"rar\", expected one of tar.bz2, zip"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn a_plugin_path_that_does_not_exist_points_at_the_manifest_line() {
+    let repo = with_manifest(|m| {
+        m.replacen(
+            "paths = [\"plugins/*\"]",
+            "paths = [\"plugins/*\", \"extra/acme-plugin-gone\"]",
+            1,
+        )
+    });
+    let run = repo.xtask(&["plan"]);
+    run.assert_code(3);
+    let at = position(&repo, "\"extra/acme-plugin-gone\"");
+    assert!(
+        run.stderr
+            .contains(&format!("{at}: plugin path \"extra/acme-plugin-gone\" does not exist")),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn a_group_naming_an_unknown_plugin_is_reported() {
+    let repo = with_manifest(|m| m.replacen("\"acme-plugin-console\"]", "\"acme-plugin-consle\"]", 1));
+    let run = repo.xtask(&["plan", "--platform", "linux"]);
+    run.assert_code(3);
+    assert!(
+        run.stderr
+            .contains("group \"core\" names \"acme-plugin-consle\", which is not a discovered plugin"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn no_manifest_is_a_usage_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .current_dir(dir.path())
+        .arg("plan")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("no release-config.toml in"), "{stderr}");
+}

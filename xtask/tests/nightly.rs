@@ -1,0 +1,285 @@
+//! `cargo xtask nightly` end to end: real git, Python, pip, venv and a local HTTP index.
+
+mod common;
+
+use std::fs;
+use std::process::Command;
+
+use common::*;
+
+fn plugin_modules() -> [(&'static str, &'static str, &'static str); 4] {
+    [
+        ("acme-plugin-base", "acme_plugin_base", NIGHTLY),
+        ("acme-plugin-console", "acme_plugin_console", NIGHTLY),
+        ("acme-plugin-legacy", "acme_plugin_legacy", LEGACY_NIGHTLY),
+        ("acme-plugin-reports", "acme_plugin_reports", NIGHTLY),
+    ]
+}
+
+#[test]
+fn nightly_bundle_matches_plan_installs_offline_and_leaves_the_tree_alone() {
+    let repo = Repo::examples();
+    let head = repo.git(&["rev-parse", "HEAD"]);
+    let before = repo.snapshot();
+
+    let plan = repo
+        .xtask(&["plan", "--json", "--platform", "linux", "--build-number", BUILD_NUMBER])
+        .assert_code(0)
+        .json();
+    let archive = plan["platforms"][0]["archive"].as_str().unwrap().to_string();
+    let folder = plan["platforms"][0]["folder"].as_str().unwrap().to_string();
+    assert_eq!(archive, format!("acme-plugins-{NIGHTLY}-linux.tar.bz2"));
+
+    // Ambient pip settings that would change the result if they leaked into pip.
+    let decoy = tempfile::tempdir().unwrap();
+    fake_wheel(decoy.path(), "pluggy", "99.0.0", "pluggy", "", &[]);
+    let run = repo.xtask_with(
+        &["nightly", "--platform", "linux", "--build-number", BUILD_NUMBER],
+        |cmd| {
+            cmd.env("PIP_FIND_LINKS", decoy.path())
+                .env("PIP_INDEX_URL", "http://127.0.0.1:9/simple/")
+                .env("PIP_PRE", "1");
+        },
+    );
+    run.assert_code(0);
+    assert!(
+        run.stdout.contains(&format!("dist/{archive}")),
+        "summary names the artifact:\n{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("KiB") && run.stdout.contains("built in"),
+        "summary shows size and time:\n{}",
+        run.stdout
+    );
+
+    // Only the planned artifact, and the repository is untouched.
+    assert_eq!(list_dir(&repo.path().join("dist")), vec![archive.clone()]);
+    assert_eq!(repo.git(&["status", "--porcelain"]), "");
+    assert_eq!(repo.git(&["rev-parse", "HEAD"]), head);
+    assert_eq!(repo.git(&["tag", "--list"]), "");
+    assert!(repo.snapshot() == before, "the working tree changed");
+
+    // Unpack with the system tar, like a user would.
+    let unpacked = tempfile::tempdir().unwrap();
+    run_ok(
+        Command::new("tar")
+            .arg("xjf")
+            .arg(repo.path().join("dist").join(&archive))
+            .arg("-C")
+            .arg(unpacked.path()),
+    );
+    assert_eq!(list_dir(unpacked.path()), vec![folder.clone()], "one top-level folder");
+    let bundle = unpacked.path().join(&folder);
+    let mut expected = Vec::new();
+    for (name, _, version) in plugin_modules() {
+        let dist = name.replace('-', "_");
+        expected.push(format!("{dist}-{version}-py3-none-any.whl"));
+        expected.push(format!("{dist}-{version}.tar.gz"));
+    }
+    // Linux bundle: ptyprocess (not on Windows) is in, colorama (Windows only) is not; pluggy
+    // comes from the manifest's index, not the ambient PIP_FIND_LINKS.
+    expected.extend(
+        [
+            "pluggy-1.5.0-py3-none-any.whl",
+            "ptyprocess-0.7.0-py3-none-any.whl",
+            "tabulate-0.9.0-py3-none-any.whl",
+        ]
+        .map(String::from),
+    );
+    expected.sort();
+    assert_eq!(list_dir(&bundle), expected);
+
+    // Archive entries are reproducible: fixed mtime, root owner.
+    let bytes = fs::read(repo.path().join("dist").join(&archive)).unwrap();
+    let mut tar = tar::Archive::new(bzip2::read::MultiBzDecoder::new(bytes.as_slice()));
+    for entry in tar.entries().unwrap() {
+        let entry = entry.unwrap();
+        let h = entry.header();
+        assert_eq!(h.mtime().unwrap().to_string(), EPOCH);
+        assert_eq!((h.uid().unwrap(), h.gid().unwrap()), (0, 0));
+    }
+
+    // Offline install into a fresh venv, then import every plugin.
+    let venv = tempfile::tempdir().unwrap();
+    run_ok(Command::new(python()).args(["-m", "venv"]).arg(venv.path()));
+    let venv_python = venv.path().join("bin/python");
+    let names: Vec<&str> = plugin_modules().iter().map(|(n, _, _)| *n).collect();
+    run_ok(clean_pip(
+        Command::new(&venv_python)
+            .args(["-m", "pip", "install", "--no-index", "--find-links"])
+            .arg(&bundle)
+            .args(&names),
+    ));
+    let imports: Vec<String> = plugin_modules()
+        .iter()
+        .map(|(_, m, _)| format!("import {m}; print({m}.__version__)"))
+        .collect();
+    let out = run_ok(Command::new(&venv_python).args(["-c", &imports.join("\n")]));
+    let versions: Vec<String> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(String::from)
+        .collect();
+    let planned: Vec<String> = plugin_modules().iter().map(|(_, _, v)| v.to_string()).collect();
+    assert_eq!(
+        versions, planned,
+        "every plugin imports and reports its nightly version"
+    );
+
+    // The plan printed before is what ran.
+    let plan_versions: Vec<&str> = plan["plugins"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["version"].as_str().unwrap())
+        .collect();
+    assert_eq!(plan_versions, planned.iter().map(String::as_str).collect::<Vec<_>>());
+}
+
+#[test]
+fn nightly_json_reports_artifacts_with_checksums() {
+    let repo = Repo::examples();
+    let run = repo.xtask(&[
+        "nightly",
+        "--json",
+        "--platform",
+        "linux",
+        "--build-number",
+        BUILD_NUMBER,
+    ]);
+    run.assert_code(0);
+    let doc = run.json();
+    let artifact = &doc["artifacts"][0];
+    let path = repo.path().join(artifact["path"].as_str().unwrap());
+    let bytes = fs::read(&path).unwrap();
+    assert_eq!(artifact["size"].as_u64().unwrap(), bytes.len() as u64);
+    let out = run_ok(Command::new("sha256sum").arg(&path));
+    let sha = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(
+        artifact["sha256"].as_str().unwrap(),
+        sha.split_whitespace().next().unwrap()
+    );
+    assert_eq!(doc["plan"]["version"], NIGHTLY);
+    assert_eq!(doc["built"].as_array().unwrap().len(), 4);
+}
+
+#[test]
+fn a_failing_plugin_build_names_the_plugin_and_leaves_nothing_behind() {
+    let repo = Repo::bare_examples();
+    repo.write(
+        "plugins/acme-plugin-broken/setup.py",
+        "from setuptools import setup\nraise RuntimeError('boom: the compiler is missing')\nsetup(name='acme-plugin-broken', version='0.1.0', description='Broken on purpose')\n",
+    );
+    repo.write(
+        "plugins/acme-plugin-broken/acme_plugin_broken/__init__.py",
+        "__version__ = '0.1.0'\n",
+    );
+    repo.commit("fixture: a plugin whose build fails");
+    let before = repo.snapshot();
+
+    let run = repo.xtask(&["nightly", "--platform", "linux", "--build-number", BUILD_NUMBER]);
+    run.assert_code(1);
+    assert!(
+        run.stderr.contains("plugins/acme-plugin-broken"),
+        "names the plugin:\n{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("boom: the compiler is missing"),
+        "shows the build's own last lines:\n{}",
+        run.stderr
+    );
+    let log = run
+        .stderr
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("full log: "))
+        .expect("points at the log");
+    assert!(
+        fs::read_to_string(log)
+            .unwrap()
+            .contains("boom: the compiler is missing"),
+        "the log holds the full output"
+    );
+
+    assert_eq!(
+        list_dir(&repo.path().join("dist")),
+        Vec::<String>::new(),
+        "no artifact written"
+    );
+    assert_eq!(repo.git(&["status", "--porcelain"]), "");
+    assert!(repo.snapshot() == before);
+}
+
+#[test]
+fn uncommitted_changes_in_plugins_stop_the_nightly_before_it_builds() {
+    let repo = Repo::examples();
+    let path = "plugins/acme-plugin-base/src/acme_plugin_base/__init__.py";
+    repo.write(path, &(repo.read(path) + "\nEXTRA = 1\n"));
+    repo.write("plugins/acme-plugin-base/notes.txt", "untracked\n");
+
+    let run = repo.xtask(&["nightly", "--platform", "linux"]);
+    run.assert_code(3);
+    assert!(run.stderr.contains(path), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("plugins/acme-plugin-base/notes.txt"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("git stash -u"), "says what to do:\n{}", run.stderr);
+    assert!(!repo.path().join("dist").exists());
+}
+
+#[test]
+fn an_output_folder_git_does_not_ignore_is_refused() {
+    let repo = Repo::bare_examples();
+    repo.write(".gitignore", "/target/\n");
+    repo.commit("fixture: dist/ not ignored");
+    let run = repo.xtask(&["nightly", "--platform", "linux"]);
+    run.assert_code(3);
+    assert!(
+        run.stderr
+            .contains("the output folder dist/ is not ignored by git: add `/dist/` to .gitignore"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn a_full_disk_leaves_no_partial_artifact() {
+    let disk = tempfile::tempdir().unwrap();
+    let mounted = Command::new("mount")
+        .args(["-t", "tmpfs", "-o", "size=4k", "tmpfs"])
+        .arg(disk.path())
+        .status();
+    if !mounted.is_ok_and(|s| s.success()) {
+        eprintln!("SKIPPED a_full_disk_leaves_no_partial_artifact: mounting a small tmpfs needs root");
+        return;
+    }
+    struct Unmount<'a>(&'a std::path::Path);
+    impl Drop for Unmount<'_> {
+        fn drop(&mut self) {
+            let _ = Command::new("umount").arg(self.0).status();
+        }
+    }
+    let _unmount = Unmount(disk.path());
+
+    let repo = Repo::bare_examples();
+    let manifest = repo.read("release-config.toml");
+    let manifest = manifest.replacen(
+        "name = \"acme-plugins\"\n",
+        &format!("name = \"acme-plugins\"\noutput = \"{}\"\n", disk.path().display()),
+        1,
+    );
+    repo.write("release-config.toml", &manifest);
+    repo.commit("fixture: output on a tiny disk");
+
+    let run = repo.xtask(&["nightly", "--platform", "linux", "--build-number", BUILD_NUMBER]);
+    run.assert_code(1);
+    assert!(run.stderr.contains("is the disk full?"), "{}", run.stderr);
+    assert_eq!(
+        list_dir(disk.path()),
+        Vec::<String>::new(),
+        "nothing under any name on the full disk"
+    );
+}
