@@ -274,6 +274,12 @@ pub fn nightly(ws: &Workspace, opts: &NightlyOptions) -> Result<Prepared> {
         });
     }
     check_output_dirs(ws, &git, &mut problems)?;
+    for var in ws.index_args().missing_env() {
+        problems.push(format!(
+            "environment variable {var} is not set; [public] in {} uses ${{{var}}} (for index credentials): export it",
+            ws.manifest_shown()
+        ));
+    }
 
     let plugin_names: Vec<&str> = plugins.iter().map(|p| p.normalized.as_str()).collect();
     for req in &ws.manifest.public.requirements {

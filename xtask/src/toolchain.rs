@@ -128,7 +128,8 @@ fn find_python(runner: &Runner, manifest: &Manifest) -> Result<Python, Vec<Strin
     })
 }
 
-/// Where pip looks for packages, from the manifest only.
+/// Where pip looks for packages, from the manifest only. URLs may hold `${VAR}` references
+/// (for credentials); they are expanded only when pip is called, so plans never hold secrets.
 #[derive(Debug, Clone, serde::Serialize, Deserialize)]
 pub struct IndexArgs {
     pub index_url: String,
@@ -138,22 +139,61 @@ pub struct IndexArgs {
 }
 
 impl IndexArgs {
-    /// pip arguments; relative find-links paths are taken from `root`.
-    pub fn to_args(&self, root: &Path) -> Vec<String> {
-        let mut args = vec!["--index-url".to_string(), self.index_url.clone()];
+    /// pip arguments, `${VAR}`s expanded; relative find-links paths are taken from `root`.
+    pub fn to_args(&self, root: &Path) -> Result<Vec<String>> {
+        let mut args = vec!["--index-url".to_string(), expand_env(&self.index_url)?];
         for u in &self.extra_index_urls {
-            args.extend(["--extra-index-url".to_string(), u.clone()]);
+            args.extend(["--extra-index-url".to_string(), expand_env(u)?]);
         }
         for f in &self.find_links {
+            let f = expand_env(f)?;
             let f = if f.contains("://") {
-                f.clone()
+                f
             } else {
                 root.join(f).to_string_lossy().into_owned()
             };
             args.extend(["--find-links".to_string(), f]);
         }
-        args
+        Ok(args)
     }
+
+    /// Environment variables the URLs need that are not set.
+    pub fn missing_env(&self) -> Vec<String> {
+        let all = std::iter::once(&self.index_url)
+            .chain(&self.extra_index_urls)
+            .chain(&self.find_links);
+        let mut missing: Vec<String> = all
+            .flat_map(|u| env_refs(u))
+            .filter(|v| std::env::var_os(v).is_none_or(|s| s.is_empty()))
+            .collect();
+        missing.sort();
+        missing.dedup();
+        missing
+    }
+}
+
+/// Names of the `${VAR}` references in `text`.
+fn env_refs(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = text;
+    while let Some(start) = rest.find("${") {
+        let Some(len) = rest[start..].find('}') else { break };
+        out.push(rest[start + 2..start + len].to_string());
+        rest = &rest[start + len + 1..];
+    }
+    out
+}
+
+/// Replace `${VAR}` with the variable's value; an unset variable is an error naming it.
+pub fn expand_env(text: &str) -> Result<String> {
+    let mut out = text.to_string();
+    for var in env_refs(text) {
+        let value = std::env::var(&var).ok().filter(|v| !v.is_empty()).with_context(|| {
+            format!("environment variable {var} is not set (it is used in the package index settings)")
+        })?;
+        out = out.replace(&format!("${{{var}}}"), &value);
+    }
+    Ok(out)
 }
 
 /// The Python of the managed build-tools venv, created on first use and reused while its

@@ -283,3 +283,114 @@ fn a_full_disk_leaves_no_partial_artifact() {
         "nothing under any name on the full disk"
     );
 }
+
+#[test]
+fn pip_failing_on_a_plugin_dependency_shows_pip_and_the_plugin() {
+    let repo = Repo::bare_examples();
+    repo.write(
+        "plugins/acme-plugin-extra/pyproject.toml",
+        "[build-system]\nrequires = [\"setuptools>=69\"]\nbuild-backend = \"setuptools.build_meta\"\n\n[project]\n\
+         name = \"acme-plugin-extra\"\nversion = \"0.3.0\"\ndescription = \"Needs a package no index has\"\n\
+         dependencies = [\"acme-nowhere-to-be-found>=1\"]\n",
+    );
+    repo.write("plugins/acme-plugin-extra/acme_plugin_extra/__init__.py", "");
+    repo.commit("fixture: a plugin with an unavailable dependency");
+
+    let run = repo.xtask(&["nightly", "--platform", "linux", "--build-number", BUILD_NUMBER]);
+    run.assert_code(1);
+    assert!(
+        run.stderr
+            .contains("collect wheels of all dependencies for linux (pip wheel) failed"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("acme-nowhere-to-be-found"),
+        "pip's own lines:\n{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("(from acme-plugin-extra)"),
+        "names the plugin that needs it:\n{}",
+        run.stderr
+    );
+    assert_eq!(list_dir(&repo.path().join("dist")), Vec::<String>::new());
+    assert_eq!(repo.git(&["status", "--porcelain"]), "");
+}
+
+#[test]
+fn index_credentials_never_appear_in_plans_output_or_logs() {
+    const TOKEN: &str = "s3cr3t-t0ken-6f1d";
+    let repo = Repo::bare_examples();
+    let url = index().url.clone();
+    let with_auth = url.replacen("http://", "http://ci-bot:${XTASK_TEST_INDEX_TOKEN}@", 1);
+    let manifest = repo.read("release-config.toml").replace(
+        &format!("index-url = \"{url}\""),
+        &format!("index-url = \"{with_auth}\""),
+    );
+    assert!(manifest.contains("${XTASK_TEST_INDEX_TOKEN}"));
+    repo.write("release-config.toml", &manifest);
+    repo.commit("fixture: index with credentials from the environment");
+
+    let missing = repo.xtask(&["plan", "--platform", "linux"]);
+    missing.assert_code(3);
+    assert!(
+        missing
+            .stderr
+            .contains("environment variable XTASK_TEST_INDEX_TOKEN is not set"),
+        "{}",
+        missing.stderr
+    );
+
+    let logs = cache_dir().join("cargo-target/xtask/logs");
+    let logs_before = list_dir(&logs);
+    let mut seen = String::new();
+    for args in [
+        &["plan", "--json", "--platform", "linux"][..],
+        &[
+            "nightly",
+            "--json",
+            "--verbose",
+            "--platform",
+            "linux",
+            "--build-number",
+            BUILD_NUMBER,
+        ][..],
+    ] {
+        let run = repo.xtask_with(args, |c| {
+            c.env("XTASK_TEST_INDEX_TOKEN", TOKEN);
+        });
+        run.assert_code(0);
+        seen.push_str(&run.stdout);
+        seen.push_str(&run.stderr);
+    }
+    // A failing run prints commands and pip's output.
+    repo.write(
+        "plugins/acme-plugin-base/pyproject.toml",
+        &repo
+            .read("plugins/acme-plugin-base/pyproject.toml")
+            .replace("dependencies = []", "dependencies = [\"acme-absent>=1\"]"),
+    );
+    repo.commit("fixture: make pip fail");
+    let failed = repo.xtask_with(&["nightly", "--verbose", "--platform", "linux"], |c| {
+        c.env("XTASK_TEST_INDEX_TOKEN", TOKEN);
+    });
+    failed.assert_code(1);
+    assert!(
+        failed.stderr.contains("ci-bot:***@127.0.0.1"),
+        "URLs are shown redacted:\n{}",
+        failed.stderr
+    );
+    seen.push_str(&failed.stdout);
+    seen.push_str(&failed.stderr);
+    let new_logs: Vec<String> = list_dir(&logs)
+        .into_iter()
+        .filter(|l| !logs_before.contains(l))
+        .collect();
+    assert!(!new_logs.is_empty());
+    for log in new_logs {
+        seen.push_str(&fs::read_to_string(logs.join(log)).unwrap_or_default());
+    }
+    assert!(seen.contains("ci-bot"), "the checked text includes the index URL");
+    assert!(!seen.contains(TOKEN), "the token leaked");
+}

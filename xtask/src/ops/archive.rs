@@ -20,9 +20,7 @@ pub fn write_archive(src: &Path, top: &str, dest: &Path, format: ArchiveFormat, 
         .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
     let written = match format {
         ArchiveFormat::TarBz2 => write_tar_bz2(src, top, tmp.as_file(), mtime),
-        ArchiveFormat::Zip => {
-            anyhow::bail!("zip archives are not supported yet: use format = \"tar.bz2\" for this platform")
-        }
+        ArchiveFormat::Zip => write_zip(src, top, tmp.as_file(), mtime),
     };
     written.with_context(|| format!("cannot write {} (is the disk full?)", dest.display()))?;
     persist(tmp, dest)
@@ -77,6 +75,53 @@ fn append_tree<W: Write>(tar: &mut tar::Builder<W>, src: &Path, top: &str, mtime
         }
     }
     tar.finish()?;
+    Ok(())
+}
+
+fn write_zip(src: &Path, top: &str, file: &File, mtime: u64) -> Result<()> {
+    let (y, mo, d) = crate::versions::civil_date(mtime as i64);
+    let secs = mtime % 86_400;
+    // ZIP (DOS) timestamps cover 1980-2107; clamp outside that range.
+    let stamp = zip::DateTime::from_date_and_time(
+        y.clamp(1980, 2107) as u16,
+        mo as u8,
+        d as u8,
+        (secs / 3600) as u8,
+        (secs / 60 % 60) as u8,
+        (secs % 60) as u8,
+    )
+    .unwrap_or_default();
+    let options = |mode: u32| {
+        zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated)
+            .last_modified_time(stamp)
+            .unix_permissions(mode)
+            .system(zip::System::Unix)
+            .large_file(true)
+    };
+    let mut zip = zip::ZipWriter::new(BufWriter::with_capacity(1 << 20, file));
+    zip.add_directory(format!("{top}/"), options(0o755))?;
+    for entry in walkdir::WalkDir::new(src).min_depth(1).sort_by_file_name() {
+        let entry = entry.with_context(|| format!("cannot read {}", src.display()))?;
+        let rel = entry.path().strip_prefix(src).expect("below root");
+        let name = format!("{top}/{}", rel.to_string_lossy().replace('\\', "/"));
+        let meta = entry.metadata()?;
+        if meta.is_dir() {
+            zip.add_directory(format!("{name}/"), options(0o755))?;
+        } else if meta.is_file() {
+            zip.start_file(name, options(if is_executable(&meta) { 0o755 } else { 0o644 }))?;
+            let mut f = File::open(entry.path()).with_context(|| format!("cannot read {}", entry.path().display()))?;
+            io::copy(&mut f, &mut zip)?;
+        } else {
+            anyhow::bail!(
+                "{} is neither a file nor a folder; bundles hold only regular files",
+                entry.path().display()
+            );
+        }
+    }
+    let mut buffered = zip.finish()?;
+    buffered.flush()?;
+    buffered.get_ref().sync_all()?;
     Ok(())
 }
 
@@ -137,5 +182,26 @@ mod tests {
             .map(|e| e.unwrap().file_name())
             .collect();
         assert_eq!(leftovers.len(), 2, "no temporary files left: {leftovers:?}");
+    }
+
+    #[test]
+    fn zip_is_reproducible_and_rooted() {
+        let src = tempfile::tempdir().unwrap();
+        std::fs::write(src.path().join("b.whl"), b"bbb").unwrap();
+        std::fs::create_dir(src.path().join("sub")).unwrap();
+        std::fs::write(src.path().join("sub/a.txt"), b"a").unwrap();
+        let out = tempfile::tempdir().unwrap();
+        let one = out.path().join("one.zip");
+        let two = out.path().join("two.zip");
+        write_archive(src.path(), "top", &one, ArchiveFormat::Zip, 1_795_255_200).unwrap();
+        write_archive(src.path(), "top", &two, ArchiveFormat::Zip, 1_795_255_200).unwrap();
+        assert_eq!(std::fs::read(&one).unwrap(), std::fs::read(&two).unwrap());
+        let mut zip = zip::ZipArchive::new(std::fs::File::open(&one).unwrap()).unwrap();
+        let names: Vec<String> = zip.file_names().map(|n| n.unwrap().into_owned()).collect();
+        assert_eq!(names, ["top/", "top/b.whl", "top/sub/", "top/sub/a.txt"]);
+        let entry = zip.by_name("top/b.whl").unwrap();
+        let t = entry.last_modified().unwrap();
+        assert_eq!((t.year(), t.month(), t.day(), t.hour()), (2026, 11, 21, 10));
+        assert_eq!(entry.unix_mode(), Some(0o100644));
     }
 }

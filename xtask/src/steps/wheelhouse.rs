@@ -29,7 +29,7 @@ pub fn collect(exec: &Exec, platform: &str, requirements: &[String]) -> Result<(
         .arg(&dir)
         .arg("--find-links")
         .arg(exec.private_dir())
-        .args(exec.plan.index.to_args(&exec.ws.root))
+        .args(exec.plan.index.to_args(&exec.ws.root)?)
         .args(requirements),
     )?;
 

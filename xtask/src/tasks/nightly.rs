@@ -21,7 +21,7 @@ pub fn run(ws: &Workspace, opts: &NightlyOptions, json: bool) -> Result<()> {
         return Err(precheck_failed("cannot build the nightly bundle", prepared.problems));
     };
 
-    let index = plan.index.to_args(&ws.root);
+    let index = plan.index.to_args(&ws.root)?;
     let tools_python = toolchain::tools_venv(&ws.runner, &tools.python, &ws.work_dir, &plan.build_tools, &index)?;
     let stage = Staging::create(&ws.work_dir, "nightly")?;
     let exec = Exec {
