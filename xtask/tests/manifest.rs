@@ -135,3 +135,52 @@ fn no_manifest_is_a_usage_error() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("no release-config.toml in"), "{stderr}");
 }
+
+/// Every key the manifest accepts is documented in README.md: the binary lists the accepted
+/// keys of each table in its unknown-field error.
+#[test]
+fn readme_documents_every_manifest_key() {
+    let readme = std::fs::read_to_string(workspace_root().join("README.md")).unwrap();
+    let insertions: &[(&str, &str)] = &[
+        ("[release]\n", "[release]\nzzz = 1\n"),
+        ("[plugins]\n", "[plugins]\nzzz = 1\n"),
+        ("[public]\n", "[public]\nzzz = 1\n"),
+        ("[platforms.linux]\n", "[platforms.linux]\nzzz = 1\n"),
+        ("[release]\n", "[python]\nzzz = 1\n\n[release]\n"),
+        ("[release]\n", "[nightly]\nzzz = 1\n\n[release]\n"),
+        ("[release]\n", "[plugin.acme-plugin-base]\nzzz = 1\n\n[release]\n"),
+        (
+            "[plugins]\n",
+            "[plugins]\nversion-files = [{ path = \"x\", zzz = 1 }]\n",
+        ),
+        ("[release]\n", "zzz = 1\n\n[release]\n"),
+    ];
+    let mut checked = 0;
+    for (anchor, replacement) in insertions {
+        let repo = with_manifest(|m| m.replacen(anchor, replacement, 1));
+        let run = repo.xtask(&["plan"]);
+        run.assert_code(2);
+        // "expected `a`", "expected `a` or `b`", "expected one of `a`, `b`, ..."
+        let list = run
+            .stderr
+            .split("unknown field `zzz`, expected ")
+            .nth(1)
+            .unwrap_or_else(|| panic!("no key list in:\n{}", run.stderr));
+        let keys: Vec<&str> = list.lines().next().unwrap().split('`').skip(1).step_by(2).collect();
+        assert!(!keys.is_empty(), "{}", run.stderr);
+        let top_level = anchor == &"[release]\n" && replacement.starts_with("zzz");
+        for key in keys {
+            let documented = if top_level {
+                readme.contains(&format!("`[{key}"))
+            } else {
+                readme.contains(&format!("| `{key}` |"))
+            };
+            assert!(
+                documented,
+                "README.md does not document manifest key {key:?} (table of {replacement:?})"
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked > 25, "checked {checked} keys");
+}

@@ -94,6 +94,45 @@ pub fn move_into_place(src: &Path, dest: &Path) -> Result<()> {
     Ok(())
 }
 
+/// Set the modification time of every file and folder below `dir` (build inputs get one
+/// fixed time so that builds of the same commit are byte-identical).
+pub fn set_mtimes(dir: &Path, unix_time: u64) -> Result<()> {
+    let time = std::time::UNIX_EPOCH + std::time::Duration::from_secs(unix_time);
+    for entry in walkdir::WalkDir::new(dir).contents_first(true) {
+        let entry = entry.with_context(|| format!("cannot read {}", dir.display()))?;
+        if entry.file_type().is_symlink() {
+            continue;
+        }
+        let file = fs::File::options()
+            .read(true)
+            .write(entry.file_type().is_file())
+            .open(entry.path())
+            .with_context(|| format!("cannot open {}", entry.path().display()))?;
+        file.set_modified(time)
+            .with_context(|| format!("cannot set the time of {}", entry.path().display()))?;
+    }
+    Ok(())
+}
+
+/// Replace the time in a gzip file's header (bytes 4-7, not covered by its checksum), which
+/// compressors fill with the current time.
+pub fn set_gzip_mtime(path: &Path, unix_time: u64) -> Result<()> {
+    use std::io::{Read as _, Seek as _, SeekFrom};
+    let mut file = fs::File::options()
+        .read(true)
+        .write(true)
+        .open(path)
+        .with_context(|| format!("cannot open {}", path.display()))?;
+    let mut magic = [0u8; 2];
+    file.read_exact(&mut magic)
+        .with_context(|| format!("cannot read {}", path.display()))?;
+    anyhow::ensure!(magic == [0x1f, 0x8b], "{} is not a gzip file", path.display());
+    file.seek(SeekFrom::Start(4))?;
+    file.write_all(&(unix_time.min(u32::MAX as u64) as u32).to_le_bytes())
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(())
+}
+
 fn file_name(path: &Path) -> String {
     path.file_name()
         .map(|n| n.to_string_lossy().into_owned())

@@ -11,10 +11,14 @@ use pep440_rs::Version;
 use super::{BuiltPlugin, Exec, Report};
 use crate::config::normalize_name;
 use crate::ops::cmd::Cmd;
+use crate::ops::fs::{set_gzip_mtime, set_mtimes};
 
 pub fn build(exec: &Exec, plugin: &str, path: &str, version: &str, report: &mut Report) -> Result<()> {
     let out = exec.stage.join("build").join(plugin);
     std::fs::create_dir_all(&out)?;
+    let source = exec.src_dir().join(path);
+    // Backends copy file times into sdists: give every input the plan's fixed time.
+    set_mtimes(&source, exec.plan.source_date_epoch)?;
     exec.ws.runner.run(
         &Cmd::new(
             &exec.tools_python,
@@ -24,7 +28,7 @@ pub fn build(exec: &Exec, plugin: &str, path: &str, version: &str, report: &mut 
         .env("SOURCE_DATE_EPOCH", exec.plan.source_date_epoch.to_string())
         .args(["-m", "build", "--no-isolation", "--outdir"])
         .arg(&out)
-        .arg(exec.src_dir().join(path)),
+        .arg(&source),
     )?;
     let files: Vec<String> = std::fs::read_dir(&out)?
         .filter_map(|e| e.ok().map(|e| e.file_name().to_string_lossy().into_owned()))
@@ -44,6 +48,7 @@ pub fn build(exec: &Exec, plugin: &str, path: &str, version: &str, report: &mut 
              the version is probably computed somewhere the stamp does not reach: declare that file as a version file"
         );
     }
+    set_gzip_mtime(&out.join(&sdist), exec.plan.source_date_epoch)?;
     let private = exec.private_dir();
     std::fs::create_dir_all(&private)?;
     for f in [&sdist, &wheel] {
