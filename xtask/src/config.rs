@@ -186,12 +186,14 @@ pub enum VersionFileKind {
     SetupCfg,
     Python,
     Json,
+    /// A file holding only the version (`VERSION`, `version.txt`).
+    Text,
     /// A search pattern with a `{version}` placeholder.
     Pattern(String),
 }
 
 impl VersionFileKind {
-    pub const NAMES: &'static [&'static str] = &["pyproject", "setup-py", "setup-cfg", "python", "json"];
+    pub const NAMES: &'static [&'static str] = &["pyproject", "setup-py", "setup-cfg", "python", "json", "text"];
 
     pub fn name(&self) -> &str {
         match self {
@@ -200,6 +202,7 @@ impl VersionFileKind {
             Self::SetupCfg => "setup-cfg",
             Self::Python => "python",
             Self::Json => "json",
+            Self::Text => "text",
             Self::Pattern(_) => "pattern",
         }
     }
@@ -566,6 +569,7 @@ fn resolve_version_files(raw: Vec<RawVersionFile>, src: &Source, problems: &mut 
                     "setup-cfg" => VersionFileKind::SetupCfg,
                     "python" => VersionFileKind::Python,
                     "json" => VersionFileKind::Json,
+                    "text" => VersionFileKind::Text,
                     other => {
                         problems.push(
                             src.at_spanned(&k),

@@ -16,7 +16,7 @@ use crate::ops::cmd::{Cmd, Runner};
 use crate::version_files;
 
 const READ_SETUP_PY: &str = include_str!("python/read_setup.py");
-/// Files that commonly hold `__version__`; searched below each plugin.
+/// Files of a package that commonly hold `__version__`.
 const DUNDER_FILES: &[&str] = &[
     "__init__.py",
     "_version.py",
@@ -24,16 +24,8 @@ const DUNDER_FILES: &[&str] = &[
     "version.py",
     "__version__.py",
 ];
-const SKIP_DIRS: &[&str] = &[
-    "build",
-    "dist",
-    "tests",
-    "test",
-    "docs",
-    "node_modules",
-    "__pycache__",
-    "venv",
-];
+/// Folders next to packages that are never the plugin's own package.
+const SKIP_DIRS: &[&str] = &["build", "dist", "tests", "test", "docs", "node_modules", "venv"];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -113,7 +105,7 @@ pub fn discover(
     let mut plugins = Vec::new();
     for dir in &dirs {
         let rel = relative(root, dir);
-        match read_plugin(root, dir, &rel, manifest, legacy_meta.remove(dir)) {
+        match read_plugin(dir, &rel, manifest, legacy_meta.remove(dir)) {
             Ok(p) => plugins.push(p),
             Err(mut e) => problems.append(&mut e),
         }
@@ -230,6 +222,35 @@ struct Pyproject {
     project: Option<PyprojectProject>,
     #[serde(rename = "build-system")]
     build_system: Option<BuildSystem>,
+    tool: Option<Tool>,
+}
+
+/// `[tool.setuptools.dynamic] version = { file = ... }`: a plain-text version file.
+#[derive(Deserialize)]
+struct Tool {
+    setuptools: Option<SetuptoolsTool>,
+}
+
+#[derive(Deserialize)]
+struct SetuptoolsTool {
+    dynamic: Option<SetuptoolsDynamic>,
+}
+
+#[derive(Deserialize)]
+struct SetuptoolsDynamic {
+    version: Option<DynamicVersion>,
+}
+
+#[derive(Deserialize)]
+struct DynamicVersion {
+    file: Option<OneOrMany>,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum OneOrMany {
+    One(String),
+    Many(Vec<String>),
 }
 
 #[derive(Deserialize)]
@@ -287,18 +308,13 @@ fn read_setup_files(runner: &Runner, python: &Path, dirs: &[&PathBuf]) -> Result
     Ok(entries.into_iter().map(|e| (e.dir, e.meta)).collect())
 }
 
-fn read_plugin(
-    root: &Path,
-    dir: &Path,
-    rel: &str,
-    manifest: &Manifest,
-    legacy: Option<SetupMeta>,
-) -> Result<Plugin, Vec<String>> {
+fn read_plugin(dir: &Path, rel: &str, manifest: &Manifest, legacy: Option<SetupMeta>) -> Result<Plugin, Vec<String>> {
     let mut problems = Vec::new();
     let mut fields = Fields::default();
     let mut layout = None;
     let mut build_requires = vec!["setuptools>=40.8.0".to_string()];
 
+    let mut version_text_files = Vec::new();
     let pyproject_path = dir.join("pyproject.toml");
     if pyproject_path.is_file() {
         let shown = format!("{rel}/pyproject.toml");
@@ -307,6 +323,12 @@ fn read_plugin(
                 if let Some(bs) = doc.build_system {
                     build_requires = bs.requires;
                 }
+                let file = doc.tool.and_then(|t| t.setuptools?.dynamic?.version?.file);
+                version_text_files = match file {
+                    Some(OneOrMany::One(f)) => vec![f],
+                    Some(OneOrMany::Many(f)) => f,
+                    None => Vec::new(),
+                };
                 if let Some(p) = doc.project {
                     layout = Some(Layout::Pyproject);
                     fields.name = p.name;
@@ -398,7 +420,8 @@ fn read_plugin(
     }
 
     let normalized = name.as_deref().map(normalize_name).unwrap_or_default();
-    let (version_files, version) = find_version_files(root, dir, rel, manifest, &normalized, &mut problems);
+    let (version_files, version) =
+        find_version_files(dir, &version_text_files, rel, manifest, &normalized, &mut problems);
     match (name, summary, version, problems.is_empty()) {
         (Some(name), Some(summary), Some(version), true) => Ok(Plugin {
             normalized,
@@ -436,8 +459,8 @@ fn read_pyproject(path: &Path, shown: &str) -> Result<Pyproject, String> {
 
 /// Auto-detected version files plus the manifest's; returns them and the one version they agree on.
 fn find_version_files(
-    _root: &Path,
     dir: &Path,
+    extra_detected: &[String],
     rel: &str,
     manifest: &Manifest,
     normalized: &str,
@@ -453,8 +476,13 @@ fn find_version_files(
             candidates.push((file.to_string(), kind, None));
         }
     }
-    for path in dunder_files(dir) {
+    for path in dunder_files(dir, normalized) {
         candidates.push((path, VersionFileKind::Python, None));
+    }
+    for path in extra_detected {
+        if dir.join(path).is_file() && !candidates.iter().any(|(p, _, _)| p == path) {
+            candidates.push((path.clone(), VersionFileKind::Text, None));
+        }
     }
     let overrides = manifest
         .plugin_overrides
@@ -568,32 +596,35 @@ fn find_version_files(
     (files, first.map(|(_, v)| v))
 }
 
-/// `__version__` files below a plugin, skipping tests, builds and virtual environments.
-fn dunder_files(dir: &Path) -> Vec<String> {
-    let mut out = Vec::new();
-    let walker = walkdir::WalkDir::new(dir)
-        .max_depth(4)
-        .sort_by_file_name()
-        .into_iter()
-        .filter_entry(|e| {
-            let name = e.file_name().to_string_lossy();
-            e.depth() == 0
-                || !(e.file_type().is_dir()
-                    && (name.starts_with('.') || SKIP_DIRS.contains(&name.as_ref()) || name.ends_with(".egg-info")))
-        });
-    for entry in walker.filter_map(Result::ok) {
-        if entry.file_type().is_file() && DUNDER_FILES.contains(&entry.file_name().to_string_lossy().as_ref()) {
-            let has_literal = fs::read_to_string(entry.path())
-                .map(|t| {
-                    !version_files::locate(&VersionFileKind::Python, &t)
-                        .unwrap_or_default()
-                        .is_empty()
-                })
-                .unwrap_or(false);
-            if has_literal {
-                out.push(relative(dir, entry.path()));
+/// `__version__` files of the plugin's own top-level packages (in its folder or in `src/`)
+/// and of a top-level module named like the plugin. Subpackages (vendored code) are not
+/// searched: their `__version__` is not the plugin's.
+fn dunder_files(dir: &Path, normalized: &str) -> Vec<String> {
+    let module = format!("{}.py", normalized.replace('-', "_"));
+    let mut found = Vec::new();
+    for base in [dir.to_path_buf(), dir.join("src")] {
+        let Ok(entries) = fs::read_dir(&base) else { continue };
+        let mut entries: Vec<_> = entries.filter_map(Result::ok).map(|e| e.path()).collect();
+        entries.sort();
+        for path in entries {
+            let name = path.file_name().unwrap_or_default().to_string_lossy().into_owned();
+            if path.is_dir() {
+                if name.starts_with('.') || SKIP_DIRS.contains(&name.as_str()) || !path.join("__init__.py").is_file() {
+                    continue;
+                }
+                found.extend(DUNDER_FILES.iter().map(|f| path.join(f)));
+            } else if name == module {
+                found.push(path);
             }
         }
     }
-    out
+    found
+        .into_iter()
+        .filter(|path| {
+            fs::read_to_string(path).is_ok_and(|t| {
+                version_files::locate(&VersionFileKind::Python, &t).is_ok_and(|ranges| !ranges.is_empty())
+            })
+        })
+        .map(|path| relative(dir, &path))
+        .collect()
 }

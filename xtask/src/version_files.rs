@@ -36,6 +36,7 @@ pub fn locate(kind: &VersionFileKind, text: &str) -> Result<Vec<Range<usize>>, L
         VersionFileKind::SetupPy => Ok(locate_assignments(text, "version", false)),
         VersionFileKind::SetupCfg => Ok(locate_setup_cfg(text)),
         VersionFileKind::Json => Ok(locate_json(text)),
+        VersionFileKind::Text => locate_text(text),
         VersionFileKind::Pattern(pattern) => Ok(locate_pattern(text, pattern)),
     }
 }
@@ -170,6 +171,22 @@ fn locate_setup_cfg(text: &str) -> Vec<Range<usize>> {
     found
 }
 
+/// The whole file, less surrounding white space, must be one line.
+fn locate_text(text: &str) -> Result<Vec<Range<usize>>, LocateError> {
+    let start = text.len() - text.trim_start().len();
+    let value = text.trim();
+    if value.is_empty() {
+        return Ok(vec![]);
+    }
+    if value.contains('\n') {
+        return Err(LocateError {
+            at: None,
+            message: "a `text` version file must hold only the version, on one line".into(),
+        });
+    }
+    Ok(vec![start..start + value.len()])
+}
+
 fn locate_json(text: &str) -> Vec<Range<usize>> {
     let mut found = Vec::new();
     let mut from = 0;
@@ -265,6 +282,13 @@ mod tests {
         let text = "[options]\nversion = 0\n[metadata]\nname = x\nversion = 1.2.0 ; comment\r\n";
         assert_eq!(values(VersionFileKind::SetupCfg, text), ["1.2.0"]);
         assert!(values(VersionFileKind::SetupCfg, "[metadata]\nversion = attr: x.__version__\n").is_empty());
+    }
+
+    #[test]
+    fn text_files_hold_only_the_version() {
+        assert_eq!(values(VersionFileKind::Text, "\n 1.2.0 \r\n"), ["1.2.0"]);
+        assert!(values(VersionFileKind::Text, "").is_empty());
+        assert!(locate(&VersionFileKind::Text, "1.0\n2.0\n").is_err());
     }
 
     #[test]

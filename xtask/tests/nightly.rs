@@ -394,3 +394,42 @@ fn index_credentials_never_appear_in_plans_output_or_logs() {
     assert!(seen.contains("ci-bot"), "the checked text includes the index URL");
     assert!(!seen.contains(TOKEN), "the token leaked");
 }
+
+#[test]
+fn a_plain_version_file_is_stamped_into_the_built_wheel() {
+    let repo = Repo::bare_examples();
+    repo.write(
+        "plugins/acme-plugin-textver/pyproject.toml",
+        "[build-system]\nrequires = [\"setuptools>=69\"]\nbuild-backend = \"setuptools.build_meta\"\n\n[project]\n\
+         name = \"acme-plugin-textver\"\ndynamic = [\"version\"]\ndescription = \"Version in a VERSION file\"\n\n\
+         [tool.setuptools.dynamic]\nversion = { file = \"VERSION\" }\n",
+    );
+    repo.write("plugins/acme-plugin-textver/VERSION", "0.9.2\n");
+    repo.write("plugins/acme-plugin-textver/acme_plugin_textver/__init__.py", "");
+    repo.commit("fixture: a VERSION file");
+    let run = repo.xtask(&[
+        "nightly",
+        "--json",
+        "--platform",
+        "linux",
+        "--build-number",
+        BUILD_NUMBER,
+    ]);
+    run.assert_code(0);
+    let built = run.json()["built"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["plugin"] == "acme-plugin-textver")
+        .cloned()
+        .unwrap();
+    assert_eq!(
+        built["wheel"],
+        "acme_plugin_textver-0.9.3.dev20261121007-py3-none-any.whl"
+    );
+    assert_eq!(
+        repo.read("plugins/acme-plugin-textver/VERSION"),
+        "0.9.2\n",
+        "the working tree keeps its version"
+    );
+}

@@ -325,3 +325,38 @@ fn a_repository_without_commits_is_explained() {
         run.stderr
     );
 }
+
+#[test]
+fn version_detection_ignores_vendored_packages_and_reads_setuptools_version_files() {
+    let repo = Repo::bare_examples();
+    repo.write("plugins/acme-plugin-base/src/acme_plugin_base/_vendor/__init__.py", "");
+    repo.write(
+        "plugins/acme-plugin-base/src/acme_plugin_base/_vendor/six/__init__.py",
+        "__version__ = \"1.16.0\"\n",
+    );
+    repo.write(
+        "plugins/acme-plugin-textver/pyproject.toml",
+        "[build-system]\nrequires = [\"setuptools>=69\"]\nbuild-backend = \"setuptools.build_meta\"\n\n[project]\n\
+         name = \"acme-plugin-textver\"\ndynamic = [\"version\"]\ndescription = \"Version in a VERSION file\"\n\n\
+         [tool.setuptools.dynamic]\nversion = { file = \"VERSION\" }\n",
+    );
+    repo.write("plugins/acme-plugin-textver/VERSION", "0.9.2\n");
+    repo.write("plugins/acme-plugin-textver/acme_plugin_textver/__init__.py", "");
+    repo.commit("fixture: vendored package and a VERSION file");
+
+    let plan = repo
+        .xtask(&["plan", "--json", "--platform", "linux", "--build-number", BUILD_NUMBER])
+        .assert_code(0)
+        .json();
+    let base = plugin(&plan, "acme-plugin-base");
+    assert_eq!(
+        base["current_version"], "1.4.0",
+        "the vendored six 1.16.0 is not the plugin's version"
+    );
+    let textver = plugin(&plan, "acme-plugin-textver");
+    assert_eq!(textver["current_version"], "0.9.2");
+    assert_eq!(
+        textver["version_files"],
+        serde_json::json!([{"path": "VERSION", "kind": "text"}])
+    );
+}
