@@ -184,7 +184,8 @@ fn locate_text(text: &str) -> Result<Vec<Range<usize>>, LocateError> {
             message: "a `text` version file must hold only the version, on one line".into(),
         });
     }
-    Ok(vec![start..start + value.len()])
+    let range = start..start + value.len();
+    Ok(vec![range])
 }
 
 fn locate_json(text: &str) -> Vec<Range<usize>> {
