@@ -98,11 +98,11 @@ struct RawVersionFile {
 struct RawPublic {
     #[serde(default)]
     requirements: Vec<Spanned<String>>,
-    index_url: Option<String>,
+    index_url: Option<Spanned<String>>,
     #[serde(default)]
-    extra_index_urls: Vec<String>,
+    extra_index_urls: Vec<Spanned<String>>,
     #[serde(default)]
-    find_links: Vec<String>,
+    find_links: Vec<Spanned<String>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -230,9 +230,9 @@ pub struct Group {
 #[derive(Debug, Clone)]
 pub struct Public {
     pub requirements: Vec<String>,
-    pub index_url: String,
-    pub extra_index_urls: Vec<String>,
-    pub find_links: Vec<String>,
+    pub index_url: Located<String>,
+    pub extra_index_urls: Vec<Located<String>>,
+    pub find_links: Vec<Located<String>>,
 }
 
 #[derive(Debug, Clone)]
@@ -475,11 +475,23 @@ fn resolve(raw: RawManifest, src: &Source, path: &Path, problems: &mut Problems)
             },
         )
         .collect();
+    let mut url = |u: Spanned<String>| {
+        if let Err(e) = check_url_credentials(u.get_ref()) {
+            problems.push(src.at_spanned(&u), e);
+        }
+        Located {
+            at: src.at_spanned(&u),
+            value: u.into_inner(),
+        }
+    };
     let public = Public {
         requirements,
-        index_url: public.index_url.unwrap_or_else(|| DEFAULT_INDEX_URL.to_string()),
-        extra_index_urls: public.extra_index_urls,
-        find_links: public.find_links,
+        index_url: public.index_url.map(&mut url).unwrap_or_else(|| Located {
+            value: DEFAULT_INDEX_URL.to_string(),
+            at: format!("{} (default)", src.shown),
+        }),
+        extra_index_urls: public.extra_index_urls.into_iter().map(&mut url).collect(),
+        find_links: public.find_links.into_iter().map(&mut url).collect(),
     };
 
     // [python]
@@ -711,6 +723,38 @@ fn resolve_platform(name: Spanned<String>, p: RawPlatform, src: &Source, problem
     })
 }
 
+/// Credentials in URLs must come from the environment (`${VAR}`), so that the manifest and
+/// plans never hold them: `https://user:${TOKEN}@host` or `https://${TOKEN}@host`.
+fn check_url_credentials(url: &str) -> Result<(), String> {
+    let Some((_, rest)) = url.split_once("://") else {
+        return Ok(());
+    };
+    let authority = &rest[..rest.find('/').unwrap_or(rest.len())];
+    let Some(at) = authority.rfind('@') else { return Ok(()) };
+    let userinfo = &authority[..at];
+    let secret = match userinfo.split_once(':') {
+        Some((_, password)) => password,
+        None => userinfo,
+    };
+    let only_vars = secret.is_empty() || {
+        let mut rest = secret;
+        loop {
+            match rest.strip_prefix("${").and_then(|r| r.split_once('}')) {
+                Some((name, after)) if !name.is_empty() => rest = after,
+                _ => break rest.is_empty(),
+            }
+        }
+    };
+    if only_vars {
+        Ok(())
+    } else {
+        Err("credentials in a URL must come from environment variables, e.g. \
+             \"https://user:${INDEX_TOKEN}@host/simple\" or \"https://${INDEX_TOKEN}@host/simple\", \
+             so that they never appear in the manifest, plans or logs"
+            .into())
+    }
+}
+
 /// A template may only use the given `{placeholders}`.
 fn check_template(template: &str, allowed: &[&str]) -> Result<(), String> {
     let mut rest = template;
@@ -796,7 +840,7 @@ mod tests {
         assert_eq!(linux.abi, "cp311");
         assert_eq!(linux.implementation, "cp");
         assert_eq!(linux.format, ArchiveFormat::TarBz2);
-        assert_eq!(m.public.index_url, DEFAULT_INDEX_URL);
+        assert_eq!(m.public.index_url.value, DEFAULT_INDEX_URL);
     }
 
     #[test]
@@ -837,6 +881,32 @@ mod tests {
             err.contains("release-config.toml:3:7: unknown placeholder {nmae}"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn literal_credentials_in_urls_are_refused() {
+        for ok in [
+            "https://pypi.org/simple",
+            "https://u:${T}@h/s",
+            "https://${T}@h/s",
+            "https://${U}:${T}@h",
+            "x/y",
+        ] {
+            assert!(check_url_credentials(ok).is_ok(), "{ok}");
+        }
+        for bad in ["https://u:hunter2@h/s", "https://tok3n@h/s", "https://u:${T}x@h"] {
+            assert!(check_url_credentials(bad).is_err(), "{bad}");
+        }
+        let text = MINIMAL.replace(
+            "[platforms.linux]",
+            "[public]\nindex-url = \"https://ci:hunter2@pkgs.example/simple\"\n\n[platforms.linux]",
+        );
+        let err = parse(&text).unwrap_err().to_string();
+        assert!(
+            err.starts_with("release-config.toml:5:13: credentials in a URL must come from environment variables"),
+            "{err}"
+        );
+        assert!(!err.contains("hunter2"), "{err}");
     }
 
     #[test]

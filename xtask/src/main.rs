@@ -7,6 +7,7 @@ mod ops;
 mod plan;
 mod platform;
 mod plugins;
+mod pysource;
 mod steps;
 mod tasks;
 mod toolchain;

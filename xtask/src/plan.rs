@@ -11,7 +11,7 @@ use anyhow::Result;
 use pep440_rs::Version;
 use serde::{Deserialize, Serialize};
 
-use crate::config::{line_col, normalize_name, render};
+use crate::config::{first_line, line_col, normalize_name, render};
 use crate::ops::git::Git;
 use crate::platform::{tag_arch, ArchiveFormat, TargetOs};
 use crate::plugins::{self, Layout, Plugin};
@@ -274,11 +274,17 @@ pub fn nightly(ws: &Workspace, opts: &NightlyOptions) -> Result<Prepared> {
         });
     }
     check_output_dirs(ws, &git, &mut problems)?;
-    for var in ws.index_args().missing_env() {
-        problems.push(format!(
-            "environment variable {var} is not set; [public] in {} uses ${{{var}}} (for index credentials): export it",
-            ws.manifest_shown()
-        ));
+    let public = &ws.manifest.public;
+    for url in std::iter::once(&public.index_url)
+        .chain(&public.extra_index_urls)
+        .chain(&public.find_links)
+    {
+        for var in toolchain::unset_env_refs(&url.value) {
+            problems.push(format!(
+                "{}: environment variable {var} is not set (used as ${{{var}}}): export it",
+                url.at
+            ));
+        }
     }
 
     let plugin_names: Vec<&str> = plugins.iter().map(|p| p.normalized.as_str()).collect();
@@ -593,40 +599,46 @@ fn stamp_edits(
             });
         }
     }
+    // Requirements on other plugins, rewritten exactly where their literals stand.
     let names: Vec<&str> = new_versions.keys().map(String::as_str).collect();
-    let siblings = sibling_requirements(plugin, &names);
-    if let (Some(file), false) = (&plugin.dependencies_file, siblings.is_empty()) {
-        match read(file) {
-            Err(e) => problems.push(format!("{}/{file}: cannot read: {e}", plugin.dir)),
-            Ok(text) => {
-                for (req, sibling) in siblings {
-                    let version = &new_versions[&sibling];
-                    let rewritten = match pin_requirement(&req, version) {
-                        Ok(r) => r,
-                        Err(e) => {
-                            problems.push(format!("{}/{file}: requirement {req:?}: {e}", plugin.dir));
-                            continue;
-                        }
-                    };
-                    let places: Vec<usize> = text.match_indices(req.as_str()).map(|(i, _)| i).collect();
-                    if places.is_empty() {
-                        problems.push(format!(
-                            "{}/{file}: cannot find the requirement text {req:?} to rewrite it; write it without escapes",
-                            plugin.dir
-                        ));
-                    }
-                    for offset in places {
-                        edits.push(Edit {
-                            file: format!("{}/{file}", plugin.dir),
-                            line: line_col(&text, offset).0,
-                            offset,
-                            old: req.clone(),
-                            new: rewritten.clone(),
-                            reason: format!("pin on {sibling}"),
-                        });
-                    }
-                }
-            }
+    for (req, _) in sibling_requirements(plugin, &names) {
+        if !plugin.requirement_places.iter().any(|p| p.text == req) {
+            problems.push(format!(
+                "{}: cannot find where the requirement {req:?} is written to rewrite it; write it as a plain string without escapes",
+                plugin.dir
+            ));
+        }
+    }
+    for place in &plugin.requirement_places {
+        let Ok(r) = pep508_rs::Requirement::<pep508_rs::VerbatimUrl>::from_str(&place.text) else {
+            continue;
+        };
+        let sibling = r.name.to_string();
+        let Some(version) = new_versions.get(&sibling) else {
+            continue;
+        };
+        let shown = format!("{}/{}", plugin.dir, place.file);
+        let rewritten = pin_requirement(&place.text, version).and_then(|new| {
+            pep508_rs::Requirement::<pep508_rs::VerbatimUrl>::from_str(&new)
+                .map(|_| new.clone())
+                .map_err(|e| {
+                    format!(
+                        "the rewritten requirement {new:?} is invalid: {}",
+                        first_line(&e.to_string())
+                    )
+                })
+        });
+        match (rewritten, read(&place.file)) {
+            (Ok(new), Ok(text)) => edits.push(Edit {
+                file: shown,
+                line: line_col(&text, place.offset).0,
+                offset: place.offset,
+                old: place.text.clone(),
+                new,
+                reason: format!("pin on {sibling}"),
+            }),
+            (Err(e), _) => problems.push(format!("{shown}: requirement {:?}: {e}", place.text)),
+            (_, Err(e)) => problems.push(format!("{shown}: cannot read: {e}")),
         }
     }
     edits.sort_by(|a, b| (&a.file, a.offset).cmp(&(&b.file, b.offset)));
@@ -664,7 +676,14 @@ pub fn pin_requirement(req: &str, version: &Version) -> Result<String, String> {
         release.first().copied().unwrap_or(0),
         release.get(1).copied().unwrap_or(0),
     );
-    let new_spec = format!("=={major}.{minor}.*,>={version}");
+    // PEP 440: specifiers carry no local label; the epoch belongs to the prefix match too.
+    let epoch = if version.epoch() > 0 {
+        format!("{}!", version.epoch())
+    } else {
+        String::new()
+    };
+    let public = version.clone().without_local();
+    let new_spec = format!("=={epoch}{major}.{minor}.*,>={public}");
     let lead_ws = if spec.trim().is_empty() { "" } else { &spec[..lead] };
     Ok(format!(
         "{}{lead_ws}{new_spec}{}{}",
@@ -823,5 +842,15 @@ mod tests {
             "acme-base==1.4.*,>=1.4.1.dev20261121001;os_name=='nt'"
         );
         assert!(pin_requirement("acme-base @ https://x/y.whl", &v).is_err());
+        let local = Version::from_str("1.4.1.dev5+gabc123").unwrap();
+        assert_eq!(
+            pin_requirement("acme-base", &local).unwrap(),
+            "acme-base==1.4.*,>=1.4.1.dev5"
+        );
+        let epoch = Version::from_str("1!2.0.1.dev5").unwrap();
+        assert_eq!(
+            pin_requirement("acme-base>=1", &epoch).unwrap(),
+            "acme-base==1!2.0.*,>=1!2.0.1.dev5"
+        );
     }
 }

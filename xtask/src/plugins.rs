@@ -10,6 +10,7 @@ use std::str::FromStr;
 use anyhow::{Context, Result};
 use pep440_rs::Version;
 use serde::{Deserialize, Serialize};
+use toml::Spanned;
 
 use crate::config::{first_line, line_col, normalize_name, Manifest, VersionFileKind, VersionFileSpec};
 use crate::ops::cmd::{Cmd, Runner};
@@ -51,10 +52,18 @@ pub struct Plugin {
     pub license: Option<String>,
     /// Declared runtime requirements, as written.
     pub dependencies: Vec<String>,
-    /// The file (relative to the plugin) that declares `dependencies`.
-    pub dependencies_file: Option<String>,
+    /// Where each requirement literal (runtime and optional) stands, for rewriting pins.
+    pub requirement_places: Vec<RequirementPlace>,
     pub build_requires: Vec<String>,
     pub version_files: Vec<VersionFile>,
+}
+
+/// A requirement string at a byte offset of a file (relative to the plugin folder).
+#[derive(Debug, Clone)]
+pub struct RequirementPlace {
+    pub file: String,
+    pub offset: usize,
+    pub text: String,
 }
 
 #[derive(Debug, Clone)]
@@ -73,6 +82,7 @@ struct Fields {
     keywords: Vec<String>,
     license: Option<String>,
     dependencies: Option<(Vec<String>, String)>,
+    places: Vec<RequirementPlace>,
 }
 
 /// Find and read every plugin the manifest names. `python` reads setup.py/setup.cfg files.
@@ -260,7 +270,9 @@ struct PyprojectProject {
     #[serde(default)]
     keywords: Vec<String>,
     license: Option<License>,
-    dependencies: Option<Vec<String>>,
+    dependencies: Option<Vec<Spanned<String>>>,
+    #[serde(rename = "optional-dependencies")]
+    optional_dependencies: Option<BTreeMap<String, Vec<Spanned<String>>>>,
 }
 
 #[derive(Deserialize)]
@@ -288,6 +300,9 @@ struct SetupFile {
     fields: BTreeMap<String, serde_json::Value>,
     #[serde(default)]
     dynamic: Vec<String>,
+    /// `[line, column, end line, end column, text]` of each install_requires literal.
+    #[serde(default)]
+    requirement_places: Vec<(usize, usize, usize, usize, String)>,
     error: Option<String>,
 }
 
@@ -319,7 +334,7 @@ fn read_plugin(dir: &Path, rel: &str, manifest: &Manifest, legacy: Option<SetupM
     if pyproject_path.is_file() {
         let shown = format!("{rel}/pyproject.toml");
         match read_pyproject(&pyproject_path, &shown) {
-            Ok(doc) => {
+            Ok((doc, text)) => {
                 if let Some(bs) = doc.build_system {
                     build_requires = bs.requires;
                 }
@@ -338,7 +353,29 @@ fn read_plugin(dir: &Path, rel: &str, manifest: &Manifest, legacy: Option<SetupM
                         License::Expression(s) => Some(s),
                         License::Table { text, file } => text.or(file.map(|f| format!("see {f}"))),
                     });
-                    fields.dependencies = p.dependencies.map(|d| (d, "pyproject.toml".to_string()));
+                    let optional = p.optional_dependencies.unwrap_or_default().into_values().flatten();
+                    for req in p
+                        .dependencies
+                        .iter()
+                        .flatten()
+                        .chain(optional.collect::<Vec<_>>().iter())
+                    {
+                        // The span covers the quotes; the text inside must be the value as written.
+                        let inner = req.span().start + 1..req.span().end.saturating_sub(1);
+                        if text.get(inner.clone()) == Some(req.get_ref().as_str()) {
+                            fields.places.push(RequirementPlace {
+                                file: "pyproject.toml".into(),
+                                offset: inner.start,
+                                text: req.get_ref().clone(),
+                            });
+                        }
+                    }
+                    fields.dependencies = p.dependencies.map(|d| {
+                        (
+                            d.into_iter().map(Spanned::into_inner).collect(),
+                            "pyproject.toml".to_string(),
+                        )
+                    });
                 }
             }
             Err(e) => problems.push(e),
@@ -381,6 +418,7 @@ fn read_plugin(dir: &Path, rel: &str, manifest: &Manifest, legacy: Option<SetupM
             }
             if let Some(d) = list("install_requires") {
                 fields.dependencies = Some((d, file.to_string()));
+                fields.places = requirement_places(dir, file, &data.requirement_places);
             }
         }
     }
@@ -433,12 +471,47 @@ fn read_plugin(dir: &Path, rel: &str, manifest: &Manifest, legacy: Option<SetupM
             keywords: fields.keywords,
             license: fields.license,
             dependencies,
-            dependencies_file,
+            requirement_places: fields.places,
             build_requires,
             version_files,
         }),
         _ => Err(problems),
     }
+}
+
+/// Byte offsets of requirement literals: from the AST positions of setup.py, or by reading
+/// `[options] install_requires` of setup.cfg.
+fn requirement_places(
+    dir: &Path,
+    file: &str,
+    ast_places: &[(usize, usize, usize, usize, String)],
+) -> Vec<RequirementPlace> {
+    let Ok(text) = fs::read_to_string(dir.join(file)) else {
+        return Vec::new();
+    };
+    let place = |offset: usize, value: &str| RequirementPlace {
+        file: file.to_string(),
+        offset,
+        text: value.to_string(),
+    };
+    if file == "setup.cfg" {
+        return version_files::cfg_values(&text, "options", "install_requires")
+            .into_iter()
+            .map(|r| place(r.start, &text[r]))
+            .collect();
+    }
+    let line_starts: Vec<usize> = std::iter::once(0)
+        .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+        .collect();
+    let offset = |line: usize, col: usize| line_starts.get(line.wrapping_sub(1)).map(|s| s + col);
+    ast_places
+        .iter()
+        .filter_map(|(line, col, end_line, end_col, value)| {
+            let literal = text.get(offset(*line, *col)?..offset(*end_line, *end_col)?)?;
+            let start = offset(*line, *col)? + literal.find(value.as_str())?;
+            Some(place(start, value))
+        })
+        .collect()
 }
 
 fn metadata_file(layout: Layout) -> &'static str {
@@ -449,12 +522,13 @@ fn metadata_file(layout: Layout) -> &'static str {
     }
 }
 
-fn read_pyproject(path: &Path, shown: &str) -> Result<Pyproject, String> {
+fn read_pyproject(path: &Path, shown: &str) -> Result<(Pyproject, String), String> {
     let text = fs::read_to_string(path).map_err(|e| format!("{shown}: cannot read: {e}"))?;
-    toml::from_str(&text).map_err(|e| {
+    let doc = toml::from_str(&text).map_err(|e| {
         let (line, col) = e.span().map(|s| line_col(&text, s.start)).unwrap_or((1, 1));
         format!("{shown}:{line}:{col}: {}", e.message().trim_end())
-    })
+    })?;
+    Ok((doc, text))
 }
 
 /// Auto-detected version files plus the manifest's; returns them and the one version they agree on.

@@ -156,20 +156,14 @@ impl IndexArgs {
         }
         Ok(args)
     }
+}
 
-    /// Environment variables the URLs need that are not set.
-    pub fn missing_env(&self) -> Vec<String> {
-        let all = std::iter::once(&self.index_url)
-            .chain(&self.extra_index_urls)
-            .chain(&self.find_links);
-        let mut missing: Vec<String> = all
-            .flat_map(|u| env_refs(u))
-            .filter(|v| std::env::var_os(v).is_none_or(|s| s.is_empty()))
-            .collect();
-        missing.sort();
-        missing.dedup();
-        missing
-    }
+/// The `${VAR}` references of `text` whose variable is unset or empty.
+pub fn unset_env_refs(text: &str) -> Vec<String> {
+    env_refs(text)
+        .into_iter()
+        .filter(|v| std::env::var_os(v).is_none_or(|s| s.is_empty()))
+        .collect()
 }
 
 /// Names of the `${VAR}` references in `text`.
@@ -191,6 +185,7 @@ pub fn expand_env(text: &str) -> Result<String> {
         let value = std::env::var(&var).ok().filter(|v| !v.is_empty()).with_context(|| {
             format!("environment variable {var} is not set (it is used in the package index settings)")
         })?;
+        crate::ops::cmd::register_secret(&value);
         out = out.replace(&format!("${{{var}}}"), &value);
     }
     Ok(out)

@@ -9,6 +9,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use crate::config::VersionFileKind;
+use crate::pysource;
 
 /// Why a file could not be searched; `at` is a 1-based (line, column) when known.
 #[derive(Debug)]
@@ -32,8 +33,8 @@ impl LocateError {
 pub fn locate(kind: &VersionFileKind, text: &str) -> Result<Vec<Range<usize>>, LocateError> {
     match kind {
         VersionFileKind::Pyproject => locate_pyproject(text),
-        VersionFileKind::Python => Ok(locate_assignments(text, "__version__", true)),
-        VersionFileKind::SetupPy => Ok(locate_assignments(text, "version", false)),
+        VersionFileKind::Python => Ok(pysource::module_assignments(text, "__version__")),
+        VersionFileKind::SetupPy => Ok(pysource::keyword_arguments(text, "version")),
         VersionFileKind::SetupCfg => Ok(locate_setup_cfg(text)),
         VersionFileKind::Json => Ok(locate_json(text)),
         VersionFileKind::Text => locate_text(text),
@@ -72,103 +73,71 @@ fn locate_pyproject(text: &str) -> Result<Vec<Range<usize>>, LocateError> {
     Ok(vec![inner])
 }
 
-fn is_ident(c: char) -> bool {
-    c.is_alphanumeric() || c == '_'
-}
-
-/// `NAME = "x"` / `NAME='x'` / `NAME: str = "x"`. With `line_start`, only at the start of a
-/// line (module-level assignments); otherwise anywhere (keyword arguments).
-fn locate_assignments(text: &str, name: &str, line_start: bool) -> Vec<Range<usize>> {
-    let mut found = Vec::new();
-    let mut from = 0;
-    while let Some(pos) = text[from..].find(name) {
-        let start = from + pos;
-        from = start + name.len();
-        let before = text[..start].chars().next_back();
-        let ok_before = if line_start {
-            before.is_none_or(|c| c == '\n')
-        } else {
-            before.is_none_or(|c| !is_ident(c) && c != '.')
-        };
-        if !ok_before {
-            continue;
-        }
-        let mut rest = &text[from..];
-        if rest.starts_with(|c: char| is_ident(c)) {
-            continue;
-        }
-        rest = rest.trim_start_matches([' ', '\t']);
-        if line_start {
-            if let Some(annotated) = rest.strip_prefix(':') {
-                let eq = annotated.find('=').filter(|&i| !annotated[..i].contains('\n'));
-                match eq {
-                    Some(i) => rest = &annotated[i..],
-                    None => continue,
-                }
-            }
-        }
-        let Some(after_eq) = rest.strip_prefix('=') else {
-            continue;
-        };
-        if after_eq.starts_with('=') {
-            continue;
-        }
-        let value = after_eq.trim_start_matches([' ', '\t']);
-        let Some(quote) = value.chars().next().filter(|c| *c == '"' || *c == '\'') else {
-            continue;
-        };
-        let value_start = text.len() - value.len() + 1;
-        let body = &text[value_start..];
-        if body.starts_with(quote) {
-            continue; // empty string or triple quotes: not a version literal
-        }
-        let Some(end) = body.find([quote, '\n']) else { continue };
-        if !body[end..].starts_with(quote) {
-            continue;
-        }
-        found.push(value_start..value_start + end);
-    }
-    found
-}
-
 fn locate_setup_cfg(text: &str) -> Vec<Range<usize>> {
+    cfg_values(text, "metadata", "version")
+        .into_iter()
+        .filter(|r| {
+            let v = &text[r.clone()];
+            !v.starts_with("attr:") && !v.starts_with("file:") && !v.contains('\n')
+        })
+        .collect()
+}
+
+/// Ranges of the value of `key` in `[section]` of an INI file as configparser reads it: keys
+/// case-insensitive, `=` or `:`, a value on the same line or on indented continuation lines
+/// (one range per non-empty line), inline comments after ` ;` or ` #` dropped.
+pub fn cfg_values(text: &str, section: &str, key: &str) -> Vec<Range<usize>> {
     let mut found = Vec::new();
-    let mut section = String::new();
+    let mut current = String::new();
+    let mut in_key = false;
     let mut offset = 0;
-    for line in text.split_inclusive('\n') {
+    for raw in text.split_inclusive('\n') {
         let start = offset;
-        offset += line.len();
-        let content = line.trim_end_matches(['\n', '\r']);
-        let trimmed = content.trim();
-        if trimmed.starts_with('[') && trimmed.ends_with(']') {
-            section = trimmed[1..trimmed.len() - 1].trim().to_string();
-            continue;
-        }
-        if section != "metadata" || content.starts_with([' ', '\t']) {
-            continue;
-        }
-        let Some(rest) = content.strip_prefix("version") else {
-            continue;
-        };
-        let rest_trim = rest.trim_start();
-        let Some(value) = rest_trim.strip_prefix(['=', ':']) else {
-            continue;
-        };
-        let value_trim = value.trim_start();
-        let value_start = start + content.len() - value_trim.len();
-        let mut value_end = value_trim.len();
-        for marker in [" ;", " #", "\t;", "\t#"] {
-            if let Some(i) = value_trim.find(marker) {
-                value_end = value_end.min(i);
+        offset += raw.len();
+        let line = raw.trim_end_matches(['\n', '\r']);
+        let trimmed = line.trim();
+        let indented = line.starts_with([' ', '\t']);
+        if in_key && indented && !trimmed.is_empty() {
+            if !trimmed.starts_with(['#', ';']) {
+                let lead = line.len() - line.trim_start().len();
+                found.push(value_range(line, start + lead, lead));
             }
-        }
-        let value_text = value_trim[..value_end].trim_end();
-        if value_text.is_empty() || value_text.starts_with("attr:") || value_text.starts_with("file:") {
             continue;
         }
-        found.push(value_start..value_start + value_text.len());
+        in_key = false;
+        if trimmed.starts_with('[') && trimmed.ends_with(']') {
+            current = trimmed[1..trimmed.len() - 1].trim().to_string();
+            continue;
+        }
+        if current != section || indented || trimmed.starts_with(['#', ';']) {
+            continue;
+        }
+        let Some(sep) = line.find(['=', ':']) else { continue };
+        if !line[..sep].trim().eq_ignore_ascii_case(key) {
+            continue;
+        }
+        in_key = true;
+        let after = &line[sep + 1..];
+        let lead = sep + 1 + (after.len() - after.trim_start().len());
+        if !line[lead..].trim().is_empty() {
+            found.push(value_range(line, start + lead, lead));
+        }
     }
     found
+}
+
+/// The value starting at byte `lead` of `line` (at `abs` in the file), without an inline
+/// comment or trailing space.
+fn value_range(line: &str, abs: usize, lead: usize) -> Range<usize> {
+    let value = &line[lead..];
+    let mut end = value.len();
+    for marker in [" ;", " #", "\t;", "\t#"] {
+        if let Some(i) = value.find(marker) {
+            end = end.min(i);
+        }
+    }
+    let len = value[..end].trim_end().len();
+    abs..abs + len
 }
 
 /// The whole file, less surrounding white space, must be one line.
@@ -188,41 +157,103 @@ fn locate_text(text: &str) -> Result<Vec<Range<usize>>, LocateError> {
     Ok(vec![range])
 }
 
+/// `"version": "..."` keys of the top-level object of a JSON (or JSON-with-comments) file.
 fn locate_json(text: &str) -> Vec<Range<usize>> {
+    let bytes = text.as_bytes();
     let mut found = Vec::new();
-    let mut from = 0;
-    while let Some(pos) = text[from..].find("\"version\"") {
-        let key_end = from + pos + "\"version\"".len();
-        from = key_end;
-        let rest = text[key_end..].trim_start();
-        let Some(after_colon) = rest.strip_prefix(':') else {
-            continue;
-        };
-        let value = after_colon.trim_start();
-        if !value.starts_with('"') {
-            continue;
-        }
-        let value_start = text.len() - value.len() + 1;
-        let Some(end) = text[value_start..].find(['"', '\n']) else {
-            continue;
-        };
-        if text[value_start + end..].starts_with('"') && end > 0 {
-            found.push(value_start..value_start + end);
+    let mut depth = 0usize;
+    let mut i = 0;
+    // (content range, depth) of the last string, and whether a ':' followed it.
+    let mut last_key: Option<(Range<usize>, usize)> = None;
+    let mut expecting_value_of_version = false;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'/' if bytes.get(i + 1) == Some(&b'/') => {
+                while i < bytes.len() && bytes[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'/' if bytes.get(i + 1) == Some(&b'*') => {
+                i = text[i + 2..].find("*/").map_or(bytes.len(), |e| i + 2 + e + 2);
+            }
+            b'"' => {
+                let open = i + 1;
+                let mut j = open;
+                while j < bytes.len() && bytes[j] != b'"' {
+                    j += if bytes[j] == b'\\' { 2 } else { 1 };
+                }
+                let content = open..j.min(bytes.len());
+                i = j + 1;
+                if expecting_value_of_version {
+                    found.push(content);
+                    expecting_value_of_version = false;
+                } else {
+                    last_key = Some((content, depth));
+                }
+            }
+            b':' => {
+                expecting_value_of_version = matches!(&last_key, Some((k, 1)) if &text[k.clone()] == "version");
+                last_key = None;
+                i += 1;
+            }
+            b'{' | b'[' => {
+                depth += 1;
+                expecting_value_of_version = false;
+                last_key = None;
+                i += 1;
+            }
+            b'}' | b']' => {
+                depth = depth.saturating_sub(1);
+                i += 1;
+            }
+            b' ' | b'\t' | b'\r' | b'\n' => i += 1,
+            _ => {
+                expecting_value_of_version = false;
+                last_key = None;
+                i += 1;
+            }
         }
     }
+    found.retain(|r| !r.is_empty());
     found
 }
 
+fn is_version_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || ".!+_-".contains(c)
+}
+
+fn is_word_char(c: char) -> bool {
+    c.is_alphanumeric() || c == '_'
+}
+
+/// Matches of `prefix{version}suffix` on one line. A prefix that starts with a word character
+/// must start a word (`VERSION = ` does not match inside `OLD_VERSION = `).
 fn locate_pattern(text: &str, pattern: &str) -> Vec<Range<usize>> {
     let (prefix, suffix) = pattern
         .split_once("{version}")
         .expect("patterns are checked when loading");
-    let is_version_char = |c: char| c.is_ascii_alphanumeric() || ".!+_-".contains(c);
     let mut found = Vec::new();
+    if prefix.is_empty() {
+        // Anchor on the suffix and take the version characters just before it.
+        for (pos, _) in text.match_indices(suffix) {
+            let before = &text[..pos];
+            let run = before.len() - before.trim_end_matches(is_version_char).len();
+            let start = pos - run;
+            if run > 0 && !text[..start].ends_with(is_word_char) {
+                found.push(start..pos);
+            }
+        }
+        return found;
+    }
+    let starts_with_word = prefix.starts_with(is_word_char);
     let mut from = 0;
     while let Some(pos) = text[from..].find(prefix) {
-        let value_start = from + pos + prefix.len();
-        from = value_start.max(from + pos + 1);
+        let at = from + pos;
+        from = at + prefix.len();
+        if starts_with_word && text[..at].ends_with(is_word_char) {
+            continue;
+        }
+        let value_start = at + prefix.len();
         let line_end = text[value_start..].find('\n').map_or(text.len(), |i| value_start + i);
         let candidate = &text[value_start..line_end];
         let len = if suffix.is_empty() {
@@ -283,6 +314,22 @@ mod tests {
         let text = "[options]\nversion = 0\n[metadata]\nname = x\nversion = 1.2.0 ; comment\r\n";
         assert_eq!(values(VersionFileKind::SetupCfg, text), ["1.2.0"]);
         assert!(values(VersionFileKind::SetupCfg, "[metadata]\nversion = attr: x.__version__\n").is_empty());
+        assert_eq!(values(VersionFileKind::SetupCfg, "[metadata]\nVersion: 2.0\n"), ["2.0"]);
+        assert_eq!(
+            values(VersionFileKind::SetupCfg, "[metadata]\nversion =\n    3.0\nname = x\n"),
+            ["3.0"]
+        );
+        assert!(values(VersionFileKind::SetupCfg, "[metadata]\n# version = 9\n").is_empty());
+    }
+
+    #[test]
+    fn cfg_values_read_continuation_lines() {
+        let text = "[options]\ninstall_requires =\n    a>=1\n    # comment\n    b ; python_version<'3'\nzip_safe = 0\n";
+        let found: Vec<&str> = cfg_values(text, "options", "install_requires")
+            .into_iter()
+            .map(|r| &text[r])
+            .collect();
+        assert_eq!(found, ["a>=1", "b"]);
     }
 
     #[test]
@@ -294,8 +341,15 @@ mod tests {
 
     #[test]
     fn json_and_patterns() {
-        let text = "{\n  // comment\n  \"version\" : \"0.0.0\",\n  \"dep\": {\"version\": \"1\"}\n}\n";
-        assert_eq!(values(VersionFileKind::Json, text), ["0.0.0", "1"]);
+        let text = "{\n  // \"version\": \"9\"\n  /* \"version\": \"8\" */\n  \"version\" : \"0.0.0\",\n  \"dep\": {\"version\": \"1\"},\n  \"v\": [\"version\", \"x\"]\n}\n";
+        assert_eq!(values(VersionFileKind::Json, text), ["0.0.0"]);
+        let p = VersionFileKind::Pattern("{version} is the version".into());
+        assert_eq!(
+            values(p, "1.2.3 is the version, é 2.0 is the version\n"),
+            ["1.2.3", "2.0"]
+        );
+        let p = VersionFileKind::Pattern("VERSION = \"{version}\"".into());
+        assert_eq!(values(p, "OLD_VERSION = \"0.9\"\nVERSION = \"1.0\"\n"), ["1.0"]);
         let p = VersionFileKind::Pattern("BUILD = \"{version}\"".into());
         assert_eq!(values(p, "BUILD = \"1.2.3\"\nBUILD = \"x y\"\n"), ["1.2.3"]);
         let p = VersionFileKind::Pattern("release v{version}".into());

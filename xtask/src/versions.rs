@@ -57,8 +57,11 @@ pub fn nightly(current: &Version, number: u64, local: Option<&str>) -> Result<Ve
             .map_err(|e| anyhow::anyhow!("cannot add local version {local:?}: {e}"))?,
         None => next,
     };
-    if next <= *current && !current.is_dev() {
-        bail!("nightly version {next} would not sort after the current version {current}");
+    if next <= *current {
+        bail!(
+            "the nightly version {next} would not sort after the current version {current} \
+             (a dev number from a later date or build?); set the version files to a lower dev number such as .dev0"
+        );
     }
     Ok(next)
 }
@@ -113,12 +116,17 @@ mod tests {
         ] {
             let got = nightly(&v(current), n, None).unwrap();
             assert_eq!(got.to_string(), expected);
-            assert!(got > v(current) || v(current).is_dev(), "{got} > {current}");
+            assert!(got > v(current), "{got} > {current}");
             assert!(got < v(next_release), "{got} < {next_release}");
         }
         assert_eq!(
             nightly(&v("1.4.0"), n, Some("gabc1234")).unwrap().to_string(),
             "1.4.1.dev20261121001+gabc1234"
+        );
+        let err = nightly(&v("1.5.0.dev20270101000"), n, None).unwrap_err().to_string();
+        assert!(
+            err.contains("would not sort after the current version 1.5.0.dev20270101000"),
+            "{err}"
         );
     }
 }

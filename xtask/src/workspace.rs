@@ -77,9 +77,9 @@ impl Workspace {
     pub fn index_args(&self) -> IndexArgs {
         let public = &self.manifest.public;
         IndexArgs {
-            index_url: public.index_url.clone(),
-            extra_index_urls: public.extra_index_urls.clone(),
-            find_links: public.find_links.clone(),
+            index_url: public.index_url.value.clone(),
+            extra_index_urls: public.extra_index_urls.iter().map(|u| u.value.clone()).collect(),
+            find_links: public.find_links.iter().map(|u| u.value.clone()).collect(),
         }
     }
 }

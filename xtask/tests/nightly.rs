@@ -321,16 +321,23 @@ fn pip_failing_on_a_plugin_dependency_shows_pip_and_the_plugin() {
 #[test]
 fn index_credentials_never_appear_in_plans_output_or_logs() {
     const TOKEN: &str = "s3cr3t-t0ken-6f1d";
+    const USER_TOKEN: &str = "fury-u53r-t0ken-91c2";
     let repo = Repo::bare_examples();
     let url = index().url.clone();
+    // A password from the environment, and a token standing in for the user name.
     let with_auth = url.replacen("http://", "http://ci-bot:${XTASK_TEST_INDEX_TOKEN}@", 1);
+    let token_user = url.replacen("http://", "http://${XTASK_TEST_USER_TOKEN}@", 1);
     let manifest = repo.read("release-config.toml").replace(
         &format!("index-url = \"{url}\""),
-        &format!("index-url = \"{with_auth}\""),
+        &format!("index-url = \"{with_auth}\"\nextra-index-urls = [\"{token_user}\"]"),
     );
     assert!(manifest.contains("${XTASK_TEST_INDEX_TOKEN}"));
     repo.write("release-config.toml", &manifest);
     repo.commit("fixture: index with credentials from the environment");
+    let secrets = |c: &mut Command| {
+        c.env("XTASK_TEST_INDEX_TOKEN", TOKEN)
+            .env("XTASK_TEST_USER_TOKEN", USER_TOKEN);
+    };
 
     let missing = repo.xtask(&["plan", "--platform", "linux"]);
     missing.assert_code(3);
@@ -338,6 +345,13 @@ fn index_credentials_never_appear_in_plans_output_or_logs() {
         missing
             .stderr
             .contains("environment variable XTASK_TEST_INDEX_TOKEN is not set"),
+        "{}",
+        missing.stderr
+    );
+    assert!(
+        missing
+            .stderr
+            .contains("environment variable XTASK_TEST_USER_TOKEN is not set"),
         "{}",
         missing.stderr
     );
@@ -357,27 +371,24 @@ fn index_credentials_never_appear_in_plans_output_or_logs() {
             BUILD_NUMBER,
         ][..],
     ] {
-        let run = repo.xtask_with(args, |c| {
-            c.env("XTASK_TEST_INDEX_TOKEN", TOKEN);
-        });
+        let run = repo.xtask_with(args, secrets);
         run.assert_code(0);
         seen.push_str(&run.stdout);
         seen.push_str(&run.stderr);
     }
     // A failing run prints commands and pip's output.
+    let base = "plugins/acme-plugin-base/pyproject.toml";
     repo.write(
-        "plugins/acme-plugin-base/pyproject.toml",
+        base,
         &repo
-            .read("plugins/acme-plugin-base/pyproject.toml")
+            .read(base)
             .replace("dependencies = []", "dependencies = [\"acme-absent>=1\"]"),
     );
     repo.commit("fixture: make pip fail");
-    let failed = repo.xtask_with(&["nightly", "--verbose", "--platform", "linux"], |c| {
-        c.env("XTASK_TEST_INDEX_TOKEN", TOKEN);
-    });
+    let failed = repo.xtask_with(&["nightly", "--verbose", "--platform", "linux"], secrets);
     failed.assert_code(1);
     assert!(
-        failed.stderr.contains("ci-bot:***@127.0.0.1"),
+        failed.stderr.contains("http://***@127.0.0.1"),
         "URLs are shown redacted:\n{}",
         failed.stderr
     );
@@ -391,8 +402,16 @@ fn index_credentials_never_appear_in_plans_output_or_logs() {
     for log in new_logs {
         seen.push_str(&fs::read_to_string(logs.join(log)).unwrap_or_default());
     }
-    assert!(seen.contains("ci-bot"), "the checked text includes the index URL");
-    assert!(!seen.contains(TOKEN), "the token leaked");
+    assert!(
+        seen.contains("XTASK_TEST_INDEX_TOKEN"),
+        "the checked text includes the plan's index URL"
+    );
+    assert!(
+        seen.contains("--extra-index-url"),
+        "the checked text includes the pip command line"
+    );
+    assert!(!seen.contains(TOKEN), "the password leaked");
+    assert!(!seen.contains(USER_TOKEN), "the token in the user name leaked");
 }
 
 #[test]

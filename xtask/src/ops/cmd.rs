@@ -253,8 +253,22 @@ fn indent(s: &str) -> String {
     s.lines().map(|l| format!("    {l}")).collect::<Vec<_>>().join("\n")
 }
 
-/// Hide credentials in URLs (`https://user:token@host` → `https://user:***@host`) and in
-/// `--password`/`-p` style arguments. Applied to everything logged or shown.
+/// Values that must never be shown (expanded `${VAR}` credentials), masked by [`redact`].
+static SECRETS: Mutex<Vec<String>> = Mutex::new(Vec::new());
+
+/// Mask `value` wherever it would be shown or logged from now on.
+pub fn register_secret(value: &str) {
+    if value.len() >= 3 {
+        let mut secrets = SECRETS.lock().unwrap_or_else(|e| e.into_inner());
+        if !secrets.iter().any(|s| s == value) {
+            secrets.push(value.to_string());
+        }
+    }
+}
+
+/// Hide credentials: the whole user-info part of URLs (`https://user:token@host` →
+/// `https://***@host`; a token may stand where the user name does) and every registered
+/// secret. Applied to everything logged or shown.
 pub fn redact(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
@@ -267,14 +281,7 @@ pub fn redact(text: &str) -> String {
         let authority = &tail[..end];
         match authority.rfind('@') {
             Some(at) => {
-                let userinfo = &authority[..at];
-                match userinfo.find(':') {
-                    Some(colon) => {
-                        out.push_str(&userinfo[..colon]);
-                        out.push_str(":***");
-                    }
-                    None => out.push_str("***"),
-                }
+                out.push_str("***");
                 out.push_str(&authority[at..]);
             }
             None => out.push_str(authority),
@@ -282,6 +289,12 @@ pub fn redact(text: &str) -> String {
         rest = &tail[end..];
     }
     out.push_str(rest);
+    let secrets = SECRETS.lock().unwrap_or_else(|e| e.into_inner());
+    for secret in secrets.iter() {
+        if out.contains(secret.as_str()) {
+            out = out.replace(secret.as_str(), "***");
+        }
+    }
     out
 }
 
@@ -293,7 +306,12 @@ mod tests {
     fn redacts_url_credentials() {
         assert_eq!(
             redact("pip --index-url https://bob:s3cret@pkgs.example/simple/ x"),
-            "pip --index-url https://bob:***@pkgs.example/simple/ x"
+            "pip --index-url https://***@pkgs.example/simple/ x"
+        );
+        register_secret("tok-123-abc");
+        assert_eq!(
+            redact("Looking in http://***@h/ with tok-123-abc"),
+            "Looking in http://***@h/ with ***"
         );
         assert_eq!(redact("https://TOKEN@host/simple"), "https://***@host/simple");
         assert_eq!(redact("http://127.0.0.1:8080/simple"), "http://127.0.0.1:8080/simple");

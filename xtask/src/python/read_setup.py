@@ -23,11 +23,12 @@ def _split_list(value):
 def read_setup_py(path):
     with open(path, "rb") as f:
         tree = ast.parse(f.read(), filename=path)
-    names = {}
+    names, nodes = {}, {}
     for node in tree.body:
         if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
             try:
                 names[node.targets[0].id] = ast.literal_eval(node.value)
+                nodes[node.targets[0].id] = node.value
             except (ValueError, TypeError, SyntaxError, RecursionError):
                 pass
     call = None
@@ -40,19 +41,25 @@ def read_setup_py(path):
                 break
     if call is None:
         return {"error": "no setup(...) call found"}
-    fields, dynamic = {}, []
+    fields, dynamic, places = {}, [], []
     for kw in call.keywords:
         if kw.arg not in FIELDS:
             continue
+        node = kw.value
         try:
-            value = ast.literal_eval(kw.value)
+            value = ast.literal_eval(node)
         except (ValueError, TypeError, SyntaxError, RecursionError):
-            if isinstance(kw.value, ast.Name) and kw.value.id in names:
-                value = names[kw.value.id]
+            if isinstance(node, ast.Name) and node.id in names:
+                value, node = names[node.id], nodes[node.id]
             else:
                 dynamic.append(kw.arg)
                 continue
         fields[kw.arg] = value
+        if kw.arg == "install_requires" and isinstance(node, (ast.List, ast.Tuple)):
+            # Where each requirement literal stands: 1-based line, UTF-8 byte column.
+            for elt in node.elts:
+                if isinstance(elt, ast.Constant) and isinstance(elt.value, str):
+                    places.append([elt.lineno, elt.col_offset, elt.end_lineno, elt.end_col_offset, elt.value])
     if any(kw.arg is None for kw in call.keywords):
         dynamic.append("**kwargs")
     if "keywords" in fields:
@@ -60,7 +67,7 @@ def read_setup_py(path):
     if "install_requires" in fields:
         reqs = fields["install_requires"]
         fields["install_requires"] = [reqs] if isinstance(reqs, str) else list(reqs)
-    return {"fields": fields, "dynamic": dynamic}
+    return {"fields": fields, "dynamic": dynamic, "requirement_places": places}
 
 
 def read_setup_cfg(path):
