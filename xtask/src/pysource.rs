@@ -169,7 +169,7 @@ fn is_line_begin(source: &str, i: usize) -> bool {
 /// If a string literal starts at `i`, the length of its prefix (`u`, `rb`, ...).
 fn string_prefix_len(bytes: &[u8], i: usize) -> Option<usize> {
     for plen in 0..=2 {
-        let Some(&q) = bytes.get(i + plen) else { return None };
+        let &q = bytes.get(i + plen)?;
         if q == b'"' || q == b'\'' {
             let prefix = &bytes[i..i + plen];
             let ok = prefix.iter().all(|b| b"rRuUbBfF".contains(b));
