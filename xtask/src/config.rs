@@ -116,6 +116,7 @@ struct RawPython {
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 struct RawNightly {
     build_number_env: Option<Vec<String>>,
+    build_number_digits: Option<Spanned<u32>>,
     #[serde(default)]
     local_version: bool,
 }
@@ -244,6 +245,8 @@ pub struct PythonSettings {
 #[derive(Debug, Clone)]
 pub struct NightlySettings {
     pub build_number_env: Vec<String>,
+    /// Width of the build number in the dev number (`YYYYMMDD` + this many digits).
+    pub build_number_digits: u32,
     pub local_version: bool,
 }
 
@@ -518,7 +521,17 @@ fn resolve(raw: RawManifest, src: &Source, path: &Path, problems: &mut Problems)
         build_tools,
     };
 
+    let build_number_digits = match nightly.build_number_digits {
+        None => 3,
+        Some(d) => {
+            if !(1..=9).contains(d.get_ref()) {
+                problems.push(src.at_spanned(&d), "build-number-digits must be between 1 and 9");
+            }
+            *d.get_ref()
+        }
+    };
     let nightly = NightlySettings {
+        build_number_digits,
         build_number_env: nightly
             .build_number_env
             .unwrap_or_else(|| DEFAULT_BUILD_NUMBER_ENV.iter().map(|s| s.to_string()).collect()),

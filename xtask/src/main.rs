@@ -63,9 +63,9 @@ enum Command {
 
 #[derive(Args)]
 struct NightlyArgs {
-    /// Build number of the day, 0-999 (default: from CI variables, see the manifest; else 0).
+    /// Build number (default: from CI variables, see [nightly] in the manifest; else 0).
     #[arg(long, value_name = "N")]
-    build_number: Option<u32>,
+    build_number: Option<u64>,
     /// Build only this platform (repeatable; default: every platform in the manifest).
     #[arg(long = "platform", value_name = "NAME")]
     platforms: Vec<String>,

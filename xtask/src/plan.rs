@@ -130,7 +130,7 @@ pub enum Step {
 }
 
 pub struct NightlyOptions {
-    pub build_number: Option<u32>,
+    pub build_number: Option<u64>,
     pub platforms: Vec<String>,
 }
 
@@ -193,6 +193,7 @@ pub fn nightly(ws: &Workspace, opts: &NightlyOptions) -> Result<Prepared> {
     }
 
     check_clean_tree(ws, &git, &plugins, &mut problems)?;
+    check_committed(&git, &commit, &plugins, &mut problems)?;
     let groups = resolve_groups(ws, &plugins, &mut problems);
 
     // Versions.
@@ -201,14 +202,19 @@ pub fn nightly(ws: &Workspace, opts: &NightlyOptions) -> Result<Prepared> {
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_secs() as i64)
     });
-    let build_number = match opts.build_number {
-        Some(n) => n,
+    let (build_number, source) = match opts.build_number {
+        Some(n) => (n, "--build-number".to_string()),
         None => build_number_from_env(&ws.manifest.nightly.build_number_env, &mut problems),
     };
-    let number = match versions::nightly_number(now, build_number) {
+    let digits = ws.manifest.nightly.build_number_digits;
+    let number = match versions::nightly_number(now, build_number, digits) {
         Ok(n) => n,
         Err(e) => {
-            problems.push(e.to_string());
+            problems.push(format!(
+                "build number {build_number} (from {source}) {e}: set [nightly] build-number-digits in {} \
+                 to a larger width (CI run counters keep growing; 6 is a good choice)",
+                ws.manifest_shown()
+            ));
             0
         }
     };
@@ -406,24 +412,25 @@ fn source_date_epoch() -> Result<Option<i64>> {
     }
 }
 
-fn build_number_from_env(vars: &[String], problems: &mut Vec<String>) -> u32 {
+/// The first set variable of `vars` as a build number, and where it came from.
+fn build_number_from_env(vars: &[String], problems: &mut Vec<String>) -> (u64, String) {
     for var in vars {
         if let Ok(value) = std::env::var(var) {
             if value.trim().is_empty() {
                 continue;
             }
-            return match value.trim().parse::<u32>() {
-                Ok(n) => n,
+            return match value.trim().parse::<u64>() {
+                Ok(n) => (n, var.clone()),
                 Err(_) => {
                     problems.push(format!(
-                        "{var}={value:?} is not a build number (0-999); fix it or pass --build-number"
+                        "{var}={value:?} is not a build number (a whole number); fix it or pass --build-number"
                     ));
-                    0
+                    (0, var.clone())
                 }
             };
         }
     }
-    0
+    (0, "the default".to_string())
 }
 
 /// Uncommitted or untracked files in plugin folders would silently be left out of (or
@@ -444,6 +451,37 @@ fn check_clean_tree(ws: &Workspace, git: &Git, plugins: &[Plugin], problems: &mu
              commit or stash them (`git stash -u`), or remove untracked files",
             shown.join("\n")
         ));
+    }
+    Ok(())
+}
+
+/// The build copy is the commit: every plugin file the plan reads or edits must be in it
+/// (a git-ignored plugin folder or version file passes the status check but is not built).
+fn check_committed(git: &Git, commit: &str, plugins: &[Plugin], problems: &mut Vec<String>) -> Result<()> {
+    let dirs: Vec<String> = plugins.iter().map(|p| p.dir.clone()).collect();
+    let tracked = git.tracked_files(commit, &dirs)?;
+    for p in plugins {
+        let prefix = format!("{}/", p.dir);
+        if !tracked.iter().any(|f| f.starts_with(&prefix)) {
+            problems.push(format!(
+                "{}: not in the commit {} (ignored by git, or never committed): commit it, or leave it out with [plugins] exclude",
+                p.dir,
+                &commit[..commit.len().min(12)]
+            ));
+            continue;
+        }
+        let mut needed: Vec<&str> = p.version_files.iter().map(|f| f.path.as_str()).collect();
+        needed.extend(p.requirement_places.iter().map(|r| r.file.as_str()));
+        needed.sort();
+        needed.dedup();
+        for file in needed {
+            let path = format!("{prefix}{file}");
+            if !tracked.contains(&path) {
+                problems.push(format!(
+                    "{path}: the plan edits this file but it is not in the commit (ignored by git?): commit it"
+                ));
+            }
+        }
     }
     Ok(())
 }

@@ -155,6 +155,11 @@ fn names(plugins: &[Plugin]) -> String {
     }
 }
 
+/// A glob for `pattern` below `dir`, with glob characters in `dir` itself (`ci[1]`) escaped.
+fn glob_below(dir: &Path, pattern: &str) -> String {
+    format!("{}/{pattern}", glob::Pattern::escape(&dir.to_string_lossy()))
+}
+
 pub fn relative(root: &Path, path: &Path) -> String {
     path.strip_prefix(root)
         .unwrap_or(path)
@@ -170,7 +175,7 @@ fn expand_paths(root: &Path, manifest: &Manifest, problems: &mut Vec<String>) ->
         .collect();
     let mut dirs = Vec::new();
     for entry in &manifest.plugin_paths {
-        let pattern = root.join(&entry.value).to_string_lossy().into_owned();
+        let pattern = glob_below(root, &entry.value);
         let is_glob = entry.value.contains(['*', '?', '[']);
         let matches: Vec<PathBuf> = match glob::glob(&pattern) {
             Ok(paths) => paths.filter_map(Result::ok).collect(),
@@ -564,7 +569,7 @@ fn find_version_files(
         .map(|o| o.version_files.as_slice())
         .unwrap_or_default();
     for spec in manifest.version_files.iter().chain(overrides) {
-        let matched: Vec<String> = glob::glob(&dir.join(&spec.path).to_string_lossy())
+        let matched: Vec<String> = glob::glob(&glob_below(dir, &spec.path))
             .map(|paths| {
                 paths
                     .filter_map(Result::ok)
@@ -670,28 +675,17 @@ fn find_version_files(
     (files, first.map(|(_, v)| v))
 }
 
-/// `__version__` files of the plugin's own top-level packages (in its folder or in `src/`)
-/// and of a top-level module named like the plugin. Subpackages (vendored code) are not
-/// searched: their `__version__` is not the plugin's.
+/// `__version__` files of the plugin's own top-level packages (in its folder or in `src/`,
+/// also below namespace folders without `__init__.py`) and of a top-level module named like
+/// the plugin. Subpackages (vendored code) are not searched: their `__version__` is not the
+/// plugin's.
 fn dunder_files(dir: &Path, normalized: &str) -> Vec<String> {
     let module = format!("{}.py", normalized.replace('-', "_"));
     let mut found = Vec::new();
-    for base in [dir.to_path_buf(), dir.join("src")] {
-        let Ok(entries) = fs::read_dir(&base) else { continue };
-        let mut entries: Vec<_> = entries.filter_map(Result::ok).map(|e| e.path()).collect();
-        entries.sort();
-        for path in entries {
-            let name = path.file_name().unwrap_or_default().to_string_lossy().into_owned();
-            if path.is_dir() {
-                if name.starts_with('.') || SKIP_DIRS.contains(&name.as_str()) || !path.join("__init__.py").is_file() {
-                    continue;
-                }
-                found.extend(DUNDER_FILES.iter().map(|f| path.join(f)));
-            } else if name == module {
-                found.push(path);
-            }
-        }
-    }
+    collect_packages(dir, 0, Some(&module), &mut found);
+    collect_packages(&dir.join("src"), 0, Some(&module), &mut found);
+    found.sort();
+    found.dedup();
     found
         .into_iter()
         .filter(|path| {
@@ -701,4 +695,29 @@ fn dunder_files(dir: &Path, normalized: &str) -> Vec<String> {
         })
         .map(|path| relative(dir, &path))
         .collect()
+}
+
+/// Candidate `__version__` files of the packages in `dir`, descending through namespace
+/// folders (up to three levels); `module` is a top-level module name to include.
+fn collect_packages(dir: &Path, depth: usize, module: Option<&str>, found: &mut Vec<PathBuf>) {
+    let Ok(entries) = fs::read_dir(dir) else { return };
+    let mut entries: Vec<PathBuf> = entries.filter_map(Result::ok).map(|e| e.path()).collect();
+    entries.sort();
+    for path in entries {
+        let name = path.file_name().unwrap_or_default().to_string_lossy().into_owned();
+        if path.is_dir() {
+            let identifier =
+                name.chars().all(|c| c.is_alphanumeric() || c == '_') && !name.starts_with(char::is_numeric);
+            if !identifier || SKIP_DIRS.contains(&name.as_str()) || (depth == 0 && name == "src") {
+                continue;
+            }
+            if path.join("__init__.py").is_file() {
+                found.extend(DUNDER_FILES.iter().map(|f| path.join(f)));
+            } else if depth < 3 {
+                collect_packages(&path, depth + 1, None, found);
+            }
+        } else if module == Some(name.as_str()) {
+            found.push(path);
+        }
+    }
 }

@@ -10,14 +10,15 @@ pub fn parse(text: &str) -> Result<Version, String> {
     Version::from_str(text.trim()).map_err(|e| format!("{:?} is not a PEP 440 version ({e})", text.trim()))
 }
 
-/// The dev number of a nightly: `YYYYMMDD` followed by a three-digit build number, so that
-/// nightlies sort by date, then by build.
-pub fn nightly_number(unix_time: i64, build_number: u32) -> Result<u64> {
-    if build_number > 999 {
-        bail!("build number {build_number} is too large: nightly versions hold 3 digits (0-999) per day");
+/// The dev number of a nightly: `YYYYMMDD` followed by the build number in `digits` digits, so
+/// that nightlies sort by date, then by build (a wider field only ever sorts later).
+pub fn nightly_number(unix_time: i64, build_number: u64, digits: u32) -> Result<u64, String> {
+    let limit = 10u64.pow(digits);
+    if build_number >= limit {
+        return Err(format!("does not fit in {digits} digits (0-{})", limit - 1));
     }
     let (y, m, d) = civil_date(unix_time);
-    Ok((y as u64 * 10_000 + m as u64 * 100 + d as u64) * 1000 + build_number as u64)
+    Ok((y as u64 * 10_000 + m as u64 * 100 + d as u64) * limit + build_number)
 }
 
 /// The nightly version of a plugin currently at `current`: it sorts after `current` and before
@@ -98,8 +99,11 @@ mod tests {
 
     #[test]
     fn nightly_numbers_carry_date_and_build() {
-        assert_eq!(nightly_number(1_795_219_200 + 3600, 1).unwrap(), 20_261_121_001);
-        assert!(nightly_number(0, 1000).is_err());
+        assert_eq!(nightly_number(1_795_219_200 + 3600, 1, 3).unwrap(), 20_261_121_001);
+        assert_eq!(nightly_number(1_795_219_200, 1234, 6).unwrap(), 20_261_121_001_234);
+        assert!(nightly_number(0, 1000, 3).is_err());
+        // Widening the field never makes a later nightly sort lower.
+        assert!(nightly_number(1_795_219_200, 0, 6).unwrap() > nightly_number(1_795_219_200, 999, 3).unwrap());
     }
 
     #[test]

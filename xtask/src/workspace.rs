@@ -47,7 +47,7 @@ impl Workspace {
         let path = root.join(path.file_name().expect("a file has a name"));
         let manifest = Manifest::load(&path, MANIFEST_FILE).map_err(|e| input_error(format!("{e:#}")))?;
         let work_dir = match std::env::var_os("CARGO_TARGET_DIR") {
-            Some(dir) if !dir.is_empty() => cwd.join(dir).join("xtask"),
+            Some(dir) if !dir.is_empty() => normalize(&cwd.join(dir).join("xtask")),
             _ => root.join("target").join("xtask"),
         };
         let stamp = std::time::SystemTime::now()
@@ -70,7 +70,7 @@ impl Workspace {
 
     /// The output folder as an absolute path.
     pub fn output_dir(&self) -> PathBuf {
-        self.root.join(&self.manifest.release.output)
+        normalize(&self.root.join(&self.manifest.release.output))
     }
 
     /// pip's package sources, from the manifest only.
@@ -81,5 +81,38 @@ impl Workspace {
             extra_index_urls: public.extra_index_urls.iter().map(|u| u.value.clone()).collect(),
             find_links: public.find_links.iter().map(|u| u.value.clone()).collect(),
         }
+    }
+}
+
+/// Resolve `.` and `..` without touching the file system (the folder may not exist yet), so
+/// that `<root>/../artifacts` is seen to be outside the root.
+pub fn normalize(path: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                if !out.pop() {
+                    out.push("..");
+                }
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normalize_resolves_dots() {
+        assert_eq!(
+            normalize(Path::new("/repo/./x/../../artifacts")),
+            PathBuf::from("/artifacts")
+        );
+        assert_eq!(normalize(Path::new("/repo/dist")), PathBuf::from("/repo/dist"));
     }
 }

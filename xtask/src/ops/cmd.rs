@@ -24,6 +24,8 @@ pub struct Cmd {
     pub env: Vec<(String, OsString)>,
     pub env_remove: Vec<String>,
     pub purpose: String,
+    /// Whether stdout goes into the log (off for binary output such as `git archive`).
+    pub log_stdout: bool,
 }
 
 impl Cmd {
@@ -35,7 +37,13 @@ impl Cmd {
             env: Vec::new(),
             env_remove: Vec::new(),
             purpose: purpose.into(),
+            log_stdout: true,
         }
+    }
+    /// Keep stdout out of the log (binary or bulky output).
+    pub fn unlogged_stdout(mut self) -> Cmd {
+        self.log_stdout = false;
+        self
     }
     pub fn arg(mut self, arg: impl AsRef<OsStr>) -> Cmd {
         self.args.push(arg.as_ref().to_owned());
@@ -70,12 +78,16 @@ impl Cmd {
             .env("PYTHONDONTWRITEBYTECODE", "1")
     }
 
-    /// The command line as shown to users (redacted).
+    /// The command line as shown to users (redacted; inline scripts summarized).
     pub fn display(&self) -> String {
         let mut s = shell_word(&self.program.to_string_lossy());
         for a in &self.args {
             s.push(' ');
-            s.push_str(&shell_word(&a.to_string_lossy()));
+            let a = a.to_string_lossy();
+            match a.lines().count() {
+                0 | 1 => s.push_str(&shell_word(&a)),
+                n => s.push_str(&format!("'<{n}-line script>'")),
+            }
         }
         redact(&s)
     }
@@ -181,7 +193,7 @@ impl Runner {
             return Ok(out);
         }
         let mut msg = format!("{} failed ({code})", cmd.purpose);
-        let tail = tail_lines(&out, TAIL_LINES);
+        let tail = tail_lines(&out, cmd.log_stdout, TAIL_LINES);
         if !tail.is_empty() {
             let _ = write!(msg, "; last lines of its output:\n{}", indent(&redact(&tail)));
         }
@@ -217,7 +229,9 @@ impl Runner {
             .with_context(|| format!("{}: cannot start {}", cmd.purpose, program.display()))?;
         let stdout = String::from_utf8_lossy(&out.stdout);
         let stderr = String::from_utf8_lossy(&out.stderr);
-        if !stdout.trim().is_empty() {
+        if !cmd.log_stdout {
+            self.log(&format!("# ({} bytes of output, not logged)", out.stdout.len()));
+        } else if !stdout.trim().is_empty() {
             self.log(stdout.trim_end());
         }
         if !stderr.trim().is_empty() {
@@ -239,12 +253,13 @@ impl Runner {
     }
 }
 
-fn tail_lines(out: &Output, n: usize) -> String {
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+fn tail_lines(out: &Output, with_stdout: bool, n: usize) -> String {
+    let stdout = if with_stdout {
+        String::from_utf8_lossy(&out.stdout)
+    } else {
+        "".into()
+    };
+    let text = format!("{stdout}{}", String::from_utf8_lossy(&out.stderr));
     let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
     lines[lines.len().saturating_sub(n)..].join("\n")
 }
@@ -321,5 +336,7 @@ mod tests {
     fn shows_commands_with_quoting() {
         let c = Cmd::new("pip", "x").args(["wheel", "a b", "it's"]);
         assert_eq!(c.display(), r"pip wheel 'a b' 'it'\''s'");
+        let c = Cmd::new("python", "x").args(["-c", "import a\nprint(a)\n"]);
+        assert_eq!(c.display(), "python -c '<2-line script>'");
     }
 }

@@ -66,22 +66,45 @@ pub fn persist(tmp: tempfile::NamedTempFile, dest: &Path) -> Result<()> {
     Ok(())
 }
 
-/// Move a finished file to `dest`, replacing what is there. A rename when possible; across
-/// file systems a copy to a temporary name next to `dest`, then a rename. Never leaves a
-/// partial file under `dest`.
-pub fn move_into_place(src: &Path, dest: &Path) -> Result<()> {
+/// Move finished files to their destinations, replacing what is there, all or nothing: each
+/// is first brought next to its destination under a temporary name (a rename, or a copy
+/// across file systems), and only when all are there are they renamed to their final names.
+/// On failure no destination is left holding a new file, and no temporary file remains.
+pub fn move_all_into_place(moves: &[(PathBuf, PathBuf)]) -> Result<()> {
+    let mut staged = Vec::new();
+    for (src, dest) in moves {
+        staged.push((stage_next_to(src, dest)?, dest));
+    }
+    let mut done: Vec<&PathBuf> = Vec::new();
+    for (tmp, dest) in staged {
+        if let Err(e) = persist(tmp, dest) {
+            for d in done {
+                let _ = fs::remove_file(d);
+            }
+            return Err(e);
+        }
+        done.push(dest);
+    }
+    for (src, _) in moves {
+        let _ = fs::remove_file(src);
+    }
+    Ok(())
+}
+
+/// A temporary file in `dest`'s folder holding the bytes of `src`.
+fn stage_next_to(src: &Path, dest: &Path) -> Result<tempfile::NamedTempFile> {
     let dir = dest.parent().unwrap_or(Path::new("."));
     fs::create_dir_all(dir).with_context(|| format!("cannot create the output folder {}", dir.display()))?;
-    match fs::rename(src, dest) {
-        Ok(()) => return Ok(()),
-        Err(e) if e.kind() == io::ErrorKind::CrossesDevices => {}
-        Err(e) => return Err(e).with_context(|| format!("cannot move {} to {}", src.display(), dest.display())),
-    }
     let tmp = tempfile::Builder::new()
         .prefix(&format!(".{}.", file_name(dest)))
         .suffix(".partial")
         .tempfile_in(dir)
         .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
+    match fs::rename(src, tmp.path()) {
+        Ok(()) => return Ok(tmp),
+        Err(e) if e.kind() == io::ErrorKind::CrossesDevices => {}
+        Err(e) => return Err(e).with_context(|| format!("cannot move {} to {}", src.display(), dir.display())),
+    }
     let copied = (|| -> io::Result<()> {
         let mut reader = fs::File::open(src)?;
         let mut writer = tmp.as_file();
@@ -89,9 +112,7 @@ pub fn move_into_place(src: &Path, dest: &Path) -> Result<()> {
         writer.sync_all()
     })();
     copied.with_context(|| format!("cannot write {} (is the disk full?)", dest.display()))?;
-    persist(tmp, dest)?;
-    let _ = fs::remove_file(src);
-    Ok(())
+    Ok(tmp)
 }
 
 /// Set the modification time of every file and folder below `dir` (build inputs get one
@@ -166,4 +187,34 @@ pub fn sha256_file(path: &Path) -> Result<String> {
 
 pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn moving_several_files_is_all_or_nothing() {
+        let src = tempfile::tempdir().unwrap();
+        let out = tempfile::tempdir().unwrap();
+        std::fs::write(src.path().join("a"), b"a").unwrap();
+        std::fs::write(src.path().join("b"), b"b").unwrap();
+        // The second destination cannot be created: its parent is a file.
+        std::fs::write(out.path().join("blocker"), b"").unwrap();
+        let moves = vec![
+            (src.path().join("a"), out.path().join("a")),
+            (src.path().join("b"), out.path().join("blocker/b")),
+        ];
+        assert!(move_all_into_place(&moves).is_err());
+        let left: Vec<_> = std::fs::read_dir(out.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(left, ["blocker"], "no new file and no temporary file in the output");
+
+        let moves = vec![(src.path().join("b"), out.path().join("b"))];
+        move_all_into_place(&moves).unwrap();
+        assert_eq!(std::fs::read(out.path().join("b")).unwrap(), b"b");
+        assert!(!src.path().join("b").exists());
+    }
 }

@@ -69,6 +69,21 @@ impl<'a> Git<'a> {
         Ok(text.lines().map(str::to_string).filter(|l| !l.is_empty()).collect())
     }
 
+    /// Files of `commit` below `paths` (relative to the root).
+    pub fn tracked_files(&self, commit: &str, paths: &[String]) -> Result<std::collections::BTreeSet<String>> {
+        let mut args = vec!["ls-tree", "-r", "-z", "--name-only", commit, "--"];
+        args.extend(paths.iter().map(String::as_str));
+        let out = self
+            .runner
+            .read(&self.cmd("list the committed files").args(&args).unlogged_stdout())?;
+        Ok(out
+            .stdout
+            .split(|b| *b == 0)
+            .filter(|p| !p.is_empty())
+            .map(|p| String::from_utf8_lossy(p).into_owned())
+            .collect())
+    }
+
     /// Whether `path` (relative to the root) is ignored by git.
     pub fn is_ignored(&self, path: &str) -> Result<bool> {
         let (ok, _) =
@@ -84,9 +99,12 @@ impl<'a> Git<'a> {
     pub fn export(&self, commit: &str, paths: &[String], dest: &Path) -> Result<()> {
         let mut args = vec!["archive", "--format=tar", commit, "--"];
         args.extend(paths.iter().map(String::as_str));
-        let out = self
-            .runner
-            .read(&self.cmd("export the committed plugin sources").args(&args))?;
+        let out = self.runner.read(
+            &self
+                .cmd("export the committed plugin sources")
+                .args(&args)
+                .unlogged_stdout(),
+        )?;
         std::fs::create_dir_all(dest).with_context(|| format!("cannot create {}", dest.display()))?;
         let mut archive = tar::Archive::new(out.stdout.as_slice());
         archive.set_preserve_mtime(false);

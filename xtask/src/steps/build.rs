@@ -48,6 +48,22 @@ pub fn build(exec: &Exec, plugin: &str, path: &str, version: &str, report: &mut 
              the version is probably computed somewhere the stamp does not reach: declare that file as a version file"
         );
     }
+    if let Some(current) = exec
+        .plan
+        .plugins
+        .iter()
+        .find(|p| p.normalized_name == plugin)
+        .map(|p| &p.current_version)
+    {
+        let stale = stale_versions(&out.join(&wheel), current)?;
+        if !stale.is_empty() {
+            bail!(
+                "{path}: the built wheel still says __version__ = {current:?} in {}; \
+                 the stamp did not reach it: declare that file in [plugin.{plugin}] version-files",
+                stale.join(", ")
+            );
+        }
+    }
     set_gzip_mtime(&out.join(&sdist), exec.plan.source_date_epoch)?;
     let private = exec.private_dir();
     std::fs::create_dir_all(&private)?;
@@ -61,6 +77,33 @@ pub fn build(exec: &Exec, plugin: &str, path: &str, version: &str, report: &mut 
         wheel,
     });
     Ok(())
+}
+
+/// Python files in a wheel whose module-level `__version__` is still `old`.
+fn stale_versions(wheel: &Path, old: &str) -> Result<Vec<String>> {
+    let file = std::fs::File::open(wheel).with_context(|| format!("cannot open {}", wheel.display()))?;
+    let mut zip =
+        zip::ZipArchive::new(file).with_context(|| format!("{} is not a valid wheel (zip)", wheel.display()))?;
+    let old = Version::from_str(old).ok();
+    let mut stale = Vec::new();
+    for i in 0..zip.len() {
+        let mut entry = zip.by_index(i)?;
+        let Ok(name) = entry.name().map(|n| n.into_owned()) else {
+            continue;
+        };
+        if !name.ends_with(".py") || name.contains(".dist-info/") {
+            continue;
+        }
+        let mut text = String::new();
+        if entry.read_to_string(&mut text).is_err() {
+            continue;
+        }
+        let values = crate::pysource::module_assignments(&text, "__version__");
+        if values.iter().any(|r| Version::from_str(&text[r.clone()]).ok() == old) {
+            stale.push(name);
+        }
+    }
+    Ok(stale)
 }
 
 /// `Name` and `Version` from a wheel's `*.dist-info/METADATA`.

@@ -144,8 +144,10 @@ pub fn public_fixtures() -> Vec<(
 fn serve(dir: &Path) -> (Child, String) {
     let script = r#"
 import functools, http.server, sys, threading
-handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=sys.argv[1])
-handler.log_message = lambda *a: None
+class Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+handler = functools.partial(Quiet, directory=sys.argv[1])
 server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
 print(server.server_address[1], flush=True)
 threading.Thread(target=server.serve_forever, daemon=True).start()
@@ -259,7 +261,15 @@ impl Repo {
 
     /// Like [`Repo::examples`] but not committed yet, for fixtures that change files first.
     pub fn bare_examples() -> Repo {
-        let dir = tempfile::Builder::new().prefix("xtask-repo-").tempdir().unwrap();
+        Repo::bare_examples_in(&std::env::temp_dir())
+    }
+
+    /// [`Repo::bare_examples`] in a folder below `parent`.
+    pub fn bare_examples_in(parent: &Path) -> Repo {
+        let dir = tempfile::Builder::new()
+            .prefix("xtask-repo-")
+            .tempdir_in(parent)
+            .unwrap();
         copy_tree(&workspace_root().join("plugins"), &dir.path().join("plugins"));
         let manifest = fs::read_to_string(workspace_root().join("release-config.toml")).unwrap();
         let manifest = manifest.replacen("[public]\n", &format!("[public]\nindex-url = \"{}\"\n", index().url), 1);
