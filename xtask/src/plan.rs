@@ -232,7 +232,7 @@ pub fn nightly(ws: &Workspace, opts: &NightlyOptions) -> Result<Prepared> {
             Err(e) => problems.push(format!("{}: {e}", p.dir)),
         }
     }
-    let release_version = release_version(ws, &plugins, &groups, &new_versions, &mut problems);
+    let release_version = release_version(ws, &plugins, &new_versions, &mut problems);
 
     // Edits of the build copy.
     let mut stamp_steps = Vec::new();
@@ -550,7 +550,6 @@ fn resolve_groups(ws: &Workspace, plugins: &[Plugin], problems: &mut Vec<String>
 fn release_version(
     ws: &Workspace,
     plugins: &[Plugin],
-    groups: &BTreeMap<String, String>,
     new_versions: &BTreeMap<String, Version>,
     problems: &mut Vec<String>,
 ) -> Option<Version> {
@@ -567,9 +566,18 @@ fn release_version(
         if plugins.iter().any(|p| p.normalized == from.value) {
             return of_plugin(&from.value);
         }
+        let groups: Vec<&str> = ws.manifest.groups.iter().map(|g| g.name.as_str()).collect();
+        let names: Vec<&str> = plugins.iter().map(|p| p.normalized.as_str()).collect();
         problems.push(format!(
-            "{}: version-from {:?} names neither a group nor a plugin",
-            from.at, from.value
+            "{}: version-from {:?} names neither a group nor a plugin (groups: {}; plugins: {})",
+            from.at,
+            from.value,
+            if groups.is_empty() {
+                "none".to_string()
+            } else {
+                groups.join(", ")
+            },
+            names.join(", ")
         ));
         return None;
     }
@@ -578,14 +586,20 @@ fn release_version(
         return g.members.first().and_then(|m| of_plugin(&m.value));
     }
     let mut distinct: Vec<&Version> = new_versions.values().collect();
+    distinct.sort();
     distinct.dedup();
     match distinct.as_slice() {
         [one] => Some((*one).clone()),
         _ => {
-            let _ = groups;
+            let versions: Vec<String> = plugins
+                .iter()
+                .map(|p| format!("{} {}", p.normalized, p.version))
+                .collect();
             problems.push(format!(
-                "{}: plugins have different versions; set [release] version-from to the group or plugin whose version names the release",
-                ws.manifest_shown()
+                "{}: the plugins have different versions ({}); set [release] version-from to the group or plugin \
+                 whose version names the release",
+                ws.manifest_shown(),
+                versions.join(", ")
             ));
             None
         }

@@ -323,8 +323,17 @@ fn read_setup_files(runner: &Runner, python: &Path, dirs: &[&PathBuf]) -> Result
         #[serde(flatten)]
         meta: SetupMeta,
     }
-    let entries: Vec<Entry> =
-        serde_json::from_slice(&out.stdout).context("the setup.py reader printed unexpected output")?;
+    let entries: Vec<Entry> = serde_json::from_slice(&out.stdout).with_context(|| {
+        let shown: String = String::from_utf8_lossy(&out.stdout).chars().take(300).collect();
+        format!(
+            "the setup.py reader printed unexpected output: {shown:?}{}",
+            String::from_utf8_lossy(&out.stderr)
+                .lines()
+                .last()
+                .map(|l| format!(" (stderr: {l})"))
+                .unwrap_or_default()
+        )
+    })?;
     Ok(entries.into_iter().map(|e| (e.dir, e.meta)).collect())
 }
 

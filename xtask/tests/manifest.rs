@@ -141,23 +141,42 @@ fn no_manifest_is_a_usage_error() {
 #[test]
 fn readme_documents_every_manifest_key() {
     let readme = std::fs::read_to_string(workspace_root().join("README.md")).unwrap();
-    let insertions: &[(&str, &str)] = &[
-        ("[release]\n", "[release]\nzzz = 1\n"),
-        ("[plugins]\n", "[plugins]\nzzz = 1\n"),
-        ("[public]\n", "[public]\nzzz = 1\n"),
-        ("[platforms.linux]\n", "[platforms.linux]\nzzz = 1\n"),
-        ("[release]\n", "[python]\nzzz = 1\n\n[release]\n"),
-        ("[release]\n", "[nightly]\nzzz = 1\n\n[release]\n"),
-        ("[release]\n", "[plugin.acme-plugin-base]\nzzz = 1\n\n[release]\n"),
+    // (where to insert an unknown key, the insertion, the README section that must document
+    // every key of that table)
+    let cases: &[(&str, &str, &str)] = &[
+        ("[release]\n", "[release]\nzzz = 1\n", "### `[release]`"),
+        ("[plugins]\n", "[plugins]\nzzz = 1\n", "### `[plugins]`"),
         (
             "[plugins]\n",
             "[plugins]\nversion-files = [{ path = \"x\", zzz = 1 }]\n",
+            "### `[plugins]`",
         ),
-        ("[release]\n", "zzz = 1\n\n[release]\n"),
+        ("[public]\n", "[public]\nzzz = 1\n", "### `[public]`"),
+        (
+            "[platforms.linux]\n",
+            "[platforms.linux]\nzzz = 1\n",
+            "### `[platforms.NAME]`",
+        ),
+        ("[release]\n", "[python]\nzzz = 1\n\n[release]\n", "### `[python]`"),
+        ("[release]\n", "[nightly]\nzzz = 1\n\n[release]\n", "### `[nightly]`"),
+        (
+            "[release]\n",
+            "[plugin.acme-plugin-base]\nzzz = 1\n\n[release]\n",
+            "### `[plugin.NAME]`",
+        ),
+        ("[release]\n", "zzz = 1\n\n[release]\n", "## Manifest reference"),
     ];
     let mut checked = 0;
-    for (anchor, replacement) in insertions {
-        let repo = with_manifest(|m| m.replacen(anchor, replacement, 1));
+    for (anchor, insertion, heading) in cases {
+        let start = readme
+            .find(heading)
+            .unwrap_or_else(|| panic!("README.md has no section {heading:?}"));
+        let body = &readme[start + heading.len()..];
+        let level = heading.split(' ').next().unwrap();
+        let end = body.find(&format!("\n{level} ")).unwrap_or(body.len());
+        let section = &body[..end];
+
+        let repo = with_manifest(|m| m.replacen(anchor, insertion, 1));
         let run = repo.xtask(&["plan"]);
         run.assert_code(2);
         // "expected `a`", "expected `a` or `b`", "expected one of `a`, `b`, ..."
@@ -168,16 +187,15 @@ fn readme_documents_every_manifest_key() {
             .unwrap_or_else(|| panic!("no key list in:\n{}", run.stderr));
         let keys: Vec<&str> = list.lines().next().unwrap().split('`').skip(1).step_by(2).collect();
         assert!(!keys.is_empty(), "{}", run.stderr);
-        let top_level = anchor == &"[release]\n" && replacement.starts_with("zzz");
         for key in keys {
-            let documented = if top_level {
-                readme.contains(&format!("`[{key}"))
+            let documented = if *heading == "## Manifest reference" {
+                section.contains(&format!("### `[{key}"))
             } else {
-                readme.contains(&format!("| `{key}` |"))
+                section.contains(&format!("| `{key}` |"))
             };
             assert!(
                 documented,
-                "README.md does not document manifest key {key:?} (table of {replacement:?})"
+                "README.md section {heading:?} does not document the key {key:?}"
             );
             checked += 1;
         }

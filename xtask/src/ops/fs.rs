@@ -34,6 +34,33 @@ impl Drop for Staging {
     }
 }
 
+/// Create a folder and its parents.
+pub fn create_dir(path: &Path) -> Result<()> {
+    fs::create_dir_all(path).with_context(|| format!("cannot create the folder {}", path.display()))
+}
+
+/// Names of the entries of a folder, sorted.
+pub fn file_names(dir: &Path) -> Result<Vec<String>> {
+    let mut names = Vec::new();
+    for entry in fs::read_dir(dir).with_context(|| format!("cannot list {}", dir.display()))? {
+        let entry = entry.with_context(|| format!("cannot list {}", dir.display()))?;
+        names.push(entry.file_name().to_string_lossy().into_owned());
+    }
+    names.sort();
+    Ok(names)
+}
+
+/// Copy a file (within the staging area).
+pub fn copy_file(src: &Path, dest: &Path) -> Result<()> {
+    fs::copy(src, dest).with_context(|| format!("cannot copy {} to {}", src.display(), dest.display()))?;
+    Ok(())
+}
+
+/// Rename a file (within the staging area).
+pub fn rename(src: &Path, dest: &Path) -> Result<()> {
+    fs::rename(src, dest).with_context(|| format!("cannot move {} to {}", src.display(), dest.display()))
+}
+
 /// Write `bytes` to `path` through a temporary file in the same folder and a rename.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));

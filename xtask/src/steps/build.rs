@@ -11,11 +11,11 @@ use pep440_rs::Version;
 use super::{BuiltPlugin, Exec, Report};
 use crate::config::normalize_name;
 use crate::ops::cmd::Cmd;
-use crate::ops::fs::{set_gzip_mtime, set_mtimes};
+use crate::ops::fs::{create_dir, file_names, rename, set_gzip_mtime, set_mtimes};
 
 pub fn build(exec: &Exec, plugin: &str, path: &str, version: &str, report: &mut Report) -> Result<()> {
     let out = exec.stage.join("build").join(plugin);
-    std::fs::create_dir_all(&out)?;
+    create_dir(&out)?;
     let source = exec.src_dir().join(path);
     // Backends copy file times into sdists: give every input the plan's fixed time.
     set_mtimes(&source, exec.plan.source_date_epoch)?;
@@ -30,9 +30,7 @@ pub fn build(exec: &Exec, plugin: &str, path: &str, version: &str, report: &mut 
         .arg(&out)
         .arg(&source),
     )?;
-    let files: Vec<String> = std::fs::read_dir(&out)?
-        .filter_map(|e| e.ok().map(|e| e.file_name().to_string_lossy().into_owned()))
-        .collect();
+    let files = file_names(&out)?;
     let sdists: Vec<&String> = files.iter().filter(|f| f.ends_with(".tar.gz")).collect();
     let wheels: Vec<&String> = files.iter().filter(|f| f.ends_with(".whl")).collect();
     let (sdist, wheel) = match (sdists.as_slice(), wheels.as_slice()) {
@@ -66,9 +64,9 @@ pub fn build(exec: &Exec, plugin: &str, path: &str, version: &str, report: &mut 
     }
     set_gzip_mtime(&out.join(&sdist), exec.plan.source_date_epoch)?;
     let private = exec.private_dir();
-    std::fs::create_dir_all(&private)?;
+    create_dir(&private)?;
     for f in [&sdist, &wheel] {
-        std::fs::rename(out.join(f), private.join(f)).with_context(|| format!("cannot stage {f}"))?;
+        rename(&out.join(f), &private.join(f))?;
     }
     report.built.push(BuiltPlugin {
         plugin: plugin.to_string(),

@@ -5,7 +5,7 @@ use anyhow::{Context, Result};
 
 use super::{Artifact, Exec, Report};
 use crate::ops::archive::write_archive;
-use crate::ops::fs::sha256_file;
+use crate::ops::fs::{create_dir, file_names, sha256_file};
 use crate::platform::ArchiveFormat;
 
 pub fn write(
@@ -18,7 +18,7 @@ pub fn write(
 ) -> Result<()> {
     let src = exec.bundle_dir(folder);
     let out = exec.out_dir();
-    std::fs::create_dir_all(&out)?;
+    create_dir(&out)?;
     let dest = out.join(archive);
     write_archive(&src, folder, &dest, format, exec.plan.source_date_epoch)?;
 
@@ -30,8 +30,7 @@ pub fn write(
         .collect();
     let mut private_files = Vec::new();
     let mut public_files = Vec::new();
-    for entry in std::fs::read_dir(&src)? {
-        let name = entry?.file_name().to_string_lossy().into_owned();
+    for name in file_names(&src)? {
         let dist = name
             .split('-')
             .next()

@@ -7,7 +7,7 @@ use anyhow::{bail, Context, Result};
 use super::Exec;
 use crate::config::normalize_name;
 use crate::ops::cmd::Cmd;
-use crate::ops::fs::sha256_file;
+use crate::ops::fs::{copy_file, create_dir, file_names, sha256_file};
 
 pub fn collect(exec: &Exec, platform: &str, requirements: &[String]) -> Result<()> {
     let planned = exec
@@ -17,7 +17,7 @@ pub fn collect(exec: &Exec, platform: &str, requirements: &[String]) -> Result<(
         .find(|p| p.name == platform)
         .context("platform missing from the plan")?;
     let dir = exec.bundle_dir(&planned.folder);
-    std::fs::create_dir_all(&dir)?;
+    create_dir(&dir)?;
     exec.ws.runner.run(
         &Cmd::new(
             &exec.tools_python,
@@ -36,8 +36,7 @@ pub fn collect(exec: &Exec, platform: &str, requirements: &[String]) -> Result<(
     // The private wheels in the bundle must be the ones just built, not same-named files
     // from an index.
     let private = exec.private_dir();
-    for entry in std::fs::read_dir(&private)? {
-        let name = entry?.file_name().to_string_lossy().into_owned();
+    for name in file_names(&private)? {
         let target = dir.join(&name);
         if name.ends_with(".whl") {
             if !target.is_file() {
@@ -47,13 +46,11 @@ pub fn collect(exec: &Exec, platform: &str, requirements: &[String]) -> Result<(
                 bail!("{name} in the {platform} wheelhouse is not the wheel built from this repository (an index has a file of the same name)");
             }
         } else {
-            std::fs::copy(private.join(&name), &target)
-                .with_context(|| format!("cannot copy {name} into the bundle"))?;
+            copy_file(&private.join(&name), &target)?;
         }
     }
     let plugin_names: Vec<&str> = exec.plan.plugins.iter().map(|p| p.normalized_name.as_str()).collect();
-    for entry in std::fs::read_dir(&dir)? {
-        let name = entry?.file_name().to_string_lossy().into_owned();
+    for name in file_names(&dir)? {
         if let Some(dist) = name.strip_suffix(".whl").and_then(|n| n.split('-').next()) {
             if plugin_names.contains(&normalize_name(dist).as_str()) && !private.join(&name).exists() {
                 bail!("{name} in the {platform} wheelhouse is another version of a plugin of this repository");
