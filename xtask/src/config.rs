@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 use anyhow::{bail, Context, Result};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
 use crate::platform::{ArchiveFormat, TargetOs};
@@ -50,6 +50,8 @@ struct RawManifest {
     python: RawPython,
     #[serde(default)]
     nightly: RawNightly,
+    #[serde(default)]
+    versioning: RawVersioning,
     platforms: BTreeMap<Spanned<String>, RawPlatform>,
 }
 
@@ -121,6 +123,16 @@ struct RawNightly {
     local_version: bool,
 }
 
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawVersioning {
+    strategy: Option<Spanned<String>>,
+    sibling_pins: Option<Spanned<String>>,
+    changelog: Option<String>,
+    #[serde(default)]
+    allow_empty_changelog: bool,
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 struct RawPlatform {
@@ -149,7 +161,40 @@ pub struct Manifest {
     pub public: Public,
     pub python: PythonSettings,
     pub nightly: NightlySettings,
+    pub versioning: Versioning,
     pub platforms: Vec<Platform>,
+}
+
+/// Where versions live between releases.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Strategy {
+    /// Version files hold the released version; a bump is written into them and committed.
+    Commit,
+    /// Version files hold a placeholder; versions are written only into build copies and
+    /// the current version is the newest release tag.
+    Stamp,
+}
+
+/// How requirements between plugins are rewritten for a new version X.Y.Z.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SiblingPins {
+    /// `==X.Y.*,>=X.Y.Z`
+    Compatible,
+    /// `==X.Y.Z`
+    Exact,
+    /// `>=X.Y.Z`
+    Minimum,
+}
+
+#[derive(Debug, Clone)]
+pub struct Versioning {
+    pub strategy: Strategy,
+    pub sibling_pins: SiblingPins,
+    /// Changelog file relative to each plugin; `None` when disabled with `changelog = ""`.
+    pub changelog: Option<String>,
+    pub allow_empty_changelog: bool,
 }
 
 /// A value together with where it stands in the manifest, for later errors.
@@ -180,6 +225,9 @@ pub struct PluginOverride {
     pub version_files: Vec<VersionFileSpec>,
 }
 
+/// Placeholders a version-file pattern may use (exactly one per pattern).
+pub const PLACEHOLDERS: &[&str] = &["version", "date", "build", "commit"];
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum VersionFileKind {
     Pyproject,
@@ -195,6 +243,15 @@ pub enum VersionFileKind {
 
 impl VersionFileKind {
     pub const NAMES: &'static [&'static str] = &["pyproject", "setup-py", "setup-cfg", "python", "json", "text"];
+
+    /// What the located text is: `version` for every kind but patterns using another
+    /// placeholder (`date`, `build`, `commit`).
+    pub fn placeholder(&self) -> &str {
+        match self {
+            Self::Pattern(p) => PLACEHOLDERS.iter().find(|ph| p.contains(&format!("{{{ph}}}"))).copied().unwrap_or("version"),
+            _ => "version",
+        }
+    }
 
     pub fn name(&self) -> &str {
         match self {
@@ -346,6 +403,7 @@ fn resolve(raw: RawManifest, src: &Source, path: &Path, problems: &mut Problems)
         public,
         python,
         nightly,
+        versioning,
         platforms,
     } = raw;
 
@@ -538,6 +596,34 @@ fn resolve(raw: RawManifest, src: &Source, path: &Path, problems: &mut Problems)
         local_version: nightly.local_version,
     };
 
+    // [versioning]
+    let choice = |v: Option<Spanned<String>>, allowed: &[&str], problems: &mut Problems| -> Option<String> {
+        let v = v?;
+        if allowed.contains(&v.get_ref().as_str()) {
+            Some(v.into_inner())
+        } else {
+            problems.push(src.at_spanned(&v), format!("{:?} is not one of {}", v.get_ref(), allowed.join(", ")));
+            None
+        }
+    };
+    let versioning = Versioning {
+        strategy: match choice(versioning.strategy, &["commit", "stamp"], problems).as_deref() {
+            Some("stamp") => Strategy::Stamp,
+            _ => Strategy::Commit,
+        },
+        sibling_pins: match choice(versioning.sibling_pins, &["compatible", "exact", "minimum"], problems).as_deref() {
+            Some("exact") => SiblingPins::Exact,
+            Some("minimum") => SiblingPins::Minimum,
+            _ => SiblingPins::Compatible,
+        },
+        changelog: match versioning.changelog {
+            None => Some("CHANGELOG.md".to_string()),
+            Some(s) if s.trim().is_empty() => None,
+            Some(s) => Some(s),
+        },
+        allow_empty_changelog: versioning.allow_empty_changelog,
+    };
+
     // [platforms.NAME]
     let platforms = platforms
         .into_iter()
@@ -561,6 +647,7 @@ fn resolve(raw: RawManifest, src: &Source, path: &Path, problems: &mut Problems)
         public,
         python,
         nightly,
+        versioning,
         platforms,
     }
 }
@@ -608,14 +695,25 @@ fn resolve_version_files(raw: Vec<RawVersionFile>, src: &Source, problems: &mut 
                 },
                 (None, Some(p)) => {
                     let text = p.get_ref();
-                    if text.matches("{version}").count() != 1 {
-                        problems.push(src.at_spanned(&p), "a pattern must contain `{version}` exactly once");
-                        return None;
-                    }
-                    if text.trim() == "{version}" {
+                    let used: Vec<&str> =
+                        PLACEHOLDERS.iter().copied().filter(|ph| text.contains(&format!("{{{ph}}}"))).collect();
+                    let total: usize = PLACEHOLDERS.iter().map(|ph| text.matches(&format!("{{{ph}}}")).count()).sum();
+                    if used.len() != 1 || total != 1 {
                         problems.push(
                             src.at_spanned(&p),
-                            "a pattern needs text around `{version}` to find the right place",
+                            "a pattern must contain exactly one placeholder: {version}, {date}, {build} or {commit}",
+                        );
+                        return None;
+                    }
+                    let placeholder = format!("{{{}}}", used[0]);
+                    if text.trim() == placeholder {
+                        problems.push(src.at_spanned(&p), format!("a pattern needs text around `{placeholder}` to find the right place"));
+                        return None;
+                    }
+                    if used[0] != "version" && text.ends_with(&placeholder) {
+                        problems.push(
+                            src.at_spanned(&p),
+                            format!("a pattern needs text after `{placeholder}` to know where the old value ends"),
                         );
                         return None;
                     }

@@ -2,6 +2,7 @@
 //! Parses arguments, opens the workspace, dispatches to one task. Nothing else.
 
 mod config;
+mod edits;
 mod error;
 mod ops;
 mod plan;
@@ -12,6 +13,7 @@ mod steps;
 mod tasks;
 mod toolchain;
 mod version_files;
+mod versioning;
 mod versions;
 mod workspace;
 

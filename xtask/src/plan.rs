@@ -4,19 +4,19 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::path::Path;
 use std::str::FromStr;
 
 use anyhow::Result;
 use pep440_rs::Version;
 use serde::{Deserialize, Serialize};
 
-use crate::config::{first_line, line_col, normalize_name, render};
+use crate::config::{normalize_name, render};
+use crate::edits::{self, Edit, StampValues};
 use crate::ops::git::Git;
 use crate::platform::{tag_arch, ArchiveFormat, TargetOs};
 use crate::plugins::{self, Layout, Plugin};
 use crate::toolchain::{self, IndexArgs, Tools};
-use crate::version_files;
+use crate::versioning;
 use crate::versions;
 use crate::workspace::Workspace;
 
@@ -86,18 +86,6 @@ pub struct PlannedPlatform {
     pub archive: String,
     /// The one top-level folder inside the archive.
     pub folder: String,
-}
-
-/// One change to a file of the build copy: `old` at byte `offset` becomes `new`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Edit {
-    /// Relative to the repository root.
-    pub file: String,
-    pub line: usize,
-    pub offset: usize,
-    pub old: String,
-    pub new: String,
-    pub reason: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -223,9 +211,10 @@ pub fn nightly(ws: &Workspace, opts: &NightlyOptions) -> Result<Prepared> {
         .nightly
         .local_version
         .then(|| format!("g{}", &commit[..commit.len().min(8)]));
+    let current = versioning::current_versions(&ws.manifest, &git, &plugins)?;
     let mut new_versions: BTreeMap<String, Version> = BTreeMap::new();
     for p in &plugins {
-        match versions::nightly(&p.version, number, local.as_deref()) {
+        match versions::nightly(&current[&p.normalized], number, local.as_deref()) {
             Ok(v) => {
                 new_versions.insert(p.normalized.clone(), v);
             }
@@ -235,17 +224,28 @@ pub fn nightly(ws: &Workspace, opts: &NightlyOptions) -> Result<Prepared> {
     let release_version = release_version(ws, &plugins, &new_versions, &mut problems);
 
     // Edits of the build copy.
+    let (y, m, d) = versions::civil_date(now);
+    let values = StampValues {
+        date: format!("{y:04}-{m:02}-{d:02}"),
+        build: build_number.to_string(),
+        commit: commit[..commit.len().min(8)].to_string(),
+    };
     let mut stamp_steps = Vec::new();
     for p in &plugins {
         let Some(new) = new_versions.get(&p.normalized) else {
             continue;
         };
-        match stamp_edits(&ws.root, p, new, &new_versions) {
-            Ok(edits) => stamp_steps.push(Step::Stamp {
-                plugin: p.normalized.clone(),
-                edits,
-            }),
-            Err(mut e) => problems.append(&mut e),
+        let pins = edits::pin_edits(&ws.root, p, &new_versions, ws.manifest.versioning.sibling_pins);
+        match (edits::version_edits(&ws.root, p, new, &values), pins) {
+            (Ok(mut edits), Ok(mut pins)) => {
+                edits.append(&mut pins);
+                edits.sort_by(|a, b| (&a.file, a.offset).cmp(&(&b.file, b.offset)));
+                stamp_steps.push(Step::Stamp { plugin: p.normalized.clone(), edits });
+            }
+            (a, b) => {
+                problems.extend(a.err().unwrap_or_default());
+                problems.extend(b.err().unwrap_or_default());
+            }
         }
     }
 
@@ -314,7 +314,7 @@ pub fn nightly(ws: &Workspace, opts: &NightlyOptions) -> Result<Prepared> {
             path: p.dir.clone(),
             layout: p.layout,
             group: groups.get(&p.normalized).cloned(),
-            current_version: p.version.to_string(),
+            current_version: current[&p.normalized].to_string(),
             version: new_versions
                 .get(&p.normalized)
                 .map(ToString::to_string)
@@ -323,7 +323,7 @@ pub fn nightly(ws: &Workspace, opts: &NightlyOptions) -> Result<Prepared> {
             keywords: p.keywords.clone(),
             license: p.license.clone(),
             dependencies: p.dependencies.clone(),
-            requires_plugins: sibling_requirements(p, &plugin_names)
+            requires_plugins: edits::sibling_requirements(p, &plugin_names)
                 .into_iter()
                 .map(|(_, name)| name)
                 .collect(),
@@ -606,145 +606,6 @@ fn release_version(
     }
 }
 
-/// Dependencies of `plugin` on other plugins: (requirement text, normalized plugin name).
-fn sibling_requirements(plugin: &Plugin, plugin_names: &[&str]) -> Vec<(String, String)> {
-    plugin
-        .dependencies
-        .iter()
-        .filter_map(|d| {
-            let r = pep508_rs::Requirement::<pep508_rs::VerbatimUrl>::from_str(d).ok()?;
-            let name = r.name.to_string();
-            plugin_names.contains(&name.as_str()).then(|| (d.clone(), name))
-        })
-        .collect()
-}
-
-/// The edits that stamp `new` into a plugin's version files and rewrite its pins on siblings
-/// to their new versions (`==X.Y.*,>=X.Y.Z.devN`: pre-releases resolve only when pinned).
-fn stamp_edits(
-    root: &Path,
-    plugin: &Plugin,
-    new: &Version,
-    new_versions: &BTreeMap<String, Version>,
-) -> Result<Vec<Edit>, Vec<String>> {
-    let mut problems = Vec::new();
-    let mut edits = Vec::new();
-    let plugin_dir = root.join(&plugin.dir);
-    let read = |path: &str| std::fs::read_to_string(plugin_dir.join(path));
-    for f in &plugin.version_files {
-        let text = match read(&f.path) {
-            Ok(t) => t,
-            Err(e) => {
-                problems.push(format!("{}/{}: cannot read: {e}", plugin.dir, f.path));
-                continue;
-            }
-        };
-        let ranges = version_files::locate(&f.kind, &text).unwrap_or_default();
-        for r in ranges {
-            edits.push(Edit {
-                file: format!("{}/{}", plugin.dir, f.path),
-                line: line_col(&text, r.start).0,
-                offset: r.start,
-                old: text[r.clone()].to_string(),
-                new: new.to_string(),
-                reason: "version".into(),
-            });
-        }
-    }
-    // Requirements on other plugins, rewritten exactly where their literals stand.
-    let names: Vec<&str> = new_versions.keys().map(String::as_str).collect();
-    for (req, _) in sibling_requirements(plugin, &names) {
-        if !plugin.requirement_places.iter().any(|p| p.text == req) {
-            problems.push(format!(
-                "{}: cannot find where the requirement {req:?} is written to rewrite it; write it as a plain string without escapes",
-                plugin.dir
-            ));
-        }
-    }
-    for place in &plugin.requirement_places {
-        let Ok(r) = pep508_rs::Requirement::<pep508_rs::VerbatimUrl>::from_str(&place.text) else {
-            continue;
-        };
-        let sibling = r.name.to_string();
-        let Some(version) = new_versions.get(&sibling) else {
-            continue;
-        };
-        let shown = format!("{}/{}", plugin.dir, place.file);
-        let rewritten = pin_requirement(&place.text, version).and_then(|new| {
-            pep508_rs::Requirement::<pep508_rs::VerbatimUrl>::from_str(&new)
-                .map(|_| new.clone())
-                .map_err(|e| {
-                    format!(
-                        "the rewritten requirement {new:?} is invalid: {}",
-                        first_line(&e.to_string())
-                    )
-                })
-        });
-        match (rewritten, read(&place.file)) {
-            (Ok(new), Ok(text)) => edits.push(Edit {
-                file: shown,
-                line: line_col(&text, place.offset).0,
-                offset: place.offset,
-                old: place.text.clone(),
-                new,
-                reason: format!("pin on {sibling}"),
-            }),
-            (Err(e), _) => problems.push(format!("{shown}: requirement {:?}: {e}", place.text)),
-            (_, Err(e)) => problems.push(format!("{shown}: cannot read: {e}")),
-        }
-    }
-    edits.sort_by(|a, b| (&a.file, a.offset).cmp(&(&b.file, b.offset)));
-    edits.dedup();
-    if problems.is_empty() {
-        Ok(edits)
-    } else {
-        Err(problems)
-    }
-}
-
-/// Replace the version specifier of a requirement, keeping its name, extras and markers as
-/// written: `acme-base==1.4.*,>=1.4.0; python_version>'3'` → `acme-base==1.4.*,>=1.4.1.dev5; ...`.
-pub fn pin_requirement(req: &str, version: &Version) -> Result<String, String> {
-    let name_end = req
-        .find(|c: char| !(c.is_ascii_alphanumeric() || "-_.".contains(c)))
-        .unwrap_or(req.len());
-    let mut spec_start = name_end;
-    let after_name = &req[name_end..];
-    let trimmed = after_name.trim_start();
-    if trimmed.starts_with('[') {
-        let close = req[name_end..].find(']').ok_or("unclosed extras")?;
-        spec_start = name_end + close + 1;
-    }
-    let rest = &req[spec_start..];
-    if rest.trim_start().starts_with('@') {
-        return Err("a URL requirement cannot be pinned to a version; require the plugin by name".into());
-    }
-    let spec_len = rest.find(';').unwrap_or(rest.len());
-    let spec = &rest[..spec_len];
-    let lead = spec.len() - spec.trim_start().len();
-    let tail = spec.len() - spec.trim_end().len();
-    let release = version.release();
-    let (major, minor) = (
-        release.first().copied().unwrap_or(0),
-        release.get(1).copied().unwrap_or(0),
-    );
-    // PEP 440: specifiers carry no local label; the epoch belongs to the prefix match too.
-    let epoch = if version.epoch() > 0 {
-        format!("{}!", version.epoch())
-    } else {
-        String::new()
-    };
-    let public = version.clone().without_local();
-    let new_spec = format!("=={epoch}{major}.{minor}.*,>={public}");
-    let lead_ws = if spec.trim().is_empty() { "" } else { &spec[..lead] };
-    Ok(format!(
-        "{}{lead_ws}{new_spec}{}{}",
-        &req[..spec_start],
-        &spec[spec.len() - tail..],
-        &rest[spec_len..]
-    ))
-}
-
 fn select_platforms<'a>(
     ws: &'a Workspace,
     opts: &NightlyOptions,
@@ -868,41 +729,4 @@ pub fn render_human(plan: &Plan) -> String {
         }
     }
     s
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn pins_keep_name_extras_and_markers() {
-        let v = Version::from_str("1.4.1.dev20261121001").unwrap();
-        assert_eq!(
-            pin_requirement("acme-plugin-base==1.4.*,>=1.4.0", &v).unwrap(),
-            "acme-plugin-base==1.4.*,>=1.4.1.dev20261121001"
-        );
-        assert_eq!(
-            pin_requirement("Acme_Base [extra] >= 1.0 ; python_version >= '3.9'", &v).unwrap(),
-            "Acme_Base [extra] ==1.4.*,>=1.4.1.dev20261121001 ; python_version >= '3.9'"
-        );
-        assert_eq!(
-            pin_requirement("acme-base", &v).unwrap(),
-            "acme-base==1.4.*,>=1.4.1.dev20261121001"
-        );
-        assert_eq!(
-            pin_requirement("acme-base;os_name=='nt'", &v).unwrap(),
-            "acme-base==1.4.*,>=1.4.1.dev20261121001;os_name=='nt'"
-        );
-        assert!(pin_requirement("acme-base @ https://x/y.whl", &v).is_err());
-        let local = Version::from_str("1.4.1.dev5+gabc123").unwrap();
-        assert_eq!(
-            pin_requirement("acme-base", &local).unwrap(),
-            "acme-base==1.4.*,>=1.4.1.dev5"
-        );
-        let epoch = Version::from_str("1!2.0.1.dev5").unwrap();
-        assert_eq!(
-            pin_requirement("acme-base>=1", &epoch).unwrap(),
-            "acme-base==1!2.0.*,>=1!2.0.1.dev5"
-        );
-    }
 }

@@ -652,7 +652,7 @@ fn find_version_files(
         files.push(VersionFile { path, kind, found });
     }
 
-    if files.is_empty() {
+    if !files.iter().any(|f| f.kind.placeholder() == "version") {
         if unreadable {
             return (files, None);
         }
@@ -663,7 +663,7 @@ fn find_version_files(
         return (files, None);
     }
     let mut parsed: Vec<(String, Version)> = Vec::new();
-    for f in &files {
+    for f in files.iter().filter(|f| f.kind.placeholder() == "version") {
         for text in &f.found {
             match crate::versions::parse(text) {
                 Ok(v) => parsed.push((f.path.clone(), v)),

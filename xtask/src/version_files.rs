@@ -229,9 +229,15 @@ fn is_word_char(c: char) -> bool {
 /// Matches of `prefix{version}suffix` on one line. A prefix that starts with a word character
 /// must start a word (`VERSION = ` does not match inside `OLD_VERSION = `).
 fn locate_pattern(text: &str, pattern: &str) -> Vec<Range<usize>> {
-    let (prefix, suffix) = pattern
-        .split_once("{version}")
+    let placeholder = crate::config::PLACEHOLDERS
+        .iter()
+        .map(|p| format!("{{{p}}}"))
+        .find(|p| pattern.contains(p.as_str()))
         .expect("patterns are checked when loading");
+    let (prefix, suffix) = pattern.split_once(placeholder.as_str()).expect("found above");
+    if placeholder != "{version}" {
+        return locate_any_value(text, prefix, suffix);
+    }
     let mut found = Vec::new();
     if prefix.is_empty() {
         // Anchor on the suffix and take the version characters just before it.
@@ -271,6 +277,28 @@ fn locate_pattern(text: &str, pattern: &str) -> Vec<Range<usize>> {
         if len > 0 {
             found.push(value_start..value_start + len);
             from = value_start + len;
+        }
+    }
+    found
+}
+
+/// Matches of `prefix<anything on the line>suffix` (for `{date}`, `{build}`, `{commit}`,
+/// whose old text may be a placeholder such as `#BUILD_DATE#`, or empty).
+fn locate_any_value(text: &str, prefix: &str, suffix: &str) -> Vec<Range<usize>> {
+    let starts_with_word = prefix.starts_with(is_word_char);
+    let mut found = Vec::new();
+    let mut from = 0;
+    while let Some(pos) = text[from..].find(prefix) {
+        let at = from + pos;
+        from = at + prefix.len().max(1);
+        if starts_with_word && text[..at].ends_with(is_word_char) {
+            continue;
+        }
+        let value_start = at + prefix.len();
+        let line_end = text[value_start..].find('\n').map_or(text.len(), |i| value_start + i);
+        if let Some(len) = text[value_start..line_end].find(suffix) {
+            found.push(value_start..value_start + len);
+            from = value_start + len + suffix.len();
         }
     }
     found
@@ -354,6 +382,14 @@ mod tests {
         assert_eq!(values(p, "BUILD = \"1.2.3\"\nBUILD = \"x y\"\n"), ["1.2.3"]);
         let p = VersionFileKind::Pattern("release v{version}".into());
         assert_eq!(values(p, "release v1.2.3.\nrelease v2"), ["1.2.3", "2"]);
+    }
+
+    #[test]
+    fn other_placeholders_match_any_old_value() {
+        let p = VersionFileKind::Pattern("BUILD_DATE = '{date}'".into());
+        assert_eq!(values(p, "BUILD_DATE = '#BUILD_DATE#'\nOLD_BUILD_DATE = 'x'\nBUILD_DATE = ''\n"), ["#BUILD_DATE#", ""]);
+        let p = VersionFileKind::Pattern("\"commit\": \"{commit}\"".into());
+        assert_eq!(values(p, "{\"commit\": \"abc1234\"}"), ["abc1234"]);
     }
 
     #[test]

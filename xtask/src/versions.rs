@@ -4,7 +4,7 @@
 use std::str::FromStr;
 
 use anyhow::{bail, Result};
-use pep440_rs::{Prerelease, Version};
+use pep440_rs::{Prerelease, PrereleaseKind, Version};
 
 pub fn parse(text: &str) -> Result<Version, String> {
     Version::from_str(text.trim()).map_err(|e| format!("{:?} is not a PEP 440 version ({e})", text.trim()))
@@ -67,6 +67,124 @@ pub fn nightly(current: &Version, number: u64, local: Option<&str>) -> Result<Ve
     Ok(next)
 }
 
+/// How `bump` moves a version forward.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Bump {
+    Major,
+    Minor,
+    Patch,
+    Alpha,
+    Beta,
+    Rc,
+    Post,
+    Dev,
+    /// Finish a pre-release or dev version: `1.3.0rc1` → `1.3.0`.
+    Release,
+    /// An exact version.
+    To(Version),
+}
+
+impl std::str::FromStr for Bump {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Bump, String> {
+        Ok(match s {
+            "major" => Bump::Major,
+            "minor" => Bump::Minor,
+            "patch" => Bump::Patch,
+            "alpha" => Bump::Alpha,
+            "beta" => Bump::Beta,
+            "rc" => Bump::Rc,
+            "post" => Bump::Post,
+            "dev" => Bump::Dev,
+            "release" => Bump::Release,
+            other => Bump::To(parse(other).map_err(|e| {
+                format!("{e}; give a level (major, minor, patch, alpha, beta, rc, post, dev, release) or a version")
+            })?),
+        })
+    }
+}
+
+/// The version after `current` for `bump`. Rules (README.md has the table):
+/// - `major`/`minor`/`patch` step that release number and zero the ones after it; any
+///   pre, post or dev part is dropped (`1.3.0b1` minor → `1.4.0`; use `release` to finish it);
+/// - `alpha`/`beta`/`rc` on a final or post release start that pre-release of the next patch
+///   (`1.3.0` beta → `1.3.1b1`); on a pre-release of the same kind bump its number; of a lower
+///   kind switch to the new kind at 1; of a higher kind refuse; on a dev release of X start
+///   X's pre-release (`1.3.0.dev2` alpha → `1.3.0a1`);
+/// - `post` adds or bumps a post-release of a final release;
+/// - `dev` bumps a dev number, or starts `.dev1` of the next patch (or next pre-release);
+/// - `release` drops the pre and dev parts;
+/// - an explicit version must be greater.
+///
+/// Local versions (`+abc`) are refused: they cannot be uploaded to an index.
+pub fn bump(current: &Version, how: &Bump) -> Result<Version, String> {
+    let base = current.clone().without_local();
+    let release = base.release().to_vec();
+    let part = |i: usize| release.get(i).copied().unwrap_or(0);
+    let final_of = |r: Vec<u64>| Version::new(r).with_epoch(base.epoch());
+    let next = match how {
+        Bump::Major => final_of(vec![part(0) + 1, 0, 0]),
+        Bump::Minor => final_of(vec![part(0), part(1) + 1, 0]),
+        Bump::Patch => final_of(vec![part(0), part(1), part(2) + 1]),
+        Bump::Alpha | Bump::Beta | Bump::Rc => {
+            let kind = match how {
+                Bump::Alpha => PrereleaseKind::Alpha,
+                Bump::Beta => PrereleaseKind::Beta,
+                _ => PrereleaseKind::Rc,
+            };
+            let pre = |number| Some(Prerelease { kind, number });
+            match base.pre() {
+                Some(p) if p.kind == kind && base.is_dev() => base.clone().with_dev(None),
+                Some(p) if p.kind == kind => base.clone().with_pre(pre(p.number + 1)),
+                Some(p) if p.kind < kind => base.clone().with_pre(pre(1)).with_dev(None),
+                Some(p) => {
+                    return Err(format!(
+                        "{current} is already a {} pre-release; {how:?} would go backwards",
+                        kind_name(p.kind)
+                    ))
+                }
+                None if base.is_dev() && base.post().is_none() => base.clone().with_dev(None).with_pre(pre(1)),
+                None => final_of(vec![part(0), part(1), part(2) + 1]).with_pre(pre(1)),
+            }
+        }
+        Bump::Post => {
+            if base.any_prerelease() {
+                return Err(format!("{current} is a pre-release or dev version; a post-release follows a final release"));
+            }
+            base.clone().with_post(Some(base.post().map_or(1, |n| n + 1)))
+        }
+        Bump::Dev => match (base.dev(), base.pre()) {
+            (Some(n), _) => base.clone().with_dev(Some(n + 1)),
+            (None, Some(p)) => base.clone().with_pre(Some(Prerelease { kind: p.kind, number: p.number + 1 })).with_dev(Some(1)),
+            (None, None) => final_of(vec![part(0), part(1), part(2) + 1]).with_dev(Some(1)),
+        },
+        Bump::Release => {
+            if !base.any_prerelease() {
+                return Err(format!("{current} is already a final release; use patch, minor or major"));
+            }
+            base.clone().with_pre(None).with_dev(None)
+        }
+        Bump::To(v) => {
+            if !v.local().is_empty() {
+                return Err(format!("{v} has a local part (+...), which an index refuses; give a public version"));
+            }
+            v.clone()
+        }
+    };
+    if next <= *current {
+        return Err(format!("{next} is not greater than the current version {current}; versions must go forward"));
+    }
+    Ok(next)
+}
+
+fn kind_name(kind: PrereleaseKind) -> &'static str {
+    match kind {
+        PrereleaseKind::Alpha => "alpha",
+        PrereleaseKind::Beta => "beta",
+        PrereleaseKind::Rc => "rc",
+    }
+}
+
 /// `(year, month, day)` in UTC of a unix time (Howard Hinnant's civil-from-days).
 pub fn civil_date(unix_time: i64) -> (i64, u32, u32) {
     let days = unix_time.div_euclid(86_400);
@@ -88,6 +206,99 @@ mod tests {
 
     fn v(s: &str) -> Version {
         Version::from_str(s).unwrap()
+    }
+
+    #[test]
+    fn bump_rules() {
+        let table = [
+            ("1.2.3", "major", "2.0.0"),
+            ("1.2.3", "minor", "1.3.0"),
+            ("1.2.3", "patch", "1.2.4"),
+            ("1.2", "patch", "1.2.1"),
+            ("1.3.0b1", "minor", "1.4.0"),
+            ("1.3.0.post2", "patch", "1.3.1"),
+            ("1.3.0", "alpha", "1.3.1a1"),
+            ("1.3.0", "beta", "1.3.1b1"),
+            ("1.3.1a1", "alpha", "1.3.1a2"),
+            ("1.3.1a2", "beta", "1.3.1b1"),
+            ("1.3.0b1", "beta", "1.3.0b2"),
+            ("1.3.0b2", "rc", "1.3.0rc1"),
+            ("1.3.0b2.dev1", "beta", "1.3.0b2"),
+            ("1.3.0.dev3", "alpha", "1.3.0a1"),
+            ("1.3.0rc1", "release", "1.3.0"),
+            ("1.3.0.dev3", "release", "1.3.0"),
+            ("1.3.0", "post", "1.3.0.post1"),
+            ("1.3.0.post1", "post", "1.3.0.post2"),
+            ("1.3.0", "dev", "1.3.1.dev1"),
+            ("1.3.1.dev1", "dev", "1.3.1.dev2"),
+            ("1.3.0b1", "dev", "1.3.0b2.dev1"),
+            ("1!1.0", "minor", "1!1.1.0"),
+            ("2.0.0", "2.1.0b1", "2.1.0b1"),
+        ];
+        for (current, how, expected) in table {
+            let got = bump(&v(current), &how.parse().unwrap()).unwrap_or_else(|e| panic!("{current} {how}: {e}"));
+            assert_eq!(got.to_string(), expected, "{current} {how}");
+            assert!(got > v(current));
+        }
+        for (current, how, message) in [
+            ("1.3.0rc1", "beta", "already a rc pre-release"),
+            ("1.3.0", "release", "already a final release"),
+            ("1.3.0b1", "post", "a post-release follows a final release"),
+            ("1.3.0", "1.2.9", "is not greater than the current version 1.3.0"),
+            ("1.3.0", "1.3.0", "is not greater"),
+            ("1.3.0", "1.4.0+local", "local part"),
+        ] {
+            let err = bump(&v(current), &how.parse().unwrap()).unwrap_err();
+            assert!(err.contains(message), "{current} {how}: {err}");
+        }
+        assert!("1.x".parse::<Bump>().unwrap_err().contains("give a level"));
+    }
+
+    /// pep440_rs normalizes and orders like Python's `packaging` (the reference), asked at
+    /// test time, on a few hundred versions of every form.
+    #[test]
+    fn ordering_and_normalization_agree_with_packaging() {
+        let mut texts = Vec::new();
+        for epoch in ["", "1!"] {
+            for release in ["0.9", "1", "1.0", "1.0.0", "1.2", "1.2.3", "1.10", "2.0.0.1"] {
+                for pre in ["", "a1", "b2", "rc1", "alpha3", "c4", "-preview1", "B11"] {
+                    for post in ["", ".post1", "-1", ".rev2"] {
+                        for dev in ["", ".dev0", ".dev3"] {
+                            texts.push(format!("{epoch}{release}{pre}{post}{dev}"));
+                        }
+                    }
+                }
+            }
+        }
+        for extra in ["1.0+local.1", "1.0+abc", "1.0+5", "1.0.0+local.1", "v1.2", "1.0.DEV1", "1.0RC1", "1.0-1", "1.0_a_1"] {
+            texts.push(extra.to_string());
+        }
+        // Keep the run quick: every 7th combination plus the extras is still several hundred.
+        let texts: Vec<String> = texts.iter().enumerate().filter(|(i, t)| i % 7 == 0 || t.contains(['+', 'v', '_'])).map(|(_, t)| t.clone()).collect();
+        assert!(texts.len() >= 200, "{}", texts.len());
+
+        let script = "import json, sys\nfrom pip._vendor.packaging.version import Version\n\
+                      texts = json.load(sys.stdin)\nvs = [Version(t) for t in texts]\n\
+                      order = sorted(range(len(vs)), key=lambda i: vs[i])\n\
+                      print(json.dumps({'normal': [str(v) for v in vs], 'order': order}))";
+        let mut child = std::process::Command::new("python3")
+            .args(["-I", "-c", script])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("python3 runs");
+        use std::io::Write as _;
+        child.stdin.take().unwrap().write_all(serde_json::to_string(&texts).unwrap().as_bytes()).unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let expected: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+
+        let ours: Vec<Version> = texts.iter().map(|t| parse(t).unwrap()).collect();
+        let normal: Vec<String> = ours.iter().map(ToString::to_string).collect();
+        assert_eq!(serde_json::json!(normal), expected["normal"]);
+        let mut order: Vec<usize> = (0..ours.len()).collect();
+        order.sort_by(|a, b| ours[*a].cmp(&ours[*b]));
+        assert_eq!(serde_json::json!(order), expected["order"]);
     }
 
     #[test]

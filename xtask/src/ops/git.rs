@@ -84,6 +84,12 @@ impl<'a> Git<'a> {
             .collect())
     }
 
+    /// Every tag name.
+    pub fn tags(&self) -> Result<Vec<String>> {
+        let text = self.read("list tags", &["tag", "--list"])?;
+        Ok(text.lines().map(str::to_string).filter(|l| !l.is_empty()).collect())
+    }
+
     /// Whether `path` (relative to the root) is ignored by git.
     pub fn is_ignored(&self, path: &str) -> Result<bool> {
         let (ok, _) =
