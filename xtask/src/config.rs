@@ -248,7 +248,11 @@ impl VersionFileKind {
     /// placeholder (`date`, `build`, `commit`).
     pub fn placeholder(&self) -> &str {
         match self {
-            Self::Pattern(p) => PLACEHOLDERS.iter().find(|ph| p.contains(&format!("{{{ph}}}"))).copied().unwrap_or("version"),
+            Self::Pattern(p) => PLACEHOLDERS
+                .iter()
+                .find(|ph| p.contains(&format!("{{{ph}}}")))
+                .copied()
+                .unwrap_or("version"),
             _ => "version",
         }
     }
@@ -602,7 +606,10 @@ fn resolve(raw: RawManifest, src: &Source, path: &Path, problems: &mut Problems)
         if allowed.contains(&v.get_ref().as_str()) {
             Some(v.into_inner())
         } else {
-            problems.push(src.at_spanned(&v), format!("{:?} is not one of {}", v.get_ref(), allowed.join(", ")));
+            problems.push(
+                src.at_spanned(&v),
+                format!("{:?} is not one of {}", v.get_ref(), allowed.join(", ")),
+            );
             None
         }
     };
@@ -695,9 +702,15 @@ fn resolve_version_files(raw: Vec<RawVersionFile>, src: &Source, problems: &mut 
                 },
                 (None, Some(p)) => {
                     let text = p.get_ref();
-                    let used: Vec<&str> =
-                        PLACEHOLDERS.iter().copied().filter(|ph| text.contains(&format!("{{{ph}}}"))).collect();
-                    let total: usize = PLACEHOLDERS.iter().map(|ph| text.matches(&format!("{{{ph}}}")).count()).sum();
+                    let used: Vec<&str> = PLACEHOLDERS
+                        .iter()
+                        .copied()
+                        .filter(|ph| text.contains(&format!("{{{ph}}}")))
+                        .collect();
+                    let total: usize = PLACEHOLDERS
+                        .iter()
+                        .map(|ph| text.matches(&format!("{{{ph}}}")).count())
+                        .sum();
                     if used.len() != 1 || total != 1 {
                         problems.push(
                             src.at_spanned(&p),
@@ -707,7 +720,10 @@ fn resolve_version_files(raw: Vec<RawVersionFile>, src: &Source, problems: &mut 
                     }
                     let placeholder = format!("{{{}}}", used[0]);
                     if text.trim() == placeholder {
-                        problems.push(src.at_spanned(&p), format!("a pattern needs text around `{placeholder}` to find the right place"));
+                        problems.push(
+                            src.at_spanned(&p),
+                            format!("a pattern needs text around `{placeholder}` to find the right place"),
+                        );
                         return None;
                     }
                     if used[0] != "version" && text.ends_with(&placeholder) {

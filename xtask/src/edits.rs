@@ -46,7 +46,12 @@ impl StampValues {
 
 /// Edits that write `new` (and the other placeholder values) into every version file of
 /// `plugin`.
-pub fn version_edits(root: &Path, plugin: &Plugin, new: &Version, values: &StampValues) -> Result<Vec<Edit>, Vec<String>> {
+pub fn version_edits(
+    root: &Path,
+    plugin: &Plugin,
+    new: &Version,
+    values: &StampValues,
+) -> Result<Vec<Edit>, Vec<String>> {
     let mut problems = Vec::new();
     let mut edits = Vec::new();
     for f in &plugin.version_files {
@@ -94,16 +99,28 @@ pub fn pin_edits(
         }
     }
     for place in &plugin.requirement_places {
-        let Ok(r) = pep508_rs::Requirement::<pep508_rs::VerbatimUrl>::from_str(&place.text) else { continue };
+        let Ok(r) = pep508_rs::Requirement::<pep508_rs::VerbatimUrl>::from_str(&place.text) else {
+            continue;
+        };
         let sibling = r.name.to_string();
-        let Some(version) = new_versions.get(&sibling) else { continue };
+        let Some(version) = new_versions.get(&sibling) else {
+            continue;
+        };
         let shown = format!("{}/{}", plugin.dir, place.file);
         let rewritten = pin_requirement(&place.text, version, policy).and_then(|new| {
             pep508_rs::Requirement::<pep508_rs::VerbatimUrl>::from_str(&new)
                 .map(|_| new.clone())
-                .map_err(|e| format!("the rewritten requirement {new:?} is invalid: {}", first_line(&e.to_string())))
+                .map_err(|e| {
+                    format!(
+                        "the rewritten requirement {new:?} is invalid: {}",
+                        first_line(&e.to_string())
+                    )
+                })
         });
-        match (rewritten, std::fs::read_to_string(root.join(&plugin.dir).join(&place.file))) {
+        match (
+            rewritten,
+            std::fs::read_to_string(root.join(&plugin.dir).join(&place.file)),
+        ) {
             (Ok(new), Ok(text)) => edits.push(Edit {
                 file: shown,
                 line: line_col(&text, place.offset).0,
@@ -148,8 +165,12 @@ pub fn pin_violations(plugins: &[&Plugin], planned: &BTreeMap<String, Version>) 
     let mut problems = Vec::new();
     for plugin in plugins {
         for place in &plugin.requirement_places {
-            let Ok(r) = pep508_rs::Requirement::<pep508_rs::VerbatimUrl>::from_str(&place.text) else { continue };
-            let Some(version) = planned.get(r.name.as_ref()) else { continue };
+            let Ok(r) = pep508_rs::Requirement::<pep508_rs::VerbatimUrl>::from_str(&place.text) else {
+                continue;
+            };
+            let Some(version) = planned.get(r.name.as_ref()) else {
+                continue;
+            };
             if let Some(pep508_rs::VersionOrUrl::VersionSpecifier(spec)) = &r.version_or_url {
                 if !spec.contains(version) {
                     problems.push(format!(
@@ -195,7 +216,9 @@ pub fn by_file(edits: &[Edit]) -> BTreeMap<&str, Vec<&Edit>> {
 /// `acme-base==1.4.*,>=1.4.1.dev5; python_version>'3'`; `exact`: `==1.4.1.dev5`; `minimum`:
 /// `>=1.4.1.dev5`.
 pub fn pin_requirement(req: &str, version: &Version, policy: SiblingPins) -> Result<String, String> {
-    let name_end = req.find(|c: char| !(c.is_ascii_alphanumeric() || "-_.".contains(c))).unwrap_or(req.len());
+    let name_end = req
+        .find(|c: char| !(c.is_ascii_alphanumeric() || "-_.".contains(c)))
+        .unwrap_or(req.len());
     let mut spec_start = name_end;
     let after_name = &req[name_end..];
     let trimmed = after_name.trim_start();
@@ -218,13 +241,25 @@ pub fn pin_requirement(req: &str, version: &Version, policy: SiblingPins) -> Res
         SiblingPins::Minimum => format!(">={public}"),
         SiblingPins::Compatible => {
             let release = version.release();
-            let (major, minor) = (release.first().copied().unwrap_or(0), release.get(1).copied().unwrap_or(0));
-            let epoch = if version.epoch() > 0 { format!("{}!", version.epoch()) } else { String::new() };
+            let (major, minor) = (
+                release.first().copied().unwrap_or(0),
+                release.get(1).copied().unwrap_or(0),
+            );
+            let epoch = if version.epoch() > 0 {
+                format!("{}!", version.epoch())
+            } else {
+                String::new()
+            };
             format!("=={epoch}{major}.{minor}.*,>={public}")
         }
     };
     let lead_ws = if spec.trim().is_empty() { "" } else { &spec[..lead] };
-    Ok(format!("{}{lead_ws}{new_spec}{}{}", &req[..spec_start], &spec[spec.len() - tail..], &rest[spec_len..]))
+    Ok(format!(
+        "{}{lead_ws}{new_spec}{}{}",
+        &req[..spec_start],
+        &spec[spec.len() - tail..],
+        &rest[spec_len..]
+    ))
 }
 
 #[cfg(test)]
@@ -243,25 +278,43 @@ mod tests {
             pin_requirement("Acme_Base [extra] >= 1.0 ; python_version >= '3.9'", &v, c).unwrap(),
             "Acme_Base [extra] ==1.4.*,>=1.4.1.dev20261121001 ; python_version >= '3.9'"
         );
-        assert_eq!(pin_requirement("acme-base", &v, c).unwrap(), "acme-base==1.4.*,>=1.4.1.dev20261121001");
+        assert_eq!(
+            pin_requirement("acme-base", &v, c).unwrap(),
+            "acme-base==1.4.*,>=1.4.1.dev20261121001"
+        );
         assert_eq!(
             pin_requirement("acme-base;os_name=='nt'", &v, c).unwrap(),
             "acme-base==1.4.*,>=1.4.1.dev20261121001;os_name=='nt'"
         );
         assert!(pin_requirement("acme-base @ https://x/y.whl", &v, c).is_err());
         let local = Version::from_str("1.4.1.dev5+gabc123").unwrap();
-        assert_eq!(pin_requirement("acme-base", &local, c).unwrap(), "acme-base==1.4.*,>=1.4.1.dev5");
+        assert_eq!(
+            pin_requirement("acme-base", &local, c).unwrap(),
+            "acme-base==1.4.*,>=1.4.1.dev5"
+        );
         let epoch = Version::from_str("1!2.0.1.dev5").unwrap();
-        assert_eq!(pin_requirement("acme-base>=1", &epoch, c).unwrap(), "acme-base==1!2.0.*,>=1!2.0.1.dev5");
+        assert_eq!(
+            pin_requirement("acme-base>=1", &epoch, c).unwrap(),
+            "acme-base==1!2.0.*,>=1!2.0.1.dev5"
+        );
     }
 
     #[test]
     fn pin_policies() {
         let v = Version::from_str("4.1.2").unwrap();
         let req = "acme-plugin-base==0.0.*,>=0.0.0";
-        assert_eq!(pin_requirement(req, &v, SiblingPins::Compatible).unwrap(), "acme-plugin-base==4.1.*,>=4.1.2");
-        assert_eq!(pin_requirement(req, &v, SiblingPins::Exact).unwrap(), "acme-plugin-base==4.1.2");
-        assert_eq!(pin_requirement(req, &v, SiblingPins::Minimum).unwrap(), "acme-plugin-base>=4.1.2");
+        assert_eq!(
+            pin_requirement(req, &v, SiblingPins::Compatible).unwrap(),
+            "acme-plugin-base==4.1.*,>=4.1.2"
+        );
+        assert_eq!(
+            pin_requirement(req, &v, SiblingPins::Exact).unwrap(),
+            "acme-plugin-base==4.1.2"
+        );
+        assert_eq!(
+            pin_requirement(req, &v, SiblingPins::Minimum).unwrap(),
+            "acme-plugin-base>=4.1.2"
+        );
     }
 
     #[test]
@@ -277,6 +330,8 @@ mod tests {
         let text = "v = '1.0'\r\nw = '1.0'\r\n";
         let (a, b) = (edit(5, "1.0", "1.1.dev1"), edit(16, "1.0", "1.1.dev1"));
         assert_eq!(apply(text, &[&a, &b]).unwrap(), "v = '1.1.dev1'\r\nw = '1.1.dev1'\r\n");
-        assert!(apply(text, &[&edit(4, "1.0", "2")]).unwrap_err().contains("expected \"1.0\" there"));
+        assert!(apply(text, &[&edit(4, "1.0", "2")])
+            .unwrap_err()
+            .contains("expected \"1.0\" there"));
     }
 }

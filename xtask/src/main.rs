@@ -1,6 +1,7 @@
 //! `cargo xtask`: release automation for the Python plugins of this repository.
 //! Parses arguments, opens the workspace, dispatches to one task. Nothing else.
 
+mod changelog;
 mod config;
 mod edits;
 mod error;
@@ -53,6 +54,37 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Compute the next versions; show old -> new, tags, release notes and file diffs.
+    /// Writes only with --execute.
+    Bump {
+        /// major, minor, patch, alpha, beta, rc, post, dev, release, or an explicit version.
+        #[arg(value_name = "LEVEL|VERSION")]
+        level: String,
+        /// Bump only this independent plugin (repeatable; default: every unit).
+        #[arg(long = "plugin", value_name = "NAME")]
+        plugins: Vec<String>,
+        /// Bump only this lockstep group (repeatable).
+        #[arg(long = "group", value_name = "NAME")]
+        groups: Vec<String>,
+        /// Write the changes (default: show them only).
+        #[arg(long)]
+        execute: bool,
+        /// Print what the bump does as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print changelog sections of versions FROM < V <= TO, newest first.
+    Changelog {
+        /// Only this plugin (repeatable; default: all).
+        #[arg(long = "plugin", value_name = "NAME")]
+        plugins: Vec<String>,
+        /// Versions after this one.
+        #[arg(long, value_name = "VERSION")]
+        from: Option<String>,
+        /// Versions up to and including this one.
+        #[arg(long, value_name = "VERSION")]
+        to: Option<String>,
+    },
     /// Build offline bundles of a dev version of every plugin from HEAD into the output folder.
     Nightly {
         #[command(flatten)]
@@ -92,12 +124,36 @@ fn main() -> ExitCode {
     };
     let (name, dry_run) = match &cli.command {
         Command::Plan { .. } => ("plan", true),
+        Command::Bump { execute, .. } => ("bump", !execute),
+        Command::Changelog { .. } => ("changelog", true),
         Command::Nightly { .. } => ("nightly", false),
     };
     let result =
         Workspace::open(cli.manifest.as_deref(), name, dry_run, cli.verbose).and_then(|ws| match cli.command {
             Command::Plan { nightly, json } => tasks::plan::run(&ws, &nightly.options(), json),
             Command::Nightly { nightly, json } => tasks::nightly::run(&ws, &nightly.options(), json),
+            Command::Bump {
+                level,
+                plugins,
+                groups,
+                execute,
+                json,
+            } => {
+                let level = level.parse().map_err(error::input_error)?;
+                tasks::bump::run(
+                    &ws,
+                    &tasks::bump::BumpOptions {
+                        level,
+                        plugins,
+                        groups,
+                        execute,
+                        json,
+                    },
+                )
+            }
+            Command::Changelog { plugins, from, to } => {
+                tasks::changelog::run(&ws, &tasks::changelog::ChangelogOptions { plugins, from, to })
+            }
         });
     match result {
         Ok(()) => ExitCode::from(exit::OK),

@@ -240,7 +240,10 @@ pub fn nightly(ws: &Workspace, opts: &NightlyOptions) -> Result<Prepared> {
             (Ok(mut edits), Ok(mut pins)) => {
                 edits.append(&mut pins);
                 edits.sort_by(|a, b| (&a.file, a.offset).cmp(&(&b.file, b.offset)));
-                stamp_steps.push(Step::Stamp { plugin: p.normalized.clone(), edits });
+                stamp_steps.push(Step::Stamp {
+                    plugin: p.normalized.clone(),
+                    edits,
+                });
             }
             (a, b) => {
                 problems.extend(a.err().unwrap_or_default());

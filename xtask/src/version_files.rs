@@ -387,7 +387,13 @@ mod tests {
     #[test]
     fn other_placeholders_match_any_old_value() {
         let p = VersionFileKind::Pattern("BUILD_DATE = '{date}'".into());
-        assert_eq!(values(p, "BUILD_DATE = '#BUILD_DATE#'\nOLD_BUILD_DATE = 'x'\nBUILD_DATE = ''\n"), ["#BUILD_DATE#", ""]);
+        assert_eq!(
+            values(
+                p,
+                "BUILD_DATE = '#BUILD_DATE#'\nOLD_BUILD_DATE = 'x'\nBUILD_DATE = ''\n"
+            ),
+            ["#BUILD_DATE#", ""]
+        );
         let p = VersionFileKind::Pattern("\"commit\": \"{commit}\"".into());
         assert_eq!(values(p, "{\"commit\": \"abc1234\"}"), ["abc1234"]);
     }

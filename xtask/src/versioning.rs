@@ -30,12 +30,21 @@ pub fn units(manifest: &Manifest, plugins: &[Plugin]) -> Vec<Unit> {
         .map(|g| Unit {
             name: g.name.clone(),
             group: true,
-            members: g.members.iter().map(|m| m.value.clone()).filter(|m| plugins.iter().any(|p| &p.normalized == m)).collect(),
+            members: g
+                .members
+                .iter()
+                .map(|m| m.value.clone())
+                .filter(|m| plugins.iter().any(|p| &p.normalized == m))
+                .collect(),
         })
         .collect();
     for p in plugins {
         if !units.iter().any(|u| u.members.contains(&p.normalized)) {
-            units.push(Unit { name: p.normalized.clone(), group: false, members: vec![p.normalized.clone()] });
+            units.push(Unit {
+                name: p.normalized.clone(),
+                group: false,
+                members: vec![p.normalized.clone()],
+            });
         }
     }
     units
@@ -44,7 +53,14 @@ pub fn units(manifest: &Manifest, plugins: &[Plugin]) -> Vec<Unit> {
 /// The tag that records `version` of `unit`.
 pub fn tag_name(manifest: &Manifest, unit: &Unit, version: &str) -> String {
     if unit.group {
-        render(&manifest.release.group_tag, &[("group", &unit.name), ("version", version), ("release", &manifest.release.name)])
+        render(
+            &manifest.release.group_tag,
+            &[
+                ("group", &unit.name),
+                ("version", version),
+                ("release", &manifest.release.name),
+            ],
+        )
     } else {
         render(&manifest.release.tag, &[("name", &unit.name), ("version", version)])
     }
@@ -68,7 +84,10 @@ pub fn newest_tagged(manifest: &Manifest, unit: &Unit, tags: &[String]) -> Optio
 /// it is the newest release tag of the plugin's unit, or the version files' placeholder
 /// while there is no tag yet.
 pub fn current_versions(manifest: &Manifest, git: &Git, plugins: &[Plugin]) -> Result<BTreeMap<String, Version>> {
-    let mut current: BTreeMap<String, Version> = plugins.iter().map(|p| (p.normalized.clone(), p.version.clone())).collect();
+    let mut current: BTreeMap<String, Version> = plugins
+        .iter()
+        .map(|p| (p.normalized.clone(), p.version.clone()))
+        .collect();
     if manifest.versioning.strategy == Strategy::Stamp {
         let tags = git.tags()?;
         for unit in units(manifest, plugins) {

@@ -149,30 +149,44 @@ pub fn bump(current: &Version, how: &Bump) -> Result<Version, String> {
         }
         Bump::Post => {
             if base.any_prerelease() {
-                return Err(format!("{current} is a pre-release or dev version; a post-release follows a final release"));
+                return Err(format!(
+                    "{current} is a pre-release or dev version; a post-release follows a final release"
+                ));
             }
             base.clone().with_post(Some(base.post().map_or(1, |n| n + 1)))
         }
         Bump::Dev => match (base.dev(), base.pre()) {
             (Some(n), _) => base.clone().with_dev(Some(n + 1)),
-            (None, Some(p)) => base.clone().with_pre(Some(Prerelease { kind: p.kind, number: p.number + 1 })).with_dev(Some(1)),
+            (None, Some(p)) => base
+                .clone()
+                .with_pre(Some(Prerelease {
+                    kind: p.kind,
+                    number: p.number + 1,
+                }))
+                .with_dev(Some(1)),
             (None, None) => final_of(vec![part(0), part(1), part(2) + 1]).with_dev(Some(1)),
         },
         Bump::Release => {
             if !base.any_prerelease() {
-                return Err(format!("{current} is already a final release; use patch, minor or major"));
+                return Err(format!(
+                    "{current} is already a final release; use patch, minor or major"
+                ));
             }
             base.clone().with_pre(None).with_dev(None)
         }
         Bump::To(v) => {
             if !v.local().is_empty() {
-                return Err(format!("{v} has a local part (+...), which an index refuses; give a public version"));
+                return Err(format!(
+                    "{v} has a local part (+...), which an index refuses; give a public version"
+                ));
             }
             v.clone()
         }
     };
     if next <= *current {
-        return Err(format!("{next} is not greater than the current version {current}; versions must go forward"));
+        return Err(format!(
+            "{next} is not greater than the current version {current}; versions must go forward"
+        ));
     }
     Ok(next)
 }
@@ -270,11 +284,26 @@ mod tests {
                 }
             }
         }
-        for extra in ["1.0+local.1", "1.0+abc", "1.0+5", "1.0.0+local.1", "v1.2", "1.0.DEV1", "1.0RC1", "1.0-1", "1.0_a_1"] {
+        for extra in [
+            "1.0+local.1",
+            "1.0+abc",
+            "1.0+5",
+            "1.0.0+local.1",
+            "v1.2",
+            "1.0.DEV1",
+            "1.0RC1",
+            "1.0-1",
+            "1.0_a_1",
+        ] {
             texts.push(extra.to_string());
         }
         // Keep the run quick: every 7th combination plus the extras is still several hundred.
-        let texts: Vec<String> = texts.iter().enumerate().filter(|(i, t)| i % 7 == 0 || t.contains(['+', 'v', '_'])).map(|(_, t)| t.clone()).collect();
+        let texts: Vec<String> = texts
+            .iter()
+            .enumerate()
+            .filter(|(i, t)| i % 7 == 0 || t.contains(['+', 'v', '_']))
+            .map(|(_, t)| t.clone())
+            .collect();
         assert!(texts.len() >= 200, "{}", texts.len());
 
         let script = "import json, sys\nfrom pip._vendor.packaging.version import Version\n\
@@ -288,7 +317,12 @@ mod tests {
             .spawn()
             .expect("python3 runs");
         use std::io::Write as _;
-        child.stdin.take().unwrap().write_all(serde_json::to_string(&texts).unwrap().as_bytes()).unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(serde_json::to_string(&texts).unwrap().as_bytes())
+            .unwrap();
         let out = child.wait_with_output().unwrap();
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
         let expected: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();

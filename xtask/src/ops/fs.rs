@@ -78,6 +78,43 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     persist(tmp, path)
 }
 
+/// Replace the contents of several files, all or nothing: new contents go to temporary files
+/// next to each, which are renamed over the originals only when all are written; if a rename
+/// fails, the files already replaced get their old bytes back. Permissions are kept.
+pub fn replace_files(files: &[(PathBuf, Vec<u8>)]) -> Result<()> {
+    let mut staged = Vec::new();
+    for (path, bytes) in files {
+        let old = fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+        let perms = fs::metadata(path)
+            .with_context(|| format!("cannot read {}", path.display()))?
+            .permissions();
+        let dir = path.parent().unwrap_or(Path::new("."));
+        let mut tmp = tempfile::Builder::new()
+            .prefix(&format!(".{}.", file_name(path)))
+            .suffix(".partial")
+            .tempfile_in(dir)
+            .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
+        tmp.write_all(bytes)
+            .with_context(|| format!("cannot write {} (is the disk full?)", path.display()))?;
+        tmp.as_file()
+            .sync_all()
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        fs::set_permissions(tmp.path(), perms).with_context(|| format!("cannot write {}", path.display()))?;
+        staged.push((tmp, path, old));
+    }
+    let mut done: Vec<(&PathBuf, Vec<u8>)> = Vec::new();
+    for (tmp, path, old) in staged {
+        if let Err(e) = tmp.persist(path) {
+            for (p, bytes) in done {
+                let _ = fs::write(p, bytes);
+            }
+            return Err(e.error).with_context(|| format!("cannot write {}; no file was changed", path.display()));
+        }
+        done.push((path, old));
+    }
+    Ok(())
+}
+
 /// Give a finished temporary file ordinary permissions (rw-r--r--; temporary files start
 /// private) and rename it to its final name.
 pub fn persist(tmp: tempfile::NamedTempFile, dest: &Path) -> Result<()> {

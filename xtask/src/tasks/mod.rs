@@ -1,4 +1,6 @@
 //! One module per subcommand; each owns a `run`.
 
+pub mod bump;
+pub mod changelog;
 pub mod nightly;
 pub mod plan;

@@ -12,6 +12,11 @@ def register(name: str, version: str) -> None:
     _REGISTRY[name] = version
 
 
+def unregister(name: str) -> None:
+    """Forget plugin ``name``; unknown names are ignored."""
+    _REGISTRY.pop(name, None)
+
+
 def registered() -> list:
     """Return ``(name, version)`` pairs of registered plugins, sorted by name."""
     return sorted(_REGISTRY.items())

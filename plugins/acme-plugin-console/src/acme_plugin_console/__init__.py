@@ -16,6 +16,8 @@ _RED, _RESET = "\x1b[31m", "\x1b[0m"
 
 def highlight(text: str) -> str:
     """Return ``text`` wrapped in ANSI colour codes."""
+    if not text:
+        return text
     return f"{_RED}{text}{_RESET}"
 
 

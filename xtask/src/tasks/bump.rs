@@ -1,0 +1,329 @@
+//! `cargo xtask bump LEVEL|VERSION`: compute the next version of every selected release unit
+//! (a lockstep group or an independent plugin), show old → new, the tags a release will
+//! create, the release notes and a unified diff of every file change; with `--execute`, write
+//! the changes (all files or none). Never commits or tags: that is the release's job.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::PathBuf;
+
+use anyhow::Result;
+use pep440_rs::Version;
+use serde::Serialize;
+
+use crate::changelog;
+use crate::config::Strategy;
+use crate::edits::{self, apply, by_file, Edit, StampValues};
+use crate::error::precheck_failed;
+use crate::ops::fs::replace_files;
+use crate::ops::git::Git;
+use crate::plugins::{self, Plugin};
+use crate::toolchain;
+use crate::versioning::{self, Unit};
+use crate::versions::{self, Bump};
+use crate::workspace::Workspace;
+
+pub struct BumpOptions {
+    pub level: Bump,
+    pub plugins: Vec<String>,
+    pub groups: Vec<String>,
+    pub execute: bool,
+    pub json: bool,
+}
+
+/// What a bump will do; printed as JSON with `--json`.
+#[derive(Serialize)]
+struct BumpPlan {
+    strategy: Strategy,
+    units: Vec<PlannedUnit>,
+    edits: Vec<Edit>,
+    problems: Vec<String>,
+    written: bool,
+}
+
+#[derive(Serialize)]
+struct PlannedUnit {
+    name: String,
+    group: bool,
+    members: Vec<String>,
+    current_version: String,
+    version: String,
+    tag: String,
+    /// Release notes per member, from its changelog's Unreleased section.
+    notes: BTreeMap<String, String>,
+}
+
+pub fn run(ws: &Workspace, opts: &BumpOptions) -> Result<()> {
+    let mut problems = Vec::new();
+    let tools = toolchain::find(&ws.runner, &ws.manifest);
+    let (git_program, python) = match &tools {
+        Ok(t) => (Some(t.git.clone()), Some(t.python.path.clone())),
+        Err(p) => {
+            problems.extend(p.iter().cloned());
+            (which::which("git").ok(), None)
+        }
+    };
+    let plugins = plugins::discover(&ws.root, &ws.manifest, &ws.runner, python.as_deref()).unwrap_or_else(|p| {
+        problems.extend(p);
+        Vec::new()
+    });
+    let Some(git_program) = git_program else {
+        return Err(precheck_failed("cannot compute the bump", problems));
+    };
+    if plugins.is_empty() {
+        return Err(precheck_failed("cannot compute the bump", problems));
+    }
+    let git = Git::new(&ws.runner, git_program, &ws.root);
+    let head = git.head()?;
+    let current = versioning::current_versions(&ws.manifest, &git, &plugins)?;
+    let selected = select_units(ws, &plugins, opts, &mut problems);
+
+    // New versions of the selected units.
+    let mut planned: BTreeMap<String, Version> = BTreeMap::new();
+    let mut units = Vec::new();
+    let tags = git.tags()?;
+    for unit in &selected {
+        let now = &current[&unit.members[0]];
+        match versions::bump(now, &opts.level) {
+            Ok(next) => {
+                let tag = versioning::tag_name(&ws.manifest, unit, &next.to_string());
+                if tags.contains(&tag) {
+                    problems.push(format!(
+                        "{}: the tag {tag} already exists: choose another version",
+                        unit.name
+                    ));
+                }
+                for m in &unit.members {
+                    planned.insert(m.clone(), next.clone());
+                }
+                units.push(PlannedUnit {
+                    name: unit.name.clone(),
+                    group: unit.group,
+                    members: unit.members.clone(),
+                    current_version: now.to_string(),
+                    version: next.to_string(),
+                    tag,
+                    notes: BTreeMap::new(),
+                });
+            }
+            Err(e) => problems.push(format!("{}: {e}", unit.name)),
+        }
+    }
+
+    // Edits: versions and pins (commit strategy), changelogs (both).
+    let today = release_date()?;
+    let values = StampValues {
+        date: today.clone(),
+        build: String::new(),
+        commit: head[..8].to_string(),
+    };
+    let mut all_edits = Vec::new();
+    for p in plugins.iter().filter(|p| planned.contains_key(&p.normalized)) {
+        let next = &planned[&p.normalized];
+        if ws.manifest.versioning.strategy == Strategy::Commit {
+            match edits::version_edits(&ws.root, p, next, &values) {
+                Ok(mut e) => all_edits.append(&mut e),
+                Err(mut e) => problems.append(&mut e),
+            }
+            match edits::pin_edits(&ws.root, p, &planned, ws.manifest.versioning.sibling_pins) {
+                Ok(mut e) => all_edits.append(&mut e),
+                Err(mut e) => problems.append(&mut e),
+            }
+        }
+        if let Some(log) = &ws.manifest.versioning.changelog {
+            let file = format!("{}/{log}", p.dir);
+            match std::fs::read_to_string(ws.root.join(&file)) {
+                Err(_) => problems.push(format!(
+                    "{file}: missing; every released plugin needs a changelog (or set [versioning] changelog = \"\")"
+                )),
+                Ok(text) => {
+                    match changelog::promote(&text, &file, next, &today, ws.manifest.versioning.allow_empty_changelog) {
+                        Ok((edit, notes)) => {
+                            all_edits.push(edit);
+                            if let Some(u) = units.iter_mut().find(|u| u.members.contains(&p.normalized)) {
+                                u.notes.insert(p.normalized.clone(), notes);
+                            }
+                        }
+                        Err(e) => problems.push(e),
+                    }
+                }
+            }
+        }
+    }
+    all_edits.sort_by(|a, b| (&a.file, a.offset).cmp(&(&b.file, b.offset)));
+
+    // Plugins whose requirements are not rewritten must still accept the new versions.
+    let untouched: Vec<&Plugin> = plugins
+        .iter()
+        .filter(|p| !planned.contains_key(&p.normalized))
+        .collect();
+    problems.extend(edits::pin_violations(&untouched, &planned));
+
+    // Files to be written must not hold uncommitted work.
+    let files: Vec<String> = by_file(&all_edits).keys().map(|f| f.to_string()).collect();
+    if !files.is_empty() {
+        let dirty = git.status(&files)?;
+        if !dirty.is_empty() {
+            problems.push(format!(
+                "files the bump edits have uncommitted changes: {}; commit or stash them first",
+                dirty
+                    .iter()
+                    .map(|l| l.get(3..).unwrap_or(l))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
+    }
+
+    // The new contents, checked against the plan's old texts.
+    let mut new_contents: Vec<(String, String, String)> = Vec::new();
+    for (file, edits) in by_file(&all_edits) {
+        let old = std::fs::read_to_string(ws.root.join(file)).unwrap_or_default();
+        match apply(&old, &edits) {
+            Ok(new) => new_contents.push((file.to_string(), old, new)),
+            Err(e) => problems.push(e),
+        }
+    }
+
+    let write = opts.execute && problems.is_empty();
+    let plan = BumpPlan {
+        strategy: ws.manifest.versioning.strategy,
+        units,
+        edits: all_edits,
+        problems,
+        written: write,
+    };
+    if opts.json {
+        println!("{}", serde_json::to_string_pretty(&plan)?);
+    } else {
+        print!("{}", render(&plan, &plugins, &current, &new_contents));
+    }
+    if !plan.problems.is_empty() {
+        return Err(precheck_failed("the bump cannot be made", plan.problems));
+    }
+    if write {
+        let files: Vec<(PathBuf, Vec<u8>)> = new_contents
+            .iter()
+            .map(|(f, _, new)| (ws.root.join(f), new.clone().into_bytes()))
+            .collect();
+        replace_files(&files)?;
+        if !opts.json {
+            println!(
+                "\nwrote {} file(s). Review with `git diff`, then commit and tag the release.",
+                files.len()
+            );
+        }
+    } else if !opts.json {
+        println!("\ndry run: nothing was written. Run again with --execute to write these changes.");
+    }
+    Ok(())
+}
+
+/// The units the options name (default: all).
+fn select_units(ws: &Workspace, plugins: &[Plugin], opts: &BumpOptions, problems: &mut Vec<String>) -> Vec<Unit> {
+    let units = versioning::units(&ws.manifest, plugins);
+    if opts.plugins.is_empty() && opts.groups.is_empty() {
+        return units;
+    }
+    let mut selected: Vec<Unit> = Vec::new();
+    for g in &opts.groups {
+        match units.iter().find(|u| u.group && &u.name == g) {
+            Some(u) => selected.push(u.clone()),
+            None => problems.push(format!(
+                "--group {g}: no such group (groups: {})",
+                units
+                    .iter()
+                    .filter(|u| u.group)
+                    .map(|u| u.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )),
+        }
+    }
+    for name in &opts.plugins {
+        let name = crate::config::normalize_name(name);
+        match units.iter().find(|u| u.members.contains(&name)) {
+            Some(u) if u.group => problems.push(format!(
+                "--plugin {name}: it is released in lockstep with group {}; use --group {}",
+                u.name, u.name
+            )),
+            Some(u) => selected.push(u.clone()),
+            None => problems.push(format!(
+                "--plugin {name}: no such plugin (plugins: {})",
+                plugins
+                    .iter()
+                    .map(|p| p.normalized.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )),
+        }
+    }
+    selected.dedup_by(|a, b| a.name == b.name);
+    selected
+}
+
+/// `YYYY-MM-DD` of today (or of `SOURCE_DATE_EPOCH`), UTC.
+fn release_date() -> Result<String> {
+    let now = match std::env::var("SOURCE_DATE_EPOCH") {
+        Ok(s) if !s.trim().is_empty() => s
+            .trim()
+            .parse::<i64>()
+            .map_err(|_| crate::error::input_error(format!("SOURCE_DATE_EPOCH={s:?} is not a number of seconds")))?,
+        _ => std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() as i64),
+    };
+    let (y, m, d) = versions::civil_date(now);
+    Ok(format!("{y:04}-{m:02}-{d:02}"))
+}
+
+fn render(
+    plan: &BumpPlan,
+    plugins: &[Plugin],
+    current: &BTreeMap<String, Version>,
+    contents: &[(String, String, String)],
+) -> String {
+    let mut s = String::new();
+    let strategy = match plan.strategy {
+        Strategy::Commit => "commit: versions are written into the files",
+        Strategy::Stamp => "stamp: files keep their placeholder; the release tag records the version",
+    };
+    let _ = writeln!(s, "bump ({strategy})\n");
+    for p in plugins {
+        let unit = plan.units.iter().find(|u| u.members.contains(&p.normalized));
+        match unit {
+            Some(u) => {
+                let _ = writeln!(s, "  {:<28} {} -> {}", p.name, u.current_version, u.version);
+            }
+            None => {
+                let _ = writeln!(s, "  {:<28} {} (unchanged)", p.name, current[&p.normalized]);
+            }
+        }
+    }
+    if !plan.units.is_empty() {
+        let _ = writeln!(s, "\ntags the release will create:");
+        for u in &plan.units {
+            let _ = writeln!(s, "  {}", u.tag);
+        }
+    }
+    for u in &plan.units {
+        for (plugin, notes) in &u.notes {
+            let _ = writeln!(s, "\nrelease notes of {plugin} {}:\n{}", u.version, indent(notes));
+        }
+    }
+    for (file, old, new) in contents {
+        let diff = similar::TextDiff::from_lines(old.as_str(), new.as_str());
+        let _ = write!(
+            s,
+            "\n{}",
+            diff.unified_diff()
+                .context_radius(2)
+                .header(&format!("a/{file}"), &format!("b/{file}"))
+        );
+    }
+    s
+}
+
+fn indent(text: &str) -> String {
+    text.lines().map(|l| format!("    {l}")).collect::<Vec<_>>().join("\n")
+}

@@ -1,0 +1,73 @@
+//! `cargo xtask changelog [--plugin P] [--from V] [--to V]`: print the changelog sections of
+//! versions V with FROM < V <= TO, newest first, per plugin. Headings that name no version
+//! are skipped with a warning. Reads only.
+
+use anyhow::Result;
+use pep440_rs::Version;
+
+use crate::changelog;
+use crate::config::normalize_name;
+use crate::error::{input_error, precheck_failed};
+use crate::plugins;
+use crate::workspace::Workspace;
+
+pub struct ChangelogOptions {
+    pub plugins: Vec<String>,
+    pub from: Option<String>,
+    pub to: Option<String>,
+}
+
+pub fn run(ws: &Workspace, opts: &ChangelogOptions) -> Result<()> {
+    let Some(log) = &ws.manifest.versioning.changelog else {
+        return Err(input_error(
+            "changelogs are disabled ([versioning] changelog = \"\") in release-config.toml",
+        ));
+    };
+    let bound = |v: &Option<String>, flag: &str| -> Result<Option<Version>> {
+        v.as_deref()
+            .map(|t| crate::versions::parse(t).map_err(|e| input_error(format!("{flag}: {e}"))))
+            .transpose()
+    };
+    let (from, to) = (bound(&opts.from, "--from")?, bound(&opts.to, "--to")?);
+    let python = which::which("python3").or_else(|_| which::which("python")).ok();
+    let found = plugins::discover(&ws.root, &ws.manifest, &ws.runner, python.as_deref())
+        .map_err(|p| precheck_failed("cannot read the plugins", p))?;
+    let wanted: Vec<String> = opts.plugins.iter().map(|p| normalize_name(p)).collect();
+    for name in &wanted {
+        if !found.iter().any(|p| &p.normalized == name) {
+            return Err(input_error(format!("--plugin {name}: no such plugin")));
+        }
+    }
+    let selected: Vec<_> = found
+        .iter()
+        .filter(|p| wanted.is_empty() || wanted.contains(&p.normalized))
+        .collect();
+    let mut out = String::new();
+    for p in &selected {
+        let file = format!("{}/{log}", p.dir);
+        let Ok(text) = std::fs::read_to_string(ws.root.join(&file)) else {
+            eprintln!("warning: {file} does not exist");
+            continue;
+        };
+        let (sections, warnings) = changelog::sections(&text);
+        for w in warnings {
+            eprintln!("warning: {file}:{w}");
+        }
+        let mut chosen: Vec<_> = sections
+            .iter()
+            .filter(|s| match &s.version {
+                None => false,
+                Some(v) => from.as_ref().is_none_or(|f| v > f) && to.as_ref().is_none_or(|t| v <= t),
+            })
+            .collect();
+        chosen.sort_by(|a, b| b.version.cmp(&a.version));
+        if selected.len() > 1 {
+            out.push_str(&format!("# {}\n\n", p.name));
+        }
+        for s in chosen {
+            out.push_str(&format!("## {}\n\n{}\n\n", s.title, changelog::notes(&text, s)));
+        }
+    }
+    print!("{out}");
+    Ok(())
+}

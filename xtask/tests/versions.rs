@@ -1,0 +1,340 @@
+//! `bump` and `changelog`, the two version strategies, and the checks that refuse a bump.
+
+mod common;
+
+use std::fs;
+use std::process::Command;
+
+use common::*;
+
+/// The example plugins kept with placeholder versions (`0.0.0`) and the `stamp` strategy, the
+/// released versions recorded by tags.
+fn stamp_repo() -> Repo {
+    let repo = Repo::bare_examples();
+    for dir in [
+        "acme-plugin-base",
+        "acme-plugin-console",
+        "acme-plugin-legacy",
+        "acme-plugin-reports",
+    ] {
+        for entry in walk(&repo.path().join("plugins").join(dir)) {
+            if entry.extension().is_some_and(|e| e == "md") {
+                continue;
+            }
+            let text = fs::read_to_string(&entry).unwrap();
+            let placeholder = text
+                .replace("1.4.0", "0.0.0")
+                .replace("1.4.*", "0.0.*")
+                .replace("2.1.3", "0.0.0");
+            fs::write(&entry, placeholder).unwrap();
+        }
+    }
+    let manifest = repo.read("release-config.toml") + "\n[versioning]\nstrategy = \"stamp\"\n";
+    repo.write("release-config.toml", &manifest);
+    repo.commit("fixture: placeholder versions");
+    repo.git(&["tag", "v1.4.0"]);
+    repo.git(&["tag", "acme-plugin-legacy-v2.1.3"]);
+    repo.git(&["tag", "acme-plugin-legacy-v2.0.0"]);
+    repo
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}
+
+#[test]
+fn bump_shows_versions_tags_notes_and_diffs_and_writes_nothing() {
+    let repo = Repo::examples();
+    let before = repo.snapshot();
+    let run = repo.xtask(&["bump", "minor"]);
+    run.assert_code(0);
+    for expected in [
+        "acme-plugin-base             1.4.0 -> 1.5.0",
+        "acme-plugin-legacy           2.1.3 -> 2.2.0",
+        "  v1.5.0\n",
+        "  acme-plugin-legacy-v2.2.0\n",
+        "release notes of acme-plugin-base 1.5.0:\n    ### Added\n    - `unregister()` removes a plugin from the registry.",
+        "--- a/plugins/acme-plugin-base/pyproject.toml\n+++ b/plugins/acme-plugin-base/pyproject.toml",
+        "-version = \"1.4.0\"\n+version = \"1.5.0\"",
+        "-        \"acme-plugin-base==1.4.*,>=1.4.0\",\n+        \"acme-plugin-base==1.5.*,>=1.5.0\",",
+        "+## [1.5.0] - 2026-11-21",
+        "dry run: nothing was written. Run again with --execute",
+    ] {
+        assert!(run.stdout.contains(expected), "missing {expected:?} in:\n{}", run.stdout);
+    }
+    assert!(repo.snapshot() == before, "a dry run writes nothing");
+}
+
+#[test]
+fn bump_execute_changes_only_version_bytes_and_changelogs() {
+    let repo = Repo::bare_examples();
+    // A CRLF file with a comment and single quotes must keep all of them.
+    let init = "plugins/acme-plugin-legacy/acme_plugin_legacy/__init__.py";
+    repo.write(
+        init,
+        &repo
+            .read(init)
+            .replace('\n', "\r\n")
+            .replace("__version__ = '2.1.3'", "__version__ = '2.1.3'  # keep me"),
+    );
+    repo.commit("fixture: CRLF");
+    let before = repo.snapshot();
+
+    let run = repo.xtask(&["bump", "patch", "--execute"]);
+    run.assert_code(0);
+    assert!(run.stdout.contains("wrote 12 file(s)"), "{}", run.stdout);
+    let after = repo.snapshot();
+    assert_eq!(before.len(), after.len());
+    for ((path, old), (_, new)) in before.iter().zip(&after) {
+        let (old, new) = (String::from_utf8_lossy(old), String::from_utf8_lossy(new));
+        if path.ends_with("CHANGELOG.md") {
+            if old != new {
+                let version = if path.contains("legacy") { "2.1.4" } else { "1.4.1" };
+                assert_eq!(
+                    new,
+                    old.replacen(
+                        "## [Unreleased]",
+                        &format!("## [Unreleased]\n\n## [{version}] - 2026-11-21"),
+                        1
+                    )
+                );
+            }
+            continue;
+        }
+        let version_file =
+            path.ends_with("pyproject.toml") || path.ends_with("__init__.py") || path.ends_with("setup.py");
+        let expected = if version_file {
+            old.replace("2.1.3", "2.1.4")
+                .replace("1.4.*,>=1.4.0", "1.4.*,>=1.4.1")
+                .replace("\"1.4.0\"", "\"1.4.1\"")
+        } else {
+            old.to_string()
+        };
+        assert_eq!(new, expected, "{path}: only version text may change");
+    }
+    assert!(repo.read(init).contains("__version__ = '2.1.4'  # keep me\r\n"));
+    // Nothing committed or tagged: that is the release's job.
+    assert_eq!(repo.git(&["rev-list", "--count", "HEAD"]).trim(), "1");
+    assert_eq!(repo.git(&["tag", "--list"]), "");
+}
+
+#[test]
+fn an_empty_changelog_section_refuses_the_bump() {
+    let repo = Repo::bare_examples();
+    let log = "plugins/acme-plugin-legacy/CHANGELOG.md";
+    repo.write(
+        log,
+        &repo
+            .read(log)
+            .replace("### Fixed\n- Values containing `=` are kept whole.\n\n", ""),
+    );
+    repo.commit("fixture: nothing to say");
+    let before = repo.snapshot();
+    let run = repo.xtask(&["bump", "minor", "--execute"]);
+    run.assert_code(3);
+    assert!(
+        run.stderr
+            .contains("plugins/acme-plugin-legacy/CHANGELOG.md:3: the [Unreleased] section is empty"),
+        "{}",
+        run.stderr
+    );
+    assert!(repo.snapshot() == before, "nothing written");
+
+    let allowed = repo.read("release-config.toml") + "\n[versioning]\nallow-empty-changelog = true\n";
+    repo.write("release-config.toml", &allowed);
+    repo.commit("fixture: allow empty changelogs");
+    repo.xtask(&["bump", "minor"]).assert_code(0);
+}
+
+#[test]
+fn a_requirement_that_excludes_a_planned_version_is_refused() {
+    let repo = Repo::examples();
+    let before = repo.snapshot();
+    let run = repo.xtask(&["bump", "minor", "--group", "core", "--execute"]);
+    run.assert_code(3);
+    assert!(
+        run.stderr.contains(
+            "acme-plugin-legacy requires acme-plugin-base ==1.4.*, >=1.4.0 (plugins/acme-plugin-legacy/setup.py), \
+             which excludes its planned version 1.5.0"
+        ),
+        "{}",
+        run.stderr
+    );
+    assert!(repo.snapshot() == before);
+    // A patch release stays inside the pin.
+    repo.xtask(&["bump", "patch", "--group", "core"]).assert_code(0);
+}
+
+#[test]
+fn a_version_file_pattern_that_matches_twice_writes_nothing() {
+    let repo = Repo::bare_examples();
+    repo.write("plugins/acme-plugin-base/VERSION.txt", "release 1.4.0\nrelease 1.4.0\n");
+    let manifest = repo.read("release-config.toml")
+        + "\n[plugin.acme-plugin-base]\nversion-files = [{ path = \"VERSION.txt\", pattern = \"release {version}\" }]\n";
+    repo.write("release-config.toml", &manifest);
+    repo.commit("fixture: an ambiguous pattern");
+    let before = repo.snapshot();
+    let run = repo.xtask(&["bump", "minor", "--execute"]);
+    run.assert_code(3);
+    assert!(
+        run.stderr
+            .contains("plugins/acme-plugin-base/VERSION.txt: pattern \"release {version}\"")
+            && run.stderr.contains("matches 2 time(s), expected 1"),
+        "{}",
+        run.stderr
+    );
+    assert!(repo.snapshot() == before);
+}
+
+#[test]
+fn versions_never_go_backwards_and_bad_versions_are_named() {
+    let repo = Repo::examples();
+    let run = repo.xtask(&["bump", "1.3.0", "--group", "core"]);
+    run.assert_code(3);
+    assert!(
+        run.stderr
+            .contains("core: 1.3.0 is not greater than the current version 1.4.0"),
+        "{}",
+        run.stderr
+    );
+    let run = repo.xtask(&["bump", "1.x"]);
+    run.assert_code(2);
+    assert!(
+        run.stderr.contains("\"1.x\" is not a PEP 440 version"),
+        "{}",
+        run.stderr
+    );
+    let run = repo.xtask(&["bump", "minor", "--plugin", "acme-plugin-base"]);
+    run.assert_code(3);
+    assert!(
+        run.stderr
+            .contains("released in lockstep with group core; use --group core"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn the_stamp_strategy_takes_versions_from_tags_and_writes_only_changelogs() {
+    let repo = stamp_repo();
+    let plan = repo
+        .xtask(&["plan", "--json", "--platform", "linux", "--build-number", BUILD_NUMBER])
+        .assert_code(0)
+        .json();
+    let versions: Vec<(String, String)> = plan["plugins"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["current_version"].as_str().unwrap().into(),
+                p["version"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    assert_eq!(versions[0], ("1.4.0".to_string(), NIGHTLY.to_string()));
+    assert_eq!(versions[2], ("2.1.3".to_string(), LEGACY_NIGHTLY.to_string()));
+
+    let run = repo.xtask(&["bump", "minor", "--json"]);
+    run.assert_code(0);
+    let bump = run.json();
+    let files: Vec<&str> = bump["edits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["file"].as_str().unwrap())
+        .collect();
+    assert!(
+        files.iter().all(|f| f.ends_with("CHANGELOG.md")),
+        "only changelogs change in git: {files:?}"
+    );
+    let tags: Vec<&str> = bump["units"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["tag"].as_str().unwrap())
+        .collect();
+    assert_eq!(tags, ["v1.5.0", "acme-plugin-legacy-v2.2.0"]);
+}
+
+#[test]
+fn both_strategies_build_the_same_wheels() {
+    let commit = Repo::examples();
+    let stamp = stamp_repo();
+    let mut wheels = Vec::new();
+    for repo in [&commit, &stamp] {
+        let run = repo.xtask(&[
+            "nightly",
+            "--json",
+            "--platform",
+            "linux",
+            "--build-number",
+            BUILD_NUMBER,
+        ]);
+        run.assert_code(0);
+        let archive = repo.path().join(run.json()["artifacts"][0]["path"].as_str().unwrap());
+        let out = tempfile::tempdir().unwrap();
+        run_ok(Command::new("tar").arg("xjf").arg(&archive).arg("-C").arg(out.path()));
+        let folder = out.path().join(list_dir(out.path()).remove(0));
+        let mut found: Vec<(String, Vec<u8>)> = list_dir(&folder)
+            .into_iter()
+            .filter(|f| f.ends_with(".whl"))
+            .map(|f| (f.clone(), fs::read(folder.join(&f)).unwrap()))
+            .collect();
+        found.sort();
+        wheels.push(found);
+    }
+    assert_eq!(wheels[0].len(), 7);
+    let names = |w: &Vec<(String, Vec<u8>)>| w.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>();
+    assert_eq!(names(&wheels[0]), names(&wheels[1]));
+    assert!(
+        wheels[0] == wheels[1],
+        "the wheels of both strategies are byte-identical"
+    );
+}
+
+#[test]
+fn changelog_prints_sections_between_versions_newest_first() {
+    let repo = Repo::bare_examples();
+    let log = "plugins/acme-plugin-base/CHANGELOG.md";
+    repo.write(
+        log,
+        &(repo.read(log) + "\n## Someday\n\n- not a version\n\n## [1.3.0] - 2026-05-01\n\n- First.\n"),
+    );
+    repo.commit("fixture: more history");
+    let run = repo.xtask(&[
+        "changelog",
+        "--plugin",
+        "acme-plugin-base",
+        "--from",
+        "1.3.0",
+        "--to",
+        "1.4.0",
+    ]);
+    run.assert_code(0);
+    assert_eq!(
+        run.stdout,
+        "## [1.4.0] - 2026-10-02\n\n### Added\n- `registered()` returns plugins sorted by name.\n\n\
+         ## [1.3.2] - 2026-08-19\n\n### Fixed\n- `register()` rejects empty plugin names.\n\n"
+    );
+    assert!(
+        run.stderr.contains("heading \"## Someday\" names no version; skipped"),
+        "{}",
+        run.stderr
+    );
+    let all = repo.xtask(&["changelog", "--plugin", "acme-plugin-base"]);
+    assert!(
+        all.stdout.ends_with("## [1.3.0] - 2026-05-01\n\n- First.\n\n"),
+        "{}",
+        all.stdout
+    );
+}
