@@ -398,6 +398,38 @@ mod tests {
         assert_eq!(values(p, "{\"commit\": \"abc1234\"}"), ["abc1234"]);
     }
 
+    /// Every kind, with CRLF endings, comments and unusual quoting: the real version (`4.2.0`)
+    /// is found among decoys (`1.0.0` in comments, strings, other tables), and stamping
+    /// changes exactly its bytes.
+    #[test]
+    fn round_trip_every_kind_changes_only_the_version() {
+        let cases: Vec<(VersionFileKind, &str)> = vec![
+            (VersionFileKind::Pyproject, "# c \"1.0.0\"\r\n[project]\r\nname='x' # 1.0.0\r\nversion = '4.2.0'  # keep\r\n[tool.x]\r\nversion = \"1.0.0\"\r\n"),
+            (VersionFileKind::SetupPy, "from setuptools import setup\r\n# version='1.0.0'\r\nsetup(\r\n  name=\"x\",\r\n  version = u'4.2.0' ,\r\n  description='version=\"1.0.0\"',\r\n)\r\n"),
+            (VersionFileKind::SetupCfg, "[metadata]\r\nname = x\r\n; version = 1.0.0\r\nVersion : 4.2.0 ; trailing\r\n[options]\r\nversion = 1.0.0\r\n"),
+            (VersionFileKind::Python, "\u{feff}\"\"\"Docs:\r\n__version__ = '1.0.0'\"\"\"\r\n__version__: str = r'4.2.0'  # é\r\n"),
+            (VersionFileKind::Json, "{\r\n  // \"version\": \"1.0.0\"\r\n  \"version\":\t\"4.2.0\",\r\n  \"deps\": {\"version\": \"1.0.0\"}\r\n}\r\n"),
+            (VersionFileKind::Text, "\r\n  4.2.0\r\n"),
+            (VersionFileKind::Pattern("APP_VERSION := {version};".into()), "OLD_APP_VERSION := 1.0.0;\r\nAPP_VERSION := 4.2.0;\r\n"),
+        ];
+        for (kind, text) in cases {
+            let ranges = locate(&kind, text).unwrap();
+            assert_eq!(ranges.len(), 1, "{kind:?} finds exactly one version in {text:?}");
+            assert_eq!(
+                &text[ranges[0].clone()],
+                "4.2.0",
+                "{kind:?} finds the real version, not a decoy"
+            );
+            let mut stamped = text.to_string();
+            stamped.replace_range(ranges[0].clone(), "4.3.0.dev7");
+            assert_eq!(
+                stamped,
+                text.replacen("4.2.0", "4.3.0.dev7", 1),
+                "{kind:?}: only the version bytes change"
+            );
+        }
+    }
+
     #[test]
     fn replacing_keeps_every_other_byte() {
         let text = "a = 1\r\n__version__ = '1.0'  # c\r\n";
