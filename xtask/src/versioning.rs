@@ -7,11 +7,15 @@ use std::collections::BTreeMap;
 
 use anyhow::Result;
 use pep440_rs::Version;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-use crate::config::{render, Manifest, Strategy};
+use crate::changelog;
+use crate::config::{normalize_name, render, Manifest, Strategy};
+use crate::edits::{self, Edit, StampValues};
 use crate::ops::git::Git;
 use crate::plugins::Plugin;
+use crate::versions::{self, Bump};
+use crate::workspace::Workspace;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Unit {
@@ -99,4 +103,182 @@ pub fn current_versions(manifest: &Manifest, git: &Git, plugins: &[Plugin]) -> R
         }
     }
     Ok(current)
+}
+
+/// A release unit with its next version, as planned.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PlannedUnit {
+    pub name: String,
+    pub group: bool,
+    pub members: Vec<String>,
+    pub current_version: String,
+    pub version: String,
+    pub tag: String,
+    /// Release notes per member, from its changelog's Unreleased section.
+    pub notes: BTreeMap<String, String>,
+}
+
+/// Which units a bump or release takes (default: all).
+#[derive(Debug, Clone, Default)]
+pub struct Selection {
+    pub plugins: Vec<String>,
+    pub groups: Vec<String>,
+}
+
+/// The next versions of the selected units and the edits that record them in the working
+/// tree: version files and pins (commit strategy) and changelogs (both strategies).
+pub struct BumpOutcome {
+    pub units: Vec<PlannedUnit>,
+    /// New versions of the bumped plugins.
+    pub planned: BTreeMap<String, Version>,
+    pub tree_edits: Vec<Edit>,
+    /// The changelog edits among `tree_edits` (build copies need them with either strategy).
+    pub changelog_edits: Vec<Edit>,
+}
+
+/// Compute a bump; every refusal goes to `problems` (nothing is written).
+#[allow(clippy::too_many_arguments)]
+pub fn plan_bump(
+    ws: &Workspace,
+    git: &Git,
+    plugins: &[Plugin],
+    current: &BTreeMap<String, Version>,
+    level: &Bump,
+    selection: &Selection,
+    values: &StampValues,
+    problems: &mut Vec<String>,
+) -> Result<BumpOutcome> {
+    let manifest = &ws.manifest;
+    let selected = select_units(manifest, plugins, selection, problems);
+    let tags = git.tags()?;
+    let mut planned: BTreeMap<String, Version> = BTreeMap::new();
+    let mut units = Vec::new();
+    for unit in &selected {
+        let now = &current[&unit.members[0]];
+        match versions::bump(now, level) {
+            Ok(next) => {
+                let tag = tag_name(manifest, unit, &next.to_string());
+                if tags.contains(&tag) {
+                    problems.push(format!(
+                        "{}: the tag {tag} already exists: choose another version",
+                        unit.name
+                    ));
+                }
+                for m in &unit.members {
+                    planned.insert(m.clone(), next.clone());
+                }
+                units.push(PlannedUnit {
+                    name: unit.name.clone(),
+                    group: unit.group,
+                    members: unit.members.clone(),
+                    current_version: now.to_string(),
+                    version: next.to_string(),
+                    tag,
+                    notes: BTreeMap::new(),
+                });
+            }
+            Err(e) => problems.push(format!("{}: {e}", unit.name)),
+        }
+    }
+
+    let mut tree_edits = Vec::new();
+    let mut changelog_edits = Vec::new();
+    for p in plugins.iter().filter(|p| planned.contains_key(&p.normalized)) {
+        let next = &planned[&p.normalized];
+        if manifest.versioning.strategy == Strategy::Commit {
+            match edits::version_edits(&ws.root, p, next, values) {
+                Ok(mut e) => tree_edits.append(&mut e),
+                Err(mut e) => problems.append(&mut e),
+            }
+            match edits::pin_edits(&ws.root, p, &planned, manifest.versioning.sibling_pins) {
+                Ok(mut e) => tree_edits.append(&mut e),
+                Err(mut e) => problems.append(&mut e),
+            }
+        }
+        if let Some(log) = &manifest.versioning.changelog {
+            let file = format!("{}/{log}", p.dir);
+            match std::fs::read_to_string(ws.root.join(&file)) {
+                Err(_) => problems.push(format!(
+                    "{file}: missing; every released plugin needs a changelog (or set [versioning] changelog = \"\")"
+                )),
+                Ok(text) => match changelog::promote(
+                    &text,
+                    &file,
+                    next,
+                    &values.date,
+                    manifest.versioning.allow_empty_changelog,
+                ) {
+                    Ok((edit, notes)) => {
+                        changelog_edits.push(edit);
+                        if let Some(u) = units.iter_mut().find(|u| u.members.contains(&p.normalized)) {
+                            u.notes.insert(p.normalized.clone(), notes);
+                        }
+                    }
+                    Err(e) => problems.push(e),
+                },
+            }
+        }
+    }
+    tree_edits.extend(changelog_edits.iter().cloned());
+    tree_edits.sort_by(|a, b| (&a.file, a.offset).cmp(&(&b.file, b.offset)));
+
+    // Plugins whose requirements are not rewritten must still accept the new versions.
+    let untouched: Vec<&Plugin> = plugins
+        .iter()
+        .filter(|p| !planned.contains_key(&p.normalized))
+        .collect();
+    problems.extend(edits::pin_violations(&untouched, &planned));
+    Ok(BumpOutcome {
+        units,
+        planned,
+        tree_edits,
+        changelog_edits,
+    })
+}
+
+/// The units a selection names (default: all).
+fn select_units(
+    manifest: &Manifest,
+    plugins: &[Plugin],
+    selection: &Selection,
+    problems: &mut Vec<String>,
+) -> Vec<Unit> {
+    let all = units(manifest, plugins);
+    if selection.plugins.is_empty() && selection.groups.is_empty() {
+        return all;
+    }
+    let mut selected: Vec<Unit> = Vec::new();
+    for g in &selection.groups {
+        match all.iter().find(|u| u.group && &u.name == g) {
+            Some(u) => selected.push(u.clone()),
+            None => problems.push(format!(
+                "--group {g}: no such group (groups: {})",
+                all.iter()
+                    .filter(|u| u.group)
+                    .map(|u| u.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )),
+        }
+    }
+    for name in &selection.plugins {
+        let name = normalize_name(name);
+        match all.iter().find(|u| u.members.contains(&name)) {
+            Some(u) if u.group => problems.push(format!(
+                "--plugin {name}: it is released in lockstep with group {}; use --group {}",
+                u.name, u.name
+            )),
+            Some(u) => selected.push(u.clone()),
+            None => problems.push(format!(
+                "--plugin {name}: no such plugin (plugins: {})",
+                plugins
+                    .iter()
+                    .map(|p| p.normalized.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )),
+        }
+    }
+    selected.dedup_by(|a, b| a.name == b.name);
+    selected
 }

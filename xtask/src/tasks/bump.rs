@@ -11,15 +11,14 @@ use anyhow::Result;
 use pep440_rs::Version;
 use serde::Serialize;
 
-use crate::changelog;
 use crate::config::Strategy;
-use crate::edits::{self, apply, by_file, Edit, StampValues};
+use crate::edits::{apply, by_file, Edit, StampValues};
 use crate::error::precheck_failed;
 use crate::ops::fs::replace_files;
 use crate::ops::git::Git;
 use crate::plugins::{self, Plugin};
 use crate::toolchain;
-use crate::versioning::{self, Unit};
+use crate::versioning::{self, PlannedUnit};
 use crate::versions::{self, Bump};
 use crate::workspace::Workspace;
 
@@ -39,18 +38,6 @@ struct BumpPlan {
     edits: Vec<Edit>,
     problems: Vec<String>,
     written: bool,
-}
-
-#[derive(Serialize)]
-struct PlannedUnit {
-    name: String,
-    group: bool,
-    members: Vec<String>,
-    current_version: String,
-    version: String,
-    tag: String,
-    /// Release notes per member, from its changelog's Unreleased section.
-    notes: BTreeMap<String, String>,
 }
 
 pub fn run(ws: &Workspace, opts: &BumpOptions) -> Result<()> {
@@ -76,88 +63,27 @@ pub fn run(ws: &Workspace, opts: &BumpOptions) -> Result<()> {
     let git = Git::new(&ws.runner, git_program, &ws.root);
     let head = git.head()?;
     let current = versioning::current_versions(&ws.manifest, &git, &plugins)?;
-    let selected = select_units(ws, &plugins, opts, &mut problems);
-
-    // New versions of the selected units.
-    let mut planned: BTreeMap<String, Version> = BTreeMap::new();
-    let mut units = Vec::new();
-    let tags = git.tags()?;
-    for unit in &selected {
-        let now = &current[&unit.members[0]];
-        match versions::bump(now, &opts.level) {
-            Ok(next) => {
-                let tag = versioning::tag_name(&ws.manifest, unit, &next.to_string());
-                if tags.contains(&tag) {
-                    problems.push(format!(
-                        "{}: the tag {tag} already exists: choose another version",
-                        unit.name
-                    ));
-                }
-                for m in &unit.members {
-                    planned.insert(m.clone(), next.clone());
-                }
-                units.push(PlannedUnit {
-                    name: unit.name.clone(),
-                    group: unit.group,
-                    members: unit.members.clone(),
-                    current_version: now.to_string(),
-                    version: next.to_string(),
-                    tag,
-                    notes: BTreeMap::new(),
-                });
-            }
-            Err(e) => problems.push(format!("{}: {e}", unit.name)),
-        }
-    }
-
-    // Edits: versions and pins (commit strategy), changelogs (both).
-    let today = release_date()?;
     let values = StampValues {
-        date: today.clone(),
+        date: release_date()?,
         build: String::new(),
         commit: head[..8].to_string(),
     };
-    let mut all_edits = Vec::new();
-    for p in plugins.iter().filter(|p| planned.contains_key(&p.normalized)) {
-        let next = &planned[&p.normalized];
-        if ws.manifest.versioning.strategy == Strategy::Commit {
-            match edits::version_edits(&ws.root, p, next, &values) {
-                Ok(mut e) => all_edits.append(&mut e),
-                Err(mut e) => problems.append(&mut e),
-            }
-            match edits::pin_edits(&ws.root, p, &planned, ws.manifest.versioning.sibling_pins) {
-                Ok(mut e) => all_edits.append(&mut e),
-                Err(mut e) => problems.append(&mut e),
-            }
-        }
-        if let Some(log) = &ws.manifest.versioning.changelog {
-            let file = format!("{}/{log}", p.dir);
-            match std::fs::read_to_string(ws.root.join(&file)) {
-                Err(_) => problems.push(format!(
-                    "{file}: missing; every released plugin needs a changelog (or set [versioning] changelog = \"\")"
-                )),
-                Ok(text) => {
-                    match changelog::promote(&text, &file, next, &today, ws.manifest.versioning.allow_empty_changelog) {
-                        Ok((edit, notes)) => {
-                            all_edits.push(edit);
-                            if let Some(u) = units.iter_mut().find(|u| u.members.contains(&p.normalized)) {
-                                u.notes.insert(p.normalized.clone(), notes);
-                            }
-                        }
-                        Err(e) => problems.push(e),
-                    }
-                }
-            }
-        }
-    }
-    all_edits.sort_by(|a, b| (&a.file, a.offset).cmp(&(&b.file, b.offset)));
-
-    // Plugins whose requirements are not rewritten must still accept the new versions.
-    let untouched: Vec<&Plugin> = plugins
-        .iter()
-        .filter(|p| !planned.contains_key(&p.normalized))
-        .collect();
-    problems.extend(edits::pin_violations(&untouched, &planned));
+    let selection = versioning::Selection {
+        plugins: opts.plugins.clone(),
+        groups: opts.groups.clone(),
+    };
+    let outcome = versioning::plan_bump(
+        ws,
+        &git,
+        &plugins,
+        &current,
+        &opts.level,
+        &selection,
+        &values,
+        &mut problems,
+    )?;
+    let units = outcome.units;
+    let all_edits = outcome.tree_edits;
 
     // Files to be written must not hold uncommitted work.
     let files: Vec<String> = by_file(&all_edits).keys().map(|f| f.to_string()).collect();
@@ -219,51 +145,8 @@ pub fn run(ws: &Workspace, opts: &BumpOptions) -> Result<()> {
     Ok(())
 }
 
-/// The units the options name (default: all).
-fn select_units(ws: &Workspace, plugins: &[Plugin], opts: &BumpOptions, problems: &mut Vec<String>) -> Vec<Unit> {
-    let units = versioning::units(&ws.manifest, plugins);
-    if opts.plugins.is_empty() && opts.groups.is_empty() {
-        return units;
-    }
-    let mut selected: Vec<Unit> = Vec::new();
-    for g in &opts.groups {
-        match units.iter().find(|u| u.group && &u.name == g) {
-            Some(u) => selected.push(u.clone()),
-            None => problems.push(format!(
-                "--group {g}: no such group (groups: {})",
-                units
-                    .iter()
-                    .filter(|u| u.group)
-                    .map(|u| u.name.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )),
-        }
-    }
-    for name in &opts.plugins {
-        let name = crate::config::normalize_name(name);
-        match units.iter().find(|u| u.members.contains(&name)) {
-            Some(u) if u.group => problems.push(format!(
-                "--plugin {name}: it is released in lockstep with group {}; use --group {}",
-                u.name, u.name
-            )),
-            Some(u) => selected.push(u.clone()),
-            None => problems.push(format!(
-                "--plugin {name}: no such plugin (plugins: {})",
-                plugins
-                    .iter()
-                    .map(|p| p.normalized.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )),
-        }
-    }
-    selected.dedup_by(|a, b| a.name == b.name);
-    selected
-}
-
 /// `YYYY-MM-DD` of today (or of `SOURCE_DATE_EPOCH`), UTC.
-fn release_date() -> Result<String> {
+pub fn release_date() -> Result<String> {
     let now = match std::env::var("SOURCE_DATE_EPOCH") {
         Ok(s) if !s.trim().is_empty() => s
             .trim()
