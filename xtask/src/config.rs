@@ -65,6 +65,10 @@ struct RawRelease {
     tag: Option<Spanned<String>>,
     group_tag: Option<Spanned<String>>,
     commit_message: Option<Spanned<String>>,
+    #[serde(default)]
+    branches: Vec<String>,
+    #[serde(default)]
+    sign_tags: bool,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -210,13 +214,12 @@ pub struct Release {
     pub output: PathBuf,
     pub version_from: Option<Located<String>>,
     pub archive_name: String,
-    // Validated now, used by `release` (tags and commits) once it exists.
-    #[allow(dead_code)]
     pub tag: String,
-    #[allow(dead_code)]
     pub group_tag: String,
-    #[allow(dead_code)]
     pub commit_message: String,
+    /// Branches releases may be made from; empty: any.
+    pub branches: Vec<String>,
+    pub sign_tags: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -459,6 +462,8 @@ fn resolve(raw: RawManifest, src: &Source, path: &Path, problems: &mut Problems)
         tag,
         group_tag,
         commit_message,
+        branches: release.branches,
+        sign_tags: release.sign_tags,
     };
 
     // [plugins] and [plugin.NAME]

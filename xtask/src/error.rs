@@ -8,6 +8,7 @@ pub mod exit {
     pub const STEP_FAILED: u8 = 1;
     pub const USAGE: u8 = 2;
     pub const PRECHECK: u8 = 3;
+    pub const LOCKED: u8 = 4;
 }
 
 /// An error that carries its exit code.

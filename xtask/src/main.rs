@@ -24,7 +24,7 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 
 use crate::error::{exit, exit_code};
-use crate::plan::NightlyOptions;
+use crate::plan::{Mode, PlanOptions};
 use crate::workspace::Workspace;
 
 #[derive(Parser)]
@@ -73,6 +73,34 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Release: a dry run showing the plan unless --execute; then build, commit, tag and
+    /// deliver as one transaction.
+    Release {
+        /// major, minor, patch, alpha, beta, rc, post, dev, release, or an explicit version.
+        #[arg(value_name = "LEVEL|VERSION")]
+        level: Option<String>,
+        /// Release only this independent plugin (repeatable; default: every unit).
+        #[arg(long = "plugin", value_name = "NAME")]
+        plugins: Vec<String>,
+        /// Release only this lockstep group (repeatable).
+        #[arg(long = "group", value_name = "NAME")]
+        groups: Vec<String>,
+        /// Build only this platform's bundle (repeatable; default: every platform).
+        #[arg(long = "platform", value_name = "NAME")]
+        platforms: Vec<String>,
+        /// Make the release (default: show what it would do).
+        #[arg(long)]
+        execute: bool,
+        /// Write the plan to FILE.
+        #[arg(long, value_name = "FILE")]
+        save_plan: Option<PathBuf>,
+        /// Execute this saved plan instead of making a new one.
+        #[arg(long = "plan", value_name = "FILE")]
+        plan_file: Option<PathBuf>,
+        /// Print the plan (dry run) or the plan and results as JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Print changelog sections of versions FROM < V <= TO, newest first.
     Changelog {
         /// Only this plugin (repeatable; default: all).
@@ -106,9 +134,11 @@ struct NightlyArgs {
 }
 
 impl NightlyArgs {
-    fn options(self) -> NightlyOptions {
-        NightlyOptions {
-            build_number: self.build_number,
+    fn options(self) -> PlanOptions {
+        PlanOptions {
+            mode: Mode::Nightly {
+                build_number: self.build_number,
+            },
             platforms: self.platforms,
         }
     }
@@ -126,6 +156,7 @@ fn main() -> ExitCode {
         Command::Plan { .. } => ("plan", true),
         Command::Bump { execute, .. } => ("bump", !execute),
         Command::Changelog { .. } => ("changelog", true),
+        Command::Release { execute, .. } => ("release", !execute),
         Command::Nightly { .. } => ("nightly", false),
     };
     let result =
@@ -150,6 +181,28 @@ fn main() -> ExitCode {
                         json,
                     },
                 )
+            }
+            Command::Release {
+                level,
+                plugins,
+                groups,
+                platforms,
+                execute,
+                save_plan,
+                plan_file,
+                json,
+            } => {
+                let selection = versioning::Selection { plugins, groups };
+                let opts = tasks::release::ReleaseOptions {
+                    level,
+                    selection,
+                    platforms,
+                    execute,
+                    save_plan,
+                    plan_file,
+                    json,
+                };
+                tasks::release::run(&ws, &opts)
             }
             Command::Changelog { plugins, from, to } => {
                 tasks::changelog::run(&ws, &tasks::changelog::ChangelogOptions { plugins, from, to })

@@ -16,8 +16,8 @@ use crate::ops::git::Git;
 use crate::platform::{tag_arch, ArchiveFormat, TargetOs};
 use crate::plugins::{self, Layout, Plugin};
 use crate::toolchain::{self, IndexArgs, Tools};
-use crate::versioning;
-use crate::versions;
+use crate::versioning::{self, PlannedUnit, Selection};
+use crate::versions::{self, Bump};
 use crate::workspace::Workspace;
 
 /// Version of the plan's JSON layout; bumped on incompatible changes.
@@ -40,6 +40,12 @@ pub struct Plan {
     pub index: IndexArgs,
     pub build_tools: Vec<String>,
     pub platforms: Vec<PlannedPlatform>,
+    /// Release units with their versions and tags (releases only).
+    pub units: Vec<PlannedUnit>,
+    /// The branch a release commits to (releases only).
+    pub branch: Option<String>,
+    /// sha256 of the manifest the plan was made from; a saved plan is refused if it changed.
+    pub manifest_sha256: String,
     pub steps: Vec<Step>,
 }
 
@@ -47,6 +53,7 @@ pub struct Plan {
 #[serde(rename_all = "snake_case")]
 pub enum PlanKind {
     Nightly,
+    Release,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -113,12 +120,26 @@ pub enum Step {
         folder: String,
         format: ArchiveFormat,
     },
+    /// Write the release notes next to the archives (staging).
+    WriteNotes { file: String, text: String },
+    /// Write the bump into the working tree (all files or none).
+    UpdateTree { edits: Vec<Edit> },
+    /// Commit the files the bump changed.
+    Commit { message: String, files: Vec<String> },
+    /// Create an annotated (or signed) tag on the release commit.
+    Tag { name: String, message: String, sign: bool },
     /// Move finished archives into the output folder.
     Deliver { files: Vec<String> },
 }
 
-pub struct NightlyOptions {
-    pub build_number: Option<u64>,
+/// What kind of plan to make.
+pub enum Mode {
+    Nightly { build_number: Option<u64> },
+    Release { level: Bump, selection: Selection },
+}
+
+pub struct PlanOptions {
+    pub mode: Mode,
     pub platforms: Vec<String>,
 }
 
@@ -129,7 +150,7 @@ pub struct Prepared {
     pub tools: Option<Tools>,
 }
 
-pub fn nightly(ws: &Workspace, opts: &NightlyOptions) -> Result<Prepared> {
+pub fn compute(ws: &Workspace, opts: &PlanOptions) -> Result<Prepared> {
     let mut problems = Vec::new();
     let tools = match toolchain::find(&ws.runner, &ws.manifest) {
         Ok(t) => Some(t),
@@ -190,46 +211,67 @@ pub fn nightly(ws: &Workspace, opts: &NightlyOptions) -> Result<Prepared> {
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_secs() as i64)
     });
-    let (build_number, source) = match opts.build_number {
-        Some(n) => (n, "--build-number".to_string()),
-        None => build_number_from_env(&ws.manifest.nightly.build_number_env, &mut problems),
-    };
-    let digits = ws.manifest.nightly.build_number_digits;
-    let number = match versions::nightly_number(now, build_number, digits) {
-        Ok(n) => n,
-        Err(e) => {
-            problems.push(format!(
-                "build number {build_number} (from {source}) {e}: set [nightly] build-number-digits in {} \
-                 to a larger width (CI run counters keep growing; 6 is a good choice)",
-                ws.manifest_shown()
-            ));
-            0
-        }
-    };
-    let local = ws
-        .manifest
-        .nightly
-        .local_version
-        .then(|| format!("g{}", &commit[..commit.len().min(8)]));
     let current = versioning::current_versions(&ws.manifest, &git, &plugins)?;
+    let short = commit[..commit.len().min(8)].to_string();
     let mut new_versions: BTreeMap<String, Version> = BTreeMap::new();
-    for p in &plugins {
-        match versions::nightly(&current[&p.normalized], number, local.as_deref()) {
-            Ok(v) => {
-                new_versions.insert(p.normalized.clone(), v);
+    let mut units = Vec::new();
+    let mut changelog_edits = Vec::new();
+    let mut tree_edits = Vec::new();
+    let values = match &opts.mode {
+        Mode::Nightly { build_number } => {
+            let (build_number, source) = match build_number {
+                Some(n) => (*n, "--build-number".to_string()),
+                None => build_number_from_env(&ws.manifest.nightly.build_number_env, &mut problems),
+            };
+            let digits = ws.manifest.nightly.build_number_digits;
+            let number = match versions::nightly_number(now, build_number, digits) {
+                Ok(n) => n,
+                Err(e) => {
+                    problems.push(format!(
+                        "build number {build_number} (from {source}) {e}: set [nightly] build-number-digits in {} \
+                         to a larger width (CI run counters keep growing; 6 is a good choice)",
+                        ws.manifest_shown()
+                    ));
+                    0
+                }
+            };
+            let local = ws.manifest.nightly.local_version.then(|| format!("g{short}"));
+            for p in &plugins {
+                match versions::nightly(&current[&p.normalized], number, local.as_deref()) {
+                    Ok(v) => {
+                        new_versions.insert(p.normalized.clone(), v);
+                    }
+                    Err(e) => problems.push(format!("{}: {e}", p.dir)),
+                }
             }
-            Err(e) => problems.push(format!("{}: {e}", p.dir)),
+            let (y, m, d) = versions::civil_date(now);
+            StampValues {
+                date: format!("{y:04}-{m:02}-{d:02}"),
+                build: build_number.to_string(),
+                commit: short,
+            }
         }
-    }
+        Mode::Release { level, selection } => {
+            let (y, m, d) = versions::civil_date(now);
+            let values = StampValues {
+                date: format!("{y:04}-{m:02}-{d:02}"),
+                build: String::new(),
+                commit: short,
+            };
+            let outcome =
+                versioning::plan_bump(ws, &git, &plugins, &current, level, selection, &values, &mut problems)?;
+            new_versions = current.clone();
+            new_versions.extend(outcome.planned);
+            units = outcome.units;
+            changelog_edits = outcome.changelog_edits;
+            tree_edits = outcome.tree_edits;
+            check_release_preconditions(ws, &git, &mut problems)?;
+            values
+        }
+    };
     let release_version = release_version(ws, &plugins, &new_versions, &mut problems);
 
-    // Edits of the build copy.
-    let (y, m, d) = versions::civil_date(now);
-    let values = StampValues {
-        date: format!("{y:04}-{m:02}-{d:02}"),
-        build: build_number.to_string(),
-        commit: commit[..commit.len().min(8)].to_string(),
-    };
+    // Edits of the build copy: versions, pins, and (releases) the promoted changelogs.
     let mut stamp_steps = Vec::new();
     for p in &plugins {
         let Some(new) = new_versions.get(&p.normalized) else {
@@ -239,6 +281,9 @@ pub fn nightly(ws: &Workspace, opts: &NightlyOptions) -> Result<Prepared> {
         match (edits::version_edits(&ws.root, p, new, &values), pins) {
             (Ok(mut edits), Ok(mut pins)) => {
                 edits.append(&mut pins);
+                let prefix = format!("{}/", p.dir);
+                edits.extend(changelog_edits.iter().filter(|e| e.file.starts_with(&prefix)).cloned());
+                edits.retain(|e| e.old != e.new);
                 edits.sort_by(|a, b| (&a.file, a.offset).cmp(&(&b.file, b.offset)));
                 stamp_steps.push(Step::Stamp {
                     plugin: p.normalized.clone(),
@@ -370,9 +415,38 @@ pub fn nightly(ws: &Workspace, opts: &NightlyOptions) -> Result<Prepared> {
             format: p.format,
         });
     }
-    steps.push(Step::Deliver {
-        files: platforms.iter().map(|p| p.archive.clone()).collect(),
-    });
+    let mut deliver: Vec<String> = platforms.iter().map(|p| p.archive.clone()).collect();
+    let mut branch = None;
+    if matches!(opts.mode, Mode::Release { .. }) {
+        let notes = release_notes(&ws.manifest.release.name, &version_text, &units);
+        steps.push(Step::WriteNotes {
+            file: NOTES_FILE.into(),
+            text: notes,
+        });
+        deliver.push(NOTES_FILE.into());
+        let files: Vec<String> = edits::by_file(&tree_edits).keys().map(|f| f.to_string()).collect();
+        if !tree_edits.is_empty() {
+            steps.push(Step::UpdateTree { edits: tree_edits });
+            let message = render(
+                &ws.manifest.release.commit_message,
+                &[("release", &ws.manifest.release.name), ("version", &version_text)],
+            );
+            steps.push(Step::Commit { message, files });
+        }
+        for u in &units {
+            let mut message = format!("{} {}\n", u.name, u.version);
+            for (plugin, text) in &u.notes {
+                message.push_str(&format!("\n{plugin} {}:\n{text}\n", u.version));
+            }
+            steps.push(Step::Tag {
+                name: u.tag.clone(),
+                message,
+                sign: ws.manifest.release.sign_tags,
+            });
+        }
+        branch = git.current_branch()?;
+    }
+    steps.push(Step::Deliver { files: deliver });
 
     let mut build_tools = ws.manifest.python.build_tools.clone();
     for p in &plugins {
@@ -386,7 +460,10 @@ pub fn nightly(ws: &Workspace, opts: &NightlyOptions) -> Result<Prepared> {
     let commit_time = git.commit_time(&commit)?;
     let plan = Plan {
         schema_version: SCHEMA_VERSION,
-        kind: PlanKind::Nightly,
+        kind: match opts.mode {
+            Mode::Nightly { .. } => PlanKind::Nightly,
+            Mode::Release { .. } => PlanKind::Release,
+        },
         release: ws.manifest.release.name.clone(),
         version: version_text,
         commit,
@@ -397,6 +474,9 @@ pub fn nightly(ws: &Workspace, opts: &NightlyOptions) -> Result<Prepared> {
         index: ws.index_args(),
         build_tools,
         platforms,
+        units,
+        branch,
+        manifest_sha256: crate::ops::fs::sha256_file(&ws.manifest.path)?,
         steps,
     };
     Ok(Prepared {
@@ -404,6 +484,53 @@ pub fn nightly(ws: &Workspace, opts: &NightlyOptions) -> Result<Prepared> {
         problems,
         tools,
     })
+}
+
+/// Name of the release notes file next to the archives.
+pub const NOTES_FILE: &str = "RELEASE_NOTES.md";
+
+/// The notes of a release: each unit's notes, per member plugin.
+fn release_notes(release: &str, version: &str, units: &[PlannedUnit]) -> String {
+    let mut text = format!("# {release} {version}\n");
+    for u in units {
+        for (plugin, notes) in &u.notes {
+            text.push_str(&format!(
+                "\n## {plugin} {}\n\n{}\n",
+                u.version,
+                notes.replace("\r\n", "\n")
+            ));
+        }
+    }
+    text
+}
+
+/// Checks only a release needs: a branch in the allowed list, not behind its upstream, and a
+/// git identity to commit and tag with.
+fn check_release_preconditions(ws: &Workspace, git: &Git, problems: &mut Vec<String>) -> Result<()> {
+    match git.current_branch()? {
+        None => problems.push("HEAD is detached: check out the branch to release from".into()),
+        Some(branch) => {
+            let allowed = &ws.manifest.release.branches;
+            if !allowed.is_empty() && !allowed.contains(&branch) {
+                problems.push(format!(
+                    "the current branch is {branch}, but releases are made from {} ([release] branches in {})",
+                    allowed.join(", "),
+                    ws.manifest_shown()
+                ));
+            }
+            if let Some((upstream, behind)) = git.behind_upstream()? {
+                if behind > 0 {
+                    problems.push(format!(
+                        "{branch} is {behind} commit(s) behind {upstream} (as of the last fetch): pull first"
+                    ));
+                }
+            }
+        }
+    }
+    if !git.has_identity()? {
+        problems.push("git has no committer identity: set user.name and user.email (git config)".into());
+    }
+    Ok(())
 }
 
 fn source_date_epoch() -> Result<Option<i64>> {
@@ -611,7 +738,7 @@ fn release_version(
 
 fn select_platforms<'a>(
     ws: &'a Workspace,
-    opts: &NightlyOptions,
+    opts: &PlanOptions,
     problems: &mut Vec<String>,
 ) -> Vec<&'a crate::config::Platform> {
     if opts.platforms.is_empty() {
@@ -725,6 +852,23 @@ pub fn render_human(plan: &Plan) -> String {
             }
             Step::Bundle { archive, .. } => {
                 let _ = writeln!(s, "  write {archive}");
+            }
+            Step::WriteNotes { file, .. } => {
+                let _ = writeln!(s, "  write {file}");
+            }
+            Step::UpdateTree { edits } => {
+                let files = edits::by_file(edits).len();
+                let _ = writeln!(s, "  write the bump into {files} file(s) of the working tree");
+            }
+            Step::Commit { message, files } => {
+                let _ = writeln!(s, "  commit {} file(s): {message:?}", files.len());
+            }
+            Step::Tag { name, sign, .. } => {
+                let _ = writeln!(
+                    s,
+                    "  create the {} tag {name}",
+                    if *sign { "signed" } else { "annotated" }
+                );
             }
             Step::Deliver { files } => {
                 let _ = writeln!(s, "  move into {}/: {}", plan.output_dir, files.join(", "));

@@ -84,6 +84,97 @@ impl<'a> Git<'a> {
             .collect())
     }
 
+    /// The checked-out branch, or `None` when HEAD is detached.
+    pub fn current_branch(&self) -> Result<Option<String>> {
+        let (ok, out) =
+            self.runner.probe(
+                &self
+                    .cmd("read the current branch")
+                    .args(["symbolic-ref", "-q", "--short", "HEAD"]),
+            )?;
+        Ok(ok.then(|| out.stdout_text().trim().to_string()))
+    }
+
+    /// The upstream of the current branch and how many of its commits HEAD lacks, from what
+    /// git already knows (no fetch). `None` without an upstream.
+    pub fn behind_upstream(&self) -> Result<Option<(String, u64)>> {
+        let (ok, out) = self.runner.probe(&self.cmd("read the upstream").args([
+            "rev-parse",
+            "--abbrev-ref",
+            "--symbolic-full-name",
+            "@{upstream}",
+        ]))?;
+        if !ok {
+            return Ok(None);
+        }
+        let upstream = out.stdout_text().trim().to_string();
+        let count = self.read(
+            "compare with the upstream",
+            &["rev-list", "--count", "HEAD..@{upstream}"],
+        )?;
+        Ok(Some((upstream, count.trim().parse().unwrap_or(0))))
+    }
+
+    /// Whether git has a committer identity (user.name and user.email).
+    pub fn has_identity(&self) -> Result<bool> {
+        let (ok, _) = self
+            .runner
+            .probe(&self.cmd("check the git identity").args(["var", "GIT_COMMITTER_IDENT"]))?;
+        Ok(ok)
+    }
+
+    /// Commit exactly `files` (whatever else is staged stays out); returns the new HEAD.
+    pub fn commit_only(&self, message: &str, files: &[String]) -> Result<String> {
+        let mut args = vec!["commit", "-q", "-m", message, "--only", "--"];
+        args.extend(files.iter().map(String::as_str));
+        self.runner.run(&self.cmd("commit the release").args(&args))?;
+        self.head()
+    }
+
+    /// Create an annotated tag (GPG-signed with `sign`) on HEAD.
+    pub fn tag(&self, name: &str, message: &str, sign: bool) -> Result<()> {
+        let kind = if sign { "-s" } else { "-a" };
+        self.runner.run(&self.cmd(&format!("create the tag {name}")).args([
+            "tag",
+            kind,
+            "--cleanup=whitespace",
+            name,
+            "-m",
+            message,
+        ]))?;
+        Ok(())
+    }
+
+    pub fn delete_tag(&self, name: &str) -> Result<()> {
+        self.runner
+            .run(&self.cmd(&format!("delete the tag {name}")).args(["tag", "-d", name]))?;
+        Ok(())
+    }
+
+    /// Undo a commit on `branch`: move the branch back to `previous` (only if it is still at
+    /// `expected`) and put the index entries of `files` back as they were.
+    pub fn undo_commit(&self, branch: &str, previous: &str, expected: &str, files: &[String]) -> Result<()> {
+        let reference = format!("refs/heads/{branch}");
+        self.runner.run(&self.cmd("undo the release commit").args([
+            "update-ref",
+            "-m",
+            "xtask release: roll back",
+            &reference,
+            previous,
+            expected,
+        ]))?;
+        let mut args = vec!["reset", "-q", previous, "--"];
+        args.extend(files.iter().map(String::as_str));
+        self.runner.run(&self.cmd("restore the index").args(&args))?;
+        Ok(())
+    }
+
+    /// The repository's git folder (`.git`), absolute.
+    pub fn git_dir(&self) -> Result<PathBuf> {
+        let dir = self.read("find the git folder", &["rev-parse", "--absolute-git-dir"])?;
+        Ok(PathBuf::from(dir.trim()))
+    }
+
     /// Every tag name.
     pub fn tags(&self) -> Result<Vec<String>> {
         let text = self.read("list tags", &["tag", "--list"])?;

@@ -4,3 +4,4 @@ pub mod archive;
 pub mod cmd;
 pub mod fs;
 pub mod git;
+pub mod lock;

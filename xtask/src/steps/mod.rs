@@ -3,14 +3,17 @@
 
 mod build;
 mod bundle;
+mod commit;
 mod deliver;
+mod notes;
 mod stamp;
+mod tag;
 mod wheelhouse;
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use serde::Serialize;
 
 use crate::ops::git::Git;
@@ -46,6 +49,10 @@ impl Exec<'_> {
 /// What a run produced.
 #[derive(Debug, Default, Serialize)]
 pub struct Report {
+    /// The release commit, when one was made.
+    pub commit: Option<String>,
+    /// Tags created.
+    pub tags: Vec<String>,
     pub artifacts: Vec<Artifact>,
     pub built: Vec<BuiltPlugin>,
     pub timings: Vec<Timing>,
@@ -77,33 +84,107 @@ pub struct Timing {
     pub seconds: f64,
 }
 
+/// How to take back a change to the repository when a later step fails.
+pub enum Undo {
+    /// Put these bytes back into these files.
+    RestoreFiles(Vec<(PathBuf, Vec<u8>)>),
+    /// Move `branch` back from `created` to `previous`, restoring the index of `files`.
+    Commit {
+        branch: String,
+        previous: String,
+        created: String,
+        files: Vec<String>,
+    },
+    DeleteTag(String),
+}
+
+/// Run the plan's steps in order. If a step fails, every change already made to the
+/// repository (files, commit, tags) is undone, newest first, and the error says so.
 pub fn execute(exec: &Exec) -> Result<Report> {
     let mut report = Report::default();
+    let mut undo: Vec<Undo> = Vec::new();
     let total = exec.plan.steps.len();
     for (i, step) in exec.plan.steps.iter().enumerate() {
         let label = describe(step);
         eprintln!("==> [{}/{total}] {label}", i + 1);
         let started = Instant::now();
-        match step {
-            Step::ExportSources { commit, paths } => exec.git.export(commit, paths, &exec.src_dir()),
-            Step::Stamp { plugin, edits } => stamp::stamp(exec, plugin, edits),
-            Step::Build { plugin, path, version } => build::build(exec, plugin, path, version, &mut report),
-            Step::Wheelhouse { platform, requirements } => wheelhouse::collect(exec, platform, requirements),
+        let done: Result<Option<Undo>> = match step {
+            Step::ExportSources { commit, paths } => exec.git.export(commit, paths, &exec.src_dir()).map(|_| None),
+            Step::Stamp { plugin, edits } => stamp::stamp(exec, plugin, edits).map(|_| None),
+            Step::Build { plugin, path, version } => {
+                build::build(exec, plugin, path, version, &mut report).map(|_| None)
+            }
+            Step::Wheelhouse { platform, requirements } => {
+                wheelhouse::collect(exec, platform, requirements).map(|_| None)
+            }
             Step::Bundle {
                 platform,
                 archive,
                 folder,
                 format,
-            } => bundle::write(exec, platform, archive, folder, *format, &mut report),
-            Step::Deliver { files } => deliver::deliver(exec, files, &mut report),
+            } => bundle::write(exec, platform, archive, folder, *format, &mut report).map(|_| None),
+            Step::WriteNotes { file, text } => notes::write(exec, file, text).map(|_| None),
+            Step::UpdateTree { edits } => commit::update_tree(exec, edits).map(Some),
+            Step::Commit { message, files } => commit::commit(exec, message, files, &mut report).map(Some),
+            Step::Tag { name, message, sign } => tag::tag(exec, name, message, *sign, &mut report).map(Some),
+            Step::Deliver { files } => deliver::deliver(exec, files, &mut report).map(|_| None),
+        };
+        match done {
+            Ok(Some(u)) => undo.push(u),
+            Ok(None) => {}
+            Err(e) => {
+                let e = e.context(format!("step {}/{total} failed: {label}", i + 1));
+                return Err(match roll_back(exec, undo) {
+                    Ok(summary) if summary.is_empty() => e,
+                    Ok(summary) => e.context(format!("rolled back: {summary}")),
+                    Err(incomplete) => e.context(format!("ROLLBACK INCOMPLETE, fix by hand: {incomplete}")),
+                });
+            }
         }
-        .with_context(|| format!("step {}/{total} failed: {label}", i + 1))?;
         report.timings.push(Timing {
             step: label,
             seconds: started.elapsed().as_secs_f64(),
         });
     }
     Ok(report)
+}
+
+/// Undo in reverse order; a summary of what was undone, or what could not be.
+fn roll_back(exec: &Exec, undo: Vec<Undo>) -> Result<String, String> {
+    let mut done = Vec::new();
+    let mut failed = Vec::new();
+    for u in undo.into_iter().rev() {
+        match u {
+            Undo::DeleteTag(name) => match exec.git.delete_tag(&name) {
+                Ok(()) => done.push(format!("tag {name} deleted")),
+                Err(e) => failed.push(format!("delete the tag {name} ({e})")),
+            },
+            Undo::Commit {
+                branch,
+                previous,
+                created,
+                files,
+            } => match exec.git.undo_commit(&branch, &previous, &created, &files) {
+                Ok(()) => done.push(format!("commit {} undone", &created[..created.len().min(12)])),
+                Err(e) => failed.push(format!("move {branch} back to {previous} ({e})")),
+            },
+            Undo::RestoreFiles(files) => {
+                let mut restored = 0;
+                for (path, bytes) in files {
+                    match std::fs::write(&path, bytes) {
+                        Ok(()) => restored += 1,
+                        Err(e) => failed.push(format!("restore {} ({e})", path.display())),
+                    }
+                }
+                done.push(format!("{restored} file(s) restored"));
+            }
+        }
+    }
+    if failed.is_empty() {
+        Ok(done.join(", "))
+    } else {
+        Err(failed.join("; "))
+    }
 }
 
 fn describe(step: &Step) -> String {
@@ -113,6 +194,10 @@ fn describe(step: &Step) -> String {
         Step::Build { plugin, version, .. } => format!("build {plugin} {version}"),
         Step::Wheelhouse { platform, .. } => format!("collect wheels for {platform}"),
         Step::Bundle { archive, .. } => format!("write {archive}"),
+        Step::WriteNotes { file, .. } => format!("write {file}"),
+        Step::UpdateTree { edits } => format!("write the bump into {} file(s)", crate::edits::by_file(edits).len()),
+        Step::Commit { files, .. } => format!("commit {} file(s)", files.len()),
+        Step::Tag { name, .. } => format!("tag {name}"),
         Step::Deliver { files } => format!("deliver {} artifact(s)", files.len()),
     }
 }

@@ -4,3 +4,4 @@ pub mod bump;
 pub mod changelog;
 pub mod nightly;
 pub mod plan;
+pub mod release;

@@ -9,14 +9,14 @@ use anyhow::{Context, Result};
 use crate::error::precheck_failed;
 use crate::ops::fs::{human_size, Staging};
 use crate::ops::git::Git;
-use crate::plan::{self, NightlyOptions, Plan};
+use crate::plan::{self, Plan, PlanOptions};
 use crate::steps::{self, Exec, Report};
 use crate::toolchain;
 use crate::workspace::Workspace;
 
-pub fn run(ws: &Workspace, opts: &NightlyOptions, json: bool) -> Result<()> {
+pub fn run(ws: &Workspace, opts: &PlanOptions, json: bool) -> Result<()> {
     let started = Instant::now();
-    let prepared = plan::nightly(ws, opts)?;
+    let prepared = plan::compute(ws, opts)?;
     let (Some(plan), Some(tools), true) = (prepared.plan, prepared.tools, prepared.problems.is_empty()) else {
         return Err(precheck_failed("cannot build the nightly bundle", prepared.problems));
     };

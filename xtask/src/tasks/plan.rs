@@ -4,11 +4,11 @@
 use anyhow::Result;
 
 use crate::error::precheck_failed;
-use crate::plan::{self, NightlyOptions};
+use crate::plan::{self, PlanOptions};
 use crate::workspace::Workspace;
 
-pub fn run(ws: &Workspace, opts: &NightlyOptions, json: bool) -> Result<()> {
-    let prepared = plan::nightly(ws, opts)?;
+pub fn run(ws: &Workspace, opts: &PlanOptions, json: bool) -> Result<()> {
+    let prepared = plan::compute(ws, opts)?;
     if let Some(plan) = &prepared.plan {
         if json {
             println!("{}", serde_json::to_string_pretty(plan)?);

@@ -1,0 +1,256 @@
+//! `cargo xtask release [LEVEL|VERSION]`: a dry run by default (every check, then the plan:
+//! versions, file diffs, builds, tags, artifacts). With `--execute`, one transaction: build
+//! everything from a stamped copy of HEAD in staging; only when all of it succeeded, write the
+//! bump into the working tree, commit, tag, and move the outputs into place. A failure undoes
+//! what was done. `--save-plan` writes the plan; `--execute --plan FILE` runs exactly that plan
+//! and refuses if HEAD, the manifest or a plugin file changed since.
+
+use std::fmt::Write as _;
+use std::path::PathBuf;
+use std::time::Instant;
+
+use anyhow::{Context, Result};
+
+use crate::edits::by_file;
+use crate::error::{input_error, precheck_failed};
+use crate::ops::fs::{human_size, sha256_file, write_atomic, Staging};
+use crate::ops::git::Git;
+use crate::ops::lock::ReleaseLock;
+use crate::plan::{self, Mode, Plan, PlanKind, PlanOptions, Step};
+use crate::steps::{self, Exec, Report};
+use crate::toolchain;
+use crate::versioning::Selection;
+use crate::workspace::Workspace;
+
+pub struct ReleaseOptions {
+    pub level: Option<String>,
+    pub selection: Selection,
+    pub platforms: Vec<String>,
+    pub execute: bool,
+    pub save_plan: Option<PathBuf>,
+    pub plan_file: Option<PathBuf>,
+    pub json: bool,
+}
+
+pub fn run(ws: &Workspace, opts: &ReleaseOptions) -> Result<()> {
+    let started = Instant::now();
+    // One release at a time: taken before planning, so two runs cannot plan the same tags.
+    let git_program = which::which("git").map_err(|_| input_error("git: not found on PATH. Install git."))?;
+    let _lock = if opts.execute {
+        let git_dir = Git::new(&ws.runner, git_program, &ws.root).git_dir()?;
+        Some(ReleaseLock::acquire(&git_dir.join("xtask-release.lock"))?)
+    } else {
+        None
+    };
+
+    let (plan, tools, problems) = match &opts.plan_file {
+        Some(file) => {
+            if opts.level.is_some() {
+                return Err(input_error("give either a level/version or --plan FILE, not both"));
+            }
+            load_saved(ws, file)?
+        }
+        None => {
+            let level = opts.level.as_deref().ok_or_else(|| {
+                input_error(
+                    "name the release: a level (major, minor, patch, alpha, beta, rc, post, dev, release) or a version",
+                )
+            })?;
+            let level = level.parse().map_err(input_error)?;
+            let mode = Mode::Release {
+                level,
+                selection: opts.selection.clone(),
+            };
+            let prepared = plan::compute(
+                ws,
+                &PlanOptions {
+                    mode,
+                    platforms: opts.platforms.clone(),
+                },
+            )?;
+            (prepared.plan, prepared.tools, prepared.problems)
+        }
+    };
+
+    if let Some(plan) = &plan {
+        if !opts.json || !opts.execute {
+            if opts.json {
+                println!("{}", serde_json::to_string_pretty(plan)?);
+            } else {
+                print!("{}", render(ws, plan));
+            }
+        }
+    }
+    let (Some(plan), Some(tools), true) = (plan, tools, problems.is_empty()) else {
+        return Err(precheck_failed("the release would fail its checks", problems));
+    };
+    if let Some(file) = &opts.save_plan {
+        write_atomic(&ws.root.join(file), serde_json::to_string_pretty(&plan)?.as_bytes())?;
+        eprintln!(
+            "saved the plan to {}; run it with: cargo xtask release --execute --plan {}",
+            file.display(),
+            file.display()
+        );
+    }
+    if !opts.execute {
+        if !opts.json {
+            println!("\ndry run: all checks pass, nothing was changed. Run again with --execute to release.");
+        }
+        return Ok(());
+    }
+
+    let index = plan.index.to_args(&ws.root)?;
+    let tools_python = toolchain::tools_venv(&ws.runner, &tools.python, &ws.work_dir, &plan.build_tools, &index)?;
+    let stage = Staging::create(&ws.work_dir, "release")?;
+    let exec = Exec {
+        ws,
+        plan: &plan,
+        git: Git::new(&ws.runner, tools.git.clone(), &ws.root),
+        stage: stage.path(),
+        tools_python,
+    };
+    let report = steps::execute(&exec).with_context(|| {
+        format!(
+            "the release was not made; the repository and {}/ are as they were (log: {})",
+            plan.output_dir,
+            ws.runner.log_path().display()
+        )
+    })?;
+    drop(stage);
+
+    if opts.json {
+        #[derive(serde::Serialize)]
+        struct Output<'a> {
+            plan: &'a Plan,
+            #[serde(flatten)]
+            report: &'a Report,
+            seconds: f64,
+        }
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&Output {
+                plan: &plan,
+                report: &report,
+                seconds: started.elapsed().as_secs_f64()
+            })?
+        );
+    } else {
+        println!(
+            "\nreleased {} {} in {:.1} s",
+            plan.release,
+            plan.version,
+            started.elapsed().as_secs_f64()
+        );
+        if let Some(commit) = &report.commit {
+            println!("  commit {}", &commit[..12]);
+        }
+        for t in &report.tags {
+            println!("  tag {t}");
+        }
+        for a in &report.artifacts {
+            println!("  {}  {}  sha256 {}", a.path, human_size(a.size), &a.sha256[..16]);
+        }
+        println!("  {}/{}", plan.output_dir, plan::NOTES_FILE);
+        println!(
+            "push with: git push --atomic origin {} {}",
+            plan.branch.as_deref().unwrap_or("HEAD"),
+            report.tags.join(" ")
+        );
+    }
+    Ok(())
+}
+
+/// A saved plan, refused if what it was made from has changed.
+fn load_saved(ws: &Workspace, file: &std::path::Path) -> Result<(Option<Plan>, Option<toolchain::Tools>, Vec<String>)> {
+    let path = ws.root.join(file);
+    let text = std::fs::read_to_string(&path).with_context(|| format!("cannot read the plan {}", path.display()))?;
+    let plan: Plan = serde_json::from_str(&text).map_err(|e| {
+        input_error(format!(
+            "{}: not a plan saved by `release --save-plan` ({e})",
+            path.display()
+        ))
+    })?;
+    if plan.schema_version != plan::SCHEMA_VERSION || plan.kind != PlanKind::Release {
+        return Err(input_error(format!(
+            "{}: a {:?} plan of schema {}; expected a release plan of schema {}",
+            path.display(),
+            plan.kind,
+            plan.schema_version,
+            plan::SCHEMA_VERSION
+        )));
+    }
+    let mut problems = Vec::new();
+    let tools = toolchain::find(&ws.runner, &ws.manifest)
+        .map_err(|p| problems.extend(p))
+        .ok();
+    let git = Git::new(&ws.runner, which::which("git")?, &ws.root);
+    let head = git.head()?;
+    if head != plan.commit {
+        problems.push(format!(
+            "HEAD is {} but the plan was made at {}: make a new plan",
+            &head[..12],
+            &plan.commit[..plan.commit.len().min(12)]
+        ));
+    }
+    if sha256_file(&ws.manifest.path)? != plan.manifest_sha256 {
+        problems.push(format!(
+            "{} changed since the plan was made: make a new plan",
+            ws.manifest_shown()
+        ));
+    }
+    let mut paths: Vec<String> = plan.plugins.iter().map(|p| p.path.clone()).collect();
+    paths.push(crate::plugins::relative(&ws.root, &ws.manifest.path));
+    let dirty = git.status(&paths)?;
+    if !dirty.is_empty() {
+        problems.push(format!(
+            "files changed since the plan was made: {}; commit or stash them, or make a new plan",
+            dirty.join(", ")
+        ));
+    }
+    if git.current_branch()? != plan.branch {
+        problems.push(format!(
+            "the plan commits to {:?}, but the checked-out branch is different",
+            plan.branch
+        ));
+    }
+    let tags = git.tags()?;
+    for u in &plan.units {
+        if tags.contains(&u.tag) {
+            problems.push(format!("the tag {} already exists", u.tag));
+        }
+    }
+    Ok((Some(plan), tools, problems))
+}
+
+/// The plan for people, with a unified diff of every change to the working tree.
+fn render(ws: &Workspace, plan: &Plan) -> String {
+    let mut s = plan::render_human(plan);
+    if !plan.units.is_empty() {
+        let _ = writeln!(s, "\nrelease units:");
+        for u in &plan.units {
+            let _ = writeln!(
+                s,
+                "  {:<28} {} -> {}   tag {}",
+                u.name, u.current_version, u.version, u.tag
+            );
+        }
+    }
+    for step in &plan.steps {
+        if let Step::UpdateTree { edits } = step {
+            for (file, edits) in by_file(edits) {
+                let old = std::fs::read_to_string(ws.root.join(file)).unwrap_or_default();
+                if let Ok(new) = crate::edits::apply(&old, &edits) {
+                    let diff = similar::TextDiff::from_lines(old.as_str(), new.as_str());
+                    let _ = write!(
+                        s,
+                        "\n{}",
+                        diff.unified_diff()
+                            .context_radius(2)
+                            .header(&format!("a/{file}"), &format!("b/{file}"))
+                    );
+                }
+            }
+        }
+    }
+    s
+}

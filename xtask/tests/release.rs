@@ -1,0 +1,382 @@
+//! `cargo xtask release`: dry run, the build-commit-tag-deliver transaction, saved plans,
+//! a forced failure at every step of the transaction, the lock, and the checks before.
+
+mod common;
+
+use std::fs;
+use std::process::Command;
+
+use common::*;
+
+/// The examples, committed, with a git identity for the release commit.
+fn release_repo() -> Repo {
+    let repo = Repo::examples();
+    repo.git(&["config", "user.name", "Release Bot"]);
+    repo.git(&["config", "user.email", "release-bot@example.com"]);
+    repo
+}
+
+/// What a failed or dry run must leave as it was: HEAD, tags, working tree, output folder.
+#[derive(PartialEq)]
+struct RepoState {
+    head: String,
+    tags: String,
+    tree: Vec<(String, Vec<u8>)>,
+    dist: Vec<String>,
+}
+
+fn state(repo: &Repo) -> RepoState {
+    RepoState {
+        head: repo.git(&["rev-parse", "HEAD"]),
+        tags: repo.git(&["tag", "--list"]),
+        tree: repo.snapshot(),
+        dist: list_dir(&repo.path().join("dist")),
+    }
+}
+
+const RELEASE: &[&str] = &["release", "minor", "--platform", "linux", "--execute"];
+
+#[test]
+fn a_dry_run_shows_the_plan_and_changes_nothing() {
+    let repo = release_repo();
+    let before = state(&repo);
+    let run = repo.xtask(&["release", "minor", "--platform", "linux"]);
+    run.assert_code(0);
+    for expected in [
+        "Release plan for acme-plugins 1.5.0",
+        "acme-plugin-legacy           2.1.3 -> 2.2.0",
+        "create the annotated tag v1.5.0",
+        "create the annotated tag acme-plugin-legacy-v2.2.0",
+        "write acme-plugins-1.5.0-linux.tar.bz2",
+        "-version = \"1.4.0\"\n+version = \"1.5.0\"",
+        "dry run: all checks pass, nothing was changed",
+    ] {
+        assert!(
+            run.stdout.contains(expected),
+            "missing {expected:?} in:\n{}",
+            run.stdout
+        );
+    }
+    assert!(state(&repo) == before);
+}
+
+#[test]
+fn execute_builds_commits_tags_and_delivers() {
+    let repo = release_repo();
+    let head = repo.git(&["rev-parse", "HEAD"]);
+    let run = repo.xtask(RELEASE);
+    run.assert_code(0);
+
+    assert_eq!(repo.git(&["rev-parse", "HEAD~1"]), head, "one new commit");
+    assert_eq!(
+        repo.git(&["log", "-1", "--format=%s"]).trim(),
+        "Release acme-plugins 1.5.0"
+    );
+    let changed = repo.git(&["show", "--name-only", "--format=", "HEAD"]);
+    assert_eq!(changed.lines().count(), 12, "{changed}");
+    assert_eq!(repo.git(&["status", "--porcelain"]), "");
+    assert!(repo
+        .read("plugins/acme-plugin-base/pyproject.toml")
+        .contains("version = \"1.5.0\""));
+    assert!(repo
+        .read("plugins/acme-plugin-legacy/CHANGELOG.md")
+        .contains("## [Unreleased]\n\n## [2.2.0] - 2026-11-21\n"));
+
+    assert_eq!(repo.git(&["tag", "--list"]), "acme-plugin-legacy-v2.2.0\nv1.5.0\n");
+    assert_eq!(repo.git(&["cat-file", "-t", "v1.5.0"]).trim(), "tag", "annotated");
+    let message = repo.git(&["tag", "-l", "--format=%(contents)", "v1.5.0"]);
+    assert!(
+        message.contains("acme-plugin-base 1.5.0:\n### Added\n- `unregister()` removes a plugin"),
+        "{message}"
+    );
+    assert_eq!(
+        repo.git(&["rev-parse", "v1.5.0^{commit}"]),
+        repo.git(&["rev-parse", "HEAD"])
+    );
+
+    let dist = repo.path().join("dist");
+    assert_eq!(
+        list_dir(&dist),
+        ["RELEASE_NOTES.md", "acme-plugins-1.5.0-linux.tar.bz2"]
+    );
+    let notes = fs::read_to_string(dist.join("RELEASE_NOTES.md")).unwrap();
+    assert!(
+        notes.starts_with("# acme-plugins 1.5.0\n\n## acme-plugin-base 1.5.0\n\n### Added\n"),
+        "{notes}"
+    );
+
+    // The bundle holds the release versions, and the sdists the promoted changelog.
+    let out = tempfile::tempdir().unwrap();
+    run_ok(
+        Command::new("tar")
+            .arg("xjf")
+            .arg(dist.join("acme-plugins-1.5.0-linux.tar.bz2"))
+            .arg("-C")
+            .arg(out.path()),
+    );
+    let folder = out.path().join("acme-plugins-1.5.0-linux");
+    let files = list_dir(&folder);
+    assert!(
+        files.contains(&"acme_plugin_base-1.5.0-py3-none-any.whl".to_string()),
+        "{files:?}"
+    );
+    assert!(
+        files.contains(&"acme_plugin_legacy-2.2.0.tar.gz".to_string()),
+        "{files:?}"
+    );
+    let sdist = run_ok(
+        Command::new("tar")
+            .arg("xzOf")
+            .arg(folder.join("acme_plugin_legacy-2.2.0.tar.gz"))
+            .arg("acme_plugin_legacy-2.2.0/CHANGELOG.md"),
+    );
+    assert!(String::from_utf8_lossy(&sdist.stdout).contains("## [2.2.0] - 2026-11-21"));
+}
+
+#[test]
+fn a_saved_plan_runs_exactly_and_is_refused_once_head_moves() {
+    let repo = release_repo();
+    repo.xtask(&[
+        "release",
+        "patch",
+        "--platform",
+        "linux",
+        "--save-plan",
+        "target/plan.json",
+    ])
+    .assert_code(0);
+    let plan: serde_json::Value = serde_json::from_str(&repo.read("target/plan.json")).unwrap();
+    let run = repo.xtask(&["release", "--execute", "--json", "--plan", "target/plan.json"]);
+    run.assert_code(0);
+    let done = run.json();
+    assert_eq!(done["plan"], plan, "the executed plan is the saved one");
+    let planned_tags: Vec<&str> = plan["units"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["tag"].as_str().unwrap())
+        .collect();
+    assert_eq!(done["tags"], serde_json::json!(planned_tags));
+    assert_eq!(repo.git(&["tag", "--list"]), "acme-plugin-legacy-v2.1.4\nv1.4.1\n");
+    let archive = plan["platforms"][0]["archive"].as_str().unwrap();
+    assert!(repo.path().join("dist").join(archive).is_file());
+
+    // A plan made before another commit is refused.
+    let repo = release_repo();
+    repo.xtask(&[
+        "release",
+        "patch",
+        "--platform",
+        "linux",
+        "--save-plan",
+        "target/plan.json",
+    ])
+    .assert_code(0);
+    repo.write("NOTES.txt", "unrelated\n");
+    repo.commit("an unrelated commit");
+    let before = state(&repo);
+    let run = repo.xtask(&["release", "--execute", "--plan", "target/plan.json"]);
+    run.assert_code(3);
+    assert!(
+        run.stderr.contains("but the plan was made at") && run.stderr.contains("make a new plan"),
+        "{}",
+        run.stderr
+    );
+    assert!(state(&repo) == before);
+}
+
+#[test]
+fn a_failing_build_leaves_the_repository_as_it_was() {
+    let repo = release_repo();
+    let setup = "plugins/acme-plugin-legacy/setup.py";
+    repo.write(
+        setup,
+        &repo
+            .read(setup)
+            .replace("setup(\n", "raise SystemExit('boom: legacy build broken')\nsetup(\n"),
+    );
+    repo.commit("fixture: broken build");
+    let before = state(&repo);
+    let run = repo.xtask(RELEASE);
+    run.assert_code(1);
+    assert!(run.stderr.contains("boom: legacy build broken"), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("the release was not made; the repository and dist/ are as they were"),
+        "{}",
+        run.stderr
+    );
+    assert!(state(&repo) == before);
+}
+
+#[test]
+fn a_failing_commit_hook_rolls_the_files_back() {
+    let repo = release_repo();
+    let hook = repo.path().join(".git/hooks/pre-commit");
+    fs::write(
+        &hook,
+        "#!/bin/sh\necho 'pre-commit: version bumps need review' >&2\nexit 1\n",
+    )
+    .unwrap();
+    run_ok(Command::new("chmod").arg("+x").arg(&hook));
+    let before = state(&repo);
+    let run = repo.xtask(RELEASE);
+    run.assert_code(1);
+    assert!(
+        run.stderr.contains("pre-commit: version bumps need review"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("rolled back: 12 file(s) restored"),
+        "{}",
+        run.stderr
+    );
+    assert!(state(&repo) == before);
+    assert_eq!(repo.git(&["status", "--porcelain"]), "");
+}
+
+#[test]
+fn a_failing_tag_rolls_the_commit_back() {
+    let repo = release_repo();
+    // A tag named v1.5.0/blocker makes creating v1.5.0 fail (a ref cannot be both).
+    repo.git(&["tag", "v1.5.0/blocker"]);
+    let before = state(&repo);
+    let run = repo.xtask(RELEASE);
+    run.assert_code(1);
+    assert!(run.stderr.contains("create the tag v1.5.0"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("commit") && run.stderr.contains("undone, 12 file(s) restored"),
+        "{}",
+        run.stderr
+    );
+    assert!(state(&repo) == before);
+    assert_eq!(repo.git(&["status", "--porcelain"]), "");
+}
+
+#[test]
+fn a_failing_delivery_rolls_back_tags_and_commit() {
+    let repo = release_repo();
+    // The output folder cannot be created: a file has its name (ignored by git).
+    repo.write("dist", "not a folder\n");
+    let before = state(&repo);
+    let run = repo.xtask(RELEASE);
+    run.assert_code(1);
+    assert!(run.stderr.contains("deliver"), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("tag acme-plugin-legacy-v2.2.0 deleted, tag v1.5.0 deleted, commit"),
+        "undone newest first:\n{}",
+        run.stderr
+    );
+    assert!(state(&repo) == before);
+    assert_eq!(repo.read("dist"), "not a folder\n");
+}
+
+#[test]
+fn a_second_release_waits_for_the_first_and_stale_locks_are_reclaimed() {
+    let repo = release_repo();
+    let lock = repo.path().join(".git/xtask-release.lock");
+    let mut holder = Command::new("sleep").arg("60").spawn().unwrap();
+    fs::write(&lock, format!("pid={}\nstarted={EPOCH}\n", holder.id())).unwrap();
+    let before = state(&repo);
+    let run = repo.xtask(RELEASE);
+    let _ = holder.kill();
+    let _ = holder.wait();
+    run.assert_code(4);
+    assert!(
+        run.stderr.contains(&format!(
+            "another release is running in this repository (pid {}, started 2026-11-21 10:00:00 UTC)",
+            holder.id()
+        )),
+        "{}",
+        run.stderr
+    );
+    assert!(state(&repo) == before);
+
+    // The holder is gone now: its lock is stale and is taken over.
+    let run = repo.xtask(RELEASE);
+    run.assert_code(0);
+    assert!(run.stderr.contains("reclaiming a stale release lock"), "{}", run.stderr);
+    assert!(!lock.exists(), "the lock is released at the end");
+}
+
+#[test]
+fn every_failed_check_is_reported_at_once_and_nothing_changes() {
+    let repo = Repo::examples();
+    assert!(
+        repo.read("release-config.toml").contains("branches = [\"main\"]"),
+        "the shipped manifest releases from main"
+    );
+    repo.git(&["config", "user.name", "Release Bot"]);
+    repo.git(&["config", "user.email", "release-bot@example.com"]);
+    repo.git(&["checkout", "-q", "-b", "feature"]);
+    repo.git(&["tag", "v1.5.0"]);
+    let file = "plugins/acme-plugin-console/README.md";
+    repo.write(file, &(repo.read(file) + "\nwork in progress\n"));
+    let before = state(&repo);
+    let run = repo.xtask(&["release", "minor", "--platform", "linux", "--execute"]);
+    run.assert_code(3);
+    for expected in [
+        "the current branch is feature, but releases are made from main",
+        "core: the tag v1.5.0 already exists",
+        "uncommitted changes in plugin folders or the manifest",
+        file,
+    ] {
+        assert!(
+            run.stderr.contains(expected),
+            "missing {expected:?} in:\n{}",
+            run.stderr
+        );
+    }
+    assert!(state(&repo) == before);
+}
+
+#[test]
+fn a_branch_behind_its_upstream_is_refused() {
+    let repo = release_repo();
+    let remote = tempfile::tempdir().unwrap();
+    run_ok(
+        Command::new("git")
+            .args(["init", "-q", "--bare", "-b", "main"])
+            .arg(remote.path()),
+    );
+    repo.git(&["remote", "add", "origin", &remote.path().to_string_lossy()]);
+    repo.git(&["push", "-q", "-u", "origin", "main"]);
+    // Someone else pushes a commit; our clone learns of it with a fetch.
+    let other = tempfile::tempdir().unwrap();
+    run_ok(
+        Command::new("git")
+            .args(["clone", "-q"])
+            .arg(remote.path())
+            .arg(other.path().join("c")),
+    );
+    let clone = other.path().join("c");
+    fs::write(clone.join("NEWS.txt"), "news\n").unwrap();
+    run_ok(Command::new("git").current_dir(&clone).args(["add", "NEWS.txt"]));
+    run_ok(Command::new("git").current_dir(&clone).args([
+        "-c",
+        "user.name=O",
+        "-c",
+        "user.email=o@example.com",
+        "commit",
+        "-q",
+        "-m",
+        "news",
+    ]));
+    run_ok(
+        Command::new("git")
+            .current_dir(&clone)
+            .args(["push", "-q", "origin", "main"]),
+    );
+    repo.git(&["fetch", "-q", "origin"]);
+
+    let run = repo.xtask(&["release", "minor", "--platform", "linux"]);
+    run.assert_code(3);
+    assert!(
+        run.stderr
+            .contains("main is 1 commit(s) behind origin/main (as of the last fetch): pull first"),
+        "{}",
+        run.stderr
+    );
+}
