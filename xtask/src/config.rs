@@ -52,6 +52,8 @@ struct RawManifest {
     nightly: RawNightly,
     #[serde(default)]
     versioning: RawVersioning,
+    #[serde(default)]
+    publish: RawPublish,
     platforms: BTreeMap<Spanned<String>, RawPlatform>,
 }
 
@@ -129,6 +131,25 @@ struct RawNightly {
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawPublish {
+    #[serde(default)]
+    push: bool,
+    remote: Option<String>,
+    release_dir: Option<String>,
+    upload: Option<RawUpload>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawUpload {
+    repository_url: Spanned<String>,
+    index_url: Option<Spanned<String>>,
+    #[serde(default)]
+    production: bool,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
 struct RawVersioning {
     strategy: Option<Spanned<String>>,
     sibling_pins: Option<Spanned<String>>,
@@ -166,6 +187,7 @@ pub struct Manifest {
     pub python: PythonSettings,
     pub nightly: NightlySettings,
     pub versioning: Versioning,
+    pub publish: Publish,
     pub platforms: Vec<Platform>,
 }
 
@@ -190,6 +212,28 @@ pub enum SiblingPins {
     Exact,
     /// `>=X.Y.Z`
     Minimum,
+}
+
+/// What `release` does after the release commit and tags exist.
+#[derive(Debug, Clone)]
+pub struct Publish {
+    /// `git push --atomic` of the branch and tags.
+    pub push: bool,
+    pub remote: String,
+    /// Copy the artifacts here (overridden by `--release-dir` and `RELEASE_DIR`).
+    pub release_dir: Option<String>,
+    pub upload: Option<Upload>,
+}
+
+/// A package index to upload sdists and wheels to with twine.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Upload {
+    /// twine's `--repository-url` (may hold `${VAR}`).
+    pub repository_url: String,
+    /// The PEP 503 index of that repository, to see which files it already has.
+    pub index_url: String,
+    /// Dev and local versions are never uploaded to a production index.
+    pub production: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -411,6 +455,7 @@ fn resolve(raw: RawManifest, src: &Source, path: &Path, problems: &mut Problems)
         python,
         nightly,
         versioning,
+        publish,
         platforms,
     } = raw;
 
@@ -636,6 +681,29 @@ fn resolve(raw: RawManifest, src: &Source, path: &Path, problems: &mut Problems)
         allow_empty_changelog: versioning.allow_empty_changelog,
     };
 
+    // [publish]
+    let upload = publish.upload.map(|u| {
+        for url in std::iter::once(&u.repository_url).chain(u.index_url.as_ref()) {
+            if let Err(e) = check_url_credentials(url.get_ref()) {
+                problems.push(src.at_spanned(url), e);
+            }
+        }
+        let index_url = match u.index_url {
+            Some(i) => i.into_inner(),
+            None => {
+                problems.push(src.at_spanned(&u.repository_url), "[publish.upload] needs `index-url` too: the simple index of that repository, to check which files it already has");
+                String::new()
+            }
+        };
+        Upload { repository_url: u.repository_url.into_inner(), index_url, production: u.production }
+    });
+    let publish = Publish {
+        push: publish.push,
+        remote: publish.remote.unwrap_or_else(|| "origin".to_string()),
+        release_dir: publish.release_dir.filter(|d| !d.trim().is_empty()),
+        upload,
+    };
+
     // [platforms.NAME]
     let platforms = platforms
         .into_iter()
@@ -660,6 +728,7 @@ fn resolve(raw: RawManifest, src: &Source, path: &Path, problems: &mut Problems)
         python,
         nightly,
         versioning,
+        publish,
         platforms,
     }
 }

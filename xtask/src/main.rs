@@ -97,6 +97,12 @@ enum Command {
         /// Execute this saved plan instead of making a new one.
         #[arg(long = "plan", value_name = "FILE")]
         plan_file: Option<PathBuf>,
+        /// Copy the artifacts to this folder too (default: RELEASE_DIR, or [publish] release-dir).
+        #[arg(long, value_name = "DIR")]
+        release_dir: Option<String>,
+        /// Continue a release whose publishing (push, copy, upload) was interrupted.
+        #[arg(long, conflicts_with_all = ["level", "execute", "plan_file", "save_plan"])]
+        resume: bool,
         /// Print the plan (dry run) or the plan and results as JSON.
         #[arg(long)]
         json: bool,
@@ -140,6 +146,7 @@ impl NightlyArgs {
                 build_number: self.build_number,
             },
             platforms: self.platforms,
+            release_dir: None,
         }
     }
 }
@@ -156,7 +163,7 @@ fn main() -> ExitCode {
         Command::Plan { .. } => ("plan", true),
         Command::Bump { execute, .. } => ("bump", !execute),
         Command::Changelog { .. } => ("changelog", true),
-        Command::Release { execute, .. } => ("release", !execute),
+        Command::Release { execute, resume, .. } => ("release", !(*execute || *resume)),
         Command::Nightly { .. } => ("nightly", false),
     };
     let result =
@@ -190,9 +197,12 @@ fn main() -> ExitCode {
                 execute,
                 save_plan,
                 plan_file,
+                release_dir,
+                resume,
                 json,
             } => {
                 let selection = versioning::Selection { plugins, groups };
+                let release_dir = release_dir.or_else(|| std::env::var("RELEASE_DIR").ok().filter(|d| !d.is_empty()));
                 let opts = tasks::release::ReleaseOptions {
                     level,
                     selection,
@@ -200,6 +210,8 @@ fn main() -> ExitCode {
                     execute,
                     save_plan,
                     plan_file,
+                    release_dir,
+                    resume,
                     json,
                 };
                 tasks::release::run(&ws, &opts)

@@ -10,7 +10,7 @@ use anyhow::Result;
 use pep440_rs::Version;
 use serde::{Deserialize, Serialize};
 
-use crate::config::{normalize_name, render};
+use crate::config::{normalize_name, render, Upload};
 use crate::edits::{self, Edit, StampValues};
 use crate::ops::git::Git;
 use crate::platform::{tag_arch, ArchiveFormat, TargetOs};
@@ -128,8 +128,29 @@ pub enum Step {
     Commit { message: String, files: Vec<String> },
     /// Create an annotated (or signed) tag on the release commit.
     Tag { name: String, message: String, sign: bool },
-    /// Move finished archives into the output folder.
-    Deliver { files: Vec<String> },
+    /// Move finished archives (and, for releases, the sdists and wheels of the released
+    /// plugins) into the output folder, all or nothing.
+    Deliver {
+        files: Vec<String>,
+        #[serde(default)]
+        dists_of: Vec<String>,
+    },
+    /// `git push --atomic` of the release branch and tags (after this, nothing is undone).
+    Push {
+        remote: String,
+        branch: String,
+        tags: Vec<String>,
+    },
+    /// Copy the delivered files into a release folder.
+    CopyToReleaseDir {
+        dir: String,
+        files: Vec<String>,
+        #[serde(default)]
+        dists_of: Vec<String>,
+    },
+    /// Upload the released plugins' sdists and wheels with twine; files the index already has
+    /// with the same sha256 are skipped.
+    Upload { upload: Upload, plugins: Vec<String> },
 }
 
 /// What kind of plan to make.
@@ -141,7 +162,12 @@ pub enum Mode {
 pub struct PlanOptions {
     pub mode: Mode,
     pub platforms: Vec<String>,
+    /// Releases: copy the artifacts here too (`--release-dir` or `RELEASE_DIR`).
+    pub release_dir: Option<String>,
 }
+
+/// twine, installed into the build-tools venv when the manifest uploads.
+const TWINE: &str = "twine==7.0.0";
 
 /// A plan and what is needed to execute it. `problems` lists every precheck that failed.
 pub struct Prepared {
@@ -446,9 +472,62 @@ pub fn compute(ws: &Workspace, opts: &PlanOptions) -> Result<Prepared> {
         }
         branch = git.current_branch()?;
     }
-    steps.push(Step::Deliver { files: deliver });
+    let released: Vec<String> = units.iter().flat_map(|u| u.members.clone()).collect();
+    let dists_of: Vec<String> = released
+        .iter()
+        .map(|p| format!("{}-{}", p.replace('-', "_"), new_versions[p]))
+        .collect();
+    let delivered = deliver.clone();
+    steps.push(Step::Deliver {
+        files: deliver,
+        dists_of: dists_of.clone(),
+    });
+    if let (Mode::Release { .. }, Some(branch)) = (&opts.mode, &branch) {
+        let publish = &ws.manifest.publish;
+        if publish.push {
+            let tags = units.iter().map(|u| u.tag.clone()).collect();
+            steps.push(Step::Push {
+                remote: publish.remote.clone(),
+                branch: branch.clone(),
+                tags,
+            });
+        }
+        if let Some(dir) = opts.release_dir.clone().or_else(|| publish.release_dir.clone()) {
+            steps.push(Step::CopyToReleaseDir {
+                dir,
+                files: delivered,
+                dists_of: dists_of.clone(),
+            });
+        }
+        if let Some(upload) = &publish.upload {
+            if upload.production {
+                for u in &units {
+                    if u.version.contains("dev") || u.version.contains('+') {
+                        problems.push(format!(
+                            "{} {} is a dev or local version; it is never uploaded to the production index {}",
+                            u.name, u.version, upload.repository_url
+                        ));
+                    }
+                }
+            }
+            for url in [&upload.repository_url, &upload.index_url] {
+                for var in toolchain::unset_env_refs(url) {
+                    problems.push(format!(
+                        "environment variable {var} is not set (used as ${{{var}}} in [publish.upload])"
+                    ));
+                }
+            }
+            steps.push(Step::Upload {
+                upload: upload.clone(),
+                plugins: dists_of,
+            });
+        }
+    }
 
     let mut build_tools = ws.manifest.python.build_tools.clone();
+    if matches!(opts.mode, Mode::Release { .. }) && ws.manifest.publish.upload.is_some() {
+        build_tools.push(TWINE.to_string());
+    }
     for p in &plugins {
         for r in &p.build_requires {
             if !build_tools.contains(r) {
@@ -870,8 +949,31 @@ pub fn render_human(plan: &Plan) -> String {
                     if *sign { "signed" } else { "annotated" }
                 );
             }
-            Step::Deliver { files } => {
+            Step::Deliver { files, dists_of } => {
+                let files: Vec<String> = files
+                    .iter()
+                    .cloned()
+                    .chain(dists_of.iter().map(|d| format!("{d} sdist and wheel")))
+                    .collect();
                 let _ = writeln!(s, "  move into {}/: {}", plan.output_dir, files.join(", "));
+            }
+            Step::Push { remote, branch, tags } => {
+                let _ = writeln!(s, "  push --atomic to {remote}: {branch} {}", tags.join(" "));
+            }
+            Step::CopyToReleaseDir { dir, files, dists_of } => {
+                let _ = writeln!(
+                    s,
+                    "  copy {} file(s) to the release folder {dir}",
+                    files.len() + 2 * dists_of.len()
+                );
+            }
+            Step::Upload { upload, plugins } => {
+                let _ = writeln!(
+                    s,
+                    "  upload the sdists and wheels of {} to {} (files it already has are skipped)",
+                    plugins.join(", "),
+                    crate::ops::cmd::redact(&upload.repository_url)
+                );
             }
         }
     }

@@ -97,7 +97,18 @@ fn execute_builds_commits_tags_and_delivers() {
     let dist = repo.path().join("dist");
     assert_eq!(
         list_dir(&dist),
-        ["RELEASE_NOTES.md", "acme-plugins-1.5.0-linux.tar.bz2"]
+        [
+            "RELEASE_NOTES.md",
+            "acme-plugins-1.5.0-linux.tar.bz2",
+            "acme_plugin_base-1.5.0-py3-none-any.whl",
+            "acme_plugin_base-1.5.0.tar.gz",
+            "acme_plugin_console-1.5.0-py3-none-any.whl",
+            "acme_plugin_console-1.5.0.tar.gz",
+            "acme_plugin_legacy-2.2.0-py3-none-any.whl",
+            "acme_plugin_legacy-2.2.0.tar.gz",
+            "acme_plugin_reports-1.5.0-py3-none-any.whl",
+            "acme_plugin_reports-1.5.0.tar.gz",
+        ]
     );
     let notes = fs::read_to_string(dist.join("RELEASE_NOTES.md")).unwrap();
     assert!(

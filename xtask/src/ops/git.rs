@@ -175,6 +175,15 @@ impl<'a> Git<'a> {
         Ok(PathBuf::from(dir.trim()))
     }
 
+    /// `git push --atomic REMOTE REFS...`: all refs or none.
+    pub fn push_atomic(&self, remote: &str, refs: &[String]) -> Result<()> {
+        let mut args = vec!["push", "--atomic", "--porcelain", remote];
+        args.extend(refs.iter().map(String::as_str));
+        self.runner
+            .run(&self.cmd(&format!("push the release to {remote}")).args(&args))?;
+        Ok(())
+    }
+
     /// Every tag name.
     pub fn tags(&self) -> Result<Vec<String>> {
         let text = self.read("list tags", &["tag", "--list"])?;

@@ -6,6 +6,7 @@ mod bundle;
 mod commit;
 mod deliver;
 mod notes;
+mod publish;
 mod stamp;
 mod tag;
 mod wheelhouse;
@@ -98,14 +99,27 @@ pub enum Undo {
     DeleteTag(String),
 }
 
-/// Run the plan's steps in order. If a step fails, every change already made to the
-/// repository (files, commit, tags) is undone, newest first, and the error says so.
-pub fn execute(exec: &Exec) -> Result<Report> {
+/// Run the plan's steps in order, from `start` (steps before it were done by an earlier,
+/// interrupted run). Up to and including `deliver` the steps are a transaction: if one fails,
+/// every change already made to the repository (files, commit, tags) is undone, newest first.
+/// After `deliver` nothing is undone; `progress(n)` is called whenever steps `..n` are done,
+/// so that an interrupted publish can be resumed.
+pub fn execute(exec: &Exec, start: usize, progress: &mut dyn FnMut(usize) -> Result<()>) -> Result<Report> {
     let mut report = Report::default();
     let mut undo: Vec<Undo> = Vec::new();
     let total = exec.plan.steps.len();
+    let delivered_at = exec
+        .plan
+        .steps
+        .iter()
+        .position(|s| matches!(s, Step::Deliver { .. }))
+        .unwrap_or(total);
     for (i, step) in exec.plan.steps.iter().enumerate() {
         let label = describe(step);
+        if i < start {
+            eprintln!("==> [{}/{total}] {label}: done before, skipped", i + 1);
+            continue;
+        }
         eprintln!("==> [{}/{total}] {label}", i + 1);
         let started = Instant::now();
         let done: Result<Option<Undo>> = match step {
@@ -127,11 +141,23 @@ pub fn execute(exec: &Exec) -> Result<Report> {
             Step::UpdateTree { edits } => commit::update_tree(exec, edits).map(Some),
             Step::Commit { message, files } => commit::commit(exec, message, files, &mut report).map(Some),
             Step::Tag { name, message, sign } => tag::tag(exec, name, message, *sign, &mut report).map(Some),
-            Step::Deliver { files } => deliver::deliver(exec, files, &mut report).map(|_| None),
+            Step::Deliver { files, dists_of } => deliver::deliver(exec, files, dists_of, &mut report).map(|_| None),
+            Step::Push { remote, branch, tags } => publish::push(exec, remote, branch, tags).map(|_| None),
+            Step::CopyToReleaseDir { dir, files, dists_of } => {
+                publish::copy_to_release_dir(exec, dir, files, dists_of).map(|_| None)
+            }
+            Step::Upload { upload, plugins } => publish::upload(exec, upload, plugins).map(|_| None),
         };
         match done {
             Ok(Some(u)) => undo.push(u),
             Ok(None) => {}
+            Err(e) if i > delivered_at => {
+                return Err(e.context(format!(
+                    "step {}/{total} failed: {label}. The release commit, tags and outputs stay as they are; \
+                     fix the problem and run `cargo xtask release --resume` to continue from this step",
+                    i + 1
+                )));
+            }
             Err(e) => {
                 let e = e.context(format!("step {}/{total} failed: {label}", i + 1));
                 return Err(match roll_back(exec, undo) {
@@ -145,6 +171,9 @@ pub fn execute(exec: &Exec) -> Result<Report> {
             step: label,
             seconds: started.elapsed().as_secs_f64(),
         });
+        if i >= delivered_at {
+            progress(i + 1)?;
+        }
     }
     Ok(report)
 }
@@ -198,6 +227,9 @@ fn describe(step: &Step) -> String {
         Step::UpdateTree { edits } => format!("write the bump into {} file(s)", crate::edits::by_file(edits).len()),
         Step::Commit { files, .. } => format!("commit {} file(s)", files.len()),
         Step::Tag { name, .. } => format!("tag {name}"),
-        Step::Deliver { files } => format!("deliver {} artifact(s)", files.len()),
+        Step::Deliver { files, dists_of } => format!("deliver {} file(s)", files.len() + 2 * dists_of.len()),
+        Step::Push { remote, .. } => format!("push to {remote}"),
+        Step::CopyToReleaseDir { dir, .. } => format!("copy to {dir}"),
+        Step::Upload { plugins, .. } => format!("upload {} plugin(s)", plugins.len()),
     }
 }

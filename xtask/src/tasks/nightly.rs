@@ -31,7 +31,7 @@ pub fn run(ws: &Workspace, opts: &PlanOptions, json: bool) -> Result<()> {
         stage: stage.path(),
         tools_python,
     };
-    let report = steps::execute(&exec).with_context(|| {
+    let report = steps::execute(&exec, 0, &mut |_| Ok(())).with_context(|| {
         format!(
             "the nightly bundle was not built; nothing was written to {}/ and the repository is unchanged (log: {})",
             plan.output_dir,

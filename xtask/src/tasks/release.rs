@@ -29,19 +29,47 @@ pub struct ReleaseOptions {
     pub execute: bool,
     pub save_plan: Option<PathBuf>,
     pub plan_file: Option<PathBuf>,
+    pub release_dir: Option<String>,
+    pub resume: bool,
     pub json: bool,
 }
+
+/// Progress of a release past its point of no return, kept in the git folder so that
+/// `--resume` continues an interrupted publish without repeating a completed step.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct ReleaseState {
+    plan: Plan,
+    /// Index of the first step not done yet.
+    next_step: usize,
+    /// HEAD after the release commit.
+    head: String,
+}
+
+const STATE_FILE: &str = "xtask-release-state.json";
 
 pub fn run(ws: &Workspace, opts: &ReleaseOptions) -> Result<()> {
     let started = Instant::now();
     // One release at a time: taken before planning, so two runs cannot plan the same tags.
     let git_program = which::which("git").map_err(|_| input_error("git: not found on PATH. Install git."))?;
-    let _lock = if opts.execute {
-        let git_dir = Git::new(&ws.runner, git_program, &ws.root).git_dir()?;
+    let git_dir = Git::new(&ws.runner, git_program, &ws.root).git_dir()?;
+    let state_path = git_dir.join(STATE_FILE);
+    let _lock = if opts.execute || opts.resume {
         Some(ReleaseLock::acquire(&git_dir.join("xtask-release.lock"))?)
     } else {
         None
     };
+    if opts.resume {
+        return resume(ws, &state_path, opts.json, started);
+    }
+    if state_path.exists() {
+        return Err(precheck_failed(
+            "a release is half published",
+            vec![format!(
+                "{} records a release whose publishing was interrupted: finish it with `cargo xtask release --resume`",
+                state_path.display()
+            )],
+        ));
+    }
 
     let (plan, tools, problems) = match &opts.plan_file {
         Some(file) => {
@@ -66,6 +94,7 @@ pub fn run(ws: &Workspace, opts: &ReleaseOptions) -> Result<()> {
                 &PlanOptions {
                     mode,
                     platforms: opts.platforms.clone(),
+                    release_dir: opts.release_dir.clone(),
                 },
             )?;
             (prepared.plan, prepared.tools, prepared.problems)
@@ -102,23 +131,96 @@ pub fn run(ws: &Workspace, opts: &ReleaseOptions) -> Result<()> {
     let index = plan.index.to_args(&ws.root)?;
     let tools_python = toolchain::tools_venv(&ws.runner, &tools.python, &ws.work_dir, &plan.build_tools, &index)?;
     let stage = Staging::create(&ws.work_dir, "release")?;
+    let git = Git::new(&ws.runner, tools.git.clone(), &ws.root);
     let exec = Exec {
         ws,
         plan: &plan,
-        git: Git::new(&ws.runner, tools.git.clone(), &ws.root),
+        git,
         stage: stage.path(),
         tools_python,
     };
-    let report = steps::execute(&exec).with_context(|| {
+    let total = plan.steps.len();
+    let mut progress = |next_step: usize| save_progress(&exec, &state_path, next_step, total);
+    let report = steps::execute(&exec, 0, &mut progress).with_context(|| {
+        if state_path.exists() {
+            format!(
+                "the release is made but not fully published (log: {})",
+                ws.runner.log_path().display()
+            )
+        } else {
+            format!(
+                "the release was not made; the repository and {}/ are as they were (log: {})",
+                plan.output_dir,
+                ws.runner.log_path().display()
+            )
+        }
+    })?;
+    drop(exec);
+    drop(stage);
+    print_result(&plan, &report, opts.json, started)
+}
+
+/// Record progress past the point of no return; remove the record when all steps are done.
+fn save_progress(exec: &Exec, path: &std::path::Path, next_step: usize, total: usize) -> Result<()> {
+    if next_step >= total {
+        let _ = std::fs::remove_file(path);
+        return Ok(());
+    }
+    let state = ReleaseState {
+        plan: exec.plan.clone(),
+        next_step,
+        head: exec.git.head()?,
+    };
+    write_atomic(path, serde_json::to_string_pretty(&state)?.as_bytes())
+}
+
+/// Continue an interrupted publish from its first undone step.
+fn resume(ws: &Workspace, state_path: &std::path::Path, json: bool, started: Instant) -> Result<()> {
+    let text = std::fs::read_to_string(state_path)
+        .map_err(|_| input_error("nothing to resume: no release was interrupted after its commit and tags"))?;
+    let state: ReleaseState =
+        serde_json::from_str(&text).map_err(|e| input_error(format!("{}: unreadable ({e})", state_path.display())))?;
+    let tools =
+        toolchain::find(&ws.runner, &ws.manifest).map_err(|p| precheck_failed("required tools are missing", p))?;
+    let git = Git::new(&ws.runner, tools.git.clone(), &ws.root);
+    let head = git.head()?;
+    if head != state.head {
+        return Err(precheck_failed(
+            "cannot resume",
+            vec![format!(
+                "HEAD is {} but the interrupted release left it at {}: check out that commit (or remove {} to abandon the rest)",
+                &head[..12],
+                &state.head[..state.head.len().min(12)],
+                state_path.display()
+            )],
+        ));
+    }
+    let plan = state.plan;
+    let index = plan.index.to_args(&ws.root)?;
+    let tools_python = toolchain::tools_venv(&ws.runner, &tools.python, &ws.work_dir, &plan.build_tools, &index)?;
+    let stage = Staging::create(&ws.work_dir, "resume")?;
+    let exec = Exec {
+        ws,
+        plan: &plan,
+        git,
+        stage: stage.path(),
+        tools_python,
+    };
+    let total = plan.steps.len();
+    let mut progress = |next_step: usize| save_progress(&exec, state_path, next_step, total);
+    let report = steps::execute(&exec, state.next_step, &mut progress).with_context(|| {
         format!(
-            "the release was not made; the repository and {}/ are as they were (log: {})",
-            plan.output_dir,
+            "the release is still not fully published (log: {})",
             ws.runner.log_path().display()
         )
     })?;
+    drop(exec);
     drop(stage);
+    print_result(&plan, &report, json, started)
+}
 
-    if opts.json {
+fn print_result(plan: &Plan, report: &Report, json: bool, started: Instant) -> Result<()> {
+    if json {
         #[derive(serde::Serialize)]
         struct Output<'a> {
             plan: &'a Plan,
@@ -129,8 +231,8 @@ pub fn run(ws: &Workspace, opts: &ReleaseOptions) -> Result<()> {
         println!(
             "{}",
             serde_json::to_string_pretty(&Output {
-                plan: &plan,
-                report: &report,
+                plan,
+                report,
                 seconds: started.elapsed().as_secs_f64()
             })?
         );

@@ -13,7 +13,15 @@ use std::process::{Child, Command, Output, Stdio};
 use std::sync::OnceLock;
 
 /// The build tools the shipped manifest's defaults install (see config.rs).
-const TOOLS: &[&str] = &["pip==26.3", "build==1.6.1", "setuptools==84.2.1", "wheel==0.48.0"];
+const TOOLS: &[&str] = &[
+    "pip==26.3",
+    "build==1.6.1",
+    "setuptools==84.2.1",
+    "wheel==0.48.0",
+    "twine==7.0.0",
+];
+/// The index server the upload tests run, with htpasswd support.
+const PYPISERVER: &[&str] = &["pypiserver[passlib]==2.4.2"];
 /// Fixed commit and archive time for reproducible fixtures: 2026-11-21 10:00:00 UTC.
 pub const EPOCH: &str = "1795255200";
 pub const BUILD_NUMBER: &str = "7";
@@ -421,4 +429,102 @@ pub fn list_dir(dir: &Path) -> Vec<String> {
     };
     names.sort();
     names
+}
+
+// ---------------------------------------------------------------------------------------------
+// A real package index that accepts uploads (pypiserver), for the publish tests.
+
+/// A Python venv with pypiserver, made once from the public index and cached.
+pub fn pypiserver_python() -> PathBuf {
+    let dir = cache_dir().join("pypiserver-venv");
+    let ready = dir.join(".ready");
+    let lock = fs::File::create(cache_dir().join("pypiserver-venv.lock")).unwrap();
+    lock.lock().unwrap();
+    let venv_python = dir.join("bin/python");
+    if !ready.is_file() {
+        let _ = fs::remove_dir_all(&dir);
+        run_ok(Command::new(python()).args(["-m", "venv"]).arg(&dir));
+        run_ok(clean_pip(
+            Command::new(&venv_python)
+                .args(["-m", "pip", "install", "--quiet"])
+                .args(PYPISERVER),
+        ));
+        fs::write(&ready, "").unwrap();
+    }
+    venv_python
+}
+
+pub struct PackageServer {
+    pub url: String,
+    pub packages: tempfile::TempDir,
+    child: Child,
+}
+
+impl Drop for PackageServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl PackageServer {
+    /// pypiserver on 127.0.0.1 at a free port; uploads need user `ci` and `password`.
+    pub fn start(password: &str) -> PackageServer {
+        let python = pypiserver_python();
+        let packages = tempfile::tempdir().unwrap();
+        let htpasswd = packages.path().join(".htpasswd");
+        run_ok(
+            Command::new(&python)
+                .args([
+                    "-c",
+                    "import sys; from passlib.apache import HtpasswdFile as H; h = H(sys.argv[1], new=True); \
+                     h.set_password('ci', sys.argv[2]); h.save()",
+                ])
+                .arg(&htpasswd)
+                .arg(password),
+        );
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let child = Command::new(&python)
+            .args([
+                "-m",
+                "pypiserver",
+                "run",
+                "-i",
+                "127.0.0.1",
+                "-p",
+                &port.to_string(),
+                "-a",
+                "update",
+                "-P",
+            ])
+            .arg(&htpasswd)
+            .args(["--disable-fallback", "--hash-algo", "sha256"])
+            .arg(packages.path())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start pypiserver");
+        let started = std::time::Instant::now();
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(started.elapsed().as_secs() < 30, "pypiserver did not start");
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        PackageServer {
+            url: format!("http://127.0.0.1:{port}"),
+            packages,
+            child,
+        }
+    }
+
+    /// Files the server holds.
+    pub fn files(&self) -> Vec<String> {
+        list_dir(self.packages.path())
+            .into_iter()
+            .filter(|f| !f.starts_with('.'))
+            .collect()
+    }
 }

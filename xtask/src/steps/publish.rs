@@ -1,0 +1,118 @@
+//! Publish: after the release commit, tags and outputs exist. Push the branch and tags
+//! atomically, copy the outputs into a release folder, upload the released sdists and wheels.
+//! Nothing here is undone; an interrupted publish is resumed (`release --resume`).
+
+use std::collections::BTreeMap;
+
+use anyhow::{bail, Context, Result};
+
+use super::deliver::is_dist_of;
+use super::Exec;
+use crate::config::Upload;
+use crate::ops::cmd::{register_secret, Cmd};
+use crate::ops::fs::{copy_file, create_dir, file_names, sha256_file};
+use crate::toolchain::expand_env;
+
+const INDEX_FILES: &str = include_str!("../python/index_files.py");
+
+pub fn push(exec: &Exec, remote: &str, branch: &str, tags: &[String]) -> Result<()> {
+    let mut refs = vec![format!("refs/heads/{branch}")];
+    refs.extend(tags.iter().map(|t| format!("refs/tags/{t}")));
+    exec.git.push_atomic(remote, &refs)
+}
+
+/// Copy the delivered files into `dir`, each under a temporary name first.
+pub fn copy_to_release_dir(exec: &Exec, dir: &str, files: &[String], dists_of: &[String]) -> Result<()> {
+    let dir = exec.ws.root.join(dir);
+    create_dir(&dir)?;
+    let output = exec.ws.output_dir();
+    let names = file_names(&output)?;
+    let dists = names.iter().filter(|f| dists_of.iter().any(|p| is_dist_of(f, p)));
+    let mut staged = Vec::new();
+    for f in files.iter().chain(dists) {
+        let tmp = dir.join(format!(".{f}.partial"));
+        copy_file(&output.join(f), &tmp)?;
+        staged.push((tmp, dir.join(f)));
+    }
+    crate::ops::fs::move_all_into_place(&staged)
+}
+
+/// Upload what the index does not have yet. A file the index has with the same sha256 is
+/// skipped; a different file under the same name stops the upload before anything is sent.
+pub fn upload(exec: &Exec, upload: &Upload, plugins: &[String]) -> Result<()> {
+    let output = exec.ws.output_dir();
+    let names = file_names(&output)?;
+    let mut files = Vec::new();
+    for prefix in plugins {
+        let found: Vec<&String> = names.iter().filter(|f| is_dist_of(f, prefix)).collect();
+        if found.is_empty() {
+            bail!("no sdist or wheel of {prefix} in {}", output.display());
+        }
+        files.extend(found.into_iter().cloned());
+    }
+
+    let index = expand_env(&upload.index_url)?;
+    let projects: Vec<String> = plugins
+        .iter()
+        .map(|p| p.rsplit_once('-').map_or(p.as_str(), |(n, _)| n).replace('_', "-"))
+        .collect();
+    let out = exec.ws.runner.read(
+        &Cmd::new(
+            &exec.tools_python,
+            format!("list the files the index {} already has", upload.index_url),
+        )
+        .args(["-I", "-c", INDEX_FILES, &index])
+        .args(&projects),
+    )?;
+    let existing: BTreeMap<String, Option<String>> =
+        serde_json::from_slice(&out.stdout).context("the index reader printed unexpected output")?;
+
+    let mut to_send = Vec::new();
+    let mut conflicts = Vec::new();
+    for f in &files {
+        let local = sha256_file(&output.join(f))?;
+        match existing.get(f) {
+            None => to_send.push(f.clone()),
+            Some(Some(remote)) if remote == &local => eprintln!("    {f}: already on the index (same sha256), skipped"),
+            Some(Some(remote)) => conflicts.push(format!("{f} (index: sha256 {remote}, here: {local})")),
+            Some(None) => conflicts.push(format!(
+                "{f} (the index has a file of that name and gives no sha256 to compare)"
+            )),
+        }
+    }
+    if !conflicts.is_empty() {
+        bail!(
+            "the index already has different files under these names; nothing was uploaded: {}. \
+             Release a new version instead",
+            conflicts.join("; ")
+        );
+    }
+    if to_send.is_empty() {
+        return Ok(());
+    }
+    if let Ok(password) = std::env::var("TWINE_PASSWORD") {
+        register_secret(&password);
+    }
+    exec.ws.runner.run(
+        &Cmd::new(
+            &exec.tools_python,
+            format!(
+                "upload {} file(s) to {} with twine",
+                to_send.len(),
+                upload.repository_url
+            ),
+        )
+        .isolated_pip()
+        .args([
+            "-m",
+            "twine",
+            "upload",
+            "--non-interactive",
+            "--disable-progress-bar",
+            "--repository-url",
+        ])
+        .arg(expand_env(&upload.repository_url)?)
+        .args(to_send.iter().map(|f| output.join(f))),
+    )?;
+    Ok(())
+}

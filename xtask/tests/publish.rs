@@ -1,0 +1,245 @@
+//! What `release --execute` does after the commit and tags: an atomic push to a real (bare)
+//! remote, copies into a release folder, and uploads to a real index (pypiserver on
+//! 127.0.0.1), with interruption and `--resume`.
+
+mod common;
+
+use std::fs;
+use std::process::Command;
+
+use common::*;
+
+const PASSWORD: &str = "upl0ad-s3cret-77a1";
+
+/// The examples with a bare remote as `origin` (main pushed), and `extra` appended to the
+/// manifest.
+fn publishing_repo(extra: &str) -> (Repo, tempfile::TempDir) {
+    let repo = Repo::bare_examples();
+    repo.write("release-config.toml", &(repo.read("release-config.toml") + extra));
+    repo.commit("fixture: publishing");
+    repo.git(&["config", "user.name", "Release Bot"]);
+    repo.git(&["config", "user.email", "release-bot@example.com"]);
+    let remote = tempfile::tempdir().unwrap();
+    run_ok(
+        Command::new("git")
+            .args(["init", "-q", "--bare", "-b", "main"])
+            .arg(remote.path()),
+    );
+    repo.git(&["remote", "add", "origin", &remote.path().to_string_lossy()]);
+    repo.git(&["push", "-q", "-u", "origin", "main"]);
+    (repo, remote)
+}
+
+fn remote_refs(remote: &std::path::Path) -> String {
+    let out = run_ok(
+        Command::new("git")
+            .arg("-C")
+            .arg(remote)
+            .args(["for-each-ref", "--format=%(refname) %(objectname)"]),
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn the_release_is_pushed_atomically_and_copied_to_the_release_folder() {
+    let (repo, remote) = publishing_repo("\n[publish]\npush = true\n");
+    let release_dir = tempfile::tempdir().unwrap();
+    let run = repo.xtask_with(&["release", "minor", "--platform", "linux", "--execute"], |c| {
+        c.env("RELEASE_DIR", release_dir.path());
+    });
+    run.assert_code(0);
+    let head = repo.git(&["rev-parse", "HEAD"]);
+    let refs = remote_refs(remote.path());
+    assert!(refs.contains(&format!("refs/heads/main {}", head.trim())), "{refs}");
+    assert!(
+        refs.contains("refs/tags/v1.5.0 ") && refs.contains("refs/tags/acme-plugin-legacy-v2.2.0 "),
+        "{refs}"
+    );
+    assert_eq!(list_dir(release_dir.path()), list_dir(&repo.path().join("dist")));
+    assert!(!repo.path().join(".git/xtask-release-state.json").exists());
+}
+
+#[test]
+fn an_interrupted_push_is_resumed_without_repeating_anything() {
+    let (repo, remote) = publishing_repo("\n[publish]\npush = true\n");
+    let hook = remote.path().join("hooks/pre-receive");
+    fs::write(&hook, "#!/bin/sh\necho 'remote: pushes are frozen' >&2\nexit 1\n").unwrap();
+    run_ok(Command::new("chmod").arg("+x").arg(&hook));
+
+    let run = repo.xtask(&["release", "minor", "--platform", "linux", "--execute"]);
+    run.assert_code(1);
+    assert!(run.stderr.contains("pushes are frozen"), "{}", run.stderr);
+    assert!(run.stderr.contains("cargo xtask release --resume"), "{}", run.stderr);
+    // The release itself stands; nothing reached the remote.
+    assert_eq!(repo.git(&["tag", "--list"]), "acme-plugin-legacy-v2.2.0\nv1.5.0\n");
+    assert!(!remote_refs(remote.path()).contains("refs/tags/"));
+    let commits = repo.git(&["rev-list", "--count", "HEAD"]);
+
+    // A new release is refused until this one is finished.
+    let again = repo.xtask(&["release", "patch", "--platform", "linux", "--execute"]);
+    again.assert_code(3);
+    assert!(
+        again.stderr.contains("finish it with `cargo xtask release --resume`"),
+        "{}",
+        again.stderr
+    );
+
+    fs::remove_file(&hook).unwrap();
+    let resumed = repo.xtask(&["release", "--resume"]);
+    resumed.assert_code(0);
+    assert!(
+        resumed
+            .stderr
+            .contains("build acme-plugin-base 1.5.0: done before, skipped"),
+        "{}",
+        resumed.stderr
+    );
+    assert!(
+        resumed.stderr.contains("tag v1.5.0: done before, skipped"),
+        "{}",
+        resumed.stderr
+    );
+    assert_eq!(repo.git(&["rev-list", "--count", "HEAD"]), commits, "no second commit");
+    assert!(remote_refs(remote.path()).contains("refs/tags/v1.5.0 "));
+    assert!(!repo.path().join(".git/xtask-release-state.json").exists());
+    let nothing = repo.xtask(&["release", "--resume"]);
+    nothing.assert_code(2);
+    assert!(nothing.stderr.contains("nothing to resume"), "{}", nothing.stderr);
+}
+
+#[test]
+fn uploads_skip_what_the_index_has_refuse_conflicts_and_resume() {
+    let server = PackageServer::start(PASSWORD);
+    let extra = format!(
+        "\n[publish.upload]\nrepository-url = \"{}/\"\nindex-url = \"{}/simple/\"\n",
+        server.url, server.url
+    );
+    let (repo, _remote) = publishing_repo(&extra);
+    let creds = |password: &'static str| {
+        move |c: &mut Command| {
+            c.env("TWINE_USERNAME", "ci").env("TWINE_PASSWORD", password);
+        }
+    };
+
+    // Wrong password: the release is made, the upload fails and waits for --resume.
+    let run = repo.xtask_with(
+        &["release", "minor", "--platform", "linux", "--execute"],
+        creds("wrong-password"),
+    );
+    run.assert_code(1);
+    assert!(
+        run.stderr.contains("upload") && run.stderr.contains("--resume"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(server.files(), Vec::<String>::new());
+
+    // Someone uploads one of the files (same bytes), and a different file under another name.
+    let dist = repo.path().join("dist");
+    let twine = |file: &std::path::Path| {
+        let tools = cache_dir().join("cargo-target/xtask/tools");
+        let venv = list_dir(&tools)
+            .into_iter()
+            .find(|d| d.starts_with("venv-") && !d.ends_with(".lock") && tools.join(d).join("bin/twine").exists())
+            .expect("a tools venv with twine");
+        run_ok(
+            Command::new(tools.join(venv).join("bin/python"))
+                .args([
+                    "-m",
+                    "twine",
+                    "upload",
+                    "--non-interactive",
+                    "--disable-progress-bar",
+                    "--repository-url",
+                ])
+                .arg(format!("{}/", server.url))
+                .args(["-u", "ci", "-p", PASSWORD])
+                .arg(file),
+        );
+    };
+    twine(&dist.join("acme_plugin_base-1.5.0-py3-none-any.whl"));
+    let other = tempfile::tempdir().unwrap();
+    twine(&fake_wheel(
+        other.path(),
+        "acme-plugin-console",
+        "1.5.0",
+        "acme_plugin_console",
+        "# forged\n",
+        &[],
+    ));
+
+    let refused = repo.xtask_with(&["release", "--resume"], creds(PASSWORD));
+    refused.assert_code(1);
+    assert!(
+        refused
+            .stderr
+            .contains("the index already has different files under these names; nothing was uploaded")
+            && refused.stderr.contains("acme_plugin_console-1.5.0-py3-none-any.whl"),
+        "{}",
+        refused.stderr
+    );
+    assert_eq!(server.files().len(), 2, "nothing more was uploaded");
+
+    // The conflicting file is removed from the index; resume uploads the rest, once.
+    fs::remove_file(
+        server
+            .packages
+            .path()
+            .join("acme_plugin_console-1.5.0-py3-none-any.whl"),
+    )
+    .unwrap();
+    let resumed = repo.xtask_with(&["release", "--resume"], creds(PASSWORD));
+    resumed.assert_code(0);
+    assert!(
+        resumed
+            .stderr
+            .contains("acme_plugin_base-1.5.0-py3-none-any.whl: already on the index (same sha256), skipped"),
+        "{}",
+        resumed.stderr
+    );
+    let mut expected: Vec<String> = list_dir(&dist)
+        .into_iter()
+        .filter(|f| f.starts_with("acme_plugin_"))
+        .collect();
+    expected.sort();
+    assert_eq!(server.files(), expected);
+    for run in [&run, &refused, &resumed] {
+        assert!(
+            !run.stdout.contains(PASSWORD) && !run.stderr.contains(PASSWORD),
+            "the password leaked"
+        );
+    }
+
+    // What was uploaded installs from the index.
+    let venv = tempfile::tempdir().unwrap();
+    run_ok(Command::new(python()).args(["-m", "venv"]).arg(venv.path()));
+    run_ok(clean_pip(
+        Command::new(venv.path().join("bin/python"))
+            .args(["-m", "pip", "install", "--quiet", "--no-deps", "--index-url"])
+            .arg(format!("{}/simple/", server.url))
+            .arg("acme-plugin-base==1.5.0"),
+    ));
+    let out = run_ok(
+        Command::new(venv.path().join("bin/python")).args(["-c", "import acme_plugin_base as b; print(b.__version__)"]),
+    );
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "1.5.0");
+}
+
+#[test]
+fn dev_versions_never_go_to_a_production_index() {
+    let (repo, _remote) = publishing_repo(
+        "\n[publish.upload]\nrepository-url = \"https://upload.pypi.example/legacy/\"\n\
+         index-url = \"https://pypi.example/simple/\"\nproduction = true\n",
+    );
+    let before = repo.snapshot();
+    let run = repo.xtask(&["release", "dev", "--platform", "linux", "--execute"]);
+    run.assert_code(3);
+    assert!(
+        run.stderr
+            .contains("core 1.4.1.dev1 is a dev or local version; it is never uploaded to the production index"),
+        "{}",
+        run.stderr
+    );
+    assert!(repo.snapshot() == before);
+    assert_eq!(repo.git(&["tag", "--list"]), "");
+}
