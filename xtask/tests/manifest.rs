@@ -164,6 +164,17 @@ fn readme_documents_every_manifest_key() {
             "[plugin.acme-plugin-base]\nzzz = 1\n\n[release]\n",
             "### `[plugin.NAME]`",
         ),
+        ("[release]\n", "[publish]\nzzz = 1\n\n[release]\n", "### `[publish]`"),
+        (
+            "[release]\n",
+            "[publish.upload]\nrepository-url = \"u\"\nindex-url = \"i\"\nzzz = 1\n\n[release]\n",
+            "### `[publish]`",
+        ),
+        (
+            "[release]\n",
+            "[versioning]\nzzz = 1\n\n[release]\n",
+            "### `[versioning]`",
+        ),
         ("[release]\n", "zzz = 1\n\n[release]\n", "## Manifest reference"),
     ];
     let mut checked = 0;
