@@ -609,6 +609,28 @@ fn check_release_preconditions(ws: &Workspace, git: &Git, problems: &mut Vec<Str
     if !git.has_identity()? {
         problems.push("git has no committer identity: set user.name and user.email (git config)".into());
     }
+    if ws.manifest.release.sign_tags {
+        match which::which("gpg") {
+            Err(_) => problems.push(
+                "gpg: not found on PATH, but [release] sign-tags is on. Install GnuPG (Debian/Ubuntu: `apt-get install gnupg`)"
+                    .into(),
+            ),
+            Ok(gpg) => {
+                let (ok, out) = ws.runner.probe(
+                    &crate::ops::cmd::Cmd::new(gpg, "list the GPG secret keys").args(["--batch", "--list-secret-keys", "--with-colons"]),
+                )?;
+                if !ok || !out.stdout_text().lines().any(|l| l.starts_with("sec")) {
+                    problems.push("gpg has no secret key to sign tags with: create or import one, or set [release] sign-tags = false".into());
+                }
+            }
+        }
+    }
+    if let Err(e) = crate::ops::fs::probe_writable(&ws.output_dir()) {
+        problems.push(format!(
+            "the output folder {} is not writable: {e}",
+            ws.output_dir().display()
+        ));
+    }
     Ok(())
 }
 

@@ -112,9 +112,14 @@ pub fn discover(
         }
     }
 
+    let legacy_unread = !legacy.is_empty() && legacy_meta.is_empty();
     let mut plugins = Vec::new();
     for dir in &dirs {
         let rel = relative(root, dir);
+        let needs_python = !dir.join("pyproject.toml").is_file() && legacy.contains(&dir);
+        if needs_python && legacy_unread {
+            continue; // already reported: setup.py/setup.cfg could not be read
+        }
         match read_plugin(dir, &rel, manifest, legacy_meta.remove(dir)) {
             Ok(p) => plugins.push(p),
             Err(mut e) => problems.append(&mut e),

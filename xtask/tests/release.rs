@@ -391,3 +391,99 @@ fn a_branch_behind_its_upstream_is_refused() {
         run.stderr
     );
 }
+
+#[test]
+fn signed_tags_verify_and_missing_gpg_or_output_access_are_prechecks() {
+    let repo = release_repo();
+    repo.write(
+        "release-config.toml",
+        &repo
+            .read("release-config.toml")
+            .replacen("[release]\n", "[release]\nsign-tags = true\n", 1),
+    );
+    repo.commit("fixture: signed tags");
+
+    // No gpg on PATH: refused before anything runs.
+    let bin = tempfile::tempdir().unwrap();
+    for tool in ["git", "python3"] {
+        let path = which(tool);
+        std::os::unix::fs::symlink(&path, bin.path().join(tool)).unwrap();
+    }
+    let run = repo.xtask_with(&["release", "minor", "--platform", "linux"], |c| {
+        c.env("PATH", bin.path());
+    });
+    run.assert_code(3);
+    assert!(
+        run.stderr
+            .contains("gpg: not found on PATH, but [release] sign-tags is on"),
+        "{}",
+        run.stderr
+    );
+
+    // A throwaway key in a temporary GNUPGHOME signs the tags.
+    let gnupg = tempfile::tempdir().unwrap();
+    let gpg = |args: &[&str]| {
+        run_ok(
+            Command::new("gpg")
+                .env("GNUPGHOME", gnupg.path())
+                .args(["--batch", "--quiet"])
+                .args(args),
+        )
+    };
+    let empty = repo.xtask_with(&["release", "minor", "--platform", "linux"], |c| {
+        c.env("GNUPGHOME", gnupg.path());
+    });
+    empty.assert_code(3);
+    assert!(
+        empty.stderr.contains("gpg has no secret key to sign tags with"),
+        "{}",
+        empty.stderr
+    );
+    gpg(&[
+        "--passphrase",
+        "",
+        "--quick-gen-key",
+        "Release Bot <release-bot@example.com>",
+        "default",
+        "default",
+        "never",
+    ]);
+    let run = repo.xtask_with(RELEASE, |c| {
+        c.env("GNUPGHOME", gnupg.path());
+    });
+    run.assert_code(0);
+    let verify = Command::new("git")
+        .current_dir(repo.path())
+        .env("GNUPGHOME", gnupg.path())
+        .args(["tag", "-v", "v1.5.0"])
+        .output()
+        .unwrap();
+    assert!(verify.status.success(), "{}", String::from_utf8_lossy(&verify.stderr));
+    assert!(String::from_utf8_lossy(&verify.stderr).contains("Good signature from \"Release Bot"));
+
+    // An output folder that cannot be written is a precheck too.
+    let manifest =
+        repo.read("release-config.toml")
+            .replacen("[release]\n", "[release]\noutput = \"/proc/xtask-out\"\n", 1);
+    repo.write("release-config.toml", &manifest);
+    repo.commit("fixture: unwritable output");
+    let run = repo.xtask_with(&["release", "patch", "--platform", "linux"], |c| {
+        c.env("GNUPGHOME", gnupg.path());
+    });
+    run.assert_code(3);
+    assert!(
+        run.stderr.contains("the output folder /proc/xtask-out is not writable"),
+        "{}",
+        run.stderr
+    );
+}
+
+/// The real program behind `tool` (not a version-manager shim).
+fn which(tool: &str) -> std::path::PathBuf {
+    let out = if tool == "python3" {
+        run_ok(Command::new("python3").args(["-c", "import sys; print(sys.executable)"]))
+    } else {
+        run_ok(Command::new("sh").args(["-c", &format!("command -v {tool}")]))
+    };
+    std::path::PathBuf::from(String::from_utf8(out.stdout).unwrap().trim())
+}

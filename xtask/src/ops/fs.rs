@@ -34,6 +34,17 @@ impl Drop for Staging {
     }
 }
 
+/// Whether files can be created in `dir` (or, if it does not exist yet, in its nearest
+/// existing parent): creates and removes a temporary file.
+pub fn probe_writable(dir: &Path) -> Result<(), String> {
+    let existing = dir.ancestors().find(|d| d.is_dir()).ok_or("no parent folder exists")?;
+    tempfile::Builder::new()
+        .prefix(".xtask-probe-")
+        .tempfile_in(existing)
+        .map(drop)
+        .map_err(|e| e.to_string())
+}
+
 /// Create a folder and its parents.
 pub fn create_dir(path: &Path) -> Result<()> {
     fs::create_dir_all(path).with_context(|| format!("cannot create the folder {}", path.display()))
