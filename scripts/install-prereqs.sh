@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Install what `cargo xtask` and its tests need on a fresh Debian/Ubuntu machine:
-# git, and Python 3.9+ with pip and venv. Rust (cargo) must already be installed (rustup).
+# git, gpg, and Python 3.9+ with pip and venv. Rust (cargo) must already be installed (rustup).
 # Safe to run again: it installs only what is missing. Elsewhere it prints what to install.
 set -euo pipefail
 
 missing=()
 command -v git >/dev/null 2>&1 || missing+=(git)
+command -v gpg >/dev/null 2>&1 || missing+=(gnupg)   # signing releases, and the tests
 if ! command -v python3 >/dev/null 2>&1; then
     missing+=(python3 python3-venv python3-pip)
 else
