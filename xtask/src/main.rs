@@ -100,6 +100,9 @@ enum Command {
         /// Copy the artifacts to this folder too (default: RELEASE_DIR, or [publish] release-dir).
         #[arg(long, value_name = "DIR")]
         release_dir: Option<String>,
+        /// Leave out the sources bundle (every plugin's sdist), which is made by default.
+        #[arg(long)]
+        no_sources: bool,
         /// Continue a release whose publishing (push, copy, upload) was interrupted.
         #[arg(long, conflicts_with_all = ["level", "execute", "plan_file", "save_plan"])]
         resume: bool,
@@ -137,6 +140,9 @@ struct NightlyArgs {
     /// Build only this platform (repeatable; default: every platform in the manifest).
     #[arg(long = "platform", value_name = "NAME")]
     platforms: Vec<String>,
+    /// Leave out the sources bundle (every plugin's sdist), which is made by default.
+    #[arg(long)]
+    no_sources: bool,
 }
 
 impl NightlyArgs {
@@ -147,6 +153,7 @@ impl NightlyArgs {
             },
             platforms: self.platforms,
             release_dir: None,
+            no_sources: self.no_sources,
         }
     }
 }
@@ -198,6 +205,7 @@ fn main() -> ExitCode {
                 save_plan,
                 plan_file,
                 release_dir,
+                no_sources,
                 resume,
                 json,
             } => {
@@ -211,6 +219,7 @@ fn main() -> ExitCode {
                     save_plan,
                     plan_file,
                     release_dir,
+                    no_sources,
                     resume,
                     json,
                 };

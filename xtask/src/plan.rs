@@ -46,6 +46,8 @@ pub struct Plan {
     pub branch: Option<String>,
     /// sha256 of the manifest the plan was made from; a saved plan is refused if it changed.
     pub manifest_sha256: String,
+    /// Release notes (releases: each unit's Unreleased section; nightlies: what is unreleased).
+    pub notes: String,
     pub steps: Vec<Step>,
 }
 
@@ -120,6 +122,10 @@ pub enum Step {
         folder: String,
         format: ArchiveFormat,
     },
+    /// The sources bundle: every private sdist.
+    Sources { archive: String, folder: String },
+    /// `<archive>.sha256` for every archive, and one `SHA256SUMS`.
+    Checksums { files: Vec<String> },
     /// Write the release notes next to the archives (staging).
     WriteNotes { file: String, text: String },
     /// Write the bump into the working tree (all files or none).
@@ -164,6 +170,8 @@ pub struct PlanOptions {
     pub platforms: Vec<String>,
     /// Releases: copy the artifacts here too (`--release-dir` or `RELEASE_DIR`).
     pub release_dir: Option<String>,
+    /// Leave out the sources bundle (every private sdist).
+    pub no_sources: bool,
 }
 
 /// twine, installed into the build-tools venv when the manifest uploads.
@@ -441,13 +449,38 @@ pub fn compute(ws: &Workspace, opts: &PlanOptions) -> Result<Prepared> {
             format: p.format,
         });
     }
-    let mut deliver: Vec<String> = platforms.iter().map(|p| p.archive.clone()).collect();
+    let mut archives: Vec<String> = platforms.iter().map(|p| p.archive.clone()).collect();
+    if !opts.no_sources {
+        let folder = render(
+            &ws.manifest.release.archive_name,
+            &[
+                ("release", &ws.manifest.release.name),
+                ("version", &version_text),
+                ("platform", "sources"),
+            ],
+        );
+        let archive = format!("{folder}.tar.bz2");
+        steps.push(Step::Sources {
+            archive: archive.clone(),
+            folder,
+        });
+        archives.push(archive);
+    }
+    steps.push(Step::Checksums {
+        files: archives.clone(),
+    });
+    let mut deliver = archives.clone();
+    deliver.extend(archives.iter().map(|a| format!("{a}.sha256")));
+    deliver.push(CHECKSUMS_FILE.into());
+    let notes = match opts.mode {
+        Mode::Release { .. } => release_notes(&ws.manifest.release.name, &version_text, &units),
+        Mode::Nightly { .. } => nightly_notes(ws, &plugins, &new_versions, &version_text, &commit),
+    };
     let mut branch = None;
     if matches!(opts.mode, Mode::Release { .. }) {
-        let notes = release_notes(&ws.manifest.release.name, &version_text, &units);
         steps.push(Step::WriteNotes {
             file: NOTES_FILE.into(),
-            text: notes,
+            text: notes.clone(),
         });
         deliver.push(NOTES_FILE.into());
         let files: Vec<String> = edits::by_file(&tree_edits).keys().map(|f| f.to_string()).collect();
@@ -556,6 +589,7 @@ pub fn compute(ws: &Workspace, opts: &PlanOptions) -> Result<Prepared> {
         units,
         branch,
         manifest_sha256: crate::ops::fs::sha256_file(&ws.manifest.path)?,
+        notes,
         steps,
     };
     Ok(Prepared {
@@ -567,6 +601,44 @@ pub fn compute(ws: &Workspace, opts: &PlanOptions) -> Result<Prepared> {
 
 /// Name of the release notes file next to the archives.
 pub const NOTES_FILE: &str = "RELEASE_NOTES.md";
+/// The checksums of all archives, in `sha256sum` format.
+pub const CHECKSUMS_FILE: &str = "SHA256SUMS";
+
+/// The notes of a nightly: what each plugin's changelog says is unreleased.
+fn nightly_notes(
+    ws: &Workspace,
+    plugins: &[Plugin],
+    versions: &BTreeMap<String, Version>,
+    version: &str,
+    commit: &str,
+) -> String {
+    let mut text = format!(
+        "# {} {version}\n\nNightly build of commit {}.\n",
+        ws.manifest.release.name,
+        &commit[..commit.len().min(12)]
+    );
+    let Some(log) = &ws.manifest.versioning.changelog else {
+        return text;
+    };
+    for p in plugins {
+        let Ok(changelog) = std::fs::read_to_string(ws.root.join(&p.dir).join(log)) else {
+            continue;
+        };
+        let (sections, _) = crate::changelog::sections(&changelog);
+        if let Some(unreleased) = sections.iter().find(|s| s.version.is_none()) {
+            let notes = crate::changelog::notes(&changelog, unreleased);
+            if !crate::changelog::is_empty(notes) {
+                let v = versions.get(&p.normalized).map(ToString::to_string).unwrap_or_default();
+                text.push_str(&format!(
+                    "\n## {} {v}\n\n{}\n",
+                    p.normalized,
+                    notes.replace("\r\n", "\n")
+                ));
+            }
+        }
+    }
+    text
+}
 
 /// The notes of a release: each unit's notes, per member plugin.
 fn release_notes(release: &str, version: &str, units: &[PlannedUnit]) -> String {
@@ -953,6 +1025,17 @@ pub fn render_human(plan: &Plan) -> String {
             }
             Step::Bundle { archive, .. } => {
                 let _ = writeln!(s, "  write {archive}");
+            }
+            Step::Sources { archive, .. } => {
+                let _ = writeln!(s, "  write {archive} (every plugin's sdist)");
+            }
+            Step::Checksums { files } => {
+                let _ = writeln!(
+                    s,
+                    "  write {} and a .sha256 file for each of {} archive(s)",
+                    CHECKSUMS_FILE,
+                    files.len()
+                );
             }
             Step::WriteNotes { file, .. } => {
                 let _ = writeln!(s, "  write {file}");

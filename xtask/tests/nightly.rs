@@ -53,8 +53,35 @@ fn nightly_bundle_matches_plan_installs_offline_and_leaves_the_tree_alone() {
         run.stdout
     );
 
-    // Only the planned artifact, and the repository is untouched.
-    assert_eq!(list_dir(&repo.path().join("dist")), vec![archive.clone()]);
+    // Only the planned artifacts, checksums that `sha256sum -c` accepts, and the repository
+    // is untouched.
+    let sources = format!("acme-plugins-{NIGHTLY}-sources.tar.bz2");
+    assert_eq!(
+        list_dir(&repo.path().join("dist")),
+        [
+            "SHA256SUMS".to_string(),
+            archive.clone(),
+            format!("{archive}.sha256"),
+            sources.clone(),
+            format!("{sources}.sha256")
+        ]
+    );
+    let checked = run_ok(
+        Command::new("sha256sum")
+            .arg("-c")
+            .arg("SHA256SUMS")
+            .current_dir(repo.path().join("dist")),
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&checked.stdout),
+        format!("{archive}: OK\n{sources}: OK\n")
+    );
+    run_ok(
+        Command::new("sha256sum")
+            .arg("-c")
+            .arg(format!("{archive}.sha256"))
+            .current_dir(repo.path().join("dist")),
+    );
     assert_eq!(repo.git(&["status", "--porcelain"]), "");
     assert_eq!(repo.git(&["rev-parse", "HEAD"]), head);
     assert_eq!(repo.git(&["tag", "--list"]), "");
@@ -87,8 +114,72 @@ fn nightly_bundle_matches_plan_installs_offline_and_leaves_the_tree_alone() {
         ]
         .map(String::from),
     );
+    expected.extend(
+        [
+            "RELEASE_NOTES.md",
+            "install.ps1",
+            "install.sh",
+            "manifest.json",
+            "requirements.txt",
+        ]
+        .map(String::from),
+    );
     expected.sort();
     assert_eq!(list_dir(&bundle), expected);
+
+    // manifest.json describes every file truthfully.
+    let manifest: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(bundle.join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(
+        (
+            manifest["release"].as_str(),
+            manifest["version"].as_str(),
+            manifest["platform"].as_str()
+        ),
+        (Some("acme-plugins"), Some(NIGHTLY), Some("linux"))
+    );
+    let files = manifest["files"].as_array().unwrap();
+    assert_eq!(files.len(), 11);
+    for f in files {
+        let bytes = fs::read(bundle.join(f["file"].as_str().unwrap())).unwrap();
+        assert_eq!(f["size"].as_u64().unwrap(), bytes.len() as u64);
+        let sha = run_ok(Command::new("sha256sum").arg(bundle.join(f["file"].as_str().unwrap())));
+        assert_eq!(
+            f["sha256"].as_str().unwrap(),
+            String::from_utf8_lossy(&sha.stdout).split_whitespace().next().unwrap()
+        );
+    }
+    let base = files
+        .iter()
+        .find(|f| f["file"] == format!("acme_plugin_base-{NIGHTLY}-py3-none-any.whl"))
+        .unwrap();
+    assert_eq!(
+        (base["name"].as_str(), base["origin"].as_str(), base["license"].as_str()),
+        (Some("acme-plugin-base"), Some("private"), Some("MIT"))
+    );
+    let tabulate = files.iter().find(|f| f["name"] == "tabulate").unwrap();
+    assert_eq!(
+        (tabulate["version"].as_str(), tabulate["origin"].as_str()),
+        (Some("0.9.0"), Some("public"))
+    );
+    assert!(fs::read_to_string(bundle.join("RELEASE_NOTES.md"))
+        .unwrap()
+        .contains("`unregister()` removes a plugin"));
+
+    // The sources bundle holds every plugin's sdist.
+    let src = tempfile::tempdir().unwrap();
+    run_ok(
+        Command::new("tar")
+            .arg("xjf")
+            .arg(repo.path().join("dist").join(&sources))
+            .arg("-C")
+            .arg(src.path()),
+    );
+    let sdists: Vec<String> = list_dir(&src.path().join(format!("acme-plugins-{NIGHTLY}-sources")))
+        .into_iter()
+        .filter(|f| f.ends_with(".tar.gz"))
+        .collect();
+    assert_eq!(sdists.len(), 4, "{sdists:?}");
 
     // Archive entries are reproducible: fixed mtime, root owner.
     let bytes = fs::read(repo.path().join("dist").join(&archive)).unwrap();
@@ -100,17 +191,12 @@ fn nightly_bundle_matches_plan_installs_offline_and_leaves_the_tree_alone() {
         assert_eq!((h.uid().unwrap(), h.gid().unwrap()), (0, 0));
     }
 
-    // Offline install into a fresh venv, then import every plugin.
-    let venv = tempfile::tempdir().unwrap();
-    run_ok(Command::new(python()).args(["-m", "venv"]).arg(venv.path()));
-    let venv_python = venv.path().join("bin/python");
-    let names: Vec<&str> = plugin_modules().iter().map(|(n, _, _)| *n).collect();
-    run_ok(clean_pip(
-        Command::new(&venv_python)
-            .args(["-m", "pip", "install", "--no-index", "--find-links"])
-            .arg(&bundle)
-            .args(&names),
-    ));
+    // Offline install with the bundle's own script (it creates the venv and checks every
+    // hash), then import every plugin.
+    let venvs = tempfile::tempdir().unwrap();
+    let venv = venvs.path().join("env");
+    run_ok(clean_pip(Command::new(bundle.join("install.sh")).arg(&venv)));
+    let venv_python = venv.join("bin/python");
     let imports: Vec<String> = plugin_modules()
         .iter()
         .map(|(_, m, _)| format!("import {m}; print({m}.__version__)"))
@@ -485,4 +571,23 @@ fn a_version_file_the_stamp_missed_fails_the_build() {
         run.stderr
     );
     assert_eq!(list_dir(&repo.path().join("dist")), Vec::<String>::new());
+}
+
+#[test]
+fn two_builds_of_one_commit_are_byte_identical() {
+    let repo = Repo::examples();
+    let mut runs = Vec::new();
+    for _ in 0..2 {
+        repo.xtask(&["nightly", "--platform", "linux", "--build-number", BUILD_NUMBER])
+            .assert_code(0);
+        let dist = repo.path().join("dist");
+        let files: Vec<(String, Vec<u8>)> = list_dir(&dist)
+            .into_iter()
+            .map(|f| (f.clone(), fs::read(dist.join(&f)).unwrap()))
+            .collect();
+        fs::remove_dir_all(&dist).unwrap();
+        runs.push(files);
+    }
+    assert_eq!(runs[0].len(), 5);
+    assert!(runs[0] == runs[1], "every archive and checksum file is byte-identical");
 }

@@ -147,6 +147,8 @@ fn plan_json_describes_every_plugin_and_artifact() {
             "build",
             "wheelhouse",
             "bundle",
+            "sources",
+            "checksums",
             "deliver"
         ]
     );

@@ -99,7 +99,11 @@ fn execute_builds_commits_tags_and_delivers() {
         list_dir(&dist),
         [
             "RELEASE_NOTES.md",
+            "SHA256SUMS",
             "acme-plugins-1.5.0-linux.tar.bz2",
+            "acme-plugins-1.5.0-linux.tar.bz2.sha256",
+            "acme-plugins-1.5.0-sources.tar.bz2",
+            "acme-plugins-1.5.0-sources.tar.bz2.sha256",
             "acme_plugin_base-1.5.0-py3-none-any.whl",
             "acme_plugin_base-1.5.0.tar.gz",
             "acme_plugin_console-1.5.0-py3-none-any.whl",

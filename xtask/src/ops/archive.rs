@@ -125,6 +125,53 @@ fn write_zip(src: &Path, top: &str, file: &File, mtime: u64) -> Result<()> {
     Ok(())
 }
 
+/// Rewrite an sdist (`.tar.gz`) reproducibly, in place: every entry gets the time `mtime`,
+/// owner 0 with no user names, and a normalized mode; the gzip header gets the same time. The
+/// bytes of the files, their names and their order stay as the build backend wrote them.
+pub fn normalize_sdist(path: &Path, mtime: u64) -> Result<()> {
+    let original = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let mut input = tar::Archive::new(flate2::read::GzDecoder::new(original.as_slice()));
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let tmp = tempfile::Builder::new()
+        .prefix(".sdist.")
+        .suffix(".partial")
+        .tempfile_in(dir)
+        .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
+    let gz = flate2::GzBuilder::new()
+        .mtime(mtime.min(u32::MAX as u64) as u32)
+        .write(BufWriter::new(tmp.as_file()), flate2::Compression::new(9));
+    let mut output = tar::Builder::new(gz);
+    for entry in input
+        .entries()
+        .with_context(|| format!("{} is not a valid sdist", path.display()))?
+    {
+        let mut entry = entry.with_context(|| format!("{} is not a valid sdist", path.display()))?;
+        let name = entry.path()?.into_owned();
+        let kind = entry.header().entry_type();
+        let executable = entry.header().mode().unwrap_or(0o644) & 0o111 != 0;
+        let mut header = tar::Header::new_gnu();
+        header.set_entry_type(kind);
+        header.set_size(entry.header().size()?);
+        header.set_mode(if kind.is_dir() || executable { 0o755 } else { 0o644 });
+        header.set_mtime(mtime);
+        header.set_uid(0);
+        header.set_gid(0);
+        let _ = header.set_username("");
+        let _ = header.set_groupname("");
+        if kind.is_symlink() || kind.is_hard_link() {
+            let target = entry.link_name()?.map(|t| t.into_owned()).unwrap_or_default();
+            output.append_link(&mut header, &name, target)?;
+        } else {
+            output.append_data(&mut header, &name, &mut entry)?;
+        }
+    }
+    let gz = output.into_inner()?;
+    let mut buffered = gz.finish()?;
+    buffered.flush()?;
+    drop(buffered);
+    persist(tmp, path)
+}
+
 #[cfg(unix)]
 fn is_executable(meta: &std::fs::Metadata) -> bool {
     use std::os::unix::fs::PermissionsExt;

@@ -45,6 +45,18 @@ pub fn probe_writable(dir: &Path) -> Result<(), String> {
         .map_err(|e| e.to_string())
 }
 
+/// Make a file executable (rwxr-xr-x); a no-op where permissions have no such bit.
+pub fn set_executable(path: &Path) -> Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        fs::set_permissions(path, fs::Permissions::from_mode(0o755))
+            .with_context(|| format!("cannot make {} executable", path.display()))?;
+    }
+    let _ = path;
+    Ok(())
+}
+
 /// Create a folder and its parents.
 pub fn create_dir(path: &Path) -> Result<()> {
     fs::create_dir_all(path).with_context(|| format!("cannot create the folder {}", path.display()))
@@ -207,25 +219,6 @@ pub fn set_mtimes(dir: &Path, unix_time: u64) -> Result<()> {
         file.set_modified(time)
             .with_context(|| format!("cannot set the time of {}", entry.path().display()))?;
     }
-    Ok(())
-}
-
-/// Replace the time in a gzip file's header (bytes 4-7, not covered by its checksum), which
-/// compressors fill with the current time.
-pub fn set_gzip_mtime(path: &Path, unix_time: u64) -> Result<()> {
-    use std::io::{Read as _, Seek as _, SeekFrom};
-    let mut file = fs::File::options()
-        .read(true)
-        .write(true)
-        .open(path)
-        .with_context(|| format!("cannot open {}", path.display()))?;
-    let mut magic = [0u8; 2];
-    file.read_exact(&mut magic)
-        .with_context(|| format!("cannot read {}", path.display()))?;
-    anyhow::ensure!(magic == [0x1f, 0x8b], "{} is not a gzip file", path.display());
-    file.seek(SeekFrom::Start(4))?;
-    file.write_all(&(unix_time.min(u32::MAX as u64) as u32).to_le_bytes())
-        .with_context(|| format!("cannot write {}", path.display()))?;
     Ok(())
 }
 

@@ -10,8 +10,9 @@ use pep440_rs::Version;
 
 use super::{BuiltPlugin, Exec, Report};
 use crate::config::normalize_name;
+use crate::ops::archive::normalize_sdist;
 use crate::ops::cmd::Cmd;
-use crate::ops::fs::{create_dir, file_names, rename, set_gzip_mtime, set_mtimes};
+use crate::ops::fs::{create_dir, file_names, rename, set_mtimes};
 
 pub fn build(exec: &Exec, plugin: &str, path: &str, version: &str, report: &mut Report) -> Result<()> {
     let out = exec.stage.join("build").join(plugin);
@@ -37,7 +38,11 @@ pub fn build(exec: &Exec, plugin: &str, path: &str, version: &str, report: &mut 
         ([s], [w]) => ((*s).clone(), (*w).clone()),
         _ => bail!("building {path} produced {files:?}; expected one .tar.gz sdist and one .whl wheel"),
     };
-    let (name, built_version) = wheel_metadata(&out.join(&wheel))?;
+    let WheelMeta {
+        name,
+        version: built_version,
+        ..
+    } = wheel_metadata(&out.join(&wheel))?;
     let planned = Version::from_str(version).map_err(|e| anyhow::anyhow!("planned version {version}: {e}"))?;
     let built = Version::from_str(&built_version).ok();
     if normalize_name(&name) != plugin || built.as_ref() != Some(&planned) {
@@ -62,7 +67,7 @@ pub fn build(exec: &Exec, plugin: &str, path: &str, version: &str, report: &mut 
             );
         }
     }
-    set_gzip_mtime(&out.join(&sdist), exec.plan.source_date_epoch)?;
+    normalize_sdist(&out.join(&sdist), exec.plan.source_date_epoch)?;
     let private = exec.private_dir();
     create_dir(&private)?;
     for f in [&sdist, &wheel] {
@@ -104,8 +109,16 @@ fn stale_versions(wheel: &Path, old: &str) -> Result<Vec<String>> {
     Ok(stale)
 }
 
-/// `Name` and `Version` from a wheel's `*.dist-info/METADATA`.
-pub fn wheel_metadata(wheel: &Path) -> Result<(String, String)> {
+/// What a wheel's `*.dist-info/METADATA` says about it.
+pub struct WheelMeta {
+    pub name: String,
+    pub version: String,
+    pub license: Option<String>,
+}
+
+/// `Name`, `Version` and license (`License-Expression`, else a one-line `License`) from a
+/// wheel's `*.dist-info/METADATA`.
+pub fn wheel_metadata(wheel: &Path) -> Result<WheelMeta> {
     let file = std::fs::File::open(wheel).with_context(|| format!("cannot open {}", wheel.display()))?;
     let mut zip =
         zip::ZipArchive::new(file).with_context(|| format!("{} is not a valid wheel (zip)", wheel.display()))?;
@@ -124,8 +137,11 @@ pub fn wheel_metadata(wheel: &Path) -> Result<(String, String)> {
                 .map(|v| v.trim().to_string())
         })
     };
+    let license = header("License-Expression")
+        .or_else(|| header("License"))
+        .filter(|l| !l.is_empty() && !l.contains('\n'));
     match (header("Name"), header("Version")) {
-        (Some(n), Some(v)) => Ok((n, v)),
+        (Some(name), Some(version)) => Ok(WheelMeta { name, version, license }),
         _ => bail!("{}: METADATA lacks Name or Version", wheel.display()),
     }
 }

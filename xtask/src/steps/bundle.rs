@@ -1,12 +1,43 @@
-//! Bundle: pack a platform's folder (wheels and sdists) into its archive in the staging area,
-//! under one top-level folder.
+//! Bundle: complete a platform's folder (wheels and sdists) with what an offline machine
+//! needs (`manifest.json`, hash-pinned `requirements.txt`, `install.sh`, `install.ps1`, the
+//! release notes), then pack it into its archive in the staging area under one top-level
+//! folder. Also the sources bundle: every private sdist.
+
+use std::collections::BTreeMap;
 
 use anyhow::{Context, Result};
+use serde::Serialize;
 
+use super::build::wheel_metadata;
 use super::{Artifact, Exec, Report};
+use crate::config::normalize_name;
 use crate::ops::archive::write_archive;
-use crate::ops::fs::{create_dir, file_names, sha256_file};
+use crate::ops::fs::{copy_file, create_dir, file_names, set_executable, sha256_file, write_atomic};
 use crate::platform::ArchiveFormat;
+
+pub const INSTALL_SH: &str = include_str!("install.sh");
+pub const INSTALL_PS1: &str = include_str!("install.ps1");
+
+#[derive(Serialize)]
+struct BundleManifest<'a> {
+    release: &'a str,
+    version: &'a str,
+    platform: &'a str,
+    commit: &'a str,
+    files: &'a [BundleFile],
+}
+
+#[derive(Serialize)]
+struct BundleFile {
+    file: String,
+    name: String,
+    version: String,
+    sha256: String,
+    size: u64,
+    /// `private` (a plugin of this repository) or `public`.
+    origin: &'static str,
+    license: Option<String>,
+}
 
 pub fn write(
     exec: &Exec,
@@ -17,34 +48,46 @@ pub fn write(
     report: &mut Report,
 ) -> Result<()> {
     let src = exec.bundle_dir(folder);
+    let files = describe_files(exec, &src)?;
+    write_index(exec, &src, platform, &files)?;
+    pack(exec, platform, archive, folder, format, files, report)
+}
+
+/// The sources bundle: every private sdist, with `manifest.json` and the release notes (no
+/// install scripts: sdists do not install offline without their build backend).
+pub fn write_sources(exec: &Exec, archive: &str, folder: &str, report: &mut Report) -> Result<()> {
+    let src = exec.bundle_dir(folder);
+    create_dir(&src)?;
+    let private = exec.private_dir();
+    for f in file_names(&private)?.into_iter().filter(|f| f.ends_with(".tar.gz")) {
+        copy_file(&private.join(&f), &src.join(&f))?;
+    }
+    let files = describe_files(exec, &src)?;
+    write_manifest(exec, &src, "sources", &files)?;
+    write_atomic(&src.join(crate::plan::NOTES_FILE), exec.plan.notes.as_bytes())?;
+    pack(exec, "sources", archive, folder, ArchiveFormat::TarBz2, files, report)
+}
+
+fn pack(
+    exec: &Exec,
+    platform: &str,
+    archive: &str,
+    folder: &str,
+    format: ArchiveFormat,
+    files: Vec<BundleFile>,
+    report: &mut Report,
+) -> Result<()> {
     let out = exec.out_dir();
     create_dir(&out)?;
     let dest = out.join(archive);
-    write_archive(&src, folder, &dest, format, exec.plan.source_date_epoch)?;
-
-    let private: Vec<String> = exec
-        .plan
-        .plugins
-        .iter()
-        .map(|p| p.normalized_name.replace('-', "_"))
-        .collect();
-    let mut private_files = Vec::new();
-    let mut public_files = Vec::new();
-    for name in file_names(&src)? {
-        let dist = name
-            .split('-')
-            .next()
-            .unwrap_or_default()
-            .to_ascii_lowercase()
-            .replace(['.', '-'], "_");
-        if private.contains(&dist) {
-            private_files.push(name);
-        } else {
-            public_files.push(name);
-        }
-    }
-    private_files.sort();
-    public_files.sort();
+    write_archive(
+        &exec.bundle_dir(folder),
+        folder,
+        &dest,
+        format,
+        exec.plan.source_date_epoch,
+    )?;
+    let (private_files, public_files): (Vec<_>, Vec<_>) = files.into_iter().partition(|f| f.origin == "private");
     let size = std::fs::metadata(&dest)
         .with_context(|| format!("cannot read {}", dest.display()))?
         .len();
@@ -53,8 +96,92 @@ pub fn write(
         platform: platform.to_string(),
         size,
         sha256: sha256_file(&dest)?,
-        private_files,
-        public_files,
+        private_files: private_files.into_iter().map(|f| f.file).collect(),
+        public_files: public_files.into_iter().map(|f| f.file).collect(),
     });
+    Ok(())
+}
+
+/// Name, version, hash, size, origin and license of every wheel and sdist in `dir`.
+fn describe_files(exec: &Exec, dir: &std::path::Path) -> Result<Vec<BundleFile>> {
+    let plugins: Vec<&str> = exec.plan.plugins.iter().map(|p| p.normalized_name.as_str()).collect();
+    let mut files = Vec::new();
+    for file in file_names(dir)? {
+        let path = dir.join(&file);
+        let (name, version, license) = if file.ends_with(".whl") {
+            let meta = wheel_metadata(&path)?;
+            (normalize_name(&meta.name), meta.version, meta.license)
+        } else if let Some(stem) = file.strip_suffix(".tar.gz") {
+            let (name, version) = stem
+                .rsplit_once('-')
+                .with_context(|| format!("{file}: not an sdist name"))?;
+            (normalize_name(name), version.to_string(), None)
+        } else {
+            continue;
+        };
+        let origin = if plugins.contains(&name.as_str()) {
+            "private"
+        } else {
+            "public"
+        };
+        let size = std::fs::metadata(&path)
+            .with_context(|| format!("cannot read {}", path.display()))?
+            .len();
+        files.push(BundleFile {
+            file,
+            name,
+            version,
+            sha256: sha256_file(&path)?,
+            size,
+            origin,
+            license,
+        });
+    }
+    Ok(files)
+}
+
+/// `manifest.json`: release, version, platform, commit and every file with its package name,
+/// version, sha256, size, origin and license.
+fn write_manifest(exec: &Exec, dir: &std::path::Path, platform: &str, files: &[BundleFile]) -> Result<()> {
+    let plan = exec.plan;
+    let manifest = BundleManifest {
+        release: &plan.release,
+        version: &plan.version,
+        platform,
+        commit: &plan.commit,
+        files,
+    };
+    write_atomic(
+        &dir.join("manifest.json"),
+        (serde_json::to_string_pretty(&manifest)? + "\n").as_bytes(),
+    )
+}
+
+/// `manifest.json`, `requirements.txt` (every package pinned with the hashes of its files),
+/// the install scripts and the release notes.
+fn write_index(exec: &Exec, dir: &std::path::Path, platform: &str, files: &[BundleFile]) -> Result<()> {
+    write_manifest(exec, dir, platform, files)?;
+    let plan = exec.plan;
+
+    let mut pins: BTreeMap<(&str, &str), Vec<&str>> = BTreeMap::new();
+    for f in files {
+        pins.entry((f.name.as_str(), f.version.as_str()))
+            .or_default()
+            .push(&f.sha256);
+    }
+    let mut requirements = format!(
+        "# {} {} ({platform}): every package of this bundle, pinned with its hashes.\n\
+         # pip install --no-index --find-links . --require-hashes -r requirements.txt\n",
+        plan.release, plan.version
+    );
+    for ((name, version), hashes) in pins {
+        let hashes: Vec<String> = hashes.iter().map(|h| format!("--hash=sha256:{h}")).collect();
+        requirements.push_str(&format!("{name}=={version} {}\n", hashes.join(" ")));
+    }
+    write_atomic(&dir.join("requirements.txt"), requirements.as_bytes())?;
+    write_atomic(&dir.join("install.sh"), INSTALL_SH.as_bytes())?;
+    set_executable(&dir.join("install.sh"))?;
+    write_atomic(&dir.join("install.ps1"), INSTALL_PS1.replace('\n', "\r\n").as_bytes())?;
+    write_atomic(&dir.join(crate::plan::NOTES_FILE), plan.notes.as_bytes())?;
     Ok(())
 }

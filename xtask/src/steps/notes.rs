@@ -1,11 +1,25 @@
-//! Notes: the release notes file, staged next to the archives and delivered with them.
+//! Notes and checksums: files staged next to the archives and delivered with them.
 
 use anyhow::Result;
 
 use super::Exec;
-use crate::ops::fs::{create_dir, write_atomic};
+use crate::ops::fs::{create_dir, sha256_file, write_atomic};
+use crate::plan::CHECKSUMS_FILE;
 
 pub fn write(exec: &Exec, file: &str, text: &str) -> Result<()> {
     create_dir(&exec.out_dir())?;
     write_atomic(&exec.out_dir().join(file), text.as_bytes())
+}
+
+/// `<archive>.sha256` next to each archive and one `SHA256SUMS`, in the format `sha256sum -c`
+/// reads: `<hex>  <file name>`.
+pub fn checksums(exec: &Exec, files: &[String]) -> Result<()> {
+    let out = exec.out_dir();
+    let mut all = String::new();
+    for f in files {
+        let line = format!("{}  {f}\n", sha256_file(&out.join(f))?);
+        write_atomic(&out.join(format!("{f}.sha256")), line.as_bytes())?;
+        all.push_str(&line);
+    }
+    write_atomic(&out.join(CHECKSUMS_FILE), all.as_bytes())
 }

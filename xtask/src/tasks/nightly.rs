@@ -73,9 +73,8 @@ fn print_summary(plan: &Plan, report: &Report, seconds: f64) {
     for a in &report.artifacts {
         println!("  {}  {}  sha256 {}", a.path, human_size(a.size), &a.sha256[..16]);
         println!(
-            "      {} private file(s) ({} plugins: wheel + sdist), {} public wheel(s)",
+            "      {} file(s) of the plugins, {} public wheel(s)",
             a.private_files.len(),
-            plan.plugins.len(),
             a.public_files.len()
         );
     }

@@ -30,6 +30,7 @@ pub struct ReleaseOptions {
     pub save_plan: Option<PathBuf>,
     pub plan_file: Option<PathBuf>,
     pub release_dir: Option<String>,
+    pub no_sources: bool,
     pub resume: bool,
     pub json: bool,
 }
@@ -95,6 +96,7 @@ pub fn run(ws: &Workspace, opts: &ReleaseOptions) -> Result<()> {
                     mode,
                     platforms: opts.platforms.clone(),
                     release_dir: opts.release_dir.clone(),
+                    no_sources: opts.no_sources,
                 },
             )?;
             (prepared.plan, prepared.tools, prepared.problems)
