@@ -110,6 +110,13 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Check bundles: checksums, signature, safe entries, manifest.json, wheel tags,
+    /// dependencies for the platform, and on a matching host an offline install.
+    Verify {
+        /// Archives (.tar.bz2, .zip) or unpacked bundle folders.
+        #[arg(value_name = "ARCHIVE|FOLDER", required = true)]
+        targets: Vec<PathBuf>,
+    },
     /// Print changelog sections of versions FROM < V <= TO, newest first.
     Changelog {
         /// Only this plugin (repeatable; default: all).
@@ -170,6 +177,7 @@ fn main() -> ExitCode {
         Command::Plan { .. } => ("plan", true),
         Command::Bump { execute, .. } => ("bump", !execute),
         Command::Changelog { .. } => ("changelog", true),
+        Command::Verify { .. } => ("verify", true),
         Command::Release { execute, resume, .. } => ("release", !(*execute || *resume)),
         Command::Nightly { .. } => ("nightly", false),
     };
@@ -225,6 +233,7 @@ fn main() -> ExitCode {
                 };
                 tasks::release::run(&ws, &opts)
             }
+            Command::Verify { targets } => tasks::verify::run(&ws, &targets),
             Command::Changelog { plugins, from, to } => {
                 tasks::changelog::run(&ws, &tasks::changelog::ChangelogOptions { plugins, from, to })
             }

@@ -939,7 +939,7 @@ fn select_platforms<'a>(
 }
 
 /// Bundles are built with the host's pip, so the host must be the target.
-fn check_native(p: &crate::config::Platform, host: &toolchain::Python) -> Result<(), String> {
+pub fn check_native(p: &crate::config::Platform, host: &toolchain::Python) -> Result<(), String> {
     let host_impl = match host.implementation.as_str() {
         "cpython" => "cp",
         "pypy" => "pp",

@@ -172,6 +172,137 @@ pub fn normalize_machine(machine: &str) -> String {
     }
 }
 
+/// The PEP 508 marker environment of a target platform, so that `sys_platform == "win32"`
+/// and friends are evaluated for the target, not for the host.
+pub fn marker_environment(p: &crate::config::Platform) -> pep508_rs::MarkerEnvironment {
+    let arch = p.tags.iter().find_map(|t| tag_arch(t)).unwrap_or("x86_64");
+    let (sys_platform, system, os_name, machine) = match p.os {
+        TargetOs::Windows => (
+            "win32",
+            "Windows",
+            "nt",
+            if arch == "x86_64" {
+                "AMD64"
+            } else if arch == "aarch64" {
+                "ARM64"
+            } else {
+                "x86"
+            },
+        ),
+        TargetOs::Macos => (
+            "darwin",
+            "Darwin",
+            "posix",
+            if arch == "aarch64" { "arm64" } else { arch },
+        ),
+        TargetOs::Linux | TargetOs::Any => ("linux", "Linux", "posix", arch),
+    };
+    let (implementation, python_implementation) = if p.implementation == "pp" {
+        ("pypy", "PyPy")
+    } else {
+        ("cpython", "CPython")
+    };
+    let full = format!("{}.0", p.python);
+    pep508_rs::MarkerEnvironment::try_from(pep508_rs::MarkerEnvironmentBuilder {
+        implementation_name: implementation,
+        implementation_version: &full,
+        os_name,
+        platform_machine: machine,
+        platform_python_implementation: python_implementation,
+        platform_release: "",
+        platform_system: system,
+        platform_version: "",
+        python_full_version: &full,
+        python_version: &p.python,
+        sys_platform,
+    })
+    .expect("MAJOR.MINOR versions are checked when loading the manifest")
+}
+
+/// `(python, abi, platform)` tag sets of a wheel file name (`a.b` fields split on dots).
+pub fn wheel_tags(file: &str) -> Option<(Vec<&str>, Vec<&str>, Vec<&str>)> {
+    let stem = file.strip_suffix(".whl")?;
+    let mut parts = stem.rsplitn(4, '-');
+    let platform = parts.next()?;
+    let abi = parts.next()?;
+    let python = parts.next()?;
+    parts.next()?;
+    Some((
+        python.split('.').collect(),
+        abi.split('.').collect(),
+        platform.split('.').collect(),
+    ))
+}
+
+/// glibc (or musl) version and arch of a `manylinux*`/`musllinux_*` tag, with the legacy
+/// aliases (`manylinux2014` = `manylinux_2_17`).
+fn linux_policy(tag: &str) -> Option<(&'static str, (u32, u32), &str)> {
+    for (prefix, version) in [
+        ("manylinux1_", (2, 5)),
+        ("manylinux2010_", (2, 12)),
+        ("manylinux2014_", (2, 17)),
+    ] {
+        if let Some(arch) = tag.strip_prefix(prefix) {
+            return Some(("manylinux", version, arch));
+        }
+    }
+    for family in ["manylinux", "musllinux"] {
+        if let Some(rest) = tag.strip_prefix(family).and_then(|r| r.strip_prefix('_')) {
+            let mut it = rest.splitn(3, '_');
+            let (a, b, arch) = (it.next()?.parse().ok()?, it.next()?.parse().ok()?, it.next()?);
+            return Some((
+                if family == "manylinux" {
+                    "manylinux"
+                } else {
+                    "musllinux"
+                },
+                (a, b),
+                arch,
+            ));
+        }
+    }
+    None
+}
+
+/// Whether a wheel fits a target: some (python, abi, platform) combination of its tags is one
+/// the target's interpreter accepts.
+pub fn wheel_fits(file: &str, p: &crate::config::Platform) -> Result<bool, String> {
+    let (pythons, abis, platforms) = wheel_tags(file).ok_or_else(|| format!("{file} is not a wheel file name"))?;
+    let (major, minor): (u32, u32) = {
+        let mut it = p.python.split('.').map(|n| n.parse().unwrap_or(0));
+        (it.next().unwrap_or(3), it.next().unwrap_or(0))
+    };
+    let platform_ok = |tag: &str| {
+        tag == "any"
+            || p.tags.iter().any(|t| t == tag)
+            || match linux_policy(tag) {
+                Some((family, version, arch)) => p
+                    .tags
+                    .iter()
+                    .filter_map(|t| linux_policy(t))
+                    .any(|(f, max, a)| f == family && a == arch && version <= max),
+                None => false,
+            }
+    };
+    let python_abi_ok = |py: &str, abi: &str| {
+        let generic = py == format!("py{major}")
+            || py
+                .strip_prefix(&format!("py{major}"))
+                .and_then(|m| m.parse::<u32>().ok())
+                .is_some_and(|m| m <= minor);
+        let own = format!("{}{major}{minor}", p.implementation);
+        let older_abi3 = py
+            .strip_prefix(&format!("{}{major}", p.implementation))
+            .and_then(|m| m.parse::<u32>().ok())
+            .is_some_and(|m| m <= minor);
+        (generic && abi == "none")
+            || (py == own && (abi == p.abi || abi == "none" || abi == "abi3"))
+            || (older_abi3 && abi == "abi3")
+    };
+    Ok(platforms.iter().any(|pl| platform_ok(pl))
+        && pythons.iter().any(|py| abis.iter().any(|abi| python_abi_ok(py, abi))))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -208,5 +339,58 @@ mod tests {
         assert_eq!(tag_arch("win_amd64"), Some("x86_64"));
         assert_eq!(tag_arch("macosx_11_0_arm64"), Some("aarch64"));
         assert_eq!(normalize_machine("AMD64"), "x86_64");
+    }
+
+    fn platform(tags: &[&str], os: TargetOs) -> crate::config::Platform {
+        crate::config::Platform {
+            name: "t".into(),
+            tags: tags.iter().map(|t| t.to_string()).collect(),
+            os,
+            python: "3.11".into(),
+            implementation: "cp".into(),
+            abi: "cp311".into(),
+            format: ArchiveFormat::TarBz2,
+        }
+    }
+
+    #[test]
+    fn wheels_fit_targets_by_their_compressed_tags() {
+        let linux = platform(&["manylinux2014_x86_64", "manylinux_2_28_x86_64"], TargetOs::Linux);
+        let windows = platform(&["win_amd64"], TargetOs::Windows);
+        for (file, on_linux, on_windows) in [
+            ("a-1.0-py3-none-any.whl", true, true),
+            ("a-1.0-py2.py3-none-any.whl", true, true),
+            (
+                "pyyaml-6.0.3-cp311-cp311-manylinux2014_x86_64.manylinux_2_17_x86_64.manylinux_2_28_x86_64.whl",
+                true,
+                false,
+            ),
+            ("x-1-cp311-cp311-manylinux_2_34_x86_64.whl", false, false),
+            ("x-1-cp311-cp311-manylinux_2_5_x86_64.whl", true, false),
+            ("x-1-cp312-cp312-manylinux_2_17_x86_64.whl", false, false),
+            ("x-1-cp38-abi3-manylinux_2_17_x86_64.whl", true, false),
+            ("x-1-cp311-cp311-manylinux_2_17_aarch64.whl", false, false),
+            ("x-1-cp311-cp311-win_amd64.whl", false, true),
+            ("x-1-cp311-cp311-linux_x86_64.whl", false, false),
+        ] {
+            assert_eq!(wheel_fits(file, &linux).unwrap(), on_linux, "{file} on linux");
+            assert_eq!(wheel_fits(file, &windows).unwrap(), on_windows, "{file} on windows");
+        }
+    }
+
+    #[test]
+    fn markers_are_evaluated_for_the_target() {
+        let windows = marker_environment(&platform(&["win_amd64"], TargetOs::Windows));
+        let linux = marker_environment(&platform(&["manylinux2014_x86_64"], TargetOs::Linux));
+        let req = |s: &str| {
+            std::str::FromStr::from_str(s)
+                .map(|r: pep508_rs::Requirement| r)
+                .unwrap()
+        };
+        let colorama = req("colorama; sys_platform == 'win32'");
+        let pty = req("ptyprocess; sys_platform != 'win32' and python_version >= '3.9'");
+        assert!(colorama.evaluate_markers(&windows, &[]) && !colorama.evaluate_markers(&linux, &[]));
+        assert!(!pty.evaluate_markers(&windows, &[]) && pty.evaluate_markers(&linux, &[]));
+        assert!(req("x; platform_machine == 'AMD64' and os_name == 'nt'").evaluate_markers(&windows, &[]));
     }
 }

@@ -172,6 +172,107 @@ pub fn normalize_sdist(path: &Path, mtime: u64) -> Result<()> {
     persist(tmp, path)
 }
 
+/// One entry of an archive, as stored.
+#[derive(Debug)]
+pub struct EntryInfo {
+    pub name: String,
+    pub kind: EntryKind,
+    pub link_target: Option<String>,
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum EntryKind {
+    File,
+    Dir,
+    Symlink,
+    HardLink,
+    /// Devices, fifos and anything else a bundle never holds.
+    Other(String),
+}
+
+/// The entries of a `.tar.bz2`, `.tar.gz` or `.zip` archive, without extracting anything.
+pub fn list_entries(path: &Path) -> Result<Vec<EntryInfo>> {
+    let name = path.to_string_lossy();
+    let file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+    if name.ends_with(".zip") {
+        let mut zip =
+            zip::ZipArchive::new(file).with_context(|| format!("{} is not a valid zip archive", path.display()))?;
+        let mut entries = Vec::new();
+        for i in 0..zip.len() {
+            let entry = zip
+                .by_index_raw(i)
+                .with_context(|| format!("{} is damaged", path.display()))?;
+            let name = entry.name().map(|n| n.into_owned()).unwrap_or_default();
+            let mode = entry.unix_mode().unwrap_or(0);
+            let kind = match mode & 0o170000 {
+                0o120000 => EntryKind::Symlink,
+                0o040000 => EntryKind::Dir,
+                0 | 0o100000 if entry.is_dir() => EntryKind::Dir,
+                0 | 0o100000 => EntryKind::File,
+                other => EntryKind::Other(format!("mode {other:o}")),
+            };
+            entries.push(EntryInfo {
+                name,
+                kind,
+                link_target: None,
+            });
+        }
+        return Ok(entries);
+    }
+    let reader: Box<dyn io::Read> = if name.ends_with(".tar.gz") || name.ends_with(".tgz") {
+        Box::new(flate2::read::GzDecoder::new(io::BufReader::new(file)))
+    } else if name.ends_with(".tar.bz2") {
+        Box::new(bzip2::read::MultiBzDecoder::new(io::BufReader::new(file)))
+    } else {
+        anyhow::bail!("{}: not a .tar.bz2, .tar.gz or .zip archive", path.display());
+    };
+    let mut archive = tar::Archive::new(reader);
+    let mut entries = Vec::new();
+    for entry in archive
+        .entries()
+        .with_context(|| format!("{} is not a valid archive", path.display()))?
+    {
+        let entry = entry.with_context(|| format!("{} is damaged or truncated", path.display()))?;
+        let name = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
+        let kind = match entry.header().entry_type() {
+            tar::EntryType::Regular | tar::EntryType::Continuous => EntryKind::File,
+            tar::EntryType::Directory => EntryKind::Dir,
+            tar::EntryType::Symlink => EntryKind::Symlink,
+            tar::EntryType::Link => EntryKind::HardLink,
+            other => EntryKind::Other(format!("{other:?}")),
+        };
+        let link_target = entry
+            .link_name_bytes()
+            .map(|t| String::from_utf8_lossy(&t).into_owned());
+        entries.push(EntryInfo {
+            name,
+            kind,
+            link_target,
+        });
+    }
+    Ok(entries)
+}
+
+/// Unpack an archive whose entries passed the safety checks into `dest`.
+pub fn extract(path: &Path, dest: &Path) -> Result<()> {
+    let name = path.to_string_lossy();
+    let file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+    if name.ends_with(".zip") {
+        let mut zip = zip::ZipArchive::new(file)?;
+        return zip
+            .extract(dest)
+            .with_context(|| format!("cannot unpack {}", path.display()));
+    }
+    let reader: Box<dyn io::Read> = if name.ends_with(".tar.gz") || name.ends_with(".tgz") {
+        Box::new(flate2::read::GzDecoder::new(io::BufReader::new(file)))
+    } else {
+        Box::new(bzip2::read::MultiBzDecoder::new(io::BufReader::new(file)))
+    };
+    tar::Archive::new(reader)
+        .unpack(dest)
+        .with_context(|| format!("cannot unpack {}", path.display()))
+}
+
 #[cfg(unix)]
 fn is_executable(meta: &std::fs::Metadata) -> bool {
     use std::os::unix::fs::PermissionsExt;

@@ -5,3 +5,4 @@ pub mod changelog;
 pub mod nightly;
 pub mod plan;
 pub mod release;
+pub mod verify;

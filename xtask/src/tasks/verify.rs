@@ -1,0 +1,422 @@
+//! `cargo xtask verify ARCHIVE|FOLDER...`: check a bundle before trusting it. For an archive:
+//! its `.sha256` and `SHA256SUMS` entries, its `.asc` signature when present, and that no entry
+//! is unsafe (absolute, `..`, links leaving the bundle, devices, duplicates). For the bundle:
+//! `manifest.json` against the files, every wheel's tags against the platform, every
+//! dependency (markers evaluated for the platform) present, and on a matching host a real
+//! offline install into a fresh venv and an import of every plugin. Changes nothing.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::Read as _;
+use std::path::{Component, Path, PathBuf};
+use std::str::FromStr;
+
+use anyhow::{bail, Context, Result};
+use pep508_rs::{Requirement, VerbatimUrl, VersionOrUrl};
+
+use crate::config::{normalize_name, Platform};
+use crate::ops::archive::{extract, list_entries, EntryKind};
+use crate::ops::cmd::Cmd;
+use crate::ops::fs::sha256_file;
+use crate::platform::{marker_environment, wheel_fits};
+use crate::toolchain;
+use crate::workspace::Workspace;
+
+pub fn run(ws: &Workspace, targets: &[PathBuf]) -> Result<()> {
+    if targets.is_empty() {
+        bail!(crate::error::input_error(
+            "name the archives or bundle folders to verify"
+        ));
+    }
+    let mut failed = Vec::new();
+    for target in targets {
+        let shown = target.display().to_string();
+        println!("{shown}:");
+        match verify_one(ws, target) {
+            Ok(problems) if problems.is_empty() => println!("  OK"),
+            Ok(problems) => {
+                for p in &problems {
+                    println!("  FAIL {p}");
+                }
+                failed.push(format!("{shown}: {}", problems.join("; ")));
+            }
+            Err(e) => {
+                println!("  FAIL {e:#}");
+                failed.push(format!("{shown}: {e:#}"));
+            }
+        }
+    }
+    if failed.is_empty() {
+        Ok(())
+    } else {
+        bail!("verification failed:\n  - {}", failed.join("\n  - "))
+    }
+}
+
+/// Every problem of one archive or folder (empty when it is sound).
+fn verify_one(ws: &Workspace, target: &Path) -> Result<Vec<String>> {
+    if target.is_dir() {
+        return check_bundle(ws, target);
+    }
+    if !target.is_file() {
+        bail!("does not exist");
+    }
+    let mut problems = check_checksums(target)?;
+    problems.extend(check_signature(ws, target)?);
+    if !problems.is_empty() {
+        return Ok(problems); // a damaged or replaced archive is not read further
+    }
+    let Ok(entries) = list_entries(target) else {
+        return Ok(vec!["cannot be read: the archive is damaged or truncated".into()]);
+    };
+    let unsafe_entries = check_entries(&entries);
+    let single_top = top_folder(&entries);
+    println!(
+        "  {} entries, none unsafe: {}",
+        entries.len(),
+        if unsafe_entries.is_empty() { "yes" } else { "no" }
+    );
+    problems.extend(unsafe_entries);
+    if !problems.is_empty() {
+        return Ok(problems); // never unpack what failed these checks
+    }
+    let Some(top) = single_top else {
+        return Ok(vec!["a bundle holds exactly one top-level folder".into()]);
+    };
+    let tmp = tempfile::tempdir().context("cannot create a temporary folder")?;
+    extract(target, tmp.path())?;
+    check_bundle(ws, &tmp.path().join(top))
+}
+
+fn check_checksums(archive: &Path) -> Result<Vec<String>> {
+    let mut problems = Vec::new();
+    let name = archive.file_name().unwrap_or_default().to_string_lossy().into_owned();
+    let actual = sha256_file(archive)?;
+    let dir = archive.parent().unwrap_or(Path::new("."));
+    let mut checked = 0;
+    let single = dir.join(format!("{name}.sha256"));
+    let mut expected: Vec<(String, String)> = Vec::new();
+    if let Ok(text) = std::fs::read_to_string(&single) {
+        if let Some(hash) = text.split_whitespace().next() {
+            expected.push((hash.to_string(), single.display().to_string()));
+        }
+    }
+    if let Ok(text) = std::fs::read_to_string(dir.join(crate::plan::CHECKSUMS_FILE)) {
+        for line in text.lines() {
+            if let Some((hash, file)) = line.split_once(char::is_whitespace) {
+                if file.trim().trim_start_matches('*') == name {
+                    expected.push((hash.to_string(), crate::plan::CHECKSUMS_FILE.to_string()));
+                }
+            }
+        }
+    }
+    for (hash, source) in expected {
+        checked += 1;
+        if !hash.eq_ignore_ascii_case(&actual) {
+            problems.push(format!(
+                "sha256 is {actual} but {source} says {hash}: the archive is damaged or was replaced"
+            ));
+        }
+    }
+    println!(
+        "  sha256: {}",
+        if checked == 0 {
+            "no .sha256 or SHA256SUMS entry next to it (not checked)".to_string()
+        } else {
+            format!("checked against {checked} record(s)")
+        }
+    );
+    Ok(problems)
+}
+
+fn check_signature(ws: &Workspace, archive: &Path) -> Result<Vec<String>> {
+    let asc = PathBuf::from(format!("{}.asc", archive.display()));
+    if !asc.is_file() {
+        return Ok(vec![]);
+    }
+    let Ok(gpg) = which::which("gpg") else {
+        return Ok(vec![format!(
+            "{} exists but gpg is not installed to check it",
+            asc.display()
+        )]);
+    };
+    let (ok, out) = ws.runner.probe(
+        &Cmd::new(gpg, "check the signature")
+            .args(["--batch", "--verify"])
+            .arg(&asc)
+            .arg(archive),
+    )?;
+    println!("  signature: {}", if ok { "good" } else { "BAD" });
+    Ok(if ok {
+        vec![]
+    } else {
+        let last = String::from_utf8_lossy(&out.stderr)
+            .lines()
+            .last()
+            .unwrap_or("")
+            .to_string();
+        vec![format!("the signature {} does not match: {last}", asc.display())]
+    })
+}
+
+/// Unsafe entries: absolute paths, `..`, links leaving the archive, special files, duplicates.
+fn check_entries(entries: &[crate::ops::archive::EntryInfo]) -> Vec<String> {
+    let mut problems = Vec::new();
+    let mut seen = BTreeSet::new();
+    for e in entries {
+        let name = e.name.as_str();
+        let path = Path::new(name);
+        if name.starts_with('/') || name.starts_with('\\') || path.is_absolute() || name.get(1..2) == Some(":") {
+            problems.push(format!("entry {name:?} has an absolute path"));
+        } else if path.components().any(|c| c == Component::ParentDir) {
+            problems.push(format!("entry {name:?} climbs out with `..`"));
+        }
+        if let EntryKind::Other(what) = &e.kind {
+            problems.push(format!(
+                "entry {name:?} is a special file ({what}); bundles hold only files and folders"
+            ));
+        }
+        if matches!(e.kind, EntryKind::Symlink | EntryKind::HardLink) {
+            let target = e.link_target.clone().unwrap_or_default();
+            let base = if e.kind == EntryKind::Symlink {
+                path.parent().unwrap_or(Path::new(""))
+            } else {
+                Path::new("")
+            };
+            if !stays_inside(&base.join(&target)) || Path::new(&target).is_absolute() {
+                problems.push(format!("link {name:?} points outside the bundle ({target:?})"));
+            }
+        }
+        if !seen.insert(name.trim_end_matches('/').to_string()) {
+            problems.push(format!("entry {name:?} appears twice"));
+        }
+    }
+    problems
+}
+
+/// Whether a relative path, resolved lexically, stays below its start.
+fn stays_inside(path: &Path) -> bool {
+    let mut depth: i64 = 0;
+    for c in path.components() {
+        match c {
+            Component::ParentDir => depth -= 1,
+            Component::Normal(_) => depth += 1,
+            Component::RootDir | Component::Prefix(_) => return false,
+            Component::CurDir => {}
+        }
+        if depth < 0 {
+            return false;
+        }
+    }
+    true
+}
+
+fn top_folder(entries: &[crate::ops::archive::EntryInfo]) -> Option<String> {
+    let tops: BTreeSet<&str> = entries.iter().map(|e| e.name.split('/').next().unwrap_or("")).collect();
+    match tops.into_iter().collect::<Vec<_>>().as_slice() {
+        [one] if !one.is_empty() => Some(one.to_string()),
+        _ => None,
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct BundleManifest {
+    platform: String,
+    files: Vec<ManifestFile>,
+}
+
+#[derive(serde::Deserialize)]
+struct ManifestFile {
+    file: String,
+    name: String,
+    version: String,
+    sha256: String,
+    size: u64,
+    origin: String,
+}
+
+fn check_bundle(ws: &Workspace, dir: &Path) -> Result<Vec<String>> {
+    let mut problems = Vec::new();
+    let text = std::fs::read_to_string(dir.join("manifest.json")).context("the bundle has no manifest.json")?;
+    let manifest: BundleManifest = serde_json::from_str(&text).context("manifest.json is not a bundle manifest")?;
+
+    // The manifest and the files agree.
+    let present: BTreeSet<String> = crate::ops::fs::file_names(dir)?
+        .into_iter()
+        .filter(|f| f.ends_with(".whl") || f.ends_with(".tar.gz"))
+        .collect();
+    let listed: BTreeSet<String> = manifest.files.iter().map(|f| f.file.clone()).collect();
+    for f in present.difference(&listed) {
+        problems.push(format!("{f} is in the bundle but not in manifest.json"));
+    }
+    for f in &manifest.files {
+        let path = dir.join(&f.file);
+        if !path.is_file() {
+            problems.push(format!("{} is listed in manifest.json but missing", f.file));
+        } else if sha256_file(&path)? != f.sha256 || std::fs::metadata(&path)?.len() != f.size {
+            problems.push(format!("{} does not match its sha256 or size in manifest.json", f.file));
+        }
+    }
+    println!("  manifest.json: {} file(s) listed", manifest.files.len());
+    if manifest.platform == "sources" {
+        return Ok(problems);
+    }
+    let Some(platform) = ws.manifest.platform(&manifest.platform) else {
+        problems.push(format!(
+            "platform {:?} of the bundle is not in {}",
+            manifest.platform,
+            ws.manifest_shown()
+        ));
+        return Ok(problems);
+    };
+
+    // Every wheel fits the platform.
+    let wheels: Vec<&ManifestFile> = manifest.files.iter().filter(|f| f.file.ends_with(".whl")).collect();
+    let misfits: Vec<String> = wheels
+        .iter()
+        .filter(|w| !wheel_fits(&w.file, platform).unwrap_or(false))
+        .map(|w| w.file.clone())
+        .collect();
+    for m in &misfits {
+        problems.push(format!(
+            "{m} does not fit platform {} ({} {}{})",
+            platform.name,
+            platform.tags.join("."),
+            platform.implementation,
+            platform.python
+        ));
+    }
+    println!(
+        "  wheel tags: {} of {} fit {}",
+        wheels.len() - misfits.len(),
+        wheels.len(),
+        platform.name
+    );
+
+    // Every dependency of every wheel, with markers evaluated for the platform, is present.
+    problems.extend(check_dependencies(dir, &wheels, platform)?);
+
+    // On a matching host, install it for real and import every plugin.
+    let tools = toolchain::find(&ws.runner, &ws.manifest).map_err(|p| anyhow::anyhow!(p.join("; ")))?;
+    if crate::plan::check_native(platform, &tools.python).is_ok() && problems.is_empty() {
+        let modules = plugin_modules(dir, &manifest.files)?;
+        install_and_import(ws, &tools.python.path, dir, &modules)?;
+        println!(
+            "  installed offline into a fresh venv and imported: {}",
+            modules.join(", ")
+        );
+    } else {
+        println!(
+            "  offline install: not tried (this host is not a {} host); dependency check only",
+            platform.name
+        );
+    }
+    Ok(problems)
+}
+
+fn check_dependencies(dir: &Path, wheels: &[&ManifestFile], platform: &Platform) -> Result<Vec<String>> {
+    let env = marker_environment(platform);
+    let versions: BTreeMap<String, Vec<pep440_rs::Version>> = wheels.iter().fold(BTreeMap::new(), |mut m, w| {
+        if let Ok(v) = pep440_rs::Version::from_str(&w.version) {
+            m.entry(normalize_name(&w.name)).or_default().push(v);
+        }
+        m
+    });
+    let mut problems = Vec::new();
+    let mut count = 0;
+    for w in wheels {
+        for line in requires_dist(&dir.join(&w.file))? {
+            let Ok(req) = Requirement::<VerbatimUrl>::from_str(&line) else {
+                continue;
+            };
+            if !req.evaluate_markers(&env, &[]) {
+                continue;
+            }
+            count += 1;
+            let name = req.name.to_string();
+            let ok = versions.get(&name).is_some_and(|vs| {
+                vs.iter().any(|v| match &req.version_or_url {
+                    Some(VersionOrUrl::VersionSpecifier(spec)) => spec.contains(v),
+                    _ => true,
+                })
+            });
+            if !ok {
+                problems.push(format!(
+                    "{} {} requires {line:?} on {}, which the bundle lacks",
+                    w.name, w.version, platform.name
+                ));
+            }
+        }
+    }
+    println!("  dependencies for {}: {count} requirement(s) checked", platform.name);
+    Ok(problems)
+}
+
+fn requires_dist(wheel: &Path) -> Result<Vec<String>> {
+    let file = std::fs::File::open(wheel)?;
+    let mut zip = zip::ZipArchive::new(file).with_context(|| format!("{} is not a valid wheel", wheel.display()))?;
+    let name = zip
+        .file_names()
+        .filter_map(Result::ok)
+        .find(|n| n.ends_with(".dist-info/METADATA") && n.matches('/').count() == 1)
+        .map(|n| n.into_owned())
+        .with_context(|| format!("{} has no METADATA", wheel.display()))?;
+    let mut text = String::new();
+    zip.by_name(&name)?.read_to_string(&mut text)?;
+    Ok(text
+        .lines()
+        .take_while(|l| !l.is_empty())
+        .filter_map(|l| l.strip_prefix("Requires-Dist:").map(|r| r.trim().to_string()))
+        .collect())
+}
+
+/// Top-level import names of the plugins' wheels.
+fn plugin_modules(dir: &Path, files: &[ManifestFile]) -> Result<Vec<String>> {
+    let mut modules = BTreeSet::new();
+    for f in files
+        .iter()
+        .filter(|f| f.origin == "private" && f.file.ends_with(".whl"))
+    {
+        let zip = zip::ZipArchive::new(std::fs::File::open(dir.join(&f.file))?)?;
+        for name in zip.file_names().filter_map(Result::ok) {
+            let top = name.split('/').next().unwrap_or("");
+            if top.ends_with(".dist-info") || top.ends_with(".data") {
+                continue;
+            }
+            if name.contains('/') && name.ends_with("/__init__.py") && name.matches('/').count() == 1 {
+                modules.insert(top.to_string());
+            } else if !name.contains('/') && name.ends_with(".py") {
+                modules.insert(top.trim_end_matches(".py").to_string());
+            }
+        }
+    }
+    Ok(modules.into_iter().collect())
+}
+
+fn install_and_import(ws: &Workspace, python: &Path, dir: &Path, modules: &[String]) -> Result<()> {
+    let venv = tempfile::tempdir().context("cannot create a temporary folder")?;
+    ws.runner.read(
+        &Cmd::new(python, "create a fresh venv to install the bundle into")
+            .args(["-m", "venv"])
+            .arg(venv.path()),
+    )?;
+    let venv_python = if cfg!(windows) {
+        venv.path().join("Scripts/python.exe")
+    } else {
+        venv.path().join("bin/python")
+    };
+    ws.runner.read(
+        &Cmd::new(
+            &venv_python,
+            "install the bundle offline (pip --no-index --require-hashes)",
+        )
+        .isolated_pip()
+        .args(["-m", "pip", "install", "--no-index", "--find-links"])
+        .arg(dir)
+        .args(["--require-hashes", "-r"])
+        .arg(dir.join("requirements.txt")),
+    )?;
+    let imports: Vec<String> = modules.iter().map(|m| format!("import {m}")).collect();
+    ws.runner
+        .read(&Cmd::new(&venv_python, "import every plugin").args(["-c", &imports.join("\n")]))?;
+    Ok(())
+}

@@ -1,0 +1,175 @@
+//! `cargo xtask verify`: sound bundles pass (with a real offline install); damaged, hostile
+//! or incomplete ones are rejected with the reason.
+
+mod common;
+
+use std::fs;
+use std::io::Write as _;
+use std::process::Command;
+
+use common::*;
+
+fn nightly(repo: &Repo) -> (std::path::PathBuf, std::path::PathBuf) {
+    repo.xtask(&["nightly", "--platform", "linux", "--build-number", BUILD_NUMBER])
+        .assert_code(0);
+    let dist = repo.path().join("dist");
+    (
+        dist.join(format!("acme-plugins-{NIGHTLY}-linux.tar.bz2")),
+        dist.join(format!("acme-plugins-{NIGHTLY}-sources.tar.bz2")),
+    )
+}
+
+#[test]
+fn a_nightly_bundle_verifies_and_installs_offline() {
+    let repo = Repo::examples();
+    let (linux, sources) = nightly(&repo);
+    let run = repo.xtask(&["verify", &linux.to_string_lossy(), &sources.to_string_lossy()]);
+    run.assert_code(0);
+    for expected in [
+        "sha256: checked against 2 record(s)",
+        "none unsafe: yes",
+        "wheel tags: 7 of 7 fit linux",
+        "installed offline into a fresh venv and imported: acme_plugin_base, acme_plugin_console, acme_plugin_legacy, acme_plugin_reports",
+    ] {
+        assert!(run.stdout.contains(expected), "missing {expected:?} in:\n{}", run.stdout);
+    }
+    assert_eq!(run.stdout.matches("  OK\n").count(), 2);
+}
+
+#[test]
+fn a_damaged_archive_or_wrong_checksum_is_rejected() {
+    let repo = Repo::examples();
+    let (linux, _) = nightly(&repo);
+    let mut bytes = fs::read(&linux).unwrap();
+    let middle = bytes.len() / 2;
+    bytes[middle] ^= 0xff;
+    fs::write(&linux, &bytes).unwrap();
+    let run = repo.xtask(&["verify", &linux.to_string_lossy()]);
+    run.assert_code(1);
+    assert!(
+        run.stdout.contains("but SHA256SUMS says") && run.stdout.contains("the archive is damaged or was replaced"),
+        "{}",
+        run.stdout
+    );
+
+    // Without checksum files, the damage is still found when reading the archive.
+    let lone = tempfile::tempdir().unwrap();
+    let copy = lone.path().join("acme-plugins-linux.tar.bz2");
+    fs::write(&copy, &bytes[..bytes.len() / 2]).unwrap();
+    let run = repo.xtask(&["verify", &copy.to_string_lossy()]);
+    run.assert_code(1);
+    assert!(run.stdout.contains("no .sha256 or SHA256SUMS entry"), "{}", run.stdout);
+    assert!(
+        run.stdout
+            .contains("FAIL cannot be read: the archive is damaged or truncated"),
+        "{}",
+        run.stdout
+    );
+}
+
+/// A tar entry written byte by byte, so that names the tar crate would refuse get in.
+fn raw_entry(out: &mut Vec<u8>, name: &str, kind: u8, link: &str, data: &[u8]) {
+    let mut header = [0u8; 512];
+    header[..name.len()].copy_from_slice(name.as_bytes());
+    header[100..107].copy_from_slice(b"0000644");
+    header[108..115].copy_from_slice(b"0000000");
+    header[116..123].copy_from_slice(b"0000000");
+    header[124..135].copy_from_slice(format!("{:011o}", data.len()).as_bytes());
+    header[136..147].copy_from_slice(b"00000000000");
+    header[156] = kind;
+    header[157..157 + link.len()].copy_from_slice(link.as_bytes());
+    header[257..263].copy_from_slice(b"ustar\0");
+    header[263..265].copy_from_slice(b"00");
+    header[148..156].copy_from_slice(b"        ");
+    let sum: u32 = header.iter().map(|b| *b as u32).sum();
+    header[148..155].copy_from_slice(format!("{sum:06o}\0").as_bytes());
+    out.extend_from_slice(&header);
+    out.extend_from_slice(data);
+    out.resize(out.len().div_ceil(512) * 512, 0);
+}
+
+#[test]
+fn hostile_archives_are_rejected_before_anything_is_unpacked() {
+    let repo = Repo::examples();
+    let dir = tempfile::tempdir().unwrap();
+    let mut tar = Vec::new();
+    raw_entry(&mut tar, "bundle/", b'5', "", b"");
+    raw_entry(&mut tar, "bundle/ok.txt", b'0', "", b"fine");
+    raw_entry(&mut tar, "bundle/../../escaped.txt", b'0', "", b"evil");
+    raw_entry(&mut tar, "/etc/xtask-absolute.txt", b'0', "", b"evil");
+    raw_entry(&mut tar, "bundle/link", b'2', "../../../etc/passwd", b"");
+    raw_entry(&mut tar, "bundle/inner-link", b'2', "ok.txt", b"");
+    raw_entry(&mut tar, "bundle/device", b'3', "", b"");
+    raw_entry(&mut tar, "bundle/ok.txt", b'0', "", b"again");
+    tar.extend_from_slice(&[0u8; 1024]);
+    let archive = dir.path().join("hostile.tar.bz2");
+    let mut encoder = bzip2::write::BzEncoder::new(fs::File::create(&archive).unwrap(), bzip2::Compression::default());
+    encoder.write_all(&tar).unwrap();
+    encoder.finish().unwrap();
+
+    let run = repo.xtask(&["verify", &archive.to_string_lossy()]);
+    run.assert_code(1);
+    for expected in [
+        "entry \"bundle/../../escaped.txt\" climbs out with `..`",
+        "entry \"/etc/xtask-absolute.txt\" has an absolute path",
+        "link \"bundle/link\" points outside the bundle",
+        "entry \"bundle/device\" is a special file",
+        "entry \"bundle/ok.txt\" appears twice",
+    ] {
+        assert!(
+            run.stdout.contains(expected),
+            "missing {expected:?} in:\n{}",
+            run.stdout
+        );
+    }
+    assert!(
+        !run.stdout.contains("inner-link"),
+        "a link inside the bundle is fine:\n{}",
+        run.stdout
+    );
+    assert!(!dir.path().join("escaped.txt").exists() && !std::path::Path::new("/etc/xtask-absolute.txt").exists());
+}
+
+#[test]
+fn misfit_wheels_and_missing_dependencies_are_named() {
+    let repo = Repo::examples();
+    let (linux, _) = nightly(&repo);
+    let out = tempfile::tempdir().unwrap();
+    run_ok(Command::new("tar").arg("xjf").arg(&linux).arg("-C").arg(out.path()));
+    let bundle = out.path().join(format!("acme-plugins-{NIGHTLY}-linux"));
+    let manifest_path = bundle.join("manifest.json");
+    let mut manifest: serde_json::Value = serde_json::from_str(&fs::read_to_string(&manifest_path).unwrap()).unwrap();
+
+    // Take tabulate out; put a Windows-only wheel in (listed truthfully).
+    let tabulate = "tabulate-0.9.0-py3-none-any.whl";
+    fs::remove_file(bundle.join(tabulate)).unwrap();
+    let windows = fake_wheel(&bundle, "winonly", "1.0", "winonly", "", &[]);
+    let windows_name = "winonly-1.0-cp311-cp311-win_amd64.whl";
+    fs::rename(&windows, bundle.join(windows_name)).unwrap();
+    let bytes = fs::read(bundle.join(windows_name)).unwrap();
+    let sha = run_ok(Command::new("sha256sum").arg(bundle.join(windows_name)));
+    let files = manifest["files"].as_array_mut().unwrap();
+    files.retain(|f| f["file"] != tabulate);
+    files.push(serde_json::json!({
+        "file": windows_name, "name": "winonly", "version": "1.0",
+        "sha256": String::from_utf8_lossy(&sha.stdout).split_whitespace().next().unwrap(),
+        "size": bytes.len(), "origin": "public", "license": null
+    }));
+    fs::write(&manifest_path, serde_json::to_string(&manifest).unwrap()).unwrap();
+
+    let run = repo.xtask(&["verify", &bundle.to_string_lossy()]);
+    run.assert_code(1);
+    assert!(
+        run.stdout
+            .contains(&format!("{windows_name} does not fit platform linux")),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains(&format!(
+            "acme-plugin-reports {NIGHTLY} requires \"tabulate>=0.9\" on linux, which the bundle lacks"
+        )),
+        "{}",
+        run.stdout
+    );
+}
