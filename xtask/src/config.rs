@@ -71,6 +71,8 @@ struct RawRelease {
     branches: Vec<String>,
     #[serde(default)]
     sign_tags: bool,
+    #[serde(default)]
+    sign_artifacts: bool,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -264,6 +266,8 @@ pub struct Release {
     /// Branches releases may be made from; empty: any.
     pub branches: Vec<String>,
     pub sign_tags: bool,
+    /// Sign every archive and `SHA256SUMS` with gpg (`<file>.asc`).
+    pub sign_artifacts: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -509,6 +513,7 @@ fn resolve(raw: RawManifest, src: &Source, path: &Path, problems: &mut Problems)
         commit_message,
         branches: release.branches,
         sign_tags: release.sign_tags,
+        sign_artifacts: release.sign_artifacts,
     };
 
     // [plugins] and [plugin.NAME]

@@ -124,8 +124,13 @@ pub enum Step {
     },
     /// The sources bundle: every private sdist.
     Sources { archive: String, folder: String },
-    /// `<archive>.sha256` for every archive, and one `SHA256SUMS`.
-    Checksums { files: Vec<String> },
+    /// `<archive>.sha256` for every archive, and one `SHA256SUMS`; with `sign`, a detached
+    /// ASCII-armoured GPG signature `<file>.asc` of each archive and of `SHA256SUMS`.
+    Checksums {
+        files: Vec<String>,
+        #[serde(default)]
+        sign: bool,
+    },
     /// Write the release notes next to the archives (staging).
     WriteNotes { file: String, text: String },
     /// Write the bump into the working tree (all files or none).
@@ -466,12 +471,21 @@ pub fn compute(ws: &Workspace, opts: &PlanOptions) -> Result<Prepared> {
         });
         archives.push(archive);
     }
+    let sign = ws.manifest.release.sign_artifacts;
+    if sign {
+        check_gpg(ws, "sign-artifacts", &mut problems)?;
+    }
     steps.push(Step::Checksums {
         files: archives.clone(),
+        sign,
     });
     let mut deliver = archives.clone();
     deliver.extend(archives.iter().map(|a| format!("{a}.sha256")));
     deliver.push(CHECKSUMS_FILE.into());
+    if sign {
+        deliver.extend(archives.iter().map(|a| format!("{a}.asc")));
+        deliver.push(format!("{CHECKSUMS_FILE}.asc"));
+    }
     let notes = match opts.mode {
         Mode::Release { .. } => release_notes(&ws.manifest.release.name, &version_text, &units),
         Mode::Nightly { .. } => nightly_notes(ws, &plugins, &new_versions, &version_text, &commit),
@@ -655,6 +669,30 @@ fn release_notes(release: &str, version: &str, units: &[PlannedUnit]) -> String 
     text
 }
 
+/// gpg must be installed and hold a secret key when `key` (a `[release]` setting) signs.
+fn check_gpg(ws: &Workspace, key: &str, problems: &mut Vec<String>) -> Result<()> {
+    match which::which("gpg") {
+        Err(_) => problems.push(format!(
+            "gpg: not found on PATH, but [release] {key} is on. Install GnuPG (Debian/Ubuntu: `apt-get install gnupg`)"
+        )),
+        Ok(gpg) => {
+            let (ok, out) = ws
+                .runner
+                .probe(&crate::ops::cmd::Cmd::new(gpg, "list the GPG secret keys").args([
+                    "--batch",
+                    "--list-secret-keys",
+                    "--with-colons",
+                ]))?;
+            if !ok || !out.stdout_text().lines().any(|l| l.starts_with("sec")) {
+                problems.push(format!(
+                    "gpg has no secret key to sign with: create or import one, or set [release] {key} = false"
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Checks only a release needs: a branch in the allowed list, not behind its upstream, and a
 /// git identity to commit and tag with.
 fn check_release_preconditions(ws: &Workspace, git: &Git, problems: &mut Vec<String>) -> Result<()> {
@@ -682,20 +720,7 @@ fn check_release_preconditions(ws: &Workspace, git: &Git, problems: &mut Vec<Str
         problems.push("git has no committer identity: set user.name and user.email (git config)".into());
     }
     if ws.manifest.release.sign_tags {
-        match which::which("gpg") {
-            Err(_) => problems.push(
-                "gpg: not found on PATH, but [release] sign-tags is on. Install GnuPG (Debian/Ubuntu: `apt-get install gnupg`)"
-                    .into(),
-            ),
-            Ok(gpg) => {
-                let (ok, out) = ws.runner.probe(
-                    &crate::ops::cmd::Cmd::new(gpg, "list the GPG secret keys").args(["--batch", "--list-secret-keys", "--with-colons"]),
-                )?;
-                if !ok || !out.stdout_text().lines().any(|l| l.starts_with("sec")) {
-                    problems.push("gpg has no secret key to sign tags with: create or import one, or set [release] sign-tags = false".into());
-                }
-            }
-        }
+        check_gpg(ws, "sign-tags", problems)?;
     }
     if let Err(e) = crate::ops::fs::probe_writable(&ws.output_dir()) {
         problems.push(format!(
@@ -1029,11 +1054,11 @@ pub fn render_human(plan: &Plan) -> String {
             Step::Sources { archive, .. } => {
                 let _ = writeln!(s, "  write {archive} (every plugin's sdist)");
             }
-            Step::Checksums { files } => {
+            Step::Checksums { files, sign } => {
+                let signed = if *sign { ", signed with gpg (.asc)" } else { "" };
                 let _ = writeln!(
                     s,
-                    "  write {} and a .sha256 file for each of {} archive(s)",
-                    CHECKSUMS_FILE,
+                    "  write {CHECKSUMS_FILE} and a .sha256 file for each of {} archive(s){signed}",
                     files.len()
                 );
             }

@@ -439,7 +439,7 @@ fn signed_tags_verify_and_missing_gpg_or_output_access_are_prechecks() {
     });
     empty.assert_code(3);
     assert!(
-        empty.stderr.contains("gpg has no secret key to sign tags with"),
+        empty.stderr.contains("gpg has no secret key to sign with"),
         "{}",
         empty.stderr
     );

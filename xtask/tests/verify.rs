@@ -173,3 +173,75 @@ fn misfit_wheels_and_missing_dependencies_are_named() {
         run.stdout
     );
 }
+
+#[test]
+fn signed_archives_verify_and_a_wrong_signature_is_caught() {
+    let repo = Repo::bare_examples();
+    repo.write(
+        "release-config.toml",
+        &repo
+            .read("release-config.toml")
+            .replacen("[release]\n", "[release]\nsign-artifacts = true\n", 1),
+    );
+    repo.commit("fixture: signed artifacts");
+    let gnupg = tempfile::tempdir().unwrap();
+    run_ok(Command::new("gpg").env("GNUPGHOME", gnupg.path()).args([
+        "--batch",
+        "--quiet",
+        "--passphrase",
+        "",
+        "--quick-gen-key",
+        "Release Bot <release-bot@example.com>",
+        "default",
+        "default",
+        "never",
+    ]));
+    let with_key = |c: &mut Command| {
+        c.env("GNUPGHOME", gnupg.path());
+    };
+    repo.xtask_with(
+        &["nightly", "--platform", "linux", "--build-number", BUILD_NUMBER],
+        with_key,
+    )
+    .assert_code(0);
+    let dist = repo.path().join("dist");
+    let linux = dist.join(format!("acme-plugins-{NIGHTLY}-linux.tar.bz2"));
+    for signed in [
+        format!("acme-plugins-{NIGHTLY}-linux.tar.bz2"),
+        format!("acme-plugins-{NIGHTLY}-sources.tar.bz2"),
+        "SHA256SUMS".into(),
+    ] {
+        let asc = dist.join(format!("{signed}.asc"));
+        assert!(
+            fs::read_to_string(&asc)
+                .unwrap()
+                .starts_with("-----BEGIN PGP SIGNATURE-----"),
+            "{signed}.asc is ASCII-armoured"
+        );
+        let check = Command::new("gpg")
+            .env("GNUPGHOME", gnupg.path())
+            .args(["--batch", "--verify"])
+            .arg(&asc)
+            .arg(dist.join(&signed))
+            .output()
+            .unwrap();
+        assert!(check.status.success(), "{}", String::from_utf8_lossy(&check.stderr));
+    }
+    let run = repo.xtask_with(&["verify", &linux.to_string_lossy()], with_key);
+    run.assert_code(0);
+    assert!(run.stdout.contains("signature: good"), "{}", run.stdout);
+
+    // A signature of another file does not pass.
+    fs::copy(
+        dist.join("SHA256SUMS.asc"),
+        dist.join(format!("acme-plugins-{NIGHTLY}-linux.tar.bz2.asc")),
+    )
+    .unwrap();
+    let run = repo.xtask_with(&["verify", &linux.to_string_lossy()], with_key);
+    run.assert_code(1);
+    assert!(
+        run.stdout.contains("signature: BAD") && run.stdout.contains("does not match"),
+        "{}",
+        run.stdout
+    );
+}

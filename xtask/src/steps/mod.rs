@@ -140,7 +140,7 @@ pub fn execute(exec: &Exec, start: usize, progress: &mut dyn FnMut(usize) -> Res
             Step::Sources { archive, folder } => {
                 bundle::write_sources(exec, archive, folder, &mut report).map(|_| None)
             }
-            Step::Checksums { files } => notes::checksums(exec, files).map(|_| None),
+            Step::Checksums { files, sign } => notes::checksums(exec, files, *sign).map(|_| None),
             Step::WriteNotes { file, text } => notes::write(exec, file, text).map(|_| None),
             Step::UpdateTree { edits } => commit::update_tree(exec, edits).map(Some),
             Step::Commit { message, files } => commit::commit(exec, message, files, &mut report).map(Some),
@@ -228,7 +228,7 @@ fn describe(step: &Step) -> String {
         Step::Wheelhouse { platform, .. } => format!("collect wheels for {platform}"),
         Step::Bundle { archive, .. } => format!("write {archive}"),
         Step::Sources { archive, .. } => format!("write {archive}"),
-        Step::Checksums { files } => format!("checksums of {} archive(s)", files.len()),
+        Step::Checksums { files, .. } => format!("checksums of {} archive(s)", files.len()),
         Step::WriteNotes { file, .. } => format!("write {file}"),
         Step::UpdateTree { edits } => format!("write the bump into {} file(s)", crate::edits::by_file(edits).len()),
         Step::Commit { files, .. } => format!("commit {} file(s)", files.len()),

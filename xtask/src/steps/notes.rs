@@ -3,6 +3,7 @@
 use anyhow::Result;
 
 use super::Exec;
+use crate::ops::cmd::Cmd;
 use crate::ops::fs::{create_dir, sha256_file, write_atomic};
 use crate::plan::CHECKSUMS_FILE;
 
@@ -12,8 +13,8 @@ pub fn write(exec: &Exec, file: &str, text: &str) -> Result<()> {
 }
 
 /// `<archive>.sha256` next to each archive and one `SHA256SUMS`, in the format `sha256sum -c`
-/// reads: `<hex>  <file name>`.
-pub fn checksums(exec: &Exec, files: &[String]) -> Result<()> {
+/// reads: `<hex>  <file name>`; with `sign`, detached ASCII-armoured signatures of each.
+pub fn checksums(exec: &Exec, files: &[String], sign: bool) -> Result<()> {
     let out = exec.out_dir();
     let mut all = String::new();
     for f in files {
@@ -21,5 +22,18 @@ pub fn checksums(exec: &Exec, files: &[String]) -> Result<()> {
         write_atomic(&out.join(format!("{f}.sha256")), line.as_bytes())?;
         all.push_str(&line);
     }
-    write_atomic(&out.join(CHECKSUMS_FILE), all.as_bytes())
+    write_atomic(&out.join(CHECKSUMS_FILE), all.as_bytes())?;
+    if sign {
+        let gpg = which::which("gpg").map_err(|_| anyhow::anyhow!("gpg is not installed"))?;
+        for f in files.iter().map(String::as_str).chain([CHECKSUMS_FILE]) {
+            let target = out.join(f);
+            exec.ws.runner.run(
+                &Cmd::new(&gpg, format!("sign {f} with gpg"))
+                    .args(["--batch", "--yes", "--armor", "--detach-sign", "--output"])
+                    .arg(out.join(format!("{f}.asc")))
+                    .arg(&target),
+            )?;
+        }
+    }
+    Ok(())
 }
