@@ -95,6 +95,18 @@ pub struct PlannedPlatform {
     pub archive: String,
     /// The one top-level folder inside the archive.
     pub folder: String,
+    /// How the wheelhouse is collected.
+    pub strategy: WheelhouseStrategy,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum WheelhouseStrategy {
+    /// `pip wheel` with this host's Python: the host is the target.
+    Host,
+    /// Wheels for the target downloaded with `pip download --platform ...`, the dependency
+    /// closure walked with markers evaluated for the target.
+    Download,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -341,11 +353,10 @@ pub fn compute(ws: &Workspace, opts: &PlanOptions) -> Result<Prepared> {
     let version_text = release_version.map(|v| v.to_string()).unwrap_or_default();
     let mut platforms = Vec::new();
     for p in selected {
-        if let Some(tools) = &tools {
-            if let Err(e) = check_native(p, &tools.python) {
-                problems.push(e);
-            }
-        }
+        let strategy = match &tools {
+            Some(tools) if check_native(p, &tools.python).is_ok() => WheelhouseStrategy::Host,
+            _ => WheelhouseStrategy::Download,
+        };
         let folder = render(
             &ws.manifest.release.archive_name,
             &[
@@ -364,6 +375,7 @@ pub fn compute(ws: &Workspace, opts: &PlanOptions) -> Result<Prepared> {
             format: p.format,
             archive: format!("{folder}.{}", p.format.extension()),
             folder,
+            strategy,
         });
     }
     check_output_dirs(ws, &git, &mut problems)?;
@@ -1046,7 +1058,11 @@ pub fn render_human(plan: &Plan) -> String {
                 let _ = writeln!(s, "  build sdist and wheel of {plugin} {version}");
             }
             Step::Wheelhouse { platform, requirements } => {
-                let _ = writeln!(s, "  collect wheels for {platform}: {}", requirements.join(" "));
+                let how = match plan.platforms.iter().find(|p| &p.name == platform).map(|p| p.strategy) {
+                    Some(WheelhouseStrategy::Download) => "download target wheels",
+                    _ => "pip wheel on this host",
+                };
+                let _ = writeln!(s, "  collect wheels for {platform} ({how}): {}", requirements.join(" "));
             }
             Step::Bundle { archive, .. } => {
                 let _ = writeln!(s, "  write {archive}");

@@ -145,3 +145,23 @@ pub fn wheel_metadata(wheel: &Path) -> Result<WheelMeta> {
         _ => bail!("{}: METADATA lacks Name or Version", wheel.display()),
     }
 }
+
+/// The `Requires-Dist` lines of a wheel's METADATA.
+pub fn wheel_requires(wheel: &Path) -> Result<Vec<String>> {
+    let file = std::fs::File::open(wheel).with_context(|| format!("cannot open {}", wheel.display()))?;
+    let mut zip =
+        zip::ZipArchive::new(file).with_context(|| format!("{} is not a valid wheel (zip)", wheel.display()))?;
+    let name = zip
+        .file_names()
+        .filter_map(Result::ok)
+        .find(|n| n.ends_with(".dist-info/METADATA") && n.matches('/').count() == 1)
+        .map(|n| n.into_owned())
+        .with_context(|| format!("{} has no .dist-info/METADATA", wheel.display()))?;
+    let mut text = String::new();
+    zip.by_name(&name)?.read_to_string(&mut text)?;
+    Ok(text
+        .lines()
+        .take_while(|l| !l.is_empty())
+        .filter_map(|l| l.strip_prefix("Requires-Dist:").map(|r| r.trim().to_string()))
+        .collect())
+}

@@ -6,7 +6,6 @@
 //! offline install into a fresh venv and an import of every plugin. Changes nothing.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::Read as _;
 use std::path::{Component, Path, PathBuf};
 use std::str::FromStr;
 
@@ -324,7 +323,7 @@ fn check_dependencies(dir: &Path, wheels: &[&ManifestFile], platform: &Platform)
     let mut problems = Vec::new();
     let mut count = 0;
     for w in wheels {
-        for line in requires_dist(&dir.join(&w.file))? {
+        for line in crate::steps::wheel_requires(&dir.join(&w.file))? {
             let Ok(req) = Requirement::<VerbatimUrl>::from_str(&line) else {
                 continue;
             };
@@ -349,24 +348,6 @@ fn check_dependencies(dir: &Path, wheels: &[&ManifestFile], platform: &Platform)
     }
     println!("  dependencies for {}: {count} requirement(s) checked", platform.name);
     Ok(problems)
-}
-
-fn requires_dist(wheel: &Path) -> Result<Vec<String>> {
-    let file = std::fs::File::open(wheel)?;
-    let mut zip = zip::ZipArchive::new(file).with_context(|| format!("{} is not a valid wheel", wheel.display()))?;
-    let name = zip
-        .file_names()
-        .filter_map(Result::ok)
-        .find(|n| n.ends_with(".dist-info/METADATA") && n.matches('/').count() == 1)
-        .map(|n| n.into_owned())
-        .with_context(|| format!("{} has no METADATA", wheel.display()))?;
-    let mut text = String::new();
-    zip.by_name(&name)?.read_to_string(&mut text)?;
-    Ok(text
-        .lines()
-        .take_while(|l| !l.is_empty())
-        .filter_map(|l| l.strip_prefix("Requires-Dist:").map(|r| r.trim().to_string()))
-        .collect())
 }
 
 /// Top-level import names of the plugins' wheels.

@@ -103,6 +103,19 @@ pub fn index() -> &'static Index {
         for (name, version, module, body, requires) in public_fixtures() {
             add(&fake_wheel(&fixtures, name, version, module, body, requires));
         }
+        // A native package with a Linux wheel only, and two that ship only an sdist: one pure
+        // (builds into a py3-none-any wheel anywhere), one that claims a C extension.
+        add(&fake_wheel_tagged(
+            &fixtures,
+            "linuxonly-native",
+            "1.0",
+            "linuxonly_native",
+            "",
+            &[],
+            "cp311-cp311-manylinux2014_x86_64",
+        ));
+        add(&fake_sdist(&fixtures, "puresdist", "1.0", "puresdist", false));
+        add(&fake_sdist(&fixtures, "nativesdist", "1.0", "nativesdist", true));
         let (server, url) = serve(&dir);
         Index {
             url: format!("{url}/simple/"),
@@ -217,8 +230,51 @@ pub fn normalize(name: &str) -> String {
 
 /// A minimal but valid pure-Python wheel.
 pub fn fake_wheel(dir: &Path, name: &str, version: &str, module: &str, body: &str, requires: &[&str]) -> PathBuf {
+    fake_wheel_tagged(dir, name, version, module, body, requires, "py3-none-any")
+}
+
+/// An sdist (PEP 517, setuptools). With `native`, its setup.py declares a C extension, so the
+/// wheel it builds is specific to the host.
+pub fn fake_sdist(dir: &Path, name: &str, version: &str, module: &str, native: bool) -> PathBuf {
+    let base = format!("{name}-{version}");
+    let path = dir.join(format!("{base}.tar.gz"));
+    let setup = if native {
+        format!("from setuptools import setup, Extension\nsetup(ext_modules=[Extension('{module}._speed', ['{module}/_speed.c'])])\n")
+    } else {
+        "from setuptools import setup\nsetup()\n".to_string()
+    };
+    let files = [
+        ("pyproject.toml".to_string(), format!("[build-system]\nrequires = [\"setuptools>=69\"]\nbuild-backend = \"setuptools.build_meta\"\n\n[project]\nname = \"{name}\"\nversion = \"{version}\"\n\n[tool.setuptools]\npackages = [\"{module}\"]\n")),
+        ("PKG-INFO".to_string(), format!("Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n")),
+        ("setup.py".to_string(), setup),
+        (format!("{module}/__init__.py"), String::new()),
+        (format!("{module}/_speed.c"), "#include <Python.h>\nstatic struct PyModuleDef m = {PyModuleDef_HEAD_INIT, \"_speed\"};\nPyMODINIT_FUNC PyInit__speed(void) { return PyModule_Create(&m); }\n".to_string()),
+    ];
+    let gz = flate2::write::GzEncoder::new(fs::File::create(&path).unwrap(), flate2::Compression::default());
+    let mut tar = tar::Builder::new(gz);
+    for (file, content) in files {
+        let mut header = tar::Header::new_gnu();
+        header.set_size(content.len() as u64);
+        header.set_mode(0o644);
+        tar.append_data(&mut header, format!("{base}/{file}"), content.as_bytes())
+            .unwrap();
+    }
+    tar.into_inner().unwrap().finish().unwrap();
+    path
+}
+
+/// A minimal but valid wheel with the given `python-abi-platform` tags.
+pub fn fake_wheel_tagged(
+    dir: &Path,
+    name: &str,
+    version: &str,
+    module: &str,
+    body: &str,
+    requires: &[&str],
+    tags: &str,
+) -> PathBuf {
     let dist = name.replace('-', "_");
-    let path = dir.join(format!("{dist}-{version}-py3-none-any.whl"));
+    let path = dir.join(format!("{dist}-{version}-{tags}.whl"));
     let info = format!("{dist}-{version}.dist-info");
     let mut metadata = format!("Metadata-Version: 2.1\nName: {name}\nVersion: {version}\nSummary: test fixture\n");
     for r in requires {
@@ -229,7 +285,10 @@ pub fn fake_wheel(dir: &Path, name: &str, version: &str, module: &str, body: &st
         (format!("{info}/METADATA"), metadata),
         (
             format!("{info}/WHEEL"),
-            "Wheel-Version: 1.0\nGenerator: xtask-tests\nRoot-Is-Purelib: true\nTag: py3-none-any\n".to_string(),
+            format!(
+                "Wheel-Version: 1.0\nGenerator: xtask-tests\nRoot-Is-Purelib: {}\nTag: {tags}\n",
+                tags == "py3-none-any"
+            ),
         ),
     ];
     let mut zip = zip::ZipWriter::new(fs::File::create(&path).unwrap());

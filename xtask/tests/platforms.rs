@@ -1,0 +1,125 @@
+//! Bundles for a platform other than the host, built here: markers evaluated for the target,
+//! target wheels downloaded, pure sdists built once, and every gap named together.
+
+mod common;
+
+use std::process::Command;
+
+use common::*;
+
+fn bundle_files(repo: &Repo, archive: &str) -> Vec<String> {
+    let out = tempfile::tempdir().unwrap();
+    let path = repo.path().join("dist").join(archive);
+    if archive.ends_with(".zip") {
+        run_ok(
+            Command::new("python3")
+                .args(["-m", "zipfile", "-e"])
+                .arg(&path)
+                .arg(out.path()),
+        );
+    } else {
+        run_ok(Command::new("tar").arg("xjf").arg(&path).arg("-C").arg(out.path()));
+    }
+    let top = list_dir(out.path()).remove(0);
+    list_dir(&out.path().join(top))
+}
+
+#[test]
+fn windows_and_linux_bundles_from_one_host_follow_the_target_markers() {
+    let repo = Repo::examples();
+    let run = repo.xtask(&["nightly", "--build-number", BUILD_NUMBER]);
+    run.assert_code(0);
+    let windows = bundle_files(&repo, &format!("acme-plugins-{NIGHTLY}-windows.zip"));
+    let linux = bundle_files(&repo, &format!("acme-plugins-{NIGHTLY}-linux.tar.bz2"));
+    // acme-plugin-console: colorama on Windows only, ptyprocess everywhere else.
+    assert!(
+        windows.contains(&"colorama-0.4.6-py3-none-any.whl".to_string()),
+        "{windows:?}"
+    );
+    assert!(!windows.iter().any(|f| f.starts_with("ptyprocess")), "{windows:?}");
+    assert!(
+        linux.contains(&"ptyprocess-0.7.0-py3-none-any.whl".to_string()),
+        "{linux:?}"
+    );
+    assert!(!linux.iter().any(|f| f.starts_with("colorama")), "{linux:?}");
+    for f in [
+        "install.ps1",
+        "requirements.txt",
+        "manifest.json",
+        "tabulate-0.9.0-py3-none-any.whl",
+    ] {
+        assert!(windows.contains(&f.to_string()), "{f} in {windows:?}");
+    }
+    let verify = repo.xtask(&[
+        "verify",
+        &repo
+            .path()
+            .join("dist")
+            .join(format!("acme-plugins-{NIGHTLY}-windows.zip"))
+            .to_string_lossy(),
+    ]);
+    verify.assert_code(0);
+    assert!(
+        verify.stdout.contains("wheel tags: 7 of 7 fit windows"),
+        "{}",
+        verify.stdout
+    );
+}
+
+#[test]
+fn a_pure_sdist_only_dependency_becomes_a_wheel_for_the_target() {
+    let repo = Repo::bare_examples();
+    let file = "plugins/acme-plugin-reports/pyproject.toml";
+    repo.write(
+        file,
+        &repo
+            .read(file)
+            .replace("\"tabulate>=0.9\",", "\"tabulate>=0.9\",\n    \"puresdist>=1.0\","),
+    );
+    repo.commit("fixture: an sdist-only dependency");
+    repo.xtask(&["nightly", "--platform", "windows", "--build-number", BUILD_NUMBER])
+        .assert_code(0);
+    let windows = bundle_files(&repo, &format!("acme-plugins-{NIGHTLY}-windows.zip"));
+    assert!(
+        windows.contains(&"puresdist-1.0-py3-none-any.whl".to_string()),
+        "{windows:?}"
+    );
+}
+
+#[test]
+fn every_dependency_without_a_wheel_for_the_target_is_named_at_once() {
+    let repo = Repo::bare_examples();
+    let file = "plugins/acme-plugin-reports/pyproject.toml";
+    repo.write(
+        file,
+        &repo.read(file).replace(
+            "\"tabulate>=0.9\",",
+            "\"tabulate>=0.9\",\n    \"linuxonly-native>=1.0\",\n    \"nativesdist>=1.0\",",
+        ),
+    );
+    repo.commit("fixture: dependencies with no Windows wheel");
+    let run = repo.xtask(&["nightly", "--platform", "windows", "--build-number", BUILD_NUMBER]);
+    run.assert_code(1);
+    assert!(
+        run.stderr.contains("no suitable wheel for every dependency on windows"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr
+            .contains("linuxonly-native>=1.0 for windows: no wheel for this platform on the index"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr
+            .contains("nativesdist>=1.0 for windows: no wheel for this platform on the index, and its sdist builds")
+            && run.stderr.contains("build the bundle on a windows machine"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(list_dir(&repo.path().join("dist")), Vec::<String>::new());
+    // The same plugins bundle fine for Linux, on Linux.
+    repo.xtask(&["nightly", "--platform", "linux", "--build-number", BUILD_NUMBER])
+        .assert_code(0);
+}
