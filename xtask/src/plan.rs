@@ -10,7 +10,7 @@ use anyhow::Result;
 use pep440_rs::Version;
 use serde::{Deserialize, Serialize};
 
-use crate::config::{normalize_name, render, Upload};
+use crate::config::{normalize_name, render, Strategy, Upload};
 use crate::edits::{self, Edit, StampValues};
 use crate::ops::git::Git;
 use crate::platform::{tag_arch, ArchiveFormat, TargetOs};
@@ -268,6 +268,8 @@ pub fn compute(ws: &Workspace, opts: &PlanOptions) -> Result<Prepared> {
     let mut units = Vec::new();
     let mut changelog_edits = Vec::new();
     let mut tree_edits = Vec::new();
+    // Releases: the plugins being released, with their new versions.
+    let mut released: Option<BTreeMap<String, Version>> = None;
     let values = match &opts.mode {
         Mode::Nightly { build_number } => {
             let (build_number, source) = match build_number {
@@ -312,7 +314,8 @@ pub fn compute(ws: &Workspace, opts: &PlanOptions) -> Result<Prepared> {
             let outcome =
                 versioning::plan_bump(ws, &git, &plugins, &current, level, selection, &values, &mut problems)?;
             new_versions = current.clone();
-            new_versions.extend(outcome.planned);
+            new_versions.extend(outcome.planned.clone());
+            released = Some(outcome.planned);
             units = outcome.units;
             changelog_edits = outcome.changelog_edits;
             tree_edits = outcome.tree_edits;
@@ -328,7 +331,18 @@ pub fn compute(ws: &Workspace, opts: &PlanOptions) -> Result<Prepared> {
         let Some(new) = new_versions.get(&p.normalized) else {
             continue;
         };
-        let pins = edits::pin_edits(&ws.root, p, &new_versions, ws.manifest.versioning.sibling_pins);
+        // A release builds the plugins it does not release as they are committed (commit
+        // strategy): only the released ones get new pins. Placeholders (stamp strategy) and
+        // nightlies get every pin stamped.
+        let pin_versions = match (&released, ws.manifest.versioning.strategy) {
+            (Some(released), Strategy::Commit) if released.contains_key(&p.normalized) => Some(released),
+            (Some(_), Strategy::Commit) => None,
+            _ => Some(&new_versions),
+        };
+        let pins = match pin_versions {
+            Some(versions) => edits::pin_edits(&ws.root, p, versions, ws.manifest.versioning.sibling_pins),
+            None => Ok(Vec::new()),
+        };
         match (edits::version_edits(&ws.root, p, new, &values), pins) {
             (Ok(mut edits), Ok(mut pins)) => {
                 edits.append(&mut pins);
@@ -531,6 +545,19 @@ pub fn compute(ws: &Workspace, opts: &PlanOptions) -> Result<Prepared> {
         }
         branch = git.current_branch()?;
     }
+    if matches!(opts.mode, Mode::Release { .. }) {
+        // A release never replaces artifacts of an earlier one.
+        let output = ws.output_dir();
+        for f in &deliver {
+            if output.join(f).exists() {
+                problems.push(format!(
+                    "{}/{f} already exists (from an earlier release?): a release never overwrites artifacts; \
+                     move it away, or release the unit whose version names the bundles ([release] version-from)",
+                    plan_output(ws)
+                ));
+            }
+        }
+    }
     let released: Vec<String> = units.iter().flat_map(|u| u.members.clone()).collect();
     let dists_of: Vec<String> = released
         .iter()
@@ -625,6 +652,11 @@ pub fn compute(ws: &Workspace, opts: &PlanOptions) -> Result<Prepared> {
     })
 }
 
+/// The output folder as written in the manifest.
+fn plan_output(ws: &Workspace) -> String {
+    ws.manifest.release.output.to_string_lossy().replace('\\', "/")
+}
+
 /// Name of the release notes file next to the archives.
 pub const NOTES_FILE: &str = "RELEASE_NOTES.md";
 /// The checksums of all archives, in `sha256sum` format.
@@ -707,7 +739,7 @@ fn check_gpg(ws: &Workspace, key: &str, problems: &mut Vec<String>) -> Result<()
 
 /// Checks only a release needs: a branch in the allowed list, not behind its upstream, and a
 /// git identity to commit and tag with.
-fn check_release_preconditions(ws: &Workspace, git: &Git, problems: &mut Vec<String>) -> Result<()> {
+pub fn check_release_preconditions(ws: &Workspace, git: &Git, problems: &mut Vec<String>) -> Result<()> {
     match git.current_branch()? {
         None => problems.push("HEAD is detached: check out the branch to release from".into()),
         Some(branch) => {
@@ -733,6 +765,12 @@ fn check_release_preconditions(ws: &Workspace, git: &Git, problems: &mut Vec<Str
     }
     if ws.manifest.release.sign_tags {
         check_gpg(ws, "sign-tags", problems)?;
+    }
+    if ws.manifest.publish.push && !git.has_remote(&ws.manifest.publish.remote)? {
+        problems.push(format!(
+            "[publish] push goes to the remote {:?}, which this repository does not have (git remote -v)",
+            ws.manifest.publish.remote
+        ));
     }
     if let Err(e) = crate::ops::fs::probe_writable(&ws.output_dir()) {
         problems.push(format!(

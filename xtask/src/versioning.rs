@@ -93,7 +93,8 @@ pub fn current_versions(manifest: &Manifest, git: &Git, plugins: &[Plugin]) -> R
         .map(|p| (p.normalized.clone(), p.version.clone()))
         .collect();
     if manifest.versioning.strategy == Strategy::Stamp {
-        let tags = git.tags()?;
+        // Only this branch's history counts: a maintenance branch is not at main's version.
+        let tags = git.tags_merged()?;
         for unit in units(manifest, plugins) {
             if let Some((v, _)) = newest_tagged(manifest, &unit, &tags) {
                 for m in &unit.members {
@@ -222,12 +223,15 @@ pub fn plan_bump(
     tree_edits.extend(changelog_edits.iter().cloned());
     tree_edits.sort_by(|a, b| (&a.file, a.offset).cmp(&(&b.file, b.offset)));
 
-    // Plugins whose requirements are not rewritten must still accept the new versions.
-    let untouched: Vec<&Plugin> = plugins
-        .iter()
-        .filter(|p| !planned.contains_key(&p.normalized))
-        .collect();
-    problems.extend(edits::pin_violations(&untouched, &planned));
+    // Plugins whose requirements are not rewritten must still accept the new versions (with
+    // the stamp strategy every pin is a placeholder that each build rewrites).
+    if manifest.versioning.strategy == Strategy::Commit {
+        let untouched: Vec<&Plugin> = plugins
+            .iter()
+            .filter(|p| !planned.contains_key(&p.normalized))
+            .collect();
+        problems.extend(edits::pin_violations(&untouched, &planned));
+    }
     Ok(BumpOutcome {
         units,
         planned,

@@ -209,6 +209,11 @@ fn uploads_skip_what_the_index_has_refuse_conflicts_and_resume() {
             "the password leaked"
         );
     }
+    let logs = cache_dir().join("cargo-target/xtask/logs");
+    for log in list_dir(&logs).into_iter().filter(|l| l.starts_with("release-")) {
+        let text = fs::read_to_string(logs.join(&log)).unwrap_or_default();
+        assert!(!text.contains(PASSWORD), "the password leaked into {log}");
+    }
 
     // What was uploaded installs from the index.
     let venv = tempfile::tempdir().unwrap();

@@ -292,12 +292,24 @@ fn a_failing_delivery_rolls_back_tags_and_commit() {
 fn a_second_release_waits_for_the_first_and_stale_locks_are_reclaimed() {
     let repo = release_repo();
     let lock = repo.path().join(".git/xtask-release.lock");
-    let mut holder = Command::new("sleep").arg("60").spawn().unwrap();
-    fs::write(&lock, format!("pid={}\nstarted={EPOCH}\n", holder.id())).unwrap();
+    // Another process holds the lock (an OS file lock) and says who it is.
+    let mut holder = Command::new("python3")
+        .args([
+            "-c",
+            "import fcntl, os, sys, time\nf = open(sys.argv[1], 'a+')\nfcntl.flock(f, fcntl.LOCK_EX)\n\
+             f.truncate(0); f.write('pid=%d\\nstarted=%s\\n' % (os.getpid(), sys.argv[2])); f.flush()\n\
+             print('locked', flush=True)\ntime.sleep(60)",
+        ])
+        .arg(&lock)
+        .arg(EPOCH)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufRead::read_line(&mut std::io::BufReader::new(holder.stdout.as_mut().unwrap()), &mut line).unwrap();
+    assert_eq!(line.trim(), "locked");
     let before = state(&repo);
     let run = repo.xtask(RELEASE);
-    let _ = holder.kill();
-    let _ = holder.wait();
     run.assert_code(4);
     assert!(
         run.stderr.contains(&format!(
@@ -309,11 +321,170 @@ fn a_second_release_waits_for_the_first_and_stale_locks_are_reclaimed() {
     );
     assert!(state(&repo) == before);
 
-    // The holder is gone now: its lock is stale and is taken over.
+    // The holder dies without cleaning up: the OS lock goes with it, the file stays.
+    let _ = holder.kill();
+    let _ = holder.wait();
+    assert!(fs::read_to_string(&lock).unwrap().contains("pid="));
     let run = repo.xtask(RELEASE);
     run.assert_code(0);
-    assert!(run.stderr.contains("reclaiming a stale release lock"), "{}", run.stderr);
-    assert!(!lock.exists(), "the lock is released at the end");
+    assert!(
+        run.stderr
+            .contains(&format!("reclaiming a stale release lock left by pid {}", holder.id())),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(fs::read_to_string(&lock).unwrap(), "", "released cleanly at the end");
+}
+
+#[test]
+fn releasing_one_unit_builds_the_others_as_committed() {
+    let repo = release_repo();
+    let run = repo.xtask(&[
+        "release",
+        "patch",
+        "--plugin",
+        "acme-plugin-legacy",
+        "--platform",
+        "linux",
+        "--execute",
+        "--json",
+    ]);
+    run.assert_code(0);
+    assert_eq!(repo.git(&["tag", "--list"]), "acme-plugin-legacy-v2.1.4\n");
+    let changed = repo.git(&["show", "--name-only", "--format=", "HEAD"]);
+    assert!(
+        changed.lines().all(|f| f.starts_with("plugins/acme-plugin-legacy/")),
+        "only legacy changes: {changed}"
+    );
+    let built: Vec<(String, String)> = run.json()["built"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| {
+            (
+                b["plugin"].as_str().unwrap().to_string(),
+                b["version"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert!(
+        built.contains(&("acme-plugin-base".into(), "1.4.0".into())),
+        "{built:?}"
+    );
+    assert!(
+        built.contains(&("acme-plugin-legacy".into(), "2.1.4".into())),
+        "{built:?}"
+    );
+    // Only the released plugin's files are delivered besides the bundles.
+    let dists: Vec<String> = list_dir(&repo.path().join("dist"))
+        .into_iter()
+        .filter(|f| f.starts_with("acme_plugin_"))
+        .collect();
+    assert_eq!(
+        dists,
+        [
+            "acme_plugin_legacy-2.1.4-py3-none-any.whl",
+            "acme_plugin_legacy-2.1.4.tar.gz"
+        ]
+    );
+
+    // The bundles are named by core's version, unchanged: releasing legacy again would
+    // overwrite them, and is refused.
+    let log = "plugins/acme-plugin-legacy/CHANGELOG.md";
+    repo.write(
+        log,
+        &repo
+            .read(log)
+            .replacen("## [Unreleased]\n", "## [Unreleased]\n\n### Fixed\n- More.\n", 1),
+    );
+    repo.commit("more legacy changes");
+    let again = repo.xtask(&[
+        "release",
+        "patch",
+        "--plugin",
+        "acme-plugin-legacy",
+        "--platform",
+        "linux",
+    ]);
+    again.assert_code(3);
+    assert!(
+        again
+            .stderr
+            .contains("dist/acme-plugins-1.4.0-linux.tar.bz2 already exists")
+            && again.stderr.contains("never overwrites"),
+        "{}",
+        again.stderr
+    );
+}
+
+#[test]
+fn a_commit_made_during_the_build_is_never_tagged_unbuilt() {
+    let repo = release_repo();
+    // The legacy plugin's build commits to the repository being released, like a user or
+    // another job would while the release builds.
+    let setup = "plugins/acme-plugin-legacy/setup.py";
+    repo.write(
+        setup,
+        &repo.read(setup).replacen(
+            "setup(\n",
+            "import subprocess\nif os.environ.get('XTASK_TEST_SNEAK'):\n    subprocess.run(['git', '-C', os.environ['XTASK_TEST_SNEAK'], \
+             'commit', '-q', '--allow-empty', '-m', 'sneaky'], check=True)\nsetup(\n",
+            1,
+        ),
+    );
+    repo.commit("fixture: a build that commits");
+    let run = repo.xtask_with(RELEASE, |c| {
+        c.env("XTASK_TEST_SNEAK", repo.path());
+    });
+    run.assert_code(1);
+    assert!(
+        run.stderr
+            .contains("during the build: nothing was changed; release again"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(repo.git(&["log", "-1", "--format=%s"]).trim(), "sneaky");
+    assert_eq!(repo.git(&["tag", "--list"]), "");
+    assert_eq!(repo.git(&["status", "--porcelain"]), "");
+    assert_eq!(list_dir(&repo.path().join("dist")), Vec::<String>::new());
+}
+
+#[test]
+fn a_saved_plan_is_refused_when_the_manifest_or_branch_changed() {
+    let repo = release_repo();
+    repo.xtask(&[
+        "release",
+        "patch",
+        "--platform",
+        "linux",
+        "--save-plan",
+        "target/plan.json",
+    ])
+    .assert_code(0);
+    repo.write(
+        "release-config.toml",
+        &(repo.read("release-config.toml") + "\n# a comment\n"),
+    );
+    let run = repo.xtask(&["release", "--execute", "--plan", "target/plan.json"]);
+    run.assert_code(3);
+    assert!(
+        run.stderr
+            .contains("release-config.toml changed since the plan was made"),
+        "{}",
+        run.stderr
+    );
+
+    repo.git(&["checkout", "-q", "release-config.toml"]);
+    repo.git(&["checkout", "-q", "-b", "elsewhere"]);
+    let run = repo.xtask(&["release", "--execute", "--plan", "target/plan.json"]);
+    run.assert_code(3);
+    assert!(
+        run.stderr
+            .contains("the plan commits to main, but the checked-out branch is elsewhere"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(repo.git(&["tag", "--list"]), "");
 }
 
 #[test]
@@ -490,4 +661,52 @@ fn which(tool: &str) -> std::path::PathBuf {
         run_ok(Command::new("sh").args(["-c", &format!("command -v {tool}")]))
     };
     std::path::PathBuf::from(String::from_utf8(out.stdout).unwrap().trim())
+}
+
+#[test]
+fn an_interrupt_during_the_transaction_rolls_the_release_back() {
+    let repo = release_repo();
+    // The commit hook signals that it runs, then takes its time.
+    let marker = repo.path().join("target/hook-ran");
+    let hook = repo.path().join(".git/hooks/pre-commit");
+    fs::write(
+        &hook,
+        format!(
+            "#!/bin/sh\nmkdir -p \"$(dirname '{0}')\"\ntouch '{0}'\nsleep 3\n",
+            marker.display()
+        ),
+    )
+    .unwrap();
+    run_ok(Command::new("chmod").arg("+x").arg(&hook));
+    let before = state(&repo);
+
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_xtask"));
+    cmd.current_dir(repo.path())
+        .args(RELEASE)
+        .env("CARGO_TARGET_DIR", cache_dir().join("cargo-target"))
+        .env("SOURCE_DATE_EPOCH", EPOCH)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let child = cmd.spawn().unwrap();
+    let started = std::time::Instant::now();
+    while !marker.exists() {
+        assert!(
+            started.elapsed().as_secs() < 120,
+            "the release never reached its commit"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    run_ok(Command::new("kill").args(["-TERM", &child.id().to_string()]));
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("interrupted (Ctrl-C or SIGTERM)"), "{stderr}");
+    assert!(
+        stderr.contains("rolled back:") && stderr.contains("12 file(s) restored"),
+        "{stderr}"
+    );
+    fs::remove_file(&hook).unwrap();
+    let _ = fs::remove_dir_all(repo.path().join("target"));
+    assert!(state(&repo) == before, "the repository is as it was");
+    assert_eq!(repo.git(&["status", "--porcelain"]), "");
 }

@@ -338,3 +338,19 @@ fn changelog_prints_sections_between_versions_newest_first() {
         all.stdout
     );
 }
+
+#[test]
+fn stamp_versions_come_from_the_tags_of_this_branch_only() {
+    let repo = stamp_repo();
+    // A release on another branch does not move this branch's version.
+    repo.git(&["checkout", "-q", "-b", "next"]);
+    repo.write("NEXT.txt", "next\n");
+    repo.commit("work for 2.0");
+    repo.git(&["tag", "v2.0.0"]);
+    repo.git(&["checkout", "-q", "main"]);
+    let plan = repo
+        .xtask(&["plan", "--json", "--platform", "linux", "--build-number", BUILD_NUMBER])
+        .assert_code(0)
+        .json();
+    assert_eq!(plan["plugins"][0]["current_version"], "1.4.0");
+}

@@ -169,9 +169,12 @@ impl<'a> Git<'a> {
         Ok(())
     }
 
-    /// The repository's git folder (`.git`), absolute.
+    /// The repository's git folder (`.git`, shared by all its worktrees), absolute.
     pub fn git_dir(&self) -> Result<PathBuf> {
-        let dir = self.read("find the git folder", &["rev-parse", "--absolute-git-dir"])?;
+        let dir = self.read(
+            "find the git folder",
+            &["rev-parse", "--path-format=absolute", "--git-common-dir"],
+        )?;
         Ok(PathBuf::from(dir.trim()))
     }
 
@@ -182,6 +185,20 @@ impl<'a> Git<'a> {
         self.runner
             .run(&self.cmd(&format!("push the release to {remote}")).args(&args))?;
         Ok(())
+    }
+
+    /// Tags reachable from HEAD (the history of the checked-out branch).
+    pub fn tags_merged(&self) -> Result<Vec<String>> {
+        let text = self.read("list the tags of this branch", &["tag", "--list", "--merged", "HEAD"])?;
+        Ok(text.lines().map(str::to_string).filter(|l| !l.is_empty()).collect())
+    }
+
+    /// Whether a remote of that name is configured.
+    pub fn has_remote(&self, name: &str) -> Result<bool> {
+        let (ok, _) = self
+            .runner
+            .probe(&self.cmd("look up the remote").args(["remote", "get-url", name]))?;
+        Ok(ok)
     }
 
     /// Every tag name.

@@ -5,3 +5,4 @@ pub mod cmd;
 pub mod fs;
 pub mod git;
 pub mod lock;
+pub mod signals;

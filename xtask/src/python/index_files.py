@@ -1,8 +1,11 @@
-"""Which files a PEP 503 index already has: `python index_files.py INDEX_URL PROJECT...`.
+"""Which files a PEP 503 index already has: `XTASK_INDEX_URL=URL python index_files.py PROJECT...`.
 
 Prints {"filename": "sha256 or null", ...} for every file linked from each project's page
-(a missing project is no files). Credentials in INDEX_URL are sent as HTTP basic auth.
+(a project the index does not have is no files). The URL comes from the environment so that
+credentials in it (sent as HTTP basic auth) never stand on a command line. An index URL that
+does not answer is an error, not "no files".
 """
+import os
 
 import base64
 import html.parser
@@ -29,7 +32,7 @@ class Links(html.parser.HTMLParser):
             self.files[name] = sha
 
 
-def fetch(url):
+def fetch(url, method="GET"):
     parts = urllib.parse.urlsplit(url)
     headers = {"Accept": "text/html"}
     if parts.username is not None:
@@ -37,7 +40,7 @@ def fetch(url):
         headers["Authorization"] = "Basic " + base64.b64encode(token.encode()).decode()
         netloc = parts.hostname + (f":{parts.port}" if parts.port else "")
         url = urllib.parse.urlunsplit(parts._replace(netloc=netloc))
-    request = urllib.request.Request(url, headers=headers)
+    request = urllib.request.Request(url, headers=headers, method=method)
     try:
         with urllib.request.urlopen(request, timeout=60) as response:
             return response.read().decode("utf-8", "replace")
@@ -48,6 +51,13 @@ def fetch(url):
 
 
 def main(index, projects):
+    try:
+        fetch(index.rstrip("/") + "/", method="HEAD")
+    except urllib.error.HTTPError as e:
+        if e.code in (404, 410):
+            sys.exit(f"the index URL answers {e.code}: it is not a package index; check [publish.upload] index-url")
+        if e.code not in (405, 501):  # servers that do not do HEAD
+            raise
     files = {}
     for project in projects:
         parser = Links()
@@ -57,4 +67,4 @@ def main(index, projects):
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], sys.argv[2:])
+    main(os.environ["XTASK_INDEX_URL"], sys.argv[1:])

@@ -51,13 +51,13 @@ pub fn build(exec: &Exec, plugin: &str, path: &str, version: &str, report: &mut 
              the version is probably computed somewhere the stamp does not reach: declare that file as a version file"
         );
     }
-    if let Some(current) = exec
+    // A plugin whose version changed must not still carry the old one somewhere.
+    let changed = exec
         .plan
         .plugins
         .iter()
-        .find(|p| p.normalized_name == plugin)
-        .map(|p| &p.current_version)
-    {
+        .find(|p| p.normalized_name == plugin && p.current_version != p.version);
+    if let Some(current) = changed.map(|p| &p.current_version) {
         let stale = stale_versions(&out.join(&wheel), current)?;
         if !stale.is_empty() {
             bail!(

@@ -1,13 +1,31 @@
 //! Commit: write the bump into the working tree (all files or none) and commit exactly those
 //! files. Each returns how to undo it, for a later failing step.
 
-use anyhow::{Context, Result};
+use anyhow::{bail, Context, Result};
 
 use super::{Exec, Report, Undo};
 use crate::edits::{apply, by_file, Edit};
 use crate::ops::fs::replace_files;
 
 pub fn update_tree(exec: &Exec, edits: &[Edit]) -> Result<Undo> {
+    // What was built is HEAD as planned: refuse if the repository moved meanwhile, so that the
+    // release commit holds exactly what was built.
+    let files: Vec<String> = by_file(edits).keys().map(|f| f.to_string()).collect();
+    let head = exec.git.head()?;
+    if head != exec.plan.commit {
+        bail!(
+            "HEAD moved from {} to {} during the build: nothing was changed; release again",
+            &exec.plan.commit[..12],
+            &head[..12]
+        );
+    }
+    let dirty = exec.git.status(&files)?;
+    if !dirty.is_empty() {
+        bail!(
+            "files of the release were edited during the build ({}): nothing was changed; release again",
+            dirty.join(", ")
+        );
+    }
     let mut new = Vec::new();
     let mut old = Vec::new();
     for (file, edits) in by_file(edits) {

@@ -123,35 +123,10 @@ pub fn execute(exec: &Exec, start: usize, progress: &mut dyn FnMut(usize) -> Res
         }
         eprintln!("==> [{}/{total}] {label}", i + 1);
         let started = Instant::now();
-        let done: Result<Option<Undo>> = match step {
-            Step::ExportSources { commit, paths } => exec.git.export(commit, paths, &exec.src_dir()).map(|_| None),
-            Step::Stamp { plugin, edits } => stamp::stamp(exec, plugin, edits).map(|_| None),
-            Step::Build { plugin, path, version } => {
-                build::build(exec, plugin, path, version, &mut report).map(|_| None)
-            }
-            Step::Wheelhouse { platform, requirements } => {
-                wheelhouse::collect(exec, platform, requirements).map(|_| None)
-            }
-            Step::Bundle {
-                platform,
-                archive,
-                folder,
-                format,
-            } => bundle::write(exec, platform, archive, folder, *format, &mut report).map(|_| None),
-            Step::Sources { archive, folder } => {
-                bundle::write_sources(exec, archive, folder, &mut report).map(|_| None)
-            }
-            Step::Checksums { files, sign } => notes::checksums(exec, files, *sign).map(|_| None),
-            Step::WriteNotes { file, text } => notes::write(exec, file, text).map(|_| None),
-            Step::UpdateTree { edits } => commit::update_tree(exec, edits).map(Some),
-            Step::Commit { message, files } => commit::commit(exec, message, files, &mut report).map(Some),
-            Step::Tag { name, message, sign } => tag::tag(exec, name, message, *sign, &mut report).map(Some),
-            Step::Deliver { files, dists_of } => deliver::deliver(exec, files, dists_of, &mut report).map(|_| None),
-            Step::Push { remote, branch, tags } => publish::push(exec, remote, branch, tags).map(|_| None),
-            Step::CopyToReleaseDir { dir, files, dists_of } => {
-                publish::copy_to_release_dir(exec, dir, files, dists_of).map(|_| None)
-            }
-            Step::Upload { upload, plugins } => publish::upload(exec, upload, plugins).map(|_| None),
+        let done: Result<Option<Undo>> = if crate::ops::signals::interrupted() {
+            Err(anyhow::anyhow!("interrupted (Ctrl-C or SIGTERM) before this step"))
+        } else {
+            run_step(exec, step, &mut report)
         };
         match done {
             Ok(Some(u)) => undo.push(u),
@@ -181,6 +156,34 @@ pub fn execute(exec: &Exec, start: usize, progress: &mut dyn FnMut(usize) -> Res
         }
     }
     Ok(report)
+}
+
+/// One step; what to undo it with, if it changed the repository.
+fn run_step(exec: &Exec, step: &Step, report: &mut Report) -> Result<Option<Undo>> {
+    match step {
+        Step::ExportSources { commit, paths } => exec.git.export(commit, paths, &exec.src_dir()).map(|_| None),
+        Step::Stamp { plugin, edits } => stamp::stamp(exec, plugin, edits).map(|_| None),
+        Step::Build { plugin, path, version } => build::build(exec, plugin, path, version, report).map(|_| None),
+        Step::Wheelhouse { platform, requirements } => wheelhouse::collect(exec, platform, requirements).map(|_| None),
+        Step::Bundle {
+            platform,
+            archive,
+            folder,
+            format,
+        } => bundle::write(exec, platform, archive, folder, *format, report).map(|_| None),
+        Step::Sources { archive, folder } => bundle::write_sources(exec, archive, folder, report).map(|_| None),
+        Step::Checksums { files, sign } => notes::checksums(exec, files, *sign).map(|_| None),
+        Step::WriteNotes { file, text } => notes::write(exec, file, text).map(|_| None),
+        Step::UpdateTree { edits } => commit::update_tree(exec, edits).map(Some),
+        Step::Commit { message, files } => commit::commit(exec, message, files, report).map(Some),
+        Step::Tag { name, message, sign } => tag::tag(exec, name, message, *sign, report).map(Some),
+        Step::Deliver { files, dists_of } => deliver::deliver(exec, files, dists_of, report).map(|_| None),
+        Step::Push { remote, branch, tags } => publish::push(exec, remote, branch, tags).map(|_| None),
+        Step::CopyToReleaseDir { dir, files, dists_of } => {
+            publish::copy_to_release_dir(exec, dir, files, dists_of).map(|_| None)
+        }
+        Step::Upload { upload, plugins } => publish::upload(exec, upload, plugins).map(|_| None),
+    }
 }
 
 /// Undo in reverse order; a summary of what was undone, or what could not be.

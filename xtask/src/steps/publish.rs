@@ -61,7 +61,8 @@ pub fn upload(exec: &Exec, upload: &Upload, plugins: &[String]) -> Result<()> {
             &exec.tools_python,
             format!("list the files the index {} already has", upload.index_url),
         )
-        .args(["-I", "-c", INDEX_FILES, &index])
+        .env("XTASK_INDEX_URL", &index)
+        .args(["-I", "-c", INDEX_FILES])
         .args(&projects),
     )?;
     let existing: BTreeMap<String, Option<String>> =
@@ -93,26 +94,59 @@ pub fn upload(exec: &Exec, upload: &Upload, plugins: &[String]) -> Result<()> {
     if let Ok(password) = std::env::var("TWINE_PASSWORD") {
         register_secret(&password);
     }
-    exec.ws.runner.run(
-        &Cmd::new(
-            &exec.tools_python,
-            format!(
-                "upload {} file(s) to {} with twine",
-                to_send.len(),
-                upload.repository_url
-            ),
-        )
-        .isolated_pip()
-        .args([
-            "-m",
-            "twine",
-            "upload",
-            "--non-interactive",
-            "--disable-progress-bar",
-            "--repository-url",
-        ])
-        .arg(expand_env(&upload.repository_url)?)
-        .args(to_send.iter().map(|f| output.join(f))),
-    )?;
+    // Credentials in the URL go to twine through its environment, not its command line.
+    let (url, credentials) = split_credentials(&expand_env(&upload.repository_url)?);
+    let purpose = format!(
+        "upload {} file(s) to {} with twine",
+        to_send.len(),
+        upload.repository_url
+    );
+    let mut cmd = Cmd::new(&exec.tools_python, purpose).isolated_pip().args([
+        "-m",
+        "twine",
+        "upload",
+        "--non-interactive",
+        "--disable-progress-bar",
+        "--repository-url",
+        &url,
+    ]);
+    if let Some((user, password)) = credentials {
+        cmd = cmd.env("TWINE_USERNAME", user).env("TWINE_PASSWORD", password);
+    }
+    exec.ws.runner.run(&cmd.args(to_send.iter().map(|f| output.join(f))))?;
     Ok(())
+}
+
+/// `https://user:pass@host/x` → (`https://host/x`, Some((user, pass))).
+fn split_credentials(url: &str) -> (String, Option<(String, String)>) {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return (url.to_string(), None);
+    };
+    let end = rest.find('/').unwrap_or(rest.len());
+    let Some(at) = rest[..end].rfind('@') else {
+        return (url.to_string(), None);
+    };
+    let (user, password) = rest[..at].split_once(':').unwrap_or((&rest[..at], ""));
+    (
+        format!("{scheme}://{}", &rest[at + 1..]),
+        Some((user.to_string(), password.to_string())),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn credentials_leave_the_url() {
+        assert_eq!(
+            super::split_credentials("https://ci:t0k@h.example/legacy/"),
+            (
+                "https://h.example/legacy/".to_string(),
+                Some(("ci".to_string(), "t0k".to_string()))
+            )
+        );
+        assert_eq!(
+            super::split_credentials("http://127.0.0.1:8080/"),
+            ("http://127.0.0.1:8080/".to_string(), None)
+        );
+    }
 }

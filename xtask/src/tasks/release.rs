@@ -132,6 +132,7 @@ pub fn run(ws: &Workspace, opts: &ReleaseOptions) -> Result<()> {
 
     let index = plan.index.to_args(&ws.root)?;
     let tools_python = toolchain::tools_venv(&ws.runner, &tools.python, &ws.work_dir, &plan.build_tools, &index)?;
+    crate::ops::signals::defer_interrupts();
     let stage = Staging::create(&ws.work_dir, "release")?;
     let git = Git::new(&ws.runner, tools.git.clone(), &ws.root);
     let exec = Exec {
@@ -159,7 +160,7 @@ pub fn run(ws: &Workspace, opts: &ReleaseOptions) -> Result<()> {
     })?;
     drop(exec);
     drop(stage);
-    print_result(&plan, &report, opts.json, started)
+    print_result(ws, &plan, &report, opts.json, started)
 }
 
 /// Record progress past the point of no return; remove the record when all steps are done.
@@ -200,6 +201,7 @@ fn resume(ws: &Workspace, state_path: &std::path::Path, json: bool, started: Ins
     let plan = state.plan;
     let index = plan.index.to_args(&ws.root)?;
     let tools_python = toolchain::tools_venv(&ws.runner, &tools.python, &ws.work_dir, &plan.build_tools, &index)?;
+    crate::ops::signals::defer_interrupts();
     let stage = Staging::create(&ws.work_dir, "resume")?;
     let exec = Exec {
         ws,
@@ -218,10 +220,10 @@ fn resume(ws: &Workspace, state_path: &std::path::Path, json: bool, started: Ins
     })?;
     drop(exec);
     drop(stage);
-    print_result(&plan, &report, json, started)
+    print_result(ws, &plan, &report, json, started)
 }
 
-fn print_result(plan: &Plan, report: &Report, json: bool, started: Instant) -> Result<()> {
+fn print_result(ws: &Workspace, plan: &Plan, report: &Report, json: bool, started: Instant) -> Result<()> {
     if json {
         #[derive(serde::Serialize)]
         struct Output<'a> {
@@ -255,11 +257,15 @@ fn print_result(plan: &Plan, report: &Report, json: bool, started: Instant) -> R
             println!("  {}  {}  sha256 {}", a.path, human_size(a.size), &a.sha256[..16]);
         }
         println!("  {}/{}", plan.output_dir, plan::NOTES_FILE);
-        println!(
-            "push with: git push --atomic origin {} {}",
-            plan.branch.as_deref().unwrap_or("HEAD"),
-            report.tags.join(" ")
-        );
+        let pushed = plan.steps.iter().any(|s| matches!(s, Step::Push { .. }));
+        if !pushed && !report.tags.is_empty() {
+            println!(
+                "publish with: git push --atomic {} {} {}",
+                ws.manifest.publish.remote,
+                plan.branch.as_deref().unwrap_or("HEAD"),
+                report.tags.join(" ")
+            );
+        }
     }
     Ok(())
 }
@@ -311,12 +317,16 @@ fn load_saved(ws: &Workspace, file: &std::path::Path) -> Result<(Option<Plan>, O
             dirty.join(", ")
         ));
     }
-    if git.current_branch()? != plan.branch {
+    let branch = git.current_branch()?;
+    if branch != plan.branch {
         problems.push(format!(
-            "the plan commits to {:?}, but the checked-out branch is different",
-            plan.branch
+            "the plan commits to {}, but the checked-out branch is {}",
+            plan.branch.as_deref().unwrap_or("(none)"),
+            branch.as_deref().unwrap_or("none (detached HEAD)")
         ));
     }
+    // The same checks a new plan gets: upstream, identity, gpg, remote, output folder.
+    plan::check_release_preconditions(ws, &git, &mut problems)?;
     let tags = git.tags()?;
     for u in &plan.units {
         if tags.contains(&u.tag) {
