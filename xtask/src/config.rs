@@ -484,7 +484,7 @@ fn resolve(raw: RawManifest, src: &Source, path: &Path, problems: &mut Problems)
     let archive_name = template(
         release.archive_name,
         DEFAULT_ARCHIVE_NAME,
-        &["release", "version", "platform"],
+        &["release", "version", "platform", "os", "arch", "bits"],
         problems,
     );
     let tag = template(release.tag, DEFAULT_TAG, &["name", "version"], problems);

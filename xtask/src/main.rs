@@ -117,6 +117,20 @@ enum Command {
         #[arg(value_name = "ARCHIVE|FOLDER", required = true)]
         targets: Vec<PathBuf>,
     },
+    /// Pack a folder the way bundles are packed (reproducible, parallel bzip2); used by
+    /// scripts/bench-bundle.sh.
+    Archive {
+        /// tar.bz2, tar.gz or zip.
+        #[arg(long, default_value = "tar.bz2")]
+        format: String,
+        /// Timestamp of every entry (default: SOURCE_DATE_EPOCH, else 0).
+        #[arg(long)]
+        mtime: Option<u64>,
+        /// The folder to pack.
+        source: PathBuf,
+        /// The archive to write (its top-level folder is named after it).
+        dest: PathBuf,
+    },
     /// Print changelog sections of versions FROM < V <= TO, newest first.
     Changelog {
         /// Only this plugin (repeatable; default: all).
@@ -178,6 +192,7 @@ fn main() -> ExitCode {
         Command::Bump { execute, .. } => ("bump", !execute),
         Command::Changelog { .. } => ("changelog", true),
         Command::Verify { .. } => ("verify", true),
+        Command::Archive { .. } => ("archive", false),
         Command::Release { execute, resume, .. } => ("release", !(*execute || *resume)),
         Command::Nightly { .. } => ("nightly", false),
     };
@@ -234,6 +249,12 @@ fn main() -> ExitCode {
                 tasks::release::run(&ws, &opts)
             }
             Command::Verify { targets } => tasks::verify::run(&ws, &targets),
+            Command::Archive {
+                format,
+                mtime,
+                source,
+                dest,
+            } => tasks::archive::run(&format, mtime, &source, &dest),
             Command::Changelog { plugins, from, to } => {
                 tasks::changelog::run(&ws, &tasks::changelog::ChangelogOptions { plugins, from, to })
             }

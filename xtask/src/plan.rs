@@ -371,12 +371,16 @@ pub fn compute(ws: &Workspace, opts: &PlanOptions) -> Result<Prepared> {
             Some(tools) if check_native(p, &tools.python).is_ok() => WheelhouseStrategy::Host,
             _ => WheelhouseStrategy::Download,
         };
+        let (os, arch, bits) = name_parts(p.os, p.tags.iter().find_map(|t| tag_arch(t)));
         let folder = render(
             &ws.manifest.release.archive_name,
             &[
                 ("release", &ws.manifest.release.name),
                 ("version", &version_text),
                 ("platform", &p.name),
+                ("os", os),
+                ("arch", arch),
+                ("bits", bits),
             ],
         );
         platforms.push(PlannedPlatform {
@@ -488,6 +492,9 @@ pub fn compute(ws: &Workspace, opts: &PlanOptions) -> Result<Prepared> {
                 ("release", &ws.manifest.release.name),
                 ("version", &version_text),
                 ("platform", "sources"),
+                ("os", "sources"),
+                ("arch", "noarch"),
+                ("bits", "0"),
             ],
         );
         let archive = format!("{folder}.tar.bz2");
@@ -650,6 +657,26 @@ pub fn compute(ws: &Workspace, opts: &PlanOptions) -> Result<Prepared> {
         problems,
         tools,
     })
+}
+
+/// `{os}`, `{arch}`, `{bits}` of archive names: `Windows`, `amd64`, `64`.
+fn name_parts(os: TargetOs, arch: Option<&str>) -> (&'static str, &'static str, &'static str) {
+    let os = match os {
+        TargetOs::Windows => "Windows",
+        TargetOs::Linux => "Linux",
+        TargetOs::Macos => "macOS",
+        TargetOs::Any => "any",
+    };
+    let (arch, bits) = match arch {
+        Some("x86_64") => ("amd64", "64"),
+        Some("aarch64") => ("arm64", "64"),
+        Some("x86") => ("x86", "32"),
+        Some("armv7l") | Some("armv6l") => ("arm", "32"),
+        Some("ppc64le") => ("ppc64le", "64"),
+        Some("s390x") => ("s390x", "64"),
+        _ => ("noarch", "0"),
+    };
+    (os, arch, bits)
 }
 
 /// The output folder as written in the manifest.

@@ -28,16 +28,19 @@ impl TargetOs {
 pub enum ArchiveFormat {
     #[serde(rename = "tar.bz2")]
     TarBz2,
+    #[serde(rename = "tar.gz")]
+    TarGz,
     #[serde(rename = "zip")]
     Zip,
 }
 
 impl ArchiveFormat {
-    pub const NAMES: &'static [&'static str] = &["tar.bz2", "zip"];
+    pub const NAMES: &'static [&'static str] = &["tar.bz2", "tar.gz", "zip"];
 
     pub fn from_name(name: &str) -> Option<Self> {
         match name {
             "tar.bz2" => Some(Self::TarBz2),
+            "tar.gz" => Some(Self::TarGz),
             "zip" => Some(Self::Zip),
             _ => None,
         }
@@ -46,6 +49,7 @@ impl ArchiveFormat {
     pub fn extension(self) -> &'static str {
         match self {
             Self::TarBz2 => "tar.bz2",
+            Self::TarGz => "tar.gz",
             Self::Zip => "zip",
         }
     }

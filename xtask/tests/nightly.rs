@@ -591,3 +591,53 @@ fn two_builds_of_one_commit_are_byte_identical() {
     assert_eq!(runs[0].len(), 5);
     assert!(runs[0] == runs[1], "every archive and checksum file is byte-identical");
 }
+
+#[test]
+fn a_wheel_that_does_not_fit_the_platform_stops_the_bundle() {
+    let repo = Repo::bare_examples();
+    // The plugin builds a wheel for this host only (linux_x86_64), which the platform's
+    // manylinux tags do not cover.
+    repo.write(
+        "plugins/acme-plugin-native/setup.py",
+        "from setuptools import setup, Extension\nsetup(name='acme-plugin-native', version='0.1.0', description='Native code', \
+         packages=['acme_plugin_native'], ext_modules=[Extension('acme_plugin_native._speed', ['acme_plugin_native/_speed.c'])])\n",
+    );
+    repo.write(
+        "plugins/acme-plugin-native/acme_plugin_native/__init__.py",
+        "__version__ = '0.1.0'\n",
+    );
+    repo.write(
+        "plugins/acme-plugin-native/acme_plugin_native/_speed.c",
+        "#include <Python.h>\nstatic struct PyModuleDef m = {PyModuleDef_HEAD_INIT, \"_speed\"};\nPyMODINIT_FUNC PyInit__speed(void) { return PyModule_Create(&m); }\n",
+    );
+    repo.write(
+        "release-config.toml",
+        &repo.read("release-config.toml").replace(", \"linux_x86_64\"]", "]"),
+    );
+    repo.commit("fixture: a native plugin");
+    let run = repo.xtask(&["nightly", "--platform", "linux", "--build-number", BUILD_NUMBER]);
+    run.assert_code(1);
+    assert!(
+        run.stderr.contains("wheels that do not fit platform linux"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr
+            .contains("acme_plugin_native-0.1.1.dev20261121007-cp311-cp311-linux_x86_64.whl"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(list_dir(&repo.path().join("dist")), Vec::<String>::new());
+
+    // For Windows, built here, the same plugin is refused before anything is downloaded.
+    let run = repo.xtask(&["nightly", "--platform", "windows", "--build-number", BUILD_NUMBER]);
+    run.assert_code(1);
+    assert!(
+        run.stderr.contains(
+            "is built for this host only (it is not pure Python): build the windows bundle on a windows machine"
+        ),
+        "{}",
+        run.stderr
+    );
+}

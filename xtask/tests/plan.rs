@@ -362,3 +362,35 @@ fn version_detection_ignores_vendored_packages_and_reads_setuptools_version_file
         serde_json::json!([{"path": "VERSION", "kind": "text"}])
     );
 }
+
+#[test]
+fn archive_names_can_carry_os_architecture_and_bits() {
+    let repo = Repo::bare_examples();
+    let manifest = repo
+        .read("release-config.toml")
+        .replacen(
+            "[release]\n",
+            "[release]\narchive-name = \"{release}[v{version}]({os}-{arch}-{bits})\"\n",
+            1,
+        )
+        .replacen("python = \"3.11\"\n", "python = \"3.11\"\nformat = \"tar.gz\"\n", 1);
+    repo.write("release-config.toml", &manifest);
+    repo.commit("fixture: archive names with the architecture");
+    let plan = repo
+        .xtask(&["plan", "--json", "--build-number", BUILD_NUMBER])
+        .assert_code(0)
+        .json();
+    let archives: Vec<&str> = plan["platforms"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["archive"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        archives,
+        [
+            format!("acme-plugins[v{NIGHTLY}](Linux-amd64-64).tar.gz"),
+            format!("acme-plugins[v{NIGHTLY}](Windows-amd64-64).zip")
+        ]
+    );
+}

@@ -21,13 +21,14 @@ pub fn write_archive(src: &Path, top: &str, dest: &Path, format: ArchiveFormat, 
     let written = match format {
         ArchiveFormat::TarBz2 => write_tar_bz2(src, top, tmp.as_file(), mtime),
         ArchiveFormat::Zip => write_zip(src, top, tmp.as_file(), mtime),
+        ArchiveFormat::TarGz => write_tar_gz(src, top, tmp.as_file(), mtime),
     };
     written.with_context(|| format!("cannot write {} (is the disk full?)", dest.display()))?;
     persist(tmp, dest)
 }
 
 fn write_tar_bz2(src: &Path, top: &str, file: &File, mtime: u64) -> Result<()> {
-    let encoder = bzip2::write::BzEncoder::new(BufWriter::with_capacity(1 << 20, file), bzip2::Compression::best());
+    let encoder = ParallelBzip2::new(BufWriter::with_capacity(1 << 20, file));
     let mut tar = tar::Builder::new(encoder);
     tar.follow_symlinks(false);
     append_tree(&mut tar, src, top, mtime)?;
@@ -37,6 +38,99 @@ fn write_tar_bz2(src: &Path, top: &str, file: &File, mtime: u64) -> Result<()> {
     let file = buffered.into_inner().map_err(|e| e.into_error())?;
     file.sync_all()?;
     Ok(())
+}
+
+fn write_tar_gz(src: &Path, top: &str, file: &File, mtime: u64) -> Result<()> {
+    // No file name and a fixed time in the gzip header: byte-identical rebuilds.
+    let encoder = flate2::GzBuilder::new()
+        .mtime(mtime.min(u32::MAX as u64) as u32)
+        .write(BufWriter::with_capacity(1 << 20, file), flate2::Compression::best());
+    let mut tar = tar::Builder::new(encoder);
+    tar.follow_symlinks(false);
+    append_tree(&mut tar, src, top, mtime)?;
+    let encoder = tar.into_inner().context("cannot finish the tar stream")?;
+    let mut buffered = encoder.finish().context("cannot finish the gzip stream")?;
+    buffered.flush()?;
+    let file = buffered.into_inner().map_err(|e| e.into_error())?;
+    file.sync_all()?;
+    Ok(())
+}
+
+/// bzip2 on every core: the input is cut into chunks of one bzip2 block (900 kB at the best
+/// level), each compressed as its own bzip2 stream on a worker thread, and the streams are
+/// written in order. A file of concatenated streams is valid bzip2 (`bunzip2`, `tar xjf`,
+/// Python's `bz2` and `tarfile`, the bzip2 crate's multi-decoder all read it). Memory stays
+/// bounded: at most two chunks per core are in flight; the output is the same for the same
+/// input whatever the number of cores.
+pub struct ParallelBzip2<W: Write> {
+    out: W,
+    chunk: Vec<u8>,
+    pending: std::collections::VecDeque<std::thread::JoinHandle<io::Result<Vec<u8>>>>,
+    max_pending: usize,
+}
+
+const BZIP2_CHUNK: usize = 900 * 1000;
+
+impl<W: Write> ParallelBzip2<W> {
+    pub fn new(out: W) -> Self {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        ParallelBzip2 {
+            out,
+            chunk: Vec::with_capacity(BZIP2_CHUNK),
+            pending: Default::default(),
+            max_pending: 2 * cores,
+        }
+    }
+
+    fn spawn_chunk(&mut self) -> io::Result<()> {
+        let data = std::mem::replace(&mut self.chunk, Vec::with_capacity(BZIP2_CHUNK));
+        self.pending.push_back(std::thread::spawn(move || {
+            let mut encoder =
+                bzip2::write::BzEncoder::new(Vec::with_capacity(data.len() / 3), bzip2::Compression::best());
+            encoder.write_all(&data)?;
+            encoder.finish()
+        }));
+        while self.pending.len() > self.max_pending {
+            self.write_oldest()?;
+        }
+        Ok(())
+    }
+
+    fn write_oldest(&mut self) -> io::Result<()> {
+        if let Some(handle) = self.pending.pop_front() {
+            let compressed = handle
+                .join()
+                .map_err(|_| io::Error::other("a bzip2 worker thread panicked"))??;
+            self.out.write_all(&compressed)?;
+        }
+        Ok(())
+    }
+
+    /// Compress what is left and return the writer.
+    pub fn finish(mut self) -> io::Result<W> {
+        if !self.chunk.is_empty() || self.pending.is_empty() {
+            self.spawn_chunk()?;
+        }
+        while !self.pending.is_empty() {
+            self.write_oldest()?;
+        }
+        Ok(self.out)
+    }
+}
+
+impl<W: Write> Write for ParallelBzip2<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let take = buf.len().min(BZIP2_CHUNK - self.chunk.len());
+        self.chunk.extend_from_slice(&buf[..take]);
+        if self.chunk.len() == BZIP2_CHUNK {
+            self.spawn_chunk()?;
+        }
+        Ok(take)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
 }
 
 fn append_tree<W: Write>(tar: &mut tar::Builder<W>, src: &Path, top: &str, mtime: u64) -> Result<()> {
@@ -301,6 +395,11 @@ mod tests {
         write_archive(src.path(), "top", &two, ArchiveFormat::TarBz2, 1_700_000_000).unwrap();
         let bytes = std::fs::read(&one).unwrap();
         assert_eq!(bytes, std::fs::read(&two).unwrap());
+        let gz = out.path().join("one.tar.gz");
+        write_archive(src.path(), "top", &gz, ArchiveFormat::TarGz, 1_700_000_000).unwrap();
+        let mut tgz = tar::Archive::new(flate2::read::GzDecoder::new(std::fs::File::open(&gz).unwrap()));
+        assert_eq!(tgz.entries().unwrap().count(), 4);
+        std::fs::remove_file(&gz).unwrap();
 
         let mut archive = tar::Archive::new(bzip2::read::MultiBzDecoder::new(bytes.as_slice()));
         let names: Vec<(String, u64, u64)> = archive
@@ -330,6 +429,27 @@ mod tests {
             .map(|e| e.unwrap().file_name())
             .collect();
         assert_eq!(leftovers.len(), 2, "no temporary files left: {leftovers:?}");
+    }
+
+    /// Several streams, in order, whatever the thread timing; read back by the multi-decoder.
+    #[test]
+    fn parallel_bzip2_writes_ordered_streams() {
+        let data: Vec<u8> = (0..3 * BZIP2_CHUNK + 12345).map(|i| (i * 7 % 251) as u8).collect();
+        let mut writer = ParallelBzip2::new(Vec::new());
+        for piece in data.chunks(70_000) {
+            writer.write_all(piece).unwrap();
+        }
+        let compressed = writer.finish().unwrap();
+        assert!(
+            compressed.windows(4).filter(|w| w == b"BZh9").count() >= 4,
+            "one stream per chunk"
+        );
+        let mut back = Vec::new();
+        io::Read::read_to_end(&mut bzip2::read::MultiBzDecoder::new(compressed.as_slice()), &mut back).unwrap();
+        assert!(back == data);
+        let mut again = ParallelBzip2::new(Vec::new());
+        again.write_all(&data).unwrap();
+        assert!(again.finish().unwrap() == compressed, "deterministic");
     }
 
     #[test]

@@ -74,6 +74,25 @@ pub fn collect(exec: &Exec, platform: &str, requirements: &[String]) -> Result<(
             }
         }
     }
+    // Every wheel pip chose must fit the platform's tags.
+    let target = exec
+        .ws
+        .manifest
+        .platform(platform)
+        .with_context(|| format!("platform {platform} is not in the manifest"))?;
+    let misfits: Vec<String> = file_names(&dir)?
+        .into_iter()
+        .filter(|f| f.ends_with(".whl") && !wheel_fits(f, target).unwrap_or(false))
+        .collect();
+    if !misfits.is_empty() {
+        bail!(
+            "wheels that do not fit platform {platform} ({} {}{}): {}; if such a wheel is right for it, add its platform tag to [platforms.{platform}] tags",
+            target.tags.join(" "),
+            target.implementation,
+            target.python,
+            misfits.join(", ")
+        );
+    }
     Ok(())
 }
 

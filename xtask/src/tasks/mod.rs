@@ -1,5 +1,6 @@
 //! One module per subcommand; each owns a `run`.
 
+pub mod archive;
 pub mod bump;
 pub mod changelog;
 pub mod nightly;
