@@ -30,17 +30,20 @@ pub enum ArchiveFormat {
     TarBz2,
     #[serde(rename = "tar.gz")]
     TarGz,
+    #[serde(rename = "tar.zst")]
+    TarZst,
     #[serde(rename = "zip")]
     Zip,
 }
 
 impl ArchiveFormat {
-    pub const NAMES: &'static [&'static str] = &["tar.bz2", "tar.gz", "zip"];
+    pub const NAMES: &'static [&'static str] = &["tar.bz2", "tar.gz", "tar.zst", "zip"];
 
     pub fn from_name(name: &str) -> Option<Self> {
         match name {
             "tar.bz2" => Some(Self::TarBz2),
             "tar.gz" => Some(Self::TarGz),
+            "tar.zst" => Some(Self::TarZst),
             "zip" => Some(Self::Zip),
             _ => None,
         }
@@ -50,6 +53,7 @@ impl ArchiveFormat {
         match self {
             Self::TarBz2 => "tar.bz2",
             Self::TarGz => "tar.gz",
+            Self::TarZst => "tar.zst",
             Self::Zip => "zip",
         }
     }

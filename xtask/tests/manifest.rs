@@ -84,7 +84,7 @@ fn wrong_types_and_bad_values_are_reported_together() {
     );
     assert!(
         run.stderr
-            .contains("unknown archive format \"rar\", expected one of tar.bz2, tar.gz, zip"),
+            .contains("unknown archive format \"rar\", expected one of tar.bz2, tar.gz, tar.zst, zip"),
         "{}",
         run.stderr
     );

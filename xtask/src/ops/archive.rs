@@ -22,6 +22,7 @@ pub fn write_archive(src: &Path, top: &str, dest: &Path, format: ArchiveFormat, 
         ArchiveFormat::TarBz2 => write_tar_bz2(src, top, tmp.as_file(), mtime),
         ArchiveFormat::Zip => write_zip(src, top, tmp.as_file(), mtime),
         ArchiveFormat::TarGz => write_tar_gz(src, top, tmp.as_file(), mtime),
+        ArchiveFormat::TarZst => write_tar_zst(src, top, tmp.as_file(), mtime),
     };
     written.with_context(|| format!("cannot write {} (is the disk full?)", dest.display()))?;
     persist(tmp, dest)
@@ -54,6 +55,33 @@ fn write_tar_gz(src: &Path, top: &str, file: &File, mtime: u64) -> Result<()> {
     let file = buffered.into_inner().map_err(|e| e.into_error())?;
     file.sync_all()?;
     Ok(())
+}
+
+/// zstd (pure Rust, about `zstd -1`): the tar stream goes through a pipe to a compressing
+/// thread block by block, so memory stays bounded.
+fn write_tar_zst(src: &Path, top: &str, file: &File, mtime: u64) -> Result<()> {
+    let (reader, writer) = io::pipe().context("cannot create a pipe")?;
+    let out = file.try_clone().context("cannot write the archive")?;
+    let worker = std::thread::spawn(move || -> io::Result<()> {
+        let mut buffered = BufWriter::with_capacity(1 << 20, out);
+        ruzstd::encoding::compress(reader, &mut buffered, ruzstd::encoding::CompressionLevel::Fastest);
+        buffered.flush()
+    });
+    let mut tar = tar::Builder::new(BufWriter::with_capacity(1 << 20, writer));
+    tar.follow_symlinks(false);
+    let written = append_tree(&mut tar, src, top, mtime).and_then(|()| {
+        let mut pipe = tar.into_inner().context("cannot finish the tar stream")?;
+        pipe.flush()?;
+        Ok(())
+    });
+    // The pipe's write end is closed here, so the worker sees the end of the stream.
+    let compressed = worker.join();
+    written?;
+    match compressed {
+        Ok(Ok(())) => Ok(file.sync_all()?),
+        Ok(Err(e)) => Err(e.into()),
+        Err(_) => anyhow::bail!("the zstd compressor stopped (is the disk full?)"),
+    }
 }
 
 /// bzip2 on every core: the input is cut into chunks of one bzip2 block (900 kB at the best
@@ -315,10 +343,12 @@ pub fn list_entries(path: &Path) -> Result<Vec<EntryInfo>> {
     }
     let reader: Box<dyn io::Read> = if name.ends_with(".tar.gz") || name.ends_with(".tgz") {
         Box::new(flate2::read::GzDecoder::new(io::BufReader::new(file)))
+    } else if name.ends_with(".tar.zst") {
+        Box::new(zstd_reader(file, path)?)
     } else if name.ends_with(".tar.bz2") {
         Box::new(bzip2::read::MultiBzDecoder::new(io::BufReader::new(file)))
     } else {
-        anyhow::bail!("{}: not a .tar.bz2, .tar.gz or .zip archive", path.display());
+        anyhow::bail!("{}: not a .tar.bz2, .tar.gz, .tar.zst or .zip archive", path.display());
     };
     let mut archive = tar::Archive::new(reader);
     let mut entries = Vec::new();
@@ -359,12 +389,19 @@ pub fn extract(path: &Path, dest: &Path) -> Result<()> {
     }
     let reader: Box<dyn io::Read> = if name.ends_with(".tar.gz") || name.ends_with(".tgz") {
         Box::new(flate2::read::GzDecoder::new(io::BufReader::new(file)))
+    } else if name.ends_with(".tar.zst") {
+        Box::new(zstd_reader(file, path)?)
     } else {
         Box::new(bzip2::read::MultiBzDecoder::new(io::BufReader::new(file)))
     };
     tar::Archive::new(reader)
         .unpack(dest)
         .with_context(|| format!("cannot unpack {}", path.display()))
+}
+
+fn zstd_reader(file: File, path: &Path) -> Result<impl io::Read> {
+    ruzstd::decoding::StreamingDecoder::new(io::BufReader::new(file))
+        .map_err(|e| anyhow::anyhow!("{} is not a valid zstd stream: {e}", path.display()))
 }
 
 #[cfg(unix)]
@@ -395,6 +432,14 @@ mod tests {
         write_archive(src.path(), "top", &two, ArchiveFormat::TarBz2, 1_700_000_000).unwrap();
         let bytes = std::fs::read(&one).unwrap();
         assert_eq!(bytes, std::fs::read(&two).unwrap());
+        let zst = out.path().join("one.tar.zst");
+        write_archive(src.path(), "top", &zst, ArchiveFormat::TarZst, 1_700_000_000).unwrap();
+        assert_eq!(list_entries(&zst).unwrap().len(), 4);
+        let zst_again = out.path().join("again.tar.zst");
+        write_archive(src.path(), "top", &zst_again, ArchiveFormat::TarZst, 1_700_000_000).unwrap();
+        assert_eq!(std::fs::read(&zst).unwrap(), std::fs::read(&zst_again).unwrap());
+        std::fs::remove_file(&zst).unwrap();
+        std::fs::remove_file(&zst_again).unwrap();
         let gz = out.path().join("one.tar.gz");
         write_archive(src.path(), "top", &gz, ArchiveFormat::TarGz, 1_700_000_000).unwrap();
         let mut tgz = tar::Archive::new(flate2::read::GzDecoder::new(std::fs::File::open(&gz).unwrap()));
