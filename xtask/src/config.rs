@@ -579,22 +579,7 @@ fn resolve(raw: RawManifest, src: &Source, path: &Path, problems: &mut Problems)
         .collect();
 
     // [public]
-    let requirements = public
-        .requirements
-        .into_iter()
-        .filter_map(
-            |r| match pep508_rs::Requirement::<pep508_rs::VerbatimUrl>::from_str(r.get_ref()) {
-                Ok(_) => Some(r.into_inner()),
-                Err(e) => {
-                    problems.push(
-                        src.at_spanned(&r),
-                        format!("not a PEP 508 requirement: {}", first_line(&e.to_string())),
-                    );
-                    None
-                }
-            },
-        )
-        .collect();
+    let requirements = requirement_list(public.requirements, src, problems);
     let mut url = |u: Spanned<String>| {
         if let Err(e) = check_url_credentials(u.get_ref()) {
             problems.push(src.at_spanned(&u), e);
@@ -617,21 +602,7 @@ fn resolve(raw: RawManifest, src: &Source, path: &Path, problems: &mut Problems)
     // [python]
     let build_tools = match python.build_tools {
         None => DEFAULT_BUILD_TOOLS.iter().map(|s| s.to_string()).collect(),
-        Some(tools) => tools
-            .into_iter()
-            .filter_map(
-                |r| match pep508_rs::Requirement::<pep508_rs::VerbatimUrl>::from_str(r.get_ref()) {
-                    Ok(_) => Some(r.into_inner()),
-                    Err(e) => {
-                        problems.push(
-                            src.at_spanned(&r),
-                            format!("not a PEP 508 requirement: {}", first_line(&e.to_string())),
-                        );
-                        None
-                    }
-                },
-            )
-            .collect(),
+        Some(tools) => requirement_list(tools, src, problems),
     };
     let python = PythonSettings {
         interpreter: python.interpreter,
@@ -927,6 +898,24 @@ fn resolve_platform(name: Spanned<String>, p: RawPlatform, src: &Source, problem
         abi,
         format,
     })
+}
+
+/// The valid PEP 508 requirements of a list; each invalid one is a problem at its place.
+fn requirement_list(list: Vec<Spanned<String>>, src: &Source, problems: &mut Problems) -> Vec<String> {
+    list.into_iter()
+        .filter_map(
+            |r| match pep508_rs::Requirement::<pep508_rs::VerbatimUrl>::from_str(r.get_ref()) {
+                Ok(_) => Some(r.into_inner()),
+                Err(e) => {
+                    problems.push(
+                        src.at_spanned(&r),
+                        format!("not a PEP 508 requirement: {}", first_line(&e.to_string())),
+                    );
+                    None
+                }
+            },
+        )
+        .collect()
 }
 
 /// Credentials in URLs must come from the environment (`${VAR}`), so that the manifest and

@@ -202,6 +202,15 @@ pub fn apply(text: &str, edits: &[&Edit]) -> Result<String, String> {
     Ok(out)
 }
 
+/// A unified diff (2 lines of context) of `old` → `new` for `file`.
+pub fn unified_diff(file: &str, old: &str, new: &str) -> String {
+    let diff = similar::TextDiff::from_lines(old, new);
+    diff.unified_diff()
+        .context_radius(2)
+        .header(&format!("a/{file}"), &format!("b/{file}"))
+        .to_string()
+}
+
 /// Edits grouped by file, in file order.
 pub fn by_file(edits: &[Edit]) -> BTreeMap<&str, Vec<&Edit>> {
     let mut map: BTreeMap<&str, Vec<&Edit>> = BTreeMap::new();

@@ -60,12 +60,8 @@ enum Command {
         /// major, minor, patch, alpha, beta, rc, post, dev, release, or an explicit version.
         #[arg(value_name = "LEVEL|VERSION")]
         level: String,
-        /// Bump only this independent plugin (repeatable; default: every unit).
-        #[arg(long = "plugin", value_name = "NAME")]
-        plugins: Vec<String>,
-        /// Bump only this lockstep group (repeatable).
-        #[arg(long = "group", value_name = "NAME")]
-        groups: Vec<String>,
+        #[command(flatten)]
+        selection: SelectionArgs,
         /// Write the changes (default: show them only).
         #[arg(long)]
         execute: bool,
@@ -79,12 +75,8 @@ enum Command {
         /// major, minor, patch, alpha, beta, rc, post, dev, release, or an explicit version.
         #[arg(value_name = "LEVEL|VERSION")]
         level: Option<String>,
-        /// Release only this independent plugin (repeatable; default: every unit).
-        #[arg(long = "plugin", value_name = "NAME")]
-        plugins: Vec<String>,
-        /// Release only this lockstep group (repeatable).
-        #[arg(long = "group", value_name = "NAME")]
-        groups: Vec<String>,
+        #[command(flatten)]
+        selection: SelectionArgs,
         /// Build only this platform's bundle (repeatable; default: every platform).
         #[arg(long = "platform", value_name = "NAME")]
         platforms: Vec<String>,
@@ -153,6 +145,26 @@ enum Command {
     },
 }
 
+/// Which release units a bump or release takes (default: all).
+#[derive(Args)]
+struct SelectionArgs {
+    /// Only this plugin that is in no group (repeatable; default: every unit).
+    #[arg(long = "plugin", value_name = "NAME")]
+    plugins: Vec<String>,
+    /// Only this lockstep group (repeatable).
+    #[arg(long = "group", value_name = "NAME")]
+    groups: Vec<String>,
+}
+
+impl SelectionArgs {
+    fn selection(self) -> versioning::Selection {
+        versioning::Selection {
+            plugins: self.plugins,
+            groups: self.groups,
+        }
+    }
+}
+
 #[derive(Args)]
 struct NightlyArgs {
     /// Build number (default: from CI variables, see [nightly] in the manifest; else 0).
@@ -202,18 +214,17 @@ fn main() -> ExitCode {
             Command::Nightly { nightly, json } => tasks::nightly::run(&ws, &nightly.options(), json),
             Command::Bump {
                 level,
-                plugins,
-                groups,
+                selection,
                 execute,
                 json,
             } => {
                 let level = level.parse().map_err(error::input_error)?;
+                let selection = selection.selection();
                 tasks::bump::run(
                     &ws,
                     &tasks::bump::BumpOptions {
                         level,
-                        plugins,
-                        groups,
+                        selection,
                         execute,
                         json,
                     },
@@ -221,8 +232,7 @@ fn main() -> ExitCode {
             }
             Command::Release {
                 level,
-                plugins,
-                groups,
+                selection,
                 platforms,
                 execute,
                 save_plan,
@@ -232,7 +242,7 @@ fn main() -> ExitCode {
                 resume,
                 json,
             } => {
-                let selection = versioning::Selection { plugins, groups };
+                let selection = selection.selection();
                 let release_dir = release_dir.or_else(|| std::env::var("RELEASE_DIR").ok().filter(|d| !d.is_empty()));
                 let opts = tasks::release::ReleaseOptions {
                     level,

@@ -28,33 +28,38 @@ pub fn write_archive(src: &Path, top: &str, dest: &Path, format: ArchiveFormat, 
     persist(tmp, dest)
 }
 
-fn write_tar_bz2(src: &Path, top: &str, file: &File, mtime: u64) -> Result<()> {
-    let encoder = ParallelBzip2::new(BufWriter::with_capacity(1 << 20, file));
-    let mut tar = tar::Builder::new(encoder);
+/// Write the tar stream of `src` into `out` and return `out` (for its compressor to finish).
+fn tar_into<W: Write>(out: W, src: &Path, top: &str, mtime: u64) -> Result<W> {
+    let mut tar = tar::Builder::new(out);
     tar.follow_symlinks(false);
     append_tree(&mut tar, src, top, mtime)?;
-    let encoder = tar.into_inner().context("cannot finish the tar stream")?;
-    let mut buffered = encoder.finish().context("cannot finish the bzip2 stream")?;
+    tar.into_inner().context("cannot finish the tar stream")
+}
+
+/// Flush a finished compressor's buffered output to disk.
+fn sync(mut buffered: BufWriter<&File>) -> Result<()> {
     buffered.flush()?;
-    let file = buffered.into_inner().map_err(|e| e.into_error())?;
-    file.sync_all()?;
+    buffered.into_inner().map_err(|e| e.into_error())?.sync_all()?;
     Ok(())
+}
+
+fn write_tar_bz2(src: &Path, top: &str, file: &File, mtime: u64) -> Result<()> {
+    let encoder = tar_into(
+        ParallelBzip2::new(BufWriter::with_capacity(1 << 20, file)),
+        src,
+        top,
+        mtime,
+    )?;
+    sync(encoder.finish().context("cannot finish the bzip2 stream")?)
 }
 
 fn write_tar_gz(src: &Path, top: &str, file: &File, mtime: u64) -> Result<()> {
     // No file name and a fixed time in the gzip header: byte-identical rebuilds.
-    let encoder = flate2::GzBuilder::new()
+    let gz = flate2::GzBuilder::new()
         .mtime(mtime.min(u32::MAX as u64) as u32)
         .write(BufWriter::with_capacity(1 << 20, file), flate2::Compression::best());
-    let mut tar = tar::Builder::new(encoder);
-    tar.follow_symlinks(false);
-    append_tree(&mut tar, src, top, mtime)?;
-    let encoder = tar.into_inner().context("cannot finish the tar stream")?;
-    let mut buffered = encoder.finish().context("cannot finish the gzip stream")?;
-    buffered.flush()?;
-    let file = buffered.into_inner().map_err(|e| e.into_error())?;
-    file.sync_all()?;
-    Ok(())
+    let encoder = tar_into(gz, src, top, mtime)?;
+    sync(encoder.finish().context("cannot finish the gzip stream")?)
 }
 
 /// zstd (pure Rust, about `zstd -1`): the tar stream goes through a pipe to a compressing
@@ -67,10 +72,7 @@ fn write_tar_zst(src: &Path, top: &str, file: &File, mtime: u64) -> Result<()> {
         ruzstd::encoding::compress(reader, &mut buffered, ruzstd::encoding::CompressionLevel::Fastest);
         buffered.flush()
     });
-    let mut tar = tar::Builder::new(BufWriter::with_capacity(1 << 20, writer));
-    tar.follow_symlinks(false);
-    let written = append_tree(&mut tar, src, top, mtime).and_then(|()| {
-        let mut pipe = tar.into_inner().context("cannot finish the tar stream")?;
+    let written = tar_into(BufWriter::with_capacity(1 << 20, writer), src, top, mtime).and_then(|mut pipe| {
         pipe.flush()?;
         Ok(())
     });

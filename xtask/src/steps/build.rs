@@ -116,38 +116,8 @@ pub struct WheelMeta {
     pub license: Option<String>,
 }
 
-/// `Name`, `Version` and license (`License-Expression`, else a one-line `License`) from a
-/// wheel's `*.dist-info/METADATA`.
-pub fn wheel_metadata(wheel: &Path) -> Result<WheelMeta> {
-    let file = std::fs::File::open(wheel).with_context(|| format!("cannot open {}", wheel.display()))?;
-    let mut zip =
-        zip::ZipArchive::new(file).with_context(|| format!("{} is not a valid wheel (zip)", wheel.display()))?;
-    let metadata_name = zip
-        .file_names()
-        .filter_map(Result::ok)
-        .find(|n| n.ends_with(".dist-info/METADATA") && n.matches('/').count() == 1)
-        .map(|n| n.into_owned())
-        .with_context(|| format!("{} has no .dist-info/METADATA", wheel.display()))?;
-    let mut text = String::new();
-    zip.by_name(&metadata_name)?.read_to_string(&mut text)?;
-    let header = |key: &str| {
-        text.lines().take_while(|l| !l.is_empty()).find_map(|l| {
-            l.strip_prefix(key)
-                .and_then(|v| v.strip_prefix(':'))
-                .map(|v| v.trim().to_string())
-        })
-    };
-    let license = header("License-Expression")
-        .or_else(|| header("License"))
-        .filter(|l| !l.is_empty() && !l.contains('\n'));
-    match (header("Name"), header("Version")) {
-        (Some(name), Some(version)) => Ok(WheelMeta { name, version, license }),
-        _ => bail!("{}: METADATA lacks Name or Version", wheel.display()),
-    }
-}
-
-/// The `Requires-Dist` lines of a wheel's METADATA.
-pub fn wheel_requires(wheel: &Path) -> Result<Vec<String>> {
+/// The text of a wheel's `*.dist-info/METADATA`.
+fn read_metadata(wheel: &Path) -> Result<String> {
     let file = std::fs::File::open(wheel).with_context(|| format!("cannot open {}", wheel.display()))?;
     let mut zip =
         zip::ZipArchive::new(file).with_context(|| format!("{} is not a valid wheel (zip)", wheel.display()))?;
@@ -159,9 +129,36 @@ pub fn wheel_requires(wheel: &Path) -> Result<Vec<String>> {
         .with_context(|| format!("{} has no .dist-info/METADATA", wheel.display()))?;
     let mut text = String::new();
     zip.by_name(&name)?.read_to_string(&mut text)?;
-    Ok(text
-        .lines()
+    Ok(text)
+}
+
+/// The header lines of METADATA (up to the first empty line).
+fn headers(text: &str) -> impl Iterator<Item = (&str, &str)> {
+    text.lines()
         .take_while(|l| !l.is_empty())
-        .filter_map(|l| l.strip_prefix("Requires-Dist:").map(|r| r.trim().to_string()))
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k, v.trim()))
+}
+
+/// `Name`, `Version` and license (`License-Expression`, else a one-line `License`) from a
+/// wheel's METADATA.
+pub fn wheel_metadata(wheel: &Path) -> Result<WheelMeta> {
+    let text = read_metadata(wheel)?;
+    let header = |key: &str| headers(&text).find(|(k, _)| *k == key).map(|(_, v)| v.to_string());
+    let license = header("License-Expression")
+        .or_else(|| header("License"))
+        .filter(|l| !l.is_empty());
+    match (header("Name"), header("Version")) {
+        (Some(name), Some(version)) => Ok(WheelMeta { name, version, license }),
+        _ => bail!("{}: METADATA lacks Name or Version", wheel.display()),
+    }
+}
+
+/// The `Requires-Dist` lines of a wheel's METADATA.
+pub fn wheel_requires(wheel: &Path) -> Result<Vec<String>> {
+    let text = read_metadata(wheel)?;
+    Ok(headers(&text)
+        .filter(|(k, _)| *k == "Requires-Dist")
+        .map(|(_, v)| v.to_string())
         .collect())
 }

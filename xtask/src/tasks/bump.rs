@@ -24,8 +24,7 @@ use crate::workspace::Workspace;
 
 pub struct BumpOptions {
     pub level: Bump,
-    pub plugins: Vec<String>,
-    pub groups: Vec<String>,
+    pub selection: versioning::Selection,
     pub execute: bool,
     pub json: bool,
 }
@@ -68,17 +67,13 @@ pub fn run(ws: &Workspace, opts: &BumpOptions) -> Result<()> {
         build: String::new(),
         commit: head[..8].to_string(),
     };
-    let selection = versioning::Selection {
-        plugins: opts.plugins.clone(),
-        groups: opts.groups.clone(),
-    };
     let outcome = versioning::plan_bump(
         ws,
         &git,
         &plugins,
         &current,
         &opts.level,
-        &selection,
+        &opts.selection,
         &values,
         &mut problems,
     )?;
@@ -195,14 +190,7 @@ fn render(
         }
     }
     for (file, old, new) in contents {
-        let diff = similar::TextDiff::from_lines(old.as_str(), new.as_str());
-        let _ = write!(
-            s,
-            "\n{}",
-            diff.unified_diff()
-                .context_radius(2)
-                .header(&format!("a/{file}"), &format!("b/{file}"))
-        );
+        let _ = write!(s, "\n{}", crate::edits::unified_diff(file, old, new));
     }
     s
 }

@@ -6,7 +6,7 @@
 //! and refuses if HEAD, the manifest or a plugin file changed since.
 
 use std::fmt::Write as _;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::{Context, Result};
@@ -130,21 +130,7 @@ pub fn run(ws: &Workspace, opts: &ReleaseOptions) -> Result<()> {
         return Ok(());
     }
 
-    let index = plan.index.to_args(&ws.root)?;
-    let tools_python = toolchain::tools_venv(&ws.runner, &tools.python, &ws.work_dir, &plan.build_tools, &index)?;
-    crate::ops::signals::defer_interrupts();
-    let stage = Staging::create(&ws.work_dir, "release")?;
-    let git = Git::new(&ws.runner, tools.git.clone(), &ws.root);
-    let exec = Exec {
-        ws,
-        plan: &plan,
-        git,
-        stage: stage.path(),
-        tools_python,
-    };
-    let total = plan.steps.len();
-    let mut progress = |next_step: usize| save_progress(&exec, &state_path, next_step, total);
-    let report = steps::execute(&exec, 0, &mut progress).with_context(|| {
+    let report = execute_from(ws, &tools, &plan, 0, &state_path).with_context(|| {
         if state_path.exists() {
             format!(
                 "the release is made but not fully published (log: {})",
@@ -158,13 +144,37 @@ pub fn run(ws: &Workspace, opts: &ReleaseOptions) -> Result<()> {
             )
         }
     })?;
-    drop(exec);
-    drop(stage);
     print_result(ws, &plan, &report, opts.json, started)
 }
 
+/// Run the plan's steps from `start` in a fresh staging folder with the build-tools venv,
+/// recording progress past the point of no return in `state_path`.
+fn execute_from(
+    ws: &Workspace,
+    tools: &toolchain::Tools,
+    plan: &Plan,
+    start: usize,
+    state_path: &Path,
+) -> Result<Report> {
+    let index = plan.index.to_args(&ws.root)?;
+    let tools_python = toolchain::tools_venv(&ws.runner, &tools.python, &ws.work_dir, &plan.build_tools, &index)?;
+    crate::ops::signals::defer_interrupts();
+    let stage = Staging::create(&ws.work_dir, "release")?;
+    let git = Git::new(&ws.runner, tools.git.clone(), &ws.root);
+    let exec = Exec {
+        ws,
+        plan,
+        git,
+        stage: stage.path(),
+        tools_python,
+    };
+    let total = plan.steps.len();
+    let mut progress = |next_step: usize| save_progress(&exec, state_path, next_step, total);
+    steps::execute(&exec, start, &mut progress)
+}
+
 /// Record progress past the point of no return; remove the record when all steps are done.
-fn save_progress(exec: &Exec, path: &std::path::Path, next_step: usize, total: usize) -> Result<()> {
+fn save_progress(exec: &Exec, path: &Path, next_step: usize, total: usize) -> Result<()> {
     if next_step >= total {
         let _ = std::fs::remove_file(path);
         return Ok(());
@@ -178,7 +188,7 @@ fn save_progress(exec: &Exec, path: &std::path::Path, next_step: usize, total: u
 }
 
 /// Continue an interrupted publish from its first undone step.
-fn resume(ws: &Workspace, state_path: &std::path::Path, json: bool, started: Instant) -> Result<()> {
+fn resume(ws: &Workspace, state_path: &Path, json: bool, started: Instant) -> Result<()> {
     let text = std::fs::read_to_string(state_path)
         .map_err(|_| input_error("nothing to resume: no release was interrupted after its commit and tags"))?;
     let state: ReleaseState =
@@ -199,27 +209,12 @@ fn resume(ws: &Workspace, state_path: &std::path::Path, json: bool, started: Ins
         ));
     }
     let plan = state.plan;
-    let index = plan.index.to_args(&ws.root)?;
-    let tools_python = toolchain::tools_venv(&ws.runner, &tools.python, &ws.work_dir, &plan.build_tools, &index)?;
-    crate::ops::signals::defer_interrupts();
-    let stage = Staging::create(&ws.work_dir, "resume")?;
-    let exec = Exec {
-        ws,
-        plan: &plan,
-        git,
-        stage: stage.path(),
-        tools_python,
-    };
-    let total = plan.steps.len();
-    let mut progress = |next_step: usize| save_progress(&exec, state_path, next_step, total);
-    let report = steps::execute(&exec, state.next_step, &mut progress).with_context(|| {
+    let report = execute_from(ws, &tools, &plan, state.next_step, state_path).with_context(|| {
         format!(
             "the release is still not fully published (log: {})",
             ws.runner.log_path().display()
         )
     })?;
-    drop(exec);
-    drop(stage);
     print_result(ws, &plan, &report, json, started)
 }
 
@@ -271,7 +266,7 @@ fn print_result(ws: &Workspace, plan: &Plan, report: &Report, json: bool, starte
 }
 
 /// A saved plan, refused if what it was made from has changed.
-fn load_saved(ws: &Workspace, file: &std::path::Path) -> Result<(Option<Plan>, Option<toolchain::Tools>, Vec<String>)> {
+fn load_saved(ws: &Workspace, file: &Path) -> Result<(Option<Plan>, Option<toolchain::Tools>, Vec<String>)> {
     let path = ws.root.join(file);
     let text = std::fs::read_to_string(&path).with_context(|| format!("cannot read the plan {}", path.display()))?;
     let plan: Plan = serde_json::from_str(&text).map_err(|e| {
@@ -354,14 +349,7 @@ fn render(ws: &Workspace, plan: &Plan) -> String {
             for (file, edits) in by_file(edits) {
                 let old = std::fs::read_to_string(ws.root.join(file)).unwrap_or_default();
                 if let Ok(new) = crate::edits::apply(&old, &edits) {
-                    let diff = similar::TextDiff::from_lines(old.as_str(), new.as_str());
-                    let _ = write!(
-                        s,
-                        "\n{}",
-                        diff.unified_diff()
-                            .context_radius(2)
-                            .header(&format!("a/{file}"), &format!("b/{file}"))
-                    );
+                    let _ = write!(s, "\n{}", crate::edits::unified_diff(file, &old, &new));
                 }
             }
         }
