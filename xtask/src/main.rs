@@ -102,6 +102,15 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Where every plugin stands since its last release (version, tag, changes, changelog).
+    Status {
+        /// Exit 3 when a plugin changed since its release but its changelog says nothing.
+        #[arg(long)]
+        check: bool,
+        /// Print the status as JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Check bundles: checksums, signature, safe entries, manifest.json, wheel tags,
     /// dependencies for the platform, and on a matching host an offline install.
     Verify {
@@ -204,6 +213,7 @@ fn main() -> ExitCode {
         Command::Bump { execute, .. } => ("bump", !execute),
         Command::Changelog { .. } => ("changelog", true),
         Command::Verify { .. } => ("verify", true),
+        Command::Status { .. } => ("status", true),
         Command::Archive { .. } => ("archive", false),
         Command::Release { execute, resume, .. } => ("release", !(*execute || *resume)),
         Command::Nightly { .. } => ("nightly", false),
@@ -259,6 +269,7 @@ fn main() -> ExitCode {
                 tasks::release::run(&ws, &opts)
             }
             Command::Verify { targets } => tasks::verify::run(&ws, &targets),
+            Command::Status { check, json } => tasks::status::run(&ws, check, json),
             Command::Archive {
                 format,
                 mtime,

@@ -201,6 +201,22 @@ impl<'a> Git<'a> {
         Ok(ok)
     }
 
+    /// Commits in `since..HEAD` (all of HEAD's history without `since`) that touch `path`.
+    pub fn commits_touching(&self, since: Option<&str>, path: &str) -> Result<u64> {
+        let range = since.map_or("HEAD".to_string(), |t| format!("{t}..HEAD"));
+        let text = self.read("count commits", &["rev-list", "--count", &range, "--", path])?;
+        Ok(text.trim().parse().unwrap_or(0))
+    }
+
+    /// Files below `path` that differ between `since` and HEAD (every committed file without `since`).
+    pub fn files_changed(&self, since: Option<&str>, path: &str) -> Result<Vec<String>> {
+        let text = match since {
+            Some(tag) => self.read("list changed files", &["diff", "--name-only", tag, "HEAD", "--", path])?,
+            None => self.read("list files", &["ls-tree", "-r", "--name-only", "HEAD", "--", path])?,
+        };
+        Ok(text.lines().map(str::to_string).filter(|l| !l.is_empty()).collect())
+    }
+
     /// Every tag name.
     pub fn tags(&self) -> Result<Vec<String>> {
         let text = self.read("list tags", &["tag", "--list"])?;

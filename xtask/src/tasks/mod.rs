@@ -6,4 +6,5 @@ pub mod changelog;
 pub mod nightly;
 pub mod plan;
 pub mod release;
+pub mod status;
 pub mod verify;

@@ -1,0 +1,111 @@
+//! `cargo xtask status [--check] [--json]`: where every plugin stands since its last release:
+//! version, last release tag, commits and changed files since it, whether its changelog's
+//! Unreleased section says anything, and whether it needs a release. With `--check`, exit 3
+//! when a plugin changed since its release but its changelog does not say how. Reads only.
+
+use anyhow::Result;
+use serde::Serialize;
+
+use crate::changelog;
+use crate::error::precheck_failed;
+use crate::ops::git::Git;
+use crate::plugins;
+use crate::versioning;
+use crate::workspace::Workspace;
+
+#[derive(Serialize)]
+struct PluginStatus {
+    name: String,
+    path: String,
+    version: String,
+    group: Option<String>,
+    last_tag: Option<String>,
+    commits_since_tag: u64,
+    changed_files: Vec<String>,
+    changelog_has_entries: bool,
+    needs_release: bool,
+}
+
+pub fn run(ws: &Workspace, check: bool, json: bool) -> Result<()> {
+    let python = which::which("python3").or_else(|_| which::which("python")).ok();
+    let found = plugins::discover(&ws.root, &ws.manifest, &ws.runner, python.as_deref())
+        .map_err(|p| precheck_failed("cannot read the plugins", p))?;
+    let git = Git::new(
+        &ws.runner,
+        which::which("git").map_err(|_| anyhow::anyhow!("git is not installed"))?,
+        &ws.root,
+    );
+    git.head()?;
+    let current = versioning::current_versions(&ws.manifest, &git, &found)?;
+    let tags = git.tags_merged()?;
+    let mut rows = Vec::new();
+    for unit in versioning::units(&ws.manifest, &found) {
+        let last = versioning::newest_tagged(&ws.manifest, &unit, &tags).map(|(_, t)| t);
+        for member in &unit.members {
+            let p = found
+                .iter()
+                .find(|p| &p.normalized == member)
+                .expect("units hold discovered plugins");
+            let commits = git.commits_touching(last.as_deref(), &p.dir)?;
+            let changed = git.files_changed(last.as_deref(), &p.dir)?;
+            let has_entries = ws.manifest.versioning.changelog.as_ref().is_some_and(|log| {
+                std::fs::read_to_string(ws.root.join(&p.dir).join(log)).is_ok_and(|text| {
+                    let (sections, _) = changelog::sections(&text);
+                    sections
+                        .iter()
+                        .find(|s| s.version.is_none())
+                        .is_some_and(|s| !changelog::is_empty(changelog::notes(&text, s)))
+                })
+            });
+            rows.push(PluginStatus {
+                name: p.normalized.clone(),
+                path: p.dir.clone(),
+                version: current[&p.normalized].to_string(),
+                group: unit.group.then(|| unit.name.clone()),
+                needs_release: last.is_none() || !changed.is_empty(),
+                last_tag: last.clone(),
+                commits_since_tag: commits,
+                changed_files: changed,
+                changelog_has_entries: has_entries,
+            });
+        }
+    }
+    if json {
+        println!("{}", serde_json::to_string_pretty(&rows)?);
+    } else {
+        println!(
+            "{:<28} {:<12} {:<28} {:>7} {:>7}  {:<9} release?",
+            "plugin", "version", "last tag", "commits", "files", "changelog"
+        );
+        for r in &rows {
+            println!(
+                "{:<28} {:<12} {:<28} {:>7} {:>7}  {:<9} {}",
+                r.name,
+                r.version,
+                r.last_tag.as_deref().unwrap_or("(none)"),
+                r.commits_since_tag,
+                r.changed_files.len(),
+                if r.changelog_has_entries { "entries" } else { "empty" },
+                if r.needs_release { "yes" } else { "no" }
+            );
+        }
+    }
+    if check {
+        let silent: Vec<String> = rows
+            .iter()
+            .filter(|r| r.needs_release && !r.changelog_has_entries)
+            .map(|r| {
+                format!(
+                    "{} changed since {} ({} file(s)) but its changelog's Unreleased section is empty: describe the changes",
+                    r.name,
+                    r.last_tag.as_deref().unwrap_or("it was created"),
+                    r.changed_files.len()
+                )
+            })
+            .collect();
+        if !silent.is_empty() {
+            return Err(precheck_failed("changes without changelog entries", silent));
+        }
+    }
+    Ok(())
+}
