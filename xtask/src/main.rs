@@ -95,6 +95,9 @@ enum Command {
         /// Leave out the sources bundle (every plugin's sdist), which is made by default.
         #[arg(long)]
         no_sources: bool,
+        /// `git fetch` the upstream first, so the "behind its upstream" check is current.
+        #[arg(long)]
+        fetch: bool,
         /// Continue a release whose publishing (push, copy, upload) was interrupted.
         #[arg(long, conflicts_with_all = ["level", "execute", "plan_file", "save_plan"])]
         resume: bool,
@@ -249,6 +252,7 @@ fn main() -> ExitCode {
                 plan_file,
                 release_dir,
                 no_sources,
+                fetch,
                 resume,
                 json,
             } => {
@@ -263,6 +267,7 @@ fn main() -> ExitCode {
                     plan_file,
                     release_dir,
                     no_sources,
+                    fetch,
                     resume,
                     json,
                 };

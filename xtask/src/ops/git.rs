@@ -115,6 +115,25 @@ impl<'a> Git<'a> {
         Ok(Some((upstream, count.trim().parse().unwrap_or(0))))
     }
 
+    /// `git fetch` the remote of the current branch's upstream (when there is one).
+    pub fn fetch_upstream(&self) -> Result<()> {
+        let (ok, out) = self.runner.probe(&self.cmd("read the upstream").args([
+            "rev-parse",
+            "--abbrev-ref",
+            "--symbolic-full-name",
+            "@{upstream}",
+        ]))?;
+        if let Some((remote, _)) = ok
+            .then(|| out.stdout_text())
+            .as_deref()
+            .and_then(|u| u.trim().split_once('/'))
+        {
+            self.runner
+                .read(&self.cmd(&format!("fetch {remote}")).args(["fetch", "--quiet", remote]))?;
+        }
+        Ok(())
+    }
+
     /// Whether git has a committer identity (user.name and user.email).
     pub fn has_identity(&self) -> Result<bool> {
         let (ok, _) = self

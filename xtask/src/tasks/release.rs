@@ -31,6 +31,7 @@ pub struct ReleaseOptions {
     pub plan_file: Option<PathBuf>,
     pub release_dir: Option<String>,
     pub no_sources: bool,
+    pub fetch: bool,
     pub resume: bool,
     pub json: bool,
 }
@@ -52,7 +53,11 @@ pub fn run(ws: &Workspace, opts: &ReleaseOptions) -> Result<()> {
     let started = Instant::now();
     // One release at a time: taken before planning, so two runs cannot plan the same tags.
     let git_program = which::which("git").map_err(|_| input_error("git: not found on PATH. Install git."))?;
-    let git_dir = Git::new(&ws.runner, git_program, &ws.root).git_dir()?;
+    let git = Git::new(&ws.runner, git_program, &ws.root);
+    if opts.fetch {
+        git.fetch_upstream()?;
+    }
+    let git_dir = git.git_dir()?;
     let state_path = git_dir.join(STATE_FILE);
     let _lock = if opts.execute || opts.resume {
         Some(ReleaseLock::acquire(&git_dir.join("xtask-release.lock"))?)
