@@ -30,6 +30,7 @@ use crate::workspace::Workspace;
 #[derive(Parser)]
 #[command(
     name = "cargo xtask",
+    bin_name = "cargo xtask",
     about = "Release automation for the Python plugins in this repository",
     version
 )]
@@ -51,6 +52,14 @@ enum Command {
         #[command(flatten)]
         nightly: NightlyArgs,
         /// Print the plan as JSON (the schema is in README.md).
+        #[arg(long)]
+        json: bool,
+    },
+    /// Build offline bundles of a dev version of every plugin from HEAD into the output folder.
+    Nightly {
+        #[command(flatten)]
+        nightly: NightlyArgs,
+        /// Print the plan and the results as JSON on stdout.
         #[arg(long)]
         json: bool,
     },
@@ -146,14 +155,6 @@ enum Command {
         /// Versions up to and including this one.
         #[arg(long, value_name = "VERSION")]
         to: Option<String>,
-    },
-    /// Build offline bundles of a dev version of every plugin from HEAD into the output folder.
-    Nightly {
-        #[command(flatten)]
-        nightly: NightlyArgs,
-        /// Print the plan and the results as JSON on stdout.
-        #[arg(long)]
-        json: bool,
     },
 }
 
