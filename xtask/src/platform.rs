@@ -272,6 +272,40 @@ fn linux_policy(tag: &str) -> Option<(&'static str, (u32, u32), &str)> {
     None
 }
 
+/// The platform tags a target accepts, as pip would list them for its own host: each
+/// `manylinux_2_Y` also accepts every older glibc (down to 2.5, with the legacy `manylinux2014`,
+/// `manylinux2010` and `manylinux1` names), each `musllinux_1_Y` every older musl.
+pub fn expand_tags(tags: &[String]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut push = |t: String| {
+        if !out.contains(&t) {
+            out.push(t);
+        }
+    };
+    for tag in tags {
+        push(tag.clone());
+        match linux_policy(tag) {
+            Some(("manylinux", (2, max), arch)) => {
+                for minor in (5..=max).rev() {
+                    push(format!("manylinux_2_{minor}_{arch}"));
+                    for (legacy, at) in [("manylinux2014", 17), ("manylinux2010", 12), ("manylinux1", 5)] {
+                        if minor == at {
+                            push(format!("{legacy}_{arch}"));
+                        }
+                    }
+                }
+            }
+            Some(("musllinux", (1, max), arch)) => {
+                for minor in (0..=max).rev() {
+                    push(format!("musllinux_1_{minor}_{arch}"));
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
 /// Whether a wheel fits a target: some (python, abi, platform) combination of its tags is one
 /// the target's interpreter accepts.
 pub fn wheel_fits(file: &str, p: &crate::config::Platform) -> Result<bool, String> {
@@ -384,6 +418,22 @@ mod tests {
             assert_eq!(wheel_fits(file, &linux).unwrap(), on_linux, "{file} on linux");
             assert_eq!(wheel_fits(file, &windows).unwrap(), on_windows, "{file} on windows");
         }
+    }
+
+    #[test]
+    fn tags_widen_to_older_glibc_and_musl() {
+        let tags = expand_tags(&["manylinux_2_28_x86_64".into(), "musllinux_1_2_x86_64".into()]);
+        for t in [
+            "manylinux_2_28_x86_64",
+            "manylinux_2_17_x86_64",
+            "manylinux2014_x86_64",
+            "manylinux1_x86_64",
+            "musllinux_1_0_x86_64",
+        ] {
+            assert!(tags.contains(&t.to_string()), "{t} in {tags:?}");
+        }
+        assert!(!tags.iter().any(|t| t == "manylinux_2_29_x86_64"));
+        assert_eq!(tags[0], "manylinux_2_28_x86_64", "the newest first, as pip prefers");
     }
 
     #[test]

@@ -123,3 +123,47 @@ fn every_dependency_without_a_wheel_for_the_target_is_named_at_once() {
     repo.xtask(&["nightly", "--platform", "linux", "--build-number", BUILD_NUMBER])
         .assert_code(0);
 }
+
+#[test]
+fn an_extra_asked_by_one_plugin_is_collected_for_the_target() {
+    let repo = Repo::bare_examples();
+    // reports asks for extrapkg, console for extrapkg[socks] (which needs socksdep).
+    let reports = "plugins/acme-plugin-reports/pyproject.toml";
+    repo.write(
+        reports,
+        &repo
+            .read(reports)
+            .replace("\"tabulate>=0.9\",", "\"tabulate>=0.9\",\n    \"extrapkg>=1.0\","),
+    );
+    let console = "plugins/acme-plugin-console/pyproject.toml";
+    repo.write(
+        console,
+        &repo.read(console).replace(
+            "\"acme-plugin-base==1.4.*,>=1.4.0\",",
+            "\"acme-plugin-base==1.4.*,>=1.4.0\",\n    \"extrapkg[socks]>=1.0\",",
+        ),
+    );
+    repo.commit("fixture: an extra");
+    repo.xtask(&["nightly", "--build-number", BUILD_NUMBER]).assert_code(0);
+    let windows = bundle_files(&repo, &format!("acme-plugins-{NIGHTLY}-windows.zip"));
+    let linux = bundle_files(&repo, &format!("acme-plugins-{NIGHTLY}-linux.tar.bz2"));
+    for files in [&windows, &linux] {
+        assert!(
+            files.contains(&"extrapkg-1.0-py3-none-any.whl".to_string()),
+            "{files:?}"
+        );
+        assert!(
+            files.contains(&"socksdep-1.0-py3-none-any.whl".to_string()),
+            "the extra's dependency: {files:?}"
+        );
+    }
+    let verify = repo.xtask(&[
+        "verify",
+        &repo
+            .path()
+            .join("dist")
+            .join(format!("acme-plugins-{NIGHTLY}-windows.zip"))
+            .to_string_lossy(),
+    ]);
+    verify.assert_code(0);
+}

@@ -156,6 +156,21 @@ fn misfit_wheels_and_missing_dependencies_are_named() {
         "size": bytes.len(), "origin": "public", "license": null
     }));
     fs::write(&manifest_path, serde_json::to_string(&manifest).unwrap()).unwrap();
+    // And pin pluggy by a hash that is not its wheel's.
+    let requirements = bundle.join("requirements.txt");
+    let pins = fs::read_to_string(&requirements).unwrap();
+    let pins: Vec<String> = pins
+        .lines()
+        .map(|l| match l.starts_with("pluggy==") {
+            true => format!(
+                "{} --hash=sha256:{}",
+                l.split_whitespace().next().unwrap(),
+                "0".repeat(64)
+            ),
+            false => l.to_string(),
+        })
+        .collect();
+    fs::write(&requirements, pins.join("\n")).unwrap();
 
     let run = repo.xtask(&["verify", &bundle.to_string_lossy()]);
     run.assert_code(1);
@@ -172,6 +187,18 @@ fn misfit_wheels_and_missing_dependencies_are_named() {
         "{}",
         run.stdout
     );
+    // requirements.txt was left as built: it still pins tabulate and does not pin winonly.
+    for expected in [
+        "requirements.txt pins tabulate==0.9.0, which the bundle lacks",
+        "requirements.txt does not pin pluggy-1.5.0-py3-none-any.whl by its sha256",
+        "requirements.txt does not pin winonly==1.0 (winonly-1.0-cp311-cp311-win_amd64.whl)",
+    ] {
+        assert!(
+            run.stdout.contains(expected),
+            "missing {expected:?} in:\n{}",
+            run.stdout
+        );
+    }
 }
 
 #[test]
@@ -229,7 +256,13 @@ fn signed_archives_verify_and_a_wrong_signature_is_caught() {
     }
     let run = repo.xtask_with(&["verify", &linux.to_string_lossy()], with_key);
     run.assert_code(0);
-    assert!(run.stdout.contains("signature: good"), "{}", run.stdout);
+    assert!(
+        run.stdout
+            .contains(&format!("signature of acme-plugins-{NIGHTLY}-linux.tar.bz2: good"))
+            && run.stdout.contains("signature of SHA256SUMS: good"),
+        "{}",
+        run.stdout
+    );
 
     // A signature of another file does not pass.
     fs::copy(
@@ -240,7 +273,9 @@ fn signed_archives_verify_and_a_wrong_signature_is_caught() {
     let run = repo.xtask_with(&["verify", &linux.to_string_lossy()], with_key);
     run.assert_code(1);
     assert!(
-        run.stdout.contains("signature: BAD") && run.stdout.contains("does not match"),
+        run.stdout
+            .contains(&format!("signature of acme-plugins-{NIGHTLY}-linux.tar.bz2: BAD"))
+            && run.stdout.contains("does not match"),
         "{}",
         run.stdout
     );

@@ -266,6 +266,8 @@ impl<'a> Git<'a> {
         std::fs::create_dir_all(dest).with_context(|| format!("cannot create {}", dest.display()))?;
         let mut archive = tar::Archive::new(out.stdout.as_slice());
         archive.set_preserve_mtime(false);
+        // Modes as git records them, whatever this process's umask: builds do not vary.
+        archive.set_preserve_permissions(true);
         archive
             .unpack(dest)
             .with_context(|| format!("cannot unpack the sources of {commit} into {}", dest.display()))

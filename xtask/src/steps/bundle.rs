@@ -179,9 +179,13 @@ fn write_index(exec: &Exec, dir: &std::path::Path, platform: &str, files: &[Bund
         requirements.push_str(&format!("{name}=={version} {}\n", hashes.join(" ")));
     }
     write_atomic(&dir.join("requirements.txt"), requirements.as_bytes())?;
-    write_atomic(&dir.join("install.sh"), INSTALL_SH.as_bytes())?;
+    // Line endings as each shell needs them, whatever a checkout of this repository did.
+    write_atomic(&dir.join("install.sh"), INSTALL_SH.replace("\r\n", "\n").as_bytes())?;
     set_executable(&dir.join("install.sh"))?;
-    write_atomic(&dir.join("install.ps1"), INSTALL_PS1.replace('\n', "\r\n").as_bytes())?;
+    write_atomic(
+        &dir.join("install.ps1"),
+        INSTALL_PS1.replace("\r\n", "\n").replace('\n', "\r\n").as_bytes(),
+    )?;
     write_atomic(&dir.join(crate::plan::NOTES_FILE), plan.notes.as_bytes())?;
     Ok(())
 }

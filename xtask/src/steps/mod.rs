@@ -2,7 +2,7 @@
 //! to do from the plan alone; programs and file writes go through `ops`.
 
 mod build;
-pub use build::wheel_requires;
+pub use build::{wheel_metadata, wheel_requires};
 mod bundle;
 mod commit;
 mod deliver;

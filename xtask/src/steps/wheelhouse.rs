@@ -8,7 +8,7 @@
 
 use anyhow::{bail, Context, Result};
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::path::Path;
 use std::str::FromStr;
 
@@ -21,7 +21,7 @@ use crate::config::normalize_name;
 use crate::ops::cmd::Cmd;
 use crate::ops::fs::{copy_file, create_dir, file_names, rename, sha256_file};
 use crate::plan::WheelhouseStrategy;
-use crate::platform::{marker_environment, wheel_fits};
+use crate::platform::{expand_tags, marker_environment, wheel_fits};
 
 pub fn collect(exec: &Exec, platform: &str, requirements: &[String]) -> Result<()> {
     let planned = exec
@@ -80,10 +80,35 @@ pub fn collect(exec: &Exec, platform: &str, requirements: &[String]) -> Result<(
         .manifest
         .platform(platform)
         .with_context(|| format!("platform {platform} is not in the manifest"))?;
-    let misfits: Vec<String> = file_names(&dir)?
+    let mut misfits: Vec<String> = file_names(&dir)?
         .into_iter()
         .filter(|f| f.ends_with(".whl") && !wheel_fits(f, target).unwrap_or(false))
         .collect();
+    // pip picked a wheel for this host (say manylinux_2_34) that the platform's tags do not
+    // cover: a wheel of the same version for the platform (say manylinux_2_28) replaces it.
+    let scratch = tempfile::tempdir_in(exec.stage).context("cannot create a download folder")?;
+    misfits.retain(|file| {
+        let Ok(meta) = wheel_metadata(&dir.join(file)) else {
+            return true;
+        };
+        let name = normalize_name(&meta.name);
+        if plugin_names.contains(&name.as_str()) {
+            return true;
+        }
+        match fetch_wheel(
+            exec,
+            target,
+            &name,
+            &format!("{name}=={}", meta.version),
+            scratch.path(),
+        ) {
+            Ok(Ok(other)) => {
+                let _ = std::fs::remove_file(dir.join(file));
+                rename(&scratch.path().join(&other), &dir.join(&other)).is_err()
+            }
+            _ => true,
+        }
+    });
     if !misfits.is_empty() {
         bail!(
             "wheels that do not fit platform {platform} ({} {}{}): {}; if such a wheel is right for it, add its platform tag to [platforms.{platform}] tags",
@@ -113,12 +138,15 @@ fn download(exec: &Exec, platform: &str, dir: &Path, requirements: &[String]) ->
     let env = marker_environment(target);
     let private = exec.private_dir();
     let mut chosen: BTreeMap<String, Chosen> = BTreeMap::new();
-    let mut wanted: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    // Version constraints on each package, with the package that asked (None: the manifest).
+    let mut wanted: BTreeMap<String, Vec<(String, Option<String>)>> = BTreeMap::new();
+    // Extras asked for each package, whose conditional requirements must be collected too.
+    let mut extras_of: BTreeMap<String, BTreeSet<ExtraName>> = BTreeMap::new();
     let mut gaps = Vec::new();
 
     // The plugins: the wheels built here, which must fit the target.
     let plugins: Vec<String> = exec.plan.plugins.iter().map(|p| p.normalized_name.clone()).collect();
-    let mut queue: VecDeque<(String, Vec<ExtraName>)> = VecDeque::new();
+    let mut queue: VecDeque<(String, Vec<ExtraName>, Option<String>)> = VecDeque::new();
     for file in file_names(&private)?.into_iter().filter(|f| f.ends_with(".whl")) {
         if !wheel_fits(&file, target).map_err(anyhow::Error::msg)? {
             gaps.push(format!(
@@ -128,11 +156,12 @@ fn download(exec: &Exec, platform: &str, dir: &Path, requirements: &[String]) ->
         }
         copy_file(&private.join(&file), &dir.join(&file))?;
         let meta = wheel_metadata(&dir.join(&file))?;
+        let name = normalize_name(&meta.name);
         for r in wheel_requires(&dir.join(&file))? {
-            queue.push_back((r, Vec::new()));
+            queue.push_back((r, Vec::new(), Some(name.clone())));
         }
         let version = Version::from_str(&meta.version).map_err(|e| anyhow::anyhow!("{file}: {e}"))?;
-        chosen.insert(normalize_name(&meta.name), Chosen { version, file });
+        chosen.insert(name, Chosen { version, file });
     }
     for file in file_names(&private)?.into_iter().filter(|f| f.ends_with(".tar.gz")) {
         copy_file(&private.join(&file), &dir.join(&file))?;
@@ -141,14 +170,14 @@ fn download(exec: &Exec, platform: &str, dir: &Path, requirements: &[String]) ->
         requirements
             .iter()
             .filter(|r| !plugins.iter().any(|p| r.starts_with(&format!("{p}=="))))
-            .map(|r| (r.clone(), Vec::new())),
+            .map(|r| (r.clone(), Vec::new(), None)),
     );
 
     let scratch = tempfile::tempdir_in(exec.stage).context("cannot create a download folder")?;
-    while let Some((text, extras)) = queue.pop_front() {
+    while let Some((text, requirer_extras, from)) = queue.pop_front() {
         let req =
             Requirement::<VerbatimUrl>::from_str(&text).map_err(|e| anyhow::anyhow!("requirement {text:?}: {e}"))?;
-        if !req.evaluate_markers(&env, &extras) {
+        if !req.evaluate_markers(&env, &requirer_extras) {
             continue;
         }
         let name = req.name.to_string();
@@ -163,10 +192,17 @@ fn download(exec: &Exec, platform: &str, dir: &Path, requirements: &[String]) ->
             None => String::new(),
         };
         let specs = wanted.entry(name.clone()).or_default();
-        if !spec.is_empty() && !specs.contains(&spec) {
-            specs.push(spec);
+        if !spec.is_empty() && !specs.contains(&(spec.clone(), from.clone())) {
+            specs.push((spec, from.clone()));
         }
-        let combined = specs.join(",");
+        let combined: Vec<String> = specs.iter().map(|(s, _)| s.clone()).collect();
+        let combined = combined.join(",");
+        let extras = extras_of.entry(name.clone()).or_default();
+        // Insert every extra (no short-circuit), then ask whether any was new.
+        let before = extras.len();
+        extras.extend(req.extras.iter().cloned());
+        let new_extras = extras.len() > before;
+        let all_extras: Vec<ExtraName> = extras.iter().cloned().collect();
         let satisfied = |c: &Chosen| {
             VersionSpecifiers::from_str(&combined)
                 .map(|s| s.contains(&c.version))
@@ -174,6 +210,12 @@ fn download(exec: &Exec, platform: &str, dir: &Path, requirements: &[String]) ->
         };
         if let Some(c) = chosen.get(&name) {
             if combined.is_empty() || satisfied(c) {
+                if new_extras {
+                    // The same wheel, asked with more extras: collect what those add.
+                    for r in wheel_requires(&dir.join(&c.file))? {
+                        queue.push_back((r, all_extras.clone(), Some(name.clone())));
+                    }
+                }
                 continue;
             }
             if plugins.contains(&name) {
@@ -194,11 +236,15 @@ fn download(exec: &Exec, platform: &str, dir: &Path, requirements: &[String]) ->
         };
         if let Some(old) = chosen.remove(&name) {
             let _ = std::fs::remove_file(dir.join(&old.file));
+            // What the replaced version required no longer constrains anything.
+            for constraints in wanted.values_mut() {
+                constraints.retain(|(_, f)| f.as_deref() != Some(name.as_str()));
+            }
         }
         rename(&scratch.path().join(&file), &dir.join(&file))?;
         let meta = wheel_metadata(&dir.join(&file))?;
         for r in wheel_requires(&dir.join(&file))? {
-            queue.push_back((r, req.extras.clone()));
+            queue.push_back((r, all_extras.clone(), Some(name.clone())));
         }
         let version = Version::from_str(&meta.version).map_err(|e| anyhow::anyhow!("{file}: {e}"))?;
         chosen.insert(name, Chosen { version, file });
@@ -248,7 +294,7 @@ fn fetch_wheel(
     for abi in [target.abi.as_str(), "abi3", "none"] {
         cmd = cmd.args(["--abi", abi]);
     }
-    for tag in target.tags.iter().map(String::as_str).chain(["any"]) {
+    for tag in expand_tags(&target.tags).iter().map(String::as_str).chain(["any"]) {
         cmd = cmd.args(["--platform", tag]);
     }
     let cmd = cmd.args(&index).arg(requirement);

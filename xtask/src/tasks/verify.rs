@@ -128,33 +128,35 @@ fn check_checksums(archive: &Path) -> Result<Vec<String>> {
 }
 
 fn check_signature(ws: &Workspace, archive: &Path) -> Result<Vec<String>> {
-    let asc = PathBuf::from(format!("{}.asc", archive.display()));
-    if !asc.is_file() {
-        return Ok(vec![]);
+    let sums = archive.with_file_name(crate::plan::CHECKSUMS_FILE);
+    let mut problems = Vec::new();
+    for signed in [archive.to_path_buf(), sums] {
+        let asc = PathBuf::from(format!("{}.asc", signed.display()));
+        if !asc.is_file() || !signed.is_file() {
+            continue;
+        }
+        let Ok(gpg) = which::which("gpg") else {
+            problems.push(format!("{} exists but gpg is not installed to check it", asc.display()));
+            continue;
+        };
+        let (ok, out) = ws.runner.probe(
+            &Cmd::new(gpg, "check the signature")
+                .args(["--batch", "--verify"])
+                .arg(&asc)
+                .arg(&signed),
+        )?;
+        let shown = signed.file_name().unwrap_or_default().to_string_lossy().into_owned();
+        println!("  signature of {shown}: {}", if ok { "good" } else { "BAD" });
+        if !ok {
+            let last = String::from_utf8_lossy(&out.stderr)
+                .lines()
+                .last()
+                .unwrap_or("")
+                .to_string();
+            problems.push(format!("the signature {} does not match: {last}", asc.display()));
+        }
     }
-    let Ok(gpg) = which::which("gpg") else {
-        return Ok(vec![format!(
-            "{} exists but gpg is not installed to check it",
-            asc.display()
-        )]);
-    };
-    let (ok, out) = ws.runner.probe(
-        &Cmd::new(gpg, "check the signature")
-            .args(["--batch", "--verify"])
-            .arg(&asc)
-            .arg(archive),
-    )?;
-    println!("  signature: {}", if ok { "good" } else { "BAD" });
-    Ok(if ok {
-        vec![]
-    } else {
-        let last = String::from_utf8_lossy(&out.stderr)
-            .lines()
-            .last()
-            .unwrap_or("")
-            .to_string();
-        vec![format!("the signature {} does not match: {last}", asc.display())]
-    })
+    Ok(problems)
 }
 
 /// Unsafe entries: absolute paths, `..`, links leaving the archive, special files, duplicates.
@@ -248,6 +250,13 @@ fn check_bundle(ws: &Workspace, dir: &Path) -> Result<Vec<String>> {
         problems.push(format!("{f} is in the bundle but not in manifest.json"));
     }
     for f in &manifest.files {
+        if f.file.contains(['/', '\\']) || f.file.starts_with('.') {
+            problems.push(format!(
+                "manifest.json names {:?}, which is not a plain file name",
+                f.file
+            ));
+            continue;
+        }
         let path = dir.join(&f.file);
         if !path.is_file() {
             problems.push(format!("{} is listed in manifest.json but missing", f.file));
@@ -291,8 +300,10 @@ fn check_bundle(ws: &Workspace, dir: &Path) -> Result<Vec<String>> {
         platform.name
     );
 
-    // Every dependency of every wheel, with markers evaluated for the platform, is present.
+    // Every dependency of every wheel, with markers evaluated for the platform, is present,
+    // and requirements.txt pins every file by its hash.
     problems.extend(check_dependencies(dir, &wheels, platform)?);
+    problems.extend(check_requirements(dir, &manifest.files)?);
 
     // On a matching host, install it for real and import every plugin.
     let tools = toolchain::find(&ws.runner, &ws.manifest).map_err(|p| anyhow::anyhow!(p.join("; ")))?;
@@ -314,39 +325,126 @@ fn check_bundle(ws: &Workspace, dir: &Path) -> Result<Vec<String>> {
 
 fn check_dependencies(dir: &Path, wheels: &[&ManifestFile], platform: &Platform) -> Result<Vec<String>> {
     let env = marker_environment(platform);
-    let versions: BTreeMap<String, Vec<pep440_rs::Version>> = wheels.iter().fold(BTreeMap::new(), |mut m, w| {
-        if let Ok(v) = pep440_rs::Version::from_str(&w.version) {
-            m.entry(normalize_name(&w.name)).or_default().push(v);
+    // Names and versions from the wheels themselves, not from manifest.json.
+    let mut found: Vec<(String, pep440_rs::Version, Vec<String>)> = Vec::new();
+    for w in wheels {
+        let meta = crate::steps::wheel_metadata(&dir.join(&w.file))?;
+        let version = pep440_rs::Version::from_str(&meta.version).map_err(|e| anyhow::anyhow!("{}: {e}", w.file))?;
+        found.push((
+            normalize_name(&meta.name),
+            version,
+            crate::steps::wheel_requires(&dir.join(&w.file))?,
+        ));
+    }
+    // The extras each package is asked for, until nothing new is asked.
+    let mut extras: BTreeMap<String, BTreeSet<pep508_rs::ExtraName>> = BTreeMap::new();
+    loop {
+        let mut changed = false;
+        for (name, _, requires) in &found {
+            let own: Vec<_> = extras
+                .get(name)
+                .map(|e| e.iter().cloned().collect())
+                .unwrap_or_default();
+            for line in requires {
+                let Ok(req) = Requirement::<VerbatimUrl>::from_str(line) else {
+                    continue;
+                };
+                if req.evaluate_markers(&env, &own) {
+                    let entry = extras.entry(req.name.to_string()).or_default();
+                    for e in req.extras {
+                        changed |= entry.insert(e);
+                    }
+                }
+            }
         }
-        m
-    });
+        if !changed {
+            break;
+        }
+    }
     let mut problems = Vec::new();
     let mut count = 0;
-    for w in wheels {
-        for line in crate::steps::wheel_requires(&dir.join(&w.file))? {
-            let Ok(req) = Requirement::<VerbatimUrl>::from_str(&line) else {
+    for (name, version, requires) in &found {
+        let own: Vec<_> = extras
+            .get(name)
+            .map(|e| e.iter().cloned().collect())
+            .unwrap_or_default();
+        for line in requires {
+            let Ok(req) = Requirement::<VerbatimUrl>::from_str(line) else {
                 continue;
             };
-            if !req.evaluate_markers(&env, &[]) {
+            if !req.evaluate_markers(&env, &own) {
                 continue;
             }
             count += 1;
-            let name = req.name.to_string();
-            let ok = versions.get(&name).is_some_and(|vs| {
-                vs.iter().any(|v| match &req.version_or_url {
-                    Some(VersionOrUrl::VersionSpecifier(spec)) => spec.contains(v),
-                    _ => true,
-                })
+            let ok = found.iter().any(|(n, v, _)| {
+                n == req.name.as_ref()
+                    && match &req.version_or_url {
+                        Some(VersionOrUrl::VersionSpecifier(spec)) => spec.contains(v),
+                        _ => true,
+                    }
             });
             if !ok {
                 problems.push(format!(
-                    "{} {} requires {line:?} on {}, which the bundle lacks",
-                    w.name, w.version, platform.name
+                    "{name} {version} requires {line:?} on {}, which the bundle lacks",
+                    platform.name
                 ));
             }
         }
     }
     println!("  dependencies for {}: {count} requirement(s) checked", platform.name);
+    Ok(problems)
+}
+
+/// `requirements.txt` pins every file of the bundle under its package and version, with its
+/// sha256, and pins nothing the bundle lacks.
+fn check_requirements(dir: &Path, files: &[ManifestFile]) -> Result<Vec<String>> {
+    let Ok(text) = std::fs::read_to_string(dir.join("requirements.txt")) else {
+        return Ok(vec!["the bundle has no requirements.txt".into()]);
+    };
+    let mut pinned: BTreeMap<(String, String), Vec<String>> = BTreeMap::new();
+    for line in text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+    {
+        let mut words = line.split_whitespace();
+        let Some((name, version)) = words.next().and_then(|p| p.split_once("==")) else {
+            return Ok(vec![format!(
+                "requirements.txt: {line:?} is not a `name==version --hash=...` pin"
+            )]);
+        };
+        let hashes = words
+            .filter_map(|w| w.strip_prefix("--hash=sha256:").map(str::to_string))
+            .collect();
+        pinned.insert((normalize_name(name), version.to_string()), hashes);
+    }
+    let mut problems = Vec::new();
+    let mut seen = std::collections::BTreeSet::new();
+    for f in files {
+        let actual = sha256_file(&dir.join(&f.file))?;
+        let meta_name = if f.file.ends_with(".whl") {
+            crate::steps::wheel_metadata(&dir.join(&f.file))
+                .map(|m| (normalize_name(&m.name), m.version))
+                .ok()
+        } else {
+            Some((normalize_name(&f.name), f.version.clone()))
+        };
+        let Some(key) = meta_name else { continue };
+        seen.insert(key.clone());
+        match pinned.get(&key) {
+            Some(hashes) if hashes.contains(&actual) => {}
+            Some(_) => problems.push(format!("requirements.txt does not pin {} by its sha256", f.file)),
+            None => problems.push(format!(
+                "requirements.txt does not pin {}=={} ({})",
+                key.0, key.1, f.file
+            )),
+        }
+    }
+    for (name, version) in pinned.keys().filter(|k| !seen.contains(*k)) {
+        problems.push(format!(
+            "requirements.txt pins {name}=={version}, which the bundle lacks"
+        ));
+    }
     Ok(problems)
 }
 

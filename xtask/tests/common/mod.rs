@@ -115,6 +115,16 @@ pub fn index() -> &'static Index {
             "cp311-cp311-manylinux2014_x86_64",
         ));
         add(&fake_sdist(&fixtures, "puresdist", "1.0", "puresdist", false));
+        // A package whose extra pulls in one more dependency.
+        add(&fake_wheel(
+            &fixtures,
+            "extrapkg",
+            "1.0",
+            "extrapkg",
+            "",
+            &["socksdep>=1; extra == \"socks\""],
+        ));
+        add(&fake_wheel(&fixtures, "socksdep", "1.0", "socksdep", "", &[]));
         add(&fake_sdist(&fixtures, "nativesdist", "1.0", "nativesdist", true));
         let (server, url) = serve(&dir);
         Index {
@@ -278,6 +288,9 @@ pub fn fake_wheel_tagged(
     let info = format!("{dist}-{version}.dist-info");
     let mut metadata = format!("Metadata-Version: 2.1\nName: {name}\nVersion: {version}\nSummary: test fixture\n");
     for r in requires {
+        if let Some(extra) = r.split("extra == \"").nth(1).and_then(|e| e.split('"').next()) {
+            metadata.push_str(&format!("Provides-Extra: {extra}\n"));
+        }
         metadata.push_str(&format!("Requires-Dist: {r}\n"));
     }
     let files = [
