@@ -129,6 +129,9 @@ enum Command {
         /// Archives (.tar.bz2, .zip) or unpacked bundle folders.
         #[arg(value_name = "ARCHIVE|FOLDER", required = true)]
         targets: Vec<PathBuf>,
+        /// Print one JSON report (see README "Verify JSON") instead of text.
+        #[arg(long)]
+        json: bool,
     },
     /// Pack a folder the way bundles are packed (reproducible, parallel bzip2); used by
     /// scripts/bench-bundle.sh.
@@ -274,7 +277,7 @@ fn main() -> ExitCode {
                 };
                 tasks::release::run(&ws, &opts)
             }
-            Command::Verify { targets } => tasks::verify::run(&ws, &targets),
+            Command::Verify { targets, json } => tasks::verify::run(&ws, &targets, json),
             Command::Status { check, json } => tasks::status::run(&ws, check, json),
             Command::Archive {
                 format,

@@ -34,6 +34,39 @@ fn a_nightly_bundle_verifies_and_installs_offline() {
         assert!(run.stdout.contains(expected), "missing {expected:?} in:\n{}", run.stdout);
     }
     assert_eq!(run.stdout.matches("  OK\n").count(), 2);
+
+    // The same checks as one JSON document, every key of it documented in README.md.
+    let run = repo.xtask(&["verify", "--json", &linux.to_string_lossy(), &sources.to_string_lossy()]);
+    run.assert_code(0);
+    let report: serde_json::Value = serde_json::from_str(&run.stdout).expect("verify --json prints only JSON");
+    assert_eq!(report["ok"], true);
+    let targets = report["targets"].as_array().unwrap();
+    assert_eq!(targets.len(), 2);
+    let sums =
+        fs::read_to_string(linux.with_file_name(format!("{}.sha256", linux.file_name().unwrap().to_string_lossy())))
+            .unwrap();
+    assert_eq!(targets[0]["path"], linux.to_string_lossy().as_ref());
+    assert_eq!(
+        targets[0]["sha256"].as_str().unwrap(),
+        sums.split_whitespace().next().unwrap()
+    );
+    assert_eq!(targets[0]["size"], fs::metadata(&linux).unwrap().len());
+    assert!(targets[0]["checks"]
+        .as_array()
+        .unwrap()
+        .contains(&"wheel tags: 7 of 7 fit linux".into()));
+    assert_eq!(targets[0]["problems"], serde_json::json!([]));
+    let readme = fs::read_to_string(workspace_root().join("README.md")).unwrap();
+    let section = &readme[readme.find("`--json` prints one document instead of the text").unwrap()..];
+    let section = &section[..section.find("\n\n").unwrap()];
+    let mut keys: Vec<String> = report.as_object().unwrap().keys().cloned().collect();
+    keys.extend(targets[0].as_object().unwrap().keys().cloned());
+    for key in keys {
+        assert!(
+            section.contains(&format!("`{key}`")) || section.contains(&format!("\"{key}\"")),
+            "README does not document the verify JSON key {key:?}"
+        );
+    }
 }
 
 #[test]
@@ -65,6 +98,16 @@ fn a_damaged_archive_or_wrong_checksum_is_rejected() {
         "{}",
         run.stdout
     );
+    let run = repo.xtask(&["verify", "--json", &copy.to_string_lossy()]);
+    run.assert_code(1);
+    let report: serde_json::Value = serde_json::from_str(&run.stdout).expect("verify --json prints only JSON");
+    assert_eq!(report["ok"], false);
+    assert_eq!(report["targets"][0]["ok"], false);
+    assert_eq!(
+        report["targets"][0]["problems"],
+        serde_json::json!(["cannot be read: the archive is damaged or truncated"])
+    );
+    assert!(run.stderr.contains("verification failed"), "{}", run.stderr);
 }
 
 /// A tar entry written byte by byte, so that names the tar crate would refuse get in.

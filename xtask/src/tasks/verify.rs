@@ -8,9 +8,11 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Component, Path, PathBuf};
 use std::str::FromStr;
+use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
 use pep508_rs::{Requirement, VerbatimUrl, VersionOrUrl};
+use serde::Serialize;
 
 use crate::config::{normalize_name, Platform};
 use crate::ops::archive::{extract, list_entries, EntryKind};
@@ -20,29 +22,60 @@ use crate::platform::{marker_environment, wheel_fits};
 use crate::toolchain;
 use crate::workspace::Workspace;
 
-pub fn run(ws: &Workspace, targets: &[PathBuf]) -> Result<()> {
+pub fn run(ws: &Workspace, targets: &[PathBuf], json: bool) -> Result<()> {
     if targets.is_empty() {
         bail!(crate::error::input_error(
             "name the archives or bundle folders to verify"
         ));
     }
+    let started = Instant::now();
     let mut failed = Vec::new();
+    let mut reports = Vec::new();
     for target in targets {
         let shown = target.display().to_string();
-        println!("{shown}:");
-        match verify_one(ws, target) {
-            Ok(problems) if problems.is_empty() => println!("  OK"),
-            Ok(problems) => {
-                for p in &problems {
-                    println!("  FAIL {p}");
-                }
-                failed.push(format!("{shown}: {}", problems.join("; ")));
+        if !json {
+            println!("{shown}:");
+        }
+        let one_started = Instant::now();
+        let mut log = Log {
+            json,
+            lines: Vec::new(),
+        };
+        let problems = match verify_one(ws, target, &mut log) {
+            Ok(problems) => problems,
+            Err(e) => vec![format!("{e:#}")],
+        };
+        if !json {
+            if problems.is_empty() {
+                println!("  OK");
             }
-            Err(e) => {
-                println!("  FAIL {e:#}");
-                failed.push(format!("{shown}: {e:#}"));
+            for p in &problems {
+                println!("  FAIL {p}");
             }
         }
+        if !problems.is_empty() {
+            failed.push(format!("{shown}: {}", problems.join("; ")));
+        }
+        reports.push(TargetReport {
+            path: shown,
+            ok: problems.is_empty(),
+            sha256: target.is_file().then(|| sha256_file(target)).transpose()?,
+            size: target
+                .is_file()
+                .then(|| std::fs::metadata(target).map(|m| m.len()))
+                .transpose()?,
+            checks: log.lines,
+            problems,
+            seconds: one_started.elapsed().as_secs_f64(),
+        });
+    }
+    if json {
+        let report = VerifyReport {
+            ok: failed.is_empty(),
+            targets: reports,
+            seconds: started.elapsed().as_secs_f64(),
+        };
+        println!("{}", serde_json::to_string_pretty(&report)?);
     }
     if failed.is_empty() {
         Ok(())
@@ -51,16 +84,53 @@ pub fn run(ws: &Workspace, targets: &[PathBuf]) -> Result<()> {
     }
 }
 
+/// What `verify --json` prints.
+#[derive(Serialize)]
+struct VerifyReport {
+    ok: bool,
+    targets: Vec<TargetReport>,
+    seconds: f64,
+}
+
+#[derive(Serialize)]
+struct TargetReport {
+    path: String,
+    ok: bool,
+    /// Of an archive; null for a folder.
+    sha256: Option<String>,
+    size: Option<u64>,
+    /// What was checked, one line each, as the text output shows them.
+    checks: Vec<String>,
+    /// Every failure; empty when `ok`.
+    problems: Vec<String>,
+    seconds: f64,
+}
+
+/// The lines of what was checked: printed as they come, or kept for the JSON report.
+struct Log {
+    json: bool,
+    lines: Vec<String>,
+}
+
+impl Log {
+    fn say(&mut self, line: String) {
+        if !self.json {
+            println!("  {line}");
+        }
+        self.lines.push(line);
+    }
+}
+
 /// Every problem of one archive or folder (empty when it is sound).
-fn verify_one(ws: &Workspace, target: &Path) -> Result<Vec<String>> {
+fn verify_one(ws: &Workspace, target: &Path, log: &mut Log) -> Result<Vec<String>> {
     if target.is_dir() {
-        return check_bundle(ws, target);
+        return check_bundle(ws, target, log);
     }
     if !target.is_file() {
         bail!("does not exist");
     }
-    let mut problems = check_checksums(target)?;
-    problems.extend(check_signature(ws, target)?);
+    let mut problems = check_checksums(target, log)?;
+    problems.extend(check_signature(ws, target, log)?);
     if !problems.is_empty() {
         return Ok(problems); // a damaged or replaced archive is not read further
     }
@@ -69,11 +139,11 @@ fn verify_one(ws: &Workspace, target: &Path) -> Result<Vec<String>> {
     };
     let unsafe_entries = check_entries(&entries);
     let single_top = top_folder(&entries);
-    println!(
-        "  {} entries, none unsafe: {}",
+    log.say(format!(
+        "{} entries, none unsafe: {}",
         entries.len(),
         if unsafe_entries.is_empty() { "yes" } else { "no" }
-    );
+    ));
     problems.extend(unsafe_entries);
     if !problems.is_empty() {
         return Ok(problems); // never unpack what failed these checks
@@ -83,10 +153,10 @@ fn verify_one(ws: &Workspace, target: &Path) -> Result<Vec<String>> {
     };
     let tmp = tempfile::tempdir().context("cannot create a temporary folder")?;
     extract(target, tmp.path())?;
-    check_bundle(ws, &tmp.path().join(top))
+    check_bundle(ws, &tmp.path().join(top), log)
 }
 
-fn check_checksums(archive: &Path) -> Result<Vec<String>> {
+fn check_checksums(archive: &Path, log: &mut Log) -> Result<Vec<String>> {
     let mut problems = Vec::new();
     let name = archive.file_name().unwrap_or_default().to_string_lossy().into_owned();
     let actual = sha256_file(archive)?;
@@ -116,18 +186,18 @@ fn check_checksums(archive: &Path) -> Result<Vec<String>> {
             ));
         }
     }
-    println!(
-        "  sha256: {}",
+    log.say(format!(
+        "sha256: {}",
         if checked == 0 {
             "no .sha256 or SHA256SUMS entry next to it (not checked)".to_string()
         } else {
             format!("checked against {checked} record(s)")
         }
-    );
+    ));
     Ok(problems)
 }
 
-fn check_signature(ws: &Workspace, archive: &Path) -> Result<Vec<String>> {
+fn check_signature(ws: &Workspace, archive: &Path, log: &mut Log) -> Result<Vec<String>> {
     let sums = archive.with_file_name(crate::plan::CHECKSUMS_FILE);
     let mut problems = Vec::new();
     for signed in [archive.to_path_buf(), sums] {
@@ -146,7 +216,7 @@ fn check_signature(ws: &Workspace, archive: &Path) -> Result<Vec<String>> {
                 .arg(&signed),
         )?;
         let shown = signed.file_name().unwrap_or_default().to_string_lossy().into_owned();
-        println!("  signature of {shown}: {}", if ok { "good" } else { "BAD" });
+        log.say(format!("signature of {shown}: {}", if ok { "good" } else { "BAD" }));
         if !ok {
             let last = String::from_utf8_lossy(&out.stderr)
                 .lines()
@@ -235,7 +305,7 @@ struct ManifestFile {
     origin: String,
 }
 
-fn check_bundle(ws: &Workspace, dir: &Path) -> Result<Vec<String>> {
+fn check_bundle(ws: &Workspace, dir: &Path, log: &mut Log) -> Result<Vec<String>> {
     let mut problems = Vec::new();
     let text = std::fs::read_to_string(dir.join("manifest.json")).context("the bundle has no manifest.json")?;
     let manifest: BundleManifest = serde_json::from_str(&text).context("manifest.json is not a bundle manifest")?;
@@ -264,7 +334,7 @@ fn check_bundle(ws: &Workspace, dir: &Path) -> Result<Vec<String>> {
             problems.push(format!("{} does not match its sha256 or size in manifest.json", f.file));
         }
     }
-    println!("  manifest.json: {} file(s) listed", manifest.files.len());
+    log.say(format!("manifest.json: {} file(s) listed", manifest.files.len()));
     if manifest.platform == "sources" {
         return Ok(problems);
     }
@@ -293,16 +363,16 @@ fn check_bundle(ws: &Workspace, dir: &Path) -> Result<Vec<String>> {
             platform.python
         ));
     }
-    println!(
-        "  wheel tags: {} of {} fit {}",
+    log.say(format!(
+        "wheel tags: {} of {} fit {}",
         wheels.len() - misfits.len(),
         wheels.len(),
         platform.name
-    );
+    ));
 
     // Every dependency of every wheel, with markers evaluated for the platform, is present,
     // and requirements.txt pins every file by its hash.
-    problems.extend(check_dependencies(dir, &wheels, platform)?);
+    problems.extend(check_dependencies(dir, &wheels, platform, log)?);
     problems.extend(check_requirements(dir, &manifest.files)?);
 
     // On a matching host, install it for real and import every plugin.
@@ -310,20 +380,20 @@ fn check_bundle(ws: &Workspace, dir: &Path) -> Result<Vec<String>> {
     if crate::plan::check_native(platform, &tools.python).is_ok() && problems.is_empty() {
         let modules = plugin_modules(dir, &manifest.files)?;
         install_and_import(ws, &tools.python.path, dir, &modules)?;
-        println!(
-            "  installed offline into a fresh venv and imported: {}",
+        log.say(format!(
+            "installed offline into a fresh venv and imported: {}",
             modules.join(", ")
-        );
+        ));
     } else {
-        println!(
-            "  offline install: not tried (this host is not a {} host); dependency check only",
+        log.say(format!(
+            "offline install: not tried (this host is not a {} host); dependency check only",
             platform.name
-        );
+        ));
     }
     Ok(problems)
 }
 
-fn check_dependencies(dir: &Path, wheels: &[&ManifestFile], platform: &Platform) -> Result<Vec<String>> {
+fn check_dependencies(dir: &Path, wheels: &[&ManifestFile], platform: &Platform, log: &mut Log) -> Result<Vec<String>> {
     let env = marker_environment(platform);
     // Names and versions from the wheels themselves, not from manifest.json.
     let mut found: Vec<(String, pep440_rs::Version, Vec<String>)> = Vec::new();
@@ -391,7 +461,10 @@ fn check_dependencies(dir: &Path, wheels: &[&ManifestFile], platform: &Platform)
             }
         }
     }
-    println!("  dependencies for {}: {count} requirement(s) checked", platform.name);
+    log.say(format!(
+        "dependencies for {}: {count} requirement(s) checked",
+        platform.name
+    ));
     Ok(problems)
 }
 
