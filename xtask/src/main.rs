@@ -13,6 +13,7 @@ mod pysource;
 mod steps;
 mod tasks;
 mod toolchain;
+mod ui;
 mod version_files;
 mod versioning;
 mod versions;
@@ -39,8 +40,11 @@ struct Cli {
     #[arg(long, global = true, value_name = "PATH")]
     manifest: Option<PathBuf>,
     /// Print every program call.
-    #[arg(short, long, global = true)]
+    #[arg(short, long, global = true, conflicts_with = "quiet")]
     verbose: bool,
+    /// Print no step progress and no summary; errors, warnings and requested output stay.
+    #[arg(short, long, global = true)]
+    quiet: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -215,6 +219,7 @@ fn main() -> ExitCode {
             return ExitCode::from(if e.use_stderr() { exit::USAGE } else { exit::OK });
         }
     };
+    ui::set_quiet(cli.quiet);
     let (name, dry_run) = match &cli.command {
         Command::Plan { .. } => ("plan", true),
         Command::Bump { execute, .. } => ("bump", !execute),

@@ -229,7 +229,7 @@ pub fn tools_venv(
             return Ok(venv_python);
         }
     }
-    eprintln!(
+    crate::ui::progress!(
         "==> creating the build-tools venv ({}) in {}",
         requirements.join(" "),
         dir.display()

@@ -256,6 +256,17 @@ fn nightly_json_reports_artifacts_with_checksums() {
         doc["plan"], plan,
         "the plan printed before is exactly the plan that ran"
     );
+    assert!(
+        run.stderr.contains("==> [1/"),
+        "step progress goes to stderr:\n{}",
+        run.stderr
+    );
+
+    // -q: a successful run prints nothing at all, and still writes the same bundle.
+    let quiet = repo.xtask(&["-q", "nightly", "--platform", "linux", "--build-number", BUILD_NUMBER]);
+    quiet.assert_code(0);
+    assert_eq!((quiet.stdout.as_str(), quiet.stderr.as_str()), ("", ""));
+    assert_eq!(fs::read(&path).unwrap(), bytes, "the same bundle, byte for byte");
 }
 
 #[test]
@@ -272,8 +283,10 @@ fn a_failing_plugin_build_names_the_plugin_and_leaves_nothing_behind() {
     repo.commit("fixture: a plugin whose build fails");
     let before = repo.snapshot();
 
-    let run = repo.xtask(&["nightly", "--platform", "linux", "--build-number", BUILD_NUMBER]);
+    // -q hides progress, never the failure.
+    let run = repo.xtask(&["-q", "nightly", "--platform", "linux", "--build-number", BUILD_NUMBER]);
     run.assert_code(1);
+    assert!(!run.stderr.contains("==> ["), "no progress with -q:\n{}", run.stderr);
     assert!(
         run.stderr.contains("plugins/acme-plugin-broken"),
         "names the plugin:\n{}",

@@ -118,10 +118,10 @@ pub fn execute(exec: &Exec, start: usize, progress: &mut dyn FnMut(usize) -> Res
     for (i, step) in exec.plan.steps.iter().enumerate() {
         let label = describe(step);
         if i < start {
-            eprintln!("==> [{}/{total}] {label}: done before, skipped", i + 1);
+            crate::ui::progress!("==> [{}/{total}] {label}: done before, skipped", i + 1);
             continue;
         }
-        eprintln!("==> [{}/{total}] {label}", i + 1);
+        crate::ui::progress!("==> [{}/{total}] {label}", i + 1);
         let started = Instant::now();
         let done: Result<Option<Undo>> = if crate::ops::signals::interrupted() {
             Err(anyhow::anyhow!("interrupted (Ctrl-C or SIGTERM) before this step"))

@@ -74,7 +74,9 @@ pub fn upload(exec: &Exec, upload: &Upload, plugins: &[String]) -> Result<()> {
         let local = sha256_file(&output.join(f))?;
         match existing.get(f) {
             None => to_send.push(f.clone()),
-            Some(Some(remote)) if remote == &local => eprintln!("    {f}: already on the index (same sha256), skipped"),
+            Some(Some(remote)) if remote == &local => {
+                crate::ui::progress!("    {f}: already on the index (same sha256), skipped")
+            }
             Some(Some(remote)) => conflicts.push(format!("{f} (index: sha256 {remote}, here: {local})")),
             Some(None) => conflicts.push(format!(
                 "{f} (the index has a file of that name and gives no sha256 to compare)"

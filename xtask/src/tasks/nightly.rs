@@ -62,18 +62,18 @@ pub fn run(ws: &Workspace, opts: &PlanOptions, json: bool) -> Result<()> {
 }
 
 fn print_summary(plan: &Plan, report: &Report, seconds: f64) {
-    println!(
+    crate::ui::summary!(
         "nightly {} {} built in {seconds:.1} s (commit {})",
         plan.release,
         plan.version,
         &plan.commit[..12]
     );
     for p in &plan.plugins {
-        println!("  {:<28} {}", p.name, p.version);
+        crate::ui::summary!("  {:<28} {}", p.name, p.version);
     }
     for a in &report.artifacts {
-        println!("  {}  {}  sha256 {}", a.path, human_size(a.size), &a.sha256[..16]);
-        println!(
+        crate::ui::summary!("  {}  {}  sha256 {}", a.path, human_size(a.size), &a.sha256[..16]);
+        crate::ui::summary!(
             "      {} file(s) of the plugins, {} public wheel(s)",
             a.private_files.len(),
             a.public_files.len()

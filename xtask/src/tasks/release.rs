@@ -241,25 +241,25 @@ fn print_result(ws: &Workspace, plan: &Plan, report: &Report, json: bool, starte
             })?
         );
     } else {
-        println!(
+        crate::ui::summary!(
             "\nreleased {} {} in {:.1} s",
             plan.release,
             plan.version,
             started.elapsed().as_secs_f64()
         );
         if let Some(commit) = &report.commit {
-            println!("  commit {}", &commit[..12]);
+            crate::ui::summary!("  commit {}", &commit[..12]);
         }
         for t in &report.tags {
-            println!("  tag {t}");
+            crate::ui::summary!("  tag {t}");
         }
         for a in &report.artifacts {
-            println!("  {}  {}  sha256 {}", a.path, human_size(a.size), &a.sha256[..16]);
+            crate::ui::summary!("  {}  {}  sha256 {}", a.path, human_size(a.size), &a.sha256[..16]);
         }
-        println!("  {}/{}", plan.output_dir, plan::NOTES_FILE);
+        crate::ui::summary!("  {}/{}", plan.output_dir, plan::NOTES_FILE);
         let pushed = plan.steps.iter().any(|s| matches!(s, Step::Push { .. }));
         if !pushed && !report.tags.is_empty() {
-            println!(
+            crate::ui::summary!(
                 "publish with: git push --atomic {} {} {}",
                 ws.manifest.publish.remote,
                 plan.branch.as_deref().unwrap_or("HEAD"),

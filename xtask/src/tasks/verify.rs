@@ -34,7 +34,7 @@ pub fn run(ws: &Workspace, targets: &[PathBuf], json: bool) -> Result<()> {
     for target in targets {
         let shown = target.display().to_string();
         if !json {
-            println!("{shown}:");
+            crate::ui::summary!("{shown}:");
         }
         let one_started = Instant::now();
         let mut log = Log {
@@ -47,10 +47,10 @@ pub fn run(ws: &Workspace, targets: &[PathBuf], json: bool) -> Result<()> {
         };
         if !json {
             if problems.is_empty() {
-                println!("  OK");
+                crate::ui::summary!("  OK");
             }
             for p in &problems {
-                println!("  FAIL {p}");
+                crate::ui::summary!("  FAIL {p}");
             }
         }
         if !problems.is_empty() {
@@ -115,7 +115,7 @@ struct Log {
 impl Log {
     fn say(&mut self, line: String) {
         if !self.json {
-            println!("  {line}");
+            crate::ui::summary!("  {line}");
         }
         self.lines.push(line);
     }
