@@ -133,7 +133,7 @@ enum Command {
         /// Archives (.tar.bz2, .zip) or unpacked bundle folders.
         #[arg(value_name = "ARCHIVE|FOLDER", required = true)]
         targets: Vec<PathBuf>,
-        /// Print one JSON report (see README "Verify JSON") instead of text.
+        /// Print one JSON report instead of the text (keys documented in README.md).
         #[arg(long)]
         json: bool,
     },
@@ -151,6 +151,9 @@ enum Command {
         /// The archive to write (its top-level folder is named after it).
         dest: PathBuf,
     },
+    /// Print a completion script for SHELL (bash, zsh, fish, elvish, powershell) that completes
+    /// the command `xtask`: use it with `alias xtask='cargo xtask'`.
+    Completions { shell: clap_complete::Shell },
     /// Print changelog sections of versions FROM < V <= TO, newest first.
     Changelog {
         /// Only this plugin (repeatable; default: all).
@@ -229,6 +232,12 @@ fn main() -> ExitCode {
         Command::Archive { .. } => ("archive", false),
         Command::Release { execute, resume, .. } => ("release", !(*execute || *resume)),
         Command::Nightly { .. } => ("nightly", false),
+        Command::Completions { shell } => {
+            // Needs no manifest: works anywhere, like --help.
+            let mut command = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(*shell, &mut command, "xtask", &mut std::io::stdout());
+            return ExitCode::from(exit::OK);
+        }
     };
     let result =
         Workspace::open(cli.manifest.as_deref(), name, dry_run, cli.verbose).and_then(|ws| match cli.command {
@@ -290,6 +299,7 @@ fn main() -> ExitCode {
                 source,
                 dest,
             } => tasks::archive::run(&format, mtime, &source, &dest),
+            Command::Completions { .. } => unreachable!("printed before the workspace is opened"),
             Command::Changelog { plugins, from, to } => {
                 tasks::changelog::run(&ws, &tasks::changelog::ChangelogOptions { plugins, from, to })
             }
