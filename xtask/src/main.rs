@@ -137,6 +137,19 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Join the bundles built on several machines (`nightly --platform P` each) into one set in
+    /// the output folder: checksums checked, one run, every platform; SHA256SUMS written anew.
+    Merge {
+        /// Folders holding the archives and their .sha256 files.
+        #[arg(value_name = "FOLDER", required = true)]
+        folders: Vec<PathBuf>,
+        /// Where to write the set (default: the manifest's output folder).
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// Accept a set without the sources bundle.
+        #[arg(long)]
+        no_sources: bool,
+    },
     /// Pack a folder the way bundles are packed (reproducible, parallel bzip2); used by
     /// scripts/bench-bundle.sh.
     Archive {
@@ -230,6 +243,7 @@ fn main() -> ExitCode {
         Command::Verify { .. } => ("verify", true),
         Command::Status { .. } => ("status", true),
         Command::Archive { .. } => ("archive", false),
+        Command::Merge { .. } => ("merge", false),
         Command::Release { execute, resume, .. } => ("release", !(*execute || *resume)),
         Command::Nightly { .. } => ("nightly", false),
         Command::Completions { shell } => {
@@ -299,6 +313,18 @@ fn main() -> ExitCode {
                 source,
                 dest,
             } => tasks::archive::run(&format, mtime, &source, &dest),
+            Command::Merge {
+                folders,
+                out,
+                no_sources,
+            } => tasks::merge::run(
+                &ws,
+                &tasks::merge::MergeOptions {
+                    folders,
+                    out,
+                    no_sources,
+                },
+            ),
             Command::Completions { .. } => unreachable!("printed before the workspace is opened"),
             Command::Changelog { plugins, from, to } => {
                 tasks::changelog::run(&ws, &tasks::changelog::ChangelogOptions { plugins, from, to })

@@ -343,16 +343,7 @@ pub fn list_entries(path: &Path) -> Result<Vec<EntryInfo>> {
         }
         return Ok(entries);
     }
-    let reader: Box<dyn io::Read> = if name.ends_with(".tar.gz") || name.ends_with(".tgz") {
-        Box::new(flate2::read::GzDecoder::new(io::BufReader::new(file)))
-    } else if name.ends_with(".tar.zst") {
-        Box::new(zstd_reader(file, path)?)
-    } else if name.ends_with(".tar.bz2") {
-        Box::new(bzip2::read::MultiBzDecoder::new(io::BufReader::new(file)))
-    } else {
-        anyhow::bail!("{}: not a .tar.bz2, .tar.gz, .tar.zst or .zip archive", path.display());
-    };
-    let mut archive = tar::Archive::new(reader);
+    let mut archive = tar::Archive::new(tar_reader(file, path)?);
     let mut entries = Vec::new();
     for entry in archive
         .entries()
@@ -389,16 +380,63 @@ pub fn extract(path: &Path, dest: &Path) -> Result<()> {
             .extract(dest)
             .with_context(|| format!("cannot unpack {}", path.display()));
     }
-    let reader: Box<dyn io::Read> = if name.ends_with(".tar.gz") || name.ends_with(".tgz") {
+    tar::Archive::new(tar_reader(file, path)?)
+        .unpack(dest)
+        .with_context(|| format!("cannot unpack {}", path.display()))
+}
+
+/// The bytes of the first regular file whose entry name satisfies `wanted`, without
+/// unpacking anything else; None when there is none.
+pub fn read_entry(path: &Path, wanted: impl Fn(&str) -> bool) -> Result<Option<Vec<u8>>> {
+    use std::io::Read as _;
+    let file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+    let mut bytes = Vec::new();
+    if path.to_string_lossy().ends_with(".zip") {
+        let mut zip =
+            zip::ZipArchive::new(file).with_context(|| format!("{} is not a valid zip archive", path.display()))?;
+        for i in 0..zip.len() {
+            let mut entry = zip
+                .by_index(i)
+                .with_context(|| format!("{} is damaged", path.display()))?;
+            let name = entry.name().map(|n| n.into_owned()).unwrap_or_default();
+            if entry.is_file() && wanted(&name) {
+                entry
+                    .read_to_end(&mut bytes)
+                    .with_context(|| format!("{} is damaged", path.display()))?;
+                return Ok(Some(bytes));
+            }
+        }
+        return Ok(None);
+    }
+    let mut archive = tar::Archive::new(tar_reader(file, path)?);
+    for entry in archive
+        .entries()
+        .with_context(|| format!("{} is not a valid archive", path.display()))?
+    {
+        let mut entry = entry.with_context(|| format!("{} is damaged or truncated", path.display()))?;
+        let name = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
+        if entry.header().entry_type() == tar::EntryType::Regular && wanted(&name) {
+            entry
+                .read_to_end(&mut bytes)
+                .with_context(|| format!("{} is damaged or truncated", path.display()))?;
+            return Ok(Some(bytes));
+        }
+    }
+    Ok(None)
+}
+
+/// The decompressing reader of a tar archive, chosen by the file name.
+fn tar_reader(file: File, path: &Path) -> Result<Box<dyn io::Read>> {
+    let name = path.to_string_lossy();
+    Ok(if name.ends_with(".tar.gz") || name.ends_with(".tgz") {
         Box::new(flate2::read::GzDecoder::new(io::BufReader::new(file)))
     } else if name.ends_with(".tar.zst") {
         Box::new(zstd_reader(file, path)?)
-    } else {
+    } else if name.ends_with(".tar.bz2") {
         Box::new(bzip2::read::MultiBzDecoder::new(io::BufReader::new(file)))
-    };
-    tar::Archive::new(reader)
-        .unpack(dest)
-        .with_context(|| format!("cannot unpack {}", path.display()))
+    } else {
+        anyhow::bail!("{}: not a .tar.bz2, .tar.gz, .tar.zst or .zip archive", path.display());
+    })
 }
 
 fn zstd_reader(file: File, path: &Path) -> Result<impl io::Read> {

@@ -7,6 +7,7 @@ mod bundle;
 mod commit;
 mod deliver;
 mod notes;
+pub use notes::write_checksums;
 mod publish;
 mod stamp;
 mod tag;

@@ -1,0 +1,200 @@
+//! `cargo xtask merge FOLDER...`: join the bundles built on several machines (one
+//! `nightly --platform P` per machine, each with its `.sha256` files) into one set in the
+//! output folder, as one full run would have written it: every archive checked against its
+//! `.sha256`, all of one release, version and commit, one per platform plus the sources;
+//! then `SHA256SUMS` (and signatures) written anew. All problems are reported together;
+//! nothing is written unless all pass, and then all files appear at once.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use serde::Deserialize;
+
+use crate::error::precheck_failed;
+use crate::ops::archive::read_entry;
+use crate::ops::fs::{copy_file, file_names, move_all_into_place, sha256_file, Staging};
+use crate::plan::{CHECKSUMS_FILE, NOTES_FILE};
+use crate::workspace::Workspace;
+
+pub struct MergeOptions {
+    pub folders: Vec<PathBuf>,
+    pub out: Option<PathBuf>,
+    /// Accept a set without a sources bundle.
+    pub no_sources: bool,
+}
+
+/// What an archive's `manifest.json` says it is.
+#[derive(Deserialize)]
+struct Identity {
+    release: String,
+    version: String,
+    platform: String,
+    commit: String,
+}
+
+struct Found {
+    path: PathBuf,
+    sha256: String,
+    identity: Identity,
+}
+
+pub fn run(ws: &Workspace, opts: &MergeOptions) -> Result<()> {
+    let mut problems = Vec::new();
+    let mut archives: BTreeMap<String, Found> = BTreeMap::new();
+    let mut notes: Option<(PathBuf, Vec<u8>)> = None;
+    for folder in &opts.folders {
+        let Ok(names) = file_names(folder) else {
+            problems.push(format!("{}: not a folder", folder.display()));
+            continue;
+        };
+        let mut any = false;
+        for name in names.iter().filter(|n| names.contains(&format!("{n}.sha256"))) {
+            any = true;
+            let path = folder.join(name);
+            match inspect(&path) {
+                Err(e) => problems.push(format!("{}: {e:#}", path.display())),
+                Ok(found) => match archives.get(name) {
+                    Some(first) if first.sha256 != found.sha256 => problems.push(format!(
+                        "{name} differs between {} and {}: both cannot be the same build",
+                        first.path.parent().unwrap_or(Path::new("")).display(),
+                        folder.display()
+                    )),
+                    Some(_) => {}
+                    None => {
+                        archives.insert(name.clone(), found);
+                    }
+                },
+            }
+        }
+        if !any {
+            problems.push(format!(
+                "{}: no archive with a .sha256 file (give the folders `nightly --platform P` wrote)",
+                folder.display()
+            ));
+        }
+        if let Ok(text) = std::fs::read(folder.join(NOTES_FILE)) {
+            match &notes {
+                Some((first, bytes)) if *bytes != text => problems.push(format!(
+                    "{NOTES_FILE} differs between {} and {}",
+                    first.display(),
+                    folder.display()
+                )),
+                Some(_) => {}
+                None => notes = Some((folder.join(NOTES_FILE), text)),
+            }
+        }
+    }
+
+    // One release, version and commit; one archive per platform of the manifest, and sources.
+    let mut order: Vec<String> = Vec::new();
+    if let Some(first) = archives.values().next() {
+        let id = &first.identity;
+        for (name, f) in &archives {
+            let other = &f.identity;
+            if (&other.release, &other.version, &other.commit) != (&id.release, &id.version, &id.commit) {
+                problems.push(format!(
+                    "{name} is {} {} of commit {}, but {} is {} {} of commit {}: merge bundles of one run",
+                    other.release,
+                    other.version,
+                    short(&other.commit),
+                    first.path.display(),
+                    id.release,
+                    id.version,
+                    short(&id.commit)
+                ));
+            }
+        }
+        let mut by_platform: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+        for (name, f) in &archives {
+            by_platform.entry(&f.identity.platform).or_default().push(name);
+        }
+        let mut wanted: Vec<&str> = ws.manifest.platforms.iter().map(|p| p.name.as_str()).collect();
+        if !opts.no_sources {
+            wanted.push("sources");
+        }
+        for platform in &wanted {
+            match by_platform.get(platform).map(Vec::as_slice) {
+                None | Some([]) => problems.push(format!(
+                    "no bundle for {} among the folders{}",
+                    if *platform == "sources" {
+                        "the sources".to_string()
+                    } else {
+                        format!("platform {platform}")
+                    },
+                    if *platform == "sources" {
+                        " (or pass --no-sources)"
+                    } else {
+                        ""
+                    }
+                )),
+                Some([one]) => order.push(one.to_string()),
+                Some(many) => problems.push(format!("several bundles for {platform}: {}", many.join(", "))),
+            }
+        }
+        for platform in by_platform.keys().filter(|p| !wanted.contains(p) && **p != "sources") {
+            problems.push(format!(
+                "platform {platform:?} of {} is not in {}",
+                by_platform[platform].join(", "),
+                ws.manifest_shown()
+            ));
+        }
+    }
+    if !problems.is_empty() {
+        return Err(precheck_failed("cannot merge the bundles", problems));
+    }
+
+    // Stage copies, write the checksums (and signatures), then move everything at once.
+    let out = opts.out.clone().unwrap_or_else(|| ws.output_dir());
+    let stage = Staging::create(&ws.work_dir, "merge")?;
+    for name in &order {
+        copy_file(&archives[name].path, &stage.path().join(name))?;
+    }
+    let sign = ws.manifest.release.sign_artifacts;
+    crate::steps::write_checksums(&ws.runner, stage.path(), &order, sign)?;
+    let mut files: Vec<String> = order.clone();
+    files.extend(order.iter().map(|a| format!("{a}.sha256")));
+    files.push(CHECKSUMS_FILE.into());
+    if sign {
+        files.extend(order.iter().map(|a| format!("{a}.asc")));
+        files.push(format!("{CHECKSUMS_FILE}.asc"));
+    }
+    if let Some((_, bytes)) = &notes {
+        crate::ops::fs::write_atomic(&stage.path().join(NOTES_FILE), bytes)?;
+        files.push(NOTES_FILE.into());
+    }
+    let moves: Vec<(PathBuf, PathBuf)> = files.iter().map(|f| (stage.path().join(f), out.join(f))).collect();
+    move_all_into_place(&moves).with_context(|| format!("nothing was written to {}", out.display()))?;
+    crate::ui::summary!("merged into {}:", out.display());
+    for f in &files {
+        crate::ui::summary!("  {f}");
+    }
+    Ok(())
+}
+
+/// Check an archive against its `.sha256` and read its identity from its `manifest.json`.
+fn inspect(path: &Path) -> Result<Found> {
+    let sha256 = sha256_file(path)?;
+    let record = PathBuf::from(format!("{}.sha256", path.display()));
+    let expected = std::fs::read_to_string(&record).with_context(|| format!("cannot read {}", record.display()))?;
+    let expected = expected.split_whitespace().next().unwrap_or_default();
+    if !expected.eq_ignore_ascii_case(&sha256) {
+        anyhow::bail!("sha256 is {sha256} but its .sha256 says {expected}: damaged in transfer, or replaced");
+    }
+    let manifest = read_entry(path, |n| {
+        n.strip_suffix("/manifest.json")
+            .is_some_and(|top| !top.is_empty() && !top.contains('/'))
+    })?
+    .context("no manifest.json in its top-level folder: not a bundle this tool wrote")?;
+    let identity: Identity =
+        serde_json::from_slice(&manifest).context("its manifest.json has no release, version, platform and commit")?;
+    Ok(Found {
+        path: path.to_path_buf(),
+        sha256,
+        identity,
+    })
+}
+
+fn short(commit: &str) -> &str {
+    &commit[..commit.len().min(12)]
+}

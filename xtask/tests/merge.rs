@@ -1,0 +1,97 @@
+//! `cargo xtask merge`: bundles built one platform at a time (as on several CI machines)
+//! join into exactly the set one full run writes; anything inconsistent is refused whole.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::Path;
+
+use common::*;
+
+fn files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    list_dir(dir)
+        .into_iter()
+        .map(|f| {
+            let bytes = fs::read(dir.join(&f)).unwrap();
+            (f, bytes)
+        })
+        .collect()
+}
+
+#[test]
+fn per_platform_bundles_merge_into_the_set_of_one_full_run() {
+    let repo = Repo::examples();
+    let dist = repo.path().join("dist");
+    let parts = tempfile::tempdir().unwrap();
+    for platform in ["linux", "windows"] {
+        repo.xtask(&["nightly", "--platform", platform, "--build-number", BUILD_NUMBER])
+            .assert_code(0);
+        fs::rename(&dist, parts.path().join(platform)).unwrap();
+    }
+    repo.xtask(&["nightly", "--build-number", BUILD_NUMBER]).assert_code(0);
+    let full = files(&dist);
+    assert!(full.contains_key("SHA256SUMS") && full.len() == 7, "{:?}", full.keys());
+
+    let (linux, windows) = (parts.path().join("linux"), parts.path().join("windows"));
+    let merged = parts.path().join("merged");
+    let run = repo.xtask(&[
+        "merge",
+        &linux.to_string_lossy(),
+        &windows.to_string_lossy(),
+        "--out",
+        &merged.to_string_lossy(),
+    ]);
+    run.assert_code(0);
+    assert_eq!(
+        files(&merged).keys().collect::<Vec<_>>(),
+        full.keys().collect::<Vec<_>>()
+    );
+    assert!(files(&merged) == full, "the same bytes as the full run");
+    assert!(run.stdout.contains("SHA256SUMS"), "{}", run.stdout);
+
+    // A missing platform, and a bundle of another run, are refused and nothing is written.
+    let elsewhere = parts.path().join("elsewhere");
+    let run = repo.xtask(&["merge", &linux.to_string_lossy(), "--out", &elsewhere.to_string_lossy()]);
+    run.assert_code(3);
+    assert!(run.stderr.contains("no bundle for platform windows"), "{}", run.stderr);
+    assert!(!elsewhere.exists());
+
+    fs::remove_dir_all(&dist).unwrap();
+    repo.xtask(&["nightly", "--platform", "windows", "--build-number", "8"])
+        .assert_code(0);
+    let run = repo.xtask(&[
+        "merge",
+        &linux.to_string_lossy(),
+        &dist.to_string_lossy(),
+        "--out",
+        &elsewhere.to_string_lossy(),
+    ]);
+    run.assert_code(3);
+    assert!(run.stderr.contains("merge bundles of one run"), "{}", run.stderr);
+    assert!(!elsewhere.exists());
+
+    // An archive damaged in transfer is named.
+    let archive = list_dir(&windows)
+        .into_iter()
+        .find(|f| f.ends_with("-windows.zip"))
+        .unwrap();
+    let mut bytes = fs::read(windows.join(&archive)).unwrap();
+    let middle = bytes.len() / 2;
+    bytes[middle] ^= 0xff;
+    fs::write(windows.join(&archive), &bytes).unwrap();
+    let run = repo.xtask(&[
+        "merge",
+        &linux.to_string_lossy(),
+        &windows.to_string_lossy(),
+        "--out",
+        &elsewhere.to_string_lossy(),
+    ]);
+    run.assert_code(3);
+    assert!(
+        run.stderr.contains(&archive) && run.stderr.contains("damaged in transfer"),
+        "{}",
+        run.stderr
+    );
+    assert!(!elsewhere.exists());
+}
