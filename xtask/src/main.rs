@@ -150,6 +150,13 @@ enum Command {
         #[arg(long)]
         no_sources: bool,
     },
+    /// Write the GitHub Actions workflow (.github/workflows/nightly.yml) that builds each
+    /// platform's bundle on a runner of that platform and merges them.
+    Ci {
+        /// Only check that the committed workflow is what the manifest generates.
+        #[arg(long)]
+        check: bool,
+    },
     /// Pack a folder the way bundles are packed (reproducible, parallel bzip2); used by
     /// scripts/bench-bundle.sh.
     Archive {
@@ -244,6 +251,7 @@ fn main() -> ExitCode {
         Command::Status { .. } => ("status", true),
         Command::Archive { .. } => ("archive", false),
         Command::Merge { .. } => ("merge", false),
+        Command::Ci { check } => ("ci", *check),
         Command::Release { execute, resume, .. } => ("release", !(*execute || *resume)),
         Command::Nightly { .. } => ("nightly", false),
         Command::Completions { shell } => {
@@ -325,6 +333,7 @@ fn main() -> ExitCode {
                     no_sources,
                 },
             ),
+            Command::Ci { check } => tasks::ci::run(&ws, check),
             Command::Completions { .. } => unreachable!("printed before the workspace is opened"),
             Command::Changelog { plugins, from, to } => {
                 tasks::changelog::run(&ws, &tasks::changelog::ChangelogOptions { plugins, from, to })

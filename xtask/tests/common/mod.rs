@@ -508,9 +508,15 @@ pub fn list_dir(dir: &Path) -> Vec<String> {
 
 /// A Python venv with pypiserver, made once from the public index and cached.
 pub fn pypiserver_python() -> PathBuf {
-    let dir = cache_dir().join("pypiserver-venv");
+    tool_venv("pypiserver-venv", PYPISERVER)
+}
+
+/// A venv named `name` in the test cache with `packages` installed from the public index,
+/// made once (under a lock) and reused; returns its python.
+pub fn tool_venv(name: &str, packages: &[&str]) -> PathBuf {
+    let dir = cache_dir().join(name);
     let ready = dir.join(".ready");
-    let lock = fs::File::create(cache_dir().join("pypiserver-venv.lock")).unwrap();
+    let lock = fs::File::create(cache_dir().join(format!("{name}.lock"))).unwrap();
     lock.lock().unwrap();
     let venv_python = dir.join("bin/python");
     if !ready.is_file() {
@@ -519,7 +525,7 @@ pub fn pypiserver_python() -> PathBuf {
         run_ok(clean_pip(
             Command::new(&venv_python)
                 .args(["-m", "pip", "install", "--quiet"])
-                .args(PYPISERVER),
+                .args(packages),
         ));
         fs::write(&ready, "").unwrap();
     }

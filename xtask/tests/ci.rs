@@ -1,0 +1,106 @@
+//! `cargo xtask ci`: the GitHub Actions workflow generated from the manifest is stable,
+//! valid against GitHub's workflow schema, clean under zizmor, and committed up to date;
+//! `--check` catches a hand edit.
+
+mod common;
+
+use std::fs;
+use std::process::Command;
+
+use common::*;
+
+const WORKFLOW: &str = ".github/workflows/nightly.yml";
+/// The validators, from PyPI once (cached with the other test tools).
+const CI_TOOLS: &[&str] = &["check-jsonschema==0.39.0", "zizmor==1.32.0"];
+
+#[test]
+fn the_workflow_is_stable_schema_valid_zizmor_clean_and_committed() {
+    let repo = Repo::examples();
+    let run = repo.xtask(&["ci"]);
+    run.assert_code(0);
+    assert!(run.stdout.contains(&format!("wrote {WORKFLOW}")), "{}", run.stdout);
+    let generated = repo.read(WORKFLOW);
+    for expected in [
+        "          - platform: linux\n            runner: ubuntu-24.04\n            python: \"3.11\"\n",
+        "          - platform: windows\n            runner: windows-2022\n            python: \"3.11\"\n",
+        "cargo xtask nightly --platform \"$XTASK_PLATFORM\"",
+        "cargo xtask merge parts/bundle-linux parts/bundle-windows",
+        "SOURCE_DATE_EPOCH: ${{ needs.plan.outputs.epoch }}",
+    ] {
+        assert!(generated.contains(expected), "missing {expected:?} in:\n{generated}");
+    }
+    repo.xtask(&["ci"]).assert_code(0);
+    assert_eq!(repo.read(WORKFLOW), generated, "a second run writes the same bytes");
+    assert_eq!(
+        fs::read_to_string(workspace_root().join(WORKFLOW)).unwrap(),
+        generated,
+        "the committed {WORKFLOW} is what release-config.toml generates: run `cargo xtask ci`"
+    );
+
+    let venv = tool_venv("ci-tools-venv", CI_TOOLS);
+    let bin = venv.parent().unwrap();
+    let path = repo.path().join(WORKFLOW);
+    let schema = Command::new(bin.join("check-jsonschema"))
+        .args(["--builtin-schema", "vendor.github-workflows"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert!(
+        schema.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&schema.stdout),
+        String::from_utf8_lossy(&schema.stderr)
+    );
+    let zizmor = Command::new(bin.join("zizmor"))
+        .args(["--offline", "--no-progress"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&zizmor.stdout);
+    assert!(
+        zizmor.status.success() && said.contains("No findings"),
+        "{said}{}",
+        String::from_utf8_lossy(&zizmor.stderr)
+    );
+
+    // --check: up to date, then a hand edit, then a missing file.
+    repo.xtask(&["ci", "--check"]).assert_code(0);
+    repo.write(
+        WORKFLOW,
+        &generated.replace("cron: \"17 3 * * *\"", "cron: \"0 1 * * *\""),
+    );
+    let run = repo.xtask(&["ci", "--check"]);
+    run.assert_code(3);
+    assert!(
+        run.stderr
+            .contains(&format!("{WORKFLOW} differs from what release-config.toml generates"))
+            && run.stderr.contains("run `cargo xtask ci`"),
+        "{}",
+        run.stderr
+    );
+    assert!(repo.read(WORKFLOW).contains("0 1 * * *"), "--check writes nothing");
+    fs::remove_file(&path).unwrap();
+    let run = repo.xtask(&["ci", "--check"]);
+    run.assert_code(3);
+    assert!(run.stderr.contains(&format!("{WORKFLOW} is missing")), "{}", run.stderr);
+}
+
+#[test]
+fn a_platform_without_a_hosted_runner_is_named() {
+    let repo = Repo::bare_examples();
+    let manifest = repo.read("release-config.toml");
+    repo.write(
+        "release-config.toml",
+        &format!("{manifest}\n[platforms.power]\ntags = [\"manylinux2014_ppc64le\"]\npython = \"3.11\"\n"),
+    );
+    repo.commit("fixture: a platform GitHub does not host");
+    let run = repo.xtask(&["ci"]);
+    run.assert_code(3);
+    assert!(
+        run.stderr
+            .contains("platform power: GitHub has no hosted runner for Linux on ppc64le"),
+        "{}",
+        run.stderr
+    );
+    assert!(!repo.path().join(WORKFLOW).exists());
+}
