@@ -261,6 +261,11 @@ fn nightly_json_reports_artifacts_with_checksums() {
         "step progress goes to stderr:\n{}",
         run.stderr
     );
+    assert!(
+        !run.stderr.contains(['\x1b', '\r']),
+        "no live progress when stderr is not a terminal:\n{}",
+        run.stderr
+    );
 
     // -q: a successful run prints nothing at all, and still writes the same bundle.
     let quiet = repo.xtask(&["-q", "nightly", "--platform", "linux", "--build-number", BUILD_NUMBER]);
@@ -652,5 +657,33 @@ fn a_wheel_that_does_not_fit_the_platform_stops_the_bundle() {
         ),
         "{}",
         run.stderr
+    );
+}
+
+#[test]
+fn a_terminal_gets_live_progress_that_ends_in_plain_lines() {
+    let repo = Repo::examples();
+    // `script` runs the nightly on a pseudo-terminal and copies what it drew.
+    let line = format!(
+        "{} nightly --platform linux --build-number {BUILD_NUMBER}",
+        env!("CARGO_BIN_EXE_xtask")
+    );
+    let out = repo
+        .command("script")
+        .args(["-qefc", &line, "/dev/null"])
+        .env("TERM", "xterm")
+        .output()
+        .unwrap();
+    let screen = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{screen}");
+    assert!(screen.contains('\x1b'), "a live line is drawn on a terminal:\n{screen}");
+    let finished: Vec<&str> = screen
+        .lines()
+        .map(|l| l.rsplit('\r').next().unwrap_or(l))
+        .filter(|l| l.contains("==> [") && l.trim_end().ends_with(" s)"))
+        .collect();
+    assert!(
+        finished.len() >= 8 && finished.iter().any(|l| l.contains("write acme-plugins-")),
+        "each step ends as a plain line with its duration:\n{screen}"
     );
 }

@@ -18,6 +18,15 @@ pub fn write_archive(src: &Path, top: &str, dest: &Path, format: ArchiveFormat, 
         .suffix(".partial")
         .tempfile_in(dir)
         .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
+    if crate::ui::interactive() {
+        let total = walkdir::WalkDir::new(src)
+            .into_iter()
+            .filter_map(|e| e.ok()?.metadata().ok())
+            .filter(|m| m.is_file())
+            .map(|m| m.len())
+            .sum();
+        crate::ui::bytes_total(total);
+    }
     let written = match format {
         ArchiveFormat::TarBz2 => write_tar_bz2(src, top, tmp.as_file(), mtime),
         ArchiveFormat::Zip => write_zip(src, top, tmp.as_file(), mtime),
@@ -191,6 +200,7 @@ fn append_tree<W: Write>(tar: &mut tar::Builder<W>, src: &Path, top: &str, mtime
             let mut h = header(tar::EntryType::Regular, mode, meta.len());
             let f = File::open(entry.path()).with_context(|| format!("cannot read {}", entry.path().display()))?;
             tar.append_data(&mut h, &name, f)?;
+            crate::ui::bytes_done(meta.len());
         } else {
             anyhow::bail!(
                 "{} is neither a file nor a folder; bundles hold only regular files",
@@ -236,6 +246,7 @@ fn write_zip(src: &Path, top: &str, file: &File, mtime: u64) -> Result<()> {
             zip.start_file(name, options(if is_executable(&meta) { 0o755 } else { 0o644 }))?;
             let mut f = File::open(entry.path()).with_context(|| format!("cannot read {}", entry.path().display()))?;
             io::copy(&mut f, &mut zip)?;
+            crate::ui::bytes_done(meta.len());
         } else {
             anyhow::bail!(
                 "{} is neither a file nor a folder; bundles hold only regular files",

@@ -221,6 +221,7 @@ impl Runner {
             c = c.env(k, v);
         }
         self.log(&format!("$ {}  # {}", cmd.display(), cmd.purpose));
+        crate::ui::detail(&cmd.purpose);
         if self.verbose {
             eprintln!("  $ {}", cmd.display());
         }

@@ -122,13 +122,14 @@ pub fn execute(exec: &Exec, start: usize, progress: &mut dyn FnMut(usize) -> Res
             crate::ui::progress!("==> [{}/{total}] {label}: done before, skipped", i + 1);
             continue;
         }
-        crate::ui::progress!("==> [{}/{total}] {label}", i + 1);
+        let shown = crate::ui::step(format!("==> [{}/{total}] {label}", i + 1));
         let started = Instant::now();
         let done: Result<Option<Undo>> = if crate::ops::signals::interrupted() {
             Err(anyhow::anyhow!("interrupted (Ctrl-C or SIGTERM) before this step"))
         } else {
             run_step(exec, step, &mut report)
         };
+        drop(shown);
         match done {
             Ok(Some(u)) => undo.push(u),
             Ok(None) => {}

@@ -404,9 +404,21 @@ impl Repo {
     }
 
     pub fn xtask_with(&self, args: &[&str], tweak: impl FnOnce(&mut Command)) -> XtaskOutput {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_xtask"));
+        let mut cmd = self.command(env!("CARGO_BIN_EXE_xtask"));
+        cmd.args(args);
+        tweak(&mut cmd);
+        let out = cmd.output().expect("run the xtask binary");
+        XtaskOutput {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+
+    /// `program` in the repository, with the environment every xtask run here gets.
+    pub fn command(&self, program: impl AsRef<std::ffi::OsStr>) -> Command {
+        let mut cmd = Command::new(program);
         cmd.current_dir(self.path())
-            .args(args)
             .env("CARGO_TARGET_DIR", cache_dir().join("cargo-target"))
             .env("SOURCE_DATE_EPOCH", EPOCH)
             .env_remove("CI")
@@ -419,13 +431,7 @@ impl Repo {
         ] {
             cmd.env_remove(var);
         }
-        tweak(&mut cmd);
-        let out = cmd.output().expect("run the xtask binary");
-        XtaskOutput {
-            code: out.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        }
+        cmd
     }
 
     /// Every file of the working tree (outside .git, target and dist) with its bytes.
