@@ -240,6 +240,8 @@ fn nightly_json_reports_artifacts_with_checksums() {
     ]);
     run.assert_code(0);
     let doc = run.json();
+    let docs = readme_section("### `cargo xtask nightly") + &readme_section("## Plan JSON");
+    assert_keys_documented(&doc, &docs, "nightly --json");
     let artifact = &doc["artifacts"][0];
     let path = repo.path().join(artifact["path"].as_str().unwrap());
     let bytes = fs::read(&path).unwrap();

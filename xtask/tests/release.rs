@@ -165,6 +165,8 @@ fn a_saved_plan_runs_exactly_and_is_refused_once_head_moves() {
     run.assert_code(0);
     let done = run.json();
     assert_eq!(done["plan"], plan, "the executed plan is the saved one");
+    let docs = readme_section("### `cargo xtask release") + &readme_section("## Plan JSON");
+    assert_keys_documented(&done, &docs, "release --json");
     let planned_tags: Vec<&str> = plan["units"]
         .as_array()
         .unwrap()

@@ -56,17 +56,7 @@ fn a_nightly_bundle_verifies_and_installs_offline() {
         .unwrap()
         .contains(&"wheel tags: 7 of 7 fit linux".into()));
     assert_eq!(targets[0]["problems"], serde_json::json!([]));
-    let readme = fs::read_to_string(workspace_root().join("README.md")).unwrap();
-    let section = &readme[readme.find("`--json` prints one document instead of the text").unwrap()..];
-    let section = &section[..section.find("\n\n").unwrap()];
-    let mut keys: Vec<String> = report.as_object().unwrap().keys().cloned().collect();
-    keys.extend(targets[0].as_object().unwrap().keys().cloned());
-    for key in keys {
-        assert!(
-            section.contains(&format!("`{key}`")) || section.contains(&format!("\"{key}\"")),
-            "README does not document the verify JSON key {key:?}"
-        );
-    }
+    assert_keys_documented(&report, &readme_section("### `cargo xtask verify"), "verify --json");
 }
 
 #[test]

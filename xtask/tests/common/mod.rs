@@ -612,3 +612,51 @@ impl PackageServer {
             .collect()
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// The JSON documents are documented: every key emitted appears in README.md.
+
+/// The README.md section under the heading that starts with `heading` (up to the next heading
+/// of the same or a higher level).
+pub fn readme_section(heading: &str) -> String {
+    let readme = fs::read_to_string(workspace_root().join("README.md")).unwrap();
+    let start = readme
+        .find(&format!("\n{heading}"))
+        .unwrap_or_else(|| panic!("README.md has no heading {heading:?}"));
+    let level = heading.chars().take_while(|c| *c == '#').count();
+    let rest = &readme[start + 1..];
+    let end = rest
+        .match_indices("\n#")
+        .find(|(i, _)| rest[i + 1..].chars().take_while(|c| *c == '#').count() <= level)
+        .map_or(rest.len(), |(i, _)| i);
+    rest[..end].to_string()
+}
+
+/// Every object key in `value` (recursively; not inside maps keyed by data, like `notes`)
+/// appears in `docs` as `` `key` `` or `"key"`.
+pub fn assert_keys_documented(value: &serde_json::Value, docs: &str, what: &str) {
+    fn walk(v: &serde_json::Value, keys: &mut std::collections::BTreeSet<String>) {
+        match v {
+            serde_json::Value::Object(map) => {
+                for (k, child) in map {
+                    keys.insert(k.clone());
+                    if k != "notes" {
+                        walk(child, keys);
+                    }
+                }
+            }
+            serde_json::Value::Array(items) => items.iter().for_each(|i| walk(i, keys)),
+            _ => {}
+        }
+    }
+    let mut keys = std::collections::BTreeSet::new();
+    walk(value, &mut keys);
+    let missing: Vec<&String> = keys
+        .iter()
+        .filter(|k| !docs.contains(&format!("`{k}`")) && !docs.contains(&format!("\"{k}\"")))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "README.md does not document these keys of {what}: {missing:?}"
+    );
+}
