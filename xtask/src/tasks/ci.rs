@@ -130,13 +130,7 @@ jobs:
     outputs:
       epoch: ${{{{ steps.epoch.outputs.epoch }}}}
     steps:
-      - uses: {CHECKOUT}
-        with:
-          persist-credentials: false
-      - uses: {SETUP_PYTHON}
-        with:
-          python-version: "{python}"
-      - name: Fix the time of this run for every job
+{setup}      - name: Fix the time of this run for every job
         id: epoch
         run: echo "epoch=$(date +%s)" >> "$GITHUB_OUTPUT"
       - run: cargo xtask plan
@@ -155,13 +149,7 @@ jobs:
       SOURCE_DATE_EPOCH: ${{{{ needs.plan.outputs.epoch }}}}
       XTASK_PLATFORM: ${{{{ matrix.platform }}}}
     steps:
-      - uses: {CHECKOUT}
-        with:
-          persist-credentials: false
-      - uses: {SETUP_PYTHON}
-        with:
-          python-version: ${{{{ matrix.python }}}}
-      - run: cargo xtask nightly --platform "$XTASK_PLATFORM"
+{setup_matrix}      - run: cargo xtask nightly --platform "$XTASK_PLATFORM"
       - uses: {UPLOAD}
         with:
           name: bundle-${{{{ matrix.platform }}}}
@@ -177,13 +165,7 @@ jobs:
     env:
       SOURCE_DATE_EPOCH: ${{{{ needs.plan.outputs.epoch }}}}
     steps:
-      - uses: {CHECKOUT}
-        with:
-          persist-credentials: false
-      - uses: {SETUP_PYTHON}
-        with:
-          python-version: "{python}"
-      - uses: {DOWNLOAD}
+{setup}      - uses: {DOWNLOAD}
         with:
           path: parts
 {sign}      - run: cargo xtask merge {parts}
@@ -197,5 +179,14 @@ jobs:
           if-no-files-found: error
 "#,
         parts = parts.join(" "),
+        setup = setup(&format!("\"{python}\"")),
+        setup_matrix = setup("${{ matrix.python }}"),
     ))
+}
+
+/// The first steps of every job: the repository (without credentials left behind) and Python.
+fn setup(python: &str) -> String {
+    format!(
+        "      - uses: {CHECKOUT}\n        with:\n          persist-credentials: false\n      - uses: {SETUP_PYTHON}\n        with:\n          python-version: {python}\n"
+    )
 }

@@ -411,10 +411,7 @@ fn check_dependencies(dir: &Path, wheels: &[&ManifestFile], platform: &Platform,
     loop {
         let mut changed = false;
         for (name, _, requires) in &found {
-            let own: Vec<_> = extras
-                .get(name)
-                .map(|e| e.iter().cloned().collect())
-                .unwrap_or_default();
+            let own = asked_extras(&extras, name);
             for line in requires {
                 let Ok(req) = Requirement::<VerbatimUrl>::from_str(line) else {
                     continue;
@@ -434,10 +431,7 @@ fn check_dependencies(dir: &Path, wheels: &[&ManifestFile], platform: &Platform,
     let mut problems = Vec::new();
     let mut count = 0;
     for (name, version, requires) in &found {
-        let own: Vec<_> = extras
-            .get(name)
-            .map(|e| e.iter().cloned().collect())
-            .unwrap_or_default();
+        let own = asked_extras(&extras, name);
         for line in requires {
             let Ok(req) = Requirement::<VerbatimUrl>::from_str(line) else {
                 continue;
@@ -466,6 +460,14 @@ fn check_dependencies(dir: &Path, wheels: &[&ManifestFile], platform: &Platform,
         platform.name
     ));
     Ok(problems)
+}
+
+/// The extras that some requirement in the bundle asks of package `name`.
+fn asked_extras(extras: &BTreeMap<String, BTreeSet<pep508_rs::ExtraName>>, name: &str) -> Vec<pep508_rs::ExtraName> {
+    extras
+        .get(name)
+        .map(|e| e.iter().cloned().collect())
+        .unwrap_or_default()
 }
 
 /// `requirements.txt` pins every file of the bundle under its package and version, with its
