@@ -243,6 +243,7 @@ fn main() -> ExitCode {
         }
     };
     ui::set_quiet(cli.quiet);
+    ui::set_plain(cli.verbose);
     let (name, dry_run) = match &cli.command {
         Command::Plan { .. } => ("plan", true),
         Command::Bump { execute, .. } => ("bump", !execute),

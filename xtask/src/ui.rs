@@ -5,6 +5,7 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 
 static QUIET: AtomicBool = AtomicBool::new(false);
+static PLAIN: AtomicBool = AtomicBool::new(false);
 
 pub fn set_quiet(quiet: bool) {
     QUIET.store(quiet, Ordering::Relaxed);
@@ -12,6 +13,12 @@ pub fn set_quiet(quiet: bool) {
 
 pub fn quiet() -> bool {
     QUIET.load(Ordering::Relaxed)
+}
+
+/// Plain step lines even on a terminal (with `-v`, whose program lines would cut through a
+/// live line).
+pub fn set_plain(plain: bool) {
+    PLAIN.store(plain, Ordering::Relaxed);
 }
 
 /// A progress line on stderr, unless `-q`.
@@ -46,10 +53,11 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 static CURRENT: Mutex<Option<ProgressBar>> = Mutex::new(None);
 
-/// Live progress only for a person at a terminal: not with `-q`, not when stderr is a pipe or
-/// a file, not under CI, not on a dumb terminal.
+/// Live progress only for a person at a terminal: not with `-q` or `-v`, not when stderr is a
+/// pipe or a file, not under CI, not on a dumb terminal.
 pub fn interactive() -> bool {
     !quiet()
+        && !PLAIN.load(Ordering::Relaxed)
         && std::io::stderr().is_terminal()
         && std::env::var_os("CI").is_none()
         && std::env::var("TERM").map_or(true, |t| t != "dumb")

@@ -688,4 +688,18 @@ fn a_terminal_gets_live_progress_that_ends_in_plain_lines() {
         finished.len() >= 8 && finished.iter().any(|l| l.contains("write acme-plugins-")),
         "each step ends as a plain line with its duration:\n{screen}"
     );
+
+    // -v prints every program call: plain lines then, even on a terminal.
+    let out = repo
+        .command("script")
+        .args(["-qefc", &line.replace(" nightly ", " -v nightly "), "/dev/null"])
+        .env("TERM", "xterm")
+        .output()
+        .unwrap();
+    let screen = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{screen}");
+    assert!(
+        !screen.contains('\x1b') && screen.contains("==> [1/") && screen.contains("  $ "),
+        "{screen}"
+    );
 }
