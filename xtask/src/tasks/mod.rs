@@ -10,3 +10,27 @@ pub mod plan;
 pub mod release;
 pub mod status;
 pub mod verify;
+
+use std::time::Instant;
+
+use crate::plan::Plan;
+use crate::steps::Report;
+
+/// What `nightly --json` and `release --execute --json` print: the plan, what the run made
+/// (commit, tags, artifacts, builds, timings) and how long it took.
+fn print_run_json(plan: &Plan, report: &Report, started: Instant) -> anyhow::Result<()> {
+    #[derive(serde::Serialize)]
+    struct Output<'a> {
+        plan: &'a Plan,
+        #[serde(flatten)]
+        report: &'a Report,
+        seconds: f64,
+    }
+    let out = Output {
+        plan,
+        report,
+        seconds: started.elapsed().as_secs_f64(),
+    };
+    println!("{}", serde_json::to_string_pretty(&out)?);
+    Ok(())
+}

@@ -42,19 +42,7 @@ pub fn run(ws: &Workspace, opts: &PlanOptions, json: bool) -> Result<()> {
     drop(stage);
 
     if json {
-        #[derive(serde::Serialize)]
-        struct Output<'a> {
-            plan: &'a Plan,
-            #[serde(flatten)]
-            report: &'a Report,
-            seconds: f64,
-        }
-        let out = Output {
-            plan: &plan,
-            report: &report,
-            seconds: started.elapsed().as_secs_f64(),
-        };
-        println!("{}", serde_json::to_string_pretty(&out)?);
+        super::print_run_json(&plan, &report, started)?;
     } else {
         print_summary(&plan, &report, started.elapsed().as_secs_f64());
     }

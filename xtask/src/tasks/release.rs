@@ -225,21 +225,7 @@ fn resume(ws: &Workspace, state_path: &Path, json: bool, started: Instant) -> Re
 
 fn print_result(ws: &Workspace, plan: &Plan, report: &Report, json: bool, started: Instant) -> Result<()> {
     if json {
-        #[derive(serde::Serialize)]
-        struct Output<'a> {
-            plan: &'a Plan,
-            #[serde(flatten)]
-            report: &'a Report,
-            seconds: f64,
-        }
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&Output {
-                plan,
-                report,
-                seconds: started.elapsed().as_secs_f64()
-            })?
-        );
+        super::print_run_json(plan, report, started)?;
     } else {
         crate::ui::summary!(
             "\nreleased {} {} in {:.1} s",
