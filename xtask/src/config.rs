@@ -563,6 +563,17 @@ fn resolve(raw: RawManifest, src: &Source, path: &Path, problems: &mut Problems)
         .collect();
 
     // [groups]
+    for (name, members) in &groups {
+        if members.is_empty() {
+            problems.push(
+                src.at_spanned(name),
+                format!(
+                    "group {:?} lists no plugins: name its plugins or remove it",
+                    name.get_ref()
+                ),
+            );
+        }
+    }
     let groups = groups
         .into_iter()
         .map(|(name, members)| Group {

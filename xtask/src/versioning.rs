@@ -41,6 +41,8 @@ pub fn units(manifest: &Manifest, plugins: &[Plugin]) -> Vec<Unit> {
                 .filter(|m| plugins.iter().any(|p| &p.normalized == m))
                 .collect(),
         })
+        // A group none of whose plugins exist is reported by the prechecks; it releases nothing.
+        .filter(|u| !u.members.is_empty())
         .collect();
     for p in plugins {
         if !units.iter().any(|u| u.members.contains(&p.normalized)) {
@@ -283,6 +285,11 @@ fn select_units(
             )),
         }
     }
-    selected.dedup_by(|a, b| a.name == b.name);
-    selected
+    let mut unique: Vec<Unit> = Vec::new();
+    for u in selected {
+        if !unique.iter().any(|seen| seen.name == u.name) {
+            unique.push(u);
+        }
+    }
+    unique
 }

@@ -213,3 +213,24 @@ fn readme_documents_every_manifest_key() {
     }
     assert!(checked > 25, "checked {checked} keys");
 }
+
+#[test]
+fn an_empty_group_is_reported_by_every_command_not_a_crash() {
+    let repo = with_manifest(|m| m.replacen("[groups]\n", "[groups]\nempty = []\n", 1));
+    let at = position(&repo, "empty = []");
+    for args in [
+        &["plan", "--platform", "linux"][..],
+        &["bump", "minor"],
+        &["release", "minor"],
+    ] {
+        let run = repo.xtask(args);
+        run.assert_code(2);
+        assert!(
+            run.stderr.contains(&format!(
+                "{at}: group \"empty\" lists no plugins: name its plugins or remove it"
+            )),
+            "{args:?}:\n{}",
+            run.stderr
+        );
+    }
+}

@@ -221,6 +221,28 @@ fn versions_never_go_backwards_and_bad_versions_are_named() {
         "{}",
         run.stderr
     );
+    // Naming a plugin twice releases it once.
+    let bump = repo
+        .xtask(&[
+            "bump",
+            "minor",
+            "--plugin",
+            "acme-plugin-legacy",
+            "--group",
+            "core",
+            "--plugin",
+            "acme_plugin_legacy",
+            "--json",
+        ])
+        .assert_code(0)
+        .json();
+    let units: Vec<&str> = bump["units"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(units, ["core", "acme-plugin-legacy"]);
 }
 
 #[test]
