@@ -36,7 +36,8 @@ impl Cmd {
             cwd: None,
             env: Vec::new(),
             env_remove: Vec::new(),
-            purpose: purpose.into(),
+            // Shown on screen and in errors: never with credentials (a URL may carry them).
+            purpose: redact(&purpose.into()),
             log_stdout: true,
         }
     }
@@ -317,6 +318,15 @@ pub fn redact(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_purpose_never_carries_credentials() {
+        let cmd = Cmd::new(
+            "twine",
+            "upload 2 file(s) to https://__token__:pypi-AgEIcHlwaS@upload.example/legacy/",
+        );
+        assert_eq!(cmd.purpose, "upload 2 file(s) to https://***@upload.example/legacy/");
+    }
 
     #[test]
     fn redacts_url_credentials() {

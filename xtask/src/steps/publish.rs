@@ -113,6 +113,7 @@ pub fn upload(exec: &Exec, upload: &Upload, plugins: &[String]) -> Result<()> {
         &url,
     ]);
     if let Some((user, password)) = credentials {
+        crate::ops::cmd::register_secret(&password);
         cmd = cmd.env("TWINE_USERNAME", user).env("TWINE_PASSWORD", password);
     }
     exec.ws.runner.run(&cmd.args(to_send.iter().map(|f| output.join(f))))?;
