@@ -21,9 +21,9 @@ fn the_workflow_is_stable_schema_valid_zizmor_clean_and_committed() {
     assert!(run.stdout.contains(&format!("wrote {WORKFLOW}")), "{}", run.stdout);
     let generated = repo.read(WORKFLOW);
     for expected in [
-        "          - platform: linux\n            runner: ubuntu-24.04\n            python: \"3.11\"\n",
-        "          - platform: windows\n            runner: windows-2022\n            python: \"3.11\"\n",
-        "cargo xtask nightly --platform \"$XTASK_PLATFORM\"",
+        "          - platform: linux\n            runner: ubuntu-24.04\n            python: \"3.11\"\n            options: \"\"\n",
+        "          - platform: windows\n            runner: windows-2022\n            python: \"3.11\"\n            options: \"--no-sources\"\n",
+        "cargo xtask nightly --platform \"$XTASK_PLATFORM\" $XTASK_OPTIONS",
         "cargo xtask merge parts/bundle-linux parts/bundle-windows",
         "SOURCE_DATE_EPOCH: ${{ needs.plan.outputs.epoch }}",
     ] {

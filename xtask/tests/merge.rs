@@ -24,9 +24,11 @@ fn per_platform_bundles_merge_into_the_set_of_one_full_run() {
     let repo = Repo::examples();
     let dist = repo.path().join("dist");
     let parts = tempfile::tempdir().unwrap();
-    for platform in ["linux", "windows"] {
-        repo.xtask(&["nightly", "--platform", platform, "--build-number", BUILD_NUMBER])
-            .assert_code(0);
+    // As the generated workflow does: one machine also writes the sources bundle.
+    for (platform, options) in [("linux", &[][..]), ("windows", &["--no-sources"][..])] {
+        let mut args = vec!["nightly", "--platform", platform, "--build-number", BUILD_NUMBER];
+        args.extend(options);
+        repo.xtask(&args).assert_code(0);
         fs::rename(&dist, parts.path().join(platform)).unwrap();
     }
     repo.xtask(&["nightly", "--build-number", BUILD_NUMBER]).assert_code(0);
@@ -55,6 +57,22 @@ fn per_platform_bundles_merge_into_the_set_of_one_full_run() {
     let run = repo.xtask(&["merge", &linux.to_string_lossy(), "--out", &elsewhere.to_string_lossy()]);
     run.assert_code(3);
     assert!(run.stderr.contains("no bundle for platform windows"), "{}", run.stderr);
+    assert!(!elsewhere.exists());
+    let run = repo.xtask(&[
+        "merge",
+        &windows.to_string_lossy(),
+        "--out",
+        &elsewhere.to_string_lossy(),
+    ]);
+    run.assert_code(3);
+    assert!(
+        run.stderr.contains("no bundle for platform linux")
+            && run
+                .stderr
+                .contains("no bundle for the sources among the folders (or pass --no-sources)"),
+        "{}",
+        run.stderr
+    );
     assert!(!elsewhere.exists());
 
     fs::remove_dir_all(&dist).unwrap();
