@@ -184,6 +184,10 @@ fn misfit_wheels_and_missing_dependencies_are_named() {
     let files = manifest["files"].as_array_mut().unwrap();
     files.retain(|f| f["file"] != tabulate);
     files.push(serde_json::json!({
+        "file": "ghost-1.0-py3-none-any.whl", "name": "ghost", "version": "1.0",
+        "sha256": "0".repeat(64), "size": 1, "origin": "public", "license": null
+    }));
+    files.push(serde_json::json!({
         "file": windows_name, "name": "winonly", "version": "1.0",
         "sha256": String::from_utf8_lossy(&sha.stdout).split_whitespace().next().unwrap(),
         "size": bytes.len(), "origin": "public", "license": null
@@ -223,6 +227,8 @@ fn misfit_wheels_and_missing_dependencies_are_named() {
     // requirements.txt was left as built: it still pins tabulate and does not pin winonly.
     for expected in [
         "requirements.txt pins tabulate==0.9.0, which the bundle lacks",
+        "ghost-1.0-py3-none-any.whl is listed in manifest.json but missing",
+        "offline install: not tried (the checks above failed)",
         "requirements.txt does not pin pluggy-1.5.0-py3-none-any.whl by its sha256",
         "requirements.txt does not pin winonly==1.0 (winonly-1.0-cp311-cp311-win_amd64.whl)",
     ] {

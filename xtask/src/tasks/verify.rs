@@ -29,6 +29,8 @@ pub fn run(ws: &Workspace, targets: &[PathBuf], json: bool) -> Result<()> {
         ));
     }
     let started = Instant::now();
+    // The tools of this host, found once: an offline install needs them, the checks do not.
+    let host: Host = toolchain::find(&ws.runner, &ws.manifest).map_err(|p| p.join("; "));
     let mut failed = Vec::new();
     let mut reports = Vec::new();
     for target in targets {
@@ -41,7 +43,7 @@ pub fn run(ws: &Workspace, targets: &[PathBuf], json: bool) -> Result<()> {
             json,
             lines: Vec::new(),
         };
-        let problems = match verify_one(ws, target, &mut log) {
+        let problems = match verify_one(ws, &host, target, &mut log) {
             Ok(problems) => problems,
             Err(e) => vec![format!("{e:#}")],
         };
@@ -122,9 +124,9 @@ impl Log {
 }
 
 /// Every problem of one archive or folder (empty when it is sound).
-fn verify_one(ws: &Workspace, target: &Path, log: &mut Log) -> Result<Vec<String>> {
+fn verify_one(ws: &Workspace, host: &Host, target: &Path, log: &mut Log) -> Result<Vec<String>> {
     if target.is_dir() {
-        return check_bundle(ws, target, log);
+        return check_bundle(ws, host, target, log);
     }
     if !target.is_file() {
         bail!("does not exist");
@@ -153,7 +155,7 @@ fn verify_one(ws: &Workspace, target: &Path, log: &mut Log) -> Result<Vec<String
     };
     let tmp = tempfile::tempdir().context("cannot create a temporary folder")?;
     extract(target, tmp.path())?;
-    check_bundle(ws, &tmp.path().join(top), log)
+    check_bundle(ws, host, &tmp.path().join(top), log)
 }
 
 fn check_checksums(archive: &Path, log: &mut Log) -> Result<Vec<String>> {
@@ -305,7 +307,10 @@ struct ManifestFile {
     origin: String,
 }
 
-fn check_bundle(ws: &Workspace, dir: &Path, log: &mut Log) -> Result<Vec<String>> {
+/// This host's tools, or why there are none.
+type Host = std::result::Result<toolchain::Tools, String>;
+
+fn check_bundle(ws: &Workspace, host: &Host, dir: &Path, log: &mut Log) -> Result<Vec<String>> {
     let mut problems = Vec::new();
     let text = std::fs::read_to_string(dir.join("manifest.json")).context("the bundle has no manifest.json")?;
     let manifest: BundleManifest = serde_json::from_str(&text).context("manifest.json is not a bundle manifest")?;
@@ -319,6 +324,9 @@ fn check_bundle(ws: &Workspace, dir: &Path, log: &mut Log) -> Result<Vec<String>
     for f in present.difference(&listed) {
         problems.push(format!("{f} is in the bundle but not in manifest.json"));
     }
+    // Each listed file that is really there, with its sha256 (hashed once); only these are
+    // read further, so a name leading out of the bundle is never opened.
+    let mut hashes: BTreeMap<&str, String> = BTreeMap::new();
     for f in &manifest.files {
         if f.file.contains(['/', '\\']) || f.file.starts_with('.') {
             problems.push(format!(
@@ -330,10 +338,19 @@ fn check_bundle(ws: &Workspace, dir: &Path, log: &mut Log) -> Result<Vec<String>
         let path = dir.join(&f.file);
         if !path.is_file() {
             problems.push(format!("{} is listed in manifest.json but missing", f.file));
-        } else if sha256_file(&path)? != f.sha256 || std::fs::metadata(&path)?.len() != f.size {
+            continue;
+        }
+        let sha256 = sha256_file(&path)?;
+        if sha256 != f.sha256 || std::fs::metadata(&path)?.len() != f.size {
             problems.push(format!("{} does not match its sha256 or size in manifest.json", f.file));
         }
+        hashes.insert(&f.file, sha256);
     }
+    let files: Vec<&ManifestFile> = manifest
+        .files
+        .iter()
+        .filter(|f| hashes.contains_key(f.file.as_str()))
+        .collect();
     log.say(format!("manifest.json: {} file(s) listed", manifest.files.len()));
     if manifest.platform == "sources" {
         return Ok(problems);
@@ -348,7 +365,7 @@ fn check_bundle(ws: &Workspace, dir: &Path, log: &mut Log) -> Result<Vec<String>
     };
 
     // Every wheel fits the platform.
-    let wheels: Vec<&ManifestFile> = manifest.files.iter().filter(|f| f.file.ends_with(".whl")).collect();
+    let wheels: Vec<&ManifestFile> = files.iter().copied().filter(|f| f.file.ends_with(".whl")).collect();
     let misfits: Vec<String> = wheels
         .iter()
         .filter(|w| !wheel_fits(&w.file, platform).unwrap_or(false))
@@ -373,22 +390,27 @@ fn check_bundle(ws: &Workspace, dir: &Path, log: &mut Log) -> Result<Vec<String>
     // Every dependency of every wheel, with markers evaluated for the platform, is present,
     // and requirements.txt pins every file by its hash.
     problems.extend(check_dependencies(dir, &wheels, platform, log)?);
-    problems.extend(check_requirements(dir, &manifest.files)?);
+    problems.extend(check_requirements(dir, &files, &hashes)?);
 
     // On a matching host, install it for real and import every plugin.
-    let tools = toolchain::find(&ws.runner, &ws.manifest).map_err(|p| anyhow::anyhow!(p.join("; ")))?;
-    if crate::plan::check_native(platform, &tools.python).is_ok() && problems.is_empty() {
-        let modules = plugin_modules(dir, &manifest.files)?;
-        install_and_import(ws, &tools.python.path, dir, &modules)?;
-        log.say(format!(
-            "installed offline into a fresh venv and imported: {}",
-            modules.join(", ")
-        ));
-    } else {
-        log.say(format!(
-            "offline install: not tried (this host is not a {} host); dependency check only",
-            platform.name
-        ));
+    let not_tried = match host {
+        Err(missing) => Some(format!("no usable Python here: {missing}")),
+        Ok(tools) if crate::plan::check_native(platform, &tools.python).is_err() => {
+            Some(format!("this host is not a {} host", platform.name))
+        }
+        Ok(_) if !problems.is_empty() => Some("the checks above failed".to_string()),
+        Ok(tools) => {
+            let modules = plugin_modules(dir, &manifest.files)?;
+            install_and_import(ws, &tools.python.path, dir, &modules)?;
+            log.say(format!(
+                "installed offline into a fresh venv and imported: {}",
+                modules.join(", ")
+            ));
+            None
+        }
+    };
+    if let Some(reason) = not_tried {
+        log.say(format!("offline install: not tried ({reason}); dependency check only"));
     }
     Ok(problems)
 }
@@ -472,7 +494,7 @@ fn asked_extras(extras: &BTreeMap<String, BTreeSet<pep508_rs::ExtraName>>, name:
 
 /// `requirements.txt` pins every file of the bundle under its package and version, with its
 /// sha256, and pins nothing the bundle lacks.
-fn check_requirements(dir: &Path, files: &[ManifestFile]) -> Result<Vec<String>> {
+fn check_requirements(dir: &Path, files: &[&ManifestFile], hashes: &BTreeMap<&str, String>) -> Result<Vec<String>> {
     let Ok(text) = std::fs::read_to_string(dir.join("requirements.txt")) else {
         return Ok(vec!["the bundle has no requirements.txt".into()]);
     };
@@ -488,15 +510,15 @@ fn check_requirements(dir: &Path, files: &[ManifestFile]) -> Result<Vec<String>>
                 "requirements.txt: {line:?} is not a `name==version --hash=...` pin"
             )]);
         };
-        let hashes = words
+        let pins = words
             .filter_map(|w| w.strip_prefix("--hash=sha256:").map(str::to_string))
             .collect();
-        pinned.insert((normalize_name(name), version.to_string()), hashes);
+        pinned.insert((normalize_name(name), version.to_string()), pins);
     }
     let mut problems = Vec::new();
-    let mut seen = std::collections::BTreeSet::new();
+    let mut seen = BTreeSet::new();
     for f in files {
-        let actual = sha256_file(&dir.join(&f.file))?;
+        let actual = &hashes[f.file.as_str()];
         let meta_name = if f.file.ends_with(".whl") {
             crate::steps::wheel_metadata(&dir.join(&f.file))
                 .map(|m| (normalize_name(&m.name), m.version))
@@ -507,7 +529,7 @@ fn check_requirements(dir: &Path, files: &[ManifestFile]) -> Result<Vec<String>>
         let Some(key) = meta_name else { continue };
         seen.insert(key.clone());
         match pinned.get(&key) {
-            Some(hashes) if hashes.contains(&actual) => {}
+            Some(pins) if pins.contains(actual) => {}
             Some(_) => problems.push(format!("requirements.txt does not pin {} by its sha256", f.file)),
             None => problems.push(format!(
                 "requirements.txt does not pin {}=={} ({})",
