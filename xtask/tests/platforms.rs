@@ -94,7 +94,7 @@ fn every_dependency_without_a_wheel_for_the_target_is_named_at_once() {
         file,
         &repo.read(file).replace(
             "\"tabulate>=0.9\",",
-            "\"tabulate>=0.9\",\n    \"linuxonly-native>=1.0\",\n    \"nativesdist>=1.0\",",
+            "\"tabulate>=0.9\",\n    \"linuxonly-native>=1.0\",\n    \"nativesdist>=1.0\",\n    \"puresdist>=1.0\",",
         ),
     );
     repo.commit("fixture: dependencies with no Windows wheel");
@@ -116,6 +116,11 @@ fn every_dependency_without_a_wheel_for_the_target_is_named_at_once() {
             .contains("nativesdist>=1.0 for windows: no wheel for this platform on the index, and its sdist builds")
             && run.stderr.contains("build the bundle on a windows machine"),
         "{}",
+        run.stderr
+    );
+    assert!(
+        !run.stderr.contains("puresdist"),
+        "a pure sdist built after a native one still becomes a wheel:\n{}",
         run.stderr
     );
     assert_eq!(list_dir(&repo.path().join("dist")), Vec::<String>::new());

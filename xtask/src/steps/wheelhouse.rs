@@ -309,8 +309,12 @@ fn fetch_wheel(
     }
 
     // No wheel for the target: a pure-Python sdist becomes a py3-none-any wheel, built here.
-    let build = dir.join("sdist-build");
-    create_dir(&build)?;
+    // A fresh folder per build: a wheel left by an earlier build must not count as this one's.
+    let scratch = tempfile::Builder::new()
+        .prefix("sdist-build-")
+        .tempdir_in(dir)
+        .with_context(|| format!("cannot create a build folder in {}", dir.display()))?;
+    let build = scratch.path();
     let (built, _) = exec.ws.runner.probe(
         &Cmd::new(
             &exec.tools_python,
@@ -329,14 +333,11 @@ fn fetch_wheel(
             "off",
             "--wheel-dir",
         ])
-        .arg(&build)
+        .arg(build)
         .args(&index)
         .arg(requirement),
     )?;
-    let wheels: Vec<String> = file_names(&build)?
-        .into_iter()
-        .filter(|f| f.ends_with(".whl"))
-        .collect();
+    let wheels: Vec<String> = file_names(build)?.into_iter().filter(|f| f.ends_with(".whl")).collect();
     if !built || wheels.len() != 1 {
         return Ok(Err(
             "no wheel for this platform on the index, and no sdist that builds (see the log)".into(),
