@@ -334,8 +334,8 @@ pub fn list_entries(path: &Path) -> Result<Vec<EntryInfo>> {
             zip::ZipArchive::new(file).with_context(|| format!("{} is not a valid zip archive", path.display()))?;
         let mut entries = Vec::new();
         for i in 0..zip.len() {
-            let entry = zip
-                .by_index_raw(i)
+            let mut entry = zip
+                .by_index(i)
                 .with_context(|| format!("{} is damaged", path.display()))?;
             let name = entry.name().map(|n| n.into_owned()).unwrap_or_default();
             let mode = entry.unix_mode().unwrap_or(0);
@@ -346,10 +346,19 @@ pub fn list_entries(path: &Path) -> Result<Vec<EntryInfo>> {
                 0 | 0o100000 => EntryKind::File,
                 other => EntryKind::Other(format!("mode {other:o}")),
             };
+            // A zip symlink's target is its content.
+            let link_target = if kind == EntryKind::Symlink {
+                let mut target = String::new();
+                io::Read::read_to_string(&mut entry, &mut target)
+                    .with_context(|| format!("{} is damaged", path.display()))?;
+                Some(target)
+            } else {
+                None
+            };
             entries.push(EntryInfo {
                 name,
                 kind,
-                link_target: None,
+                link_target,
             });
         }
         return Ok(entries);
@@ -546,6 +555,26 @@ mod tests {
         let mut again = ParallelBzip2::new(Vec::new());
         again.write_all(&data).unwrap();
         assert!(again.finish().unwrap() == compressed, "deterministic");
+    }
+
+    #[test]
+    fn a_zip_symlink_is_listed_with_its_target() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("links.zip");
+        let mut zip = zip::ZipWriter::new(std::fs::File::create(&path).unwrap());
+        let options = zip::write::SimpleFileOptions::default();
+        zip.start_file("top/ok.txt", options).unwrap();
+        zip.write_all(b"fine").unwrap();
+        zip.add_symlink("top/escape", "../../etc/passwd", options).unwrap();
+        zip.finish().unwrap();
+        let entries = list_entries(&path).unwrap();
+        let link = entries.iter().find(|e| e.name == "top/escape").unwrap();
+        assert_eq!(link.kind, EntryKind::Symlink);
+        assert_eq!(link.link_target.as_deref(), Some("../../etc/passwd"));
+        assert_eq!(
+            entries.iter().find(|e| e.name == "top/ok.txt").unwrap().link_target,
+            None
+        );
     }
 
     #[test]
