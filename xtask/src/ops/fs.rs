@@ -84,21 +84,47 @@ pub fn rename(src: &Path, dest: &Path) -> Result<()> {
     fs::rename(src, dest).with_context(|| format!("cannot move {} to {}", src.display(), dest.display()))
 }
 
-/// Write `bytes` to `path` through a temporary file in the same folder and a rename.
+/// Write `bytes` to `path` through a temporary file in the same folder and a rename. A file
+/// that is replaced keeps its permissions (an executable stays executable).
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
     fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    staged_beside(path, bytes)?
+        .persist(path)
+        .map_err(|e| e.error)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(())
+}
+
+/// A synced temporary file next to `dest` holding `bytes`, with `dest`'s permissions if it
+/// exists and rw-r--r-- otherwise (temporary files start private).
+fn staged_beside(dest: &Path, bytes: &[u8]) -> Result<tempfile::NamedTempFile> {
+    let dir = dest.parent().unwrap_or(Path::new("."));
     let mut tmp = tempfile::Builder::new()
-        .prefix(&format!(".{}.", file_name(path)))
+        .prefix(&format!(".{}.", file_name(dest)))
         .suffix(".partial")
         .tempfile_in(dir)
         .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
     tmp.write_all(bytes)
-        .with_context(|| format!("cannot write {}", path.display()))?;
-    tmp.as_file()
-        .sync_all()
-        .with_context(|| format!("cannot write {}", path.display()))?;
-    persist(tmp, path)
+        .and_then(|()| tmp.as_file().sync_all())
+        .with_context(|| format!("cannot write {} (is the disk full?)", dest.display()))?;
+    let perms = match fs::metadata(dest) {
+        Ok(meta) => meta.permissions(),
+        Err(_) => default_permissions(tmp.as_file())?,
+    };
+    fs::set_permissions(tmp.path(), perms).with_context(|| format!("cannot write {}", dest.display()))?;
+    Ok(tmp)
+}
+
+#[cfg(unix)]
+fn default_permissions(_: &fs::File) -> Result<fs::Permissions> {
+    use std::os::unix::fs::PermissionsExt;
+    Ok(fs::Permissions::from_mode(0o644))
+}
+
+#[cfg(not(unix))]
+fn default_permissions(file: &fs::File) -> Result<fs::Permissions> {
+    Ok(file.metadata()?.permissions())
 }
 
 /// Replace the contents of several files, all or nothing: new contents go to temporary files
@@ -108,22 +134,7 @@ pub fn replace_files(files: &[(PathBuf, Vec<u8>)]) -> Result<()> {
     let mut staged = Vec::new();
     for (path, bytes) in files {
         let old = fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-        let perms = fs::metadata(path)
-            .with_context(|| format!("cannot read {}", path.display()))?
-            .permissions();
-        let dir = path.parent().unwrap_or(Path::new("."));
-        let mut tmp = tempfile::Builder::new()
-            .prefix(&format!(".{}.", file_name(path)))
-            .suffix(".partial")
-            .tempfile_in(dir)
-            .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
-        tmp.write_all(bytes)
-            .with_context(|| format!("cannot write {} (is the disk full?)", path.display()))?;
-        tmp.as_file()
-            .sync_all()
-            .with_context(|| format!("cannot write {}", path.display()))?;
-        fs::set_permissions(tmp.path(), perms).with_context(|| format!("cannot write {}", path.display()))?;
-        staged.push((tmp, path, old));
+        staged.push((staged_beside(path, bytes)?, path, old));
     }
     let mut done: Vec<(&PathBuf, Vec<u8>)> = Vec::new();
     for (tmp, path, old) in staged {
@@ -260,6 +271,23 @@ pub fn hex(bytes: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    fn an_atomic_write_keeps_the_mode_of_the_file_it_replaces() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let script = dir.path().join("run.py");
+        fs::write(&script, "old").unwrap();
+        fs::set_permissions(&script, fs::Permissions::from_mode(0o755)).unwrap();
+        write_atomic(&script, b"new").unwrap();
+        assert_eq!(fs::read(&script).unwrap(), b"new");
+        assert_eq!(fs::metadata(&script).unwrap().permissions().mode() & 0o777, 0o755);
+        let fresh = dir.path().join("fresh.txt");
+        write_atomic(&fresh, b"x").unwrap();
+        assert_eq!(fs::metadata(&fresh).unwrap().permissions().mode() & 0o777, 0o644);
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 2, "no temporary file left");
+    }
 
     #[test]
     fn moving_several_files_is_all_or_nothing() {
