@@ -130,7 +130,7 @@ enum Command {
     /// Check bundles: checksums, signature, safe entries, manifest.json, wheel tags,
     /// dependencies for the platform, and on a matching host an offline install.
     Verify {
-        /// Archives (.tar.bz2, .zip) or unpacked bundle folders.
+        /// Archives (.tar.bz2, .tar.gz, .tar.zst, .zip) or unpacked bundle folders.
         #[arg(value_name = "ARCHIVE|FOLDER", required = true)]
         targets: Vec<PathBuf>,
         /// Print one JSON report instead of the text (keys documented in README.md).
@@ -160,7 +160,7 @@ enum Command {
     /// Pack a folder the way bundles are packed (reproducible, parallel bzip2); used by
     /// scripts/bench-bundle.sh.
     Archive {
-        /// tar.bz2, tar.gz or zip.
+        /// tar.bz2, tar.gz, tar.zst or zip.
         #[arg(long, default_value = "tar.bz2")]
         format: String,
         /// Timestamp of every entry (default: SOURCE_DATE_EPOCH, else 0).
@@ -250,17 +250,22 @@ fn main() -> ExitCode {
         Command::Changelog { .. } => ("changelog", true),
         Command::Verify { .. } => ("verify", true),
         Command::Status { .. } => ("status", true),
-        Command::Archive { .. } => ("archive", false),
         Command::Merge { .. } => ("merge", false),
         Command::Ci { check } => ("ci", *check),
         Command::Release { execute, resume, .. } => ("release", !(*execute || *resume)),
         Command::Nightly { .. } => ("nightly", false),
+        // These need no manifest: they work anywhere, like --help.
         Command::Completions { shell } => {
-            // Needs no manifest: works anywhere, like --help.
             let mut command = <Cli as clap::CommandFactory>::command();
             clap_complete::generate(*shell, &mut command, "xtask", &mut std::io::stdout());
             return ExitCode::from(exit::OK);
         }
+        Command::Archive {
+            format,
+            mtime,
+            source,
+            dest,
+        } => return finish(tasks::archive::run(format, *mtime, source, dest)),
     };
     let result =
         Workspace::open(cli.manifest.as_deref(), name, dry_run, cli.verbose).and_then(|ws| match cli.command {
@@ -316,12 +321,6 @@ fn main() -> ExitCode {
             }
             Command::Verify { targets, json } => tasks::verify::run(&ws, &targets, json),
             Command::Status { check, json } => tasks::status::run(&ws, check, json),
-            Command::Archive {
-                format,
-                mtime,
-                source,
-                dest,
-            } => tasks::archive::run(&format, mtime, &source, &dest),
             Command::Merge {
                 folders,
                 out,
@@ -335,11 +334,18 @@ fn main() -> ExitCode {
                 },
             ),
             Command::Ci { check } => tasks::ci::run(&ws, check),
-            Command::Completions { .. } => unreachable!("printed before the workspace is opened"),
+            Command::Completions { .. } | Command::Archive { .. } => {
+                unreachable!("run before the workspace is opened")
+            }
             Command::Changelog { plugins, from, to } => {
                 tasks::changelog::run(&ws, &tasks::changelog::ChangelogOptions { plugins, from, to })
             }
         });
+    finish(result)
+}
+
+/// Print an error with its causes; the exit code of its class.
+fn finish(result: anyhow::Result<()>) -> ExitCode {
     match result {
         Ok(()) => ExitCode::from(exit::OK),
         Err(err) => {

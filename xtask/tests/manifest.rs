@@ -234,3 +234,22 @@ fn an_empty_group_is_reported_by_every_command_not_a_crash() {
         );
     }
 }
+
+#[test]
+fn archive_needs_no_manifest() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("folder")).unwrap();
+    std::fs::write(dir.path().join("folder/a.txt"), "a").unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .current_dir(dir.path())
+        .args(["archive", "--format", "tar.gz", "folder", "packed.tar.gz"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let listed = run_ok(
+        std::process::Command::new("tar")
+            .arg("tzf")
+            .arg(dir.path().join("packed.tar.gz")),
+    );
+    assert_eq!(String::from_utf8_lossy(&listed.stdout), "packed/\npacked/a.txt\n");
+}
