@@ -74,21 +74,29 @@ pub fn find(runner: &Runner, manifest: &Manifest) -> Result<Tools, Vec<String>> 
     }
 }
 
-fn find_python(runner: &Runner, manifest: &Manifest) -> Result<Python, Vec<String>> {
-    let install = "Install Python 3.9 or newer with pip and venv (Debian/Ubuntu: `apt-get install python3 python3-venv python3-pip`; \
-                   Windows: `winget install Python.Python.3.11`)";
+const INSTALL_PYTHON: &str = "Install Python 3.9 or newer with pip and venv (Debian/Ubuntu: `apt-get install python3 python3-venv python3-pip`; \
+                              Windows: `winget install Python.Python.3.11`)";
+
+/// The Python to use: `XTASK_PYTHON`, else `[python] interpreter`, else the first of the usual
+/// names on PATH. Not yet checked to run.
+pub fn python_path(manifest: &Manifest) -> Result<PathBuf, String> {
     let configured = std::env::var("XTASK_PYTHON")
         .ok()
         .filter(|s| !s.is_empty())
         .or_else(|| manifest.python.interpreter.clone());
-    let path = match &configured {
+    match &configured {
         Some(name) => which::which(name).map_err(|_| {
-            vec![format!("python: {name:?} (from XTASK_PYTHON or [python] interpreter) was not found. {install}, or fix the setting.")]
-        })?,
+            format!("python: {name:?} (from XTASK_PYTHON or [python] interpreter) was not found. {INSTALL_PYTHON}, or fix the setting.")
+        }),
         None => PYTHON_CANDIDATES.iter().find_map(|c| which::which(c).ok()).ok_or_else(|| {
-            vec![format!("python: none of {} found on PATH. {install}, or set [python] interpreter in the manifest.", PYTHON_CANDIDATES.join(", "))]
-        })?,
-    };
+            format!("python: none of {} found on PATH. {INSTALL_PYTHON}, or set [python] interpreter in the manifest.", PYTHON_CANDIDATES.join(", "))
+        }),
+    }
+}
+
+fn find_python(runner: &Runner, manifest: &Manifest) -> Result<Python, Vec<String>> {
+    let install = INSTALL_PYTHON;
+    let path = python_path(manifest).map_err(|e| vec![e])?;
     let out = runner
         .read(&Cmd::new(&path, "ask Python for its version").args(["-I", "-c", PROBE]))
         .map_err(|e| vec![format!("python: {} does not run: {e}", path.display())])?;

@@ -85,3 +85,21 @@ fn status_shows_changes_since_the_last_release_and_check_wants_changelog_entries
     repo.commit("legacy: changelog");
     repo.xtask(&["status", "--check"]).assert_code(0);
 }
+
+#[test]
+fn status_uses_the_configured_python_and_says_when_it_is_missing() {
+    let repo = Repo::examples();
+    let run = repo.xtask_with(&["status"], |c| {
+        c.env("XTASK_PYTHON", "no-such-python3");
+    });
+    run.assert_code(3);
+    assert!(
+        run.stderr
+            .contains("python: \"no-such-python3\" (from XTASK_PYTHON or [python] interpreter) was not found")
+            && run
+                .stderr
+                .contains("cannot read setup.py/setup.cfg metadata without Python"),
+        "{}",
+        run.stderr
+    );
+}

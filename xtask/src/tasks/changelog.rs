@@ -7,8 +7,7 @@ use pep440_rs::Version;
 
 use crate::changelog;
 use crate::config::normalize_name;
-use crate::error::{input_error, precheck_failed};
-use crate::plugins;
+use crate::error::input_error;
 use crate::workspace::Workspace;
 
 pub struct ChangelogOptions {
@@ -29,9 +28,7 @@ pub fn run(ws: &Workspace, opts: &ChangelogOptions) -> Result<()> {
             .transpose()
     };
     let (from, to) = (bound(&opts.from, "--from")?, bound(&opts.to, "--to")?);
-    let python = which::which("python3").or_else(|_| which::which("python")).ok();
-    let found = plugins::discover(&ws.root, &ws.manifest, &ws.runner, python.as_deref())
-        .map_err(|p| precheck_failed("cannot read the plugins", p))?;
+    let found = super::discover_plugins(ws)?;
     let wanted: Vec<String> = opts.plugins.iter().map(|p| normalize_name(p)).collect();
     for name in &wanted {
         if !found.iter().any(|p| &p.normalized == name) {

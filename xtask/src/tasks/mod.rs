@@ -14,7 +14,21 @@ pub mod verify;
 use std::time::Instant;
 
 use crate::plan::Plan;
+use crate::plugins::{self, Plugin};
 use crate::steps::Report;
+use crate::workspace::Workspace;
+
+/// The plugins, for tasks that only read them (`status`, `changelog`): Python is needed only
+/// for setup.py metadata, and when it is missing the problem says why.
+fn discover_plugins(ws: &Workspace) -> anyhow::Result<Vec<Plugin>> {
+    let python = crate::toolchain::python_path(&ws.manifest);
+    plugins::discover(&ws.root, &ws.manifest, &ws.runner, python.as_deref().ok()).map_err(|mut problems| {
+        if let Err(missing) = python {
+            problems.insert(0, missing);
+        }
+        crate::error::precheck_failed("cannot read the plugins", problems)
+    })
+}
 
 /// What `nightly --json` and `release --execute --json` print: the plan, what the run made
 /// (commit, tags, artifacts, builds, timings) and how long it took.

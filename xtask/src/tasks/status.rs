@@ -9,7 +9,6 @@ use serde::Serialize;
 use crate::changelog;
 use crate::error::precheck_failed;
 use crate::ops::git::Git;
-use crate::plugins;
 use crate::versioning;
 use crate::workspace::Workspace;
 
@@ -27,9 +26,7 @@ struct PluginStatus {
 }
 
 pub fn run(ws: &Workspace, check: bool, json: bool) -> Result<()> {
-    let python = which::which("python3").or_else(|_| which::which("python")).ok();
-    let found = plugins::discover(&ws.root, &ws.manifest, &ws.runner, python.as_deref())
-        .map_err(|p| precheck_failed("cannot read the plugins", p))?;
+    let found = super::discover_plugins(ws)?;
     let git = Git::new(
         &ws.runner,
         which::which("git").map_err(|_| anyhow::anyhow!("git is not installed"))?,
