@@ -504,6 +504,14 @@ pub fn compute(ws: &Workspace, opts: &PlanOptions) -> Result<Prepared> {
         });
         archives.push(archive);
     }
+    for (i, name) in archives.iter().enumerate() {
+        if archives[..i].contains(name) {
+            problems.push(format!(
+                "{}: two bundles would be named {name}: put {{platform}} in [release] archive-name",
+                ws.manifest_shown()
+            ));
+        }
+    }
     let sign = ws.manifest.release.sign_artifacts;
     if sign {
         check_gpg(ws, "sign-artifacts", &mut problems)?;
@@ -996,10 +1004,7 @@ fn release_version(
     match distinct.as_slice() {
         [one] => Some((*one).clone()),
         _ => {
-            let versions: Vec<String> = plugins
-                .iter()
-                .map(|p| format!("{} {}", p.normalized, p.version))
-                .collect();
+            let versions: Vec<String> = new_versions.iter().map(|(name, v)| format!("{name} {v}")).collect();
             problems.push(format!(
                 "{}: the plugins have different versions ({}); set [release] version-from to the group or plugin \
                  whose version names the release",

@@ -394,3 +394,24 @@ fn archive_names_can_carry_os_architecture_and_bits() {
         ]
     );
 }
+
+#[test]
+fn two_bundles_with_one_name_are_refused() {
+    let repo = Repo::bare_examples();
+    let manifest = repo.read("release-config.toml").replacen(
+        "[release]\n",
+        "[release]\narchive-name = \"{release}-{version}-{os}\"\n",
+        1,
+    ) + "\n[platforms.linux-py312]\ntags = [\"manylinux2014_x86_64\"]\npython = \"3.12\"\n";
+    repo.write("release-config.toml", &manifest);
+    repo.commit("fixture: two Linux platforms, names without {platform}");
+    let run = repo.xtask(&["plan", "--build-number", BUILD_NUMBER]);
+    run.assert_code(3);
+    assert!(
+        run.stderr.contains(&format!(
+            "release-config.toml: two bundles would be named acme-plugins-{NIGHTLY}-Linux.tar.bz2: put {{platform}} in [release] archive-name"
+        )),
+        "{}",
+        run.stderr
+    );
+}
