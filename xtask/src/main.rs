@@ -99,8 +99,13 @@ enum Command {
         /// Write the plan to FILE.
         #[arg(long, value_name = "FILE")]
         save_plan: Option<PathBuf>,
-        /// Execute this saved plan instead of making a new one.
-        #[arg(long = "plan", value_name = "FILE")]
+        /// Execute this saved plan instead of making a new one (it fixes the selection,
+        /// platforms, sources and release folder).
+        #[arg(
+            long = "plan",
+            value_name = "FILE",
+            conflicts_with_all = ["level", "plugins", "groups", "platforms", "no_sources", "release_dir", "save_plan"]
+        )]
         plan_file: Option<PathBuf>,
         /// Copy the artifacts to this folder too (default: RELEASE_DIR, or [publish] release-dir).
         #[arg(long, value_name = "DIR")]

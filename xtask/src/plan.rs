@@ -561,17 +561,7 @@ pub fn compute(ws: &Workspace, opts: &PlanOptions) -> Result<Prepared> {
         branch = git.current_branch()?;
     }
     if matches!(opts.mode, Mode::Release { .. }) {
-        // A release never replaces artifacts of an earlier one.
-        let output = ws.output_dir();
-        for f in &deliver {
-            if output.join(f).exists() {
-                problems.push(format!(
-                    "{}/{f} already exists (from an earlier release?): a release never overwrites artifacts; \
-                     move it away, or release the unit whose version names the bundles ([release] version-from)",
-                    plan_output(ws)
-                ));
-            }
-        }
+        check_no_overwrite(ws, &deliver, &mut problems);
     }
     let released: Vec<String> = units.iter().flat_map(|u| u.members.clone()).collect();
     let dists_of: Vec<String> = released
@@ -917,6 +907,19 @@ fn check_output_dirs(ws: &Workspace, git: &Git, problems: &mut Vec<String>) -> R
         }
     }
     Ok(())
+}
+
+/// A release never replaces artifacts of an earlier one: none of `files` may exist in the
+/// output folder yet.
+pub fn check_no_overwrite(ws: &Workspace, files: &[String], problems: &mut Vec<String>) {
+    let output = ws.output_dir();
+    for f in files.iter().filter(|f| output.join(f).exists()) {
+        problems.push(format!(
+            "{}/{f} already exists (from an earlier release?): a release never overwrites artifacts; \
+             move it away, or release the unit whose version names the bundles ([release] version-from)",
+            plan_output(ws)
+        ));
+    }
 }
 
 /// Plugin → group name, after checking that groups name real plugins and share one version.

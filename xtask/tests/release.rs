@@ -463,6 +463,21 @@ fn a_saved_plan_is_refused_when_the_manifest_or_branch_changed() {
         "target/plan.json",
     ])
     .assert_code(0);
+    let run = repo.xtask(&[
+        "release",
+        "--execute",
+        "--plan",
+        "target/plan.json",
+        "--platform",
+        "windows",
+    ]);
+    run.assert_code(2);
+    assert!(
+        run.stderr
+            .contains("'--plan <FILE>' cannot be used with '--platform <NAME>'"),
+        "a saved plan fixes its platforms:\n{}",
+        run.stderr
+    );
     repo.write(
         "release-config.toml",
         &(repo.read("release-config.toml") + "\n# a comment\n"),
@@ -486,6 +501,22 @@ fn a_saved_plan_is_refused_when_the_manifest_or_branch_changed() {
         "{}",
         run.stderr
     );
+    assert_eq!(repo.git(&["tag", "--list"]), "");
+
+    // An artifact of the same name appeared since: a saved plan does not overwrite it either.
+    repo.git(&["checkout", "-q", "main"]);
+    let plan: serde_json::Value = serde_json::from_str(&repo.read("target/plan.json")).unwrap();
+    let archive = plan["platforms"][0]["archive"].as_str().unwrap();
+    repo.write(&format!("dist/{archive}"), "an earlier release\n");
+    let run = repo.xtask(&["release", "--execute", "--plan", "target/plan.json"]);
+    run.assert_code(3);
+    assert!(
+        run.stderr
+            .contains(&format!("dist/{archive} already exists (from an earlier release?)")),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(repo.read(&format!("dist/{archive}")), "an earlier release\n");
     assert_eq!(repo.git(&["tag", "--list"]), "");
 }
 

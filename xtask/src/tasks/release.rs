@@ -78,12 +78,7 @@ pub fn run(ws: &Workspace, opts: &ReleaseOptions) -> Result<()> {
     }
 
     let (plan, tools, problems) = match &opts.plan_file {
-        Some(file) => {
-            if opts.level.is_some() {
-                return Err(input_error("give either a level/version or --plan FILE, not both"));
-            }
-            load_saved(ws, file)?
-        }
+        Some(file) => load_saved(ws, file)?,
         None => {
             let level = opts.level.as_deref().ok_or_else(|| {
                 input_error(
@@ -313,6 +308,11 @@ fn load_saved(ws: &Workspace, file: &Path) -> Result<(Option<Plan>, Option<toolc
     }
     // The same checks a new plan gets: upstream, identity, gpg, remote, output folder.
     plan::check_release_preconditions(ws, &git, &mut problems)?;
+    for step in &plan.steps {
+        if let Step::Deliver { files, .. } = step {
+            plan::check_no_overwrite(ws, files, &mut problems);
+        }
+    }
     let tags = git.tags()?;
     for u in &plan.units {
         if tags.contains(&u.tag) {
