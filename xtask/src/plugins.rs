@@ -190,6 +190,7 @@ fn expand_paths(root: &Path, manifest: &Manifest, problems: &mut Vec<String>) ->
             }
         };
         let mut found = 0;
+        let reported_before = problems.len();
         for path in matches {
             let rel = relative(root, &path);
             if excludes.iter().any(|x| x.matches(&rel)) {
@@ -217,7 +218,8 @@ fn expand_paths(root: &Path, manifest: &Manifest, problems: &mut Vec<String>) ->
                 dirs.push(path);
             }
         }
-        if found == 0 && !problems.iter().any(|p| p.starts_with(&entry.at)) {
+        // Nothing found, and nothing already said about this entry's matches.
+        if found == 0 && problems.len() == reported_before {
             let what = if is_glob {
                 "matches no plugin folder"
             } else {

@@ -253,3 +253,22 @@ fn archive_needs_no_manifest() {
     );
     assert_eq!(String::from_utf8_lossy(&listed.stdout), "packed/\npacked/a.txt\n");
 }
+
+#[test]
+fn a_folder_that_is_not_a_python_project_is_named_once() {
+    let repo = Repo::bare_examples();
+    repo.write("docs/README.md", "not a plugin\n");
+    let manifest =
+        repo.read("release-config.toml")
+            .replacen("paths = [\"plugins/*\"]", "paths = [\"plugins/*\", \"docs\"]", 1);
+    repo.write("release-config.toml", &manifest);
+    repo.commit("fixture: a plugin path that is no Python project");
+    let run = repo.xtask(&["plan", "--platform", "linux"]);
+    run.assert_code(3);
+    assert!(
+        run.stderr.contains("docs: matched by \"docs\"") && run.stderr.contains("has no pyproject.toml"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("does not exist"), "{}", run.stderr);
+}
