@@ -689,17 +689,19 @@ fn a_terminal_gets_live_progress_that_ends_in_plain_lines() {
         "each step ends as a plain line with its duration:\n{screen}"
     );
 
-    // -v prints every program call: plain lines then, even on a terminal.
-    let out = repo
-        .command("script")
-        .args(["-qefc", &line.replace(" nightly ", " -v nightly "), "/dev/null"])
-        .env("TERM", "xterm")
-        .output()
-        .unwrap();
-    let screen = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(out.status.code(), Some(0), "{screen}");
-    assert!(
-        !screen.contains('\x1b') && screen.contains("==> [1/") && screen.contains("  $ "),
-        "{screen}"
-    );
+    // -v prints every program call: plain lines then, even on a terminal; and under CI.
+    for (line, ci) in [(line.replace(" nightly ", " -v nightly "), false), (line.clone(), true)] {
+        let mut script = repo.command("script");
+        script.args(["-qefc", &line, "/dev/null"]).env("TERM", "xterm");
+        if ci {
+            script.env("CI", "true");
+        }
+        let out = script.output().unwrap();
+        let screen = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(out.status.code(), Some(0), "{screen}");
+        assert!(
+            !screen.contains('\x1b') && screen.contains("==> [1/") && (ci || screen.contains("  $ ")),
+            "{screen}"
+        );
+    }
 }

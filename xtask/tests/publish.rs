@@ -210,7 +210,16 @@ fn uploads_skip_what_the_index_has_refuse_conflicts_and_resume() {
         );
     }
     let logs = cache_dir().join("cargo-target/xtask/logs");
-    for log in list_dir(&logs).into_iter().filter(|l| l.starts_with("release-")) {
+    let release_logs: Vec<String> = list_dir(&logs)
+        .into_iter()
+        .filter(|l| l.starts_with("release-"))
+        .collect();
+    assert!(
+        !release_logs.is_empty(),
+        "the release runs wrote logs in {}",
+        logs.display()
+    );
+    for log in release_logs {
         let text = fs::read_to_string(logs.join(&log)).unwrap_or_default();
         assert!(!text.contains(PASSWORD), "the password leaked into {log}");
     }

@@ -713,11 +713,8 @@ fn an_interrupt_during_the_transaction_rolls_the_release_back() {
     run_ok(Command::new("chmod").arg("+x").arg(&hook));
     let before = state(&repo);
 
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_xtask"));
-    cmd.current_dir(repo.path())
-        .args(RELEASE)
-        .env("CARGO_TARGET_DIR", cache_dir().join("cargo-target"))
-        .env("SOURCE_DATE_EPOCH", EPOCH)
+    let mut cmd = repo.command(env!("CARGO_BIN_EXE_xtask"));
+    cmd.args(RELEASE)
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped());
     let child = cmd.spawn().unwrap();

@@ -140,7 +140,13 @@ fn hostile_archives_are_rejected_before_anything_is_unpacked() {
     encoder.write_all(&tar).unwrap();
     encoder.finish().unwrap();
 
-    let run = repo.xtask(&["verify", &archive.to_string_lossy()]);
+    // Any unpacking would happen in a temporary folder under `tmp`: `..` would climb to `base`.
+    let base = tempfile::tempdir().unwrap();
+    let tmp = base.path().join("a/tmp");
+    fs::create_dir_all(&tmp).unwrap();
+    let run = repo.xtask_with(&["verify", &archive.to_string_lossy()], |c| {
+        c.env("TMPDIR", &tmp);
+    });
     run.assert_code(1);
     for expected in [
         "entry \"bundle/../../escaped.txt\" climbs out with `..`",
@@ -160,7 +166,9 @@ fn hostile_archives_are_rejected_before_anything_is_unpacked() {
         "a link inside the bundle is fine:\n{}",
         run.stdout
     );
-    assert!(!dir.path().join("escaped.txt").exists() && !std::path::Path::new("/etc/xtask-absolute.txt").exists());
+    assert_eq!(list_dir(&base.path().join("a")), ["tmp"], "nothing climbed out");
+    assert_eq!(list_dir(&tmp), Vec::<String>::new(), "nothing was unpacked");
+    assert!(!std::path::Path::new("/etc/xtask-absolute.txt").exists());
 }
 
 #[test]
