@@ -643,8 +643,9 @@ fn a_wheel_that_does_not_fit_the_platform_stops_the_bundle() {
         run.stderr
     );
     assert!(
-        run.stderr
-            .contains("acme_plugin_native-0.1.1.dev20261121007-cp311-cp311-linux_x86_64.whl"),
+        run.stderr.contains(
+            "acme_plugin_native-0.1.1.dev20261121007-cp311-cp311-linux_x86_64.whl (a plugin, as built on this machine)"
+        ),
         "{}",
         run.stderr
     );

@@ -80,42 +80,37 @@ pub fn collect(exec: &Exec, platform: &str, requirements: &[String]) -> Result<(
         .manifest
         .platform(platform)
         .with_context(|| format!("platform {platform} is not in the manifest"))?;
-    let mut misfits: Vec<String> = file_names(&dir)?
+    let misfits: Vec<String> = file_names(&dir)?
         .into_iter()
         .filter(|f| f.ends_with(".whl") && !wheel_fits(f, target).unwrap_or(false))
         .collect();
     // pip picked a wheel for this host (say manylinux_2_34) that the platform's tags do not
     // cover: a wheel of the same version for the platform (say manylinux_2_28) replaces it.
     let scratch = tempfile::tempdir_in(exec.stage).context("cannot create a download folder")?;
-    misfits.retain(|file| {
-        let Ok(meta) = wheel_metadata(&dir.join(file)) else {
-            return true;
-        };
+    let mut unfixed = Vec::new();
+    for file in misfits {
+        let meta = wheel_metadata(&dir.join(&file))?;
         let name = normalize_name(&meta.name);
         if plugin_names.contains(&name.as_str()) {
-            return true;
+            unfixed.push(format!("{file} (a plugin, as built on this machine)"));
+            continue;
         }
-        match fetch_wheel(
-            exec,
-            target,
-            &name,
-            &format!("{name}=={}", meta.version),
-            scratch.path(),
-        ) {
-            Ok(Ok(other)) => {
-                let _ = std::fs::remove_file(dir.join(file));
-                rename(&scratch.path().join(&other), &dir.join(&other)).is_err()
+        let requirement = format!("{name}=={}", meta.version);
+        match fetch_wheel(exec, target, &name, &requirement, scratch.path())? {
+            Ok(other) => {
+                rename(&scratch.path().join(&other), &dir.join(&other))?;
+                std::fs::remove_file(dir.join(&file)).with_context(|| format!("cannot remove {file}"))?;
             }
-            _ => true,
+            Err(reason) => unfixed.push(format!("{file} ({reason})")),
         }
-    });
-    if !misfits.is_empty() {
+    }
+    if !unfixed.is_empty() {
         bail!(
             "wheels that do not fit platform {platform} ({} {}{}): {}; if such a wheel is right for it, add its platform tag to [platforms.{platform}] tags",
             target.tags.join(" "),
             target.implementation,
             target.python,
-            misfits.join(", ")
+            unfixed.join(", ")
         );
     }
     Ok(())
