@@ -167,21 +167,33 @@ pub fn persist(tmp: tempfile::NamedTempFile, dest: &Path) -> Result<()> {
 /// Move finished files to their destinations, replacing what is there, all or nothing: each
 /// is first brought next to its destination under a temporary name (a rename, or a copy
 /// across file systems), and only when all are there are they renamed to their final names.
-/// On failure no destination is left holding a new file, and no temporary file remains.
+/// On failure no destination is left holding a new file, a file that was there before is
+/// back, and no temporary file remains.
 pub fn move_all_into_place(moves: &[(PathBuf, PathBuf)]) -> Result<()> {
     let mut staged = Vec::new();
     for (src, dest) in moves {
         staged.push((stage_next_to(src, dest)?, dest));
     }
-    let mut done: Vec<&PathBuf> = Vec::new();
+    // A file already at a destination is set aside first, and put back if a later rename fails.
+    let mut done: Vec<(&PathBuf, Option<PathBuf>)> = Vec::new();
     for (tmp, dest) in staged {
+        let aside = dest.with_file_name(format!(".{}.{}.previous", file_name(dest), std::process::id()));
+        let had = dest.is_file() && fs::rename(dest, &aside).is_ok();
+        done.push((dest, had.then_some(aside)));
         if let Err(e) = persist(tmp, dest) {
-            for d in done {
+            for (d, previous) in done.into_iter().rev() {
                 let _ = fs::remove_file(d);
+                if let Some(previous) = previous {
+                    let _ = fs::rename(previous, d);
+                }
             }
             return Err(e);
         }
-        done.push(dest);
+    }
+    for (_, previous) in done {
+        if let Some(previous) = previous {
+            let _ = fs::remove_file(previous);
+        }
     }
     for (src, _) in moves {
         let _ = fs::remove_file(src);
@@ -312,5 +324,26 @@ mod tests {
         move_all_into_place(&moves).unwrap();
         assert_eq!(std::fs::read(out.path().join("b")).unwrap(), b"b");
         assert!(!src.path().join("b").exists());
+
+        // A file it would replace comes back when a later rename fails (here: onto a folder).
+        std::fs::write(src.path().join("c"), b"new").unwrap();
+        std::fs::write(src.path().join("d"), b"d").unwrap();
+        std::fs::create_dir_all(out.path().join("d/full")).unwrap();
+        let moves = vec![
+            (src.path().join("c"), out.path().join("b")),
+            (src.path().join("d"), out.path().join("d")),
+        ];
+        assert!(move_all_into_place(&moves).is_err());
+        assert_eq!(
+            std::fs::read(out.path().join("b")).unwrap(),
+            b"b",
+            "the earlier file is back"
+        );
+        let mut left: Vec<_> = std::fs::read_dir(out.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        left.sort();
+        assert_eq!(left, ["b", "blocker", "d"], "nothing set aside is left over");
     }
 }
