@@ -291,7 +291,7 @@ fn a_failing_delivery_rolls_back_tags_and_commit() {
 }
 
 #[test]
-fn a_second_release_waits_for_the_first_and_stale_locks_are_reclaimed() {
+fn a_second_release_is_refused_while_the_lock_is_held_and_stale_locks_are_reclaimed() {
     let repo = release_repo();
     let lock = repo.path().join(".git/xtask-release.lock");
     // Another process holds the lock (an OS file lock) and says who it is.
@@ -336,6 +336,52 @@ fn a_second_release_waits_for_the_first_and_stale_locks_are_reclaimed() {
         run.stderr
     );
     assert_eq!(fs::read_to_string(&lock).unwrap(), "", "released cleanly at the end");
+}
+
+#[test]
+fn a_running_release_holds_the_lock_against_a_second() {
+    let repo = release_repo();
+    // The first release stops in its commit hook until told to go on.
+    let (marker, go) = (repo.path().join("target/hook-ran"), repo.path().join("target/go"));
+    let hook = repo.path().join(".git/hooks/pre-commit");
+    fs::write(
+        &hook,
+        format!(
+            "#!/bin/sh\nmkdir -p \"$(dirname '{0}')\"\ntouch '{0}'\nwhile [ ! -e '{1}' ]; do sleep 0.1; done\n",
+            marker.display(),
+            go.display()
+        ),
+    )
+    .unwrap();
+    run_ok(Command::new("chmod").arg("+x").arg(&hook));
+    let mut first = repo.command(env!("CARGO_BIN_EXE_xtask"));
+    first
+        .args(RELEASE)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null());
+    let mut first = first.spawn().unwrap();
+    let started = std::time::Instant::now();
+    while !marker.exists() {
+        assert!(
+            started.elapsed().as_secs() < 120,
+            "the first release never reached its commit"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let second = repo.xtask(&["release", "patch", "--platform", "linux", "--execute"]);
+    fs::write(&go, "").unwrap();
+    let status = first.wait().unwrap();
+    second.assert_code(4);
+    assert!(
+        second.stderr.contains(&format!(
+            "another release is running in this repository (pid {}",
+            first.id()
+        )),
+        "{}",
+        second.stderr
+    );
+    assert!(status.success(), "the first release finished");
+    assert_eq!(repo.git(&["tag", "--list"]), "acme-plugin-legacy-v2.2.0\nv1.5.0\n");
 }
 
 #[test]
