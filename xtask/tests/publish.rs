@@ -41,7 +41,7 @@ fn remote_refs(remote: &std::path::Path) -> String {
 }
 
 #[test]
-fn the_release_is_pushed_atomically_and_copied_to_the_release_folder() {
+fn the_release_is_pushed_and_copied_to_the_release_folder() {
     let (repo, remote) = publishing_repo("\n[publish]\npush = true\n");
     let release_dir = tempfile::tempdir().unwrap();
     let run = repo.xtask_with(&["release", "minor", "--platform", "linux", "--execute"], |c| {
@@ -62,9 +62,15 @@ fn the_release_is_pushed_atomically_and_copied_to_the_release_folder() {
 #[test]
 fn an_interrupted_push_is_resumed_without_repeating_anything() {
     let (repo, remote) = publishing_repo("\n[publish]\npush = true\n");
-    let hook = remote.path().join("hooks/pre-receive");
-    fs::write(&hook, "#!/bin/sh\necho 'remote: pushes are frozen' >&2\nexit 1\n").unwrap();
+    // The remote refuses one of the refs only: an atomic push then updates none of them.
+    let hook = remote.path().join("hooks/update");
+    fs::write(
+        &hook,
+        "#!/bin/sh\nif [ \"$1\" = refs/tags/v1.5.0 ]; then echo 'remote: pushes are frozen' >&2; exit 1; fi\n",
+    )
+    .unwrap();
     run_ok(Command::new("chmod").arg("+x").arg(&hook));
+    let remote_before = remote_refs(remote.path());
 
     let run = repo.xtask(&["release", "minor", "--platform", "linux", "--execute"]);
     run.assert_code(1);
@@ -72,7 +78,11 @@ fn an_interrupted_push_is_resumed_without_repeating_anything() {
     assert!(run.stderr.contains("cargo xtask release --resume"), "{}", run.stderr);
     // The release itself stands; nothing reached the remote.
     assert_eq!(repo.git(&["tag", "--list"]), "acme-plugin-legacy-v2.2.0\nv1.5.0\n");
-    assert!(!remote_refs(remote.path()).contains("refs/tags/"));
+    assert_eq!(
+        remote_refs(remote.path()),
+        remote_before,
+        "neither the branch nor the other tag moved"
+    );
     let commits = repo.git(&["rev-list", "--count", "HEAD"]);
 
     // A new release is refused until this one is finished.
