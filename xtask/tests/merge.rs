@@ -6,6 +6,7 @@ mod common;
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::Path;
+use std::process::Command;
 
 use common::*;
 
@@ -36,6 +37,27 @@ fn per_platform_bundles_merge_into_the_set_of_one_full_run() {
     assert!(full.contains_key("SHA256SUMS") && full.len() == 7, "{:?}", full.keys());
 
     let (linux, windows) = (parts.path().join("linux"), parts.path().join("windows"));
+    // --no-sources: that machine wrote its platform's bundle only.
+    let zip = format!("acme-plugins-{NIGHTLY}-windows.zip");
+    assert_eq!(
+        list_dir(&windows),
+        ["SHA256SUMS".to_string(), zip.clone(), format!("{zip}.sha256")]
+    );
+    assert_eq!(
+        fs::read_to_string(windows.join("SHA256SUMS")).unwrap().lines().count(),
+        1
+    );
+    // Python's tarfile reads the multi-stream bzip2 bundle whole, as GNU tar does.
+    let archive = linux.join(format!("acme-plugins-{NIGHTLY}-linux.tar.bz2"));
+    let names = |out: std::process::Output| String::from_utf8(out.stdout).unwrap().lines().count();
+    let by_python = run_ok(
+        Command::new(python())
+            .arg("-c")
+            .arg("import sys, tarfile\nfor n in tarfile.open(sys.argv[1], 'r:bz2').getnames(): print(n)")
+            .arg(&archive),
+    );
+    let by_tar = run_ok(Command::new("tar").arg("tjf").arg(&archive));
+    assert_eq!(names(by_python), names(by_tar));
     let merged = parts.path().join("merged");
     let run = repo.xtask(&[
         "merge",

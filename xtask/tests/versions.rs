@@ -175,24 +175,26 @@ fn a_requirement_that_excludes_a_planned_version_is_refused() {
 }
 
 #[test]
-fn a_version_file_pattern_that_matches_twice_writes_nothing() {
-    let repo = Repo::bare_examples();
-    repo.write("plugins/acme-plugin-base/VERSION.txt", "release 1.4.0\nrelease 1.4.0\n");
-    let manifest = repo.read("release-config.toml")
-        + "\n[plugin.acme-plugin-base]\nversion-files = [{ path = \"VERSION.txt\", pattern = \"release {version}\" }]\n";
-    repo.write("release-config.toml", &manifest);
-    repo.commit("fixture: an ambiguous pattern");
-    let before = repo.snapshot();
-    let run = repo.xtask(&["bump", "minor", "--execute"]);
-    run.assert_code(3);
-    assert!(
-        run.stderr
-            .contains("plugins/acme-plugin-base/VERSION.txt: pattern \"release {version}\"")
-            && run.stderr.contains("matches 2 time(s), expected 1"),
-        "{}",
-        run.stderr
-    );
-    assert!(repo.snapshot() == before);
+fn a_version_file_pattern_that_matches_twice_or_never_writes_nothing() {
+    for (text, times) in [("release 1.4.0\nrelease 1.4.0\n", 2), ("version: 1.4.0\n", 0)] {
+        let repo = Repo::bare_examples();
+        repo.write("plugins/acme-plugin-base/VERSION.txt", text);
+        let manifest = repo.read("release-config.toml")
+            + "\n[plugin.acme-plugin-base]\nversion-files = [{ path = \"VERSION.txt\", pattern = \"release {version}\" }]\n";
+        repo.write("release-config.toml", &manifest);
+        repo.commit("fixture: a pattern that does not match exactly once");
+        let before = repo.snapshot();
+        let run = repo.xtask(&["bump", "minor", "--execute"]);
+        run.assert_code(3);
+        assert!(
+            run.stderr
+                .contains("plugins/acme-plugin-base/VERSION.txt: pattern \"release {version}\"")
+                && run.stderr.contains(&format!("matches {times} time(s), expected 1")),
+            "{}",
+            run.stderr
+        );
+        assert!(repo.snapshot() == before);
+    }
 }
 
 #[test]
