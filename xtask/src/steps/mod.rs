@@ -174,7 +174,7 @@ fn run_step(exec: &Exec, step: &Step, report: &mut Report) -> Result<Option<Undo
             format,
         } => bundle::write(exec, platform, archive, folder, *format, report).map(|_| None),
         Step::Sources { archive, folder } => bundle::write_sources(exec, archive, folder, report).map(|_| None),
-        Step::Checksums { files, sign } => notes::checksums(exec, files, *sign).map(|_| None),
+        Step::Checksums { files, sign } => notes::checksums(exec, files, *sign, report).map(|_| None),
         Step::WriteNotes { file, text } => notes::write(exec, file, text).map(|_| None),
         Step::UpdateTree { edits } => commit::update_tree(exec, edits).map(Some),
         Step::Commit { message, files } => commit::commit(exec, message, files, report).map(Some),

@@ -151,7 +151,8 @@ pub fn run(ws: &Workspace, opts: &MergeOptions) -> Result<()> {
         copy_file(&archives[name].path, &stage.path().join(name))?;
     }
     let sign = ws.manifest.release.sign_artifacts;
-    crate::steps::write_checksums(&ws.runner, stage.path(), &order, sign)?;
+    let hashed: Vec<(String, String)> = order.iter().map(|n| (n.clone(), archives[n].sha256.clone())).collect();
+    crate::steps::write_checksums(&ws.runner, stage.path(), &hashed, sign)?;
     let mut files: Vec<String> = order.clone();
     files.extend(order.iter().map(|a| format!("{a}.sha256")));
     files.push(CHECKSUMS_FILE.into());
