@@ -42,6 +42,7 @@ pub fn run(ws: &Workspace, targets: &[PathBuf], json: bool) -> Result<()> {
         let mut log = Log {
             json,
             lines: Vec::new(),
+            sha256: None,
         };
         let problems = match verify_one(ws, &host, target, &mut log) {
             Ok(problems) => problems,
@@ -61,7 +62,7 @@ pub fn run(ws: &Workspace, targets: &[PathBuf], json: bool) -> Result<()> {
         reports.push(TargetReport {
             path: shown,
             ok: problems.is_empty(),
-            sha256: target.is_file().then(|| sha256_file(target)).transpose()?,
+            sha256: log.sha256,
             size: target
                 .is_file()
                 .then(|| std::fs::metadata(target).map(|m| m.len()))
@@ -112,6 +113,8 @@ struct TargetReport {
 struct Log {
     json: bool,
     lines: Vec<String>,
+    /// The archive's sha256, once the checksum check has computed it.
+    sha256: Option<String>,
 }
 
 impl Log {
@@ -162,6 +165,7 @@ fn check_checksums(archive: &Path, log: &mut Log) -> Result<Vec<String>> {
     let mut problems = Vec::new();
     let name = archive.file_name().unwrap_or_default().to_string_lossy().into_owned();
     let actual = sha256_file(archive)?;
+    log.sha256 = Some(actual.clone());
     let dir = archive.parent().unwrap_or(Path::new("."));
     let mut checked = 0;
     let single = dir.join(format!("{name}.sha256"));
