@@ -67,6 +67,22 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Build the offline bundles of the release HEAD is tagged with, at the versions committed
+    /// there (no version change, no commit, no tag): one platform per machine in CI.
+    Bundle {
+        /// Build only this platform (repeatable; default: every platform in the manifest).
+        #[arg(long = "platform", value_name = "NAME")]
+        platforms: Vec<String>,
+        /// Leave out the sources bundle (every plugin's sdist), which is made by default.
+        #[arg(long)]
+        no_sources: bool,
+        /// Only show the plan and run the checks.
+        #[arg(long)]
+        dry_run: bool,
+        /// Print the plan (with --dry-run) or the plan and the results as JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Compute the next versions; show old -> new, tags, release notes and file diffs.
     /// Writes only with --execute.
     Bump {
@@ -122,6 +138,17 @@ enum Command {
         /// Print the plan (dry run) or the plan and results as JSON.
         #[arg(long)]
         json: bool,
+    },
+    /// Publish the bundles of the release HEAD is tagged with from the output folder (after
+    /// `merge`, or `bundle` on one machine): copy them to the release folder, upload the
+    /// released sdists and wheels.
+    Publish {
+        /// Copy the set to this folder (default: RELEASE_DIR, or [publish] release-dir).
+        #[arg(long, value_name = "DIR")]
+        release_dir: Option<String>,
+        /// Only check and show what would be published.
+        #[arg(long)]
+        dry_run: bool,
     },
     /// Where every plugin stands since its last release (version, tag, changes, changelog).
     Status {
@@ -256,9 +283,11 @@ fn main() -> ExitCode {
         Command::Verify { .. } => ("verify", true),
         Command::Status { .. } => ("status", true),
         Command::Merge { .. } => ("merge", false),
+        Command::Publish { dry_run, .. } => ("publish", *dry_run),
         Command::Ci { check } => ("ci", *check),
         Command::Release { execute, resume, .. } => ("release", !(*execute || *resume)),
         Command::Nightly { .. } => ("nightly", false),
+        Command::Bundle { dry_run, .. } => ("bundle", *dry_run),
         // These need no manifest: they work anywhere, like --help.
         Command::Completions { shell } => {
             let mut command = <Cli as clap::CommandFactory>::command();
@@ -276,6 +305,24 @@ fn main() -> ExitCode {
         Workspace::open(cli.manifest.as_deref(), name, dry_run, cli.verbose).and_then(|ws| match cli.command {
             Command::Plan { nightly, json } => tasks::plan::run(&ws, &nightly.options(), json),
             Command::Nightly { nightly, json } => tasks::nightly::run(&ws, &nightly.options(), json),
+            Command::Bundle {
+                platforms,
+                no_sources,
+                dry_run,
+                json,
+            } => {
+                let opts = PlanOptions {
+                    mode: Mode::Bundle,
+                    platforms,
+                    release_dir: None,
+                    no_sources,
+                };
+                if dry_run {
+                    tasks::plan::run(&ws, &opts, json)
+                } else {
+                    tasks::nightly::run(&ws, &opts, json)
+                }
+            }
             Command::Bump {
                 level,
                 selection,
@@ -308,7 +355,7 @@ fn main() -> ExitCode {
                 json,
             } => {
                 let selection = selection.selection();
-                let release_dir = release_dir.or_else(|| std::env::var("RELEASE_DIR").ok().filter(|d| !d.is_empty()));
+                let release_dir = release_dir.or_else(release_dir_from_env);
                 let opts = tasks::release::ReleaseOptions {
                     level,
                     selection,
@@ -339,6 +386,10 @@ fn main() -> ExitCode {
                 },
             ),
             Command::Ci { check } => tasks::ci::run(&ws, check),
+            Command::Publish { release_dir, dry_run } => {
+                let release_dir = release_dir.or_else(release_dir_from_env);
+                tasks::publish::run(&ws, &tasks::publish::PublishOptions { release_dir, dry_run })
+            }
             Command::Completions { .. } | Command::Archive { .. } => {
                 unreachable!("run before the workspace is opened")
             }
@@ -347,6 +398,11 @@ fn main() -> ExitCode {
             }
         });
     finish(result)
+}
+
+/// `RELEASE_DIR`, when set and not empty.
+fn release_dir_from_env() -> Option<String> {
+    std::env::var("RELEASE_DIR").ok().filter(|d| !d.is_empty())
 }
 
 /// Print an error with its causes; the exit code of its class.

@@ -40,7 +40,8 @@ pub struct Plan {
     pub index: IndexArgs,
     pub build_tools: Vec<String>,
     pub platforms: Vec<PlannedPlatform>,
-    /// Release units with their versions and tags (releases only).
+    /// Release units with their versions and tags: those a release makes, or those whose tag
+    /// is on the commit a `bundle` rebuilds; empty for nightlies.
     pub units: Vec<PlannedUnit>,
     /// The branch a release commits to (releases only).
     pub branch: Option<String>,
@@ -56,6 +57,8 @@ pub struct Plan {
 pub enum PlanKind {
     Nightly,
     Release,
+    /// The bundles of the release HEAD is tagged with, versions as committed (`bundle`).
+    Bundle,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -178,8 +181,15 @@ pub enum Step {
 
 /// What kind of plan to make.
 pub enum Mode {
-    Nightly { build_number: Option<u64> },
-    Release { level: Bump, selection: Selection },
+    Nightly {
+        build_number: Option<u64>,
+    },
+    Release {
+        level: Bump,
+        selection: Selection,
+    },
+    /// Rebuild the release HEAD is tagged with: no version changes, no commit, no tag.
+    Bundle,
 }
 
 pub struct PlanOptions {
@@ -192,7 +202,7 @@ pub struct PlanOptions {
 }
 
 /// twine, installed into the build-tools venv when the manifest uploads.
-const TWINE: &str = "twine==7.0.0";
+pub const TWINE: &str = "twine==7.0.0";
 
 /// A plan and what is needed to execute it. `problems` lists every precheck that failed.
 pub struct Prepared {
@@ -322,6 +332,24 @@ pub fn compute(ws: &Workspace, opts: &PlanOptions) -> Result<Prepared> {
             check_release_preconditions(ws, &git, &mut problems)?;
             values
         }
+        Mode::Bundle => {
+            // The date a `{date}` pattern is stamped with is the release commit's, so that
+            // every rebuild of the tag stamps the same bytes.
+            let (y, m, d) = versions::civil_date(source_date_epoch()?.unwrap_or(git.commit_time(&commit)?));
+            new_versions = current.clone();
+            units = versioning::tagged_at(ws, &git, &plugins, &current, &commit, &mut problems)?;
+            if units.is_empty() && problems.is_empty() {
+                problems.push(format!(
+                    "HEAD ({short}) carries no release tag of a plugin or group at its current version: \
+                     check out a release tag (`git checkout <tag>`), or build untagged commits with `nightly`"
+                ));
+            }
+            StampValues {
+                date: format!("{y:04}-{m:02}-{d:02}"),
+                build: String::new(),
+                commit: short,
+            }
+        }
     };
     let release_version = release_version(ws, &plugins, &new_versions, &mut problems);
 
@@ -339,6 +367,11 @@ pub fn compute(ws: &Workspace, opts: &PlanOptions) -> Result<Prepared> {
             (Some(_), Strategy::Commit) => None,
             _ => Some(&new_versions),
         };
+        // A rebuild of a tagged release with the commit strategy builds the files as they
+        // were released: versions, pins and dates are all committed.
+        if matches!(opts.mode, Mode::Bundle) && ws.manifest.versioning.strategy == Strategy::Commit {
+            continue;
+        }
         let pins = match pin_versions {
             Some(versions) => edits::pin_edits(&ws.root, p, versions, ws.manifest.versioning.sibling_pins),
             None => Ok(Vec::new()),
@@ -528,16 +561,18 @@ pub fn compute(ws: &Workspace, opts: &PlanOptions) -> Result<Prepared> {
         deliver.push(format!("{CHECKSUMS_FILE}.asc"));
     }
     let notes = match opts.mode {
-        Mode::Release { .. } => release_notes(&ws.manifest.release.name, &version_text, &units),
+        Mode::Release { .. } | Mode::Bundle => release_notes(&ws.manifest.release.name, &version_text, &units),
         Mode::Nightly { .. } => nightly_notes(ws, &plugins, &new_versions, &version_text, &commit),
     };
     let mut branch = None;
-    if matches!(opts.mode, Mode::Release { .. }) {
+    if matches!(opts.mode, Mode::Release { .. } | Mode::Bundle) {
         steps.push(Step::WriteNotes {
             file: NOTES_FILE.into(),
             text: notes.clone(),
         });
         deliver.push(NOTES_FILE.into());
+    }
+    if matches!(opts.mode, Mode::Release { .. }) {
         let files: Vec<String> = edits::by_file(&tree_edits).keys().map(|f| f.to_string()).collect();
         if !tree_edits.is_empty() {
             steps.push(Step::UpdateTree { edits: tree_edits });
@@ -560,7 +595,7 @@ pub fn compute(ws: &Workspace, opts: &PlanOptions) -> Result<Prepared> {
         }
         branch = git.current_branch()?;
     }
-    if matches!(opts.mode, Mode::Release { .. }) {
+    if matches!(opts.mode, Mode::Release { .. } | Mode::Bundle) {
         check_no_overwrite(ws, &deliver, &mut problems);
     }
     let released: Vec<String> = units.iter().flat_map(|u| u.members.clone()).collect();
@@ -633,11 +668,17 @@ pub fn compute(ws: &Workspace, opts: &PlanOptions) -> Result<Prepared> {
         kind: match opts.mode {
             Mode::Nightly { .. } => PlanKind::Nightly,
             Mode::Release { .. } => PlanKind::Release,
+            Mode::Bundle => PlanKind::Bundle,
         },
         release: ws.manifest.release.name.clone(),
         version: version_text,
         commit,
-        source_date_epoch: source_date_epoch()?.unwrap_or(commit_time).max(0) as u64,
+        // A release commit is dated with this time, so a rebuild of its tag gets it back.
+        source_date_epoch: match opts.mode {
+            Mode::Release { .. } => source_date_epoch()?.unwrap_or(now),
+            _ => source_date_epoch()?.unwrap_or(commit_time),
+        }
+        .max(0) as u64,
         output_dir: ws.manifest.release.output.to_string_lossy().replace('\\', "/"),
         plugins: planned_plugins,
         public_requirements: ws.manifest.public.requirements.clone(),
@@ -1105,6 +1146,10 @@ pub fn render_human(plan: &Plan) -> String {
             "  {:<28} {} -> {}{group}   ({})",
             p.name, p.current_version, p.version, p.path
         );
+    }
+    if plan.kind == PlanKind::Bundle && !plan.units.is_empty() {
+        let tags: Vec<&str> = plan.units.iter().map(|u| u.tag.as_str()).collect();
+        let _ = writeln!(s, "\nreleased at this commit (its tags): {}", tags.join(", "));
     }
     let _ = writeln!(s, "\nsteps:");
     for step in &plan.steps {

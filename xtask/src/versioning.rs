@@ -108,6 +108,59 @@ pub fn current_versions(manifest: &Manifest, git: &Git, plugins: &[Plugin]) -> R
     Ok(current)
 }
 
+/// The units released at `commit`: those whose tag for their current version points at it,
+/// each with its changelog section of that version as notes.
+pub fn tagged_at(
+    ws: &Workspace,
+    git: &Git,
+    plugins: &[Plugin],
+    current: &BTreeMap<String, Version>,
+    commit: &str,
+    problems: &mut Vec<String>,
+) -> Result<Vec<PlannedUnit>> {
+    let tags = git.tags_at(commit)?;
+    let mut tagged = Vec::new();
+    for unit in units(&ws.manifest, plugins) {
+        let version = current[&unit.members[0]].to_string();
+        let tag = tag_name(&ws.manifest, &unit, &version);
+        if !tags.contains(&tag) {
+            continue;
+        }
+        let mut notes = BTreeMap::new();
+        if let Some(log) = &ws.manifest.versioning.changelog {
+            for member in &unit.members {
+                let Some(p) = plugins.iter().find(|p| &p.normalized == member) else {
+                    continue;
+                };
+                let path = format!("{}/{log}", p.dir);
+                let Ok(text) = std::fs::read_to_string(ws.root.join(&path)) else {
+                    continue;
+                };
+                let (sections, _) = changelog::sections(&text);
+                match sections.iter().find(|s| s.version.as_ref() == Some(&current[member])) {
+                    Some(section) => {
+                        notes.insert(member.clone(), changelog::notes(&text, section).to_string());
+                    }
+                    None if !ws.manifest.versioning.allow_empty_changelog => problems.push(format!(
+                        "{path}: no section for {version}, the version tagged {tag}: the release notes come from it"
+                    )),
+                    None => {}
+                }
+            }
+        }
+        tagged.push(PlannedUnit {
+            name: unit.name.clone(),
+            group: unit.group,
+            members: unit.members.clone(),
+            current_version: version.clone(),
+            version,
+            tag,
+            notes,
+        });
+    }
+    Ok(tagged)
+}
+
 /// A release unit with its next version, as planned.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct PlannedUnit {

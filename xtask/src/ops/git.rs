@@ -142,11 +142,19 @@ impl<'a> Git<'a> {
         Ok(ok)
     }
 
-    /// Commit exactly `files` (whatever else is staged stays out); returns the new HEAD.
-    pub fn commit_only(&self, message: &str, files: &[String]) -> Result<String> {
+    /// Commit exactly `files` (whatever else is staged stays out), dated `time` (author and
+    /// committer); returns the new HEAD.
+    pub fn commit_only(&self, message: &str, files: &[String], time: u64) -> Result<String> {
         let mut args = vec!["commit", "-q", "-m", message, "--only", "--"];
         args.extend(files.iter().map(String::as_str));
-        self.runner.run(&self.cmd("commit the release").args(&args))?;
+        let date = format!("@{time} +0000");
+        self.runner.run(
+            &self
+                .cmd("commit the release")
+                .env("GIT_AUTHOR_DATE", &date)
+                .env("GIT_COMMITTER_DATE", &date)
+                .args(&args),
+        )?;
         self.head()
     }
 
@@ -237,6 +245,15 @@ impl<'a> Git<'a> {
     }
 
     /// Every tag name.
+    /// The tags that point at `commit` (directly or through an annotated tag).
+    pub fn tags_at(&self, commit: &str) -> Result<Vec<String>> {
+        let text = self.read(
+            "list the tags of this commit",
+            &["tag", "--list", "--points-at", commit],
+        )?;
+        Ok(text.lines().map(str::to_string).filter(|l| !l.is_empty()).collect())
+    }
+
     pub fn tags(&self) -> Result<Vec<String>> {
         let text = self.read("list tags", &["tag", "--list"])?;
         Ok(text.lines().map(str::to_string).filter(|l| !l.is_empty()).collect())

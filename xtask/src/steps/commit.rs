@@ -46,7 +46,9 @@ pub fn commit(exec: &Exec, message: &str, files: &[String], report: &mut Report)
         .clone()
         .context("the plan names no branch to commit to")?;
     let previous = exec.git.head()?;
-    let created = exec.git.commit_only(message, files)?;
+    // Dated as the build, so that a rebuild of the tag (`bundle`, dated by its commit) makes
+    // the same bytes.
+    let created = exec.git.commit_only(message, files, exec.plan.source_date_epoch)?;
     report.commit = Some(created.clone());
     Ok(Undo::Commit {
         branch,

@@ -6,9 +6,11 @@ pub use build::{wheel_metadata, wheel_requires};
 mod bundle;
 mod commit;
 mod deliver;
+pub use deliver::is_dist_of;
 mod notes;
 pub use notes::write_checksums;
 mod publish;
+pub use publish::{copy_to_release_dir, upload};
 mod stamp;
 mod tag;
 mod wheelhouse;
@@ -182,9 +184,9 @@ fn run_step(exec: &Exec, step: &Step, report: &mut Report) -> Result<Option<Undo
         Step::Deliver { files, dists_of } => deliver::deliver(exec, files, dists_of, report).map(|_| None),
         Step::Push { remote, branch, tags } => publish::push(exec, remote, branch, tags).map(|_| None),
         Step::CopyToReleaseDir { dir, files, dists_of } => {
-            publish::copy_to_release_dir(exec, dir, files, dists_of).map(|_| None)
+            publish::copy_to_release_dir(exec.ws, dir, files, dists_of).map(|_| None)
         }
-        Step::Upload { upload, plugins } => publish::upload(exec, upload, plugins).map(|_| None),
+        Step::Upload { upload, plugins } => publish::upload(exec.ws, &exec.tools_python, upload, plugins).map(|_| None),
     }
 }
 

@@ -3,6 +3,7 @@
 //! Nothing here is undone; an interrupted publish is resumed (`release --resume`).
 
 use std::collections::BTreeMap;
+use std::path::Path;
 
 use anyhow::{bail, Context, Result};
 
@@ -12,6 +13,7 @@ use crate::config::Upload;
 use crate::ops::cmd::{register_secret, Cmd};
 use crate::ops::fs::{copy_file, create_dir, file_names, sha256_file};
 use crate::toolchain::expand_env;
+use crate::workspace::Workspace;
 
 const INDEX_FILES: &str = include_str!("../python/index_files.py");
 
@@ -22,10 +24,10 @@ pub fn push(exec: &Exec, remote: &str, branch: &str, tags: &[String]) -> Result<
 }
 
 /// Copy the delivered files into `dir`, each under a temporary name first.
-pub fn copy_to_release_dir(exec: &Exec, dir: &str, files: &[String], dists_of: &[String]) -> Result<()> {
-    let dir = exec.ws.root.join(dir);
+pub fn copy_to_release_dir(ws: &Workspace, dir: &str, files: &[String], dists_of: &[String]) -> Result<()> {
+    let dir = ws.root.join(dir);
     create_dir(&dir)?;
-    let output = exec.ws.output_dir();
+    let output = ws.output_dir();
     let names = file_names(&output)?;
     let dists = names.iter().filter(|f| dists_of.iter().any(|p| is_dist_of(f, p)));
     let mut staged = Vec::new();
@@ -39,8 +41,8 @@ pub fn copy_to_release_dir(exec: &Exec, dir: &str, files: &[String], dists_of: &
 
 /// Upload what the index does not have yet. A file the index has with the same sha256 is
 /// skipped; a different file under the same name stops the upload before anything is sent.
-pub fn upload(exec: &Exec, upload: &Upload, plugins: &[String]) -> Result<()> {
-    let output = exec.ws.output_dir();
+pub fn upload(ws: &Workspace, tools_python: &Path, upload: &Upload, plugins: &[String]) -> Result<()> {
+    let output = ws.output_dir();
     let names = file_names(&output)?;
     let mut files = Vec::new();
     for prefix in plugins {
@@ -56,9 +58,9 @@ pub fn upload(exec: &Exec, upload: &Upload, plugins: &[String]) -> Result<()> {
         .iter()
         .map(|p| p.rsplit_once('-').map_or(p.as_str(), |(n, _)| n).replace('_', "-"))
         .collect();
-    let out = exec.ws.runner.read(
+    let out = ws.runner.read(
         &Cmd::new(
-            &exec.tools_python,
+            tools_python,
             format!("list the files the index {} already has", upload.index_url),
         )
         .env("XTASK_INDEX_URL", &index)
@@ -103,7 +105,7 @@ pub fn upload(exec: &Exec, upload: &Upload, plugins: &[String]) -> Result<()> {
         to_send.len(),
         upload.repository_url
     );
-    let mut cmd = Cmd::new(&exec.tools_python, purpose).isolated_pip().args([
+    let mut cmd = Cmd::new(tools_python, purpose).isolated_pip().args([
         "-m",
         "twine",
         "upload",
@@ -116,7 +118,7 @@ pub fn upload(exec: &Exec, upload: &Upload, plugins: &[String]) -> Result<()> {
         crate::ops::cmd::register_secret(&password);
         cmd = cmd.env("TWINE_USERNAME", user).env("TWINE_PASSWORD", password);
     }
-    exec.ws.runner.run(&cmd.args(to_send.iter().map(|f| output.join(f))))?;
+    ws.runner.run(&cmd.args(to_send.iter().map(|f| output.join(f))))?;
     Ok(())
 }
 

@@ -24,19 +24,29 @@ pub struct MergeOptions {
     pub no_sources: bool,
 }
 
-/// What an archive's `manifest.json` says it is.
+/// What an archive's `manifest.json` says it is, and holds.
 #[derive(Deserialize)]
-struct Identity {
-    release: String,
-    version: String,
-    platform: String,
-    commit: String,
+pub(super) struct Identity {
+    pub release: String,
+    pub version: String,
+    pub platform: String,
+    pub commit: String,
+    #[serde(default)]
+    pub files: Vec<BundledFile>,
 }
 
-struct Found {
-    path: PathBuf,
-    sha256: String,
-    identity: Identity,
+/// A wheel or sdist in a bundle, as its `manifest.json` lists it.
+#[derive(Deserialize)]
+pub(super) struct BundledFile {
+    pub file: String,
+    pub sha256: String,
+    pub origin: String,
+}
+
+pub(super) struct Found {
+    pub path: PathBuf,
+    pub sha256: String,
+    pub identity: Identity,
 }
 
 pub fn run(ws: &Workspace, opts: &MergeOptions) -> Result<()> {
@@ -174,7 +184,7 @@ pub fn run(ws: &Workspace, opts: &MergeOptions) -> Result<()> {
 }
 
 /// Check an archive against its `.sha256` and read its identity from its `manifest.json`.
-fn inspect(path: &Path) -> Result<Found> {
+pub(super) fn inspect(path: &Path) -> Result<Found> {
     let sha256 = sha256_file(path)?;
     let record = PathBuf::from(format!("{}.sha256", path.display()));
     let expected = std::fs::read_to_string(&record).with_context(|| format!("cannot read {}", record.display()))?;
@@ -196,6 +206,6 @@ fn inspect(path: &Path) -> Result<Found> {
     })
 }
 
-fn short(commit: &str) -> &str {
+pub(super) fn short(commit: &str) -> &str {
     &commit[..commit.len().min(12)]
 }

@@ -7,6 +7,7 @@ pub mod ci;
 pub mod merge;
 pub mod nightly;
 pub mod plan;
+pub mod publish;
 pub mod release;
 pub mod status;
 pub mod verify;

@@ -1,6 +1,7 @@
-//! `cargo xtask nightly`: build the offline bundles of a dev version of every plugin from the
-//! committed tree (HEAD), without touching the working tree or git history. Plans first,
-//! stops on any precheck, executes the plan in a staging folder, then delivers the archives.
+//! `cargo xtask nightly` and `cargo xtask bundle`: build the offline bundles of every plugin
+//! from the committed tree (HEAD), at a dev version (nightly) or at the versions of the release
+//! HEAD is tagged with (bundle), without touching the working tree or git history. Plans
+//! first, stops on any precheck, executes the plan in a staging folder, then delivers.
 
 use std::time::Instant;
 
@@ -9,7 +10,7 @@ use anyhow::{Context, Result};
 use crate::error::precheck_failed;
 use crate::ops::fs::{human_size, Staging};
 use crate::ops::git::Git;
-use crate::plan::{self, Plan, PlanOptions};
+use crate::plan::{self, Mode, Plan, PlanKind, PlanOptions};
 use crate::steps::{self, Exec, Report};
 use crate::toolchain;
 use crate::workspace::Workspace;
@@ -18,13 +19,23 @@ pub fn run(ws: &Workspace, opts: &PlanOptions, json: bool) -> Result<()> {
     let started = Instant::now();
     let prepared = plan::compute(ws, opts)?;
     let (Some(plan), Some(tools), true) = (prepared.plan, prepared.tools, prepared.problems.is_empty()) else {
-        return Err(precheck_failed("cannot build the nightly bundle", prepared.problems));
+        return Err(precheck_failed(
+            &format!("cannot build the {}", what(opts)),
+            prepared.problems,
+        ));
     };
 
     let index = plan.index.to_args(&ws.root)?;
     let tools_python = toolchain::tools_venv(&ws.runner, &tools.python, &ws.work_dir, &plan.build_tools, &index)?;
     crate::ops::signals::defer_interrupts();
-    let stage = Staging::create(&ws.work_dir, "nightly")?;
+    let stage = Staging::create(
+        &ws.work_dir,
+        if matches!(opts.mode, Mode::Bundle) {
+            "bundle"
+        } else {
+            "nightly"
+        },
+    )?;
     let exec = Exec {
         ws,
         plan: &plan,
@@ -34,7 +45,8 @@ pub fn run(ws: &Workspace, opts: &PlanOptions, json: bool) -> Result<()> {
     };
     let report = steps::execute(&exec, 0, &mut |_| Ok(())).with_context(|| {
         format!(
-            "the nightly bundle was not built; nothing was written to {}/ and the repository is unchanged (log: {})",
+            "the {} was not built; nothing was written to {}/ and the repository is unchanged (log: {})",
+            what(opts),
             plan.output_dir,
             ws.runner.log_path().display()
         )
@@ -49,9 +61,21 @@ pub fn run(ws: &Workspace, opts: &PlanOptions, json: bool) -> Result<()> {
     Ok(())
 }
 
+/// What is being built, for messages.
+fn what(opts: &PlanOptions) -> &'static str {
+    match opts.mode {
+        Mode::Bundle => "release bundle",
+        _ => "nightly bundle",
+    }
+}
+
 fn print_summary(plan: &Plan, report: &Report, seconds: f64) {
+    let kind = match plan.kind {
+        PlanKind::Bundle => "release",
+        _ => "nightly",
+    };
     crate::ui::summary!(
-        "nightly {} {} built in {seconds:.1} s (commit {})",
+        "{kind} {} {} built in {seconds:.1} s (commit {})",
         plan.release,
         plan.version,
         &plan.commit[..12]

@@ -1,10 +1,10 @@
-//! `cargo xtask plan`: compute and print the nightly plan (human or `--json`), and report
-//! every precheck that would stop `nightly`. Reads only.
+//! `cargo xtask plan` (and `bundle --dry-run`): compute and print the plan (human or
+//! `--json`), and report every precheck that would stop the run. Reads only.
 
 use anyhow::Result;
 
 use crate::error::precheck_failed;
-use crate::plan::{self, PlanOptions};
+use crate::plan::{self, Mode, PlanOptions};
 use crate::workspace::Workspace;
 
 pub fn run(ws: &Workspace, opts: &PlanOptions, json: bool) -> Result<()> {
@@ -17,8 +17,12 @@ pub fn run(ws: &Workspace, opts: &PlanOptions, json: bool) -> Result<()> {
         }
     }
     if !prepared.problems.is_empty() {
+        let what = match opts.mode {
+            Mode::Bundle => "`bundle`",
+            _ => "`nightly`",
+        };
         return Err(precheck_failed(
-            "`nightly` would stop before building",
+            &format!("{what} would stop before building"),
             prepared.problems,
         ));
     }

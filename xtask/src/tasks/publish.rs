@@ -1,0 +1,335 @@
+//! `cargo xtask publish`: publish the bundles of the release HEAD is tagged with, as they lie
+//! in the output folder (written by `merge`, or by `bundle` on one machine). This is the last
+//! job of the release workflow. Every archive of `SHA256SUMS` is checked and must be of HEAD's
+//! release; the released plugins' sdists (from the sources bundle) and wheels (from the
+//! platform bundles) are taken out of the checked archives; then everything is copied into the
+//! release folder and the sdists and wheels are uploaded. All checks run first, together.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use anyhow::{Context, Result};
+
+use super::merge::{inspect, short, Found};
+use crate::config::Upload;
+use crate::error::precheck_failed;
+use crate::ops::archive::read_entry;
+use crate::ops::fs::{file_names, move_all_into_place, sha256_file, write_atomic, Staging};
+use crate::ops::git::Git;
+use crate::plan::{CHECKSUMS_FILE, NOTES_FILE};
+use crate::steps::is_dist_of;
+use crate::toolchain;
+use crate::versioning;
+use crate::workspace::Workspace;
+
+pub struct PublishOptions {
+    /// The release folder (`--release-dir`, else `RELEASE_DIR`, else `[publish] release-dir`).
+    pub release_dir: Option<String>,
+    pub dry_run: bool,
+}
+
+/// What publishing will do, computed and checked before anything is written or sent.
+struct PublishPlan {
+    release: String,
+    version: String,
+    commit: String,
+    /// The release tags on HEAD.
+    tags: Vec<String>,
+    /// Every file of the set in the output folder (archives, checksums, signatures, notes).
+    files: Vec<String>,
+    /// `name_version` prefixes of the released plugins.
+    dists_of: Vec<String>,
+    /// sdists and wheels taken out of the bundles into the output folder.
+    extract: Vec<Extract>,
+    release_dir: Option<String>,
+    upload: Option<Upload>,
+}
+
+struct Extract {
+    file: String,
+    /// The archive it comes from.
+    from: String,
+    sha256: String,
+}
+
+pub fn run(ws: &Workspace, opts: &PublishOptions) -> Result<()> {
+    let mut problems = Vec::new();
+    let tools =
+        toolchain::find(&ws.runner, &ws.manifest).map_err(|p| precheck_failed("cannot publish the release", p))?;
+    let git = Git::new(&ws.runner, tools.git.clone(), &ws.root);
+    let head = git.head()?;
+    let plugins = super::discover_plugins(ws)?;
+    let current = versioning::current_versions(&ws.manifest, &git, &plugins)?;
+    // Changelog problems are `bundle`'s to report; publishing needs only the units.
+    let units = versioning::tagged_at(ws, &git, &plugins, &current, &head, &mut Vec::new())?;
+    if units.is_empty() {
+        problems.push(format!(
+            "HEAD ({}) carries no release tag of a plugin or group at its current version: \
+             check out the release tag whose bundles are in the output folder",
+            short(&head)
+        ));
+    }
+
+    // The set: every archive SHA256SUMS lists, checked, of HEAD's release.
+    let output = ws.output_dir();
+    let shown = ws.manifest.release.output.display().to_string();
+    let mut archives: Vec<Found> = Vec::new();
+    match std::fs::read_to_string(output.join(CHECKSUMS_FILE)) {
+        Err(_) => problems.push(format!(
+            "{shown}/{CHECKSUMS_FILE}: missing; put the release's bundles there first \
+             (`cargo xtask merge FOLDER...`, or `cargo xtask bundle` on one machine)"
+        )),
+        Ok(text) => {
+            for (n, line) in text.lines().enumerate() {
+                let Some((sha256, name)) = line.split_once("  ") else {
+                    problems.push(format!("{shown}/{CHECKSUMS_FILE}:{}: not `<sha256>  <file>`", n + 1));
+                    continue;
+                };
+                match inspect(&output.join(name)) {
+                    Ok(found) if !found.sha256.eq_ignore_ascii_case(sha256) => problems.push(format!(
+                        "{shown}/{name}: sha256 is {}, but {CHECKSUMS_FILE} says {sha256}",
+                        found.sha256
+                    )),
+                    Ok(found) => archives.push(found),
+                    Err(e) => problems.push(format!("{shown}/{name}: {e:#}")),
+                }
+            }
+        }
+    }
+    let version = archives.first().map(|a| a.identity.version.clone()).unwrap_or_default();
+    for a in &archives {
+        let id = &a.identity;
+        if id.commit != head || id.release != ws.manifest.release.name || id.version != version {
+            problems.push(format!(
+                "{} is {} {} of commit {}, but HEAD is {}: publish from the commit the bundles were built from",
+                name_of(a),
+                id.release,
+                id.version,
+                short(&id.commit),
+                short(&head)
+            ));
+        }
+    }
+    let mut platforms: Vec<&str> = ws.manifest.platforms.iter().map(|p| p.name.as_str()).collect();
+    platforms.push("sources");
+    if !archives.is_empty() {
+        for wanted in &platforms {
+            if !archives.iter().any(|a| a.identity.platform == *wanted) {
+                problems.push(format!(
+                    "{shown}/{CHECKSUMS_FILE} lists no bundle for {wanted}: publish a complete set"
+                ));
+            }
+        }
+    }
+
+    // The released plugins' files: the sdist from the sources bundle, each wheel from the
+    // first platform bundle (manifest order) holding it.
+    let mut dists_of = Vec::new();
+    let mut extract: BTreeMap<String, Extract> = BTreeMap::new();
+    for unit in &units {
+        for member in &unit.members {
+            let prefix = format!("{}-{}", member.replace('-', "_"), unit.version);
+            dists_of.push(prefix.clone());
+            let mut sdist = false;
+            for platform in &platforms {
+                for a in archives.iter().filter(|a| a.identity.platform == *platform) {
+                    for f in a.identity.files.iter().filter(|f| {
+                        f.origin == "private"
+                            && is_dist_of(&f.file, &prefix)
+                            && (f.file.ends_with(".whl") || *platform == "sources")
+                    }) {
+                        sdist |= f.file.ends_with(".tar.gz");
+                        match extract.get(&f.file) {
+                            Some(first) if first.sha256 != f.sha256 => crate::ui::progress!(
+                                "note: {} holds another build of {}; the one of {} is published",
+                                name_of(a),
+                                f.file,
+                                first.from
+                            ),
+                            Some(_) => {}
+                            None => {
+                                extract.insert(
+                                    f.file.clone(),
+                                    Extract {
+                                        file: f.file.clone(),
+                                        from: name_of(a),
+                                        sha256: f.sha256.clone(),
+                                    },
+                                );
+                            }
+                        }
+                    }
+                }
+            }
+            if !archives.is_empty() && !sdist {
+                problems.push(format!("no sdist of {member} {} in the sources bundle", unit.version));
+            }
+            if !archives.is_empty() && !extract.keys().any(|f| is_dist_of(f, &prefix) && f.ends_with(".whl")) {
+                problems.push(format!("no wheel of {member} {} in the bundles", unit.version));
+            }
+        }
+    }
+    // Files already in the output folder (a `bundle` on this machine delivered them) must be
+    // the same; they are not extracted again.
+    let present = file_names(&output).unwrap_or_default();
+    let mut extract: Vec<Extract> = extract.into_values().collect();
+    for e in &extract {
+        if present.contains(&e.file) && sha256_file(&output.join(&e.file))? != e.sha256 {
+            problems.push(format!(
+                "{shown}/{}: differs from the file in {}; move it away (the bundles' copy is published)",
+                e.file, e.from
+            ));
+        }
+    }
+    extract.retain(|e| !present.contains(&e.file));
+
+    let upload = ws.manifest.publish.upload.clone();
+    if let Some(upload) = &upload {
+        if upload.production {
+            for u in units
+                .iter()
+                .filter(|u| u.version.contains("dev") || u.version.contains('+'))
+            {
+                problems.push(format!(
+                    "{} {} is a dev or local version; it is never uploaded to the production index {}",
+                    u.name, u.version, upload.repository_url
+                ));
+            }
+        }
+        for url in [&upload.repository_url, &upload.index_url] {
+            for var in toolchain::unset_env_refs(url) {
+                problems.push(format!(
+                    "environment variable {var} is not set (used as ${{{var}}} in [publish.upload])"
+                ));
+            }
+        }
+    }
+    let release_dir = opts
+        .release_dir
+        .clone()
+        .or_else(|| ws.manifest.publish.release_dir.clone());
+    if release_dir.is_none() && upload.is_none() {
+        problems.push(format!(
+            "{}: [publish] has neither release-dir nor upload, and no --release-dir or RELEASE_DIR \
+             is given: there is nowhere to publish to",
+            ws.manifest_shown()
+        ));
+    }
+    if !problems.is_empty() {
+        return Err(precheck_failed("cannot publish the release", problems));
+    }
+
+    let mut files: Vec<String> = Vec::new();
+    for a in &archives {
+        let name = name_of(a);
+        for f in [name.clone(), format!("{name}.sha256"), format!("{name}.asc")] {
+            if present.contains(&f) {
+                files.push(f);
+            }
+        }
+    }
+    for f in [
+        CHECKSUMS_FILE.to_string(),
+        format!("{CHECKSUMS_FILE}.asc"),
+        NOTES_FILE.into(),
+    ] {
+        if present.contains(&f) {
+            files.push(f);
+        }
+    }
+    let plan = PublishPlan {
+        release: ws.manifest.release.name.clone(),
+        version,
+        commit: head,
+        tags: units.iter().map(|u| u.tag.clone()).collect(),
+        files,
+        dists_of,
+        extract,
+        release_dir,
+        upload,
+    };
+    print_plan(&plan, &shown);
+    if opts.dry_run {
+        return Ok(());
+    }
+
+    crate::ops::signals::defer_interrupts();
+    if !plan.extract.is_empty() {
+        let stage = Staging::create(&ws.work_dir, "publish")?;
+        let mut moves: Vec<(PathBuf, PathBuf)> = Vec::new();
+        for e in &plan.extract {
+            let archive = output.join(&e.from);
+            let bytes = read_entry(&archive, |n| {
+                n.rsplit_once('/')
+                    .is_some_and(|(top, f)| !top.contains('/') && f == e.file)
+            })?
+            .with_context(|| format!("{} no longer holds {}", archive.display(), e.file))?;
+            let staged = stage.path().join(&e.file);
+            write_atomic(&staged, &bytes)?;
+            if sha256_file(&staged)? != e.sha256 {
+                anyhow::bail!("{} in {} does not match its manifest.json", e.file, e.from);
+            }
+            moves.push((staged, output.join(&e.file)));
+        }
+        move_all_into_place(&moves).with_context(|| format!("nothing was written to {shown}"))?;
+        crate::ui::summary!(
+            "took {} sdist(s) and wheel(s) out of the bundles into {shown}/",
+            moves.len()
+        );
+    }
+    if let Some(dir) = &plan.release_dir {
+        crate::ui::progress!("==> copy to {dir}");
+        crate::steps::copy_to_release_dir(ws, dir, &plan.files, &plan.dists_of)?;
+        crate::ui::summary!(
+            "copied {} file(s) and the released sdists and wheels to {dir}",
+            plan.files.len()
+        );
+    }
+    if let Some(upload) = &plan.upload {
+        crate::ui::progress!("==> upload to {}", upload.repository_url);
+        let index = ws.index_args().to_args(&ws.root)?;
+        let mut requirements = ws.manifest.python.build_tools.clone();
+        requirements.push(crate::plan::TWINE.to_string());
+        let tools_python = toolchain::tools_venv(&ws.runner, &tools.python, &ws.work_dir, &requirements, &index)?;
+        crate::steps::upload(ws, &tools_python, upload, &plan.dists_of)?;
+        crate::ui::summary!(
+            "uploaded to {} (files it had already were skipped)",
+            upload.repository_url
+        );
+    }
+    Ok(())
+}
+
+fn name_of(found: &Found) -> String {
+    found
+        .path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+fn print_plan(plan: &PublishPlan, output: &str) {
+    crate::ui::summary!(
+        "publish {} {} (commit {}, tags {})",
+        plan.release,
+        plan.version,
+        short(&plan.commit),
+        plan.tags.join(", ")
+    );
+    for e in &plan.extract {
+        crate::ui::summary!("  take {} out of {output}/{}", e.file, e.from);
+    }
+    if let Some(dir) = &plan.release_dir {
+        crate::ui::summary!(
+            "  copy {} file(s) and the released sdists and wheels to {dir}",
+            plan.files.len()
+        );
+    }
+    if let Some(upload) = &plan.upload {
+        crate::ui::summary!(
+            "  upload the sdists and wheels of {} to {}",
+            plan.dists_of.join(", "),
+            upload.repository_url
+        );
+    }
+}
