@@ -175,7 +175,7 @@ pub fn unset_env_refs(text: &str) -> Vec<String> {
 }
 
 /// Names of the `${VAR}` references in `text`.
-fn env_refs(text: &str) -> Vec<String> {
+pub fn env_refs(text: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut rest = text;
     while let Some(start) = rest.find("${") {

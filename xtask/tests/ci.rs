@@ -1,6 +1,6 @@
-//! `cargo xtask ci`: the GitHub Actions workflow generated from the manifest is stable,
-//! valid against GitHub's workflow schema, clean under zizmor, and committed up to date;
-//! `--check` catches a hand edit.
+//! `cargo xtask ci`: the GitHub Actions workflows generated from the manifest (nightly and
+//! release) are stable, valid against GitHub's workflow schema, clean under zizmor, and
+//! committed up to date; `--check` catches a hand edit.
 
 mod common;
 
@@ -10,6 +10,7 @@ use std::process::Command;
 use common::*;
 
 const WORKFLOW: &str = ".github/workflows/nightly.yml";
+const RELEASE: &str = ".github/workflows/release.yml";
 /// The validators, from PyPI once (cached with the other test tools).
 const CI_TOOLS: &[&str] = &["check-jsonschema==0.39.0", "zizmor==1.32.0"];
 
@@ -20,6 +21,24 @@ fn the_workflow_is_stable_schema_valid_zizmor_clean_and_committed() {
     run.assert_code(0);
     assert!(run.stdout.contains(&format!("wrote {WORKFLOW}")), "{}", run.stdout);
     let generated = repo.read(WORKFLOW);
+    let release = repo.read(RELEASE);
+    for expected in [
+        "    tags:\n      - \"v*\"\n      - \"*-v*\"\n  workflow_dispatch:\n",
+        "          ref: ${{ inputs.tag || github.ref }}\n          fetch-depth: 0\n",
+        "cargo xtask bundle --dry-run --json",
+        "    if: needs.plan.outputs.build == 'true'\n",
+        "cargo xtask bundle --platform \"$XTASK_PLATFORM\" $XTASK_OPTIONS",
+        "            options: \"--no-sources\"\n",
+        "cargo xtask merge parts/bundle-linux parts/bundle-windows",
+        "          name: release\n",
+    ] {
+        assert!(release.contains(expected), "missing {expected:?} in:\n{release}");
+    }
+    // The examples configure neither a release folder nor uploads: nothing to publish, no secrets.
+    assert!(
+        !release.contains("cargo xtask publish") && !release.contains("secrets."),
+        "{release}"
+    );
     for expected in [
         "          - platform: linux\n            runner: ubuntu-24.04\n            python: \"3.11\"\n            options: \"\"\n",
         "          - platform: windows\n            runner: windows-2022\n            python: \"3.11\"\n            options: \"--no-sources\"\n",
@@ -31,37 +50,17 @@ fn the_workflow_is_stable_schema_valid_zizmor_clean_and_committed() {
     }
     repo.xtask(&["ci"]).assert_code(0);
     assert_eq!(repo.read(WORKFLOW), generated, "a second run writes the same bytes");
-    assert_eq!(
-        fs::read_to_string(workspace_root().join(WORKFLOW)).unwrap(),
-        generated,
-        "the committed {WORKFLOW} is what release-config.toml generates: run `cargo xtask ci`"
-    );
+    assert_eq!(repo.read(RELEASE), release, "a second run writes the same bytes");
+    for (file, text) in [(WORKFLOW, &generated), (RELEASE, &release)] {
+        assert_eq!(
+            &fs::read_to_string(workspace_root().join(file)).unwrap(),
+            text,
+            "the committed {file} is what release-config.toml generates: run `cargo xtask ci`"
+        );
+    }
 
-    let venv = tool_venv("ci-tools-venv", CI_TOOLS);
-    let bin = venv.parent().unwrap();
     let path = repo.path().join(WORKFLOW);
-    let schema = Command::new(bin.join("check-jsonschema"))
-        .args(["--builtin-schema", "vendor.github-workflows"])
-        .arg(&path)
-        .output()
-        .unwrap();
-    assert!(
-        schema.status.success(),
-        "{}{}",
-        String::from_utf8_lossy(&schema.stdout),
-        String::from_utf8_lossy(&schema.stderr)
-    );
-    let zizmor = Command::new(bin.join("zizmor"))
-        .args(["--offline", "--no-progress"])
-        .arg(&path)
-        .output()
-        .unwrap();
-    let said = String::from_utf8_lossy(&zizmor.stdout);
-    assert!(
-        zizmor.status.success() && said.contains("No findings"),
-        "{said}{}",
-        String::from_utf8_lossy(&zizmor.stderr)
-    );
+    assert_valid_and_clean(&repo, &[WORKFLOW, RELEASE], "informational");
 
     // --check: up to date, then a hand edit, then a missing file.
     repo.xtask(&["ci", "--check"]).assert_code(0);
@@ -80,9 +79,94 @@ fn the_workflow_is_stable_schema_valid_zizmor_clean_and_committed() {
     );
     assert!(repo.read(WORKFLOW).contains("0 1 * * *"), "--check writes nothing");
     fs::remove_file(&path).unwrap();
+    repo.write(RELEASE, &release.replace("fetch-depth: 0", "fetch-depth: 1"));
     let run = repo.xtask(&["ci", "--check"]);
     run.assert_code(3);
-    assert!(run.stderr.contains(&format!("{WORKFLOW} is missing")), "{}", run.stderr);
+    assert!(
+        run.stderr.contains(&format!("{WORKFLOW} is missing"))
+            && run
+                .stderr
+                .contains(&format!("{RELEASE} differs from what release-config.toml generates")),
+        "{}",
+        run.stderr
+    );
+}
+
+/// Both files validate against GitHub's workflow schema, and zizmor reports nothing above
+/// `quiet` severity.
+fn assert_valid_and_clean(repo: &Repo, files: &[&str], quiet: &str) {
+    let venv = tool_venv("ci-tools-venv", CI_TOOLS);
+    let bin = venv.parent().unwrap();
+    let paths: Vec<std::path::PathBuf> = files.iter().map(|f| repo.path().join(f)).collect();
+    let schema = Command::new(bin.join("check-jsonschema"))
+        .args(["--builtin-schema", "vendor.github-workflows"])
+        .args(&paths)
+        .output()
+        .unwrap();
+    assert!(
+        schema.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&schema.stdout),
+        String::from_utf8_lossy(&schema.stderr)
+    );
+    let mut zizmor = Command::new(bin.join("zizmor"));
+    zizmor.args(["--offline", "--no-progress"]);
+    if quiet != "informational" {
+        zizmor.args(["--min-severity", quiet]);
+    }
+    let zizmor = zizmor.args(&paths).output().unwrap();
+    let said = String::from_utf8_lossy(&zizmor.stdout);
+    assert!(
+        zizmor.status.success() && said.contains("No findings"),
+        "{said}{}",
+        String::from_utf8_lossy(&zizmor.stderr)
+    );
+}
+
+#[test]
+fn the_release_workflow_publishes_with_secrets_passed_by_name() {
+    let repo = Repo::bare_examples();
+    let manifest = repo
+        .read("release-config.toml")
+        .replacen("[release]\n", "[release]\nsign-artifacts = true\n", 1)
+        .replacen(
+            "[public]\n",
+            "[public]\nextra-index-urls = [\"https://${MIRROR_TOKEN}@mirror.example.com/simple/\"]\n",
+            1,
+        );
+    repo.write(
+        "release-config.toml",
+        &format!(
+            "{manifest}\n[publish]\nrelease-dir = \"/srv/releases\"\n\n[publish.upload]\n\
+             repository-url = \"https://${{INDEX_USER}}:${{INDEX_TOKEN}}@pkgs.example.com/upload/\"\n\
+             index-url = \"https://pkgs.example.com/simple/\"\n"
+        ),
+    );
+    repo.commit("fixture: uploads, signatures, a private mirror");
+    repo.xtask(&["ci"]).assert_code(0);
+    let release = repo.read(RELEASE);
+    let nightly = repo.read(WORKFLOW);
+    for expected in [
+        "      - name: Publish\n        env:\n          INDEX_TOKEN: ${{ secrets.INDEX_TOKEN }}\n          \
+         INDEX_USER: ${{ secrets.INDEX_USER }}\n          TWINE_PASSWORD: ${{ secrets.TWINE_PASSWORD }}\n          \
+         TWINE_USERNAME: ${{ secrets.TWINE_USERNAME }}\n        run: cargo xtask publish\n",
+        "GPG_PRIVATE_KEY: ${{ secrets.GPG_PRIVATE_KEY }}",
+    ] {
+        assert!(release.contains(expected), "missing {expected:?} in:\n{release}");
+    }
+    // pip runs in the plan and bundle jobs of both workflows, and twine's venv in publish.
+    assert_eq!(
+        release.matches("MIRROR_TOKEN: ${{ secrets.MIRROR_TOKEN }}").count(),
+        3,
+        "{release}"
+    );
+    assert_eq!(
+        nightly.matches("MIRROR_TOKEN: ${{ secrets.MIRROR_TOKEN }}").count(),
+        2,
+        "{nightly}"
+    );
+    // zizmor suggests trusted publishing for any upload step (informational): nothing above it.
+    assert_valid_and_clean(&repo, &[WORKFLOW, RELEASE], "low");
 }
 
 #[test]

@@ -1,20 +1,24 @@
-//! `cargo xtask ci [--check]`: the GitHub Actions workflow that spreads the nightly over one
-//! machine per platform, generated from the manifest. A plan job checks everything and fixes
-//! the time of the run; one job per platform, on a runner of that platform, builds its bundle
-//! natively with `nightly --platform P`; one merge job joins them with `merge`, verifies them
-//! and keeps them as the run's artifact. `--check` fails when the committed file differs.
+//! `cargo xtask ci [--check]`: the GitHub Actions workflows that spread the nightly and the
+//! release bundles over one machine per platform, generated from the manifest. A plan job
+//! checks everything (the nightly's also fixes the time of the run); one job per platform, on
+//! a runner of that platform, builds its bundle natively (`nightly --platform P`, or `bundle
+//! --platform P` for the release tag); one merge job joins them with `merge`, verifies them,
+//! keeps them as the run's artifact, and for a release publishes them with `publish`.
+//! `--check` fails when a committed file differs.
 
 use std::fmt::Write as _;
 
 use anyhow::Result;
 
-use crate::config::Platform;
+use crate::config::{render, Platform};
 use crate::error::precheck_failed;
 use crate::ops::fs::write_atomic;
 use crate::platform::{tag_arch, TargetOs};
+use crate::toolchain;
 use crate::workspace::Workspace;
 
 pub const NIGHTLY_WORKFLOW: &str = ".github/workflows/nightly.yml";
+pub const RELEASE_WORKFLOW: &str = ".github/workflows/release.yml";
 
 // Actions pinned by commit (the tag they were taken from is in the comment).
 const CHECKOUT: &str = "actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683 # v4.2.2";
@@ -23,7 +27,10 @@ const UPLOAD: &str = "actions/upload-artifact@ea165f8d65b6e75b540449e92b4886f436
 const DOWNLOAD: &str = "actions/download-artifact@d3f86a106a0bac45b974a628896c90dbdf5c8093 # v4.3.0";
 
 pub fn run(ws: &Workspace, check: bool) -> Result<()> {
-    let wanted = [(NIGHTLY_WORKFLOW, nightly_workflow(ws)?)];
+    let wanted = [
+        (NIGHTLY_WORKFLOW, nightly_workflow(ws)?),
+        (RELEASE_WORKFLOW, release_workflow(ws)?),
+    ];
     if check {
         let mut problems = Vec::new();
         for (file, text) in &wanted {
@@ -37,7 +44,7 @@ pub fn run(ws: &Workspace, check: bool) -> Result<()> {
             problems.push("run `cargo xtask ci` and commit the result; edit the manifest, not the workflow".into());
             return Err(precheck_failed("the CI workflows are out of date", problems));
         }
-        crate::ui::summary!("{} is up to date", NIGHTLY_WORKFLOW);
+        crate::ui::summary!("{NIGHTLY_WORKFLOW} and {RELEASE_WORKFLOW} are up to date");
         return Ok(());
     }
     for (file, text) in &wanted {
@@ -70,7 +77,9 @@ fn runner(p: &Platform) -> Result<&'static str, String> {
     })
 }
 
-fn nightly_workflow(ws: &Workspace) -> Result<String> {
+/// The matrix shared by both workflows: one entry per platform with its runner image, Python
+/// and the options of its build (only the first Linux platform writes the sources bundle).
+fn matrix(ws: &Workspace) -> Result<String> {
     let platforms = &ws.manifest.platforms;
     let mut problems = Vec::new();
     let mut matrix = String::new();
@@ -99,20 +108,43 @@ fn nightly_workflow(ws: &Workspace) -> Result<String> {
         }
     }
     if !problems.is_empty() {
-        return Err(precheck_failed("cannot generate the CI workflow", problems));
+        return Err(precheck_failed("cannot generate the CI workflows", problems));
     }
-    let python = platforms
+    Ok(matrix)
+}
+
+/// The Python of the jobs that run on ubuntu: the first Linux platform's.
+fn linux_python(ws: &Workspace) -> &str {
+    ws.manifest
+        .platforms
         .iter()
         .find(|p| p.os == TargetOs::Linux)
-        .map_or("3.x", |p| p.python.as_str());
-    let parts: Vec<String> = platforms.iter().map(|p| format!("parts/bundle-{}", p.name)).collect();
-    let output = ws.manifest.release.output.to_string_lossy().replace('\\', "/");
-    let sign = if ws.manifest.release.sign_artifacts {
+        .map_or("3.x", |p| p.python.as_str())
+}
+
+/// The step that imports the signing key, when artifacts are signed.
+fn import_key(ws: &Workspace) -> &'static str {
+    if ws.manifest.release.sign_artifacts {
         "      - name: Import the signing key\n        env:\n          GPG_PRIVATE_KEY: ${{ secrets.GPG_PRIVATE_KEY }}\n        run: printf '%s\\n' \"$GPG_PRIVATE_KEY\" | gpg --batch --import\n"
     } else {
         ""
-    };
+    }
+}
+
+fn nightly_workflow(ws: &Workspace) -> Result<String> {
+    let platforms = &ws.manifest.platforms;
+    let matrix = matrix(ws)?;
+    let python = linux_python(ws);
+    let parts: Vec<String> = platforms.iter().map(|p| format!("parts/bundle-{}", p.name)).collect();
+    let output = ws.manifest.release.output.to_string_lossy().replace('\\', "/");
+    let sign = import_key(ws);
     let manifest = ws.manifest_shown();
+    let secrets = secret_env(&index_vars(ws)?, "      ");
+    let plan_env = if secrets.is_empty() {
+        String::new()
+    } else {
+        format!("    env:\n{secrets}")
+    };
     Ok(format!(
         r#"# Generated by `cargo xtask ci` from {manifest}: edit the manifest and run it again.
 # `cargo xtask ci --check` fails when this file is out of date.
@@ -141,7 +173,7 @@ jobs:
       contents: read
     outputs:
       epoch: ${{{{ steps.epoch.outputs.epoch }}}}
-    steps:
+{plan_env}    steps:
 {setup}      - name: Fix the time of this run for every job
         id: epoch
         run: echo "epoch=$(date +%s)" >> "$GITHUB_OUTPUT"
@@ -161,7 +193,7 @@ jobs:
       SOURCE_DATE_EPOCH: ${{{{ needs.plan.outputs.epoch }}}}
       XTASK_PLATFORM: ${{{{ matrix.platform }}}}
       XTASK_OPTIONS: ${{{{ matrix.options }}}}
-    steps:
+{secrets}    steps:
 {setup_matrix}      - run: cargo xtask nightly --platform "$XTASK_PLATFORM" $XTASK_OPTIONS
       - uses: {UPLOAD}
         with:
@@ -195,6 +227,215 @@ jobs:
         setup = setup(&format!("\"{python}\"")),
         setup_matrix = setup("${{ matrix.python }}"),
     ))
+}
+
+/// The release workflow: on a pushed release tag (or a tag given by hand), the bundles of that
+/// tag built natively per platform, merged, verified, kept, and published.
+fn release_workflow(ws: &Workspace) -> Result<String> {
+    let manifest = &ws.manifest;
+    let matrix = matrix(ws)?;
+    let python = format!("\"{}\"", linux_python(ws));
+    let parts: Vec<String> = manifest
+        .platforms
+        .iter()
+        .map(|p| format!("parts/bundle-{}", p.name))
+        .collect();
+    let output = manifest.release.output.to_string_lossy().replace('\\', "/");
+    let sign = import_key(ws);
+    let shown = ws.manifest_shown();
+    let secrets = secret_env(&index_vars(ws)?, "      ");
+    let plan_secrets = if secrets.is_empty() {
+        String::new()
+    } else {
+        format!("    env:\n{secrets}")
+    };
+
+    // Every tag a release makes: each group's, and any plugin's.
+    let mut tags: Vec<String> = manifest
+        .groups
+        .iter()
+        .map(|g| {
+            render(
+                &manifest.release.group_tag,
+                &[
+                    ("group", &g.name),
+                    ("version", "*"),
+                    ("release", &manifest.release.name),
+                ],
+            )
+        })
+        .collect();
+    tags.push(render(&manifest.release.tag, &[("name", "*"), ("version", "*")]));
+    tags.dedup();
+    let tags: String = tags.iter().map(|t| format!("      - \"{t}\"\n")).collect();
+
+    // Publishing: only when the manifest says where to; the set is kept as an artifact anyway.
+    let publish = &manifest.publish;
+    let publish_step = if publish.upload.is_some() || publish.release_dir.is_some() {
+        let mut vars: Vec<String> = vec!["TWINE_USERNAME".into(), "TWINE_PASSWORD".into()];
+        if let Some(upload) = &publish.upload {
+            for url in [&upload.repository_url, &upload.index_url] {
+                vars.extend(toolchain::env_refs(url));
+            }
+        } else {
+            vars.clear();
+        }
+        check_names(&vars)?;
+        vars.sort();
+        vars.dedup();
+        let env = secret_env(&vars, "          ");
+        let env = if env.is_empty() {
+            String::new()
+        } else {
+            format!("        env:\n{env}")
+        };
+        format!("      - name: Publish\n{env}        run: cargo xtask publish\n")
+    } else {
+        String::new()
+    };
+
+    Ok(format!(
+        r#"# Generated by `cargo xtask ci` from {shown}: edit the manifest and run it again.
+# `cargo xtask ci --check` fails when this file is out of date.
+name: release
+
+on:
+  push:
+    tags:
+{tags}  workflow_dispatch:
+    inputs:
+      tag:
+        description: The release tag to build and publish
+        required: true
+        type: string
+
+permissions: {{}}
+
+concurrency:
+  group: release-${{{{ inputs.tag || github.ref_name }}}}
+  cancel-in-progress: false
+
+defaults:
+  run:
+    shell: bash
+
+jobs:
+  plan:
+    name: Plan and check
+    runs-on: ubuntu-24.04
+    permissions:
+      contents: read
+    outputs:
+      build: ${{{{ steps.plan.outputs.build }}}}
+{plan_secrets}    steps:
+{setup}      - name: Check the release; a release with several tags is built by its first tag's run
+        id: plan
+        env:
+          PUSHED_TAG: ${{{{ github.event_name == 'push' && github.ref_name || '' }}}}
+        run: |
+          cargo xtask bundle --dry-run --json > "$RUNNER_TEMP/plan.json"
+          first=$(jq -r '.units[0].tag' "$RUNNER_TEMP/plan.json")
+          if [ -n "$PUSHED_TAG" ] && [ "$PUSHED_TAG" != "$first" ]; then
+            echo "::notice::$PUSHED_TAG is on the commit of $first: the run of $first builds this release"
+            echo "build=false" >> "$GITHUB_OUTPUT"
+          else
+            echo "build=true" >> "$GITHUB_OUTPUT"
+          fi
+
+  bundle:
+    name: Bundle ${{{{ matrix.platform }}}}
+    needs: plan
+    if: needs.plan.outputs.build == 'true'
+    runs-on: ${{{{ matrix.runner }}}}
+    permissions:
+      contents: read
+    strategy:
+      fail-fast: true
+      matrix:
+        include:
+{matrix}    env:
+      XTASK_PLATFORM: ${{{{ matrix.platform }}}}
+      XTASK_OPTIONS: ${{{{ matrix.options }}}}
+{secrets}    steps:
+{setup_matrix}      - run: cargo xtask bundle --platform "$XTASK_PLATFORM" $XTASK_OPTIONS
+      - uses: {UPLOAD}
+        with:
+          name: bundle-${{{{ matrix.platform }}}}
+          path: {output}/
+          if-no-files-found: error
+
+  publish:
+    name: Merge, verify, keep and publish
+    needs: [plan, bundle]
+    runs-on: ubuntu-24.04
+    environment: release
+    permissions:
+      contents: read
+{plan_secrets}    steps:
+{setup}      - uses: {DOWNLOAD}
+        with:
+          path: parts
+{sign}      - run: cargo xtask merge {parts}
+      - name: Verify every archive SHA256SUMS lists
+        working-directory: {output}
+        run: cargo xtask verify $(awk '{{print $2}}' SHA256SUMS)
+      - uses: {UPLOAD}
+        with:
+          name: release
+          path: {output}/
+          if-no-files-found: error
+{publish_step}"#,
+        parts = parts.join(" "),
+        setup = setup_tag(&python),
+        setup_matrix = setup_tag("${{ matrix.python }}"),
+    ))
+}
+
+/// The `${VAR}`s of the package sources: the jobs that run pip get them from secrets.
+fn index_vars(ws: &Workspace) -> Result<Vec<String>> {
+    let public = &ws.manifest.public;
+    let mut vars: Vec<String> = std::iter::once(&public.index_url)
+        .chain(&public.extra_index_urls)
+        .chain(&public.find_links)
+        .flat_map(|u| toolchain::env_refs(&u.value))
+        .collect();
+    vars.sort();
+    vars.dedup();
+    check_names(&vars)?;
+    Ok(vars)
+}
+
+/// GitHub secret names: letters, digits and `_`, not starting with a digit.
+fn check_names(vars: &[String]) -> Result<()> {
+    let bad: Vec<String> = vars
+        .iter()
+        .filter(|v| {
+            v.is_empty()
+                || v.starts_with(|c: char| c.is_ascii_digit())
+                || !v.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        })
+        .map(|v| format!("${{{v}}} cannot be passed from a GitHub secret: use letters, digits and _ only"))
+        .collect();
+    if bad.is_empty() {
+        Ok(())
+    } else {
+        Err(precheck_failed("cannot generate the CI workflows", bad))
+    }
+}
+
+/// `VAR: ${{ secrets.VAR }}` lines at `indent`.
+fn secret_env(vars: &[String], indent: &str) -> String {
+    vars.iter()
+        .map(|v| format!("{indent}{v}: ${{{{ secrets.{v} }}}}\n"))
+        .collect()
+}
+
+/// The first steps of a release job: the tag pushed (or given), with its history and tags so
+/// that versions and tags are seen, without credentials left behind; and Python.
+fn setup_tag(python: &str) -> String {
+    format!(
+        "      - uses: {CHECKOUT}\n        with:\n          ref: ${{{{ inputs.tag || github.ref }}}}\n          fetch-depth: 0\n          persist-credentials: false\n      - uses: {SETUP_PYTHON}\n        with:\n          python-version: {python}\n"
+    )
 }
 
 /// The first steps of every job: the repository (without credentials left behind) and Python.
