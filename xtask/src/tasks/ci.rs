@@ -444,3 +444,20 @@ fn setup(python: &str) -> String {
         "      - uses: {CHECKOUT}\n        with:\n          persist-credentials: false\n      - uses: {SETUP_PYTHON}\n        with:\n          python-version: {python}\n"
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_names_a_secret_can_have_are_passed() {
+        assert!(check_names(&["MIRROR_TOKEN".into(), "_X1".into()]).is_ok());
+        for bad in ["1TOKEN", "MY-TOKEN", "A B", ""] {
+            let err = check_names(&[bad.to_string()]).unwrap_err().to_string();
+            assert!(
+                err.contains(&format!("${{{bad}}} cannot be passed from a GitHub secret")),
+                "{err}"
+            );
+        }
+    }
+}
