@@ -5,13 +5,10 @@
 mod common;
 
 use std::fs;
-use std::process::Command;
 
 use common::*;
 
 const WORKFLOW: &str = ".github/workflows/nightly.yml";
-/// The validators, from PyPI once (cached with the other test tools).
-const CI_TOOLS: &[&str] = &["check-jsonschema==0.39.0", "zizmor==1.32.0"];
 
 #[test]
 fn the_workflow_is_stable_schema_valid_zizmor_clean_and_committed() {
@@ -37,10 +34,8 @@ fn the_workflow_is_stable_schema_valid_zizmor_clean_and_committed() {
         "the committed {WORKFLOW} is what release-config.toml generates: run `cargo xtask ci`"
     );
 
-    let venv = tool_venv("ci-tools-venv", CI_TOOLS);
-    let bin = venv.parent().unwrap();
     let path = repo.path().join(WORKFLOW);
-    let schema = Command::new(bin.join("check-jsonschema"))
+    let schema = ci_tool("check-jsonschema")
         .args(["--builtin-schema", "vendor.github-workflows"])
         .arg(&path)
         .output()
@@ -51,7 +46,7 @@ fn the_workflow_is_stable_schema_valid_zizmor_clean_and_committed() {
         String::from_utf8_lossy(&schema.stdout),
         String::from_utf8_lossy(&schema.stderr)
     );
-    let zizmor = Command::new(bin.join("zizmor"))
+    let zizmor = ci_tool("zizmor")
         .args(["--offline", "--no-progress"])
         .arg(&path)
         .output()
