@@ -104,6 +104,7 @@ fn a_release_tag_is_bundled_per_platform_merged_verified_and_published() {
         dry.stdout
     );
     let plan = repo.xtask(&["bundle", "--dry-run", "--json"]).assert_code(0).json();
+    assert_matches_schema(&plan, "plan");
     assert_eq!(plan["kind"], "bundle");
     assert_eq!(
         plan["units"][0]["tag"], "v1.5.0",
@@ -129,7 +130,10 @@ fn a_release_tag_is_bundled_per_platform_merged_verified_and_published() {
         fs::rename(&dist, parts.path().join(platform)).unwrap();
     }
     // And all on one machine.
-    repo.xtask_with(&["bundle"], no_epoch).assert_code(0);
+    let run = repo.xtask_with(&["bundle", "--json"], no_epoch).assert_code(0).json();
+    assert_matches_schema(&run, "run");
+    assert_eq!(run["tags"], serde_json::json!([]), "bundle creates no tag");
+    assert_eq!(run["artifacts"].as_array().map(Vec::len), Some(3));
     let full = files(&dist);
     assert_eq!(repo.snapshot(), tree, "bundle changes no file of the repository");
     assert_eq!(repo.git(&["status", "--porcelain"]), "");

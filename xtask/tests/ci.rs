@@ -5,14 +5,11 @@
 mod common;
 
 use std::fs;
-use std::process::Command;
 
 use common::*;
 
 const WORKFLOW: &str = ".github/workflows/nightly.yml";
 const RELEASE: &str = ".github/workflows/release.yml";
-/// The validators, from PyPI once (cached with the other test tools).
-const CI_TOOLS: &[&str] = &["check-jsonschema==0.39.0", "zizmor==1.32.0"];
 
 #[test]
 fn the_workflow_is_stable_schema_valid_zizmor_clean_and_committed() {
@@ -95,10 +92,8 @@ fn the_workflow_is_stable_schema_valid_zizmor_clean_and_committed() {
 /// Both files validate against GitHub's workflow schema, and zizmor reports nothing above
 /// `quiet` severity.
 fn assert_valid_and_clean(repo: &Repo, files: &[&str], quiet: &str) {
-    let venv = tool_venv("ci-tools-venv", CI_TOOLS);
-    let bin = venv.parent().unwrap();
     let paths: Vec<std::path::PathBuf> = files.iter().map(|f| repo.path().join(f)).collect();
-    let schema = Command::new(bin.join("check-jsonschema"))
+    let schema = ci_tool("check-jsonschema")
         .args(["--builtin-schema", "vendor.github-workflows"])
         .args(&paths)
         .output()
@@ -109,7 +104,7 @@ fn assert_valid_and_clean(repo: &Repo, files: &[&str], quiet: &str) {
         String::from_utf8_lossy(&schema.stdout),
         String::from_utf8_lossy(&schema.stderr)
     );
-    let mut zizmor = Command::new(bin.join("zizmor"));
+    let mut zizmor = ci_tool("zizmor");
     zizmor.args(["--offline", "--no-progress"]);
     if quiet != "informational" {
         zizmor.args(["--min-severity", quiet]);

@@ -240,6 +240,8 @@ fn nightly_json_reports_artifacts_with_checksums() {
     ]);
     run.assert_code(0);
     let doc = run.json();
+    assert_matches_schema(&plan, "plan");
+    assert_matches_schema(&doc, "run");
     let docs = readme_section("### `cargo xtask nightly") + &readme_section("## Plan JSON");
     assert_keys_documented(&doc, &docs, "nightly --json");
     let artifact = &doc["artifacts"][0];

@@ -22,6 +22,7 @@ fn plan_json_describes_every_plugin_and_artifact() {
         .xtask(&["plan", "--json", "--platform", "linux", "--build-number", BUILD_NUMBER])
         .assert_code(0)
         .json();
+    assert_matches_schema(&plan, "plan");
 
     assert_eq!(plan["schema_version"], 1);
     assert_eq!(plan["kind"], "nightly");
@@ -168,6 +169,7 @@ fn plan_lists_both_platforms_and_how_each_is_collected() {
         .xtask(&["plan", "--json", "--build-number", BUILD_NUMBER])
         .assert_code(0)
         .json();
+    assert_matches_schema(&plan, "plan");
     let platforms: Vec<(&str, &str, &str)> = plan["platforms"]
         .as_array()
         .unwrap()

@@ -58,6 +58,15 @@ fn a_dry_run_shows_the_plan_and_changes_nothing() {
         );
     }
     assert!(state(&repo) == before);
+
+    // With --json, the same plan as one document: only JSON on stdout.
+    let plan = repo
+        .xtask(&["release", "minor", "--platform", "linux", "--json"])
+        .assert_code(0)
+        .json();
+    assert_matches_schema(&plan, "plan");
+    assert_eq!((&plan["kind"], &plan["version"]), (&"release".into(), &"1.5.0".into()));
+    assert!(state(&repo) == before);
 }
 
 #[test]
@@ -164,6 +173,8 @@ fn a_saved_plan_runs_exactly_and_is_refused_once_head_moves() {
     let run = repo.xtask(&["release", "--execute", "--json", "--plan", "target/plan.json"]);
     run.assert_code(0);
     let done = run.json();
+    assert_matches_schema(&plan, "plan");
+    assert_matches_schema(&done, "run");
     assert_eq!(done["plan"], plan, "the executed plan is the saved one");
     let docs = readme_section("### `cargo xtask release") + &readme_section("## Plan JSON");
     assert_keys_documented(&done, &docs, "release --json");
@@ -399,6 +410,7 @@ fn releasing_one_unit_builds_the_others_as_committed() {
     ]);
     run.assert_code(0);
     assert_eq!(repo.git(&["tag", "--list"]), "acme-plugin-legacy-v2.1.4\n");
+    assert_matches_schema(&run.json(), "run");
     let changed = repo.git(&["show", "--name-only", "--format=", "HEAD"]);
     assert!(
         changed.lines().all(|f| f.starts_with("plugins/acme-plugin-legacy/")),

@@ -19,6 +19,7 @@ fn status_shows_changes_since_the_last_release_and_check_wants_changelog_entries
     repo.git(&["tag", "acme-plugin-legacy-v2.1.3"]);
 
     let status = repo.xtask(&["status", "--json"]).assert_code(0).json();
+    assert_matches_schema(&status, "status");
     assert_keys_documented(&status, &readme_section("### `cargo xtask status"), "status --json");
     let rows = status.as_array().unwrap();
     assert_eq!(rows.len(), 4);
@@ -44,6 +45,7 @@ fn status_shows_changes_since_the_last_release_and_check_wants_changelog_entries
     repo.write(init, &(repo.read(init) + "\nLIMIT = 10\n"));
     repo.commit("legacy: a limit");
     let status = repo.xtask(&["status", "--json"]).assert_code(0).json();
+    assert_matches_schema(&status, "status");
     let l = legacy(&status);
     assert_eq!(
         (l["needs_release"].as_bool(), l["commits_since_tag"].as_u64()),

@@ -56,6 +56,7 @@ fn a_nightly_bundle_verifies_and_installs_offline() {
         .unwrap()
         .contains(&"wheel tags: 7 of 7 fit linux".into()));
     assert_eq!(targets[0]["problems"], serde_json::json!([]));
+    assert_matches_schema(&report, "verify");
     assert_keys_documented(&report, &readme_section("### `cargo xtask verify"), "verify --json");
 }
 
@@ -91,6 +92,7 @@ fn a_damaged_archive_or_wrong_checksum_is_rejected() {
     let run = repo.xtask(&["verify", "--json", &copy.to_string_lossy()]);
     run.assert_code(1);
     let report: serde_json::Value = serde_json::from_str(&run.stdout).expect("verify --json prints only JSON");
+    assert_matches_schema(&report, "verify");
     assert_eq!(report["ok"], false);
     assert_eq!(report["targets"][0]["ok"], false);
     assert_eq!(

@@ -271,6 +271,7 @@ fn the_stamp_strategy_takes_versions_from_tags_and_writes_only_changelogs() {
     let run = repo.xtask(&["bump", "minor", "--json"]);
     run.assert_code(0);
     let bump = run.json();
+    assert_matches_schema(&bump, "bump");
     let files: Vec<&str> = bump["edits"]
         .as_array()
         .unwrap()

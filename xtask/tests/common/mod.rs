@@ -22,6 +22,8 @@ const TOOLS: &[&str] = &[
 ];
 /// The index server the upload tests run, with htpasswd support.
 const PYPISERVER: &[&str] = &["pypiserver[passlib]==2.4.2"];
+/// The validators (workflow and JSON schemas, workflow lint), from PyPI once and cached.
+pub const CI_TOOLS: &[&str] = &["check-jsonschema==0.39.0", "zizmor==1.32.0"];
 /// Fixed commit and archive time for reproducible fixtures: 2026-11-21 10:00:00 UTC.
 pub const EPOCH: &str = "1795255200";
 pub const BUILD_NUMBER: &str = "7";
@@ -659,4 +661,57 @@ pub fn assert_keys_documented(value: &serde_json::Value, docs: &str, what: &str)
         missing.is_empty(),
         "README.md does not document these keys of {what}: {missing:?}"
     );
+}
+
+// ---------------------------------------------------------------------------------------------
+// The JSON documents match their schemas in docs/schema, checked by check-jsonschema.
+
+/// `docs/schema/<schema>.schema.json`.
+pub fn schema_path(schema: &str) -> PathBuf {
+    workspace_root()
+        .join("docs/schema")
+        .join(format!("{schema}.schema.json"))
+}
+
+/// A program of the cached validators venv (`check-jsonschema`, `zizmor`).
+pub fn ci_tool(program: &str) -> Command {
+    let venv_python = tool_venv("ci-tools-venv", CI_TOOLS);
+    Command::new(venv_python.parent().unwrap().join(program))
+}
+
+/// check-jsonschema's verdict on `value` against `docs/schema/<schema>.schema.json`: `Err`
+/// with its output when the value does not match.
+pub fn check_schema(value: &serde_json::Value, schema: &str) -> Result<(), String> {
+    let schema_file = schema_path(schema);
+    assert!(schema_file.is_file(), "{} does not exist", schema_file.display());
+    let mut instance = tempfile::Builder::new()
+        .prefix(&format!("{schema}-"))
+        .suffix(".json")
+        .tempfile()
+        .unwrap();
+    serde_json::to_writer_pretty(&mut instance, value).unwrap();
+    instance.flush().unwrap();
+    let out = ci_tool("check-jsonschema")
+        .arg("--schemafile")
+        .arg(&schema_file)
+        .arg(instance.path())
+        .output()
+        .expect("run check-jsonschema");
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    if out.status.success() {
+        Ok(())
+    } else {
+        Err(said)
+    }
+}
+
+/// `value` (a `--json` document) is valid against `docs/schema/<schema>.schema.json`.
+pub fn assert_matches_schema(value: &serde_json::Value, schema: &str) {
+    if let Err(said) = check_schema(value, schema) {
+        panic!("the document does not match docs/schema/{schema}.schema.json:\n{said}\ndocument:\n{value:#}");
+    }
 }
