@@ -388,3 +388,66 @@ fn stamp_versions_come_from_the_tags_of_this_branch_only() {
         .json();
     assert_eq!(plan["plugins"][0]["current_version"], "1.4.0");
 }
+
+#[test]
+fn a_partial_stamp_release_is_rebuilt_from_its_tag_byte_for_byte() {
+    let repo = stamp_repo();
+    let no_epoch = |c: &mut Command| {
+        c.env_remove("SOURCE_DATE_EPOCH");
+    };
+    let args = ["--platform", "linux", "--no-sources"];
+    let mut release = vec!["release", "minor", "--plugin", "acme-plugin-legacy", "--execute"];
+    release.extend(args);
+    repo.xtask_with(&release, no_epoch).assert_code(0);
+    let dist = repo.path().join("dist");
+    let released = tempfile::tempdir().unwrap();
+    fs::rename(&dist, released.path().join("dist")).unwrap();
+
+    let mut bundle = vec!["bundle", "--json"];
+    bundle.extend(args);
+    let run = repo.xtask_with(&bundle, no_epoch).assert_code(0).json();
+    let units: Vec<&str> = run["plan"]["units"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["tag"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        units,
+        ["acme-plugin-legacy-v2.2.0"],
+        "only the legacy plugin was released here"
+    );
+    // The versions come from the tags and are stamped into the build copy again.
+    let versions: Vec<(&str, &str)> = run["plan"]["plugins"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| (p["name"].as_str().unwrap(), p["version"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        versions,
+        [
+            ("acme-plugin-base", "1.4.0"),
+            ("acme-plugin-console", "1.4.0"),
+            ("acme-plugin-legacy", "2.2.0"),
+            ("acme-plugin-reports", "1.4.0")
+        ]
+    );
+    let rebuilt = list_dir(&dist);
+    let before = list_dir(&released.path().join("dist"));
+    assert_eq!(
+        rebuilt, before,
+        "the same files: archives, notes, the legacy plugin's dists"
+    );
+    for f in [
+        "acme_plugin_legacy-2.2.0-py3-none-any.whl",
+        "acme_plugin_legacy-2.2.0.tar.gz",
+        "RELEASE_NOTES.md",
+    ] {
+        assert_eq!(
+            fs::read(dist.join(f)).unwrap(),
+            fs::read(released.path().join("dist").join(f)).unwrap(),
+            "{f} differs from the released one"
+        );
+    }
+}
