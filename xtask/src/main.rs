@@ -76,6 +76,9 @@ enum Command {
         /// Leave out the sources bundle (every plugin's sdist), which is made by default.
         #[arg(long)]
         no_sources: bool,
+        /// Sign nothing even with [release] sign-artifacts (for a part that `merge` signs).
+        #[arg(long)]
+        no_sign: bool,
         /// Only show the plan and run the checks.
         #[arg(long)]
         dry_run: bool,
@@ -251,6 +254,9 @@ struct NightlyArgs {
     /// Leave out the sources bundle (every plugin's sdist), which is made by default.
     #[arg(long)]
     no_sources: bool,
+    /// Sign nothing even with [release] sign-artifacts (for a part that `merge` signs).
+    #[arg(long)]
+    no_sign: bool,
 }
 
 impl NightlyArgs {
@@ -262,6 +268,7 @@ impl NightlyArgs {
             platforms: self.platforms,
             release_dir: None,
             no_sources: self.no_sources,
+            no_sign: self.no_sign,
         }
     }
 }
@@ -308,6 +315,7 @@ fn main() -> ExitCode {
             Command::Bundle {
                 platforms,
                 no_sources,
+                no_sign,
                 dry_run,
                 json,
             } => {
@@ -316,6 +324,7 @@ fn main() -> ExitCode {
                     platforms,
                     release_dir: None,
                     no_sources,
+                    no_sign,
                 };
                 if dry_run {
                     tasks::plan::run(&ws, &opts, json)

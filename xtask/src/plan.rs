@@ -199,6 +199,8 @@ pub struct PlanOptions {
     pub release_dir: Option<String>,
     /// Leave out the sources bundle (every private sdist).
     pub no_sources: bool,
+    /// Sign nothing despite `sign-artifacts` (a per-platform part; `merge` signs the set).
+    pub no_sign: bool,
 }
 
 /// twine, installed into the build-tools venv when the manifest uploads.
@@ -545,7 +547,7 @@ pub fn compute(ws: &Workspace, opts: &PlanOptions) -> Result<Prepared> {
             ));
         }
     }
-    let sign = ws.manifest.release.sign_artifacts;
+    let sign = ws.manifest.release.sign_artifacts && !opts.no_sign;
     if sign {
         check_gpg(ws, "sign-artifacts", &mut problems)?;
     }

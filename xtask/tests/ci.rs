@@ -20,8 +20,8 @@ fn the_workflow_is_stable_schema_valid_zizmor_clean_and_committed() {
     let generated = repo.read(WORKFLOW);
     let release = repo.read(RELEASE);
     for expected in [
-        "    tags:\n      - \"v*\"\n      - \"*-v*\"\n  workflow_dispatch:\n",
-        "          ref: ${{ inputs.tag || github.ref }}\n          fetch-depth: 0\n",
+        "    tags:\n      - 'v[0-9]*'\n      - '*-v[0-9]*'\n  workflow_dispatch:\n",
+        "          ref: ${{ inputs.tag && format('refs/tags/{0}', inputs.tag) || github.ref }}\n          fetch-depth: 0\n",
         "cargo xtask bundle --dry-run --json",
         "    if: needs.plan.outputs.build == 'true'\n",
         "cargo xtask bundle --platform \"$XTASK_PLATFORM\" $XTASK_OPTIONS",
@@ -146,9 +146,23 @@ fn the_release_workflow_publishes_with_secrets_passed_by_name() {
          INDEX_USER: ${{ secrets.INDEX_USER }}\n          TWINE_PASSWORD: ${{ secrets.TWINE_PASSWORD }}\n          \
          TWINE_USERNAME: ${{ secrets.TWINE_USERNAME }}\n        run: cargo xtask publish\n",
         "GPG_PRIVATE_KEY: ${{ secrets.GPG_PRIVATE_KEY }}",
+        // Only the job that has the key signs: the parts are not signed.
+        "cargo xtask bundle --dry-run --json --no-sign",
+        "cargo xtask bundle --platform \"$XTASK_PLATFORM\" $XTASK_OPTIONS --no-sign",
     ] {
         assert!(release.contains(expected), "missing {expected:?} in:\n{release}");
     }
+    for expected in [
+        "cargo xtask plan --no-sign",
+        "cargo xtask nightly --platform \"$XTASK_PLATFORM\" $XTASK_OPTIONS --no-sign",
+    ] {
+        assert!(nightly.contains(expected), "missing {expected:?} in:\n{nightly}");
+    }
+    assert_eq!(
+        release.matches("secrets.GPG_PRIVATE_KEY").count(),
+        1,
+        "the key goes to one job:\n{release}"
+    );
     // pip runs in the plan and bundle jobs of both workflows, and twine's venv in publish.
     assert_eq!(
         release.matches("MIRROR_TOKEN: ${{ secrets.MIRROR_TOKEN }}").count(),

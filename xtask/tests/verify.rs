@@ -261,6 +261,27 @@ fn signed_archives_verify_and_a_wrong_signature_is_caught() {
     );
     repo.commit("fixture: signed artifacts");
     let gnupg = tempfile::tempdir().unwrap();
+    // A part that `merge` signs later needs no key: --no-sign signs nothing.
+    repo.xtask_with(
+        &[
+            "nightly",
+            "--platform",
+            "linux",
+            "--build-number",
+            BUILD_NUMBER,
+            "--no-sign",
+        ],
+        |c| {
+            c.env("GNUPGHOME", gnupg.path());
+        },
+    )
+    .assert_code(0);
+    let unsigned = list_dir(&repo.path().join("dist"));
+    assert!(
+        unsigned.contains(&"SHA256SUMS".to_string()) && !unsigned.iter().any(|f| f.ends_with(".asc")),
+        "{unsigned:?}"
+    );
+    fs::remove_dir_all(repo.path().join("dist")).unwrap();
     run_ok(Command::new("gpg").env("GNUPGHOME", gnupg.path()).args([
         "--batch",
         "--quiet",

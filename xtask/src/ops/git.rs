@@ -244,7 +244,6 @@ impl<'a> Git<'a> {
         Ok(text.lines().map(str::to_string).filter(|l| !l.is_empty()).collect())
     }
 
-    /// Every tag name.
     /// The tags that point at `commit` (directly or through an annotated tag).
     pub fn tags_at(&self, commit: &str) -> Result<Vec<String>> {
         let text = self.read(
@@ -254,6 +253,7 @@ impl<'a> Git<'a> {
         Ok(text.lines().map(str::to_string).filter(|l| !l.is_empty()).collect())
     }
 
+    /// Every tag name.
     pub fn tags(&self) -> Result<Vec<String>> {
         let text = self.read("list tags", &["tag", "--list"])?;
         Ok(text.lines().map(str::to_string).filter(|l| !l.is_empty()).collect())
@@ -272,7 +272,18 @@ impl<'a> Git<'a> {
 
     /// Write the files of `commit` under `paths` into `dest` (as `git archive` sees them).
     pub fn export(&self, commit: &str, paths: &[String], dest: &Path) -> Result<()> {
-        let mut args = vec!["archive", "--format=tar", commit, "--"];
+        // Files as committed on every system: no CRLF conversion by a Windows git's autocrlf
+        // (an `eol` in .gitattributes still applies), so builds are the same everywhere.
+        let mut args = vec![
+            "-c",
+            "core.autocrlf=false",
+            "-c",
+            "core.eol=lf",
+            "archive",
+            "--format=tar",
+            commit,
+            "--",
+        ];
         args.extend(paths.iter().map(String::as_str));
         let out = self.runner.read(
             &self

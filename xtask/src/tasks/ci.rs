@@ -122,6 +122,16 @@ fn linux_python(ws: &Workspace) -> &str {
         .map_or("3.x", |p| p.python.as_str())
 }
 
+/// With `sign-artifacts`, the per-platform parts are not signed: only `merge` signs the set,
+/// in the one job that gets the key.
+fn no_sign(ws: &Workspace) -> &'static str {
+    if ws.manifest.release.sign_artifacts {
+        " --no-sign"
+    } else {
+        ""
+    }
+}
+
 /// The step that imports the signing key, when artifacts are signed.
 fn import_key(ws: &Workspace) -> &'static str {
     if ws.manifest.release.sign_artifacts {
@@ -177,7 +187,7 @@ jobs:
 {setup}      - name: Fix the time of this run for every job
         id: epoch
         run: echo "epoch=$(date +%s)" >> "$GITHUB_OUTPUT"
-      - run: cargo xtask plan
+      - run: cargo xtask plan{no_sign}
 
   bundle:
     name: Bundle ${{{{ matrix.platform }}}}
@@ -194,12 +204,13 @@ jobs:
       XTASK_PLATFORM: ${{{{ matrix.platform }}}}
       XTASK_OPTIONS: ${{{{ matrix.options }}}}
 {secrets}    steps:
-{setup_matrix}      - run: cargo xtask nightly --platform "$XTASK_PLATFORM" $XTASK_OPTIONS
+{setup_matrix}      - run: cargo xtask nightly --platform "$XTASK_PLATFORM" $XTASK_OPTIONS{no_sign}
       - uses: {UPLOAD}
         with:
           name: bundle-${{{{ matrix.platform }}}}
           path: {output}/
           if-no-files-found: error
+          overwrite: true
 
   merge:
     name: Merge, verify and keep
@@ -222,10 +233,12 @@ jobs:
           name: nightly
           path: {output}/
           if-no-files-found: error
+          overwrite: true
 "#,
         parts = parts.join(" "),
         setup = setup(&format!("\"{python}\"")),
         setup_matrix = setup("${{ matrix.python }}"),
+        no_sign = no_sign(ws),
     ))
 }
 
@@ -250,24 +263,32 @@ fn release_workflow(ws: &Workspace) -> Result<String> {
         format!("    env:\n{secrets}")
     };
 
-    // Every tag a release makes: each group's, and any plugin's.
+    // Every tag a release makes: each group's, and any plugin's. A version starts with a digit;
+    // names are matched literally.
     let mut tags: Vec<String> = manifest
         .groups
         .iter()
         .map(|g| {
             render(
-                &manifest.release.group_tag,
+                &escape_glob(&manifest.release.group_tag),
                 &[
-                    ("group", &g.name),
-                    ("version", "*"),
-                    ("release", &manifest.release.name),
+                    ("group", &escape_glob(&g.name)),
+                    ("version", "[0-9]*"),
+                    ("release", &escape_glob(&manifest.release.name)),
                 ],
             )
         })
         .collect();
-    tags.push(render(&manifest.release.tag, &[("name", "*"), ("version", "*")]));
+    tags.push(render(
+        &escape_glob(&manifest.release.tag),
+        &[("name", "*"), ("version", "[0-9]*")],
+    ));
     tags.dedup();
-    let tags: String = tags.iter().map(|t| format!("      - \"{t}\"\n")).collect();
+    // Single-quoted: YAML keeps the pattern's backslashes.
+    let tags: String = tags
+        .iter()
+        .map(|t| format!("      - '{}'\n", t.replace('\'', "''")))
+        .collect();
 
     // Publishing: only when the manifest says where to; the set is kept as an artifact anyway.
     let publish = &manifest.publish;
@@ -333,7 +354,7 @@ jobs:
         env:
           PUSHED_TAG: ${{{{ github.event_name == 'push' && github.ref_name || '' }}}}
         run: |
-          cargo xtask bundle --dry-run --json > "$RUNNER_TEMP/plan.json"
+          cargo xtask bundle --dry-run --json{no_sign} > "$RUNNER_TEMP/plan.json"
           first=$(jq -r '.units[0].tag' "$RUNNER_TEMP/plan.json")
           if [ -n "$PUSHED_TAG" ] && [ "$PUSHED_TAG" != "$first" ]; then
             echo "::notice::$PUSHED_TAG is on the commit of $first: the run of $first builds this release"
@@ -357,12 +378,13 @@ jobs:
       XTASK_PLATFORM: ${{{{ matrix.platform }}}}
       XTASK_OPTIONS: ${{{{ matrix.options }}}}
 {secrets}    steps:
-{setup_matrix}      - run: cargo xtask bundle --platform "$XTASK_PLATFORM" $XTASK_OPTIONS
+{setup_matrix}      - run: cargo xtask bundle --platform "$XTASK_PLATFORM" $XTASK_OPTIONS{no_sign}
       - uses: {UPLOAD}
         with:
           name: bundle-${{{{ matrix.platform }}}}
           path: {output}/
           if-no-files-found: error
+          overwrite: true
 
   publish:
     name: Merge, verify, keep and publish
@@ -384,11 +406,25 @@ jobs:
           name: release
           path: {output}/
           if-no-files-found: error
+          overwrite: true
 {publish_step}"#,
         parts = parts.join(" "),
         setup = setup_tag(&python),
         setup_matrix = setup_tag("${{ matrix.python }}"),
+        no_sign = no_sign(ws),
     ))
+}
+
+/// `text` with the characters GitHub's filter patterns treat specially escaped.
+fn escape_glob(text: &str) -> String {
+    let mut out = String::new();
+    for c in text.chars() {
+        if matches!(c, '*' | '?' | '+' | '[' | ']' | '!' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// The `${VAR}`s of the package sources: the jobs that run pip get them from secrets.
@@ -434,7 +470,7 @@ fn secret_env(vars: &[String], indent: &str) -> String {
 /// that versions and tags are seen, without credentials left behind; and Python.
 fn setup_tag(python: &str) -> String {
     format!(
-        "      - uses: {CHECKOUT}\n        with:\n          ref: ${{{{ inputs.tag || github.ref }}}}\n          fetch-depth: 0\n          persist-credentials: false\n      - uses: {SETUP_PYTHON}\n        with:\n          python-version: {python}\n"
+        "      - uses: {CHECKOUT}\n        with:\n          ref: ${{{{ inputs.tag && format('refs/tags/{{0}}', inputs.tag) || github.ref }}}}\n          fetch-depth: 0\n          persist-credentials: false\n      - uses: {SETUP_PYTHON}\n        with:\n          python-version: {python}\n"
     )
 }
 
@@ -448,6 +484,12 @@ fn setup(python: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tag_patterns_match_names_literally() {
+        assert_eq!(escape_glob("c++[x]!?*"), "c\\+\\+\\[x\\]\\!\\?\\*");
+        assert_eq!(escape_glob("acme-v{version}"), "acme-v{version}");
+    }
 
     #[test]
     fn only_names_a_secret_can_have_are_passed() {

@@ -277,14 +277,8 @@ pub fn run(ws: &Workspace, opts: &PublishOptions) -> Result<()> {
             moves.len()
         );
     }
-    if let Some(dir) = &plan.release_dir {
-        crate::ui::progress!("==> copy to {dir}");
-        crate::steps::copy_to_release_dir(ws, dir, &plan.files, &plan.dists_of)?;
-        crate::ui::summary!(
-            "copied {} file(s) and the released sdists and wheels to {dir}",
-            plan.files.len()
-        );
-    }
+    // Upload first: a release folder that cannot be written (say, on a CI runner) must not
+    // keep the index from getting the release.
     if let Some(upload) = &plan.upload {
         crate::ui::progress!("==> upload to {}", upload.repository_url);
         let index = ws.index_args().to_args(&ws.root)?;
@@ -295,6 +289,14 @@ pub fn run(ws: &Workspace, opts: &PublishOptions) -> Result<()> {
         crate::ui::summary!(
             "uploaded to {} (files it had already were skipped)",
             upload.repository_url
+        );
+    }
+    if let Some(dir) = &plan.release_dir {
+        crate::ui::progress!("==> copy to {dir}");
+        crate::steps::copy_to_release_dir(ws, dir, &plan.files, &plan.dists_of)?;
+        crate::ui::summary!(
+            "copied {} file(s) and the released sdists and wheels to {dir}",
+            plan.files.len()
         );
     }
     Ok(())

@@ -97,6 +97,7 @@ pub fn run(ws: &Workspace, opts: &ReleaseOptions) -> Result<()> {
                     platforms: opts.platforms.clone(),
                     release_dir: opts.release_dir.clone(),
                     no_sources: opts.no_sources,
+                    no_sign: false,
                 },
             )?;
             (prepared.plan, prepared.tools, prepared.problems)
