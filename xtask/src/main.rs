@@ -70,15 +70,8 @@ enum Command {
     /// Build the offline bundles of the release HEAD is tagged with, at the versions committed
     /// there (no version change, no commit, no tag): one platform per machine in CI.
     Bundle {
-        /// Build only this platform (repeatable; default: every platform in the manifest).
-        #[arg(long = "platform", value_name = "NAME")]
-        platforms: Vec<String>,
-        /// Leave out the sources bundle (every plugin's sdist), which is made by default.
-        #[arg(long)]
-        no_sources: bool,
-        /// Sign nothing even with [release] sign-artifacts (for a part that `merge` signs).
-        #[arg(long)]
-        no_sign: bool,
+        #[command(flatten)]
+        parts: PartArgs,
         /// Only show the plan and run the checks.
         #[arg(long)]
         dry_run: bool,
@@ -248,6 +241,13 @@ struct NightlyArgs {
     /// Build number (default: from CI variables, see [nightly] in the manifest; else 0).
     #[arg(long, value_name = "N")]
     build_number: Option<u64>,
+    #[command(flatten)]
+    parts: PartArgs,
+}
+
+/// Which bundles a nightly or a bundle run makes, and whether it signs them.
+#[derive(Args)]
+struct PartArgs {
     /// Build only this platform (repeatable; default: every platform in the manifest).
     #[arg(long = "platform", value_name = "NAME")]
     platforms: Vec<String>,
@@ -261,10 +261,16 @@ struct NightlyArgs {
 
 impl NightlyArgs {
     fn options(self) -> PlanOptions {
+        self.parts.options(Mode::Nightly {
+            build_number: self.build_number,
+        })
+    }
+}
+
+impl PartArgs {
+    fn options(self, mode: Mode) -> PlanOptions {
         PlanOptions {
-            mode: Mode::Nightly {
-                build_number: self.build_number,
-            },
+            mode,
             platforms: self.platforms,
             release_dir: None,
             no_sources: self.no_sources,
@@ -312,20 +318,8 @@ fn main() -> ExitCode {
         Workspace::open(cli.manifest.as_deref(), name, dry_run, cli.verbose).and_then(|ws| match cli.command {
             Command::Plan { nightly, json } => tasks::plan::run(&ws, &nightly.options(), json),
             Command::Nightly { nightly, json } => tasks::nightly::run(&ws, &nightly.options(), json),
-            Command::Bundle {
-                platforms,
-                no_sources,
-                no_sign,
-                dry_run,
-                json,
-            } => {
-                let opts = PlanOptions {
-                    mode: Mode::Bundle,
-                    platforms,
-                    release_dir: None,
-                    no_sources,
-                    no_sign,
-                };
+            Command::Bundle { parts, dry_run, json } => {
+                let opts = parts.options(Mode::Bundle);
                 if dry_run {
                     tasks::plan::run(&ws, &opts, json)
                 } else {

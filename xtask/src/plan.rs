@@ -628,23 +628,7 @@ pub fn compute(ws: &Workspace, opts: &PlanOptions) -> Result<Prepared> {
             });
         }
         if let Some(upload) = &publish.upload {
-            if upload.production {
-                for u in &units {
-                    if u.version.contains("dev") || u.version.contains('+') {
-                        problems.push(format!(
-                            "{} {} is a dev or local version; it is never uploaded to the production index {}",
-                            u.name, u.version, upload.repository_url
-                        ));
-                    }
-                }
-            }
-            for url in [&upload.repository_url, &upload.index_url] {
-                for var in toolchain::unset_env_refs(url) {
-                    problems.push(format!(
-                        "environment variable {var} is not set (used as ${{{var}}} in [publish.upload])"
-                    ));
-                }
-            }
+            check_upload(upload, &units, &mut problems);
             steps.push(Step::Upload {
                 upload: upload.clone(),
                 plugins: dists_of,
@@ -698,6 +682,29 @@ pub fn compute(ws: &Workspace, opts: &PlanOptions) -> Result<Prepared> {
         problems,
         tools,
     })
+}
+
+/// An upload can happen: no dev or local version to a production index, every `${VAR}` of
+/// its URLs set.
+pub fn check_upload(upload: &Upload, units: &[PlannedUnit], problems: &mut Vec<String>) {
+    if upload.production {
+        for u in units
+            .iter()
+            .filter(|u| u.version.contains("dev") || u.version.contains('+'))
+        {
+            problems.push(format!(
+                "{} {} is a dev or local version; it is never uploaded to the production index {}",
+                u.name, u.version, upload.repository_url
+            ));
+        }
+    }
+    for url in [&upload.repository_url, &upload.index_url] {
+        for var in toolchain::unset_env_refs(url) {
+            problems.push(format!(
+                "environment variable {var} is not set (used as ${{{var}}} in [publish.upload])"
+            ));
+        }
+    }
 }
 
 /// `{os}`, `{arch}`, `{bits}` of archive names: `Windows`, `amd64`, `64`.

@@ -5,24 +5,12 @@
 
 mod common;
 
-use std::collections::BTreeMap;
 use std::fs;
-use std::path::Path;
 use std::process::Command;
 
 use common::*;
 
 const PASSWORD: &str = "bundle-upl0ad-9c1e";
-
-fn files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    list_dir(dir)
-        .into_iter()
-        .map(|f| {
-            let bytes = fs::read(dir.join(&f)).unwrap();
-            (f, bytes)
-        })
-        .collect()
-}
 
 const LINUX: &str = "acme-plugins-1.5.0-linux.tar.bz2";
 const WINDOWS: &str = "acme-plugins-1.5.0-windows.zip";

@@ -3,22 +3,10 @@
 
 mod common;
 
-use std::collections::BTreeMap;
 use std::fs;
-use std::path::Path;
 use std::process::Command;
 
 use common::*;
-
-fn files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    list_dir(dir)
-        .into_iter()
-        .map(|f| {
-            let bytes = fs::read(dir.join(&f)).unwrap();
-            (f, bytes)
-        })
-        .collect()
-}
 
 #[test]
 fn per_platform_bundles_merge_into_the_set_of_one_full_run() {

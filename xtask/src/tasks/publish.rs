@@ -185,24 +185,7 @@ pub fn run(ws: &Workspace, opts: &PublishOptions) -> Result<()> {
 
     let upload = ws.manifest.publish.upload.clone();
     if let Some(upload) = &upload {
-        if upload.production {
-            for u in units
-                .iter()
-                .filter(|u| u.version.contains("dev") || u.version.contains('+'))
-            {
-                problems.push(format!(
-                    "{} {} is a dev or local version; it is never uploaded to the production index {}",
-                    u.name, u.version, upload.repository_url
-                ));
-            }
-        }
-        for url in [&upload.repository_url, &upload.index_url] {
-            for var in toolchain::unset_env_refs(url) {
-                problems.push(format!(
-                    "environment variable {var} is not set (used as ${{{var}}} in [publish.upload])"
-                ));
-            }
-        }
+        crate::plan::check_upload(upload, &units, &mut problems);
     }
     let release_dir = opts
         .release_dir

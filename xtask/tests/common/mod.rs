@@ -500,6 +500,17 @@ impl XtaskOutput {
 }
 
 /// Files of a folder, sorted (empty when it does not exist).
+/// Every file of a folder (not below it) with its bytes, by name.
+pub fn files(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    list_dir(dir)
+        .into_iter()
+        .map(|f| {
+            let bytes = fs::read(dir.join(&f)).unwrap();
+            (f, bytes)
+        })
+        .collect()
+}
+
 pub fn list_dir(dir: &Path) -> Vec<String> {
     let mut names: Vec<String> = match fs::read_dir(dir) {
         Ok(entries) => entries
