@@ -19,14 +19,7 @@ fn publishing_repo(extra: &str) -> (Repo, tempfile::TempDir) {
     repo.commit("fixture: publishing");
     repo.git(&["config", "user.name", "Release Bot"]);
     repo.git(&["config", "user.email", "release-bot@example.com"]);
-    let remote = tempfile::tempdir().unwrap();
-    run_ok(
-        Command::new("git")
-            .args(["init", "-q", "--bare", "-b", "main"])
-            .arg(remote.path()),
-    );
-    repo.git(&["remote", "add", "origin", &remote.path().to_string_lossy()]);
-    repo.git(&["push", "-q", "-u", "origin", "main"]);
+    let remote = repo.add_bare_origin();
     (repo, remote)
 }
 

@@ -612,14 +612,7 @@ fn every_failed_check_is_reported_at_once_and_nothing_changes() {
 #[test]
 fn a_branch_behind_its_upstream_is_refused() {
     let repo = release_repo();
-    let remote = tempfile::tempdir().unwrap();
-    run_ok(
-        Command::new("git")
-            .args(["init", "-q", "--bare", "-b", "main"])
-            .arg(remote.path()),
-    );
-    repo.git(&["remote", "add", "origin", &remote.path().to_string_lossy()]);
-    repo.git(&["push", "-q", "-u", "origin", "main"]);
+    let remote = repo.add_bare_origin();
     // Someone else pushes a commit; our clone learns of it with a fetch.
     let other = tempfile::tempdir().unwrap();
     run_ok(
@@ -688,14 +681,6 @@ fn signed_tags_verify_and_missing_gpg_or_output_access_are_prechecks() {
 
     // A throwaway key in a temporary GNUPGHOME signs the tags.
     let gnupg = tempfile::tempdir().unwrap();
-    let gpg = |args: &[&str]| {
-        run_ok(
-            Command::new("gpg")
-                .env("GNUPGHOME", gnupg.path())
-                .args(["--batch", "--quiet"])
-                .args(args),
-        )
-    };
     let empty = repo.xtask_with(&["release", "minor", "--platform", "linux"], |c| {
         c.env("GNUPGHOME", gnupg.path());
     });
@@ -705,15 +690,7 @@ fn signed_tags_verify_and_missing_gpg_or_output_access_are_prechecks() {
         "{}",
         empty.stderr
     );
-    gpg(&[
-        "--passphrase",
-        "",
-        "--quick-gen-key",
-        "Release Bot <release-bot@example.com>",
-        "default",
-        "default",
-        "never",
-    ]);
+    gpg_add_key(gnupg.path());
     let run = repo.xtask_with(RELEASE, |c| {
         c.env("GNUPGHOME", gnupg.path());
     });

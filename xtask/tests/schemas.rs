@@ -222,9 +222,7 @@ fn a_release_plan_with_every_kind_of_step_matches_the_schema() {
     repo.commit("fixture: push and upload");
     repo.git(&["config", "user.name", "Release Bot"]);
     repo.git(&["config", "user.email", "release-bot@example.com"]);
-    let remote = tempfile::tempdir().unwrap();
-    repo.git(&["init", "-q", "--bare", &remote.path().to_string_lossy()]);
-    repo.git(&["remote", "add", "origin", &remote.path().to_string_lossy()]);
+    let _remote = repo.add_bare_origin();
     let release_dir = tempfile::tempdir().unwrap();
     let plan = repo
         .xtask_with(

@@ -282,17 +282,7 @@ fn signed_archives_verify_and_a_wrong_signature_is_caught() {
         "{unsigned:?}"
     );
     fs::remove_dir_all(repo.path().join("dist")).unwrap();
-    run_ok(Command::new("gpg").env("GNUPGHOME", gnupg.path()).args([
-        "--batch",
-        "--quiet",
-        "--passphrase",
-        "",
-        "--quick-gen-key",
-        "Release Bot <release-bot@example.com>",
-        "default",
-        "default",
-        "never",
-    ]));
+    gpg_add_key(gnupg.path());
     let with_key = |c: &mut Command| {
         c.env("GNUPGHOME", gnupg.path());
     };

@@ -395,6 +395,19 @@ impl Repo {
         String::from_utf8(out.stdout).unwrap()
     }
 
+    /// A new bare repository as the remote `origin`, with `main` pushed and tracked.
+    pub fn add_bare_origin(&self) -> tempfile::TempDir {
+        let remote = tempfile::tempdir().unwrap();
+        run_ok(
+            Command::new("git")
+                .args(["init", "-q", "--bare", "-b", "main"])
+                .arg(remote.path()),
+        );
+        self.git(&["remote", "add", "origin", &remote.path().to_string_lossy()]);
+        self.git(&["push", "-q", "-u", "origin", "main"]);
+        remote
+    }
+
     pub fn commit(&self, message: &str) {
         self.git(&["add", "-A"]);
         self.git(&["commit", "-q", "-m", message]);
@@ -500,6 +513,21 @@ impl XtaskOutput {
 }
 
 /// Files of a folder, sorted (empty when it does not exist).
+/// A throwaway passphrase-less signing key in the GnuPG home `home`.
+pub fn gpg_add_key(home: &Path) {
+    run_ok(Command::new("gpg").env("GNUPGHOME", home).args([
+        "--batch",
+        "--quiet",
+        "--passphrase",
+        "",
+        "--quick-gen-key",
+        "Release Bot <release-bot@example.com>",
+        "default",
+        "default",
+        "never",
+    ]));
+}
+
 /// Every file of a folder (not below it) with its bytes, by name.
 pub fn files(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
     list_dir(dir)
