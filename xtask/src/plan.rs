@@ -270,11 +270,15 @@ pub fn compute(ws: &Workspace, opts: &PlanOptions) -> Result<Prepared> {
     let groups = resolve_groups(ws, &plugins, &mut problems);
 
     // Versions.
-    let now = source_date_epoch()?.unwrap_or_else(|| {
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs() as i64)
-    });
+    let now = versions::now()?;
+    let commit_time = git.commit_time(&commit)?;
+    // Timestamp of archive entries and wheel files. A release commit is dated with it, so a
+    // rebuild of its tag (`bundle`, which takes the commit time) gets it back.
+    let epoch = match opts.mode {
+        Mode::Release { .. } => now,
+        _ => versions::source_date_epoch()?.unwrap_or(commit_time),
+    }
+    .max(0);
     let current = versioning::current_versions(&ws.manifest, &git, &plugins)?;
     let short = commit[..commit.len().min(8)].to_string();
     let mut new_versions: BTreeMap<String, Version> = BTreeMap::new();
@@ -310,17 +314,15 @@ pub fn compute(ws: &Workspace, opts: &PlanOptions) -> Result<Prepared> {
                     Err(e) => problems.push(format!("{}: {e}", p.dir)),
                 }
             }
-            let (y, m, d) = versions::civil_date(now);
             StampValues {
-                date: format!("{y:04}-{m:02}-{d:02}"),
+                date: versions::iso_date(now),
                 build: build_number.to_string(),
                 commit: short,
             }
         }
         Mode::Release { level, selection } => {
-            let (y, m, d) = versions::civil_date(now);
             let values = StampValues {
-                date: format!("{y:04}-{m:02}-{d:02}"),
+                date: versions::iso_date(now),
                 build: String::new(),
                 commit: short,
             };
@@ -336,9 +338,6 @@ pub fn compute(ws: &Workspace, opts: &PlanOptions) -> Result<Prepared> {
             values
         }
         Mode::Bundle => {
-            // The date a `{date}` pattern is stamped with is the release commit's, so that
-            // every rebuild of the tag stamps the same bytes.
-            let (y, m, d) = versions::civil_date(source_date_epoch()?.unwrap_or(git.commit_time(&commit)?));
             new_versions = current.clone();
             units = versioning::tagged_at(ws, &git, &plugins, &current, &commit, &mut problems)?;
             if units.is_empty() {
@@ -348,7 +347,8 @@ pub fn compute(ws: &Workspace, opts: &PlanOptions) -> Result<Prepared> {
                 ));
             }
             StampValues {
-                date: format!("{y:04}-{m:02}-{d:02}"),
+                // The release commit's date: every rebuild of the tag stamps the same bytes.
+                date: versions::iso_date(epoch),
                 build: String::new(),
                 commit: short,
             }
@@ -649,7 +649,6 @@ pub fn compute(ws: &Workspace, opts: &PlanOptions) -> Result<Prepared> {
         }
     }
 
-    let commit_time = git.commit_time(&commit)?;
     let plan = Plan {
         schema_version: SCHEMA_VERSION,
         kind: match opts.mode {
@@ -660,12 +659,7 @@ pub fn compute(ws: &Workspace, opts: &PlanOptions) -> Result<Prepared> {
         release: ws.manifest.release.name.clone(),
         version: version_text,
         commit,
-        // A release commit is dated with this time, so a rebuild of its tag gets it back.
-        source_date_epoch: match opts.mode {
-            Mode::Release { .. } => source_date_epoch()?.unwrap_or(now),
-            _ => source_date_epoch()?.unwrap_or(commit_time),
-        }
-        .max(0) as u64,
+        source_date_epoch: epoch as u64,
         output_dir: ws.manifest.release.output.to_string_lossy().replace('\\', "/"),
         plugins: planned_plugins,
         public_requirements: ws.manifest.public.requirements.clone(),
@@ -855,15 +849,6 @@ pub fn check_release_preconditions(ws: &Workspace, git: &Git, problems: &mut Vec
         ));
     }
     Ok(())
-}
-
-fn source_date_epoch() -> Result<Option<i64>> {
-    match std::env::var("SOURCE_DATE_EPOCH") {
-        Ok(s) if !s.trim().is_empty() => s.trim().parse::<i64>().map(Some).map_err(|_| {
-            crate::error::input_error(format!("SOURCE_DATE_EPOCH={s:?} is not a number of seconds since 1970"))
-        }),
-        _ => Ok(None),
-    }
 }
 
 /// The first set variable of `vars` as a build number, and where it came from.

@@ -199,6 +199,31 @@ fn kind_name(kind: PrereleaseKind) -> &'static str {
     }
 }
 
+/// `SOURCE_DATE_EPOCH`, when set (an invalid value is a usage error naming it).
+pub fn source_date_epoch() -> anyhow::Result<Option<i64>> {
+    match std::env::var("SOURCE_DATE_EPOCH") {
+        Ok(s) if !s.trim().is_empty() => s.trim().parse::<i64>().map(Some).map_err(|_| {
+            crate::error::input_error(format!("SOURCE_DATE_EPOCH={s:?} is not a number of seconds since 1970"))
+        }),
+        _ => Ok(None),
+    }
+}
+
+/// `SOURCE_DATE_EPOCH`, else the current time.
+pub fn now() -> anyhow::Result<i64> {
+    Ok(source_date_epoch()?.unwrap_or_else(|| {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() as i64)
+    }))
+}
+
+/// `YYYY-MM-DD` in UTC of a unix time.
+pub fn iso_date(unix_time: i64) -> String {
+    let (y, m, d) = civil_date(unix_time);
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
 /// `(year, month, day)` in UTC of a unix time (Howard Hinnant's civil-from-days).
 pub fn civil_date(unix_time: i64) -> (i64, u32, u32) {
     let days = unix_time.div_euclid(86_400);

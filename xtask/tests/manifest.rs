@@ -255,6 +255,29 @@ fn archive_needs_no_manifest() {
 }
 
 #[test]
+fn an_invalid_source_date_epoch_is_a_usage_error_everywhere() {
+    let repo = Repo::examples();
+    std::fs::create_dir(repo.path().join("folder")).unwrap();
+    for args in [
+        &["plan", "--platform", "linux"][..],
+        &["bump", "minor"][..],
+        &["archive", "folder", "target/packed.tar.bz2"][..],
+    ] {
+        let run = repo.xtask_with(args, |c| {
+            c.env("SOURCE_DATE_EPOCH", "yesterday");
+        });
+        run.assert_code(2);
+        assert!(
+            run.stderr
+                .contains("SOURCE_DATE_EPOCH=\"yesterday\" is not a number of seconds since 1970"),
+            "{args:?}: {}",
+            run.stderr
+        );
+    }
+    assert!(!repo.path().join("target/packed.tar.bz2").exists());
+}
+
+#[test]
 fn a_folder_that_is_not_a_python_project_is_named_once() {
     let repo = Repo::bare_examples();
     repo.write("docs/README.md", "not a plugin\n");

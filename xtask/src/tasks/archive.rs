@@ -20,9 +20,10 @@ pub fn run(format: &str, mtime: Option<u64>, source: &Path, dest: &Path) -> Resu
     if !source.is_dir() {
         return Err(input_error(format!("{} is not a folder", source.display())));
     }
-    let mtime = mtime
-        .or_else(|| std::env::var("SOURCE_DATE_EPOCH").ok()?.trim().parse().ok())
-        .unwrap_or(0);
+    let mtime = match mtime {
+        Some(t) => t,
+        None => crate::versions::source_date_epoch()?.unwrap_or(0).max(0) as u64,
+    };
     let name = dest.file_name().unwrap_or_default().to_string_lossy();
     let top = name
         .strip_suffix(&format!(".{}", format.extension()))

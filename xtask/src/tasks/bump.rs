@@ -142,17 +142,7 @@ pub fn run(ws: &Workspace, opts: &BumpOptions) -> Result<()> {
 
 /// `YYYY-MM-DD` of today (or of `SOURCE_DATE_EPOCH`), UTC.
 pub fn release_date() -> Result<String> {
-    let now = match std::env::var("SOURCE_DATE_EPOCH") {
-        Ok(s) if !s.trim().is_empty() => s
-            .trim()
-            .parse::<i64>()
-            .map_err(|_| crate::error::input_error(format!("SOURCE_DATE_EPOCH={s:?} is not a number of seconds")))?,
-        _ => std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs() as i64),
-    };
-    let (y, m, d) = versions::civil_date(now);
-    Ok(format!("{y:04}-{m:02}-{d:02}"))
+    Ok(versions::iso_date(versions::now()?))
 }
 
 fn render(
