@@ -108,8 +108,8 @@ pub struct PlannedPlatform {
 pub enum WheelhouseStrategy {
     /// `pip wheel` with this host's Python: the host is the target.
     Host,
-    /// Wheels for the target downloaded with `pip download --platform ...`, the dependency
-    /// closure walked with markers evaluated for the target.
+    /// The dependencies resolved for the target by uv (`--python-platform`), their wheels
+    /// downloaded with one `pip download --platform ...`.
     Download,
 }
 
@@ -125,6 +125,12 @@ pub enum Step {
         plugin: String,
         path: String,
         version: String,
+    },
+    /// Resolve the dependencies of the platforms this host is not, for each target (uv), and
+    /// download their wheels; every platform is resolved before any failure is reported.
+    Resolve {
+        platforms: Vec<String>,
+        requirements: Vec<String>,
     },
     /// Collect wheels of the private plugins and every dependency for a platform.
     Wheelhouse {
@@ -206,6 +212,9 @@ pub struct PlanOptions {
 
 /// twine, installed into the build-tools venv when the manifest uploads.
 pub const TWINE: &str = "twine==7.0.0";
+/// uv, the resolver for platforms this host is not, installed into the build-tools venv when
+/// a platform is collected by the download strategy.
+pub const UV: &str = "uv==0.13.8";
 
 /// A plan and what is needed to execute it. `problems` lists every precheck that failed.
 pub struct Prepared {
@@ -407,6 +416,11 @@ pub fn compute(ws: &Workspace, opts: &PlanOptions) -> Result<Prepared> {
             Some(tools) if check_native(p, &tools.python).is_ok() => WheelhouseStrategy::Host,
             _ => WheelhouseStrategy::Download,
         };
+        if strategy == WheelhouseStrategy::Download {
+            if let Err(why) = crate::platform::resolver_target(p) {
+                problems.push(format!("{}: {why}", ws.manifest_shown()));
+            }
+        }
         let (os, arch, bits) = name_parts(p.os, p.tags.iter().find_map(|t| tag_arch(t)));
         let folder = render(
             &ws.manifest.release.archive_name,
@@ -508,6 +522,17 @@ pub fn compute(ws: &Workspace, opts: &PlanOptions) -> Result<Prepared> {
         .map(|p| format!("{}=={}", p.normalized_name, p.version))
         .collect();
     requirements.extend(ws.manifest.public.requirements.iter().cloned());
+    let resolved: Vec<String> = platforms
+        .iter()
+        .filter(|p| p.strategy == WheelhouseStrategy::Download)
+        .map(|p| p.name.clone())
+        .collect();
+    if !resolved.is_empty() {
+        steps.push(Step::Resolve {
+            platforms: resolved,
+            requirements: requirements.clone(),
+        });
+    }
     for p in &platforms {
         steps.push(Step::Wheelhouse {
             platform: p.name.clone(),
@@ -640,6 +665,9 @@ pub fn compute(ws: &Workspace, opts: &PlanOptions) -> Result<Prepared> {
     let mut build_tools = ws.manifest.python.build_tools.clone();
     if matches!(opts.mode, Mode::Release { .. }) && ws.manifest.publish.upload.is_some() {
         build_tools.push(TWINE.to_string());
+    }
+    if platforms.iter().any(|p| p.strategy == WheelhouseStrategy::Download) {
+        build_tools.push(UV.to_string());
     }
     for p in &plugins {
         for r in &p.build_requires {
@@ -1169,6 +1197,13 @@ pub fn render_human(plan: &Plan) -> String {
             }
             Step::Build { plugin, version, .. } => {
                 let _ = writeln!(s, "  build sdist and wheel of {plugin} {version}");
+            }
+            Step::Resolve { platforms, .. } => {
+                let _ = writeln!(
+                    s,
+                    "  resolve the dependencies for {} with uv, for each target, and download their wheels",
+                    platforms.join(", ")
+                );
             }
             Step::Wheelhouse { platform, requirements } => {
                 let how = match plan.platforms.iter().find(|p| &p.name == platform).map(|p| p.strategy) {

@@ -300,10 +300,184 @@ pub fn expand_tags(tags: &[String]) -> Vec<String> {
                     push(format!("musllinux_1_{minor}_{arch}"));
                 }
             }
-            _ => {}
+            _ => {
+                if let Some((version, arch)) = mac_policy(tag) {
+                    for t in mac_platforms(version, arch) {
+                        push(t);
+                    }
+                }
+            }
         }
     }
     out
+}
+
+/// macOS version and arch of a `macosx_X_Y_ARCH` tag.
+fn mac_policy(tag: &str) -> Option<((u32, u32), &str)> {
+    let rest = tag.strip_prefix("macosx_")?;
+    let mut it = rest.splitn(3, '_');
+    let (major, minor, arch) = (it.next()?.parse().ok()?, it.next()?.parse().ok()?, it.next()?);
+    Some(((major, minor), arch))
+}
+
+/// The macOS platform tags an interpreter on macOS `version` and `arch` accepts, newest
+/// first, as `packaging.tags.mac_platforms` lists them: every older deployment target, the
+/// `universal2` (and, on x86_64, `intel`/`fat64`/`fat32`/`universal`) binary formats.
+fn mac_platforms((major, minor): (u32, u32), arch: &str) -> Vec<String> {
+    fn formats((major, minor): (u32, u32), arch: &str) -> Vec<&str> {
+        let mut f = vec![arch];
+        if arch == "x86_64" {
+            if (major, minor) < (10, 4) {
+                return Vec::new();
+            }
+            f.extend(["intel", "fat64", "fat32"]);
+        }
+        if arch == "arm64" || arch == "x86_64" {
+            f.push("universal2");
+        }
+        if arch == "x86_64" {
+            f.push("universal");
+        }
+        f
+    }
+    let mut out = Vec::new();
+    if major == 10 {
+        for m in (0..=minor).rev() {
+            out.extend(formats((10, m), arch).into_iter().map(|f| format!("macosx_10_{m}_{f}")));
+        }
+    } else if major >= 11 {
+        for v in (11..=major).rev() {
+            out.extend(formats((v, 0), arch).into_iter().map(|f| format!("macosx_{v}_0_{f}")));
+        }
+        for m in (4..=16).rev() {
+            if arch == "x86_64" {
+                out.extend(formats((10, m), arch).into_iter().map(|f| format!("macosx_10_{m}_{f}")));
+            } else {
+                out.push(format!("macosx_10_{m}_universal2"));
+            }
+        }
+    }
+    out
+}
+
+/// How uv's resolver is told a platform (`uv pip compile --python-platform TRIPLE`, and for
+/// macOS the deployment target through `MACOSX_DEPLOYMENT_TARGET`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResolverTarget {
+    pub triple: String,
+    pub macos_deployment_target: Option<String>,
+}
+
+/// glibc minor versions uv has a `--python-platform` for (`x86_64-manylinux_2_Y`).
+const UV_MANYLINUX: &[u32] = &[17, 28, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40];
+
+/// The resolver target of a platform, or why the resolver cannot express it.
+pub fn resolver_target(p: &crate::config::Platform) -> Result<ResolverTarget, String> {
+    let fail = |why: String| Err(format!("platform {}: {why}", p.name));
+    if p.implementation != "cp" {
+        return fail(format!(
+            "the resolver (uv) resolves for CPython only, not implementation {:?}: build this platform on a matching host",
+            p.implementation
+        ));
+    }
+    let default_abi = format!("cp{}", p.python.replace('.', ""));
+    if p.abi != default_abi {
+        return fail(format!(
+            "the resolver (uv) resolves for the default ABI {default_abi:?} only, not {:?}: build this platform on a matching host",
+            p.abi
+        ));
+    }
+    let arches: Vec<&str> = p
+        .tags
+        .iter()
+        .filter(|t| *t != "any")
+        .filter_map(|t| tag_arch(t))
+        .filter(|a| !["universal2", "universal", "intel", "fat64", "fat32"].contains(a))
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let arch = match arches.as_slice() {
+        [] if p.os == TargetOs::Macos => {
+            return fail("name the machine architecture in a tag (macosx_X_Y_arm64 or macosx_X_Y_x86_64); universal2 wheels fit either".into())
+        }
+        [] => "x86_64",
+        [a] => a,
+        _ => return fail(format!("its tags name several architectures ({}): make one platform per architecture", arches.join(", "))),
+    };
+    let target = |triple: String| {
+        Ok(ResolverTarget {
+            triple,
+            macos_deployment_target: None,
+        })
+    };
+    match p.os {
+        TargetOs::Windows => match arch {
+            "x86_64" => target("x86_64-pc-windows-msvc".into()),
+            "aarch64" => target("aarch64-pc-windows-msvc".into()),
+            "x86" => target("i686-pc-windows-msvc".into()),
+            other => fail(format!("the resolver (uv) has no Windows target for {other}")),
+        },
+        TargetOs::Macos => {
+            let Some(version) = p.tags.iter().filter_map(|t| mac_policy(t)).map(|(v, _)| v).max() else {
+                return fail("a macOS platform needs a macosx_X_Y_ARCH tag".into());
+            };
+            let triple = match arch {
+                "aarch64" => "aarch64-apple-darwin",
+                "x86_64" => "x86_64-apple-darwin",
+                other => return fail(format!("the resolver (uv) has no macOS target for {other}")),
+            };
+            Ok(ResolverTarget {
+                triple: triple.into(),
+                macos_deployment_target: Some(format!("{}.{}", version.0, version.1)),
+            })
+        }
+        TargetOs::Linux | TargetOs::Any => {
+            if !matches!(arch, "x86_64" | "aarch64") {
+                return fail(format!(
+                    "the resolver (uv) has manylinux and musllinux targets for x86_64 and aarch64 only, not {arch}: build this platform on a matching host"
+                ));
+            }
+            let policies: Vec<(&str, (u32, u32))> = p
+                .tags
+                .iter()
+                .filter_map(|t| linux_policy(t))
+                .map(|(family, version, _)| (family, version))
+                .collect();
+            let musl = policies.iter().filter(|(f, _)| *f == "musllinux").map(|(_, v)| *v).max();
+            let glibc = policies.iter().filter(|(f, _)| *f == "manylinux").map(|(_, v)| *v).max();
+            match (glibc, musl) {
+                (Some(_), Some(_)) => fail("its tags mix manylinux (glibc) and musllinux (musl): make one platform for each".into()),
+                (None, Some((1, 2))) => target(format!("{arch}-unknown-linux-musl")),
+                (None, Some((a, b))) => fail(format!(
+                    "the resolver (uv) resolves musllinux for musl 1.2 only, not musllinux_{a}_{b}: use musllinux_1_2_{arch}"
+                )),
+                (Some((2, minor)), None) if UV_MANYLINUX.contains(&minor) => {
+                    target(format!("{arch}-manylinux_2_{minor}"))
+                }
+                (Some((a, b)), None) => fail(format!(
+                    "the resolver (uv) has no target for manylinux_{a}_{b}; its newest glibc tag must be one of {}",
+                    UV_MANYLINUX.iter().map(|m| format!("manylinux_2_{m}")).collect::<Vec<_>>().join(", ")
+                )),
+                (None, None) if p.os == TargetOs::Any => target(format!("{arch}-manylinux_2_17")),
+                (None, None) => fail(format!(
+                    "a Linux platform resolved by uv needs a manylinux or musllinux tag (e.g. manylinux_2_28_{arch}) besides linux_{arch}"
+                )),
+            }
+        }
+    }
+}
+
+/// Whether a distribution's `Requires-Python` admits the platform's `MAJOR.MINOR` Python:
+/// every patch release of it, so both `X.Y.0` (what `--python-version X.Y` means to pip and
+/// uv) and a late `X.Y.N` must satisfy it. An unparsable specifier does not admit it.
+pub fn python_admits(requires_python: &str, python: &str) -> bool {
+    use std::str::FromStr;
+    let Ok(spec) = pep440_rs::VersionSpecifiers::from_str(requires_python) else {
+        return false;
+    };
+    ["0", "99"].iter().all(|patch| {
+        pep440_rs::Version::from_str(&format!("{python}.{patch}")).is_ok_and(|v| spec.contains(&v))
+    })
 }
 
 /// Whether a wheel fits a target: some (python, abi, platform) combination of its tags is one
@@ -314,9 +488,11 @@ pub fn wheel_fits(file: &str, p: &crate::config::Platform) -> Result<bool, Strin
         let mut it = p.python.split('.').map(|n| n.parse().unwrap_or(0));
         (it.next().unwrap_or(3), it.next().unwrap_or(0))
     };
+    let mac = expand_tags(&p.tags);
     let platform_ok = |tag: &str| {
         tag == "any"
             || p.tags.iter().any(|t| t == tag)
+            || (tag.starts_with("macosx_") && mac.iter().any(|t| t == tag))
             || match linux_policy(tag) {
                 Some((family, version, arch)) => p
                     .tags

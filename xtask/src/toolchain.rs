@@ -147,23 +147,49 @@ pub struct IndexArgs {
 }
 
 impl IndexArgs {
-    /// pip arguments, `${VAR}`s expanded; relative find-links paths are taken from `root`.
-    pub fn to_args(&self, root: &Path) -> Result<Vec<String>> {
-        let mut args = vec!["--index-url".to_string(), expand_env(&self.index_url)?];
-        for u in &self.extra_index_urls {
-            args.extend(["--extra-index-url".to_string(), expand_env(u)?]);
+    /// The index settings for pip, as environment variables with `${VAR}`s expanded: never on
+    /// a command line, which every local user can read in `/proc/PID/cmdline`. Relative
+    /// find-links paths are taken from `root`.
+    pub fn pip_env(&self, root: &Path) -> Result<Vec<(String, String)>> {
+        let mut env = vec![("PIP_INDEX_URL".to_string(), expand_env(&self.index_url)?)];
+        if !self.extra_index_urls.is_empty() {
+            env.push(("PIP_EXTRA_INDEX_URL".to_string(), expand_all(&self.extra_index_urls)?.join(" ")));
         }
-        for f in &self.find_links {
-            let f = expand_env(f)?;
-            let f = if f.contains("://") {
-                f
-            } else {
-                root.join(f).to_string_lossy().into_owned()
-            };
-            args.extend(["--find-links".to_string(), f]);
+        if !self.find_links.is_empty() {
+            env.push(("PIP_FIND_LINKS".to_string(), self.find_links(root)?.join(" ")));
         }
-        Ok(args)
+        Ok(env)
     }
+
+    /// The same settings for uv (`UV_DEFAULT_INDEX`, `UV_INDEX`, `UV_FIND_LINKS`).
+    pub fn uv_env(&self, root: &Path) -> Result<Vec<(String, String)>> {
+        let mut env = vec![("UV_DEFAULT_INDEX".to_string(), expand_env(&self.index_url)?)];
+        if !self.extra_index_urls.is_empty() {
+            env.push(("UV_INDEX".to_string(), expand_all(&self.extra_index_urls)?.join(" ")));
+        }
+        if !self.find_links.is_empty() {
+            env.push(("UV_FIND_LINKS".to_string(), self.find_links(root)?.join(",")));
+        }
+        Ok(env)
+    }
+
+    fn find_links(&self, root: &Path) -> Result<Vec<String>> {
+        self.find_links
+            .iter()
+            .map(|f| {
+                let f = expand_env(f)?;
+                Ok(if f.contains("://") {
+                    f
+                } else {
+                    root.join(f).to_string_lossy().into_owned()
+                })
+            })
+            .collect()
+    }
+}
+
+fn expand_all(urls: &[String]) -> Result<Vec<String>> {
+    urls.iter().map(|u| expand_env(u)).collect()
 }
 
 /// The `${VAR}` references of `text` whose variable is unset or empty.
@@ -206,7 +232,7 @@ pub fn tools_venv(
     python: &Python,
     work_dir: &Path,
     requirements: &[String],
-    index: &[String],
+    index: &[(String, String)],
 ) -> Result<PathBuf> {
     use sha2::{Digest, Sha256};
     let mut key = Sha256::new();
@@ -256,8 +282,8 @@ pub fn tools_venv(
             "install the pinned build tools into the build-tools venv (from the index in [public])",
         )
         .isolated_pip()
+        .envs(index.iter().map(|(k, v)| (k, v)))
         .args(["-m", "pip", "install", "--quiet"])
-        .args(index)
         .args(requirements),
     )?;
     write_atomic(&ready, wanted.as_bytes())?;

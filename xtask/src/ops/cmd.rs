@@ -23,6 +23,9 @@ pub struct Cmd {
     pub cwd: Option<PathBuf>,
     pub env: Vec<(String, OsString)>,
     pub env_remove: Vec<String>,
+    /// Variables shown (redacted) before the program in logs and errors: settings such as
+    /// the package index that go to a program through its environment.
+    pub shown_env: Vec<String>,
     pub purpose: String,
     /// Whether stdout goes into the log (off for binary output such as `git archive`).
     pub log_stdout: bool,
@@ -36,6 +39,7 @@ impl Cmd {
             cwd: None,
             env: Vec::new(),
             env_remove: Vec::new(),
+            shown_env: Vec::new(),
             // Shown on screen and in errors: never with credentials (a URL may carry them).
             purpose: redact(&purpose.into()),
             log_stdout: true,
@@ -63,6 +67,16 @@ impl Cmd {
         self
     }
 
+    /// Settings passed through the environment rather than the command line (which every
+    /// local user can read), shown redacted in logs like arguments.
+    pub fn envs<K: AsRef<str>, V: AsRef<OsStr>>(mut self, vars: impl IntoIterator<Item = (K, V)>) -> Cmd {
+        for (k, v) in vars {
+            self.shown_env.push(k.as_ref().to_string());
+            self = self.env(k.as_ref(), v);
+        }
+        self
+    }
+
     /// Shield pip from ambient configuration: no config files, no `PIP_*` variables except
     /// certificate and proxy settings. What pip does is decided by the manifest alone.
     pub fn isolated_pip(mut self) -> Cmd {
@@ -79,9 +93,30 @@ impl Cmd {
             .env("PYTHONDONTWRITEBYTECODE", "1")
     }
 
+    /// Shield uv from ambient configuration (`UV_*` variables, `uv.toml`, `pyproject.toml`
+    /// settings) and keep it from downloading Pythons: what it resolves is decided by the
+    /// manifest alone.
+    pub fn isolated_uv(mut self) -> Cmd {
+        for (key, _) in std::env::vars_os() {
+            let Some(key) = key.to_str() else { continue };
+            if key.starts_with("UV_") {
+                self.env_remove.push(key.to_string());
+            }
+        }
+        self.env("UV_NO_CONFIG", "1")
+            .env("UV_PYTHON_DOWNLOADS", "never")
+            .env("UV_NO_PROGRESS", "1")
+    }
+
     /// The command line as shown to users (redacted; inline scripts summarized).
     pub fn display(&self) -> String {
-        let mut s = shell_word(&self.program.to_string_lossy());
+        let mut s = String::new();
+        for key in &self.shown_env {
+            if let Some((_, v)) = self.env.iter().rev().find(|(k, _)| k == key) {
+                let _ = write!(s, "{key}={} ", shell_word(&v.to_string_lossy()));
+            }
+        }
+        s.push_str(&shell_word(&self.program.to_string_lossy()));
         for a in &self.args {
             s.push(' ');
             let a = a.to_string_lossy();
@@ -284,17 +319,19 @@ pub fn register_secret(value: &str) {
 }
 
 /// Hide credentials: the whole user-info part of URLs (`https://user:token@host` →
-/// `https://***@host`; a token may stand where the user name does) and every registered
-/// secret. Applied to everything logged or shown.
+/// `https://***@host`; a token may stand where the user name does), the values of a URL's
+/// query string (`?token=abc` → `?token=***`) and every registered secret. Applied to
+/// everything logged or shown.
 pub fn redact(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
     while let Some(i) = rest.find("://") {
         let (head, tail) = rest.split_at(i + 3);
         out.push_str(head);
-        let end = tail
-            .find(|c: char| c.is_whitespace() || c == '/' || c == '"' || c == '\'')
+        let url_end = tail
+            .find(|c: char| c.is_whitespace() || c == '"' || c == '\'' || c == '<' || c == '>')
             .unwrap_or(tail.len());
+        let end = tail[..url_end].find(['/', '?', '#']).unwrap_or(url_end);
         let authority = &tail[..end];
         match authority.rfind('@') {
             Some(at) => {
@@ -303,7 +340,29 @@ pub fn redact(text: &str) -> String {
             }
             None => out.push_str(authority),
         }
-        rest = &tail[end..];
+        let path = &tail[end..url_end];
+        match path.split_once('?') {
+            Some((before, query)) => {
+                out.push_str(before);
+                out.push('?');
+                let (query, fragment) = query.split_once('#').map_or((query, None), |(q, f)| (q, Some(f)));
+                let masked: Vec<String> = query
+                    .split('&')
+                    .map(|pair| match pair.split_once('=') {
+                        Some((key, _)) => format!("{key}=***"),
+                        None if pair.is_empty() => String::new(),
+                        None => "***".to_string(),
+                    })
+                    .collect();
+                out.push_str(&masked.join("&"));
+                if let Some(f) = fragment {
+                    out.push('#');
+                    out.push_str(f);
+                }
+            }
+            None => out.push_str(path),
+        }
+        rest = &tail[url_end..];
     }
     out.push_str(rest);
     let secrets = SECRETS.lock().unwrap_or_else(|e| e.into_inner());
@@ -341,6 +400,11 @@ mod tests {
         );
         assert_eq!(redact("https://TOKEN@host/simple"), "https://***@host/simple");
         assert_eq!(redact("http://127.0.0.1:8080/simple"), "http://127.0.0.1:8080/simple");
+        assert_eq!(
+            redact("see https://pkgs.example/simple/?token=abc123&x=1 or 'https://h/s?k=v#f'"),
+            "see https://pkgs.example/simple/?token=***&x=*** or 'https://h/s?k=***#f'"
+        );
+        assert_eq!(redact("PIP_INDEX_URL=https://u:p@h/s?t=1 pip"), "PIP_INDEX_URL=https://***@h/s?t=*** pip");
     }
 
     #[test]

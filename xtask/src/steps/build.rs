@@ -162,3 +162,13 @@ pub fn wheel_requires(wheel: &Path) -> Result<Vec<String>> {
         .map(|(_, v)| v.to_string())
         .collect())
 }
+
+/// The `Requires-Python` of a wheel's METADATA, if it has one.
+pub fn wheel_requires_python(wheel: &Path) -> Result<Option<String>> {
+    let text = read_metadata(wheel)?;
+    let found = headers(&text)
+        .find(|(k, _)| *k == "Requires-Python")
+        .map(|(_, v)| v.to_string())
+        .filter(|v| !v.is_empty());
+    Ok(found)
+}

@@ -2,7 +2,7 @@
 //! to do from the plan alone; programs and file writes go through `ops`.
 
 mod build;
-pub use build::{wheel_metadata, wheel_requires};
+pub use build::{wheel_metadata, wheel_requires, wheel_requires_python};
 mod bundle;
 mod commit;
 mod deliver;
@@ -11,6 +11,7 @@ mod notes;
 pub use notes::write_checksums;
 mod publish;
 pub use publish::{copy_to_release_dir, upload};
+mod resolve;
 mod stamp;
 mod tag;
 mod wheelhouse;
@@ -168,6 +169,7 @@ fn run_step(exec: &Exec, step: &Step, report: &mut Report) -> Result<Option<Undo
         Step::ExportSources { commit, paths } => exec.git.export(commit, paths, &exec.src_dir()).map(|_| None),
         Step::Stamp { plugin, edits } => stamp::stamp(exec, plugin, edits).map(|_| None),
         Step::Build { plugin, path, version } => build::build(exec, plugin, path, version, report).map(|_| None),
+        Step::Resolve { platforms, requirements } => resolve::resolve(exec, platforms, requirements).map(|_| None),
         Step::Wheelhouse { platform, requirements } => wheelhouse::collect(exec, platform, requirements).map(|_| None),
         Step::Bundle {
             platform,
@@ -233,6 +235,7 @@ fn describe(step: &Step) -> String {
         Step::ExportSources { paths, .. } => format!("export {} plugin folder(s) from git", paths.len()),
         Step::Stamp { plugin, edits } => format!("stamp {plugin} ({} edit(s))", edits.len()),
         Step::Build { plugin, version, .. } => format!("build {plugin} {version}"),
+        Step::Resolve { platforms, .. } => format!("resolve dependencies for {}", platforms.join(", ")),
         Step::Wheelhouse { platform, .. } => format!("collect wheels for {platform}"),
         Step::Bundle { archive, .. } => format!("write {archive}"),
         Step::Sources { archive, .. } => format!("write {archive}"),

@@ -111,9 +111,8 @@ pub fn upload(ws: &Workspace, tools_python: &Path, upload: &Upload, plugins: &[S
         "upload",
         "--non-interactive",
         "--disable-progress-bar",
-        "--repository-url",
-        &url,
     ]);
+    cmd = cmd.envs([("TWINE_REPOSITORY_URL", url)]);
     if let Some((user, password)) = credentials {
         crate::ops::cmd::register_secret(&password);
         cmd = cmd.env("TWINE_USERNAME", user).env("TWINE_PASSWORD", password);

@@ -264,7 +264,7 @@ pub fn run(ws: &Workspace, opts: &PublishOptions) -> Result<()> {
     // keep the index from getting the release.
     if let Some(upload) = &plan.upload {
         crate::ui::progress!("==> upload to {}", upload.repository_url);
-        let index = ws.index_args().to_args(&ws.root)?;
+        let index = ws.index_args().pip_env(&ws.root)?;
         let mut requirements = ws.manifest.python.build_tools.clone();
         requirements.push(crate::plan::TWINE.to_string());
         let tools_python = toolchain::tools_venv(&ws.runner, &tools.python, &ws.work_dir, &requirements, &index)?;

@@ -157,7 +157,7 @@ fn execute_from(
     start: usize,
     state_path: &Path,
 ) -> Result<Report> {
-    let index = plan.index.to_args(&ws.root)?;
+    let index = plan.index.pip_env(&ws.root)?;
     let tools_python = toolchain::tools_venv(&ws.runner, &tools.python, &ws.work_dir, &plan.build_tools, &index)?;
     crate::ops::signals::defer_interrupts();
     let stage = Staging::create(&ws.work_dir, "release")?;

@@ -19,6 +19,7 @@ const TOOLS: &[&str] = &[
     "setuptools==84.2.1",
     "wheel==0.48.0",
     "twine==7.0.0",
+    "uv==0.13.8",
 ];
 /// The index server the upload tests run, with htpasswd support.
 const PYPISERVER: &[&str] = &["pypiserver[passlib]==2.4.2"];
