@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Install what `cargo xtask` and its tests need on a fresh Debian/Ubuntu machine:
-# git, gpg, and Python 3.9+ with pip and venv. Rust (cargo) must already be installed (rustup).
+# git, gpg, strace (tests), and Python 3.9+ with pip and venv. Rust (cargo) must already be installed (rustup).
 # Safe to run again: it installs only what is missing. Elsewhere it prints what to install.
 set -euo pipefail
 
 missing=()
 command -v git >/dev/null 2>&1 || missing+=(git)
 command -v gpg >/dev/null 2>&1 || missing+=(gnupg)   # signing releases, and the tests
+command -v strace >/dev/null 2>&1 || missing+=(strace) # the tests: no credential on any command line
 if ! command -v python3 >/dev/null 2>&1; then
     missing+=(python3 python3-venv python3-pip)
 else

@@ -168,6 +168,7 @@ struct RawPlatform {
     implementation: Option<Spanned<String>>,
     abi: Option<Spanned<String>>,
     format: Option<Spanned<String>>,
+    collect: Option<Spanned<String>>,
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -366,11 +367,15 @@ pub struct NightlySettings {
 pub struct Platform {
     pub name: String,
     pub tags: Vec<String>,
+    /// Where `tags` stands in the manifest, for messages.
+    pub tags_at: String,
     pub os: TargetOs,
     pub python: String,
     pub implementation: String,
     pub abi: String,
     pub format: ArchiveFormat,
+    /// `collect = "download"`: resolve and download even on a matching host.
+    pub always_download: bool,
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -897,17 +902,33 @@ fn resolve_platform(name: Spanned<String>, p: RawPlatform, src: &Source, problem
             }
         },
     };
+    let always_download = match p.collect {
+        None => false,
+        Some(c) => match c.get_ref().as_str() {
+            "auto" => false,
+            "download" => true,
+            other => {
+                problems.push(
+                    src.at_spanned(&c),
+                    format!("collect {other:?} must be \"auto\" (pip wheel on a matching host, else download) or \"download\""),
+                );
+                false
+            }
+        },
+    };
     if problems.0.len() > before {
         return None;
     }
     Some(Platform {
         name,
+        tags_at: src.at_spanned(&p.tags).to_string(),
         tags: p.tags.into_inner().into_iter().map(Spanned::into_inner).collect(),
         os: os?,
         python,
         implementation,
         abi,
         format,
+        always_download,
     })
 }
 

@@ -413,12 +413,12 @@ pub fn compute(ws: &Workspace, opts: &PlanOptions) -> Result<Prepared> {
     let mut platforms = Vec::new();
     for p in selected {
         let strategy = match &tools {
-            Some(tools) if check_native(p, &tools.python).is_ok() => WheelhouseStrategy::Host,
+            Some(tools) if !p.always_download && check_native(p, &tools.python).is_ok() => WheelhouseStrategy::Host,
             _ => WheelhouseStrategy::Download,
         };
         if strategy == WheelhouseStrategy::Download {
             if let Err(why) = crate::platform::resolver_target(p) {
-                problems.push(format!("{}: {why}", ws.manifest_shown()));
+                problems.push(format!("{}: {why}", p.tags_at));
             }
         }
         let (os, arch, bits) = name_parts(p.os, p.tags.iter().find_map(|t| tag_arch(t)));

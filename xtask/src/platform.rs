@@ -443,8 +443,16 @@ pub fn resolver_target(p: &crate::config::Platform) -> Result<ResolverTarget, St
                 .filter_map(|t| linux_policy(t))
                 .map(|(family, version, _)| (family, version))
                 .collect();
-            let musl = policies.iter().filter(|(f, _)| *f == "musllinux").map(|(_, v)| *v).max();
-            let glibc = policies.iter().filter(|(f, _)| *f == "manylinux").map(|(_, v)| *v).max();
+            let musl = policies
+                .iter()
+                .filter(|(f, _)| *f == "musllinux")
+                .map(|(_, v)| *v)
+                .max();
+            let glibc = policies
+                .iter()
+                .filter(|(f, _)| *f == "manylinux")
+                .map(|(_, v)| *v)
+                .max();
             match (glibc, musl) {
                 (Some(_), Some(_)) => fail("its tags mix manylinux (glibc) and musllinux (musl): make one platform for each".into()),
                 (None, Some((1, 2))) => target(format!("{arch}-unknown-linux-musl")),
@@ -475,9 +483,9 @@ pub fn python_admits(requires_python: &str, python: &str) -> bool {
     let Ok(spec) = pep440_rs::VersionSpecifiers::from_str(requires_python) else {
         return false;
     };
-    ["0", "99"].iter().all(|patch| {
-        pep440_rs::Version::from_str(&format!("{python}.{patch}")).is_ok_and(|v| spec.contains(&v))
-    })
+    ["0", "99"]
+        .iter()
+        .all(|patch| pep440_rs::Version::from_str(&format!("{python}.{patch}")).is_ok_and(|v| spec.contains(&v)))
 }
 
 /// Whether a wheel fits a target: some (python, abi, platform) combination of its tags is one
@@ -563,6 +571,8 @@ mod tests {
         crate::config::Platform {
             name: "t".into(),
             tags: tags.iter().map(|t| t.to_string()).collect(),
+            tags_at: "release-config.toml:1:1".into(),
+            always_download: false,
             os,
             python: "3.11".into(),
             implementation: "cp".into(),

@@ -153,7 +153,10 @@ impl IndexArgs {
     pub fn pip_env(&self, root: &Path) -> Result<Vec<(String, String)>> {
         let mut env = vec![("PIP_INDEX_URL".to_string(), expand_env(&self.index_url)?)];
         if !self.extra_index_urls.is_empty() {
-            env.push(("PIP_EXTRA_INDEX_URL".to_string(), expand_all(&self.extra_index_urls)?.join(" ")));
+            env.push((
+                "PIP_EXTRA_INDEX_URL".to_string(),
+                expand_all(&self.extra_index_urls)?.join(" "),
+            ));
         }
         if !self.find_links.is_empty() {
             env.push(("PIP_FIND_LINKS".to_string(), self.find_links(root)?.join(" ")));

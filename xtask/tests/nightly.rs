@@ -528,8 +528,8 @@ fn index_credentials_never_appear_in_plans_output_or_logs() {
         "the checked text includes the plan's index URL"
     );
     assert!(
-        seen.contains("--extra-index-url"),
-        "the checked text includes the pip command line"
+        seen.contains("PIP_EXTRA_INDEX_URL=http://***@127.0.0.1"),
+        "the checked text includes the pip command line, with its index settings redacted"
     );
     assert!(!seen.contains(TOKEN), "the password leaked");
     assert!(!seen.contains(USER_TOKEN), "the token in the user name leaked");

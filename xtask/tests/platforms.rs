@@ -87,49 +87,6 @@ fn a_pure_sdist_only_dependency_becomes_a_wheel_for_the_target() {
 }
 
 #[test]
-fn every_dependency_without_a_wheel_for_the_target_is_named_at_once() {
-    let repo = Repo::bare_examples();
-    let file = "plugins/acme-plugin-reports/pyproject.toml";
-    repo.write(
-        file,
-        &repo.read(file).replace(
-            "\"tabulate>=0.9\",",
-            "\"tabulate>=0.9\",\n    \"linuxonly-native>=1.0\",\n    \"nativesdist>=1.0\",\n    \"puresdist>=1.0\",",
-        ),
-    );
-    repo.commit("fixture: dependencies with no Windows wheel");
-    let run = repo.xtask(&["nightly", "--platform", "windows", "--build-number", BUILD_NUMBER]);
-    run.assert_code(1);
-    assert!(
-        run.stderr.contains("no suitable wheel for every dependency on windows"),
-        "{}",
-        run.stderr
-    );
-    assert!(
-        run.stderr
-            .contains("linuxonly-native>=1.0 for windows: no wheel for this platform on the index"),
-        "{}",
-        run.stderr
-    );
-    assert!(
-        run.stderr
-            .contains("nativesdist>=1.0 for windows: no wheel for this platform on the index, and its sdist builds")
-            && run.stderr.contains("build the bundle on a windows machine"),
-        "{}",
-        run.stderr
-    );
-    assert!(
-        !run.stderr.contains("puresdist"),
-        "a pure sdist built after a native one still becomes a wheel:\n{}",
-        run.stderr
-    );
-    assert_eq!(list_dir(&repo.path().join("dist")), Vec::<String>::new());
-    // The same plugins bundle fine for Linux, on Linux.
-    repo.xtask(&["nightly", "--platform", "linux", "--build-number", BUILD_NUMBER])
-        .assert_code(0);
-}
-
-#[test]
 fn an_extra_asked_by_one_plugin_is_collected_for_the_target() {
     let repo = Repo::bare_examples();
     // reports asks for extrapkg, console for extrapkg[socks] (which needs socksdep).

@@ -231,6 +231,8 @@ fn a_release_plan_with_every_kind_of_step_matches_the_schema() {
                 "minor",
                 "--platform",
                 "linux",
+                "--platform",
+                "windows",
                 "--release-dir",
                 &release_dir.path().to_string_lossy(),
                 "--json",

@@ -404,7 +404,10 @@ mod tests {
             redact("see https://pkgs.example/simple/?token=abc123&x=1 or 'https://h/s?k=v#f'"),
             "see https://pkgs.example/simple/?token=***&x=*** or 'https://h/s?k=***#f'"
         );
-        assert_eq!(redact("PIP_INDEX_URL=https://u:p@h/s?t=1 pip"), "PIP_INDEX_URL=https://***@h/s?t=*** pip");
+        assert_eq!(
+            redact("PIP_INDEX_URL=https://u:p@h/s?t=1 pip"),
+            "PIP_INDEX_URL=https://***@h/s?t=*** pip"
+        );
     }
 
     #[test]

@@ -169,7 +169,10 @@ fn run_step(exec: &Exec, step: &Step, report: &mut Report) -> Result<Option<Undo
         Step::ExportSources { commit, paths } => exec.git.export(commit, paths, &exec.src_dir()).map(|_| None),
         Step::Stamp { plugin, edits } => stamp::stamp(exec, plugin, edits).map(|_| None),
         Step::Build { plugin, path, version } => build::build(exec, plugin, path, version, report).map(|_| None),
-        Step::Resolve { platforms, requirements } => resolve::resolve(exec, platforms, requirements).map(|_| None),
+        Step::Resolve {
+            platforms,
+            requirements,
+        } => resolve::resolve(exec, platforms, requirements).map(|_| None),
         Step::Wheelhouse { platform, requirements } => wheelhouse::collect(exec, platform, requirements).map(|_| None),
         Step::Bundle {
             platform,

@@ -90,13 +90,11 @@ fn resolve_platform(exec: &Exec, target: &Platform, requirements: &[String]) -> 
             Err(binary_only) => {
                 // No solution from wheels alone: with sdists allowed, either it resolves (and
                 // the sdist-only pins are built or named) or it is a real conflict.
-                let pins = compile(exec, &resolver, target, &work, &pure, false)?.map_err(|conflict| {
-                    anyhow::anyhow!("{}", explain_conflict(&conflict, target, &resolver))
-                })?;
+                let pins = compile(exec, &resolver, target, &work, &pure, false)?
+                    .map_err(|conflict| anyhow::anyhow!("{}", explain_conflict(&conflict, target, &resolver)))?;
                 build_pure_sdists(exec, &resolver, target, &work, &pure, &pins)?;
-                compile(exec, &resolver, target, &work, &pure, true)?.map_err(|_| {
-                    anyhow::anyhow!("{}", explain_conflict(&binary_only, target, &resolver))
-                })?
+                compile(exec, &resolver, target, &work, &pure, true)?
+                    .map_err(|_| anyhow::anyhow!("{}", explain_conflict(&binary_only, target, &resolver)))?
             }
         };
         download(exec, target, &work, &pure, &out, &pins)?;
@@ -136,12 +134,17 @@ fn root_requirements(exec: &Exec, target: &Platform, requirements: &[String]) ->
             continue;
         }
         let meta = wheel_metadata(&private.join(&file))?;
-        roots.push(format!("{} @ {}", normalize_name(&meta.name), file_url(&private.join(&file))));
+        roots.push(format!(
+            "{} @ {}",
+            normalize_name(&meta.name),
+            file_url(&private.join(&file))
+        ));
     }
     if !native.is_empty() {
         bail!(
-            "{} built for this host only (not pure Python): build the {} bundle on a {} machine",
+            "{} {} built for this host only (it is not pure Python): build the {} bundle on a {} machine",
             native.join(", "),
+            if native.len() == 1 { "is" } else { "are" },
             target.name,
             target.name
         );
@@ -165,7 +168,11 @@ fn compile(
     pure: &Path,
     binary_only: bool,
 ) -> Result<Result<Vec<Pin>, String>> {
-    let output = work.join(if binary_only { "pins.txt" } else { "pins-with-sdists.txt" });
+    let output = work.join(if binary_only {
+        "pins.txt"
+    } else {
+        "pins-with-sdists.txt"
+    });
     let mut cmd = uv_compile(exec, resolver, target)?
         .args(["--no-header", "--annotation-style", "line", "--quiet"])
         .arg("--constraint")
@@ -214,7 +221,10 @@ fn uv_compile(exec: &Exec, resolver: &ResolverTarget, target: &Platform) -> Resu
         .join(if cfg!(windows) { "uv.exe" } else { "uv" });
     let mut cmd = Cmd::new(
         uv,
-        format!("resolve the dependencies for {} with uv ({})", target.name, resolver.triple),
+        format!(
+            "resolve the dependencies for {} with uv ({})",
+            target.name, resolver.triple
+        ),
     )
     .isolated_uv()
     .envs(exec.plan.index.uv_env(&exec.ws.root)?)
@@ -226,8 +236,18 @@ fn uv_compile(exec: &Exec, resolver: &ResolverTarget, target: &Platform) -> Resu
     Ok(cmd
         .arg("--python")
         .arg(&exec.tools_python)
-        .args(["--python-platform", &resolver.triple, "--python-version", &target.python])
-        .args(["--index-strategy", "unsafe-best-match", "--prerelease", "if-necessary-or-explicit"]))
+        .args([
+            "--python-platform",
+            &resolver.triple,
+            "--python-version",
+            &target.python,
+        ])
+        .args([
+            "--index-strategy",
+            "unsafe-best-match",
+            "--prerelease",
+            "if-necessary-or-explicit",
+        ]))
 }
 
 /// `name==version  # via a, b` lines of a compiled requirements file; direct URL lines (the
@@ -242,7 +262,13 @@ fn parse_pins(text: &str) -> Vec<Pin> {
                 .strip_prefix("via ")
                 .unwrap_or("")
                 .split(", ")
-                .map(|v| if v.starts_with("-r ") { "[public] requirements" } else { v.trim() })
+                .map(|v| {
+                    if v.starts_with("-r ") {
+                        "[public] requirements"
+                    } else {
+                        v.trim()
+                    }
+                })
                 .filter(|v| !v.is_empty())
                 .collect();
             Some(Pin {
@@ -293,8 +319,11 @@ fn build_pure_sdists(
         // Built with every compiler replaced by `false`: a pure package (or one whose
         // optional C speed-ups fall back) still gives a `py3-none-any` wheel; nothing is
         // compiled for the wrong platform.
-        let mut build = pip(exec, format!("build a wheel of {requirement} from its sdist, without compilers"))?
-            .env("SOURCE_DATE_EPOCH", exec.plan.source_date_epoch.to_string());
+        let mut build = pip(
+            exec,
+            format!("build a wheel of {requirement} from its sdist, without compilers"),
+        )?
+        .env("SOURCE_DATE_EPOCH", exec.plan.source_date_epoch.to_string());
         for compiler in ["CC", "CXX", "LDSHARED", "FC", "F77", "F90"] {
             build = build.env(compiler, "false");
         }
@@ -394,10 +423,18 @@ fn without_target_wheels(
         .and_then(|p| p.as_array())
         .into_iter()
         .flatten()
-        .filter(|p| p.get("wheels").and_then(|w| w.as_array()).is_some_and(|w| !w.is_empty()))
+        .filter(|p| {
+            p.get("wheels")
+                .and_then(|w| w.as_array())
+                .is_some_and(|w| !w.is_empty())
+        })
         .filter_map(|p| p.get("name").and_then(|n| n.as_str()).map(normalize_name))
         .collect();
-    Ok(pins.iter().filter(|p| !with_wheels.contains(&p.name)).cloned().collect())
+    Ok(pins
+        .iter()
+        .filter(|p| !with_wheels.contains(&p.name))
+        .cloned()
+        .collect())
 }
 
 fn is_rust(source: &str) -> bool {
@@ -443,7 +480,12 @@ fn download(exec: &Exec, target: &Platform, work: &Path, pure: &Path, out: &Path
         .arg(out)
         .arg("--find-links")
         .arg(pure)
-        .args(["--python-version", &target.python, "--implementation", &target.implementation]);
+        .args([
+            "--python-version",
+            &target.python,
+            "--implementation",
+            &target.implementation,
+        ]);
     for abi in [target.abi.as_str(), "abi3", "none"] {
         cmd = cmd.args(["--abi", abi]);
     }
@@ -461,7 +503,12 @@ fn python_misfits(target: &Platform, out: &Path, pins: &[Pin]) -> Result<Vec<(Pi
     for pin in pins {
         let file = files
             .get(&(pin.name.clone(), normalize_version(&pin.version)))
-            .with_context(|| format!("pip did not download a wheel of {}=={} for {}", pin.name, pin.version, target.name))?;
+            .with_context(|| {
+                format!(
+                    "pip did not download a wheel of {}=={} for {}",
+                    pin.name, pin.version, target.name
+                )
+            })?;
         if let Some(requires) = wheel_requires_python(&out.join(file))? {
             if !python_admits(&requires, &target.python) {
                 misfits.push((pin.clone(), file.clone(), requires));
@@ -552,15 +599,15 @@ mod tests {
             .collect();
         assert_eq!(
             got,
-            [("rich", "11.2.0", "acme-a, [public] requirements"), ("mdurl", "0.1.2", "")]
+            [
+                ("rich", "11.2.0", "acme-a, [public] requirements"),
+                ("mdurl", "0.1.2", "")
+            ]
         );
     }
 
     #[test]
     fn file_urls_escape_what_a_url_cannot_hold() {
-        assert_eq!(
-            file_url(Path::new("/tmp/a b/x#1.whl")),
-            "file:///tmp/a%20b/x%231.whl"
-        );
+        assert_eq!(file_url(Path::new("/tmp/a b/x#1.whl")), "file:///tmp/a%20b/x%231.whl");
     }
 }

@@ -7,7 +7,6 @@ use anyhow::{bail, Context, Result};
 
 use std::path::Path;
 
-
 use super::build::wheel_metadata;
 use super::Exec;
 use crate::config::normalize_name;

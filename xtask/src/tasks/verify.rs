@@ -391,6 +391,26 @@ fn check_bundle(ws: &Workspace, host: &Host, dir: &Path, log: &mut Log) -> Resul
         platform.name
     ));
 
+    // Every wheel's Requires-Python admits the platform's Python (every X.Y.N).
+    let mut too_new_or_old = 0;
+    for w in &wheels {
+        if let Some(requires) = crate::steps::wheel_requires_python(&dir.join(&w.file))? {
+            if !crate::platform::python_admits(&requires, &platform.python) {
+                too_new_or_old += 1;
+                problems.push(format!(
+                    "{} requires Python {requires}; platform {} is Python {}",
+                    w.file, platform.name, platform.python
+                ));
+            }
+        }
+    }
+    log.say(format!(
+        "requires-python: {} of {} admit Python {}",
+        wheels.len() - too_new_or_old,
+        wheels.len(),
+        platform.python
+    ));
+
     // Every dependency of every wheel, with markers evaluated for the platform, is present,
     // and requirements.txt pins every file by its hash.
     problems.extend(check_dependencies(dir, &wheels, platform, log)?);

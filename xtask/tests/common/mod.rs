@@ -129,6 +129,9 @@ pub fn index() -> &'static Index {
         ));
         add(&fake_wheel(&fixtures, "socksdep", "1.0", "socksdep", "", &[]));
         add(&fake_sdist(&fixtures, "nativesdist", "1.0", "nativesdist", true));
+        for file in resolver_fixtures(&fixtures) {
+            add(&file);
+        }
         let (server, url) = serve(&dir);
         Index {
             url: format!("{url}/simple/"),
@@ -136,6 +139,100 @@ pub fn index() -> &'static Index {
             _server: server,
         }
     })
+}
+
+/// Packages that make a resolver earn its keep (see tests/resolve.rs):
+/// - `swapa` 2.0 needs `swapcore` 2.0, which has a Linux wheel only; `swapa` 1.0 needs
+///   `swapcore` 1.0, which has Windows and Linux wheels: a Windows resolution must backtrack;
+/// - `richy` 15 needs `mdit`, `richy` 11.2 nothing: `richy<12` must not bring `mdit`;
+/// - `oldpure` (sdist only) 2.0 and `rpwheel` 2.0 declare `Requires-Python <3.12`, their
+///   1.0 nothing; `rppatch` 2.0 needs `>=3.11.4`;
+/// - `reqs` 2.31 and 2.29, for conflicts;
+/// - `uvl`: Linux and macOS wheels and a native sdist (a package that does not support
+///   Windows);
+/// - `markered`: requirements behind `sys_platform`, `platform_system`, `python_version` and
+///   an extra;
+/// - `macpkg`: one `macosx_10_9_universal2` wheel; `armpkg`: aarch64 and x86_64 wheels.
+pub fn resolver_fixtures(dir: &Path) -> Vec<PathBuf> {
+    let linux = "cp311-cp311-manylinux2014_x86_64";
+    vec![
+        fake_wheel(dir, "swapa", "2.0", "swapa", "", &["swapcore==2.0"]),
+        fake_wheel(dir, "swapa", "1.0", "swapa", "", &["swapcore==1.0"]),
+        fake_wheel_tagged(dir, "swapcore", "2.0", "swapcore", "", &[], linux),
+        fake_wheel_tagged(dir, "swapcore", "1.0", "swapcore", "", &[], linux),
+        fake_wheel_tagged(dir, "swapcore", "1.0", "swapcore", "", &[], "cp311-cp311-win_amd64"),
+        fake_wheel(dir, "richy", "15.0", "richy", "", &["mdit>=1"]),
+        fake_wheel(dir, "richy", "11.2", "richy", "", &[]),
+        fake_wheel(dir, "mdit", "1.0", "mdit", "", &[]),
+        fake_sdist_requiring_python(dir, "oldpure", "2.0", "oldpure", "<3.12"),
+        fake_sdist(dir, "oldpure", "1.0", "oldpure", false),
+        fake_wheel_meta(
+            dir,
+            "rpwheel",
+            "2.0",
+            "rpwheel",
+            &[],
+            "py3-none-any",
+            "Requires-Python: <3.12\n",
+        ),
+        fake_wheel(dir, "rpwheel", "1.0", "rpwheel", "", &[]),
+        fake_wheel_meta(
+            dir,
+            "rppatch",
+            "2.0",
+            "rppatch",
+            &[],
+            "py3-none-any",
+            "Requires-Python: >=3.11.4\n",
+        ),
+        fake_wheel(dir, "rppatch", "1.0", "rppatch", "", &[]),
+        fake_wheel(dir, "reqs", "2.31", "reqs", "", &[]),
+        fake_wheel(dir, "reqs", "2.29", "reqs", "", &[]),
+        fake_wheel_tagged(dir, "uvl", "0.21", "uvl", "", &[], linux),
+        fake_wheel_tagged(dir, "uvl", "0.21", "uvl", "", &[], "cp311-cp311-macosx_10_9_universal2"),
+        fake_sdist(dir, "uvl", "0.21", "uvl", true),
+        fake_wheel(
+            dir,
+            "markered",
+            "1.0",
+            "markered",
+            "",
+            &[
+                "colorama; sys_platform == \"win32\"",
+                "ptyprocess; platform_system != \"Windows\"",
+                "rpwheel; python_version < \"3.12\"",
+                "mdit; python_version >= \"3.12\"",
+                "socksdep; extra == \"fast\" and platform_system == \"Windows\"",
+            ],
+        ),
+        fake_wheel_tagged(
+            dir,
+            "macpkg",
+            "1.0",
+            "macpkg",
+            "",
+            &[],
+            "cp311-cp311-macosx_10_9_universal2",
+        ),
+        fake_wheel_tagged(
+            dir,
+            "armpkg",
+            "1.0",
+            "armpkg",
+            "",
+            &[],
+            "cp311-cp311-manylinux_2_17_aarch64",
+        ),
+        fake_wheel_tagged(
+            dir,
+            "armpkg",
+            "1.0",
+            "armpkg",
+            "",
+            &[],
+            "cp311-cp311-manylinux_2_17_x86_64",
+        ),
+    ]
 }
 
 /// (name, version, module, module source, Requires-Dist): stand-ins for the public packages
@@ -226,6 +323,27 @@ fn tool_wheels() -> PathBuf {
     dir
 }
 
+/// uv from the pinned tool wheels (no network), in a cached venv.
+pub fn uv_binary() -> PathBuf {
+    let dir = cache_dir().join("uv-venv");
+    let ready = dir.join(".ready");
+    let wheels = tool_wheels();
+    let lock = fs::File::create(cache_dir().join("uv-venv.lock")).unwrap();
+    lock.lock().unwrap();
+    if !ready.is_file() {
+        let _ = fs::remove_dir_all(&dir);
+        run_ok(Command::new(python()).args(["-m", "venv"]).arg(&dir));
+        run_ok(clean_pip(
+            Command::new(dir.join("bin/python"))
+                .args(["-m", "pip", "install", "--quiet", "--no-index", "--find-links"])
+                .arg(&wheels)
+                .arg(TOOLS.iter().find(|t| t.starts_with("uv==")).unwrap()),
+        ));
+        fs::write(&ready, "").unwrap();
+    }
+    dir.join("bin/uv")
+}
+
 pub fn normalize(name: &str) -> String {
     let mut out = String::new();
     for c in name.chars() {
@@ -249,7 +367,30 @@ pub fn fake_wheel(dir: &Path, name: &str, version: &str, module: &str, body: &st
 /// An sdist (PEP 517, setuptools). With `native`, its setup.py declares a C extension, so the
 /// wheel it builds is specific to the host.
 pub fn fake_sdist(dir: &Path, name: &str, version: &str, module: &str, native: bool) -> PathBuf {
+    fake_sdist_full(dir, name, version, module, native, None)
+}
+
+/// A pure sdist whose metadata declares `Requires-Python`.
+pub fn fake_sdist_requiring_python(dir: &Path, name: &str, version: &str, module: &str, python: &str) -> PathBuf {
+    fake_sdist_full(dir, name, version, module, false, Some(python))
+}
+
+fn fake_sdist_full(
+    dir: &Path,
+    name: &str,
+    version: &str,
+    module: &str,
+    native: bool,
+    requires_python: Option<&str>,
+) -> PathBuf {
     let base = format!("{name}-{version}");
+    let (project_rp, info_rp) = match requires_python {
+        Some(rp) => (
+            format!("requires-python = \"{rp}\"\n"),
+            format!("Requires-Python: {rp}\n"),
+        ),
+        None => (String::new(), String::new()),
+    };
     let path = dir.join(format!("{base}.tar.gz"));
     let setup = if native {
         format!("from setuptools import setup, Extension\nsetup(ext_modules=[Extension('{module}._speed', ['{module}/_speed.c'])])\n")
@@ -257,8 +398,8 @@ pub fn fake_sdist(dir: &Path, name: &str, version: &str, module: &str, native: b
         "from setuptools import setup\nsetup()\n".to_string()
     };
     let files = [
-        ("pyproject.toml".to_string(), format!("[build-system]\nrequires = [\"setuptools>=69\"]\nbuild-backend = \"setuptools.build_meta\"\n\n[project]\nname = \"{name}\"\nversion = \"{version}\"\n\n[tool.setuptools]\npackages = [\"{module}\"]\n")),
-        ("PKG-INFO".to_string(), format!("Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n")),
+        ("pyproject.toml".to_string(), format!("[build-system]\nrequires = [\"setuptools>=69\"]\nbuild-backend = \"setuptools.build_meta\"\n\n[project]\nname = \"{name}\"\nversion = \"{version}\"\n{project_rp}\n[tool.setuptools]\npackages = [\"{module}\"]\n")),
+        ("PKG-INFO".to_string(), format!("Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n{info_rp}")),
         ("setup.py".to_string(), setup),
         (format!("{module}/__init__.py"), String::new()),
         (format!("{module}/_speed.c"), "#include <Python.h>\nstatic struct PyModuleDef m = {PyModuleDef_HEAD_INIT, \"_speed\"};\nPyMODINIT_FUNC PyInit__speed(void) { return PyModule_Create(&m); }\n".to_string()),
@@ -286,10 +427,38 @@ pub fn fake_wheel_tagged(
     requires: &[&str],
     tags: &str,
 ) -> PathBuf {
+    fake_wheel_with(dir, name, version, module, body, requires, tags, "")
+}
+
+/// An empty wheel with more METADATA header lines (`headers`, each ending in a newline).
+pub fn fake_wheel_meta(
+    dir: &Path,
+    name: &str,
+    version: &str,
+    module: &str,
+    requires: &[&str],
+    tags: &str,
+    headers: &str,
+) -> PathBuf {
+    fake_wheel_with(dir, name, version, module, "", requires, tags, headers)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn fake_wheel_with(
+    dir: &Path,
+    name: &str,
+    version: &str,
+    module: &str,
+    body: &str,
+    requires: &[&str],
+    tags: &str,
+    headers: &str,
+) -> PathBuf {
     let dist = name.replace('-', "_");
     let path = dir.join(format!("{dist}-{version}-{tags}.whl"));
     let info = format!("{dist}-{version}.dist-info");
-    let mut metadata = format!("Metadata-Version: 2.1\nName: {name}\nVersion: {version}\nSummary: test fixture\n");
+    let mut metadata =
+        format!("Metadata-Version: 2.1\nName: {name}\nVersion: {version}\nSummary: test fixture\n{headers}");
     for r in requires {
         if let Some(extra) = r.split("extra == \"").nth(1).and_then(|e| e.split('"').next()) {
             metadata.push_str(&format!("Provides-Extra: {extra}\n"));

@@ -1,0 +1,476 @@
+//! Bundles for platforms this host is not, resolved by uv for the target: backtracking,
+//! discarded versions that leave nothing behind, Requires-Python judged for the target,
+//! conflicts that name their requirers, advice that fits the case, macOS and aarch64 tags
+//! as pip takes them, the same answer as `pip wheel` on the host, and no credential on any
+//! command line.
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::fs;
+use std::path::Path;
+use std::process::Command;
+
+use common::*;
+
+/// The example plugins with these extra `[public]` requirements and platforms, committed.
+fn repo_with(requirements: &[&str], platforms: &str) -> Repo {
+    let repo = Repo::bare_examples();
+    let quoted: Vec<String> = requirements.iter().map(|r| format!("{r:?}")).collect();
+    let manifest = repo.read("release-config.toml").replace(
+        "requirements = [\"pluggy>=1.3\"]",
+        &format!("requirements = [\"pluggy>=1.3\", {}]", quoted.join(", ")),
+    );
+    assert!(manifest.contains(&quoted.join(", ")));
+    repo.write("release-config.toml", &format!("{manifest}{platforms}"));
+    repo.commit("fixture: public requirements for the resolver");
+    repo
+}
+
+/// (normalized name, version) of every wheel in a bundle.
+fn wheel_set(files: &[String]) -> BTreeSet<(String, String)> {
+    files
+        .iter()
+        .filter(|f| f.ends_with(".whl"))
+        .map(|f| {
+            let mut parts = f.splitn(3, '-');
+            (normalize(parts.next().unwrap()), parts.next().unwrap().to_string())
+        })
+        .collect()
+}
+
+fn archive_of(platform: &str, ext: &str) -> String {
+    format!("acme-plugins-{NIGHTLY}-{platform}.{ext}")
+}
+
+/// What uv resolves on its own, in this test, for the bundle's plugin wheels and the
+/// manifest's public requirements: (name, version) pairs.
+fn independent_resolution(
+    bundle: &Path,
+    requirements: &[&str],
+    triple: &str,
+    python: &str,
+    macos: Option<&str>,
+) -> BTreeSet<(String, String)> {
+    let work = tempfile::tempdir().unwrap();
+    let mut lines: Vec<String> = list_dir(bundle)
+        .into_iter()
+        .filter(|f| f.starts_with("acme_plugin") && f.ends_with(".whl"))
+        .map(|f| {
+            let name = normalize(f.split('-').next().unwrap());
+            format!("{name} @ file://{}", bundle.join(&f).display())
+        })
+        .collect();
+    lines.push("pluggy>=1.3".into());
+    lines.extend(requirements.iter().map(|r| r.to_string()));
+    fs::write(work.path().join("req.in"), lines.join("\n")).unwrap();
+    let mut cmd = Command::new(uv_binary());
+    cmd.args([
+        "--color",
+        "never",
+        "pip",
+        "compile",
+        "--no-header",
+        "--no-annotate",
+        "--quiet",
+    ])
+    .args([
+        "--python-platform",
+        triple,
+        "--python-version",
+        python,
+        "--only-binary",
+        ":all:",
+    ])
+    .args(["--index-strategy", "unsafe-best-match", "--default-index", &index().url])
+    .env("UV_NO_CONFIG", "1")
+    .env("UV_PYTHON_DOWNLOADS", "never")
+    .env("UV_CACHE_DIR", work.path().join("cache"))
+    .arg(work.path().join("req.in"));
+    cmd.env_remove("MACOSX_DEPLOYMENT_TARGET");
+    if let Some(v) = macos {
+        cmd.env("MACOSX_DEPLOYMENT_TARGET", v);
+    }
+    cmd.arg("--python").arg(which_python());
+    let out = run_ok(&mut cmd);
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .filter_map(|l| {
+            if let Some((name, version)) = l.split_once("==") {
+                return Some((normalize(name.trim()), version.trim().to_string()));
+            }
+            let (name, url) = l.split_once(" @ ")?;
+            let file = url.rsplit('/').next()?;
+            Some((normalize(name.trim()), file.split('-').nth(1)?.to_string()))
+        })
+        .collect()
+}
+
+fn which_python() -> String {
+    let out = run_ok(Command::new(python()).args(["-c", "import sys; print(sys.executable)"]));
+    String::from_utf8(out.stdout).unwrap().trim().to_string()
+}
+
+fn unpacked(repo: &Repo, archive: &str) -> (tempfile::TempDir, std::path::PathBuf) {
+    let out = tempfile::tempdir().unwrap();
+    let path = repo.path().join("dist").join(archive);
+    if archive.ends_with(".zip") {
+        run_ok(
+            Command::new(python())
+                .args(["-m", "zipfile", "-e"])
+                .arg(&path)
+                .arg(out.path()),
+        );
+    } else {
+        run_ok(Command::new("tar").arg("xjf").arg(&path).arg("-C").arg(out.path()));
+    }
+    let top = out.path().join(list_dir(out.path()).remove(0));
+    (out, top)
+}
+
+const WINDOWS_REQS: &[&str] = &["richy>=10", "richy<12", "swapa", "markered[fast]"];
+
+#[test]
+fn windows_resolution_backtracks_and_keeps_nothing_of_discarded_versions() {
+    let repo = repo_with(WINDOWS_REQS, "");
+    repo.xtask(&["nightly", "--platform", "windows", "--build-number", BUILD_NUMBER])
+        .assert_code(0);
+    let archive = archive_of("windows", "zip");
+    let (_keep, bundle) = unpacked(&repo, &archive);
+    let files = list_dir(&bundle);
+    let wheels = wheel_set(&files);
+    for (name, version) in [
+        ("richy", "11.2"),
+        ("swapa", "1.0"),
+        ("swapcore", "1.0"),
+        ("markered", "1.0"),
+        ("colorama", "0.4.6"),
+        ("rpwheel", "2.0"),
+        ("socksdep", "1.0"),
+    ] {
+        assert!(
+            wheels.contains(&(name.to_string(), version.to_string())),
+            "{name} {version} in {files:?}"
+        );
+    }
+    assert!(
+        files.contains(&"swapcore-1.0-cp311-cp311-win_amd64.whl".to_string()),
+        "{files:?}"
+    );
+    // mdit: only the discarded richy 15 (and markered on Python >= 3.12) needs it;
+    // ptyprocess: not on Windows.
+    for absent in ["mdit", "ptyprocess"] {
+        assert!(!wheels.iter().any(|(n, _)| n == absent), "{absent} in {files:?}");
+    }
+    assert_eq!(
+        wheels,
+        independent_resolution(&bundle, WINDOWS_REQS, "x86_64-pc-windows-msvc", "3.11", None),
+        "the bundle holds exactly what uv resolves for Windows"
+    );
+    let verify = repo.xtask(&["verify", &repo.path().join("dist").join(&archive).to_string_lossy()]);
+    verify.assert_code(0);
+    assert!(verify.stdout.contains("requires-python: "), "{}", verify.stdout);
+}
+
+#[test]
+fn requires_python_is_judged_for_the_target_at_collection_and_in_verify() {
+    let platform = "\n[platforms.win313]\ntags = [\"win_amd64\"]\npython = \"3.13\"\n";
+    let reqs = ["oldpure", "rpwheel", "rppatch"];
+    let repo = repo_with(&reqs, platform);
+    let run = repo.xtask(&["nightly", "--platform", "win313", "--build-number", BUILD_NUMBER]);
+    run.assert_code(0);
+    assert!(
+        run.stderr.contains("rpwheel 2.0 requires Python <3.12, not 3.13"),
+        "{}",
+        run.stderr
+    );
+    let archive = archive_of("win313", "zip");
+    let (_keep, bundle) = unpacked(&repo, &archive);
+    let wheels = wheel_set(&list_dir(&bundle));
+    for (name, version) in [("oldpure", "1.0"), ("rpwheel", "1.0"), ("rppatch", "2.0")] {
+        assert!(
+            wheels.contains(&(name.to_string(), version.to_string())),
+            "{name} {version} in {wheels:?}"
+        );
+    }
+    assert!(
+        list_dir(&bundle).contains(&"oldpure-1.0-py3-none-any.whl".to_string()),
+        "the sdist-only oldpure 1.0 was built into a pure wheel"
+    );
+    repo.xtask(&["verify", &repo.path().join("dist").join(&archive).to_string_lossy()])
+        .assert_code(0);
+
+    // A bundle for 3.11 legitimately holds rpwheel 2.0; declared as 3.13, verify refuses it.
+    let windows = archive_of("windows", "zip");
+    repo.xtask(&["nightly", "--platform", "windows", "--build-number", BUILD_NUMBER])
+        .assert_code(0);
+    let manifest = repo.read("release-config.toml");
+    repo.write(
+        "release-config.toml",
+        &manifest.replace(
+            "[platforms.windows]\ntags = [\"win_amd64\"]\npython = \"3.11\"",
+            "[platforms.windows]\ntags = [\"win_amd64\"]\npython = \"3.13\"",
+        ),
+    );
+    let verify = repo.xtask(&["verify", &repo.path().join("dist").join(&windows).to_string_lossy()]);
+    verify.assert_code(1);
+    assert!(
+        verify
+            .stdout
+            .contains("rpwheel-2.0-py3-none-any.whl requires Python <3.12; platform windows is Python 3.13")
+            || verify
+                .stderr
+                .contains("rpwheel-2.0-py3-none-any.whl requires Python <3.12; platform windows is Python 3.13"),
+        "{}\n{}",
+        verify.stdout,
+        verify.stderr
+    );
+}
+
+#[test]
+fn a_conflict_names_its_requirers_on_every_platform_before_any_wheel_is_collected() {
+    let repo = Repo::bare_examples();
+    let file = "plugins/acme-plugin-reports/pyproject.toml";
+    repo.write(
+        file,
+        &repo
+            .read(file)
+            .replace("\"tabulate>=0.9\",", "\"tabulate>=0.9\",\n    \"reqs>=2.31\","),
+    );
+    let manifest = repo.read("release-config.toml").replace(
+        "requirements = [\"pluggy>=1.3\"]",
+        "requirements = [\"pluggy>=1.3\", \"reqs<2.30\"]",
+    );
+    repo.write(
+        "release-config.toml",
+        &format!("{manifest}\n[platforms.mac]\ntags = [\"macosx_12_0_arm64\"]\npython = \"3.11\"\n"),
+    );
+    repo.commit("fixture: a conflict");
+    let run = repo.xtask(&["nightly", "--build-number", BUILD_NUMBER]);
+    run.assert_code(1);
+    assert!(
+        run.stderr.contains("cannot be collected for 2 platform(s)"),
+        "{}",
+        run.stderr
+    );
+    for platform in ["windows: ", "mac: "] {
+        assert!(run.stderr.contains(platform), "{platform} in {}", run.stderr);
+    }
+    assert!(
+        run.stderr
+            .contains("acme-plugin-reports==1.4.1.dev20261121007 depends on reqs>=2.31")
+            && run.stderr.contains("you require acme-plugin-reports and reqs<2.30"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        !run.stderr.contains("collect wheels for"),
+        "nothing collected: {}",
+        run.stderr
+    );
+    assert_eq!(list_dir(&repo.path().join("dist")), Vec::<String>::new());
+}
+
+#[test]
+fn a_native_dependency_gets_the_advice_that_fits_and_is_never_compiled() {
+    let repo = Repo::bare_examples();
+    let file = "plugins/acme-plugin-reports/pyproject.toml";
+    repo.write(
+        file,
+        &repo.read(file).replace(
+            "\"tabulate>=0.9\",",
+            "\"tabulate>=0.9\",\n    \"nativesdist>=1.0\",\n    \"uvl\",\n    \"puresdist>=1.0\",",
+        ),
+    );
+    repo.commit("fixture: native dependencies");
+    let run = repo.xtask(&["nightly", "--platform", "windows", "--build-number", BUILD_NUMBER]);
+    run.assert_code(1);
+    assert!(
+        run.stderr.contains(
+            "nativesdist 1.0 (required by acme-plugin-reports) has no wheel for windows and its sdist is not pure Python"
+        ) && run.stderr.contains("build the windows bundle on a windows machine"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains(
+            "uvl 0.21 (required by acme-plugin-reports) publishes wheels for linux, darwin but none for windows: it probably does not support windows"
+        ) && run.stderr.contains("`uvl; sys_platform != \"win32\"`"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        !run.stderr.contains("puresdist"),
+        "the pure sdist is fine: {}",
+        run.stderr
+    );
+    // Nothing was compiled: every sdist build ran with the compilers replaced by `false`.
+    let log = run.stderr.split("(log: ").nth(1).unwrap().split(')').next().unwrap();
+    let log = fs::read_to_string(log).unwrap();
+    assert!(!log.contains("gcc"), "a compiler ran:\n{log}");
+    assert!(log.contains("without compilers"), "{log}");
+
+    // A dependency with wheels for Linux only and no sdist: uv names it and its requirer.
+    let run = {
+        repo.write(
+            file,
+            &repo.read(file).replace(
+                "    \"nativesdist>=1.0\",\n    \"uvl\",\n",
+                "    \"linuxonly-native>=1.0\",\n",
+            ),
+        );
+        repo.commit("fixture: a Linux-only dependency");
+        repo.xtask(&["nightly", "--platform", "windows", "--build-number", BUILD_NUMBER])
+    };
+    run.assert_code(1);
+    assert!(
+        run.stderr
+            .contains("linuxonly-native==1.0 has no wheels with a matching platform tag")
+            && run
+                .stderr
+                .contains("acme-plugin-reports==1.4.1.dev20261121007 depends on linuxonly-native"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn macos_and_aarch64_bundles_take_the_wheels_pip_would() {
+    let platforms = "\n[platforms.mac]\ntags = [\"macosx_12_0_arm64\"]\npython = \"3.11\"\n\n\
+                     [platforms.arm]\ntags = [\"manylinux_2_28_aarch64\"]\npython = \"3.11\"\n";
+    let reqs = [
+        "macpkg; sys_platform == 'darwin'",
+        "armpkg; platform_machine == 'aarch64'",
+        "uvl; sys_platform == 'darwin'",
+    ];
+    let repo = repo_with(&reqs, platforms);
+    let plan = repo.xtask(&["plan", "--json", "--platform", "mac", "--platform", "arm"]);
+    plan.assert_code(0);
+    repo.xtask(&[
+        "nightly",
+        "--platform",
+        "mac",
+        "--platform",
+        "arm",
+        "--build-number",
+        BUILD_NUMBER,
+    ])
+    .assert_code(0);
+    let mac = archive_of("mac", "tar.bz2");
+    let (_keep_mac, mac_dir) = unpacked(&repo, &mac);
+    let mac_files = list_dir(&mac_dir);
+    for f in [
+        "macpkg-1.0-cp311-cp311-macosx_10_9_universal2.whl",
+        "uvl-0.21-cp311-cp311-macosx_10_9_universal2.whl",
+    ] {
+        assert!(mac_files.contains(&f.to_string()), "{f} in {mac_files:?}");
+    }
+    assert_eq!(
+        wheel_set(&mac_files),
+        independent_resolution(&mac_dir, &reqs, "aarch64-apple-darwin", "3.11", Some("12.0"))
+    );
+    let arm = archive_of("arm", "tar.bz2");
+    let (_keep_arm, arm_dir) = unpacked(&repo, &arm);
+    let arm_files = list_dir(&arm_dir);
+    assert!(
+        arm_files.contains(&"armpkg-1.0-cp311-cp311-manylinux_2_17_aarch64.whl".to_string()),
+        "{arm_files:?}"
+    );
+    assert!(!arm_files.iter().any(|f| f.contains("x86_64")), "{arm_files:?}");
+    for archive in [&mac, &arm] {
+        let verify = repo.xtask(&["verify", &repo.path().join("dist").join(archive).to_string_lossy()]);
+        verify.assert_code(0);
+    }
+}
+
+#[test]
+fn a_platform_uv_cannot_express_is_a_manifest_error() {
+    let platforms = "\n[platforms.ppc]\ntags = [\"manylinux2014_ppc64le\"]\npython = \"3.11\"\n\n\
+                     [platforms.pypy]\ntags = [\"win_amd64\"]\npython = \"3.10\"\nimplementation = \"pp\"\n";
+    let repo = repo_with(&[], platforms);
+    let plan = repo.xtask(&["plan", "--platform", "ppc", "--platform", "pypy"]);
+    plan.assert_code(3);
+    assert!(
+        plan.stderr.contains("platform ppc: the resolver (uv) has manylinux and musllinux targets for x86_64 and aarch64 only, not ppc64le"),
+        "{}",
+        plan.stderr
+    );
+    assert!(
+        plan.stderr
+            .contains("platform pypy: the resolver (uv) resolves for CPython only"),
+        "{}",
+        plan.stderr
+    );
+    assert!(plan.stderr.contains("release-config.toml:"), "{}", plan.stderr);
+}
+
+#[test]
+fn the_download_strategy_on_the_host_gives_what_pip_wheel_gives() {
+    let reqs = [
+        "richy>=10",
+        "richy<12",
+        "swapa",
+        "markered[fast]",
+        "extrapkg[socks]",
+        "puresdist",
+    ];
+    let platforms =
+        "\n[platforms.linux-dl]\ntags = [\"manylinux2014_x86_64\", \"manylinux_2_28_x86_64\", \"linux_x86_64\"]\n\
+                     python = \"3.11\"\ncollect = \"download\"\n";
+    let repo = repo_with(&reqs, platforms);
+    let plan = repo.xtask(&["plan", "--json", "--platform", "linux", "--platform", "linux-dl"]);
+    plan.assert_code(0);
+    let strategies: Vec<String> = plan.json()["platforms"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| format!("{}={}", p["name"].as_str().unwrap(), p["strategy"].as_str().unwrap()))
+        .collect();
+    assert_eq!(strategies, ["linux=host", "linux-dl=download"]);
+    repo.xtask(&[
+        "nightly",
+        "--platform",
+        "linux",
+        "--platform",
+        "linux-dl",
+        "--build-number",
+        BUILD_NUMBER,
+    ])
+    .assert_code(0);
+    let (_a, host) = unpacked(&repo, &archive_of("linux", "tar.bz2"));
+    let (_b, download) = unpacked(&repo, &archive_of("linux-dl", "tar.bz2"));
+    let host = wheel_set(&list_dir(&host));
+    assert!(host.contains(&("swapa".to_string(), "2.0".to_string())), "{host:?}");
+    assert_eq!(host, wheel_set(&list_dir(&download)));
+}
+
+#[test]
+fn no_credential_reaches_a_command_line() {
+    const TOKEN: &str = "argv-t0ken-5e1f";
+    let repo = Repo::bare_examples();
+    let url = index().url.clone();
+    let manifest = repo.read("release-config.toml").replace(
+        &format!("index-url = \"{url}\""),
+        &format!(
+            "index-url = \"{}\"",
+            url.replacen("http://", "http://ci:${XTASK_TEST_ARGV_TOKEN}@", 1)
+        ),
+    );
+    repo.write("release-config.toml", &manifest);
+    repo.commit("fixture: a credential in the index URL");
+    let trace = tempfile::NamedTempFile::new().unwrap();
+    let mut cmd = repo.command("strace");
+    cmd.args(["-f", "-qq", "-e", "trace=execve", "-s", "4096", "-o"])
+        .arg(trace.path())
+        .arg(env!("CARGO_BIN_EXE_xtask"))
+        .args(["nightly", "--build-number", BUILD_NUMBER])
+        .env("XTASK_TEST_ARGV_TOKEN", TOKEN);
+    let out = cmd.output().expect("strace is installed (scripts/install-prereqs.sh)");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let trace = fs::read_to_string(trace.path()).unwrap();
+    for program in ["/bin/uv\"", "pip\", \"wheel", "pip\", \"download"] {
+        assert!(trace.contains(program), "{program} was run:\n{trace}");
+    }
+    assert!(!trace.contains(TOKEN), "a credential on a command line:\n{trace}");
+}
