@@ -191,8 +191,10 @@ fn uploads_skip_what_the_index_has_refuse_conflicts_and_resume() {
             .join("acme_plugin_console-1.5.0-py3-none-any.whl"),
     )
     .unwrap();
-    let resumed = repo.xtask_with(&["release", "--resume"], creds(PASSWORD));
+    let (resumed, trace) = repo.xtask_traced(&["release", "--resume"], creds(PASSWORD));
     resumed.assert_code(0);
+    assert!(trace.contains("\"twine\", \"upload\""), "twine ran:\n{trace}");
+    assert!(!trace.contains(PASSWORD), "a password on a command line:\n{trace}");
     assert!(
         resumed
             .stderr

@@ -459,16 +459,10 @@ fn no_credential_reaches_a_command_line() {
     );
     repo.write("release-config.toml", &manifest);
     repo.commit("fixture: a credential in the index URL");
-    let trace = tempfile::NamedTempFile::new().unwrap();
-    let mut cmd = repo.command("strace");
-    cmd.args(["-f", "-qq", "-e", "trace=execve", "-s", "4096", "-o"])
-        .arg(trace.path())
-        .arg(env!("CARGO_BIN_EXE_xtask"))
-        .args(["nightly", "--build-number", BUILD_NUMBER])
-        .env("XTASK_TEST_ARGV_TOKEN", TOKEN);
-    let out = cmd.output().expect("strace is installed (scripts/install-prereqs.sh)");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let trace = fs::read_to_string(trace.path()).unwrap();
+    let (run, trace) = repo.xtask_traced(&["nightly", "--build-number", BUILD_NUMBER], |c| {
+        c.env("XTASK_TEST_ARGV_TOKEN", TOKEN);
+    });
+    run.assert_code(0);
     for program in ["/bin/uv\"", "pip\", \"wheel", "pip\", \"download"] {
         assert!(trace.contains(program), "{program} was run:\n{trace}");
     }

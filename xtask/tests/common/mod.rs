@@ -600,6 +600,25 @@ impl Repo {
         }
     }
 
+    /// Like [`Repo::xtask_with`], under `strace`: also returns the command line of every
+    /// program the run started (execve calls, unabridged), to prove what is never on one.
+    pub fn xtask_traced(&self, args: &[&str], tweak: impl FnOnce(&mut Command)) -> (XtaskOutput, String) {
+        let trace = tempfile::NamedTempFile::new().unwrap();
+        let mut cmd = self.command("strace");
+        cmd.args(["-f", "-qq", "-e", "trace=execve", "-s", "65536", "-o"])
+            .arg(trace.path())
+            .arg(env!("CARGO_BIN_EXE_xtask"))
+            .args(args);
+        tweak(&mut cmd);
+        let out = cmd.output().expect("strace is installed (scripts/install-prereqs.sh)");
+        let output = XtaskOutput {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        };
+        (output, fs::read_to_string(trace.path()).unwrap())
+    }
+
     /// `program` in the repository, with the environment every xtask run here gets.
     pub fn command(&self, program: impl AsRef<std::ffi::OsStr>) -> Command {
         let mut cmd = Command::new(program);
