@@ -90,6 +90,8 @@ struct RawPlugins {
 struct RawPluginOverride {
     #[serde(default)]
     version_files: Vec<RawVersionFile>,
+    #[serde(default)]
+    wheel_excludes: Vec<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -98,6 +100,7 @@ struct RawVersionFile {
     path: Spanned<String>,
     kind: Option<Spanned<String>>,
     pattern: Option<Spanned<String>>,
+    key: Option<Spanned<String>>,
     count: Option<usize>,
     #[serde(default)]
     optional: bool,
@@ -275,6 +278,9 @@ pub struct Release {
 pub struct PluginOverride {
     pub at: String,
     pub version_files: Vec<VersionFileSpec>,
+    /// Globs (paths as in the wheel, e.g. `acme_x/tests/*`) of committed package files the
+    /// wheel is meant to leave out.
+    pub wheel_excludes: Vec<String>,
 }
 
 /// Placeholders a version-file pattern may use (exactly one per pattern).
@@ -286,7 +292,8 @@ pub enum VersionFileKind {
     SetupPy,
     SetupCfg,
     Python,
-    Json,
+    /// A JSON file; the version is the string at this dotted key (`version`, `plugin.version`).
+    Json(String),
     /// A file holding only the version (`VERSION`, `version.txt`).
     Text,
     /// A search pattern with a `{version}` placeholder.
@@ -315,7 +322,7 @@ impl VersionFileKind {
             Self::SetupPy => "setup-py",
             Self::SetupCfg => "setup-cfg",
             Self::Python => "python",
-            Self::Json => "json",
+            Self::Json(_) => "json",
             Self::Text => "text",
             Self::Pattern(_) => "pattern",
         }
@@ -557,11 +564,22 @@ fn resolve(raw: RawManifest, src: &Source, path: &Path, problems: &mut Problems)
         .map(|(name, o)| {
             let at = src.at_spanned(&name);
             let files = resolve_version_files(o.version_files, src, problems);
+            let mut wheel_excludes = Vec::new();
+            for glob in o.wheel_excludes {
+                match glob::Pattern::new(glob.get_ref()) {
+                    Ok(_) => wheel_excludes.push(glob.into_inner()),
+                    Err(e) => problems.push(
+                        src.at_spanned(&glob),
+                        format!("wheel-excludes: {:?} is not a glob pattern ({e})", glob.get_ref()),
+                    ),
+                }
+            }
             (
                 normalize_name(name.get_ref()),
                 PluginOverride {
                     at,
                     version_files: files,
+                    wheel_excludes,
                 },
             )
         })
@@ -753,7 +771,7 @@ fn resolve_version_files(raw: Vec<RawVersionFile>, src: &Source, problems: &mut 
                     "setup-py" => VersionFileKind::SetupPy,
                     "setup-cfg" => VersionFileKind::SetupCfg,
                     "python" => VersionFileKind::Python,
-                    "json" => VersionFileKind::Json,
+                    "json" => VersionFileKind::Json(String::new()),
                     "text" => VersionFileKind::Text,
                     other => {
                         problems.push(
@@ -805,6 +823,24 @@ fn resolve_version_files(raw: Vec<RawVersionFile>, src: &Source, problems: &mut 
             if f.count == Some(0) {
                 problems.push(at.clone(), "`count` must be at least 1");
             }
+            let kind = match (kind, f.key) {
+                (VersionFileKind::Json(_), None) => VersionFileKind::Json("version".into()),
+                (VersionFileKind::Json(_), Some(key)) => {
+                    if key.get_ref().split('.').any(str::is_empty) {
+                        problems.push(
+                            src.at_spanned(&key),
+                            format!("key {:?} must be dotted names, e.g. \"plugin.version\"", key.get_ref()),
+                        );
+                        return None;
+                    }
+                    VersionFileKind::Json(key.into_inner())
+                }
+                (_, Some(key)) => {
+                    problems.push(src.at_spanned(&key), "`key` goes with kind = \"json\" only");
+                    return None;
+                }
+                (kind, None) => kind,
+            };
             Some(VersionFileSpec {
                 path: f.path.into_inner(),
                 kind,

@@ -120,11 +120,14 @@ pub enum Step {
     ExportSources { commit: String, paths: Vec<String> },
     /// Write versions and sibling pins into the build copy.
     Stamp { plugin: String, edits: Vec<Edit> },
-    /// Build the plugin's sdist, then its wheel from that sdist.
+    /// Build the plugin's sdist, then its wheel from that sdist; check that the wheel holds
+    /// every committed file of its packages but those `wheel_excludes` names.
     Build {
         plugin: String,
         path: String,
         version: String,
+        #[serde(default)]
+        wheel_excludes: Vec<String>,
     },
     /// Resolve the dependencies of the platforms this host is not, for each target (uv), and
     /// download their wheels; every platform is resolved before any failure is reported.
@@ -515,6 +518,12 @@ pub fn compute(ws: &Workspace, opts: &PlanOptions) -> Result<Prepared> {
             plugin: p.normalized_name.clone(),
             path: p.path.clone(),
             version: p.version.clone(),
+            wheel_excludes: ws
+                .manifest
+                .plugin_overrides
+                .get(&p.normalized_name)
+                .map(|o| o.wheel_excludes.clone())
+                .unwrap_or_default(),
         });
     }
     let mut requirements: Vec<String> = planned_plugins

@@ -601,8 +601,9 @@ fn find_version_files(
             ));
         }
         for path in matched {
-            // A declared file replaces the auto-detected entry for the same path.
-            candidates.retain(|(p, _, _)| p != &path);
+            // A declared file replaces the auto-detected entry for the same path; several
+            // declared entries for one file all apply (say its version and a build number).
+            candidates.retain(|(p, _, declared)| p != &path || declared.is_some());
             candidates.push((path, spec.kind.clone(), Some(spec)));
         }
     }
@@ -634,13 +635,18 @@ fn find_version_files(
             if ranges.len() != spec.count {
                 let what = match &kind {
                     VersionFileKind::Pattern(p) => format!("pattern {p:?}"),
+                    VersionFileKind::Json(key) => format!("kind \"json\" with key {key:?}"),
                     k => format!("kind {:?}", k.name()),
                 };
                 problems.push(format!(
-                    "{shown}: {what} (declared at {}) matches {} time(s), expected {}; make it match exactly the version",
+                    "{shown}: {what} (declared at {}) matches {} time(s), expected {}; make it match exactly the value: \
+                     `pattern` is the text around one placeholder (e.g. \"VERSION = '{{version}}'\"), \
+                     `kind` reads a known format ({}; json takes `key`, a dotted path such as \"plugin.version\"), \
+                     `count` is how many times it must match",
                     spec.at,
                     ranges.len(),
-                    spec.count
+                    spec.count,
+                    VersionFileKind::NAMES.join(", ")
                 ));
                 continue;
             }

@@ -36,7 +36,7 @@ pub fn locate(kind: &VersionFileKind, text: &str) -> Result<Vec<Range<usize>>, L
         VersionFileKind::Python => Ok(pysource::module_assignments(text, "__version__")),
         VersionFileKind::SetupPy => Ok(pysource::keyword_arguments(text, "version")),
         VersionFileKind::SetupCfg => Ok(locate_setup_cfg(text)),
-        VersionFileKind::Json => Ok(locate_json(text)),
+        VersionFileKind::Json(key) => Ok(locate_json(text, key)),
         VersionFileKind::Text => locate_text(text),
         VersionFileKind::Pattern(pattern) => Ok(locate_pattern(text, pattern)),
     }
@@ -157,15 +157,25 @@ fn locate_text(text: &str) -> Result<Vec<Range<usize>>, LocateError> {
     Ok(vec![range])
 }
 
-/// `"version": "..."` keys of the top-level object of a JSON (or JSON-with-comments) file.
-fn locate_json(text: &str) -> Vec<Range<usize>> {
+/// The string values at the dotted `key` (`version`, `plugin.version`: keys of nested objects
+/// from the top-level one) of a JSON (or JSON-with-comments) file. Keys inside arrays never
+/// match.
+fn locate_json(text: &str, key: &str) -> Vec<Range<usize>> {
+    let wanted: Vec<&str> = key.split('.').collect();
     let bytes = text.as_bytes();
     let mut found = Vec::new();
-    let mut depth = 0usize;
+    // Open containers: `Some(key)` for an object that is the value of `key` (the top-level
+    // object has the key ""), `None` for an array or an object inside one.
+    let mut stack: Vec<Option<String>> = Vec::new();
+    let mut last_string: Option<Range<usize>> = None;
+    // The key whose value comes next, after a ':'.
+    let mut pending: Option<String> = None;
+    let path_matches = |stack: &[Option<String>], last: &str| {
+        stack.len() == wanted.len()
+            && stack.iter().skip(1).zip(&wanted).all(|(k, w)| k.as_deref() == Some(*w))
+            && wanted.last() == Some(&last)
+    };
     let mut i = 0;
-    // (content range, depth) of the last string, and whether a ':' followed it.
-    let mut last_key: Option<(Range<usize>, usize)> = None;
-    let mut expecting_value_of_version = false;
     while i < bytes.len() {
         match bytes[i] {
             b'/' if bytes.get(i + 1) == Some(&b'/') => {
@@ -184,32 +194,41 @@ fn locate_json(text: &str) -> Vec<Range<usize>> {
                 }
                 let content = open..j.min(bytes.len());
                 i = j + 1;
-                if expecting_value_of_version {
-                    found.push(content);
-                    expecting_value_of_version = false;
-                } else {
-                    last_key = Some((content, depth));
+                match pending.take() {
+                    Some(k) if path_matches(&stack, &k) => found.push(content),
+                    Some(_) => {}
+                    None => last_string = Some(content),
                 }
             }
             b':' => {
-                expecting_value_of_version = matches!(&last_key, Some((k, 1)) if &text[k.clone()] == "version");
-                last_key = None;
+                pending = last_string.take().map(|k| text[k].to_string());
                 i += 1;
             }
-            b'{' | b'[' => {
-                depth += 1;
-                expecting_value_of_version = false;
-                last_key = None;
+            b'{' => {
+                let in_object = stack.last().is_none_or(|k| k.is_some());
+                stack.push(match pending.take() {
+                    Some(k) if in_object => Some(k),
+                    _ if stack.is_empty() => Some(String::new()),
+                    _ => None,
+                });
+                last_string = None;
+                i += 1;
+            }
+            b'[' => {
+                stack.push(None);
+                pending = None;
+                last_string = None;
                 i += 1;
             }
             b'}' | b']' => {
-                depth = depth.saturating_sub(1);
+                stack.pop();
+                pending = None;
                 i += 1;
             }
             b' ' | b'\t' | b'\r' | b'\n' => i += 1,
             _ => {
-                expecting_value_of_version = false;
-                last_key = None;
+                pending = None;
+                last_string = None;
                 i += 1;
             }
         }
@@ -361,6 +380,17 @@ mod tests {
     }
 
     #[test]
+    fn json_keys_are_dotted_paths_from_the_top_level_object() {
+        let text = "{\n  // \"plugin\": {\"version\": \"9\"}\n  \"version\": \"0.0.0\",\n  \"plugin\": {\"name\": \"x\", \"version\": \"1.2.0\",\n    \"deps\": [{\"version\": \"3\"}]},\n  \"other\": {\"plugin\": {\"version\": \"4\"}}\n}\n";
+        let json = |key: &str| values(VersionFileKind::Json(key.into()), text);
+        assert_eq!(json("version"), ["0.0.0"]);
+        assert_eq!(json("plugin.version"), ["1.2.0"]);
+        assert_eq!(json("other.plugin.version"), ["4"]);
+        assert!(json("plugin.deps.version").is_empty(), "keys inside arrays never match");
+        assert!(json("name").is_empty());
+    }
+
+    #[test]
     fn text_files_hold_only_the_version() {
         assert_eq!(values(VersionFileKind::Text, "\n 1.2.0 \r\n"), ["1.2.0"]);
         assert!(values(VersionFileKind::Text, "").is_empty());
@@ -370,7 +400,7 @@ mod tests {
     #[test]
     fn json_and_patterns() {
         let text = "{\n  // \"version\": \"9\"\n  /* \"version\": \"8\" */\n  \"version\" : \"0.0.0\",\n  \"dep\": {\"version\": \"1\"},\n  \"v\": [\"version\", \"x\"]\n}\n";
-        assert_eq!(values(VersionFileKind::Json, text), ["0.0.0"]);
+        assert_eq!(values(VersionFileKind::Json("version".into()), text), ["0.0.0"]);
         let p = VersionFileKind::Pattern("{version} is the version".into());
         assert_eq!(
             values(p, "1.2.3 is the version, é 2.0 is the version\n"),
@@ -408,7 +438,7 @@ mod tests {
             (VersionFileKind::SetupPy, "from setuptools import setup\r\n# version='1.0.0'\r\nsetup(\r\n  name=\"x\",\r\n  version = u'4.2.0' ,\r\n  description='version=\"1.0.0\"',\r\n)\r\n"),
             (VersionFileKind::SetupCfg, "[metadata]\r\nname = x\r\n; version = 1.0.0\r\nVersion : 4.2.0 ; trailing\r\n[options]\r\nversion = 1.0.0\r\n"),
             (VersionFileKind::Python, "\u{feff}\"\"\"Docs:\r\n__version__ = '1.0.0'\"\"\"\r\n__version__: str = r'4.2.0'  # é\r\n"),
-            (VersionFileKind::Json, "{\r\n  // \"version\": \"1.0.0\"\r\n  \"version\":\t\"4.2.0\",\r\n  \"deps\": {\"version\": \"1.0.0\"}\r\n}\r\n"),
+            (VersionFileKind::Json("version".into()), "{\r\n  // \"version\": \"1.0.0\"\r\n  \"version\":\t\"4.2.0\",\r\n  \"deps\": {\"version\": \"1.0.0\"}\r\n}\r\n"),
             (VersionFileKind::Text, "\r\n  4.2.0\r\n"),
             (VersionFileKind::Pattern("APP_VERSION := {version};".into()), "OLD_APP_VERSION := 1.0.0;\r\nAPP_VERSION := 4.2.0;\r\n"),
         ];

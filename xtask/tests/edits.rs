@@ -223,3 +223,73 @@ fn namespace_package_versions_are_found() {
         serde_json::json!([{"path": "pyproject.toml", "kind": "pyproject"}, {"path": "src/acme/ns_tools/__init__.py", "kind": "python"}])
     );
 }
+
+#[test]
+fn several_entries_for_one_json_file_all_apply_with_a_nested_key() {
+    let repo = Repo::bare_examples();
+    repo.write(
+        "plugins/acme-plugin-base/plugin_package.json",
+        "{\n  // read by the host application\n  \"name\": \"base\",\n  \"version\": \"0.0.0\",\n  \"plugin\": {\"version\": \"1.4.0\", \"build\": \"0\",\n             \"built\": \"#DATE#\"}\n}\n",
+    );
+    let manifest = repo.read("release-config.toml");
+    repo.write(
+        "release-config.toml",
+        &format!(
+            "{manifest}\n[plugin.acme-plugin-base]\nversion-files = [\n  \
+             {{ path = \"plugin_package.json\", kind = \"json\", key = \"plugin.version\" }},\n  \
+             {{ path = \"plugin_package.json\", pattern = \"\\\"build\\\": \\\"{{build}}\\\"\" }},\n  \
+             {{ path = \"plugin_package.json\", pattern = \"\\\"built\\\": \\\"{{date}}\\\"\" }},\n]\n"
+        ),
+    );
+    repo.commit("fixture: a JSON version file with the version, a build number and a date");
+    let plan = repo.xtask(&["plan", "--json", "--platform", "linux", "--build-number", BUILD_NUMBER]);
+    plan.assert_code(0);
+    let json_edits: Vec<(String, usize, String, String)> = edits(&plan.json(), "acme-plugin-base")
+        .into_iter()
+        .filter(|e| e.0 == "plugin_package.json")
+        .collect();
+    assert_eq!(
+        json_edits,
+        [
+            (
+                "plugin_package.json".to_string(),
+                5,
+                "1.4.0".to_string(),
+                NIGHTLY.to_string()
+            ),
+            (
+                "plugin_package.json".to_string(),
+                5,
+                "0".to_string(),
+                BUILD_NUMBER.to_string()
+            ),
+            (
+                "plugin_package.json".to_string(),
+                6,
+                "#DATE#".to_string(),
+                "2026-11-21".to_string()
+            ),
+        ],
+        "the top-level \"version\" (0.0.0) is not the one the key names"
+    );
+
+    // A key that matches nothing names the options that exist.
+    repo.write(
+        "release-config.toml",
+        &repo
+            .read("release-config.toml")
+            .replace("key = \"plugin.version\"", "key = \"plugin.release\""),
+    );
+    repo.commit("fixture: a key that matches nothing");
+    let plan = repo.xtask(&["plan", "--platform", "linux"]);
+    plan.assert_code(3);
+    assert!(
+        plan.stderr
+            .contains("plugin_package.json: kind \"json\" with key \"plugin.release\"")
+            && plan.stderr.contains("matches 0 time(s), expected 1")
+            && plan.stderr.contains("`pattern` is the text around one placeholder")
+            && plan.stderr.contains("json takes `key`"),
+        "{}",
+        plan.stderr
+    );
+}

@@ -1,4 +1,4 @@
-//! git, through the runner. Queries only read; `export` writes a commit's files into a folder
+//! git, through the runner. Queries only read; `export` checks a commit out into a clone
 //! outside the working tree. Nothing here changes the repository, its index or its refs.
 
 use std::path::{Path, PathBuf};
@@ -270,34 +270,53 @@ impl<'a> Git<'a> {
         Ok(ok)
     }
 
-    /// Write the files of `commit` under `paths` into `dest` (as `git archive` sees them).
+    /// Check `commit` out into `dest`, a new clone sharing this repository's objects, so that
+    /// build backends that ask git which files belong to a package (setuptools-scm,
+    /// hatch-vcs, setuptools' git file finders) see what they see in a maintainer's clone.
+    /// Sparse: the files at the root and the folders `paths`. Nothing of the user's
+    /// repository changes (no worktree entry, no config, no refs); no hooks run; files come
+    /// as committed on every system (no CRLF conversion by a Windows git's autocrlf; an `eol`
+    /// in .gitattributes still applies), so builds are the same everywhere.
     pub fn export(&self, commit: &str, paths: &[String], dest: &Path) -> Result<()> {
-        // Files as committed on every system: no CRLF conversion by a Windows git's autocrlf
-        // (an `eol` in .gitattributes still applies), so builds are the same everywhere.
-        let mut args = vec![
-            "-c",
-            "core.autocrlf=false",
-            "-c",
-            "core.eol=lf",
-            "archive",
-            "--format=tar",
-            commit,
-            "--",
-        ];
-        args.extend(paths.iter().map(String::as_str));
-        let out = self.runner.read(
+        let dest_text = dest.to_string_lossy().into_owned();
+        let root = self.root.to_string_lossy().into_owned();
+        let no_hooks = if cfg!(windows) { "NUL" } else { "/dev/null" };
+        let hooks = format!("core.hooksPath={no_hooks}");
+        self.runner.read(
             &self
-                .cmd("export the committed plugin sources")
-                .args(&args)
-                .unlogged_stdout(),
+                .cmd("clone the repository for the build (sharing its objects)")
+                .args([
+                    "clone",
+                    "--quiet",
+                    "--shared",
+                    "--no-checkout",
+                    "--template=",
+                    "-c",
+                    "core.autocrlf=false",
+                    "-c",
+                    "core.eol=lf",
+                    "-c",
+                    &hooks,
+                    "--",
+                    &root,
+                    &dest_text,
+                ]),
         )?;
-        std::fs::create_dir_all(dest).with_context(|| format!("cannot create {}", dest.display()))?;
-        let mut archive = tar::Archive::new(out.stdout.as_slice());
-        archive.set_preserve_mtime(false);
-        // Modes as git records them, whatever this process's umask: builds do not vary.
-        archive.set_preserve_permissions(true);
-        archive
-            .unpack(dest)
-            .with_context(|| format!("cannot unpack the sources of {commit} into {}", dest.display()))
+        let in_clone = |purpose: &str| {
+            self.cmd(purpose)
+                .cwd(dest)
+                .args(["-c", &hooks])
+                .env("GIT_DIR", dest.join(".git"))
+                .env("GIT_WORK_TREE", dest)
+        };
+        if !paths.iter().any(|p| p.is_empty() || p == ".") {
+            let mut args = vec!["sparse-checkout", "set", "--cone", "--"];
+            args.extend(paths.iter().map(String::as_str));
+            self.runner
+                .read(&in_clone("limit the build clone to the plugin folders").args(&args))?;
+        }
+        self.runner
+            .read(&in_clone("check out the commit to build").args(["checkout", "--quiet", "--detach", commit]))?;
+        Ok(())
     }
 }

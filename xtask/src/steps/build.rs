@@ -1,5 +1,6 @@
 //! Build: each plugin's sdist (PEP 517, in the managed venv, no network) and its wheel built
-//! from that sdist; then a check that the wheel's metadata carries the planned name and version.
+//! from that sdist; then checks that the wheel's metadata carries the planned name and version
+//! and that the wheel holds every committed file of its packages (data files, templates...).
 
 use std::io::Read as _;
 use std::path::Path;
@@ -14,7 +15,14 @@ use crate::ops::archive::normalize_sdist;
 use crate::ops::cmd::Cmd;
 use crate::ops::fs::{create_dir, file_names, rename, set_mtimes};
 
-pub fn build(exec: &Exec, plugin: &str, path: &str, version: &str, report: &mut Report) -> Result<()> {
+pub fn build(
+    exec: &Exec,
+    plugin: &str,
+    path: &str,
+    version: &str,
+    wheel_excludes: &[String],
+    report: &mut Report,
+) -> Result<()> {
     let out = exec.stage.join("build").join(plugin);
     create_dir(&out)?;
     let source = exec.src_dir().join(path);
@@ -67,6 +75,17 @@ pub fn build(exec: &Exec, plugin: &str, path: &str, version: &str, report: &mut 
             );
         }
     }
+    let tracked = exec.git.tracked_files(&exec.plan.commit, &[path.to_string()])?;
+    let missing = missing_from_wheel(&out.join(&wheel), path, &tracked, wheel_excludes)?;
+    if !missing.is_empty() {
+        bail!(
+            "{path}: the wheel {wheel} lacks {} committed file(s) of its packages: {}. \
+             Declare them as package data (pyproject.toml, MANIFEST.in, or the build backend's own settings), \
+             or, if leaving them out is intended, list them in [plugin.{plugin}] wheel-excludes (globs as the paths above)",
+            missing.len(),
+            missing.join(", ")
+        );
+    }
     normalize_sdist(&out.join(&sdist), exec.plan.source_date_epoch)?;
     let private = exec.private_dir();
     create_dir(&private)?;
@@ -80,6 +99,89 @@ pub fn build(exec: &Exec, plugin: &str, path: &str, version: &str, report: &mut 
         wheel,
     });
     Ok(())
+}
+
+/// Extensions of files a wheel holds in compiled form (bytecode, extension modules built from
+/// C, C++, Cython, Fortran, Rust or Objective-C sources): never required in it.
+const COMPILED_SOURCES: &[&str] = &[
+    "pyc", "c", "cc", "cpp", "cxx", "h", "hh", "hpp", "hxx", "pyx", "pxd", "pxi", "f", "f90", "for", "rs", "m", "mm",
+];
+
+/// Committed files of the wheel's import packages that the wheel does not hold, as paths in
+/// the wheel (`acme_x/data/plugin.json`), minus `excludes` globs and compiled leftovers.
+/// A package's folder in the plugin is where most of its committed Python files are.
+fn missing_from_wheel(
+    wheel: &Path,
+    plugin_dir: &str,
+    tracked: &std::collections::BTreeSet<String>,
+    excludes: &[String],
+) -> Result<Vec<String>> {
+    let entries = wheel_entries(wheel)?;
+    let packages: std::collections::BTreeSet<&str> = entries
+        .iter()
+        .filter_map(|e| e.split_once('/').map(|(top, _)| top))
+        .filter(|top| !top.ends_with(".dist-info") && !top.ends_with(".data"))
+        .collect();
+    let prefix = format!("{}/", plugin_dir.trim_end_matches('/'));
+    let files: Vec<&str> = tracked
+        .iter()
+        .filter_map(|f| {
+            if plugin_dir.is_empty() || plugin_dir == "." {
+                Some(f.as_str())
+            } else {
+                f.strip_prefix(&prefix)
+            }
+        })
+        .collect();
+    let patterns: Vec<glob::Pattern> = excludes.iter().filter_map(|g| glob::Pattern::new(g).ok()).collect();
+    let mut missing = Vec::new();
+    for package in packages {
+        // Candidate roots: the folder above each committed `<root>/<package>/...` path.
+        let mut roots: std::collections::BTreeMap<String, usize> = std::collections::BTreeMap::new();
+        for f in &files {
+            let parts: Vec<&str> = f.split('/').collect();
+            if let Some(i) = parts.iter().position(|p| *p == package) {
+                if i + 1 < parts.len() && f.ends_with(".py") {
+                    *roots.entry(parts[..i].join("/")).or_default() += 1;
+                }
+            }
+        }
+        let Some((root, _)) = roots
+            .into_iter()
+            .max_by_key(|(root, n)| (*n, std::cmp::Reverse(root.len())))
+        else {
+            continue;
+        };
+        let inside = if root.is_empty() {
+            format!("{package}/")
+        } else {
+            format!("{root}/{package}/")
+        };
+        for f in &files {
+            let Some(rest) = f.strip_prefix(&inside) else { continue };
+            let in_wheel = format!("{package}/{rest}");
+            let compiled = rest.split('/').any(|p| p == "__pycache__")
+                || rest
+                    .rsplit_once('.')
+                    .is_some_and(|(_, ext)| COMPILED_SOURCES.contains(&ext.to_ascii_lowercase().as_str()));
+            if compiled || entries.contains(&in_wheel) || patterns.iter().any(|p| p.matches(&in_wheel)) {
+                continue;
+            }
+            missing.push(in_wheel);
+        }
+    }
+    Ok(missing)
+}
+
+/// The file names in a wheel.
+fn wheel_entries(wheel: &Path) -> Result<std::collections::BTreeSet<String>> {
+    let file = std::fs::File::open(wheel).with_context(|| format!("cannot open {}", wheel.display()))?;
+    let zip = zip::ZipArchive::new(file).with_context(|| format!("{} is not a valid wheel (zip)", wheel.display()))?;
+    Ok(zip
+        .file_names()
+        .filter_map(Result::ok)
+        .map(|n| n.into_owned())
+        .collect())
 }
 
 /// Python files in a wheel whose module-level `__version__` is still `old`.

@@ -168,7 +168,12 @@ fn run_step(exec: &Exec, step: &Step, report: &mut Report) -> Result<Option<Undo
     match step {
         Step::ExportSources { commit, paths } => exec.git.export(commit, paths, &exec.src_dir()).map(|_| None),
         Step::Stamp { plugin, edits } => stamp::stamp(exec, plugin, edits).map(|_| None),
-        Step::Build { plugin, path, version } => build::build(exec, plugin, path, version, report).map(|_| None),
+        Step::Build {
+            plugin,
+            path,
+            version,
+            wheel_excludes,
+        } => build::build(exec, plugin, path, version, wheel_excludes, report).map(|_| None),
         Step::Resolve {
             platforms,
             requirements,

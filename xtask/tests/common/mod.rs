@@ -323,6 +323,39 @@ fn tool_wheels() -> PathBuf {
     dir
 }
 
+/// The build backends of the fixture plugins in tests/backends.rs (and what they need), as
+/// wheels downloaded once from the public index and cached. Kept out of the shared index
+/// (they bring a real `pluggy` that would replace the fixture one): tests point `find-links`
+/// at this folder.
+pub fn backend_wheels() -> PathBuf {
+    const BACKENDS: &[&str] = &[
+        "setuptools-scm==10.3.4",
+        "hatchling==1.33.0",
+        "hatch-vcs==0.5.0",
+        "flit-core==4.2.0",
+        "poetry-core==2.5.0",
+        "pdm-backend==2.5.0",
+    ];
+    let dir = cache_dir().join("backend-wheels");
+    let ready = dir.join(".ready");
+    let wanted = BACKENDS.join("\n");
+    let lock = fs::File::create(cache_dir().join("backend-wheels.lock")).unwrap();
+    lock.lock().unwrap();
+    if fs::read_to_string(&ready).is_ok_and(|s| s == wanted) {
+        return dir;
+    }
+    let _ = fs::remove_dir_all(&dir);
+    fs::create_dir_all(&dir).unwrap();
+    run_ok(clean_pip(
+        Command::new(python())
+            .args(["-m", "pip", "download", "--quiet", "--only-binary=:all:", "--dest"])
+            .arg(&dir)
+            .args(BACKENDS),
+    ));
+    fs::write(&ready, wanted).unwrap();
+    dir
+}
+
 /// uv from the pinned tool wheels (no network), in a cached venv.
 pub fn uv_binary() -> PathBuf {
     let dir = cache_dir().join("uv-venv");

@@ -1,0 +1,271 @@
+//! Plugins shaped like real ones, one per common build backend (setuptools with
+//! setuptools-scm, hatchling with hatch-vcs, flit-core, poetry-core, pdm-backend), each with
+//! non-Python files in its package and no MANIFEST.in: built from a git checkout, their
+//! wheels hold every committed package file, in a nightly, a release and a tag rebuild alike.
+//! A wheel that leaves a committed file out fails the build unless the manifest says so.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::path::Path;
+
+use common::*;
+
+const SUMMARY: &str = "description = \"A fixture plugin\"\nrequires-python = \">=3.9\"\n";
+
+/// (folder, files): one plugin per backend. Each package holds a data file that only a build
+/// which sees git (or the backend's own rules) puts into the wheel.
+fn backend_plugins() -> Vec<(&'static str, Vec<(String, String)>)> {
+    let f = |path: &str, text: &str| (path.to_string(), text.to_string());
+    vec![
+        (
+            "acme-scm",
+            vec![
+                f(
+                    "pyproject.toml",
+                    &format!(
+                        "[build-system]\nrequires = [\"setuptools>=69\", \"setuptools-scm>=8\"]\nbuild-backend = \"setuptools.build_meta\"\n\n\
+                         [project]\nname = \"acme-scm\"\nversion = \"1.0.0\"\n{SUMMARY}\n[tool.setuptools.packages.find]\nwhere = [\"src\"]\n"
+                    ),
+                ),
+                f("src/acme_scm/__init__.py", "__version__ = \"1.0.0\"\n"),
+                f("src/acme_scm/plugin_package.json", "{\"name\": \"acme-scm\"}\n"),
+                f("src/acme_scm/web/index.html", "<html></html>\n"),
+            ],
+        ),
+        (
+            "acme-hatch",
+            vec![
+                f(
+                    "pyproject.toml",
+                    &format!(
+                        "[build-system]\nrequires = [\"hatchling\", \"hatch-vcs\"]\nbuild-backend = \"hatchling.build\"\n\n\
+                         [project]\nname = \"acme-hatch\"\ndynamic = [\"version\"]\n{SUMMARY}\n\
+                         [tool.hatch.version]\npath = \"src/acme_hatch/__about__.py\"\n\n\
+                         [tool.hatch.build.hooks.vcs]\nversion-file = \"src/acme_hatch/_scm_version.py\"\n"
+                    ),
+                ),
+                f("src/acme_hatch/__init__.py", ""),
+                f("src/acme_hatch/__about__.py", "__version__ = \"1.0.0\"\n"),
+                f("src/acme_hatch/templates/page.html", "<p>{{ name }}</p>\n"),
+                f(".gitignore", "src/acme_hatch/_scm_version.py\n"),
+            ],
+        ),
+        (
+            "acme-flit",
+            vec![
+                f(
+                    "pyproject.toml",
+                    &format!(
+                        "[build-system]\nrequires = [\"flit_core>=3.4\"]\nbuild-backend = \"flit_core.buildapi\"\n\n\
+                         [project]\nname = \"acme_flit\"\nversion = \"1.0.0\"\n{SUMMARY}"
+                    ),
+                ),
+                f("acme_flit/__init__.py", ""),
+                f("acme_flit/data/schema.json", "{}\n"),
+            ],
+        ),
+        (
+            "acme-poetry",
+            vec![
+                f(
+                    "pyproject.toml",
+                    &format!(
+                        "[build-system]\nrequires = [\"poetry-core>=2\"]\nbuild-backend = \"poetry.core.masonry.api\"\n\n\
+                         [project]\nname = \"acme-poetry\"\nversion = \"1.0.0\"\n{SUMMARY}\n\
+                         [tool.poetry]\npackages = [{{ include = \"acme_poetry\", from = \"src\" }}]\n"
+                    ),
+                ),
+                f("src/acme_poetry/__init__.py", ""),
+                f("src/acme_poetry/assets/logo.svg", "<svg/>\n"),
+            ],
+        ),
+        (
+            "acme-pdm",
+            vec![
+                f(
+                    "pyproject.toml",
+                    &format!(
+                        "[build-system]\nrequires = [\"pdm-backend\"]\nbuild-backend = \"pdm.backend\"\n\n\
+                         [project]\nname = \"acme-pdm\"\nversion = \"1.0.0\"\n{SUMMARY}"
+                    ),
+                ),
+                f("src/acme_pdm/__init__.py", ""),
+                f("src/acme_pdm/config/defaults.toml", "level = 1\n"),
+            ],
+        ),
+    ]
+}
+
+/// A repository of `plugins` with a manifest that finds the backends in the cached folder.
+fn repo_of(plugins: &[(&str, Vec<(String, String)>)], extra: &str) -> Repo {
+    let dir = tempfile::Builder::new().prefix("xtask-backends-").tempdir().unwrap();
+    let repo = Repo { dir };
+    for (folder, files) in plugins {
+        for (path, text) in files {
+            repo.write(&format!("plugins/{folder}/{path}"), text);
+        }
+    }
+    repo.write(
+        "release-config.toml",
+        &format!(
+            "[release]\nname = \"backends\"\nbranches = [\"main\"]\n\n[plugins]\npaths = [\"plugins/*\"]\n\n\
+             [public]\nindex-url = \"{}\"\nfind-links = [\"{}\"]\n\n[versioning]\nchangelog = \"\"\n\n\
+             [platforms.linux]\ntags = [\"manylinux2014_x86_64\", \"manylinux_2_28_x86_64\", \"linux_x86_64\"]\npython = \"3.11\"\n{extra}",
+            index().url,
+            backend_wheels().display()
+        ),
+    );
+    repo.write(".gitignore", "/target/\n/dist/\n");
+    repo.git(&["init", "-q", "-b", "main"]);
+    repo.commit("fixture: plugins of every common build backend");
+    repo
+}
+
+/// Entries and METADATA version of every wheel in `dir`, by file name.
+fn wheels(dir: &Path) -> BTreeMap<String, (Vec<String>, String)> {
+    let mut out = BTreeMap::new();
+    for name in list_dir(dir).into_iter().filter(|f| f.ends_with(".whl")) {
+        let mut zip = zip::ZipArchive::new(std::fs::File::open(dir.join(&name)).unwrap()).unwrap();
+        let entries: Vec<String> = zip.file_names().map(|n| n.unwrap().to_string()).collect();
+        let meta = entries
+            .iter()
+            .find(|e| e.ends_with(".dist-info/METADATA"))
+            .unwrap()
+            .clone();
+        let mut text = String::new();
+        zip.by_name(&meta).unwrap().read_to_string(&mut text).unwrap();
+        let version = text
+            .lines()
+            .find_map(|l| l.strip_prefix("Version: "))
+            .unwrap()
+            .to_string();
+        out.insert(name, (entries, version));
+    }
+    out
+}
+
+const DATA: &[(&str, &[&str])] = &[
+    (
+        "acme_scm-",
+        &["acme_scm/plugin_package.json", "acme_scm/web/index.html"],
+    ),
+    ("acme_hatch-", &["acme_hatch/templates/page.html"]),
+    ("acme_flit-", &["acme_flit/data/schema.json"]),
+    ("acme_poetry-", &["acme_poetry/assets/logo.svg"]),
+    ("acme_pdm-", &["acme_pdm/config/defaults.toml"]),
+];
+
+fn assert_complete(dir: &Path, version: &str) {
+    let wheels = wheels(dir);
+    assert_eq!(wheels.len(), DATA.len(), "{:?}", wheels.keys());
+    for (prefix, files) in DATA {
+        let (name, (entries, meta_version)) = wheels
+            .iter()
+            .find(|(n, _)| n.starts_with(prefix))
+            .unwrap_or_else(|| panic!("a wheel {prefix}* in {:?}", wheels.keys()));
+        assert_eq!(meta_version, version, "{name}");
+        for f in *files {
+            assert!(entries.contains(&f.to_string()), "{f} in {name}: {entries:?}");
+        }
+    }
+}
+
+#[test]
+fn every_common_backend_builds_complete_wheels_in_nightlies_releases_and_rebuilds() {
+    let repo = repo_of(&backend_plugins(), "");
+    repo.xtask(&[
+        "nightly",
+        "--platform",
+        "linux",
+        "--no-sources",
+        "--build-number",
+        BUILD_NUMBER,
+    ])
+    .assert_code(0);
+    let archive = list_dir(&repo.path().join("dist"))
+        .into_iter()
+        .find(|f| f.ends_with(".tar.bz2"))
+        .unwrap();
+    let unpacked = tempfile::tempdir().unwrap();
+    run_ok(
+        std::process::Command::new("tar")
+            .arg("xjf")
+            .arg(repo.path().join("dist").join(&archive))
+            .arg("-C")
+            .arg(unpacked.path()),
+    );
+    let top = unpacked.path().join(list_dir(unpacked.path()).remove(0));
+    assert_complete(&top, "1.0.1.dev20261121007");
+
+    std::fs::remove_dir_all(repo.path().join("dist")).unwrap();
+    repo.xtask(&["release", "minor", "--platform", "linux", "--no-sources", "--execute"])
+        .assert_code(0);
+    assert_complete(&repo.path().join("dist"), "1.1.0");
+    // The version files of the release commit hold the new version.
+    assert!(repo
+        .read("plugins/acme-hatch/src/acme_hatch/__about__.py")
+        .contains("\"1.1.0\""));
+    assert!(repo
+        .read("plugins/acme-pdm/pyproject.toml")
+        .contains("version = \"1.1.0\""));
+    let released = wheels(&repo.path().join("dist"));
+
+    std::fs::remove_dir_all(repo.path().join("dist")).unwrap();
+    repo.xtask(&["bundle", "--platform", "linux", "--no-sources"])
+        .assert_code(0);
+    assert_complete(&repo.path().join("dist"), "1.1.0");
+    assert_eq!(
+        wheels(&repo.path().join("dist")).keys().collect::<Vec<_>>(),
+        released.keys().collect::<Vec<_>>()
+    );
+}
+
+#[test]
+fn a_committed_package_file_missing_from_the_wheel_fails_the_build_unless_excluded() {
+    let plain = (
+        "acme-plain",
+        vec![
+            (
+                "pyproject.toml".to_string(),
+                format!(
+                    "[build-system]\nrequires = [\"setuptools>=69\"]\nbuild-backend = \"setuptools.build_meta\"\n\n\
+                     [project]\nname = \"acme-plain\"\nversion = \"1.0.0\"\n{SUMMARY}\n\
+                     [tool.setuptools]\npackages = [\"acme_plain\"]\n"
+                ),
+            ),
+            ("acme_plain/__init__.py".to_string(), String::new()),
+            ("acme_plain/data/table.csv".to_string(), "a,b\n".to_string()),
+            ("tests/test_plain.py".to_string(), "def test(): pass\n".to_string()),
+        ],
+    );
+    let repo = repo_of(std::slice::from_ref(&plain), "");
+    let run = repo.xtask(&["nightly", "--platform", "linux", "--build-number", BUILD_NUMBER]);
+    run.assert_code(1);
+    assert!(
+        run.stderr.contains(
+            "plugins/acme-plain: the wheel acme_plain-1.0.1.dev20261121007-py3-none-any.whl lacks 1 committed file(s) of its packages: acme_plain/data/table.csv"
+        ) && run.stderr.contains("[plugin.acme-plain] wheel-excludes"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(list_dir(&repo.path().join("dist")), Vec::<String>::new());
+
+    let repo = repo_of(
+        &[plain],
+        "\n[plugin.acme-plain]\nwheel-excludes = [\"acme_plain/data/*\"]\n",
+    );
+    let plan = repo.xtask(&["plan", "--json", "--platform", "linux"]);
+    plan.assert_code(0);
+    let build = plan.json()["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["step"] == "build")
+        .cloned()
+        .unwrap();
+    assert_eq!(build["wheel_excludes"], serde_json::json!(["acme_plain/data/*"]));
+    repo.xtask(&["nightly", "--platform", "linux", "--build-number", BUILD_NUMBER])
+        .assert_code(0);
+}
