@@ -92,6 +92,8 @@ struct RawPluginOverride {
     version_files: Vec<RawVersionFile>,
     #[serde(default)]
     wheel_excludes: Vec<Spanned<String>>,
+    verify_import: Option<bool>,
+    upload: Option<bool>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -281,6 +283,22 @@ pub struct PluginOverride {
     /// Globs (paths as in the wheel, e.g. `acme_x/tests/*`) of committed package files the
     /// wheel is meant to leave out.
     pub wheel_excludes: Vec<String>,
+    /// `verify` imports the plugin after an offline install.
+    pub verify_import: bool,
+    /// `[publish.upload]` uploads its sdist and wheel.
+    pub upload: bool,
+}
+
+impl Manifest {
+    /// `[plugin.NAME] verify-import` of a plugin (normalized name); true when not set.
+    pub fn verify_import(&self, plugin: &str) -> bool {
+        self.plugin_overrides.get(plugin).is_none_or(|o| o.verify_import)
+    }
+
+    /// `[plugin.NAME] upload` of a plugin (normalized name); true when not set.
+    pub fn uploads(&self, plugin: &str) -> bool {
+        self.plugin_overrides.get(plugin).is_none_or(|o| o.upload)
+    }
 }
 
 /// Placeholders a version-file pattern may use (exactly one per pattern).
@@ -580,6 +598,8 @@ fn resolve(raw: RawManifest, src: &Source, path: &Path, problems: &mut Problems)
                     at,
                     version_files: files,
                     wheel_excludes,
+                    verify_import: o.verify_import.unwrap_or(true),
+                    upload: o.upload.unwrap_or(true),
                 },
             )
         })

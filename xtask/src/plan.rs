@@ -78,6 +78,16 @@ pub struct PlannedPlugin {
     /// Normalized names of the other plugins this one requires.
     pub requires_plugins: Vec<String>,
     pub version_files: Vec<PlannedVersionFile>,
+    /// `verify` imports it (`[plugin.NAME] verify-import`).
+    #[serde(default = "yes")]
+    pub verify_import: bool,
+    /// Releases upload its sdist and wheel (`[plugin.NAME] upload`).
+    #[serde(default = "yes")]
+    pub upload: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -505,6 +515,8 @@ pub fn compute(ws: &Workspace, opts: &PlanOptions) -> Result<Prepared> {
                     kind: f.kind.name().to_string(),
                 })
                 .collect(),
+            verify_import: ws.manifest.verify_import(&p.normalized),
+            upload: ws.manifest.uploads(&p.normalized),
         })
         .collect();
 
@@ -664,10 +676,18 @@ pub fn compute(ws: &Workspace, opts: &PlanOptions) -> Result<Prepared> {
         }
         if let Some(upload) = &publish.upload {
             check_upload(upload, &units, &mut problems);
-            steps.push(Step::Upload {
-                upload: upload.clone(),
-                plugins: dists_of,
-            });
+            let uploaded: Vec<String> = released
+                .iter()
+                .zip(&dists_of)
+                .filter(|(plugin, _)| ws.manifest.uploads(plugin))
+                .map(|(_, prefix)| prefix.clone())
+                .collect();
+            if !uploaded.is_empty() {
+                steps.push(Step::Upload {
+                    upload: upload.clone(),
+                    plugins: uploaded,
+                });
+            }
         }
     }
 

@@ -262,3 +262,53 @@ fn dev_versions_never_go_to_a_production_index() {
     assert!(repo.snapshot() == before);
     assert_eq!(repo.git(&["tag", "--list"]), "");
 }
+
+#[test]
+fn a_plugin_kept_private_is_released_but_never_uploaded() {
+    let server = PackageServer::start(PASSWORD);
+    let extra = format!(
+        "\n[publish.upload]\nrepository-url = \"{}/\"\nindex-url = \"{}/simple/\"\n\n\
+         [plugin.acme-plugin-legacy]\nupload = false\n",
+        server.url, server.url
+    );
+    let (repo, _remote) = publishing_repo(&extra);
+    let plan = repo
+        .xtask(&["release", "minor", "--platform", "linux", "--json"])
+        .assert_code(0)
+        .json();
+    let upload = plan["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["step"] == "upload")
+        .unwrap();
+    assert_eq!(
+        upload["plugins"],
+        serde_json::json!([
+            "acme_plugin_base-1.5.0",
+            "acme_plugin_reports-1.5.0",
+            "acme_plugin_console-1.5.0"
+        ])
+    );
+    let legacy = plan["plugins"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["normalized_name"] == "acme-plugin-legacy")
+        .unwrap();
+    assert_eq!(legacy["upload"], false);
+    repo.xtask_with(&["release", "minor", "--platform", "linux", "--execute"], |c| {
+        c.env("TWINE_USERNAME", "ci").env("TWINE_PASSWORD", PASSWORD);
+    })
+    .assert_code(0);
+    let uploaded = server.files();
+    assert_eq!(uploaded.len(), 6, "{uploaded:?}");
+    assert!(
+        !uploaded.iter().any(|f| f.starts_with("acme_plugin_legacy")),
+        "{uploaded:?}"
+    );
+    assert!(
+        list_dir(&repo.path().join("dist")).contains(&"acme_plugin_legacy-2.2.0-py3-none-any.whl".to_string()),
+        "still delivered"
+    );
+}

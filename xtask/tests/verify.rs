@@ -340,3 +340,70 @@ fn signed_archives_verify_and_a_wrong_signature_is_caught() {
         run.stdout
     );
 }
+
+#[test]
+fn a_plugin_that_imports_its_host_application_can_skip_only_the_import() {
+    let repo = Repo::bare_examples();
+    let init = "plugins/acme-plugin-reports/src/acme_plugin_reports/__init__.py";
+    repo.write(
+        init,
+        &format!(
+            "import acme_host_application  # the product, not on any index\n{}",
+            repo.read(init)
+        ),
+    );
+    // A plugin in a namespace package: imported as acme.ns_tools, not as nothing.
+    repo.write(
+        "plugins/acme-ns-tools/pyproject.toml",
+        "[build-system]\nrequires = [\"setuptools>=69\"]\nbuild-backend = \"setuptools.build_meta\"\n\n\
+         [project]\nname = \"acme.ns-tools\"\nversion = \"3.0.0\"\ndescription = \"Tools in the acme namespace\"\n\n\
+         [tool.setuptools.packages.find]\nwhere = [\"src\"]\n",
+    );
+    repo.write(
+        "plugins/acme-ns-tools/src/acme/ns_tools/__init__.py",
+        "__version__ = \"3.0.0\"\n",
+    );
+    repo.commit("fixture: a plugin importing its host application; a namespace package");
+    let (linux, _) = nightly(&repo);
+    let run = repo.xtask(&["verify", &linux.to_string_lossy()]);
+    run.assert_code(1);
+    assert!(
+        format!("{}{}", run.stdout, run.stderr).contains("No module named 'acme_host_application'"),
+        "{}\n{}",
+        run.stdout,
+        run.stderr
+    );
+
+    let manifest = repo.read("release-config.toml");
+    repo.write(
+        "release-config.toml",
+        &format!("{manifest}\n[plugin.acme-plugin-reports]\nverify-import = false\n"),
+    );
+    repo.commit("fixture: do not import acme-plugin-reports");
+    let plan = repo
+        .xtask(&["plan", "--json", "--platform", "linux"])
+        .assert_code(0)
+        .json();
+    let flags: Vec<(String, bool)> = plan["plugins"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["normalized_name"].as_str().unwrap().to_string(),
+                p["verify_import"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    assert!(flags.contains(&("acme-plugin-reports".to_string(), false)), "{flags:?}");
+    assert!(flags.contains(&("acme-plugin-base".to_string(), true)), "{flags:?}");
+    let run = repo.xtask(&["verify", &linux.to_string_lossy()]);
+    run.assert_code(0);
+    for expected in [
+        "installed offline into a fresh venv and imported: acme.ns_tools, acme_plugin_base, acme_plugin_console, acme_plugin_legacy\n",
+        "not imported ([plugin.NAME] verify-import = false): acme-plugin-reports",
+        "wheel tags: 8 of 8 fit linux",
+    ] {
+        assert!(run.stdout.contains(expected), "missing {expected:?} in:\n{}", run.stdout);
+    }
+}

@@ -39,6 +39,8 @@ struct PublishPlan {
     files: Vec<String>,
     /// `name_version` prefixes of the released plugins.
     dists_of: Vec<String>,
+    /// Those of them that are uploaded (`[plugin.NAME] upload`).
+    uploaded: Vec<String>,
     /// sdists and wheels taken out of the bundles into the output folder.
     extract: Vec<Extract>,
     release_dir: Option<String>,
@@ -125,11 +127,15 @@ pub fn run(ws: &Workspace, opts: &PublishOptions) -> Result<()> {
     // The released plugins' files: the sdist from the sources bundle, each wheel from the
     // first platform bundle (manifest order) holding it.
     let mut dists_of = Vec::new();
+    let mut uploaded = Vec::new();
     let mut extract: BTreeMap<String, Extract> = BTreeMap::new();
     for unit in &units {
         for member in &unit.members {
             let prefix = format!("{}-{}", member.replace('-', "_"), unit.version);
             dists_of.push(prefix.clone());
+            if ws.manifest.uploads(member) {
+                uploaded.push(prefix.clone());
+            }
             let mut sdist = false;
             for platform in &platforms {
                 for a in archives.iter().filter(|a| a.identity.platform == *platform) {
@@ -227,6 +233,7 @@ pub fn run(ws: &Workspace, opts: &PublishOptions) -> Result<()> {
         tags: units.iter().map(|u| u.tag.clone()).collect(),
         files,
         dists_of,
+        uploaded,
         extract,
         release_dir,
         upload,
@@ -262,13 +269,13 @@ pub fn run(ws: &Workspace, opts: &PublishOptions) -> Result<()> {
     }
     // Upload first: a release folder that cannot be written (say, on a CI runner) must not
     // keep the index from getting the release.
-    if let Some(upload) = &plan.upload {
+    if let (Some(upload), false) = (&plan.upload, plan.uploaded.is_empty()) {
         crate::ui::progress!("==> upload to {}", upload.repository_url);
         let index = ws.index_args().pip_env(&ws.root)?;
         let mut requirements = ws.manifest.python.build_tools.clone();
         requirements.push(crate::plan::TWINE.to_string());
         let tools_python = toolchain::tools_venv(&ws.runner, &tools.python, &ws.work_dir, &requirements, &index)?;
-        crate::steps::upload(ws, &tools_python, upload, &plan.dists_of)?;
+        crate::steps::upload(ws, &tools_python, upload, &plan.uploaded)?;
         crate::ui::summary!(
             "uploaded to {} (files it had already were skipped)",
             upload.repository_url
@@ -310,10 +317,10 @@ fn print_plan(plan: &PublishPlan, output: &str) {
             plan.files.len()
         );
     }
-    if let Some(upload) = &plan.upload {
+    if let (Some(upload), false) = (&plan.upload, plan.uploaded.is_empty()) {
         crate::ui::summary!(
             "  upload the sdists and wheels of {} to {}",
-            plan.dists_of.join(", "),
+            plan.uploaded.join(", "),
             upload.repository_url
         );
     }

@@ -424,12 +424,29 @@ fn check_bundle(ws: &Workspace, host: &Host, dir: &Path, log: &mut Log) -> Resul
         }
         Ok(_) if !problems.is_empty() => Some("the checks above failed".to_string()),
         Ok(tools) => {
-            let modules = plugin_modules(dir, &manifest.files)?;
+            let (imported, skipped): (Vec<&ManifestFile>, Vec<&ManifestFile>) = manifest
+                .files
+                .iter()
+                .filter(|f| f.origin == "private" && f.file.ends_with(".whl"))
+                .partition(|f| ws.manifest.verify_import(&normalize_name(&f.name)));
+            let modules = plugin_modules(dir, &imported)?;
+            if modules.is_empty() && !imported.is_empty() {
+                problems.push(format!(
+                    "the plugins' wheels ({}) hold no importable module or package",
+                    imported.iter().map(|f| f.file.as_str()).collect::<Vec<_>>().join(", ")
+                ));
+            }
             install_and_import(ws, &tools.python.path, dir, &modules)?;
             log.say(format!(
                 "installed offline into a fresh venv and imported: {}",
                 modules.join(", ")
             ));
+            if !skipped.is_empty() {
+                log.say(format!(
+                    "not imported ([plugin.NAME] verify-import = false): {}",
+                    skipped.iter().map(|f| f.name.as_str()).collect::<Vec<_>>().join(", ")
+                ));
+            }
             None
         }
     };
@@ -570,22 +587,38 @@ fn check_requirements(dir: &Path, files: &[&ManifestFile], hashes: &BTreeMap<&st
 }
 
 /// Top-level import names of the plugins' wheels.
-fn plugin_modules(dir: &Path, files: &[ManifestFile]) -> Result<Vec<String>> {
+/// What to import to load the given wheels: each outermost regular package (a folder with
+/// `__init__.py`, also below namespace folders: `acme/plugins/foo` → `acme.plugins.foo`) and
+/// each module outside any package.
+fn plugin_modules(dir: &Path, wheels: &[&ManifestFile]) -> Result<Vec<String>> {
     let mut modules = BTreeSet::new();
-    for f in files
-        .iter()
-        .filter(|f| f.origin == "private" && f.file.ends_with(".whl"))
-    {
+    for f in wheels {
         let zip = zip::ZipArchive::new(std::fs::File::open(dir.join(&f.file))?)?;
-        for name in zip.file_names().filter_map(Result::ok) {
-            let top = name.split('/').next().unwrap_or("");
-            if top.ends_with(".dist-info") || top.ends_with(".data") {
-                continue;
-            }
-            if name.contains('/') && name.ends_with("/__init__.py") && name.matches('/').count() == 1 {
-                modules.insert(top.to_string());
-            } else if !name.contains('/') && name.ends_with(".py") {
-                modules.insert(top.trim_end_matches(".py").to_string());
+        let files: Vec<String> = zip
+            .file_names()
+            .filter_map(Result::ok)
+            .filter(|n| n.ends_with(".py"))
+            .filter(|n| {
+                let top = n.split('/').next().unwrap_or("");
+                !top.ends_with(".dist-info") && !top.ends_with(".data")
+            })
+            .map(|n| n.into_owned())
+            .collect();
+        let packages: BTreeSet<&str> = files.iter().filter_map(|n| n.strip_suffix("/__init__.py")).collect();
+        for name in &files {
+            let parts: Vec<&str> = name.trim_end_matches(".py").split('/').collect();
+            // The outermost folder on the way down that is a regular package, else the module.
+            let package = (1..parts.len()).find(|i| packages.contains(parts[..*i].join("/").as_str()));
+            let dotted = match package {
+                Some(i) => parts[..i].join("."),
+                None if parts.last() == Some(&"__init__") => continue,
+                None => parts.join("."),
+            };
+            if dotted
+                .split('.')
+                .all(|p| !p.is_empty() && p.chars().all(|c| c.is_alphanumeric() || c == '_'))
+            {
+                modules.insert(dotted);
             }
         }
     }
