@@ -229,7 +229,7 @@ fn requires_python_is_judged_for_the_target_at_collection_and_in_verify() {
 }
 
 #[test]
-fn a_conflict_names_its_requirers_on_every_platform_before_any_wheel_is_collected() {
+fn a_conflict_names_its_requirers_on_every_platform_before_anything_is_built() {
     let repo = Repo::bare_examples();
     let file = "plugins/acme-plugin-reports/pyproject.toml";
     repo.write(
@@ -248,13 +248,14 @@ fn a_conflict_names_its_requirers_on_every_platform_before_any_wheel_is_collecte
     );
     repo.commit("fixture: a conflict");
     let run = repo.xtask(&["nightly", "--build-number", BUILD_NUMBER]);
-    run.assert_code(1);
+    run.assert_code(3);
     assert!(
-        run.stderr.contains("cannot be collected for 2 platform(s)"),
+        run.stderr.contains("cannot be resolved; nothing was built"),
         "{}",
         run.stderr
     );
-    for platform in ["windows: ", "mac: "] {
+    assert!(!run.stderr.contains("==> ["), "no step ran: {}", run.stderr);
+    for platform in ["- windows: ", "- mac: "] {
         assert!(run.stderr.contains(platform), "{platform} in {}", run.stderr);
     }
     assert!(
@@ -323,7 +324,9 @@ fn a_native_dependency_gets_the_advice_that_fits_and_is_never_compiled() {
         repo.commit("fixture: a Linux-only dependency");
         repo.xtask(&["nightly", "--platform", "windows", "--build-number", BUILD_NUMBER])
     };
-    run.assert_code(1);
+    // Proven before building: a precheck.
+    run.assert_code(3);
+    assert!(run.stderr.contains("nothing was built"), "{}", run.stderr);
     assert!(
         run.stderr
             .contains("linuxonly-native==1.0 has no wheels with a matching platform tag")

@@ -12,6 +12,7 @@ pub use notes::write_checksums;
 mod publish;
 pub use publish::{copy_to_release_dir, upload};
 mod resolve;
+pub use resolve::check as check_resolution;
 mod stamp;
 mod tag;
 mod wheelhouse;

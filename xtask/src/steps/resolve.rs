@@ -63,6 +63,99 @@ pub fn resolve(exec: &Exec, platforms: &[String], requirements: &[String]) -> Re
     Ok(())
 }
 
+/// Before anything is built: resolve every platform collected by download from the plugins'
+/// declared metadata (static stand-ins, `name @ file://`, with the planned versions and sibling
+/// pins) and the public requirements, so that a conflict is reported for every platform at
+/// once before a single plugin is built. An index out of reach is not a problem here (the
+/// resolution after the build says what is wrong); only a proven conflict is.
+pub fn check(exec: &Exec) -> Result<Vec<String>> {
+    let platforms: Vec<&crate::plan::PlannedPlatform> = exec
+        .plan
+        .platforms
+        .iter()
+        .filter(|p| p.strategy == crate::plan::WheelhouseStrategy::Download)
+        .collect();
+    if platforms.is_empty() {
+        return Ok(Vec::new());
+    }
+    let work = exec.stage.join("resolve-check");
+    let versions: BTreeMap<&str, &str> = exec
+        .plan
+        .plugins
+        .iter()
+        .map(|p| (p.normalized_name.as_str(), p.version.as_str()))
+        .collect();
+    let mut roots = Vec::new();
+    for p in &exec.plan.plugins {
+        let mut deps = Vec::new();
+        for dep in &p.dependencies {
+            let Ok(req) = pep508_rs::Requirement::<pep508_rs::VerbatimUrl>::from_str(dep) else {
+                continue;
+            };
+            let name = normalize_name(req.name.as_ref());
+            if name == p.normalized_name {
+                continue;
+            }
+            deps.push(match versions.get(name.as_str()) {
+                Some(version) => match dep.split_once(';') {
+                    Some((_, marker)) => format!("{name}=={version}; {}", marker.trim()),
+                    None => format!("{name}=={version}"),
+                },
+                None => dep.clone(),
+            });
+        }
+        let quoted: Vec<String> = deps
+            .iter()
+            .map(|d| serde_json::to_string(d))
+            .collect::<Result<_, _>>()?;
+        let dir = work.join(&p.normalized_name);
+        create_dir(&dir)?;
+        write_atomic(
+            &dir.join("pyproject.toml"),
+            format!(
+                "[project]\nname = {}\nversion = {}\ndependencies = [{}]\n",
+                serde_json::to_string(&p.normalized_name)?,
+                serde_json::to_string(&p.version)?,
+                quoted.join(", ")
+            )
+            .as_bytes(),
+        )?;
+        roots.push(format!("{} @ {}", p.normalized_name, file_url(&dir)));
+    }
+    roots.extend(exec.ws.manifest.public.requirements.iter().cloned());
+    let mut problems = Vec::new();
+    for planned in platforms {
+        let target = exec
+            .ws
+            .manifest
+            .platform(&planned.name)
+            .with_context(|| format!("platform {} is not in the manifest", planned.name))?;
+        let resolver = resolver_target(target).map_err(anyhow::Error::msg)?;
+        let dir = work.join("platforms").join(&target.name);
+        create_dir(&dir)?;
+        write_atomic(&dir.join("requirements.in"), roots.join("\n").as_bytes())?;
+        write_atomic(&dir.join("constraints.txt"), b"")?;
+        let outcome = compile(exec, &resolver, target, &dir, &dir, true).and_then(|r| match r {
+            Ok(_) => Ok(Ok(())),
+            Err(_) => compile(exec, &resolver, target, &dir, &dir, false).map(|r| r.map(|_| ())),
+        });
+        match outcome {
+            Ok(Ok(())) => {}
+            Ok(Err(conflict)) => problems.push(format!(
+                "{}: {}",
+                target.name,
+                explain_conflict(&conflict, target, &resolver)
+            )),
+            Err(e) => crate::ui::progress!(
+                "    could not check the dependencies for {} before building ({}); they are resolved after the build",
+                target.name,
+                e.to_string().lines().next().unwrap_or_default()
+            ),
+        }
+    }
+    Ok(problems)
+}
+
 /// A pinned distribution of a resolution, and who asked for it.
 #[derive(Debug, Clone)]
 struct Pin {

@@ -43,6 +43,16 @@ pub fn run(ws: &Workspace, opts: &PlanOptions, json: bool) -> Result<()> {
         stage: stage.path(),
         tools_python,
     };
+    let conflicts = steps::check_resolution(&exec)?;
+    if !conflicts.is_empty() {
+        return Err(precheck_failed(
+            &format!(
+                "the dependencies of the {} cannot be resolved; nothing was built",
+                what(opts)
+            ),
+            conflicts,
+        ));
+    }
     let report = steps::execute(&exec, 0, &mut |_| Ok(())).with_context(|| {
         format!(
             "the {} was not built; nothing was written to {}/ and the repository is unchanged (log: {})",

@@ -169,6 +169,15 @@ fn execute_from(
         stage: stage.path(),
         tools_python,
     };
+    if start == 0 {
+        let conflicts = steps::check_resolution(&exec)?;
+        if !conflicts.is_empty() {
+            return Err(precheck_failed(
+                "the dependencies cannot be resolved; nothing was built",
+                conflicts,
+            ));
+        }
+    }
     let total = plan.steps.len();
     let mut progress = |next_step: usize| save_progress(&exec, state_path, next_step, total);
     steps::execute(&exec, start, &mut progress)
