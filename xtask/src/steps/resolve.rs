@@ -104,10 +104,7 @@ pub fn check(exec: &Exec) -> Result<Vec<String>> {
                 None => dep.clone(),
             });
         }
-        let quoted: Vec<String> = deps
-            .iter()
-            .map(|d| serde_json::to_string(d))
-            .collect::<Result<_, _>>()?;
+        let quoted: Vec<String> = deps.iter().map(serde_json::to_string).collect::<Result<_, _>>()?;
         let dir = work.join(&p.normalized_name);
         create_dir(&dir)?;
         write_atomic(
