@@ -471,3 +471,45 @@ fn no_credential_reaches_a_command_line() {
     }
     assert!(!trace.contains(TOKEN), "a credential on a command line:\n{trace}");
 }
+
+#[test]
+fn plugins_never_come_from_an_index_even_when_it_has_their_names_and_versions() {
+    let repo = Repo::bare_examples();
+    let impostors = repo.path().join("impostors");
+    fs::create_dir_all(&impostors).unwrap();
+    for (name, module, version) in [
+        ("acme-plugin-base", "acme_plugin_base", NIGHTLY),
+        ("acme-plugin-console", "acme_plugin_console", NIGHTLY),
+        ("acme-plugin-reports", "acme_plugin_reports", NIGHTLY),
+        ("acme-plugin-legacy", "acme_plugin_legacy", LEGACY_NIGHTLY),
+        ("acme-plugin-base", "acme_plugin_base", "99.0"),
+        ("acme-plugin-reports", "acme_plugin_reports", "99.0"),
+    ] {
+        fake_wheel(
+            &impostors,
+            name,
+            version,
+            module,
+            "raise ImportError('impostor')\n",
+            &[],
+        );
+    }
+    let manifest =
+        repo.read("release-config.toml")
+            .replacen("[public]\n", "[public]\nfind-links = [\"impostors\"]\n", 1);
+    repo.write("release-config.toml", &manifest);
+    repo.commit("fixture: an index with the plugins' names and versions");
+    let run = repo.xtask(&["nightly", "--build-number", BUILD_NUMBER]);
+    run.assert_code(0);
+    for (platform, ext) in [("linux", "tar.bz2"), ("windows", "zip")] {
+        let (_keep, bundle) = unpacked(&repo, &archive_of(platform, ext));
+        for wheel in list_dir(&bundle).into_iter().filter(|f| f.starts_with("acme_plugin")) {
+            let ours = fs::read(bundle.join(&wheel)).unwrap();
+            let impostor = fs::read(impostors.join(&wheel)).unwrap_or_default();
+            assert_ne!(ours, impostor, "{wheel} in the {platform} bundle came from the index");
+            assert!(!wheel.contains("-99.0-"), "{wheel} in the {platform} bundle");
+        }
+    }
+    let linux = repo.path().join("dist").join(archive_of("linux", "tar.bz2"));
+    repo.xtask(&["verify", &linux.to_string_lossy()]).assert_code(0);
+}

@@ -27,6 +27,24 @@ pub fn collect(exec: &Exec, platform: &str, requirements: &[String]) -> Result<(
     if planned.strategy == WheelhouseStrategy::Download {
         return place_resolved(exec, platform, &dir);
     }
+    // The plugins go to pip as the wheel files just built, not as `name==version`: pip then
+    // takes them as they are and never asks an index for a plugin's name.
+    let private = exec.private_dir();
+    let built: Vec<(String, String)> = file_names(&private)?
+        .into_iter()
+        .filter(|f| f.ends_with(".whl"))
+        .map(|f| (normalize_name(f.split('-').next().unwrap_or_default()), f))
+        .collect();
+    let args: Vec<std::ffi::OsString> = requirements
+        .iter()
+        .map(|r| {
+            let name = r.split("==").next().map(normalize_name).unwrap_or_default();
+            match built.iter().find(|(n, _)| *n == name && r.contains("==")) {
+                Some((_, wheel)) => private.join(wheel).into_os_string(),
+                None => r.into(),
+            }
+        })
+        .collect();
     exec.ws.runner.run(
         &Cmd::new(
             &exec.tools_python,
@@ -37,14 +55,10 @@ pub fn collect(exec: &Exec, platform: &str, requirements: &[String]) -> Result<(
         .env("SOURCE_DATE_EPOCH", exec.plan.source_date_epoch.to_string())
         .args(["-m", "pip", "wheel", "--progress-bar", "off", "--wheel-dir"])
         .arg(&dir)
-        .arg("--find-links")
-        .arg(exec.private_dir())
-        .args(requirements),
+        .args(args),
     )?;
 
-    // The private wheels in the bundle must be the ones just built, not same-named files
-    // from an index.
-    let private = exec.private_dir();
+    // The private wheels in the bundle must be the ones just built.
     for name in file_names(&private)? {
         let target = dir.join(&name);
         if name.ends_with(".whl") {
