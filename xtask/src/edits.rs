@@ -106,6 +106,16 @@ pub fn pin_edits(
         let Some(version) = new_versions.get(&sibling) else {
             continue;
         };
+        // Never a plugin's requirement on itself (its extras naming its other extras), and
+        // an unpinned sibling in an extra stays as written: pins only where they mean
+        // something.
+        let specified = matches!(r.version_or_url, Some(pep508_rs::VersionOrUrl::VersionSpecifier(_)));
+        let why = match &place.extra {
+            _ if sibling == plugin.normalized => continue,
+            Some(_) if !specified => continue,
+            Some(extra) => format!("pin on {sibling} (extra {extra:?}, which specifies a version)"),
+            None => format!("pin on {sibling}"),
+        };
         let shown = format!("{}/{}", plugin.dir, place.file);
         let rewritten = pin_requirement(&place.text, version, policy).and_then(|new| {
             pep508_rs::Requirement::<pep508_rs::VerbatimUrl>::from_str(&new)
@@ -127,7 +137,7 @@ pub fn pin_edits(
                 offset: place.offset,
                 old: place.text.clone(),
                 new,
-                reason: format!("pin on {sibling}"),
+                reason: why,
             }),
             (Err(e), _) => problems.push(format!("{shown}: requirement {:?}: {e}", place.text)),
             (_, Err(e)) => problems.push(format!("{shown}: cannot read: {e}")),
@@ -154,7 +164,7 @@ pub fn sibling_requirements(plugin: &Plugin, plugin_names: &[&str]) -> Vec<(Stri
         .filter_map(|d| {
             let r = pep508_rs::Requirement::<pep508_rs::VerbatimUrl>::from_str(d).ok()?;
             let name = r.name.to_string();
-            plugin_names.contains(&name.as_str()).then(|| (d.clone(), name))
+            (plugin_names.contains(&name.as_str()) && name != plugin.normalized).then(|| (d.clone(), name))
         })
         .collect()
 }

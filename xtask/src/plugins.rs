@@ -64,6 +64,9 @@ pub struct RequirementPlace {
     pub file: String,
     pub offset: usize,
     pub text: String,
+    /// The extra (`[project.optional-dependencies]` key) it belongs to; None for runtime
+    /// dependencies (and wherever the extra is not known).
+    pub extra: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -374,13 +377,14 @@ fn read_plugin(dir: &Path, rel: &str, manifest: &Manifest, legacy: Option<SetupM
                         License::Expression(s) => Some(s),
                         License::Table { text, file } => text.or(file.map(|f| format!("see {f}"))),
                     });
-                    let optional = p.optional_dependencies.unwrap_or_default().into_values().flatten();
-                    for req in p
-                        .dependencies
-                        .iter()
-                        .flatten()
-                        .chain(optional.collect::<Vec<_>>().iter())
-                    {
+                    let optional: Vec<(Option<String>, Spanned<String>)> = p
+                        .optional_dependencies
+                        .unwrap_or_default()
+                        .into_iter()
+                        .flat_map(|(extra, reqs)| reqs.into_iter().map(move |r| (Some(extra.clone()), r)))
+                        .collect();
+                    let runtime = p.dependencies.iter().flatten().map(|r| (None, r.clone()));
+                    for (extra, req) in runtime.chain(optional) {
                         // The span covers the quotes; the text inside must be the value as written.
                         let inner = req.span().start + 1..req.span().end.saturating_sub(1);
                         if text.get(inner.clone()) == Some(req.get_ref().as_str()) {
@@ -388,6 +392,7 @@ fn read_plugin(dir: &Path, rel: &str, manifest: &Manifest, legacy: Option<SetupM
                                 file: "pyproject.toml".into(),
                                 offset: inner.start,
                                 text: req.get_ref().clone(),
+                                extra,
                             });
                         }
                     }
@@ -514,6 +519,7 @@ fn requirement_places(
         file: file.to_string(),
         offset,
         text: value.to_string(),
+        extra: None,
     };
     if file == "setup.cfg" {
         return version_files::cfg_values(&text, "options", "install_requires")

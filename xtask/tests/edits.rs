@@ -293,3 +293,61 @@ fn several_entries_for_one_json_file_all_apply_with_a_nested_key() {
         plan.stderr
     );
 }
+
+#[test]
+fn pins_are_rewritten_only_where_they_mean_something() {
+    let repo = Repo::bare_examples();
+    let file = "plugins/acme-plugin-base/pyproject.toml";
+    repo.write(
+        file,
+        &repo.read(file).replace(
+            "dependencies = []\n",
+            "dependencies = []\n\n[project.optional-dependencies]\nfast = [\"ptyprocess>=0.7\"]\n\
+             all = [\"acme-plugin-base[fast]\"]\ntest = [\"acme-plugin-reports\"]\n\
+             docs = [\"acme-plugin-console>=1.4\"]\n",
+        ),
+    );
+    repo.commit("fixture: extras naming the plugin itself and its siblings");
+    let plan = repo
+        .xtask(&["plan", "--json", "--platform", "linux", "--build-number", BUILD_NUMBER])
+        .assert_code(0)
+        .json();
+    let step = plan["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["step"] == "stamp" && s["plugin"] == "acme-plugin-base")
+        .unwrap()
+        .clone();
+    let pins: Vec<(String, String, String)> = step["edits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["reason"].as_str().unwrap().starts_with("pin on"))
+        .map(|e| {
+            (
+                e["old"].as_str().unwrap().to_string(),
+                e["new"].as_str().unwrap().to_string(),
+                e["reason"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        pins,
+        [(
+            "acme-plugin-console>=1.4".to_string(),
+            format!("acme-plugin-console==1.4.*,>={NIGHTLY}"),
+            "pin on acme-plugin-console (extra \"docs\", which specifies a version)".to_string()
+        )],
+        "no pin on itself, none on an unpinned sibling in an extra"
+    );
+    let base = plan["plugins"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["normalized_name"] == "acme-plugin-base")
+        .unwrap();
+    assert_eq!(base["requires_plugins"], serde_json::json!([]));
+    repo.xtask(&["nightly", "--platform", "linux", "--build-number", BUILD_NUMBER])
+        .assert_code(0);
+}
