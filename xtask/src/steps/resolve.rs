@@ -541,7 +541,7 @@ fn native_source(sdist: &Path) -> Result<Option<String>> {
 }
 
 /// pip from the tools venv, isolated, with the manifest's index in its environment.
-fn pip(exec: &Exec, purpose: String) -> Result<Cmd> {
+pub(super) fn pip(exec: &Exec, purpose: String) -> Result<Cmd> {
     Ok(Cmd::new(&exec.tools_python, purpose)
         .isolated_pip()
         .envs(exec.plan.index.pip_env(&exec.ws.root)?)
@@ -557,33 +557,40 @@ fn download(exec: &Exec, target: &Platform, work: &Path, pure: &Path, out: &Path
     let list = work.join("download.txt");
     let lines: Vec<String> = pins.iter().map(|p| format!("{}=={}", p.name, p.version)).collect();
     write_atomic(&list, lines.join("\n").as_bytes())?;
-    let mut cmd = pip(exec, format!("download {} wheel(s) for {}", pins.len(), target.name))?
-        .args([
-            "download",
-            "--no-deps",
-            "--only-binary=:all:",
-            "--ignore-requires-python",
-            "--progress-bar",
-            "off",
-            "--dest",
-        ])
+    let cmd = pip(exec, format!("download {} wheel(s) for {}", pins.len(), target.name))?
+        .args(["download", "--ignore-requires-python", "--dest"])
         .arg(out)
         .arg("--find-links")
         .arg(pure)
-        .args([
-            "--python-version",
-            &target.python,
-            "--implementation",
-            &target.implementation,
-        ]);
-    for abi in [target.abi.as_str(), "abi3", "none"] {
-        cmd = cmd.args(["--abi", abi]);
-    }
-    for tag in expand_tags(&target.tags).iter().map(String::as_str).chain(["any"]) {
-        cmd = cmd.args(["--platform", tag]);
-    }
+        .args(pip_target_args(target));
     exec.ws.runner.read(&cmd.arg("--requirement").arg(&list))?;
     Ok(())
+}
+
+/// `pip download` options that fetch exactly one wheel per requirement for the target:
+/// its Python, implementation, ABIs (its own, `abi3`, `none`) and every platform tag it
+/// accepts (`any` included), binaries only, no dependencies.
+pub(super) fn pip_target_args(target: &Platform) -> Vec<String> {
+    let mut args: Vec<String> = [
+        "--no-deps",
+        "--only-binary=:all:",
+        "--progress-bar",
+        "off",
+        "--python-version",
+        &target.python,
+        "--implementation",
+        &target.implementation,
+    ]
+    .iter()
+    .map(|a| a.to_string())
+    .collect();
+    for abi in [target.abi.as_str(), "abi3", "none"] {
+        args.extend(["--abi".to_string(), abi.to_string()]);
+    }
+    for tag in expand_tags(&target.tags).into_iter().chain(["any".to_string()]) {
+        args.extend(["--platform".to_string(), tag]);
+    }
+    args
 }
 
 /// The downloaded wheels whose Requires-Python does not admit the target's Python.

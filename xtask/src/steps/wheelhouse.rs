@@ -8,12 +8,12 @@ use anyhow::{bail, Context, Result};
 use std::path::Path;
 
 use super::build::wheel_metadata;
+use super::resolve::{pip, pip_target_args};
 use super::Exec;
 use crate::config::normalize_name;
-use crate::ops::cmd::Cmd;
 use crate::ops::fs::{copy_file, create_dir, file_names, rename, sha256_file};
 use crate::plan::WheelhouseStrategy;
-use crate::platform::{expand_tags, wheel_fits};
+use crate::platform::wheel_fits;
 
 pub fn collect(exec: &Exec, platform: &str, requirements: &[String]) -> Result<()> {
     let planned = exec
@@ -46,14 +46,12 @@ pub fn collect(exec: &Exec, platform: &str, requirements: &[String]) -> Result<(
         })
         .collect();
     exec.ws.runner.run(
-        &Cmd::new(
-            &exec.tools_python,
+        &pip(
+            exec,
             format!("collect wheels of all dependencies for {platform} (pip wheel)"),
-        )
-        .isolated_pip()
-        .envs(exec.plan.index.pip_env(&exec.ws.root)?)
+        )?
         .env("SOURCE_DATE_EPOCH", exec.plan.source_date_epoch.to_string())
-        .args(["-m", "pip", "wheel", "--progress-bar", "off", "--wheel-dir"])
+        .args(["wheel", "--progress-bar", "off", "--wheel-dir"])
         .arg(&dir)
         .args(args),
     )?;
@@ -144,35 +142,10 @@ fn fetch_wheel(
     requirement: &str,
     dir: &Path,
 ) -> Result<Result<String, String>> {
-    let mut cmd = Cmd::new(
-        &exec.tools_python,
-        format!("download a wheel of {requirement} for {}", target.name),
-    )
-    .isolated_pip()
-    .envs(exec.plan.index.pip_env(&exec.ws.root)?)
-    .args([
-        "-m",
-        "pip",
-        "download",
-        "--no-deps",
-        "--only-binary=:all:",
-        "--progress-bar",
-        "off",
-        "--dest",
-    ])
-    .arg(dir)
-    .args([
-        "--python-version",
-        &target.python,
-        "--implementation",
-        &target.implementation,
-    ]);
-    for abi in [target.abi.as_str(), "abi3", "none"] {
-        cmd = cmd.args(["--abi", abi]);
-    }
-    for tag in expand_tags(&target.tags).iter().map(String::as_str).chain(["any"]) {
-        cmd = cmd.args(["--platform", tag]);
-    }
+    let cmd = pip(exec, format!("download a wheel of {requirement} for {}", target.name))?
+        .args(["download", "--dest"])
+        .arg(dir)
+        .args(pip_target_args(target));
     let before = file_names(dir)?;
     let (ok, _) = exec.ws.runner.probe(&cmd.arg(requirement))?;
     let new: Vec<String> = file_names(dir)?
