@@ -69,13 +69,7 @@ fn windows_and_linux_bundles_from_one_host_follow_the_target_markers() {
 #[test]
 fn a_pure_sdist_only_dependency_becomes_a_wheel_for_the_target() {
     let repo = Repo::bare_examples();
-    let file = "plugins/acme-plugin-reports/pyproject.toml";
-    repo.write(
-        file,
-        &repo
-            .read(file)
-            .replace("\"tabulate>=0.9\",", "\"tabulate>=0.9\",\n    \"puresdist>=1.0\","),
-    );
+    repo.add_reports_dependencies(&["puresdist>=1.0"]);
     repo.commit("fixture: an sdist-only dependency");
     repo.xtask(&["nightly", "--platform", "windows", "--build-number", BUILD_NUMBER])
         .assert_code(0);
@@ -90,13 +84,7 @@ fn a_pure_sdist_only_dependency_becomes_a_wheel_for_the_target() {
 fn an_extra_asked_by_one_plugin_is_collected_for_the_target() {
     let repo = Repo::bare_examples();
     // reports asks for extrapkg, console for extrapkg[socks] (which needs socksdep).
-    let reports = "plugins/acme-plugin-reports/pyproject.toml";
-    repo.write(
-        reports,
-        &repo
-            .read(reports)
-            .replace("\"tabulate>=0.9\",", "\"tabulate>=0.9\",\n    \"extrapkg>=1.0\","),
-    );
+    repo.add_reports_dependencies(&["extrapkg>=1.0"]);
     let console = "plugins/acme-plugin-console/pyproject.toml";
     repo.write(
         console,

@@ -231,13 +231,7 @@ fn requires_python_is_judged_for_the_target_at_collection_and_in_verify() {
 #[test]
 fn a_conflict_names_its_requirers_on_every_platform_before_anything_is_built() {
     let repo = Repo::bare_examples();
-    let file = "plugins/acme-plugin-reports/pyproject.toml";
-    repo.write(
-        file,
-        &repo
-            .read(file)
-            .replace("\"tabulate>=0.9\",", "\"tabulate>=0.9\",\n    \"reqs>=2.31\","),
-    );
+    repo.add_reports_dependencies(&["reqs>=2.31"]);
     let manifest = repo.read("release-config.toml").replace(
         "requirements = [\"pluggy>=1.3\"]",
         "requirements = [\"pluggy>=1.3\", \"reqs<2.30\"]",
@@ -277,13 +271,7 @@ fn a_conflict_names_its_requirers_on_every_platform_before_anything_is_built() {
 fn a_native_dependency_gets_the_advice_that_fits_and_is_never_compiled() {
     let repo = Repo::bare_examples();
     let file = "plugins/acme-plugin-reports/pyproject.toml";
-    repo.write(
-        file,
-        &repo.read(file).replace(
-            "\"tabulate>=0.9\",",
-            "\"tabulate>=0.9\",\n    \"nativesdist>=1.0\",\n    \"uvl\",\n    \"puresdist>=1.0\",",
-        ),
-    );
+    repo.add_reports_dependencies(&["nativesdist>=1.0", "uvl", "puresdist>=1.0"]);
     repo.commit("fixture: native dependencies");
     let run = repo.xtask(&["nightly", "--platform", "windows", "--build-number", BUILD_NUMBER]);
     run.assert_code(1);

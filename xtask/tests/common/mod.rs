@@ -303,24 +303,7 @@ sys.stdin.read()
 
 /// The pinned build tools as wheels, downloaded once from the public index and cached.
 fn tool_wheels() -> PathBuf {
-    let dir = cache_dir().join("tool-wheels");
-    let ready = dir.join(".ready");
-    let wanted = TOOLS.join("\n");
-    let lock = fs::File::create(cache_dir().join("tool-wheels.lock")).unwrap();
-    lock.lock().unwrap();
-    if fs::read_to_string(&ready).is_ok_and(|s| s == wanted) {
-        return dir;
-    }
-    let _ = fs::remove_dir_all(&dir);
-    fs::create_dir_all(&dir).unwrap();
-    run_ok(clean_pip(
-        Command::new(python())
-            .args(["-m", "pip", "download", "--quiet", "--only-binary=:all:", "--dest"])
-            .arg(&dir)
-            .args(TOOLS),
-    ));
-    fs::write(&ready, wanted).unwrap();
-    dir
+    cached_wheels("tool-wheels", TOOLS)
 }
 
 /// The build backends of the fixture plugins in tests/backends.rs (and what they need), as
@@ -328,18 +311,26 @@ fn tool_wheels() -> PathBuf {
 /// (they bring a real `pluggy` that would replace the fixture one): tests point `find-links`
 /// at this folder.
 pub fn backend_wheels() -> PathBuf {
-    const BACKENDS: &[&str] = &[
-        "setuptools-scm==10.3.4",
-        "hatchling==1.33.0",
-        "hatch-vcs==0.5.0",
-        "flit-core==4.2.0",
-        "poetry-core==2.5.0",
-        "pdm-backend==2.5.0",
-    ];
-    let dir = cache_dir().join("backend-wheels");
+    cached_wheels(
+        "backend-wheels",
+        &[
+            "setuptools-scm==10.3.4",
+            "hatchling==1.33.0",
+            "hatch-vcs==0.5.0",
+            "flit-core==4.2.0",
+            "poetry-core==2.5.0",
+            "pdm-backend==2.5.0",
+        ],
+    )
+}
+
+/// Wheels of `packages` and their dependencies in the test cache folder `name`, downloaded
+/// once (under a lock) and reused while the list stays the same.
+fn cached_wheels(name: &str, packages: &[&str]) -> PathBuf {
+    let dir = cache_dir().join(name);
     let ready = dir.join(".ready");
-    let wanted = BACKENDS.join("\n");
-    let lock = fs::File::create(cache_dir().join("backend-wheels.lock")).unwrap();
+    let wanted = packages.join("\n");
+    let lock = fs::File::create(cache_dir().join(format!("{name}.lock"))).unwrap();
     lock.lock().unwrap();
     if fs::read_to_string(&ready).is_ok_and(|s| s == wanted) {
         return dir;
@@ -350,7 +341,7 @@ pub fn backend_wheels() -> PathBuf {
         Command::new(python())
             .args(["-m", "pip", "download", "--quiet", "--only-binary=:all:", "--dest"])
             .arg(&dir)
-            .args(BACKENDS),
+            .args(packages),
     ));
     fs::write(&ready, wanted).unwrap();
     dir
@@ -573,6 +564,18 @@ impl Repo {
         let path = self.path().join(rel);
         fs::create_dir_all(path.parent().unwrap()).unwrap();
         fs::write(path, content).unwrap();
+    }
+
+    /// Add requirements to acme-plugin-reports' dependencies (after `tabulate>=0.9`).
+    pub fn add_reports_dependencies(&self, requirements: &[&str]) {
+        let file = "plugins/acme-plugin-reports/pyproject.toml";
+        let added: String = requirements.iter().map(|r| format!("\n    {r:?},")).collect();
+        let text = self.read(file);
+        assert!(text.contains("\"tabulate>=0.9\","));
+        self.write(
+            file,
+            &text.replace("\"tabulate>=0.9\",", &format!("\"tabulate>=0.9\",{added}")),
+        );
     }
 
     pub fn read(&self, rel: &str) -> String {
