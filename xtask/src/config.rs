@@ -408,8 +408,14 @@ pub struct Platform {
 impl Manifest {
     /// Read and validate the manifest at `path`. `shown` is how messages name the file.
     pub fn load(path: &Path, shown: &str) -> Result<Manifest> {
-        let text = std::fs::read_to_string(path).with_context(|| {
+        let bytes = std::fs::read(path).with_context(|| {
             format!("cannot read the manifest {shown}: create it (see README.md, \"Manifest reference\")")
+        })?;
+        let text = String::from_utf8(bytes).map_err(|e| {
+            let (line, col) = line_col(&String::from_utf8_lossy(e.as_bytes()), e.utf8_error().valid_up_to());
+            crate::error::input_error(format!(
+                "{shown}:{line}:{col}: the manifest is not UTF-8 text: save it as UTF-8"
+            ))
         })?;
         Self::parse(&text, path, shown)
     }
@@ -495,11 +501,8 @@ fn resolve(raw: RawManifest, src: &Source, path: &Path, problems: &mut Problems)
 
     // [release]
     let name = release.name.get_ref().trim().to_string();
-    if name.is_empty() || name.contains(['/', '\\']) || name.chars().any(char::is_whitespace) {
-        problems.push(
-            src.at_spanned(&release.name),
-            "release name must be a non-empty word without spaces or slashes (it names archives)",
-        );
+    if let Err(e) = check_release_name(&name) {
+        problems.push(src.at_spanned(&release.name), e);
     }
     let template =
         |value: Option<Spanned<String>>, default: &str, allowed: &[&str], problems: &mut Problems| match value {
@@ -517,6 +520,22 @@ fn resolve(raw: RawManifest, src: &Source, path: &Path, problems: &mut Problems)
         &["release", "version", "platform", "os", "arch", "bits"],
         problems,
     );
+    for (value, sample) in [(&release.tag, "acme-plugin-base"), (&release.group_tag, "core")] {
+        if let Some(v) = value {
+            let rendered = render(
+                v.get_ref(),
+                &[
+                    ("name", sample),
+                    ("group", sample),
+                    ("release", &name),
+                    ("version", "1.2.0"),
+                ],
+            );
+            if let Err(e) = check_tag_template(v.get_ref(), &rendered) {
+                problems.push(src.at_spanned(v), e);
+            }
+        }
+    }
     let tag = template(release.tag, DEFAULT_TAG, &["name", "version"], problems);
     let group_tag = template(
         release.group_tag,
@@ -524,6 +543,14 @@ fn resolve(raw: RawManifest, src: &Source, path: &Path, problems: &mut Problems)
         &["group", "version", "release"],
         problems,
     );
+    if let Some(m) = &release.commit_message {
+        if m.get_ref().trim().is_empty() {
+            problems.push(
+                src.at_spanned(m),
+                "commit-message must not be empty: git refuses empty messages",
+            );
+        }
+    }
     let commit_message = template(
         release.commit_message,
         DEFAULT_COMMIT_MESSAGE,
@@ -532,7 +559,16 @@ fn resolve(raw: RawManifest, src: &Source, path: &Path, problems: &mut Problems)
     );
     let release = Release {
         name,
-        output: PathBuf::from(release.output.unwrap_or_else(|| "dist".to_string())),
+        output: {
+            let output = release.output.unwrap_or_else(|| "dist".to_string());
+            if Path::new(&output).components().any(|c| c.as_os_str() == ".git") {
+                problems.push(
+                    format!("{}: [release] output", src.shown),
+                    format!("output {output:?} is inside .git, git's own folder: choose a folder such as \"dist\""),
+                );
+            }
+            PathBuf::from(output)
+        },
         version_from: release.version_from.map(|v| Located {
             at: src.at_spanned(&v),
             value: normalize_name(v.get_ref()),
@@ -634,8 +670,9 @@ fn resolve(raw: RawManifest, src: &Source, path: &Path, problems: &mut Problems)
 
     // [public]
     let requirements = requirement_list(public.requirements, src, problems);
-    let mut url = |u: Spanned<String>| {
-        if let Err(e) = check_url_credentials(u.get_ref()) {
+    let root = path.parent().unwrap_or(Path::new("."));
+    let mut url = |u: Spanned<String>, folder_root: Option<&Path>| {
+        if let Err(e) = check_location(u.get_ref(), folder_root) {
             problems.push(src.at_spanned(&u), e);
         }
         Located {
@@ -645,12 +682,12 @@ fn resolve(raw: RawManifest, src: &Source, path: &Path, problems: &mut Problems)
     };
     let public = Public {
         requirements,
-        index_url: public.index_url.map(&mut url).unwrap_or_else(|| Located {
+        index_url: public.index_url.map(|u| url(u, None)).unwrap_or_else(|| Located {
             value: DEFAULT_INDEX_URL.to_string(),
             at: format!("{} (default)", src.shown),
         }),
-        extra_index_urls: public.extra_index_urls.into_iter().map(&mut url).collect(),
-        find_links: public.find_links.into_iter().map(&mut url).collect(),
+        extra_index_urls: public.extra_index_urls.into_iter().map(|u| url(u, None)).collect(),
+        find_links: public.find_links.into_iter().map(|u| url(u, Some(root))).collect(),
     };
 
     // [python]
@@ -714,7 +751,7 @@ fn resolve(raw: RawManifest, src: &Source, path: &Path, problems: &mut Problems)
     // [publish]
     let upload = publish.upload.map(|u| {
         for url in std::iter::once(&u.repository_url).chain(u.index_url.as_ref()) {
-            if let Err(e) = check_url_credentials(url.get_ref()) {
+            if let Err(e) = check_location(url.get_ref(), None) {
                 problems.push(src.at_spanned(url), e);
             }
         }
@@ -935,7 +972,22 @@ fn resolve_platform(name: Spanned<String>, p: RawPlatform, src: &Source, problem
         }
     };
     let abi = match p.abi {
-        Some(a) => a.into_inner(),
+        Some(a) => {
+            let valid = !a.get_ref().is_empty()
+                && a.get_ref()
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+            if !valid {
+                problems.push(
+                    src.at_spanned(&a),
+                    format!(
+                        "abi {:?} is not an ABI tag: write one such as \"cp311\", \"abi3\" or \"none\"",
+                        a.get_ref()
+                    ),
+                );
+            }
+            a.into_inner()
+        }
         None => format!("{implementation}{}", python.replace('.', "")),
     };
     let format = match p.format {
@@ -1004,6 +1056,129 @@ fn requirement_list(list: Vec<Spanned<String>>, src: &Source, problems: &mut Pro
             },
         )
         .collect()
+}
+
+/// A release name names archives and folders on every system: a portable file name.
+fn check_release_name(name: &str) -> Result<(), String> {
+    let portable = name.chars().all(|c| c.is_ascii_alphanumeric() || "._+-".contains(c));
+    if name.is_empty() || !portable || name.starts_with(['-', '.']) || name.len() > 100 {
+        return Err(format!(
+            "release name {name:?} must be a portable file name (it names archives): letters, digits, \
+             `.`, `_`, `+` and `-`, not starting with `-` or `.`, at most 100 characters"
+        ));
+    }
+    Ok(())
+}
+
+/// A file or folder name that every system and tool takes: no path separators or characters
+/// Windows refuses, no leading `-` (an option to many tools) or `.` (hidden), at most 100
+/// characters.
+pub fn check_portable_name(name: &str) -> Result<(), String> {
+    let bad = name
+        .chars()
+        .find(|c| c.is_control() || ['/', '\\', ':', '*', '?', '"', '<', '>', '|'].contains(c));
+    if name.is_empty() || bad.is_some() || name.starts_with(['-', '.']) || name.len() > 100 {
+        return Err(format!(
+            "{name:?} is not a portable file name: no `/ \\ : * ? \" < > |` or control characters, \
+             not starting with `-` or `.`, at most 100 characters"
+        ));
+    }
+    Ok(())
+}
+
+/// A tag template must name the version, and what it renders to must be a tag git takes
+/// (`git check-ref-format` rules).
+fn check_tag_template(template: &str, rendered: &str) -> Result<(), String> {
+    if !template.contains("{version}") {
+        return Err(format!(
+            "tag template {template:?} has no {{version}}: every release would get the same tag"
+        ));
+    }
+    let problem = if rendered.starts_with('-') {
+        Some("starts with `-`")
+    } else if rendered.contains("..") {
+        Some("contains `..`")
+    } else if rendered.contains("@{") {
+        Some("contains `@{`")
+    } else if rendered.contains("//") {
+        Some("contains `//`")
+    } else if rendered
+        .chars()
+        .any(|c| c.is_whitespace() || c.is_control() || "~^:?*[\\".contains(c))
+    {
+        Some("contains a space, a control character or one of `~ ^ : ? * [ \\`")
+    } else if rendered.ends_with(['/', '.']) || rendered.ends_with(".lock") || rendered == "@" {
+        Some("ends with `/`, `.` or `.lock`")
+    } else if rendered.split('/').any(|c| c.starts_with('.') || c.is_empty()) {
+        Some("has a path component that is empty or starts with `.`")
+    } else {
+        None
+    };
+    match problem {
+        Some(why) => Err(format!(
+            "tag template {template:?} gives tags such as {rendered:?}, which git refuses: it {why}"
+        )),
+        None => Ok(()),
+    }
+}
+
+/// An index or find-links location: an http(s) or file URL whose credentials come only from
+/// `${VAR}` (in the user-info, or as the value of a query parameter named like a credential),
+/// or, where `folder_root` is given, a folder relative to it that exists. Locations reach
+/// pip and uv through their environment, as space- or comma-separated lists: no spaces or
+/// commas in them.
+fn check_location(value: &str, folder_root: Option<&Path>) -> Result<(), String> {
+    check_url_credentials(value)?;
+    if value.chars().any(|c| c.is_whitespace() || c == ',') {
+        return Err(format!(
+            "{value:?} contains a space or a comma: write it without them (percent-encode them in a URL)"
+        ));
+    }
+    let Some((scheme, rest)) = value.split_once("://") else {
+        return match folder_root {
+            Some(root) if value.contains("${") || root.join(value).is_dir() => Ok(()),
+            Some(root) => Err(format!(
+                "find-links folder {value:?} does not exist (relative to {}): create it or remove it",
+                root.display()
+            )),
+            None => Err(format!(
+                "{value:?} is not a URL: write an http(s) or file URL, e.g. \"https://pypi.org/simple\""
+            )),
+        };
+    };
+    if !matches!(scheme.to_ascii_lowercase().as_str(), "http" | "https" | "file") {
+        return Err(format!("{value:?}: scheme {scheme:?} is not http, https or file"));
+    }
+    let authority = &rest[..rest.find(['/', '?', '#']).unwrap_or(rest.len())];
+    let host = authority.rsplit('@').next().unwrap_or_default();
+    if scheme != "file" && host.is_empty() {
+        return Err(format!("{value:?} has no host"));
+    }
+    let query = rest.split_once('?').map(|(_, q)| q.split('#').next().unwrap_or(q));
+    for pair in query.unwrap_or_default().split('&') {
+        let (key, val) = pair.split_once('=').unwrap_or((pair, ""));
+        let key = key.to_ascii_lowercase();
+        let secret_like = [
+            "token",
+            "key",
+            "password",
+            "passwd",
+            "secret",
+            "auth",
+            "sig",
+            "credential",
+        ]
+        .iter()
+        .any(|w| key.contains(w));
+        let from_env = val.starts_with("${") && val.ends_with('}') && val.matches("${").count() == 1;
+        if secret_like && !val.is_empty() && !from_env {
+            return Err(format!(
+                "the query parameter {key:?} of a URL holds a credential: take it from an environment variable \
+                 (\"?{key}=${{INDEX_TOKEN}}\") so that it never appears in the manifest, plans or logs"
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Credentials in URLs must come from the environment (`${VAR}`), so that the manifest and

@@ -587,6 +587,9 @@ pub fn compute(ws: &Workspace, opts: &PlanOptions) -> Result<Prepared> {
         archives.push(archive);
     }
     for (i, name) in archives.iter().enumerate() {
+        if let Err(e) = crate::config::check_portable_name(name) {
+            problems.push(format!("{}: [release] archive-name gives {e}", ws.manifest_shown()));
+        }
         if archives[..i].contains(name) {
             problems.push(format!(
                 "{}: two bundles would be named {name}: put {{platform}} in [release] archive-name",

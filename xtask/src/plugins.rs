@@ -456,11 +456,18 @@ fn read_plugin(dir: &Path, rel: &str, manifest: &Manifest, legacy: Option<SetupM
     };
 
     let name = fields.name.filter(|n| !n.trim().is_empty());
-    if name.is_none() {
-        problems.push(format!(
+    match &name {
+        None => problems.push(format!(
             "{rel}: the plugin has no name: set `name` in {}",
             metadata_file(layout)
-        ));
+        )),
+        // PEP 508: ASCII letters and digits, with `.`, `_`, `-` inside.
+        Some(n) if !is_distribution_name(n) => problems.push(format!(
+            "{rel}: the plugin's name {n:?} is not a valid distribution name (ASCII letters and digits, \
+             with `.`, `_` or `-` between them): fix `name` in {}",
+            metadata_file(layout)
+        )),
+        Some(_) => {}
     }
     let summary = fields.summary.filter(|s| !s.trim().is_empty());
     if summary.is_none() {
@@ -539,6 +546,14 @@ fn requirement_places(
             Some(place(start, value))
         })
         .collect()
+}
+
+/// A name pip and the indexes take (PEP 508 `identifier`).
+fn is_distribution_name(name: &str) -> bool {
+    let ends_ok = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric());
+    ends_ok(name.chars().next())
+        && ends_ok(name.chars().last())
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
 }
 
 fn metadata_file(layout: Layout) -> &'static str {

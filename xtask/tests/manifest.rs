@@ -295,3 +295,154 @@ fn a_folder_that_is_not_a_python_project_is_named_once() {
     );
     assert!(!run.stderr.contains("does not exist"), "{}", run.stderr);
 }
+
+#[test]
+fn bad_inputs_that_would_fail_later_are_refused_before_anything_runs() {
+    let long = "a".repeat(300);
+    let release = |line: &str| {
+        let line = line.to_string();
+        move |m: String| {
+            m.replacen(
+                "name = \"acme-plugins\"",
+                &format!("name = \"acme-plugins\"\n{line}"),
+                1,
+            )
+        }
+    };
+    type Edit = Box<dyn Fn(String) -> String>;
+    let cases: Vec<(&str, Edit, i32, &str)> = vec![
+        (
+            "a 300-character release name",
+            Box::new(move |m: String| m.replacen("acme-plugins", &long, 1)),
+            2,
+            "must be a portable file name",
+        ),
+        (
+            "a release name like an option",
+            Box::new(|m: String| m.replacen("\"acme-plugins\"", "\"-rf\"", 1)),
+            2,
+            "release name \"-rf\" must be a portable file name",
+        ),
+        (
+            "a tag with a space",
+            Box::new(release("group-tag = \"v {version}\"")),
+            2,
+            "gives tags such as \"v 1.2.0\", which git refuses: it contains a space",
+        ),
+        (
+            "a tag like an option",
+            Box::new(release("group-tag = \"-{version}\"")),
+            2,
+            "which git refuses: it starts with `-`",
+        ),
+        (
+            "a tag with ..",
+            Box::new(release("group-tag = \"{group}..{version}\"")),
+            2,
+            "which git refuses: it contains `..`",
+        ),
+        (
+            "a tag without the version",
+            Box::new(release("group-tag = \"release\"")),
+            2,
+            "has no {version}: every release would get the same tag",
+        ),
+        (
+            "an empty commit message",
+            Box::new(release("commit-message = \"\"")),
+            2,
+            "commit-message must not be empty",
+        ),
+        (
+            "an index URL that is no URL",
+            Box::new(|m: String| m.replacen("[public]\n", "[public]\nextra-index-urls = [\"not-a-url\"]\n", 1)),
+            2,
+            "\"not-a-url\" is not a URL",
+        ),
+        (
+            "a token in a query string",
+            Box::new(|m: String| {
+                m.replacen(
+                    "[public]\n",
+                    "[public]\nextra-index-urls = [\"https://pkgs.example/simple?token=abc123secret\"]\n",
+                    1,
+                )
+            }),
+            2,
+            "the query parameter \"token\" of a URL holds a credential",
+        ),
+        (
+            "an empty ABI",
+            Box::new(|m: String| m.replacen("python = \"3.11\"\n", "python = \"3.11\"\nabi = \"\"\n", 1)),
+            2,
+            "abi \"\" is not an ABI tag",
+        ),
+        (
+            "a find-links folder that does not exist",
+            Box::new(|m: String| m.replacen("[public]\n", "[public]\nfind-links = [\"../outside\"]\n", 1)),
+            2,
+            "find-links folder \"../outside\" does not exist",
+        ),
+        (
+            "an output folder inside .git",
+            Box::new(release("output = \".git\"")),
+            2,
+            "output \".git\" is inside .git",
+        ),
+    ];
+    for (what, edit, code, expected) in cases {
+        let repo = with_manifest(edit);
+        let before = repo.snapshot();
+        for args in [&["plan"][..], &["nightly", "--platform", "linux"][..]] {
+            let run = repo.xtask(args);
+            assert_eq!(run.code, code, "{what}: exit code of {args:?}\n{}", run.stderr);
+            assert!(run.stderr.contains(expected), "{what}: {expected:?} in\n{}", run.stderr);
+            assert!(
+                run.stderr.contains("release-config.toml"),
+                "{what}: names the file\n{}",
+                run.stderr
+            );
+            assert!(!run.stderr.contains("abc123secret"), "{what}: the token is never shown");
+        }
+        assert!(repo.snapshot() == before, "{what}: nothing written");
+        assert!(!repo.path().join("dist").exists(), "{what}: no output");
+    }
+}
+
+#[test]
+fn a_manifest_that_is_not_utf8_and_plugin_names_pip_refuses_are_named() {
+    let repo = Repo::examples();
+    let mut bytes = repo.read("release-config.toml").into_bytes();
+    let at = bytes.windows(12).position(|w| w == b"acme-plugins").unwrap();
+    bytes[at + 4] = 0xE9; // a Latin-1 é
+    std::fs::write(repo.path().join("release-config.toml"), bytes).unwrap();
+    let run = repo.xtask(&["plan"]);
+    run.assert_code(2);
+    assert!(
+        run.stderr
+            .contains("release-config.toml:5:13: the manifest is not UTF-8 text: save it as UTF-8"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("create it"), "{}", run.stderr);
+
+    for bad in ["acme-plügin", "acme/plugin"] {
+        let repo = Repo::bare_examples();
+        let file = "plugins/acme-plugin-base/pyproject.toml";
+        repo.write(
+            file,
+            &repo
+                .read(file)
+                .replacen("name = \"acme-plugin-base\"", &format!("name = \"{bad}\""), 1),
+        );
+        repo.commit("fixture: a plugin name pip refuses");
+        let run = repo.xtask(&["plan"]);
+        assert!(
+            run.stderr
+                .contains(&format!("the plugin's name {bad:?} is not a valid distribution name")),
+            "{}",
+            run.stderr
+        );
+        assert_ne!(run.code, 0);
+    }
+}
