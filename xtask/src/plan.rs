@@ -36,6 +36,10 @@ pub struct Plan {
     pub source_date_epoch: u64,
     /// Where finished artifacts go, relative to the repository root (or absolute).
     pub output_dir: String,
+    /// The folder of this run's set under the output folder (`<release>-<version>`): its
+    /// archives, checksums, signatures, notes and, for releases, sdists and wheels.
+    #[serde(default)]
+    pub set: String,
     pub plugins: Vec<PlannedPlugin>,
     pub public_requirements: Vec<String>,
     pub index: IndexArgs,
@@ -647,8 +651,14 @@ pub fn compute(ws: &Workspace, opts: &PlanOptions) -> Result<Prepared> {
         }
         branch = git.current_branch()?;
     }
+    let set = set_name(&ws.manifest.release.name, &version_text);
+    if let Err(e) = crate::config::check_portable_name(&set) {
+        problems.push(format!("{}: the set folder would be {e}", ws.manifest_shown()));
+    }
     if matches!(opts.mode, Mode::Release { .. } | Mode::Bundle) {
-        check_no_overwrite(ws, &deliver, &mut problems);
+        check_no_overwrite(ws, &set, &deliver, &mut problems);
+    } else {
+        check_set_is_ours(ws, &set, &commit, &deliver, &mut problems);
     }
     let released: Vec<String> = units.iter().flat_map(|u| u.members.clone()).collect();
     let dists_of: Vec<String> = released
@@ -721,6 +731,7 @@ pub fn compute(ws: &Workspace, opts: &PlanOptions) -> Result<Prepared> {
         commit,
         source_date_epoch: epoch as u64,
         output_dir: ws.manifest.release.output.to_string_lossy().replace('\\', "/"),
+        set,
         plugins: planned_plugins,
         public_requirements: ws.manifest.public.requirements.clone(),
         index: ws.index_args(),
@@ -1007,14 +1018,56 @@ fn check_output_dirs(ws: &Workspace, git: &Git, problems: &mut Vec<String>) -> R
 
 /// A release never replaces artifacts of an earlier one: none of `files` may exist in the
 /// output folder yet.
-pub fn check_no_overwrite(ws: &Workspace, files: &[String], problems: &mut Vec<String>) {
-    let output = ws.output_dir();
+pub fn check_no_overwrite(ws: &Workspace, set: &str, files: &[String], problems: &mut Vec<String>) {
+    let output = ws.output_dir().join(set);
     for f in files.iter().filter(|f| output.join(f).exists()) {
         problems.push(format!(
-            "{}/{f} already exists (from an earlier release?): a release never overwrites artifacts; \
+            "{}/{set}/{f} already exists (from an earlier release?): a release never overwrites artifacts; \
              move it away, or release the unit whose version names the bundles ([release] version-from)",
             plan_output(ws)
         ));
+    }
+}
+
+/// The folder of a set in the output folder: `<release>-<version>` (the release name alone
+/// when no version names the bundles).
+pub fn set_name(release: &str, version: &str) -> String {
+    if version.is_empty() {
+        release.to_string()
+    } else {
+        format!("{release}-{version}")
+    }
+}
+
+/// A nightly may replace its own set (the same commit, every archive of it rebuilt), never
+/// the set of another commit, nor drop archives from a set by rebuilding part of it.
+fn check_set_is_ours(ws: &Workspace, set: &str, commit: &str, files: &[String], problems: &mut Vec<String>) {
+    let dir = ws.output_dir().join(set);
+    let Ok(names) = crate::ops::fs::file_names(&dir) else {
+        return;
+    };
+    let shown = format!("{}/{set}/", plan_output(ws));
+    for name in names.iter().filter(|n| {
+        crate::platform::ArchiveFormat::NAMES
+            .iter()
+            .any(|e| n.ends_with(&format!(".{e}")))
+    }) {
+        match crate::steps::read_identity(&dir.join(name)) {
+            Ok(identity) if identity.commit != commit => problems.push(format!(
+                "{shown}{name} was built from commit {}, this run builds {}: a set never mixes commits; \
+                 move {shown} away or use another build number",
+                &identity.commit[..identity.commit.len().min(12)],
+                &commit[..commit.len().min(12)]
+            )),
+            Ok(_) if !files.contains(name) => problems.push(format!(
+                "{shown}{name} is part of this set but this run does not build it: build every platform \
+                 of the set in one run (or join per-platform runs with `cargo xtask merge`), or move {shown} away"
+            )),
+            Ok(_) => {}
+            Err(e) => problems.push(format!(
+                "{shown}{name}: not a bundle of this tool ({e:#}): move {shown} away"
+            )),
+        }
     }
 }
 

@@ -184,7 +184,7 @@ fn every_common_backend_builds_complete_wheels_in_nightlies_releases_and_rebuild
         BUILD_NUMBER,
     ])
     .assert_code(0);
-    let archive = list_dir(&repo.path().join("dist"))
+    let archive = list_dir(&repo.set_dir())
         .into_iter()
         .find(|f| f.ends_with(".tar.bz2"))
         .unwrap();
@@ -192,7 +192,7 @@ fn every_common_backend_builds_complete_wheels_in_nightlies_releases_and_rebuild
     run_ok(
         std::process::Command::new("tar")
             .arg("xjf")
-            .arg(repo.path().join("dist").join(&archive))
+            .arg(repo.in_dist(&archive))
             .arg("-C")
             .arg(unpacked.path()),
     );
@@ -202,7 +202,7 @@ fn every_common_backend_builds_complete_wheels_in_nightlies_releases_and_rebuild
     std::fs::remove_dir_all(repo.path().join("dist")).unwrap();
     repo.xtask(&["release", "minor", "--platform", "linux", "--no-sources", "--execute"])
         .assert_code(0);
-    assert_complete(&repo.path().join("dist"), "1.1.0");
+    assert_complete(&repo.set_dir(), "1.1.0");
     // The version files of the release commit hold the new version.
     assert!(repo
         .read("plugins/acme-hatch/src/acme_hatch/__about__.py")
@@ -210,14 +210,14 @@ fn every_common_backend_builds_complete_wheels_in_nightlies_releases_and_rebuild
     assert!(repo
         .read("plugins/acme-pdm/pyproject.toml")
         .contains("version = \"1.1.0\""));
-    let released = wheels(&repo.path().join("dist"));
+    let released = wheels(&repo.set_dir());
 
     std::fs::remove_dir_all(repo.path().join("dist")).unwrap();
     repo.xtask(&["bundle", "--platform", "linux", "--no-sources"])
         .assert_code(0);
-    assert_complete(&repo.path().join("dist"), "1.1.0");
+    assert_complete(&repo.set_dir(), "1.1.0");
     assert_eq!(
-        wheels(&repo.path().join("dist")).keys().collect::<Vec<_>>(),
+        wheels(&repo.set_dir()).keys().collect::<Vec<_>>(),
         released.keys().collect::<Vec<_>>()
     );
 }

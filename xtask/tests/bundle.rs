@@ -41,6 +41,8 @@ fn a_release_tag_is_bundled_per_platform_merged_verified_and_published() {
     );
     repo.commit("fixture: uploads");
     let dist = repo.path().join("dist");
+    // The release's set, in a folder of its own.
+    let set = dist.join("acme-plugins-1.5.0");
 
     // Not a release: `bundle` and `publish` refuse an untagged HEAD, before building anything.
     for args in [&["bundle"][..], &["publish", "--dry-run"][..]] {
@@ -79,7 +81,7 @@ fn a_release_tag_is_bundled_per_platform_merged_verified_and_published() {
     let released = tempfile::tempdir().unwrap();
     let released_dir = released.path().join("release");
     fs::rename(&dist, &released_dir).unwrap();
-    let released = files(&released_dir);
+    let released = files(&released_dir.join("acme-plugins-1.5.0"));
     let tree = repo.snapshot();
 
     // The dry run names the tags and changes nothing.
@@ -122,7 +124,7 @@ fn a_release_tag_is_bundled_per_platform_merged_verified_and_published() {
     assert_matches_schema(&run, "run");
     assert_eq!(run["tags"], serde_json::json!([]), "bundle creates no tag");
     assert_eq!(run["artifacts"].as_array().map(Vec::len), Some(3));
-    let full = files(&dist);
+    let full = files(&set);
     assert_eq!(repo.snapshot(), tree, "bundle changes no file of the repository");
     assert_eq!(repo.git(&["status", "--porcelain"]), "");
 
@@ -159,14 +161,14 @@ fn a_release_tag_is_bundled_per_platform_merged_verified_and_published() {
     let (linux, windows) = (parts.path().join("linux"), parts.path().join("windows"));
     repo.xtask(&["merge", &linux.to_string_lossy(), &windows.to_string_lossy()])
         .assert_code(0);
-    let merged = files(&dist);
+    let merged = files(&set);
     for (name, bytes) in &merged {
         assert!(full.get(name) == Some(bytes), "{name} differs from the full run's");
     }
     assert!(!merged.keys().any(|f| f.ends_with(".whl")), "merge takes archives only");
     let archives: Vec<String> = [LINUX, WINDOWS, SOURCES]
         .iter()
-        .map(|a| dist.join(a).to_string_lossy().into_owned())
+        .map(|a| set.join(a).to_string_lossy().into_owned())
         .collect();
     let mut verify = vec!["verify"];
     verify.extend(archives.iter().map(String::as_str));
@@ -178,19 +180,19 @@ fn a_release_tag_is_bundled_per_platform_merged_verified_and_published() {
     dry.assert_code(0);
     assert!(
         dry.stdout
-            .contains("take acme_plugin_base-1.5.0.tar.gz out of dist/acme-plugins-1.5.0-sources.tar.bz2")
+            .contains("take acme_plugin_base-1.5.0.tar.gz out of dist/acme-plugins-1.5.0/acme-plugins-1.5.0-sources.tar.bz2")
             && dry
                 .stdout
-                .contains("take acme_plugin_base-1.5.0-py3-none-any.whl out of dist/acme-plugins-1.5.0-linux.tar.bz2"),
+                .contains("take acme_plugin_base-1.5.0-py3-none-any.whl out of dist/acme-plugins-1.5.0/acme-plugins-1.5.0-linux.tar.bz2"),
         "{}",
         dry.stdout
     );
-    assert_eq!(files(&dist), merged, "a dry run writes nothing");
+    assert_eq!(files(&set), merged, "a dry run writes nothing");
     assert!(server.files().is_empty());
 
     let run = repo.xtask_with(&["publish"], creds);
     run.assert_code(0);
-    let published = files(&dist);
+    let published = files(&set);
     for f in DISTS {
         assert!(published.get(*f) == released.get(*f), "{f}: not the release's bytes");
     }
@@ -215,18 +217,20 @@ fn a_release_tag_is_bundled_per_platform_merged_verified_and_published() {
     }
 
     // A damaged archive, or another commit, is refused before anything is sent.
-    let mut bytes = fs::read(dist.join(WINDOWS)).unwrap();
+    let mut bytes = fs::read(set.join(WINDOWS)).unwrap();
     let last = bytes.len() - 1;
     bytes[last] ^= 0xff;
-    fs::write(dist.join(WINDOWS), &bytes).unwrap();
+    fs::write(set.join(WINDOWS), &bytes).unwrap();
     let damaged = repo.xtask_with(&["publish"], creds);
     damaged.assert_code(3);
     assert!(
-        damaged.stderr.contains(&format!("dist/{WINDOWS}: sha256 is")),
+        damaged
+            .stderr
+            .contains(&format!("dist/acme-plugins-1.5.0/{WINDOWS}: sha256 is")),
         "{}",
         damaged.stderr
     );
-    fs::write(dist.join(WINDOWS), &merged[WINDOWS]).unwrap();
+    fs::write(set.join(WINDOWS), &merged[WINDOWS]).unwrap();
     repo.write("NEWS", "after the release\n");
     repo.commit("after the release");
     let moved = repo.xtask_with(&["publish"], creds);

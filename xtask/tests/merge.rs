@@ -21,10 +21,17 @@ fn per_platform_bundles_merge_into_the_set_of_one_full_run() {
         fs::rename(&dist, parts.path().join(platform)).unwrap();
     }
     repo.xtask(&["nightly", "--build-number", BUILD_NUMBER]).assert_code(0);
-    let full = files(&dist);
+    let set = format!("acme-plugins-{NIGHTLY}");
+    assert_eq!(
+        list_dir(&dist),
+        std::slice::from_ref(&set),
+        "the set in a folder of its own"
+    );
+    let full = files(&dist.join(&set));
     assert!(full.contains_key("SHA256SUMS") && full.len() == 7, "{:?}", full.keys());
 
-    let (linux, windows) = (parts.path().join("linux"), parts.path().join("windows"));
+    // The folders as the machines left them: the output folder (linux), the set in it (windows).
+    let (linux, windows) = (parts.path().join("linux"), parts.path().join("windows").join(&set));
     // --no-sources: that machine wrote its platform's bundle only.
     let zip = format!("acme-plugins-{NIGHTLY}-windows.zip");
     assert_eq!(
@@ -36,7 +43,7 @@ fn per_platform_bundles_merge_into_the_set_of_one_full_run() {
         1
     );
     // Python's tarfile reads the multi-stream bzip2 bundle whole, as GNU tar does.
-    let archive = linux.join(format!("acme-plugins-{NIGHTLY}-linux.tar.bz2"));
+    let archive = linux.join(&set).join(format!("acme-plugins-{NIGHTLY}-linux.tar.bz2"));
     let names = |out: std::process::Output| String::from_utf8(out.stdout).unwrap().lines().count();
     let by_python = run_ok(
         Command::new(python())
@@ -55,6 +62,8 @@ fn per_platform_bundles_merge_into_the_set_of_one_full_run() {
         &merged.to_string_lossy(),
     ]);
     run.assert_code(0);
+    assert_eq!(list_dir(&merged), std::slice::from_ref(&set));
+    let merged = merged.join(&set);
     assert_eq!(
         files(&merged).keys().collect::<Vec<_>>(),
         full.keys().collect::<Vec<_>>()

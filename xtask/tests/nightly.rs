@@ -43,7 +43,7 @@ fn nightly_bundle_matches_plan_installs_offline_and_leaves_the_tree_alone() {
     );
     run.assert_code(0);
     assert!(
-        run.stdout.contains(&format!("dist/{archive}")),
+        run.stdout.contains(&format!("dist/acme-plugins-{NIGHTLY}/{archive}")),
         "summary names the artifact:\n{}",
         run.stdout
     );
@@ -56,8 +56,9 @@ fn nightly_bundle_matches_plan_installs_offline_and_leaves_the_tree_alone() {
     // Only the planned artifacts, checksums that `sha256sum -c` accepts, and the repository
     // is untouched.
     let sources = format!("acme-plugins-{NIGHTLY}-sources.tar.bz2");
+    assert_eq!(list_dir(&repo.path().join("dist")), [format!("acme-plugins-{NIGHTLY}")]);
     assert_eq!(
-        list_dir(&repo.path().join("dist")),
+        list_dir(&repo.set_dir()),
         [
             "SHA256SUMS".to_string(),
             archive.clone(),
@@ -70,7 +71,7 @@ fn nightly_bundle_matches_plan_installs_offline_and_leaves_the_tree_alone() {
         Command::new("sha256sum")
             .arg("-c")
             .arg("SHA256SUMS")
-            .current_dir(repo.path().join("dist")),
+            .current_dir(repo.set_dir()),
     );
     assert_eq!(
         String::from_utf8_lossy(&checked.stdout),
@@ -80,7 +81,7 @@ fn nightly_bundle_matches_plan_installs_offline_and_leaves_the_tree_alone() {
         Command::new("sha256sum")
             .arg("-c")
             .arg(format!("{archive}.sha256"))
-            .current_dir(repo.path().join("dist")),
+            .current_dir(repo.set_dir()),
     );
     assert_eq!(repo.git(&["status", "--porcelain"]), "");
     assert_eq!(repo.git(&["rev-parse", "HEAD"]), head);
@@ -92,7 +93,7 @@ fn nightly_bundle_matches_plan_installs_offline_and_leaves_the_tree_alone() {
     run_ok(
         Command::new("tar")
             .arg("xjf")
-            .arg(repo.path().join("dist").join(&archive))
+            .arg(repo.in_dist(&archive))
             .arg("-C")
             .arg(unpacked.path()),
     );
@@ -171,7 +172,7 @@ fn nightly_bundle_matches_plan_installs_offline_and_leaves_the_tree_alone() {
     run_ok(
         Command::new("tar")
             .arg("xjf")
-            .arg(repo.path().join("dist").join(&sources))
+            .arg(repo.in_dist(&sources))
             .arg("-C")
             .arg(src.path()),
     );
@@ -182,7 +183,7 @@ fn nightly_bundle_matches_plan_installs_offline_and_leaves_the_tree_alone() {
     assert_eq!(sdists.len(), 4, "{sdists:?}");
 
     // Archive entries are reproducible: fixed mtime, root owner.
-    let bytes = fs::read(repo.path().join("dist").join(&archive)).unwrap();
+    let bytes = fs::read(repo.in_dist(&archive)).unwrap();
     let mut tar = tar::Archive::new(bzip2::read::MultiBzDecoder::new(bytes.as_slice()));
     for entry in tar.entries().unwrap() {
         let entry = entry.unwrap();
@@ -599,16 +600,11 @@ fn a_version_file_the_stamp_missed_fails_the_build() {
 fn two_builds_of_one_commit_are_byte_identical() {
     let repo = Repo::examples();
     let mut runs = Vec::new();
+    // The second run replaces the set of the first: the same commit may rebuild its own set.
     for _ in 0..2 {
         repo.xtask(&["nightly", "--platform", "linux", "--build-number", BUILD_NUMBER])
             .assert_code(0);
-        let dist = repo.path().join("dist");
-        let files: Vec<(String, Vec<u8>)> = list_dir(&dist)
-            .into_iter()
-            .map(|f| (f.clone(), fs::read(dist.join(&f)).unwrap()))
-            .collect();
-        fs::remove_dir_all(&dist).unwrap();
-        runs.push(files);
+        runs.push(files(&repo.set_dir()));
     }
     assert_eq!(runs[0].len(), 5);
     assert!(runs[0] == runs[1], "every archive and checksum file is byte-identical");
@@ -707,4 +703,64 @@ fn a_terminal_gets_live_progress_that_ends_in_plain_lines() {
             "{screen}"
         );
     }
+}
+
+#[test]
+fn sets_never_collide_nightlies_never_block_releases_or_mix_commits() {
+    let repo = Repo::examples();
+    repo.xtask(&["nightly", "--platform", "linux", "--build-number", BUILD_NUMBER])
+        .assert_code(0);
+    let first = format!("acme-plugins-{NIGHTLY}");
+    let sums = fs::read(repo.path().join("dist").join(&first).join("SHA256SUMS")).unwrap();
+
+    // Another build number is another set; the first one's checksums stay as they were.
+    repo.xtask(&["nightly", "--platform", "linux", "--build-number", "8"])
+        .assert_code(0);
+    assert_eq!(
+        list_dir(&repo.path().join("dist")),
+        [first.clone(), "acme-plugins-1.4.1.dev20261121008".to_string()]
+    );
+    assert_eq!(
+        fs::read(repo.path().join("dist").join(&first).join("SHA256SUMS")).unwrap(),
+        sums
+    );
+
+    // Part of a set rebuilt alone would drop the rest from its SHA256SUMS: refused.
+    let partial = repo.xtask(&["nightly", "--platform", "windows", "--build-number", BUILD_NUMBER]);
+    partial.assert_code(3);
+    assert!(
+        partial.stderr.contains(&format!(
+            "dist/{first}/acme-plugins-{NIGHTLY}-linux.tar.bz2 is part of this set but this run does not build it"
+        )),
+        "{}",
+        partial.stderr
+    );
+
+    // Another commit with the same build number and day would write the same names: refused.
+    repo.write("NEWS", "a later change\n");
+    repo.commit("a later change");
+    let other = repo.xtask(&["nightly", "--platform", "linux", "--build-number", BUILD_NUMBER]);
+    other.assert_code(3);
+    assert!(
+        other.stderr.contains(&format!(
+            "dist/{first}/acme-plugins-{NIGHTLY}-linux.tar.bz2 was built from commit"
+        )) && other.stderr.contains("a set never mixes commits"),
+        "{}",
+        other.stderr
+    );
+    assert_eq!(
+        fs::read(repo.path().join("dist").join(&first).join("SHA256SUMS")).unwrap(),
+        sums
+    );
+
+    // The nightlies do not block a release.
+    repo.xtask(&["release", "minor", "--platform", "linux", "--execute"])
+        .assert_code(0);
+    assert!(repo.path().join("dist/acme-plugins-1.5.0/SHA256SUMS").is_file());
+    let checked = run_ok(
+        Command::new("sha256sum")
+            .args(["-c", "SHA256SUMS"])
+            .current_dir(repo.path().join("dist/acme-plugins-1.5.0")),
+    );
+    assert!(String::from_utf8_lossy(&checked.stdout).contains("acme-plugins-1.5.0-linux.tar.bz2: OK"));
 }

@@ -9,7 +9,7 @@ use common::*;
 
 fn bundle_files(repo: &Repo, archive: &str) -> Vec<String> {
     let out = tempfile::tempdir().unwrap();
-    let path = repo.path().join("dist").join(archive);
+    let path = repo.in_dist(archive);
     if archive.ends_with(".zip") {
         run_ok(
             Command::new("python3")
@@ -53,9 +53,7 @@ fn windows_and_linux_bundles_from_one_host_follow_the_target_markers() {
     let verify = repo.xtask(&[
         "verify",
         &repo
-            .path()
-            .join("dist")
-            .join(format!("acme-plugins-{NIGHTLY}-windows.zip"))
+            .in_dist(&format!("acme-plugins-{NIGHTLY}-windows.zip"))
             .to_string_lossy(),
     ]);
     verify.assert_code(0);
@@ -110,9 +108,7 @@ fn an_extra_asked_by_one_plugin_is_collected_for_the_target() {
     let verify = repo.xtask(&[
         "verify",
         &repo
-            .path()
-            .join("dist")
-            .join(format!("acme-plugins-{NIGHTLY}-windows.zip"))
+            .in_dist(&format!("acme-plugins-{NIGHTLY}-windows.zip"))
             .to_string_lossy(),
     ]);
     verify.assert_code(0);

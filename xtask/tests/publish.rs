@@ -48,7 +48,7 @@ fn the_release_is_pushed_and_copied_to_the_release_folder() {
         refs.contains("refs/tags/v1.5.0 ") && refs.contains("refs/tags/acme-plugin-legacy-v2.2.0 "),
         "{refs}"
     );
-    assert_eq!(list_dir(release_dir.path()), list_dir(&repo.path().join("dist")));
+    assert_eq!(list_dir(release_dir.path()), list_dir(&repo.set_dir()));
     assert!(!repo.path().join(".git/xtask-release-state.json").exists());
 }
 
@@ -138,7 +138,7 @@ fn uploads_skip_what_the_index_has_refuse_conflicts_and_resume() {
     assert_eq!(server.files(), Vec::<String>::new());
 
     // Someone uploads one of the files (same bytes), and a different file under another name.
-    let dist = repo.path().join("dist");
+    let dist = repo.set_dir();
     let twine = |file: &std::path::Path| {
         let tools = cache_dir().join("cargo-target/xtask/tools");
         let venv = list_dir(&tools)
@@ -308,7 +308,7 @@ fn a_plugin_kept_private_is_released_but_never_uploaded() {
         "{uploaded:?}"
     );
     assert!(
-        list_dir(&repo.path().join("dist")).contains(&"acme_plugin_legacy-2.2.0-py3-none-any.whl".to_string()),
+        list_dir(&repo.set_dir()).contains(&"acme_plugin_legacy-2.2.0-py3-none-any.whl".to_string()),
         "still delivered"
     );
 }

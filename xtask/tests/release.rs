@@ -103,7 +103,8 @@ fn execute_builds_commits_tags_and_delivers() {
         repo.git(&["rev-parse", "HEAD"])
     );
 
-    let dist = repo.path().join("dist");
+    assert_eq!(list_dir(&repo.path().join("dist")), ["acme-plugins-1.5.0"]);
+    let dist = repo.set_dir();
     assert_eq!(
         list_dir(&dist),
         [
@@ -187,7 +188,7 @@ fn a_saved_plan_runs_exactly_and_is_refused_once_head_moves() {
     assert_eq!(done["tags"], serde_json::json!(planned_tags));
     assert_eq!(repo.git(&["tag", "--list"]), "acme-plugin-legacy-v2.1.4\nv1.4.1\n");
     let archive = plan["platforms"][0]["archive"].as_str().unwrap();
-    assert!(repo.path().join("dist").join(archive).is_file());
+    assert!(repo.in_dist(archive).is_file());
 
     // A plan made before another commit is refused.
     let repo = release_repo();
@@ -436,7 +437,7 @@ fn releasing_one_unit_builds_the_others_as_committed() {
         "{built:?}"
     );
     // Only the released plugin's files are delivered besides the bundles.
-    let dists: Vec<String> = list_dir(&repo.path().join("dist"))
+    let dists: Vec<String> = list_dir(&repo.set_dir())
         .into_iter()
         .filter(|f| f.starts_with("acme_plugin_"))
         .collect();
@@ -470,7 +471,7 @@ fn releasing_one_unit_builds_the_others_as_committed() {
     assert!(
         again
             .stderr
-            .contains("dist/acme-plugins-1.4.0-linux.tar.bz2 already exists")
+            .contains("dist/acme-plugins-1.4.0/acme-plugins-1.4.0-linux.tar.bz2 already exists")
             && again.stderr.contains("never overwrites"),
         "{}",
         again.stderr
@@ -564,7 +565,11 @@ fn a_saved_plan_is_refused_when_the_manifest_or_branch_changed() {
     // An artifact of the same name appeared since: a saved plan does not overwrite it either.
     repo.git(&["checkout", "-q", "main"]);
     let plan: serde_json::Value = serde_json::from_str(&repo.read("target/plan.json")).unwrap();
-    let archive = plan["platforms"][0]["archive"].as_str().unwrap();
+    let archive = format!(
+        "{}/{}",
+        plan["set"].as_str().unwrap(),
+        plan["platforms"][0]["archive"].as_str().unwrap()
+    );
     repo.write(&format!("dist/{archive}"), "an earlier release\n");
     let run = repo.xtask(&["release", "--execute", "--plan", "target/plan.json"]);
     run.assert_code(3);

@@ -114,7 +114,7 @@ fn which_python() -> String {
 
 fn unpacked(repo: &Repo, archive: &str) -> (tempfile::TempDir, std::path::PathBuf) {
     let out = tempfile::tempdir().unwrap();
-    let path = repo.path().join("dist").join(archive);
+    let path = repo.in_dist(archive);
     if archive.ends_with(".zip") {
         run_ok(
             Command::new(python())
@@ -168,7 +168,7 @@ fn windows_resolution_backtracks_and_keeps_nothing_of_discarded_versions() {
         independent_resolution(&bundle, WINDOWS_REQS, "x86_64-pc-windows-msvc", "3.11", None),
         "the bundle holds exactly what uv resolves for Windows"
     );
-    let verify = repo.xtask(&["verify", &repo.path().join("dist").join(&archive).to_string_lossy()]);
+    let verify = repo.xtask(&["verify", &repo.in_dist(&archive).to_string_lossy()]);
     verify.assert_code(0);
     assert!(verify.stdout.contains("requires-python: "), "{}", verify.stdout);
 }
@@ -198,10 +198,11 @@ fn requires_python_is_judged_for_the_target_at_collection_and_in_verify() {
         list_dir(&bundle).contains(&"oldpure-1.0-py3-none-any.whl".to_string()),
         "the sdist-only oldpure 1.0 was built into a pure wheel"
     );
-    repo.xtask(&["verify", &repo.path().join("dist").join(&archive).to_string_lossy()])
+    repo.xtask(&["verify", &repo.in_dist(&archive).to_string_lossy()])
         .assert_code(0);
 
     // A bundle for 3.11 legitimately holds rpwheel 2.0; declared as 3.13, verify refuses it.
+    fs::remove_dir_all(repo.path().join("dist")).unwrap();
     let windows = archive_of("windows", "zip");
     repo.xtask(&["nightly", "--platform", "windows", "--build-number", BUILD_NUMBER])
         .assert_code(0);
@@ -213,7 +214,7 @@ fn requires_python_is_judged_for_the_target_at_collection_and_in_verify() {
             "[platforms.windows]\ntags = [\"win_amd64\"]\npython = \"3.13\"",
         ),
     );
-    let verify = repo.xtask(&["verify", &repo.path().join("dist").join(&windows).to_string_lossy()]);
+    let verify = repo.xtask(&["verify", &repo.in_dist(&windows).to_string_lossy()]);
     verify.assert_code(1);
     assert!(
         verify
@@ -370,7 +371,7 @@ fn macos_and_aarch64_bundles_take_the_wheels_pip_would() {
     );
     assert!(!arm_files.iter().any(|f| f.contains("x86_64")), "{arm_files:?}");
     for archive in [&mac, &arm] {
-        let verify = repo.xtask(&["verify", &repo.path().join("dist").join(archive).to_string_lossy()]);
+        let verify = repo.xtask(&["verify", &repo.in_dist(archive).to_string_lossy()]);
         verify.assert_code(0);
     }
 }
@@ -498,6 +499,6 @@ fn plugins_never_come_from_an_index_even_when_it_has_their_names_and_versions() 
             assert!(!wheel.contains("-99.0-"), "{wheel} in the {platform} bundle");
         }
     }
-    let linux = repo.path().join("dist").join(archive_of("linux", "tar.bz2"));
+    let linux = repo.in_dist(&archive_of("linux", "tar.bz2"));
     repo.xtask(&["verify", &linux.to_string_lossy()]).assert_code(0);
 }

@@ -12,7 +12,7 @@ use common::*;
 fn nightly(repo: &Repo) -> (std::path::PathBuf, std::path::PathBuf) {
     repo.xtask(&["nightly", "--platform", "linux", "--build-number", BUILD_NUMBER])
         .assert_code(0);
-    let dist = repo.path().join("dist");
+    let dist = repo.set_dir();
     (
         dist.join(format!("acme-plugins-{NIGHTLY}-linux.tar.bz2")),
         dist.join(format!("acme-plugins-{NIGHTLY}-sources.tar.bz2")),
@@ -276,7 +276,7 @@ fn signed_archives_verify_and_a_wrong_signature_is_caught() {
         },
     )
     .assert_code(0);
-    let unsigned = list_dir(&repo.path().join("dist"));
+    let unsigned = list_dir(&repo.set_dir());
     assert!(
         unsigned.contains(&"SHA256SUMS".to_string()) && !unsigned.iter().any(|f| f.ends_with(".asc")),
         "{unsigned:?}"
@@ -291,7 +291,7 @@ fn signed_archives_verify_and_a_wrong_signature_is_caught() {
         with_key,
     )
     .assert_code(0);
-    let dist = repo.path().join("dist");
+    let dist = repo.set_dir();
     let linux = dist.join(format!("acme-plugins-{NIGHTLY}-linux.tar.bz2"));
     for signed in [
         format!("acme-plugins-{NIGHTLY}-linux.tar.bz2"),

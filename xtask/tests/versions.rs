@@ -433,8 +433,8 @@ fn a_partial_stamp_release_is_rebuilt_from_its_tag_byte_for_byte() {
             ("acme-plugin-reports", "1.4.0")
         ]
     );
-    let rebuilt = list_dir(&dist);
-    let before = list_dir(&released.path().join("dist"));
+    let rebuilt = list_dir(&repo.set_dir());
+    let before = list_dir(&released.path().join("dist").join(repo.set_dir().file_name().unwrap()));
     assert_eq!(
         rebuilt, before,
         "the same files: archives, notes, the legacy plugin's dists"
@@ -445,8 +445,15 @@ fn a_partial_stamp_release_is_rebuilt_from_its_tag_byte_for_byte() {
         "RELEASE_NOTES.md",
     ] {
         assert_eq!(
-            fs::read(dist.join(f)).unwrap(),
-            fs::read(released.path().join("dist").join(f)).unwrap(),
+            fs::read(repo.set_dir().join(f)).unwrap(),
+            fs::read(
+                released
+                    .path()
+                    .join("dist")
+                    .join(repo.set_dir().file_name().unwrap())
+                    .join(f)
+            )
+            .unwrap(),
             "{f} differs from the released one"
         );
     }

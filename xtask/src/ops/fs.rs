@@ -168,8 +168,26 @@ pub fn persist(tmp: tempfile::NamedTempFile, dest: &Path) -> Result<()> {
 /// is first brought next to its destination under a temporary name (a rename, or a copy
 /// across file systems), and only when all are there are they renamed to their final names.
 /// On failure no destination is left holding a new file, a file that was there before is
-/// back, and no temporary file remains.
+/// back, and no temporary file (nor a folder it created) remains.
 pub fn move_all_into_place(moves: &[(PathBuf, PathBuf)]) -> Result<()> {
+    // Folders this creates (a set's folder in the output folder) go again if it fails.
+    let mut created: Vec<&Path> = moves
+        .iter()
+        .filter_map(|(_, dest)| dest.parent())
+        .filter(|dir| !dir.exists())
+        .collect();
+    created.sort();
+    created.dedup();
+    let result = move_all(moves);
+    if result.is_err() {
+        for dir in created.iter().rev() {
+            let _ = fs::remove_dir(dir);
+        }
+    }
+    result
+}
+
+fn move_all(moves: &[(PathBuf, PathBuf)]) -> Result<()> {
     let mut staged = Vec::new();
     for (src, dest) in moves {
         staged.push((stage_next_to(src, dest)?, dest));

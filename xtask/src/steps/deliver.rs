@@ -10,7 +10,7 @@ use crate::plugins::relative;
 
 /// `dists_of` are `name_version` prefixes of released plugins whose sdist and wheel go out too.
 pub fn deliver(exec: &Exec, files: &[String], dists_of: &[String], report: &mut Report) -> Result<()> {
-    let output = exec.ws.output_dir();
+    let output = exec.ws.output_dir().join(&exec.plan.set);
     let mut moves: Vec<_> = files.iter().map(|f| (exec.out_dir().join(f), output.join(f))).collect();
     if !dists_of.is_empty() {
         let private = exec.private_dir();

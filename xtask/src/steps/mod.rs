@@ -4,6 +4,7 @@
 mod build;
 pub use build::{wheel_metadata, wheel_requires, wheel_requires_python};
 mod bundle;
+pub use bundle::{read_identity, Identity};
 mod commit;
 mod deliver;
 pub use deliver::is_dist_of;
@@ -50,6 +51,10 @@ impl Exec<'_> {
     }
     fn out_dir(&self) -> PathBuf {
         self.stage.join("out")
+    }
+    /// This run's set in the output folder.
+    fn set_dir(&self) -> PathBuf {
+        self.ws.output_dir().join(&self.plan.set)
     }
 }
 
@@ -195,9 +200,11 @@ fn run_step(exec: &Exec, step: &Step, report: &mut Report) -> Result<Option<Undo
         Step::Deliver { files, dists_of } => deliver::deliver(exec, files, dists_of, report).map(|_| None),
         Step::Push { remote, branch, tags } => publish::push(exec, remote, branch, tags).map(|_| None),
         Step::CopyToReleaseDir { dir, files, dists_of } => {
-            publish::copy_to_release_dir(exec.ws, dir, files, dists_of).map(|_| None)
+            publish::copy_to_release_dir(exec.ws, &exec.set_dir(), dir, files, dists_of).map(|_| None)
         }
-        Step::Upload { upload, plugins } => publish::upload(exec.ws, &exec.tools_python, upload, plugins).map(|_| None),
+        Step::Upload { upload, plugins } => {
+            publish::upload(exec.ws, &exec.set_dir(), &exec.tools_python, upload, plugins).map(|_| None)
+        }
     }
 }
 

@@ -24,11 +24,17 @@ pub fn push(exec: &Exec, remote: &str, branch: &str, tags: &[String]) -> Result<
 }
 
 /// Copy the delivered files into `dir`, each under a temporary name first.
-pub fn copy_to_release_dir(ws: &Workspace, dir: &str, files: &[String], dists_of: &[String]) -> Result<()> {
+/// `output` is the set's folder in the output folder.
+pub fn copy_to_release_dir(
+    ws: &Workspace,
+    output: &Path,
+    dir: &str,
+    files: &[String],
+    dists_of: &[String],
+) -> Result<()> {
     let dir = ws.root.join(dir);
     create_dir(&dir)?;
-    let output = ws.output_dir();
-    let names = file_names(&output)?;
+    let names = file_names(output)?;
     let dists = names.iter().filter(|f| dists_of.iter().any(|p| is_dist_of(f, p)));
     let mut staged = Vec::new();
     for f in files.iter().chain(dists) {
@@ -41,8 +47,9 @@ pub fn copy_to_release_dir(ws: &Workspace, dir: &str, files: &[String], dists_of
 
 /// Upload what the index does not have yet. A file the index has with the same sha256 is
 /// skipped; a different file under the same name stops the upload before anything is sent.
-pub fn upload(ws: &Workspace, tools_python: &Path, upload: &Upload, plugins: &[String]) -> Result<()> {
-    let output = ws.output_dir();
+/// `output` is the set's folder in the output folder.
+pub fn upload(ws: &Workspace, output: &Path, tools_python: &Path, upload: &Upload, plugins: &[String]) -> Result<()> {
+    let output = output.to_path_buf();
     let names = file_names(&output)?;
     let mut files = Vec::new();
     for prefix in plugins {

@@ -396,7 +396,7 @@ fn merge_steps(ws: &Workspace, artifact: &str) -> String {
 {sign}      - run: cargo xtask merge {parts}
       - name: Verify every archive SHA256SUMS lists
         working-directory: {output}
-        run: cargo xtask verify $(awk '{{print $2}}' SHA256SUMS)
+        run: for sums in */SHA256SUMS; do cargo xtask verify $(awk -v set="${{sums%/*}}" '{{print set "/" $2}}' "$sums"); done
       - uses: {UPLOAD}
         with:
           name: {artifact}

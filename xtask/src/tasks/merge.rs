@@ -9,12 +9,11 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
-use serde::Deserialize;
 
 use crate::error::precheck_failed;
-use crate::ops::archive::read_entry;
 use crate::ops::fs::{copy_file, file_names, move_all_into_place, sha256_file, Staging};
 use crate::plan::{CHECKSUMS_FILE, NOTES_FILE};
+use crate::steps::{read_identity, Identity};
 use crate::workspace::Workspace;
 
 pub struct MergeOptions {
@@ -22,25 +21,6 @@ pub struct MergeOptions {
     pub out: Option<PathBuf>,
     /// Accept a set without a sources bundle.
     pub no_sources: bool,
-}
-
-/// What an archive's `manifest.json` says it is, and holds.
-#[derive(Deserialize)]
-pub(super) struct Identity {
-    pub release: String,
-    pub version: String,
-    pub platform: String,
-    pub commit: String,
-    #[serde(default)]
-    pub files: Vec<BundledFile>,
-}
-
-/// A wheel or sdist in a bundle, as its `manifest.json` lists it.
-#[derive(Deserialize)]
-pub(super) struct BundledFile {
-    pub file: String,
-    pub sha256: String,
-    pub origin: String,
 }
 
 pub(super) struct Found {
@@ -53,11 +33,20 @@ pub fn run(ws: &Workspace, opts: &MergeOptions) -> Result<()> {
     let mut problems = Vec::new();
     let mut archives: BTreeMap<String, Found> = BTreeMap::new();
     let mut notes: Option<(PathBuf, Vec<u8>)> = None;
-    for folder in &opts.folders {
-        let Ok(names) = file_names(folder) else {
-            problems.push(format!("{}: not a folder", folder.display()));
+    for given in &opts.folders {
+        let Ok(names) = file_names(given) else {
+            problems.push(format!("{}: not a folder", given.display()));
             continue;
         };
+        // An output folder holds its set in a folder of its own: take that one.
+        let (folder, names) = match set_inside(given, &names) {
+            Some(inner) => {
+                let names = file_names(&inner)?;
+                (inner, names)
+            }
+            None => (given.clone(), names),
+        };
+        let folder = &folder;
         let mut any = false;
         for name in names.iter().filter(|n| names.contains(&format!("{n}.sha256"))) {
             any = true;
@@ -154,8 +143,11 @@ pub fn run(ws: &Workspace, opts: &MergeOptions) -> Result<()> {
         return Err(precheck_failed("cannot merge the bundles", problems));
     }
 
-    // Stage copies, write the checksums (and signatures), then move everything at once.
-    let out = opts.out.clone().unwrap_or_else(|| ws.output_dir());
+    // Stage copies, write the checksums (and signatures), then move everything at once, into
+    // the set's own folder.
+    let id = &archives[&order[0]].identity;
+    let set = crate::plan::set_name(&id.release, &id.version);
+    let out = opts.out.clone().unwrap_or_else(|| ws.output_dir()).join(&set);
     let stage = Staging::create(&ws.work_dir, "merge")?;
     for name in &order {
         copy_file(&archives[name].path, &stage.path().join(name))?;
@@ -183,6 +175,23 @@ pub fn run(ws: &Workspace, opts: &MergeOptions) -> Result<()> {
     Ok(())
 }
 
+/// The one folder inside `folder` that holds a set (archives with `.sha256` files), when
+/// `folder` holds none itself: an output folder as `nightly --platform P` leaves it.
+fn set_inside(folder: &Path, names: &[String]) -> Option<PathBuf> {
+    if names.iter().any(|n| n.ends_with(".sha256")) {
+        return None;
+    }
+    let sets: Vec<PathBuf> = names
+        .iter()
+        .map(|n| folder.join(n))
+        .filter(|p| p.is_dir() && file_names(p).is_ok_and(|inner| inner.iter().any(|n| n.ends_with(".sha256"))))
+        .collect();
+    match sets.as_slice() {
+        [one] => Some(one.clone()),
+        _ => None,
+    }
+}
+
 /// Check an archive against its `.sha256` and read its identity from its `manifest.json`.
 pub(super) fn inspect(path: &Path) -> Result<Found> {
     let sha256 = sha256_file(path)?;
@@ -192,13 +201,7 @@ pub(super) fn inspect(path: &Path) -> Result<Found> {
     if !expected.eq_ignore_ascii_case(&sha256) {
         anyhow::bail!("sha256 is {sha256} but its .sha256 says {expected}: damaged in transfer, or replaced");
     }
-    let manifest = read_entry(path, |n| {
-        n.strip_suffix("/manifest.json")
-            .is_some_and(|top| !top.is_empty() && !top.contains('/'))
-    })?
-    .context("no manifest.json in its top-level folder: not a bundle this tool wrote")?;
-    let identity: Identity =
-        serde_json::from_slice(&manifest).context("its manifest.json has no release, version, platform and commit")?;
+    let identity = read_identity(path)?;
     Ok(Found {
         path: path.to_path_buf(),
         sha256,

@@ -72,9 +72,31 @@ pub fn run(ws: &Workspace, opts: &PublishOptions) -> Result<()> {
         ));
     }
 
-    // The set: every archive SHA256SUMS lists, checked, of HEAD's release.
-    let output = ws.output_dir();
-    let shown = ws.manifest.release.output.display().to_string();
+    // The set: every archive SHA256SUMS lists, checked, of HEAD's release, in the set's
+    // folder (`<release>-<version>` of a released unit).
+    let sets: Vec<String> = units
+        .iter()
+        .map(|u| crate::plan::set_name(&ws.manifest.release.name, &u.version))
+        .collect();
+    // Else the only set in the output folder, so that a set of another commit is named as such.
+    let with_sums = |s: &String| ws.output_dir().join(s).join(CHECKSUMS_FILE).is_file();
+    let only_set = || {
+        let found: Vec<String> = file_names(&ws.output_dir())
+            .unwrap_or_default()
+            .into_iter()
+            .filter(with_sums)
+            .collect();
+        (found.len() == 1).then(|| found[0].clone())
+    };
+    let set = sets
+        .iter()
+        .find(|s| with_sums(s))
+        .cloned()
+        .or_else(only_set)
+        .or_else(|| sets.first().cloned())
+        .unwrap_or_default();
+    let output = ws.output_dir().join(&set);
+    let shown = format!("{}/{set}", ws.manifest.release.output.display());
     let mut archives: Vec<Found> = Vec::new();
     match std::fs::read_to_string(output.join(CHECKSUMS_FILE)) {
         Err(_) => problems.push(format!(
@@ -275,7 +297,7 @@ pub fn run(ws: &Workspace, opts: &PublishOptions) -> Result<()> {
         let mut requirements = ws.manifest.python.build_tools.clone();
         requirements.push(crate::plan::TWINE.to_string());
         let tools_python = toolchain::tools_venv(&ws.runner, &tools.python, &ws.work_dir, &requirements, &index)?;
-        crate::steps::upload(ws, &tools_python, upload, &plan.uploaded)?;
+        crate::steps::upload(ws, &output, &tools_python, upload, &plan.uploaded)?;
         crate::ui::summary!(
             "uploaded to {} (files it had already were skipped)",
             upload.repository_url
@@ -283,7 +305,7 @@ pub fn run(ws: &Workspace, opts: &PublishOptions) -> Result<()> {
     }
     if let Some(dir) = &plan.release_dir {
         crate::ui::progress!("==> copy to {dir}");
-        crate::steps::copy_to_release_dir(ws, dir, &plan.files, &plan.dists_of)?;
+        crate::steps::copy_to_release_dir(ws, &output, dir, &plan.files, &plan.dists_of)?;
         crate::ui::summary!(
             "copied {} file(s) and the released sdists and wheels to {dir}",
             plan.files.len()

@@ -320,7 +320,7 @@ fn load_saved(ws: &Workspace, file: &Path) -> Result<(Option<Plan>, Option<toolc
     plan::check_release_preconditions(ws, &git, &mut problems)?;
     for step in &plan.steps {
         if let Step::Deliver { files, .. } = step {
-            plan::check_no_overwrite(ws, files, &mut problems);
+            plan::check_no_overwrite(ws, &plan.set, files, &mut problems);
         }
     }
     let tags = git.tags()?;

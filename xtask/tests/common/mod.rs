@@ -566,6 +566,25 @@ impl Repo {
         fs::write(path, content).unwrap();
     }
 
+    /// The one set folder in `dist/` (`dist/<release>-<version>/`).
+    pub fn set_dir(&self) -> PathBuf {
+        let dist = self.path().join("dist");
+        let sets: Vec<String> = list_dir(&dist).into_iter().filter(|d| dist.join(d).is_dir()).collect();
+        assert_eq!(sets.len(), 1, "one set folder in dist/: {sets:?}");
+        dist.join(&sets[0])
+    }
+
+    /// `file` in the set folder of `dist/` that holds it (else in the only set folder).
+    pub fn in_dist(&self, file: &str) -> PathBuf {
+        let dist = self.path().join("dist");
+        for set in list_dir(&dist) {
+            if dist.join(&set).join(file).exists() {
+                return dist.join(set).join(file);
+            }
+        }
+        self.set_dir().join(file)
+    }
+
     /// Add requirements to acme-plugin-reports' dependencies (after `tabulate>=0.9`).
     pub fn add_reports_dependencies(&self, requirements: &[&str]) {
         let file = "plugins/acme-plugin-reports/pyproject.toml";
