@@ -280,6 +280,10 @@ impl PartArgs {
 }
 
 fn main() -> ExitCode {
+    let argv: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    if argv.get(1).is_some_and(|a| a == ops::supervise::ARG) {
+        return ExitCode::from(ops::supervise::run(&argv[2..]).clamp(0, 255) as u8);
+    }
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {

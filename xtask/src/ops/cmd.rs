@@ -247,8 +247,19 @@ impl Runner {
         if let Some(dir) = &cmd.cwd {
             sh.change_dir(dir);
         }
-        let program = &cmd.program;
-        let args = &cmd.args;
+        // Through the supervisor where there is one, so that the program and everything it
+        // starts die with the run (see ops::supervise).
+        let (program, args) = match std::env::current_exe() {
+            Ok(me) if super::supervise::available() => {
+                let mut args = vec![
+                    std::ffi::OsString::from(super::supervise::ARG),
+                    cmd.program.clone().into(),
+                ];
+                args.extend(cmd.args.iter().cloned());
+                (me, args)
+            }
+            _ => (cmd.program.clone(), cmd.args.clone()),
+        };
         let mut c = xshell::cmd!(sh, "{program} {args...}").quiet().ignore_status();
         for key in &cmd.env_remove {
             c = c.env_remove(key);
@@ -263,7 +274,7 @@ impl Runner {
         }
         let out = c
             .output()
-            .with_context(|| format!("{}: cannot start {}", cmd.purpose, program.display()))?;
+            .with_context(|| format!("{}: cannot start {}", cmd.purpose, cmd.program.display()))?;
         let stdout = String::from_utf8_lossy(&out.stdout);
         let stderr = String::from_utf8_lossy(&out.stderr);
         if !cmd.log_stdout {
