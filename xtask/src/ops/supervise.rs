@@ -4,7 +4,8 @@
 //! however it dies (SIGKILL included). Then, or when the program ends, it kills every
 //! descendant still alive, so no `pip`, build backend or compiler outlives the run. It keeps
 //! the program in the run's process group, so a Ctrl-C from the terminal still reaches it,
-//! and exits as the program did. Never used on other systems.
+//! and exits as the program did. Never used on other systems. The death signal fires when
+//! the *thread* that started the supervisor ends: programs are started from the main thread.
 
 /// The hidden first argument that makes the binary a supervisor.
 pub const ARG: &str = "__supervise";
