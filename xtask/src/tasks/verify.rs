@@ -156,9 +156,46 @@ fn verify_one(ws: &Workspace, host: &Host, target: &Path, log: &mut Log) -> Resu
     let Some(top) = single_top else {
         return Ok(vec!["a bundle holds exactly one top-level folder".into()]);
     };
+    // Before anything is written: every file must be one manifest.json declares, with the
+    // size it declares (from the archive's headers), so nothing undeclared is ever unpacked.
+    let undeclared = check_declared(target, &top, &entries)?;
+    if !undeclared.is_empty() {
+        return Ok(undeclared);
+    }
     let tmp = tempfile::tempdir().context("cannot create a temporary folder")?;
     extract(target, tmp.path())?;
     check_bundle(ws, host, &tmp.path().join(top), log)
+}
+
+/// The archive's file entries against what its `manifest.json` declares (names and sizes).
+fn check_declared(archive: &Path, top: &str, entries: &[crate::ops::archive::EntryInfo]) -> Result<Vec<String>> {
+    let manifest_name = format!("{top}/manifest.json");
+    let Some(text) = crate::ops::archive::read_entry(archive, |n| n == manifest_name)? else {
+        return Ok(vec!["the bundle has no manifest.json in its top-level folder".into()]);
+    };
+    let Ok(manifest) = serde_json::from_slice::<BundleManifest>(&text) else {
+        return Ok(vec!["manifest.json is not a bundle manifest".into()]);
+    };
+    let declared = manifest.declared();
+    let mut problems = Vec::new();
+    for e in entries.iter().filter(|e| e.kind != EntryKind::Dir) {
+        let inside = e.name.strip_prefix(&format!("{top}/")).unwrap_or(&e.name);
+        if inside == "manifest.json" {
+            continue;
+        }
+        match declared.get(inside) {
+            None => problems.push(format!(
+                "{inside} is in the archive but manifest.json does not declare it ({} bytes; not unpacked)",
+                e.size
+            )),
+            Some(size) if *size != e.size => problems.push(format!(
+                "{inside}: the archive says {} bytes, manifest.json {size} (not unpacked)",
+                e.size
+            )),
+            Some(_) => {}
+        }
+    }
+    Ok(problems)
 }
 
 fn check_checksums(archive: &Path, log: &mut Log) -> Result<Vec<String>> {
@@ -247,6 +284,9 @@ fn check_entries(entries: &[crate::ops::archive::EntryInfo]) -> Vec<String> {
         } else if path.components().any(|c| c == Component::ParentDir) {
             problems.push(format!("entry {name:?} climbs out with `..`"));
         }
+        if name.contains('\\') {
+            problems.push(format!("entry {name:?} has a backslash in its name"));
+        }
         if let EntryKind::Other(what) = &e.kind {
             problems.push(format!(
                 "entry {name:?} is a special file ({what}); bundles hold only files and folders"
@@ -299,6 +339,27 @@ fn top_folder(entries: &[crate::ops::archive::EntryInfo]) -> Option<String> {
 struct BundleManifest {
     platform: String,
     files: Vec<ManifestFile>,
+    /// Install scripts, requirements.txt, notes: every other file of the bundle.
+    #[serde(default)]
+    support: Vec<SupportFile>,
+}
+
+#[derive(serde::Deserialize)]
+struct SupportFile {
+    file: String,
+    sha256: String,
+    size: u64,
+}
+
+impl BundleManifest {
+    /// Every file the bundle may hold with its declared size, `manifest.json` aside.
+    fn declared(&self) -> BTreeMap<&str, u64> {
+        self.files
+            .iter()
+            .map(|f| (f.file.as_str(), f.size))
+            .chain(self.support.iter().map(|f| (f.file.as_str(), f.size)))
+            .collect()
+    }
 }
 
 #[derive(serde::Deserialize)]
@@ -319,14 +380,23 @@ fn check_bundle(ws: &Workspace, host: &Host, dir: &Path, log: &mut Log) -> Resul
     let text = std::fs::read_to_string(dir.join("manifest.json")).context("the bundle has no manifest.json")?;
     let manifest: BundleManifest = serde_json::from_str(&text).context("manifest.json is not a bundle manifest")?;
 
-    // The manifest and the files agree.
+    // The manifest and the files agree: every file is declared, every support file (install
+    // scripts, requirements.txt, notes) has its declared sha256 and size.
     let present: BTreeSet<String> = crate::ops::fs::file_names(dir)?
         .into_iter()
-        .filter(|f| f.ends_with(".whl") || f.ends_with(".tar.gz"))
+        .filter(|f| f != "manifest.json")
         .collect();
-    let listed: BTreeSet<String> = manifest.files.iter().map(|f| f.file.clone()).collect();
-    for f in present.difference(&listed) {
+    let declared = manifest.declared();
+    for f in present.iter().filter(|f| !declared.contains_key(f.as_str())) {
         problems.push(format!("{f} is in the bundle but not in manifest.json"));
+    }
+    for f in &manifest.support {
+        let path = dir.join(&f.file);
+        if f.file.contains(['/', '\\']) || f.file.starts_with('.') || !path.is_file() {
+            problems.push(format!("{} is declared in manifest.json but not in the bundle", f.file));
+        } else if sha256_file(&path)? != f.sha256 || std::fs::metadata(&path)?.len() != f.size {
+            problems.push(format!("{} does not match its sha256 or size in manifest.json", f.file));
+        }
     }
     // Each listed file that is really there, with its sha256 (hashed once); only these are
     // read further, so a name leading out of the bundle is never opened.
