@@ -188,15 +188,7 @@ fn every_common_backend_builds_complete_wheels_in_nightlies_releases_and_rebuild
         .into_iter()
         .find(|f| f.ends_with(".tar.bz2"))
         .unwrap();
-    let unpacked = tempfile::tempdir().unwrap();
-    run_ok(
-        std::process::Command::new("tar")
-            .arg("xjf")
-            .arg(repo.in_dist(&archive))
-            .arg("-C")
-            .arg(unpacked.path()),
-    );
-    let top = unpacked.path().join(list_dir(unpacked.path()).remove(0));
+    let (_keep, top) = unpack(&repo.set_dir().join(&archive));
     assert_complete(&top, "1.0.1.dev20261121007");
 
     std::fs::remove_dir_all(repo.path().join("dist")).unwrap();

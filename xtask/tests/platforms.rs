@@ -3,25 +3,11 @@
 
 mod common;
 
-use std::process::Command;
-
 use common::*;
 
 fn bundle_files(repo: &Repo, archive: &str) -> Vec<String> {
-    let out = tempfile::tempdir().unwrap();
-    let path = repo.in_dist(archive);
-    if archive.ends_with(".zip") {
-        run_ok(
-            Command::new("python3")
-                .args(["-m", "zipfile", "-e"])
-                .arg(&path)
-                .arg(out.path()),
-        );
-    } else {
-        run_ok(Command::new("tar").arg("xjf").arg(&path).arg("-C").arg(out.path()));
-    }
-    let top = list_dir(out.path()).remove(0);
-    list_dir(&out.path().join(top))
+    let (_keep, top) = unpack(&repo.in_dist(archive));
+    list_dir(&top)
 }
 
 #[test]

@@ -113,20 +113,7 @@ fn which_python() -> String {
 }
 
 fn unpacked(repo: &Repo, archive: &str) -> (tempfile::TempDir, std::path::PathBuf) {
-    let out = tempfile::tempdir().unwrap();
-    let path = repo.in_dist(archive);
-    if archive.ends_with(".zip") {
-        run_ok(
-            Command::new(python())
-                .args(["-m", "zipfile", "-e"])
-                .arg(&path)
-                .arg(out.path()),
-        );
-    } else {
-        run_ok(Command::new("tar").arg("xjf").arg(&path).arg("-C").arg(out.path()));
-    }
-    let top = out.path().join(list_dir(out.path()).remove(0));
-    (out, top)
+    unpack(&repo.in_dist(archive))
 }
 
 const WINDOWS_REQS: &[&str] = &["richy>=10", "richy<12", "swapa", "markered[fast]"];

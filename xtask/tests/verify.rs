@@ -421,10 +421,6 @@ fn verify_trusts_only_what_manifest_json_hashes() {
     let repo = Repo::examples();
     let (linux, _) = nightly(&repo);
     let folder = format!("acme-plugins-{NIGHTLY}-linux");
-    let unpack = |dest: &std::path::Path| {
-        run_ok(Command::new("tar").arg("xjf").arg(&linux).arg("-C").arg(dest));
-        dest.join(&folder)
-    };
 
     // Tampered folders: every support file is hashed, every file must be declared.
     for (what, tamper, expected) in [
@@ -454,8 +450,7 @@ fn verify_trusts_only_what_manifest_json_hashes() {
             "extra.sh is in the bundle but not in manifest.json",
         ),
     ] {
-        let out = tempfile::tempdir().unwrap();
-        let dir = unpack(out.path());
+        let (_keep, dir) = unpack(&linux);
         tamper(&dir);
         let run = repo.xtask(&["verify", &dir.to_string_lossy()]);
         run.assert_code(1);
@@ -464,8 +459,7 @@ fn verify_trusts_only_what_manifest_json_hashes() {
 
     // A large undeclared file is refused from the archive's headers, never unpacked: verify
     // runs with a file-size limit far below it.
-    let out = tempfile::tempdir().unwrap();
-    let dir = unpack(out.path());
+    let (out, dir) = unpack(&linux);
     fs::write(dir.join("zeros.bin"), vec![0u8; 64 << 20]).unwrap();
     let bomb = out.path().join(format!("{folder}.tar.bz2"));
     run_ok(

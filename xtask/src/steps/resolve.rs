@@ -119,7 +119,7 @@ pub fn check(exec: &Exec) -> Result<Vec<String>> {
         )?;
         roots.push(format!("{} @ {}", p.normalized_name, file_url(&dir)));
     }
-    roots.extend(exec.ws.manifest.public.requirements.iter().cloned());
+    roots.extend(exec.plan.public_requirements.iter().cloned());
     let mut problems = Vec::new();
     for planned in platforms {
         let target = exec

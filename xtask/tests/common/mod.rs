@@ -783,6 +783,25 @@ pub fn files(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
         .collect()
 }
 
+/// Unpack a bundle (zip with Python's zipfile, tar.* with the system tar, as a user would)
+/// into a temporary folder; the folder (kept alive by the TempDir) and the bundle's
+/// top-level folder in it.
+pub fn unpack(archive: &Path) -> (tempfile::TempDir, PathBuf) {
+    let out = tempfile::tempdir().unwrap();
+    if archive.to_string_lossy().ends_with(".zip") {
+        run_ok(
+            Command::new(python())
+                .args(["-m", "zipfile", "-e"])
+                .arg(archive)
+                .arg(out.path()),
+        );
+    } else {
+        run_ok(Command::new("tar").arg("xf").arg(archive).arg("-C").arg(out.path()));
+    }
+    let top = out.path().join(list_dir(out.path()).remove(0));
+    (out, top)
+}
+
 pub fn list_dir(dir: &Path) -> Vec<String> {
     let mut names: Vec<String> = match fs::read_dir(dir) {
         Ok(entries) => entries
