@@ -5,6 +5,7 @@ mod changelog;
 mod config;
 mod edits;
 mod error;
+mod journal;
 mod ops;
 mod plan;
 mod platform;
@@ -128,9 +129,13 @@ enum Command {
         /// `git fetch` the upstream first, so the "behind its upstream" check is current.
         #[arg(long)]
         fetch: bool,
-        /// Continue a release whose publishing (push, copy, upload) was interrupted.
+        /// Finish a release that was interrupted (killed, or a publishing step failed), from
+        /// its journal: the rest of its steps when its built outputs are intact, else undo it.
         #[arg(long, conflicts_with_all = ["level", "execute", "plan_file", "save_plan"])]
         resume: bool,
+        /// Undo a release that was interrupted before it started publishing, from its journal.
+        #[arg(long, conflicts_with_all = ["level", "execute", "plan_file", "save_plan", "resume"])]
+        roll_back: bool,
         /// Print the plan (dry run) or the plan and results as JSON.
         #[arg(long)]
         json: bool,
@@ -302,7 +307,12 @@ fn main() -> ExitCode {
         Command::Merge { .. } => ("merge", false),
         Command::Publish { dry_run, .. } => ("publish", *dry_run),
         Command::Ci { check } => ("ci", *check),
-        Command::Release { execute, resume, .. } => ("release", !(*execute || *resume)),
+        Command::Release {
+            execute,
+            resume,
+            roll_back,
+            ..
+        } => ("release", !(*execute || *resume || *roll_back)),
         Command::Nightly { .. } => ("nightly", false),
         Command::Bundle { dry_run, .. } => ("bundle", *dry_run),
         // These need no manifest: they work anywhere, like --help.
@@ -359,6 +369,7 @@ fn main() -> ExitCode {
                 no_sources,
                 fetch,
                 resume,
+                roll_back,
                 json,
             } => {
                 let selection = selection.selection();
@@ -374,6 +385,7 @@ fn main() -> ExitCode {
                     no_sources,
                     fetch,
                     resume,
+                    roll_back,
                     json,
                 };
                 tasks::release::run(&ws, &opts)

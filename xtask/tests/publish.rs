@@ -49,7 +49,7 @@ fn the_release_is_pushed_and_copied_to_the_release_folder() {
         "{refs}"
     );
     assert_eq!(list_dir(release_dir.path()), list_dir(&repo.set_dir()));
-    assert!(!repo.path().join(".git/xtask-release-state.json").exists());
+    assert!(!repo.path().join(".git/xtask-release-journal.json").exists());
 }
 
 #[test]
@@ -82,7 +82,9 @@ fn an_interrupted_push_is_resumed_without_repeating_anything() {
     let again = repo.xtask(&["release", "patch", "--platform", "linux", "--execute"]);
     again.assert_code(3);
     assert!(
-        again.stderr.contains("finish it with `cargo xtask release --resume`"),
+        again
+            .stderr
+            .contains("`cargo xtask release --resume` finishes publishing it"),
         "{}",
         again.stderr
     );
@@ -104,7 +106,7 @@ fn an_interrupted_push_is_resumed_without_repeating_anything() {
     );
     assert_eq!(repo.git(&["rev-list", "--count", "HEAD"]), commits, "no second commit");
     assert!(remote_refs(remote.path()).contains("refs/tags/v1.5.0 "));
-    assert!(!repo.path().join(".git/xtask-release-state.json").exists());
+    assert!(!repo.path().join(".git/xtask-release-journal.json").exists());
     let nothing = repo.xtask(&["release", "--resume"]);
     nothing.assert_code(2);
     assert!(nothing.stderr.contains("nothing to resume"), "{}", nothing.stderr);

@@ -300,6 +300,12 @@ fn a_failing_delivery_rolls_back_tags_and_commit() {
     );
     assert!(state(&repo) == before);
     assert_eq!(repo.read("dist"), "not a folder\n");
+    assert!(
+        !repo.path().join(".git/xtask-release-journal.json").exists(),
+        "a rolled-back release leaves no journal"
+    );
+    fs::remove_file(repo.path().join("dist")).unwrap();
+    repo.xtask(&["release", "minor", "--platform", "linux"]).assert_code(0);
 }
 
 #[test]

@@ -8,19 +8,47 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 
 /// A private working folder for one run, removed when dropped (on success and on failure).
+/// While it exists, its holder keeps an OS lock on a file in it, so that a later run can tell
+/// the folder of a dead run (its lock is free) from a live one and remove it.
 pub struct Staging {
     path: PathBuf,
+    _lock: fs::File,
 }
 
+/// The lock file inside every staging folder.
+const STAGING_LOCK: &str = ".xtask-staging.lock";
+/// Present in a staging folder a release journal names: its artifacts may still be delivered
+/// by `release --resume`, so only a release run (which knows the journal) removes it.
+const JOURNALED: &str = ".xtask-journaled";
+/// The prefixes of staging folders; `<prefix>-<pid>-<random>`.
+const STAGING_PREFIXES: &[&str] = &["release", "nightly", "bundle", "merge", "publish"];
+
 impl Staging {
-    /// Create `parent/<prefix>-<pid>-<nanos>`.
+    /// Create `parent/<prefix>-<pid>-<random>`, removing the folders of dead runs first.
     pub fn create(parent: &Path, prefix: &str) -> Result<Staging> {
         fs::create_dir_all(parent).with_context(|| format!("cannot create {}", parent.display()))?;
+        remove_dead_staging(parent, false);
         let dir = tempfile::Builder::new()
             .prefix(&format!("{prefix}-{}-", std::process::id()))
             .tempdir_in(parent)
             .with_context(|| format!("cannot create a staging folder in {}", parent.display()))?;
-        Ok(Staging { path: dir.keep() })
+        let path = dir.keep();
+        let lock = lock_staging(&path)?.with_context(|| format!("{} is locked", path.display()))?;
+        Ok(Staging { path, _lock: lock })
+    }
+
+    /// Take over the staging folder of a dead run (named by its journal); `None` if another
+    /// live run holds it.
+    pub fn adopt(path: &Path) -> Result<Option<Staging>> {
+        Ok(lock_staging(path)?.map(|lock| Staging {
+            path: path.to_path_buf(),
+            _lock: lock,
+        }))
+    }
+
+    /// Mark the folder as named by a journal (see [`remove_dead_staging`]).
+    pub fn mark_journaled(&self) -> Result<()> {
+        write_atomic(&self.path.join(JOURNALED), b"")
     }
 
     pub fn path(&self) -> &Path {
@@ -31,6 +59,113 @@ impl Staging {
 impl Drop for Staging {
     fn drop(&mut self) {
         let _ = fs::remove_dir_all(&self.path);
+    }
+}
+
+/// The staging folder's lock, taken; `None` when a live run holds it.
+fn lock_staging(dir: &Path) -> Result<Option<fs::File>> {
+    let path = dir.join(STAGING_LOCK);
+    let file = fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(&path)
+        .with_context(|| format!("cannot open {}", path.display()))?;
+    match file.try_lock() {
+        Ok(()) => Ok(Some(file)),
+        Err(fs::TryLockError::WouldBlock) => Ok(None),
+        Err(fs::TryLockError::Error(e)) => Err(e).with_context(|| format!("cannot lock {}", path.display())),
+    }
+}
+
+/// Remove the staging folders of runs that died without cleaning up (SIGKILL, power loss):
+/// those whose lock is free, and those of older versions without a lock (after an hour).
+/// Folders a release journal names are kept unless `journaled_too` (said by a release run
+/// that found no journal). Best effort: what cannot be removed stays.
+pub fn remove_dead_staging(parent: &Path, journaled_too: bool) {
+    let Ok(entries) = fs::read_dir(parent) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let ours = STAGING_PREFIXES.iter().any(|p| {
+            name.strip_prefix(p)
+                .and_then(|rest| rest.strip_prefix('-'))
+                .and_then(|rest| rest.split_once('-'))
+                .is_some_and(|(pid, _)| !pid.is_empty() && pid.bytes().all(|b| b.is_ascii_digit()))
+        });
+        let dir = entry.path();
+        if !ours || !dir.is_dir() || (!journaled_too && dir.join(JOURNALED).exists()) {
+            continue;
+        }
+        if dir.join(STAGING_LOCK).exists() {
+            // Held while removing, so that nothing adopts it meanwhile.
+            if let Ok(Some(_lock)) = lock_staging(&dir) {
+                let _ = fs::remove_dir_all(&dir);
+            }
+        } else {
+            let age = fs::metadata(&dir)
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|t| t.elapsed().ok());
+            if age.is_some_and(|a| a.as_secs() > 3600) {
+                let _ = fs::remove_dir_all(&dir);
+            }
+        }
+    }
+}
+
+/// Whether the process `pid` is running (on systems where that cannot be told: yes).
+fn is_running(pid: u32) -> bool {
+    #[cfg(unix)]
+    {
+        let Ok(pid) = libc::pid_t::try_from(pid) else {
+            return false;
+        };
+        // SAFETY: signal 0 only checks that the process exists; nothing is sent.
+        let alive = unsafe { libc::kill(pid, 0) } == 0;
+        alive || io::Error::last_os_error().raw_os_error() != Some(libc::ESRCH)
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = pid;
+        true
+    }
+}
+
+/// Clean what dead runs left in `dir` while writing files into it: temporary files
+/// (`.<name>.<pid>.<random>.partial`) are removed; a file set aside to be replaced
+/// (`.<name>.<pid>.previous`) goes back under its name if nothing took its place, else it is
+/// removed. Only files of processes that are no longer running are touched.
+pub fn clean_dead_leftovers(dir: &Path) {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let Some(hidden) = name.strip_prefix('.') else {
+            continue;
+        };
+        if let Some(rest) = hidden.strip_suffix(".partial") {
+            let dead = rest
+                .rsplit_once('.')
+                .and_then(|(front, _random)| front.rsplit_once('.'))
+                .and_then(|(_, pid)| pid.parse::<u32>().ok())
+                .is_some_and(|pid| !is_running(pid));
+            if dead {
+                let _ = fs::remove_file(entry.path());
+            }
+        } else if let Some(rest) = hidden.strip_suffix(".previous") {
+            let Some((original, pid)) = rest.rsplit_once('.') else {
+                continue;
+            };
+            if pid.parse::<u32>().is_ok_and(|pid| !is_running(pid)) {
+                let dest = dir.join(original);
+                if dest.exists() || fs::rename(entry.path(), &dest).is_err() {
+                    let _ = fs::remove_file(entry.path());
+                }
+            }
+        }
     }
 }
 
@@ -101,7 +236,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
 fn staged_beside(dest: &Path, bytes: &[u8]) -> Result<tempfile::NamedTempFile> {
     let dir = dest.parent().unwrap_or(Path::new("."));
     let mut tmp = tempfile::Builder::new()
-        .prefix(&format!(".{}.", file_name(dest)))
+        .prefix(&partial_prefix(dest))
         .suffix(".partial")
         .tempfile_in(dir)
         .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
@@ -114,6 +249,12 @@ fn staged_beside(dest: &Path, bytes: &[u8]) -> Result<tempfile::NamedTempFile> {
     };
     fs::set_permissions(tmp.path(), perms).with_context(|| format!("cannot write {}", dest.display()))?;
     Ok(tmp)
+}
+
+/// Temporary files next to `dest` are named `.<name>.<pid>.<random>.partial`: hidden, never
+/// taken for the real file, and removable by a later run once this process is gone.
+fn partial_prefix(dest: &Path) -> String {
+    format!(".{}.{}.", file_name(dest), std::process::id())
 }
 
 #[cfg(unix)]
@@ -133,6 +274,7 @@ fn default_permissions(file: &fs::File) -> Result<fs::Permissions> {
 pub fn replace_files(files: &[(PathBuf, Vec<u8>)]) -> Result<()> {
     let mut staged = Vec::new();
     for (path, bytes) in files {
+        clean_dead_leftovers(path.parent().unwrap_or(Path::new(".")));
         let old = fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
         staged.push((staged_beside(path, bytes)?, path, old));
     }
@@ -145,13 +287,24 @@ pub fn replace_files(files: &[(PathBuf, Vec<u8>)]) -> Result<()> {
             return Err(e.error).with_context(|| format!("cannot write {}; no file was changed", path.display()));
         }
         done.push((path, old));
+        super::faults::point(&format!("replace-{}", done.len()));
     }
+    Ok(())
+}
+
+/// Make the entries of a folder durable (a rename or removal in it survives a power loss).
+pub fn sync_dir(dir: &Path) -> Result<()> {
+    #[cfg(unix)]
+    fs::File::open(dir)
+        .and_then(|d| d.sync_all())
+        .with_context(|| format!("cannot sync {}", dir.display()))?;
+    let _ = dir;
     Ok(())
 }
 
 /// Give a finished temporary file ordinary permissions (rw-r--r--; temporary files start
 /// private) and rename it to its final name.
-pub fn persist(tmp: tempfile::NamedTempFile, dest: &Path) -> Result<()> {
+pub fn persist<F>(tmp: tempfile::NamedTempFile<F>, dest: &Path) -> Result<()> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
@@ -188,6 +341,11 @@ pub fn move_all_into_place(moves: &[(PathBuf, PathBuf)]) -> Result<()> {
 }
 
 fn move_all(moves: &[(PathBuf, PathBuf)]) -> Result<()> {
+    let mut folders: Vec<&Path> = moves.iter().filter_map(|(_, dest)| dest.parent()).collect();
+    folders.dedup();
+    for dir in folders {
+        clean_dead_leftovers(dir);
+    }
     let mut staged = Vec::new();
     for (src, dest) in moves {
         staged.push((stage_next_to(src, dest)?, dest));
@@ -207,40 +365,48 @@ fn move_all(moves: &[(PathBuf, PathBuf)]) -> Result<()> {
             }
             return Err(e);
         }
+        super::faults::point(&format!("move-{}", done.len()));
     }
     for (_, previous) in done {
         if let Some(previous) = previous {
             let _ = fs::remove_file(previous);
         }
     }
+    // The sources go only now: until every file is in place, each is still whole where it was.
     for (src, _) in moves {
         let _ = fs::remove_file(src);
     }
     Ok(())
 }
 
-/// A temporary file in `dest`'s folder holding the bytes of `src`.
-fn stage_next_to(src: &Path, dest: &Path) -> Result<tempfile::NamedTempFile> {
+/// A temporary file in `dest`'s folder holding the bytes of `src`: a hard link where both are
+/// on one file system (instant, and `src` stays whole until the move is complete), else a copy.
+fn stage_next_to(src: &Path, dest: &Path) -> Result<tempfile::NamedTempFile<()>> {
     let dir = dest.parent().unwrap_or(Path::new("."));
     fs::create_dir_all(dir).with_context(|| format!("cannot create the output folder {}", dir.display()))?;
-    let tmp = tempfile::Builder::new()
-        .prefix(&format!(".{}.", file_name(dest)))
+    let prefix = partial_prefix(dest);
+    let placed = tempfile::Builder::new()
+        .prefix(&prefix)
         .suffix(".partial")
-        .tempfile_in(dir)
-        .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
-    match fs::rename(src, tmp.path()) {
-        Ok(()) => return Ok(tmp),
-        Err(e) if e.kind() == io::ErrorKind::CrossesDevices => {}
-        Err(e) => return Err(e).with_context(|| format!("cannot move {} to {}", src.display(), dir.display())),
-    }
-    let copied = (|| -> io::Result<()> {
-        let mut reader = fs::File::open(src)?;
-        let mut writer = tmp.as_file();
-        io::copy(&mut reader, &mut writer)?;
-        writer.sync_all()
-    })();
-    copied.with_context(|| format!("cannot write {} (is the disk full?)", dest.display()))?;
-    Ok(tmp)
+        .make_in(dir, |path| {
+            let Err(e) = fs::hard_link(src, path) else {
+                return Ok(());
+            };
+            if e.kind() == io::ErrorKind::AlreadyExists {
+                return Err(e); // another random name is tried
+            }
+            let copied = (|| {
+                let mut reader = fs::File::open(src)?;
+                let mut writer = fs::File::options().write(true).create_new(true).open(path)?;
+                io::copy(&mut reader, &mut writer)?;
+                writer.sync_all()
+            })();
+            if copied.is_err() {
+                let _ = fs::remove_file(path);
+            }
+            copied
+        });
+    placed.with_context(|| format!("cannot write {} (is the disk full?)", dest.display()))
 }
 
 /// Set the modification time of every file and folder below `dir` (build inputs get one

@@ -172,6 +172,28 @@ impl<'a> Git<'a> {
         Ok(())
     }
 
+    /// The commit a tag points at, if the tag exists.
+    pub fn tag_target(&self, name: &str) -> Result<Option<String>> {
+        let reference = format!("refs/tags/{name}^{{commit}}");
+        let (ok, out) =
+            self.runner.probe(
+                &self
+                    .cmd("look up a tag")
+                    .args(["rev-parse", "--verify", "-q", &reference]),
+            )?;
+        Ok(ok.then(|| out.stdout_text().trim().to_string()))
+    }
+
+    /// A commit's parents and message.
+    pub fn parents_and_message(&self, commit: &str) -> Result<(Vec<String>, String)> {
+        let text = self.read("read a commit", &["show", "-s", "--format=%P%n%B", commit])?;
+        let (parents, message) = text.split_once('\n').unwrap_or((&text, ""));
+        Ok((
+            parents.split_whitespace().map(str::to_string).collect(),
+            message.to_string(),
+        ))
+    }
+
     pub fn delete_tag(&self, name: &str) -> Result<()> {
         self.runner
             .run(&self.cmd(&format!("delete the tag {name}")).args(["tag", "-d", name]))?;

@@ -62,6 +62,22 @@ impl ReleaseLock {
     }
 }
 
+impl ReleaseLock {
+    /// Whether a live process holds the lock at `path` (without taking it).
+    pub fn is_held(path: &Path) -> Result<bool> {
+        let file = match OpenOptions::new().read(true).open(path) {
+            Ok(file) => file,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
+            Err(e) => return Err(e).with_context(|| format!("cannot open the lock {}", path.display())),
+        };
+        match file.try_lock_shared() {
+            Ok(()) => Ok(false),
+            Err(std::fs::TryLockError::WouldBlock) => Ok(true),
+            Err(std::fs::TryLockError::Error(e)) => Err(e).with_context(|| format!("cannot lock {}", path.display())),
+        }
+    }
+}
+
 impl Drop for ReleaseLock {
     fn drop(&mut self) {
         // Empty means "released cleanly"; the OS lock goes with the file handle.
@@ -78,15 +94,18 @@ fn holder(text: &str) -> (String, String) {
     let pid = field("pid").unwrap_or_else(|| "unknown".into());
     let started = field("started")
         .and_then(|s| s.parse::<i64>().ok())
-        .map_or("at an unknown time".into(), |t| {
-            let (y, m, d) = crate::versions::civil_date(t);
-            let s = t.rem_euclid(86_400);
-            format!(
-                "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02} UTC",
-                s / 3600,
-                s / 60 % 60,
-                s % 60
-            )
-        });
+        .map_or("at an unknown time".into(), utc);
     (pid, started)
+}
+
+/// A time (seconds since the epoch) as `YYYY-MM-DD HH:MM:SS UTC`.
+pub fn utc(t: i64) -> String {
+    let (y, m, d) = crate::versions::civil_date(t);
+    let s = t.rem_euclid(86_400);
+    format!(
+        "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02} UTC",
+        s / 3600,
+        s / 60 % 60,
+        s % 60
+    )
 }

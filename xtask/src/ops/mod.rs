@@ -2,6 +2,7 @@
 
 pub mod archive;
 pub mod cmd;
+pub mod faults;
 pub mod fs;
 pub mod git;
 pub mod lock;

@@ -21,9 +21,10 @@ mod wheelhouse;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use anyhow::Result;
+use anyhow::{Context as _, Result};
 use serde::Serialize;
 
+use crate::journal::JournalFile;
 use crate::ops::git::Git;
 use crate::plan::{Plan, Step};
 use crate::workspace::Workspace;
@@ -113,31 +114,39 @@ pub enum Undo {
 /// Run the plan's steps in order, from `start` (steps before it were done by an earlier,
 /// interrupted run). Up to and including `deliver` the steps are a transaction: if one fails,
 /// every change already made to the repository (files, commit, tags) is undone, newest first.
-/// After `deliver` nothing is undone; `progress(n)` is called whenever steps `..n` are done,
-/// so that an interrupted publish can be resumed.
-pub fn execute(exec: &Exec, start: usize, progress: &mut dyn FnMut(usize) -> Result<()>) -> Result<Report> {
+/// After `deliver` nothing is undone. With a `journal` (releases), each step is recorded
+/// before it starts and once it is done, and the outputs to deliver before the first change
+/// to the repository, so that a run killed at any point can be finished or undone; the
+/// journal goes when the plan is done or rolled back, and stays when a step after delivery
+/// fails (for `release --resume`).
+pub fn execute(exec: &Exec, start: usize, mut journal: Option<&mut JournalFile>) -> Result<Report> {
     let mut report = Report::default();
     let mut undo: Vec<Undo> = Vec::new();
     let total = exec.plan.steps.len();
-    let delivered_at = exec
-        .plan
-        .steps
-        .iter()
-        .position(|s| matches!(s, Step::Deliver { .. }))
-        .unwrap_or(total);
+    let delivered_at = crate::journal::deliver_step(exec.plan);
+    let first_change = exec.plan.steps.iter().position(changes_repository).unwrap_or(total);
     for (i, step) in exec.plan.steps.iter().enumerate() {
         let label = describe(step);
         if i < start {
             crate::ui::progress!("==> [{}/{total}] {label}: done before, skipped", i + 1);
             continue;
         }
+        if let Some(j) = journal.as_deref_mut() {
+            if i == first_change && j.journal.outputs.is_empty() {
+                j.journal.outputs = deliver::outputs(exec)?;
+            }
+            j.journal.publishing |= i > delivered_at;
+            j.save()?;
+        }
         let shown = crate::ui::step(format!("==> [{}/{total}] {label}", i + 1));
         let started = Instant::now();
+        crate::ops::faults::point(&format!("before-step-{}", i + 1));
         let done: Result<Option<Undo>> = if crate::ops::signals::interrupted() {
             Err(anyhow::anyhow!("interrupted (Ctrl-C or SIGTERM) before this step"))
         } else {
             run_step(exec, step, &mut report)
         };
+        crate::ops::faults::point(&format!("after-step-{}", i + 1));
         drop(shown);
         match done {
             Ok(Some(u)) => undo.push(u),
@@ -152,9 +161,21 @@ pub fn execute(exec: &Exec, start: usize, progress: &mut dyn FnMut(usize) -> Res
             Err(e) => {
                 let e = e.context(format!("step {}/{total} failed: {label}", i + 1));
                 return Err(match roll_back(exec, undo) {
-                    Ok(summary) if summary.is_empty() => e,
-                    Ok(summary) => e.context(format!("rolled back: {summary}")),
-                    Err(incomplete) => e.context(format!("ROLLBACK INCOMPLETE, fix by hand: {incomplete}")),
+                    Ok(summary) => {
+                        if let Some(j) = journal.take() {
+                            let path = j.path().display().to_string();
+                            j.remove()
+                                .with_context(|| format!("the release was rolled back, but remove {path}"))?;
+                        }
+                        if summary.is_empty() {
+                            e
+                        } else {
+                            e.context(format!("rolled back: {summary}"))
+                        }
+                    }
+                    Err(incomplete) => e.context(format!(
+                        "ROLLBACK INCOMPLETE ({incomplete}): run `cargo xtask release --roll-back` to finish undoing it"
+                    )),
                 });
             }
         }
@@ -162,11 +183,26 @@ pub fn execute(exec: &Exec, start: usize, progress: &mut dyn FnMut(usize) -> Res
             step: label,
             seconds: started.elapsed().as_secs_f64(),
         });
-        if i >= delivered_at {
-            progress(i + 1)?;
+        if let Some(j) = journal.as_deref_mut() {
+            j.journal.next_step = i + 1;
+            if report.commit.is_some() {
+                j.journal.commit.clone_from(&report.commit);
+            }
+            j.save()?;
         }
     }
+    if let Some(j) = journal {
+        j.remove()?;
+    }
     Ok(report)
+}
+
+/// Whether a step changes the repository or the output folder (the transaction's part).
+fn changes_repository(step: &Step) -> bool {
+    matches!(
+        step,
+        Step::UpdateTree { .. } | Step::Commit { .. } | Step::Tag { .. } | Step::Deliver { .. }
+    )
 }
 
 /// One step; what to undo it with, if it changed the repository.
@@ -246,7 +282,8 @@ fn roll_back(exec: &Exec, undo: Vec<Undo>) -> Result<String, String> {
     }
 }
 
-fn describe(step: &Step) -> String {
+/// The step as progress lines and messages name it.
+pub fn describe(step: &Step) -> String {
     match step {
         Step::ExportSources { paths, .. } => format!("export {} plugin folder(s) from git", paths.len()),
         Step::Stamp { plugin, edits } => format!("stamp {plugin} ({} edit(s))", edits.len()),

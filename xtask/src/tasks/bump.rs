@@ -40,6 +40,9 @@ struct BumpPlan {
 }
 
 pub fn run(ws: &Workspace, opts: &BumpOptions) -> Result<()> {
+    if opts.execute {
+        crate::journal::refuse_if_interrupted(ws)?;
+    }
     let mut problems = Vec::new();
     let tools = toolchain::find(&ws.runner, &ws.manifest);
     let (git_program, python) = match &tools {

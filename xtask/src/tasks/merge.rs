@@ -30,6 +30,7 @@ pub(super) struct Found {
 }
 
 pub fn run(ws: &Workspace, opts: &MergeOptions) -> Result<()> {
+    crate::journal::refuse_if_interrupted(ws)?;
     let mut problems = Vec::new();
     let mut archives: BTreeMap<String, Found> = BTreeMap::new();
     let mut notes: Option<(PathBuf, Vec<u8>)> = None;

@@ -8,6 +8,7 @@ pub mod merge;
 pub mod nightly;
 pub mod plan;
 pub mod publish;
+mod recover;
 pub mod release;
 pub mod status;
 pub mod verify;

@@ -17,6 +17,7 @@ use crate::workspace::Workspace;
 
 pub fn run(ws: &Workspace, opts: &PlanOptions, json: bool) -> Result<()> {
     let started = Instant::now();
+    crate::journal::refuse_if_interrupted(ws)?;
     let prepared = plan::compute(ws, opts)?;
     let (Some(plan), Some(tools), true) = (prepared.plan, prepared.tools, prepared.problems.is_empty()) else {
         return Err(precheck_failed(
@@ -53,7 +54,7 @@ pub fn run(ws: &Workspace, opts: &PlanOptions, json: bool) -> Result<()> {
             conflicts,
         ));
     }
-    let report = steps::execute(&exec, 0, &mut |_| Ok(())).with_context(|| {
+    let report = steps::execute(&exec, 0, None).with_context(|| {
         format!(
             "the {} was not built; nothing was written to {}/ and the repository is unchanged (log: {})",
             what(opts),

@@ -55,6 +55,9 @@ struct Extract {
 }
 
 pub fn run(ws: &Workspace, opts: &PublishOptions) -> Result<()> {
+    if !opts.dry_run {
+        crate::journal::refuse_if_interrupted(ws)?;
+    }
     let mut problems = Vec::new();
     let tools =
         toolchain::find(&ws.runner, &ws.manifest).map_err(|p| precheck_failed("cannot publish the release", p))?;

@@ -13,7 +13,8 @@ use anyhow::{Context, Result};
 
 use crate::edits::by_file;
 use crate::error::{input_error, precheck_failed};
-use crate::ops::fs::{human_size, sha256_file, write_atomic, Staging};
+use crate::journal::{self, Journal, JournalFile};
+use crate::ops::fs::{human_size, remove_dead_staging, sha256_file, write_atomic, Staging};
 use crate::ops::git::Git;
 use crate::ops::lock::ReleaseLock;
 use crate::plan::{self, Mode, Plan, PlanKind, PlanOptions, Step};
@@ -33,21 +34,9 @@ pub struct ReleaseOptions {
     pub no_sources: bool,
     pub fetch: bool,
     pub resume: bool,
+    pub roll_back: bool,
     pub json: bool,
 }
-
-/// Progress of a release past its point of no return, kept in the git folder so that
-/// `--resume` continues an interrupted publish without repeating a completed step.
-#[derive(serde::Serialize, serde::Deserialize)]
-struct ReleaseState {
-    plan: Plan,
-    /// Index of the first step not done yet.
-    next_step: usize,
-    /// HEAD after the release commit.
-    head: String,
-}
-
-const STATE_FILE: &str = "xtask-release-state.json";
 
 pub fn run(ws: &Workspace, opts: &ReleaseOptions) -> Result<()> {
     let started = Instant::now();
@@ -58,23 +47,23 @@ pub fn run(ws: &Workspace, opts: &ReleaseOptions) -> Result<()> {
         git.fetch_upstream()?;
     }
     let git_dir = git.git_dir()?;
-    let state_path = git_dir.join(STATE_FILE);
-    let _lock = if opts.execute || opts.resume {
-        Some(ReleaseLock::acquire(&git_dir.join("xtask-release.lock"))?)
+    let _lock = if opts.execute || opts.resume || opts.roll_back {
+        Some(ReleaseLock::acquire(&git_dir.join(journal::LOCK_FILE))?)
     } else {
         None
     };
-    if opts.resume {
-        return resume(ws, &state_path, opts.json, started);
+    if opts.resume || opts.roll_back {
+        return super::recover::run(ws, &git_dir, opts.roll_back, opts.json, started);
     }
-    if state_path.exists() {
+    if let Some(interrupted) = JournalFile::load(&git_dir)? {
         return Err(precheck_failed(
-            "a release is half published",
-            vec![format!(
-                "{} records a release whose publishing was interrupted: finish it with `cargo xtask release --resume`",
-                state_path.display()
-            )],
+            "a release was interrupted",
+            vec![journal::interrupted_message(&interrupted.journal)],
         ));
+    }
+    if opts.execute {
+        // No journal: the staging folders of releases that died are of no more use.
+        remove_dead_staging(&ws.work_dir, true);
     }
 
     let (plan, tools, problems) = match &opts.plan_file {
@@ -131,104 +120,67 @@ pub fn run(ws: &Workspace, opts: &ReleaseOptions) -> Result<()> {
         return Ok(());
     }
 
-    let report = execute_from(ws, &tools, &plan, 0, &state_path).with_context(|| {
-        if state_path.exists() {
-            format!(
-                "the release is made but not fully published (log: {})",
-                ws.runner.log_path().display()
-            )
-        } else {
-            format!(
-                "the release was not made; the repository and {}/ are as they were (log: {})",
-                plan.output_dir,
-                ws.runner.log_path().display()
-            )
+    let report = execute_new(ws, &tools, &plan, &git_dir).with_context(|| {
+        let log = ws.runner.log_path().display();
+        match JournalFile::load(&git_dir) {
+            Ok(None) => format!(
+                "the release was not made; the repository and {}/ are as they were (log: {log})",
+                plan.output_dir
+            ),
+            Ok(Some(j)) if j.journal.delivered() => {
+                format!("the release is made but not fully published (log: {log})")
+            }
+            _ => format!("the release is half made; see above (log: {log})"),
         }
     })?;
     print_result(ws, &plan, &report, opts.json, started)
 }
 
-/// Run the plan's steps from `start` in a fresh staging folder with the build-tools venv,
-/// recording progress past the point of no return in `state_path`.
-fn execute_from(
-    ws: &Workspace,
-    tools: &toolchain::Tools,
-    plan: &Plan,
-    start: usize,
-    state_path: &Path,
-) -> Result<Report> {
+/// Run a new release's plan in a fresh staging folder with the build-tools venv, journaled.
+fn execute_new(ws: &Workspace, tools: &toolchain::Tools, plan: &Plan, git_dir: &Path) -> Result<Report> {
     let index = plan.index.pip_env(&ws.root)?;
     let tools_python = toolchain::tools_venv(&ws.runner, &tools.python, &ws.work_dir, &plan.build_tools, &index)?;
     crate::ops::signals::defer_interrupts();
     let stage = Staging::create(&ws.work_dir, "release")?;
-    let git = Git::new(&ws.runner, tools.git.clone(), &ws.root);
     let exec = Exec {
         ws,
         plan,
-        git,
+        git: Git::new(&ws.runner, tools.git.clone(), &ws.root),
         stage: stage.path(),
         tools_python,
     };
-    if start == 0 {
-        let conflicts = steps::check_resolution(&exec)?;
-        if !conflicts.is_empty() {
-            return Err(precheck_failed(
-                "the dependencies cannot be resolved; nothing was built",
-                conflicts,
-            ));
-        }
-    }
-    let total = plan.steps.len();
-    let mut progress = |next_step: usize| save_progress(&exec, state_path, next_step, total);
-    steps::execute(&exec, start, &mut progress)
-}
-
-/// Record progress past the point of no return; remove the record when all steps are done.
-fn save_progress(exec: &Exec, path: &Path, next_step: usize, total: usize) -> Result<()> {
-    if next_step >= total {
-        let _ = std::fs::remove_file(path);
-        return Ok(());
-    }
-    let state = ReleaseState {
-        plan: exec.plan.clone(),
-        next_step,
-        head: exec.git.head()?,
-    };
-    write_atomic(path, serde_json::to_string_pretty(&state)?.as_bytes())
-}
-
-/// Continue an interrupted publish from its first undone step.
-fn resume(ws: &Workspace, state_path: &Path, json: bool, started: Instant) -> Result<()> {
-    let text = std::fs::read_to_string(state_path)
-        .map_err(|_| input_error("nothing to resume: no release was interrupted after its commit and tags"))?;
-    let state: ReleaseState =
-        serde_json::from_str(&text).map_err(|e| input_error(format!("{}: unreadable ({e})", state_path.display())))?;
-    let tools =
-        toolchain::find(&ws.runner, &ws.manifest).map_err(|p| precheck_failed("required tools are missing", p))?;
-    let git = Git::new(&ws.runner, tools.git.clone(), &ws.root);
-    let head = git.head()?;
-    if head != state.head {
+    let conflicts = steps::check_resolution(&exec)?;
+    if !conflicts.is_empty() {
         return Err(precheck_failed(
-            "cannot resume",
-            vec![format!(
-                "HEAD is {} but the interrupted release left it at {}: check out that commit (or remove {} to abandon the rest)",
-                &head[..12],
-                &state.head[..state.head.len().min(12)],
-                state_path.display()
-            )],
+            "the dependencies cannot be resolved; nothing was built",
+            conflicts,
         ));
     }
-    let plan = state.plan;
-    let report = execute_from(ws, &tools, &plan, state.next_step, state_path).with_context(|| {
-        format!(
-            "the release is still not fully published (log: {})",
-            ws.runner.log_path().display()
-        )
-    })?;
-    print_result(ws, &plan, &report, json, started)
+    stage.mark_journaled()?;
+    let mut journal = JournalFile::create(git_dir, Journal::new(ws, plan, stage.path())?)?;
+    steps::execute(&exec, 0, Some(&mut journal))
 }
 
-fn print_result(ws: &Workspace, plan: &Plan, report: &Report, json: bool, started: Instant) -> Result<()> {
+/// Continue a journaled release from its first step not done, in a fresh staging folder
+/// (the steps left need none of the earlier one: they publish what is in the output folder).
+pub(super) fn continue_release(ws: &Workspace, tools: &toolchain::Tools, journal: &mut JournalFile) -> Result<Report> {
+    let plan = journal.journal.plan.clone();
+    let index = plan.index.pip_env(&ws.root)?;
+    let tools_python = toolchain::tools_venv(&ws.runner, &tools.python, &ws.work_dir, &plan.build_tools, &index)?;
+    crate::ops::signals::defer_interrupts();
+    let stage = Staging::create(&ws.work_dir, "release")?;
+    let exec = Exec {
+        ws,
+        plan: &plan,
+        git: Git::new(&ws.runner, tools.git.clone(), &ws.root),
+        stage: stage.path(),
+        tools_python,
+    };
+    let start = journal.journal.next_step;
+    steps::execute(&exec, start, Some(journal))
+}
+
+pub(super) fn print_result(ws: &Workspace, plan: &Plan, report: &Report, json: bool, started: Instant) -> Result<()> {
     if json {
         super::print_run_json(plan, report, started)?;
     } else {

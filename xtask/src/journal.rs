@@ -1,0 +1,225 @@
+//! The release journal: what a `release --execute` is doing, written to the git folder (and
+//! synced) before its first step and after every step, so that a run killed at any point
+//! (SIGKILL, power loss) leaves enough to finish it or to undo it exactly
+//! (`release --resume`, `release --roll-back`; see `tasks::recover`). It holds the plan, the
+//! staging folder, the old and new bytes of every working-tree file the release writes, the
+//! outputs to deliver with their hashes, the commit once made, and the steps done. Every
+//! command that changes the repository or the output folder refuses to run while a journal of
+//! a dead release exists. It never holds secrets (the plan has none).
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use serde::{Deserialize, Serialize};
+
+use crate::error::precheck_failed;
+use crate::ops::fs::write_atomic;
+use crate::ops::git::Git;
+use crate::ops::lock::ReleaseLock;
+use crate::plan::{Plan, Step};
+use crate::workspace::Workspace;
+
+/// The journal's file in the git folder.
+pub const FILE: &str = "xtask-release-journal.json";
+/// The release lock's file in the git folder.
+pub const LOCK_FILE: &str = "xtask-release.lock";
+const FORMAT: u32 = 1;
+
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub struct Journal {
+    pub format: u32,
+    /// The process that wrote it, and when it started (seconds since the epoch).
+    pub pid: u32,
+    pub started: u64,
+    pub plan: Plan,
+    /// The staging folder holding the built outputs.
+    pub stage: PathBuf,
+    /// Working-tree files the release writes, with their bytes before and after.
+    pub files: Vec<TreeFile>,
+    /// What delivery moves into the output folder, recorded before the first change to the
+    /// repository (when everything is built).
+    pub outputs: Vec<Output>,
+    /// The release commit, once made.
+    pub commit: Option<String>,
+    /// Index of the first step not done.
+    pub next_step: usize,
+    /// Whether a step after delivery (push, copy, upload) has started: from then on the
+    /// release may be public and is never rolled back.
+    pub publishing: bool,
+}
+
+#[derive(Clone, Serialize, Deserialize)]
+pub struct TreeFile {
+    /// Relative to the repository root.
+    pub path: String,
+    pub old: String,
+    pub new: String,
+}
+
+#[derive(Clone, Serialize, Deserialize)]
+pub struct Output {
+    pub staged: PathBuf,
+    pub dest: PathBuf,
+    pub sha256: String,
+    pub size: u64,
+}
+
+impl Journal {
+    /// A new journal for `plan`, run in `stage`: the tree files' new bytes are the plan's edits
+    /// applied to what the working tree holds now.
+    pub fn new(ws: &Workspace, plan: &Plan, stage: &Path) -> Result<Journal> {
+        let mut files = Vec::new();
+        for step in &plan.steps {
+            if let Step::UpdateTree { edits } = step {
+                for (file, edits) in crate::edits::by_file(edits) {
+                    let old =
+                        std::fs::read_to_string(ws.root.join(file)).with_context(|| format!("cannot read {file}"))?;
+                    let new = crate::edits::apply(&old, &edits).map_err(anyhow::Error::msg)?;
+                    files.push(TreeFile {
+                        path: file.to_string(),
+                        old,
+                        new,
+                    });
+                }
+            }
+        }
+        Ok(Journal {
+            format: FORMAT,
+            pid: std::process::id(),
+            started: std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs()),
+            plan: plan.clone(),
+            stage: stage.to_path_buf(),
+            files,
+            outputs: Vec::new(),
+            commit: None,
+            next_step: 0,
+            publishing: false,
+        })
+    }
+
+    /// Index of the deliver step (the point of no return for the local part).
+    pub fn deliver_step(&self) -> usize {
+        deliver_step(&self.plan)
+    }
+
+    /// Whether every output is in the output folder (the local part of the release is done).
+    pub fn delivered(&self) -> bool {
+        self.next_step > self.deliver_step()
+    }
+
+    /// One line for messages: what was interrupted and where.
+    pub fn describe(&self) -> String {
+        let total = self.plan.steps.len();
+        let at = self.plan.steps.get(self.next_step).map_or("the end".to_string(), |s| {
+            format!("step {}/{total} ({})", self.next_step + 1, crate::steps::describe(s))
+        });
+        format!(
+            "the release {} {} (pid {}, started {}) stopped at {at}",
+            self.plan.release,
+            self.plan.version,
+            self.pid,
+            crate::ops::lock::utc(self.started as i64)
+        )
+    }
+}
+
+/// Index of a plan's deliver step (its number of steps if it has none).
+pub fn deliver_step(plan: &Plan) -> usize {
+    plan.steps
+        .iter()
+        .position(|s| matches!(s, Step::Deliver { .. }))
+        .unwrap_or(plan.steps.len())
+}
+
+/// A journal and where it is kept.
+pub struct JournalFile {
+    path: PathBuf,
+    pub journal: Journal,
+}
+
+impl JournalFile {
+    /// Write a new journal into `git_dir`.
+    pub fn create(git_dir: &Path, journal: Journal) -> Result<JournalFile> {
+        let file = JournalFile {
+            path: git_dir.join(FILE),
+            journal,
+        };
+        file.save()?;
+        Ok(file)
+    }
+
+    /// The journal in `git_dir`, if there is one.
+    pub fn load(git_dir: &Path) -> Result<Option<JournalFile>> {
+        let path = git_dir.join(FILE);
+        let text = match std::fs::read_to_string(&path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
+        };
+        let journal: Journal = serde_json::from_str(&text).map_err(|e| {
+            crate::error::input_error(format!(
+                "{}: not a release journal this version can read ({e}); finish or undo that release with the \
+                 version of the xtask that started it, or remove the file after checking git status, git log \
+                 and git tag",
+                path.display()
+            ))
+        })?;
+        Ok(Some(JournalFile { path, journal }))
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Write it durably: a synced file renamed into place, and the folder synced.
+    pub fn save(&self) -> Result<()> {
+        write_atomic(&self.path, serde_json::to_string_pretty(&self.journal)?.as_bytes())?;
+        crate::ops::fs::sync_dir(self.path.parent().unwrap_or(Path::new(".")))
+    }
+
+    /// The release is complete or undone: the journal goes.
+    pub fn remove(&self) -> Result<()> {
+        match std::fs::remove_file(&self.path) {
+            Ok(()) => crate::ops::fs::sync_dir(self.path.parent().unwrap_or(Path::new("."))),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(e).with_context(|| format!("cannot remove {}", self.path.display())),
+        }
+    }
+}
+
+/// What to tell a user who runs a command while an interrupted release is unfinished.
+pub fn interrupted_message(journal: &Journal) -> String {
+    let what = if journal.delivered() {
+        "its commit, tags and outputs are in place; `cargo xtask release --resume` finishes publishing it"
+    } else {
+        "`cargo xtask release --resume` finishes it (or undoes it if its built outputs are gone), \
+         `cargo xtask release --roll-back` undoes it"
+    };
+    format!("{}: {what}", journal.describe())
+}
+
+/// For commands that change the repository or the output folder (`bump`, `nightly`,
+/// `bundle`, `publish`, `merge`): refuse while a release that died is unfinished. A running
+/// release (its lock is held) is not in the way.
+pub fn refuse_if_interrupted(ws: &Workspace) -> Result<()> {
+    let Ok(git_program) = which::which("git") else {
+        return Ok(());
+    };
+    let git = Git::new(&ws.runner, git_program, &ws.root);
+    let Ok(git_dir) = git.git_dir() else {
+        return Ok(()); // not a git repository: no release can have run here
+    };
+    let Some(file) = JournalFile::load(&git_dir)? else {
+        return Ok(());
+    };
+    if ReleaseLock::is_held(&git_dir.join(LOCK_FILE))? {
+        return Ok(());
+    }
+    Err(precheck_failed(
+        "a release was interrupted",
+        vec![interrupted_message(&file.journal)],
+    ))
+}

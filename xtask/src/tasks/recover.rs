@@ -1,0 +1,382 @@
+//! `cargo xtask release --resume` and `release --roll-back`: finish or undo a release that
+//! stopped half-way (killed, power loss, a failed rollback, a failed publishing step), from
+//! its journal (see `journal`). What is done is read from the repository itself (the bytes of
+//! each file, HEAD, the tags, the hashes of the outputs) and checked against the journal;
+//! anything that is neither "before" nor "after" the release (a file edited since, HEAD
+//! moved, a tag pointing elsewhere) stops it with nothing changed. The result is the complete
+//! release or the repository as it was, never anything between; a recovery that is itself
+//! interrupted is run again.
+
+use std::path::Path;
+use std::time::Instant;
+
+use anyhow::{Context, Result};
+
+use crate::error::{input_error, precheck_failed};
+use crate::journal::{Journal, JournalFile};
+use crate::ops::fs::{clean_dead_leftovers, move_all_into_place, replace_files, sha256_file, Staging};
+use crate::ops::git::Git;
+use crate::plan::Step;
+use crate::toolchain;
+use crate::workspace::Workspace;
+
+/// Where the repository stands, as seen; indexes into the journal's lists.
+struct Seen {
+    /// Tree files that hold the release's bytes (the others hold their old bytes).
+    files_new: Vec<usize>,
+    /// The release commit, when HEAD is it.
+    commit: Option<String>,
+    /// Tags of the release that exist (on the release commit).
+    tags_made: Vec<String>,
+    outputs: Vec<OutputState>,
+}
+
+#[derive(PartialEq)]
+enum OutputState {
+    Delivered,
+    Staged,
+    Lost,
+}
+
+pub fn run(ws: &Workspace, git_dir: &Path, roll_back: bool, json: bool, started: Instant) -> Result<()> {
+    let Some(mut file) = JournalFile::load(git_dir)? else {
+        return Err(input_error(
+            "nothing to resume: no release was interrupted (no journal in the git folder)",
+        ));
+    };
+    let tools =
+        toolchain::find(&ws.runner, &ws.manifest).map_err(|p| precheck_failed("required tools are missing", p))?;
+    let git = Git::new(&ws.runner, tools.git.clone(), &ws.root);
+    crate::ui::progress!("{}", file.journal.describe());
+    if file.journal.delivered() && !roll_back {
+        return continue_publishing(ws, &tools, &git, &mut file, json, started);
+    }
+    if roll_back && file.journal.publishing {
+        return Err(precheck_failed(
+            "cannot roll back",
+            vec![format!(
+                "the release started publishing (push, copy to the release folder or upload), so it may be public: \
+                 finish it with `cargo xtask release --resume`, or undo by hand what it published, then remove {}",
+                file.path().display()
+            )],
+        ));
+    }
+    let seen = observe(ws, &git, git_dir, &file.journal)?;
+    for dir in leftover_dirs(ws, &file.journal) {
+        clean_dead_leftovers(&dir);
+    }
+    let stage = match file.journal.stage.is_dir() {
+        true => Staging::adopt(&file.journal.stage)?,
+        false => None,
+    };
+    let lost = seen.outputs.iter().filter(|o| **o == OutputState::Lost).count();
+    let forward = !roll_back && !file.journal.outputs.is_empty() && lost == 0;
+    let (what, done) = if forward {
+        ("finished", roll_forward(ws, &git, &mut file, &seen)?)
+    } else {
+        if !roll_back {
+            crate::ui::progress!(
+                "{}: undoing it",
+                if file.journal.outputs.is_empty() {
+                    "it stopped before everything was built".to_string()
+                } else {
+                    format!(
+                        "{lost} of its built outputs are gone from {}",
+                        file.journal.stage.display()
+                    )
+                }
+            );
+        }
+        ("rolled back", undo(ws, &git, &file, &seen)?)
+    };
+    drop(stage);
+    let plan = &file.journal.plan;
+    if forward && file.journal.next_step < plan.steps.len() {
+        crate::ui::summary!("{what} the local part: {}", done.join(", "));
+        return continue_publishing(ws, &tools, &git, &mut file, json, started);
+    }
+    file.remove()?;
+    if json {
+        let out = serde_json::json!({
+            "recovered": if forward { "forward" } else { "back" },
+            "release": plan.release,
+            "version": plan.version,
+            "done": done,
+            "seconds": started.elapsed().as_secs_f64(),
+        });
+        println!("{}", serde_json::to_string_pretty(&out)?);
+    } else {
+        crate::ui::summary!(
+            "{what} the interrupted release {} {}: {}",
+            plan.release,
+            plan.version,
+            match (done.is_empty(), forward) {
+                (false, _) => done.join(", "),
+                (true, true) => "everything was already done".to_string(),
+                (true, false) => "nothing had changed".to_string(),
+            }
+        );
+    }
+    Ok(())
+}
+
+/// The steps after delivery (push, copy, upload), from the first not done.
+fn continue_publishing(
+    ws: &Workspace,
+    tools: &toolchain::Tools,
+    git: &Git,
+    file: &mut JournalFile,
+    json: bool,
+    started: Instant,
+) -> Result<()> {
+    let journal = &file.journal;
+    let expected = journal.commit.clone().unwrap_or_else(|| journal.plan.commit.clone());
+    let head = git.head()?;
+    if head != expected {
+        return Err(precheck_failed(
+            "cannot resume",
+            vec![format!(
+                "HEAD is {} but the interrupted release left it at {}: check out that commit (or remove {} to abandon the rest)",
+                &head[..12],
+                &expected[..expected.len().min(12)],
+                file.path().display()
+            )],
+        ));
+    }
+    let plan = journal.plan.clone();
+    let report = super::release::continue_release(ws, tools, file).with_context(|| {
+        format!(
+            "the release is still not fully published (log: {})",
+            ws.runner.log_path().display()
+        )
+    })?;
+    super::release::print_result(ws, &plan, &report, json, started)
+}
+
+/// Folders where the interrupted run may have left temporary files.
+fn leftover_dirs(ws: &Workspace, journal: &Journal) -> Vec<std::path::PathBuf> {
+    let mut dirs: Vec<_> = journal
+        .files
+        .iter()
+        .filter_map(|f| ws.root.join(&f.path).parent().map(Path::to_path_buf))
+        .chain(
+            journal
+                .outputs
+                .iter()
+                .filter_map(|o| o.dest.parent().map(Path::to_path_buf)),
+        )
+        .collect();
+    dirs.sort();
+    dirs.dedup();
+    dirs
+}
+
+/// Read where the repository stands; every inconsistency with the journal at once.
+fn observe(ws: &Workspace, git: &Git, git_dir: &Path, journal: &Journal) -> Result<Seen> {
+    let plan = &journal.plan;
+    let mut problems = Vec::new();
+    let index_lock = git_dir.join("index.lock");
+    if index_lock.exists() {
+        problems.push(format!(
+            "{} exists (left by a git command of the interrupted run): if no git command is running, remove it",
+            index_lock.display()
+        ));
+    }
+    if let Some(branch) = &plan.branch {
+        let current = git.current_branch()?;
+        if current.as_ref() != Some(branch) {
+            problems.push(format!(
+                "the release was made on {branch}, but {} is checked out: check out {branch}",
+                current.as_deref().unwrap_or("no branch (detached HEAD)")
+            ));
+        }
+    }
+    let mut files_new = Vec::new();
+    for (i, f) in journal.files.iter().enumerate() {
+        let bytes = std::fs::read(ws.root.join(&f.path)).unwrap_or_default();
+        if bytes == f.new.as_bytes() {
+            files_new.push(i);
+        } else if bytes != f.old.as_bytes() {
+            problems.push(format!(
+                "{} was changed since the release was interrupted: it holds neither its bytes from before the \
+                 release nor the release's; put one of them back (`git checkout {} -- {}` gives the first) and run again",
+                f.path,
+                &plan.commit[..12],
+                f.path
+            ));
+        }
+    }
+    let head = git.head()?;
+    let commit_message = plan.steps.iter().find_map(|s| match s {
+        Step::Commit { message, .. } => Some(message.as_str()),
+        _ => None,
+    });
+    let commit = if head == plan.commit {
+        None
+    } else {
+        let ours = commit_message.is_some()
+            && (journal.commit.as_deref() == Some(head.as_str()) || {
+                let (parents, message) = git.parents_and_message(&head)?;
+                parents == [plan.commit.clone()] && Some(message.trim()) == commit_message.map(str::trim)
+            });
+        if !ours {
+            problems.push(format!(
+                "HEAD is {}, neither the commit the release was built from ({}) nor its release commit: \
+                 check out the branch as the release left it",
+                &head[..12],
+                &plan.commit[..12]
+            ));
+        }
+        Some(head)
+    };
+    let tag_target = commit.clone().unwrap_or_else(|| plan.commit.clone());
+    let mut tags_made = Vec::new();
+    for step in &plan.steps {
+        if let Step::Tag { name, .. } = step {
+            match git.tag_target(name)? {
+                None => {}
+                Some(target) if target == tag_target => tags_made.push(name.clone()),
+                Some(target) => problems.push(format!(
+                    "the tag {name} points at {}, not at the release ({}): it was made by someone else; \
+                     delete or rename it",
+                    &target[..12],
+                    &tag_target[..12]
+                )),
+            }
+        }
+    }
+    let mut outputs = Vec::new();
+    for o in &journal.outputs {
+        let intact = |path: &Path| path.is_file() && sha256_file(path).is_ok_and(|h| h == o.sha256);
+        outputs.push(if intact(&o.dest) {
+            OutputState::Delivered
+        } else if o.dest.exists() {
+            problems.push(format!(
+                "{} holds other bytes than the release made: move it away",
+                o.dest.display()
+            ));
+            OutputState::Lost
+        } else if intact(&o.staged) {
+            OutputState::Staged
+        } else {
+            OutputState::Lost
+        });
+    }
+    if !problems.is_empty() {
+        return Err(precheck_failed(
+            "the interrupted release cannot be finished or undone as things are; nothing was changed",
+            problems,
+        ));
+    }
+    Ok(Seen {
+        files_new,
+        commit,
+        tags_made,
+        outputs,
+    })
+}
+
+/// Do what the release had not done yet of its local part: write the tree, commit, tag,
+/// deliver. What was done, for the summary.
+fn roll_forward(ws: &Workspace, git: &Git, file: &mut JournalFile, seen: &Seen) -> Result<Vec<String>> {
+    let journal = file.journal.clone();
+    let plan = &journal.plan;
+    let mut done = Vec::new();
+    let writes: Vec<_> = journal
+        .files
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| !seen.files_new.contains(i))
+        .map(|(_, f)| (ws.root.join(&f.path), f.new.clone().into_bytes()))
+        .collect();
+    if !writes.is_empty() {
+        replace_files(&writes)?;
+        done.push(format!("wrote {} file(s)", writes.len()));
+    }
+    let mut commit = seen.commit.clone();
+    for step in &plan.steps {
+        match step {
+            Step::Commit { message, files } if commit.is_none() => {
+                let made = git.commit_only(message, files, plan.source_date_epoch)?;
+                done.push(format!("committed {}", &made[..12]));
+                file.journal.commit = Some(made.clone());
+                file.save()?;
+                commit = Some(made);
+            }
+            Step::Tag { name, message, sign } if !seen.tags_made.contains(name) => {
+                git.tag(name, message, *sign)?;
+                done.push(format!("tagged {name}"));
+            }
+            _ => {}
+        }
+    }
+    let moves: Vec<_> = journal
+        .outputs
+        .iter()
+        .zip(&seen.outputs)
+        .filter(|(_, state)| **state == OutputState::Staged)
+        .map(|(o, _)| (o.staged.clone(), o.dest.clone()))
+        .collect();
+    if !moves.is_empty() {
+        move_all_into_place(&moves)?;
+        done.push(format!("delivered {} file(s)", moves.len()));
+    }
+    file.journal.next_step = journal.deliver_step() + 1;
+    file.save()?;
+    Ok(done)
+}
+
+/// Undo what the release did, newest first: outputs, tags, commit, tree files.
+fn undo(ws: &Workspace, git: &Git, file: &JournalFile, seen: &Seen) -> Result<Vec<String>> {
+    let journal = &file.journal;
+    let plan = &journal.plan;
+    let mut done = Vec::new();
+    let delivered: Vec<_> = journal
+        .outputs
+        .iter()
+        .zip(&seen.outputs)
+        .filter(|(_, state)| **state == OutputState::Delivered)
+        .map(|(o, _)| &o.dest)
+        .collect();
+    for dest in &delivered {
+        std::fs::remove_file(dest).with_context(|| format!("cannot remove {}", dest.display()))?;
+    }
+    if !delivered.is_empty() {
+        done.push(format!("removed {} delivered file(s)", delivered.len()));
+        if let Some(set) = delivered[0].parent() {
+            let _ = std::fs::remove_dir(set); // only when empty
+        }
+    }
+    for tag in seen.tags_made.iter().rev() {
+        git.delete_tag(tag)?;
+        done.push(format!("deleted the tag {tag}"));
+    }
+    if let Some(commit) = &seen.commit {
+        let branch = plan.branch.as_deref().context("the plan names no branch")?;
+        let files = plan
+            .steps
+            .iter()
+            .find_map(|s| match s {
+                Step::Commit { files, .. } => Some(files.clone()),
+                _ => None,
+            })
+            .unwrap_or_default();
+        git.undo_commit(branch, &plan.commit, commit, &files)?;
+        done.push(format!("undid the commit {}", &commit[..12]));
+    }
+    let restores: Vec<_> = seen
+        .files_new
+        .iter()
+        .map(|&i| {
+            (
+                ws.root.join(&journal.files[i].path),
+                journal.files[i].old.clone().into_bytes(),
+            )
+        })
+        .collect();
+    if !restores.is_empty() {
+        replace_files(&restores)?;
+        done.push(format!("restored {} file(s)", restores.len()));
+    }
+    Ok(done)
+}
