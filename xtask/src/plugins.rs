@@ -288,6 +288,8 @@ struct PyprojectProject {
     dependencies: Option<Vec<Spanned<String>>>,
     #[serde(rename = "optional-dependencies")]
     optional_dependencies: Option<BTreeMap<String, Vec<Spanned<String>>>>,
+    #[serde(default)]
+    dynamic: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -354,6 +356,7 @@ fn read_plugin(dir: &Path, rel: &str, manifest: &Manifest, legacy: Option<SetupM
     let mut build_requires = vec!["setuptools>=40.8.0".to_string()];
 
     let mut version_text_files = Vec::new();
+    let mut version_dynamic = false;
     let pyproject_path = dir.join("pyproject.toml");
     if pyproject_path.is_file() {
         let shown = format!("{rel}/pyproject.toml");
@@ -370,6 +373,7 @@ fn read_plugin(dir: &Path, rel: &str, manifest: &Manifest, legacy: Option<SetupM
                 };
                 if let Some(p) = doc.project {
                     layout = Some(Layout::Pyproject);
+                    version_dynamic = p.dynamic.iter().any(|d| d == "version");
                     fields.name = p.name;
                     fields.summary = p.description;
                     fields.keywords = p.keywords;
@@ -493,6 +497,20 @@ fn read_plugin(dir: &Path, rel: &str, manifest: &Manifest, legacy: Option<SetupM
     let normalized = name.as_deref().map(normalize_name).unwrap_or_default();
     let (version_files, version) =
         find_version_files(dir, &version_text_files, rel, manifest, &normalized, &mut problems);
+    if version.is_none() && version_dynamic {
+        if let Some(p) = problems
+            .iter_mut()
+            .find(|p| p.starts_with(&format!("{rel}: the plugin has no version")))
+        {
+            *p = format!(
+                "{rel}/pyproject.toml: the version is dynamic (`dynamic = [\"version\"]`) but comes from no source \
+                 this tool can read and stamp: give `__version__ = \"X.Y.Z\"` in the package's __init__.py \
+                 (with [tool.setuptools.dynamic] version = {{ attr = \"PACKAGE.__version__\" }} or \
+                 [tool.hatch.version] path), a version file ([tool.setuptools.dynamic] version = {{ file = \"VERSION\" }}), \
+                 or declare where the version is in the manifest (`[plugins] version-files`)"
+            );
+        }
+    }
     match (name, summary, version, problems.is_empty()) {
         (Some(name), Some(summary), Some(version), true) => Ok(Plugin {
             normalized,

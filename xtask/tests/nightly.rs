@@ -362,30 +362,78 @@ fn an_output_folder_git_does_not_ignore_is_refused() {
     );
 }
 
+/// A tmpfs of `size` mounted on a temporary folder, unmounted when dropped; `None` (the test
+/// skipped) only where mounting is impossible and XTASK_TESTS_NO_MOUNT asks to skip.
+struct TinyDisk {
+    dir: tempfile::TempDir,
+}
+
+impl TinyDisk {
+    fn mount(size: &str) -> Option<TinyDisk> {
+        let dir = tempfile::tempdir().unwrap();
+        let mounted = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+            .arg(dir.path())
+            .status();
+        if !mounted.is_ok_and(|s| s.success()) {
+            // Runs wherever mounting works (as root, as in CI); skipping must be asked for.
+            assert!(
+                std::env::var_os("XTASK_TESTS_NO_MOUNT").is_some(),
+                "cannot mount a small tmpfs (needs root); set XTASK_TESTS_NO_MOUNT=1 to skip this test"
+            );
+            eprintln!("SKIPPED a test on a full disk (XTASK_TESTS_NO_MOUNT)");
+            return None;
+        }
+        Some(TinyDisk { dir })
+    }
+}
+
+impl Drop for TinyDisk {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg(self.dir.path()).status();
+    }
+}
+
+#[test]
+fn a_zip_that_does_not_fit_fails_with_one_clear_message() {
+    let Some(disk) = TinyDisk::mount("64k") else {
+        return;
+    };
+    let src = tempfile::tempdir().unwrap();
+    // Incompressible bytes, more than the disk holds but less than the writer buffers, so
+    // that the write fails when the archive is finished.
+    let mut bytes = vec![0u8; 500_000];
+    let mut x: u32 = 1;
+    for b in bytes.iter_mut() {
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        *b = x as u8;
+    }
+    fs::write(src.path().join("data.bin"), &bytes).unwrap();
+    let dest = disk.dir.path().join("bundle.zip");
+    let run = Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .args(["archive", "--format", "zip"])
+        .arg(src.path())
+        .arg(&dest)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert_eq!(run.status.code(), Some(1), "{stderr}");
+    assert!(stderr.starts_with("error:"), "{stderr}");
+    assert!(
+        !stderr.contains("ZipWriter"),
+        "the zip writer's own text is not glued on: {stderr}"
+    );
+    assert_eq!(list_dir(disk.dir.path()), Vec::<String>::new(), "no partial archive");
+}
+
 #[test]
 fn a_full_disk_leaves_no_partial_artifact() {
-    let disk = tempfile::tempdir().unwrap();
-    let mounted = Command::new("mount")
-        .args(["-t", "tmpfs", "-o", "size=4k", "tmpfs"])
-        .arg(disk.path())
-        .status();
-    if !mounted.is_ok_and(|s| s.success()) {
-        // Runs wherever mounting works (as root, as in CI); skipping must be asked for.
-        assert!(
-            std::env::var_os("XTASK_TESTS_NO_MOUNT").is_some(),
-            "cannot mount a small tmpfs (needs root); set XTASK_TESTS_NO_MOUNT=1 to skip this test"
-        );
-        eprintln!("SKIPPED a_full_disk_leaves_no_partial_artifact (XTASK_TESTS_NO_MOUNT)");
+    let Some(disk) = TinyDisk::mount("4k") else {
         return;
-    }
-    struct Unmount<'a>(&'a std::path::Path);
-    impl Drop for Unmount<'_> {
-        fn drop(&mut self) {
-            let _ = Command::new("umount").arg(self.0).status();
-        }
-    }
-    let _unmount = Unmount(disk.path());
-
+    };
+    let disk = &disk.dir;
     let repo = Repo::bare_examples();
     let manifest = repo.read("release-config.toml");
     let manifest = manifest.replacen(

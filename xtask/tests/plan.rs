@@ -262,12 +262,21 @@ fn every_plugin_metadata_problem_is_reported_at_once() {
         "[project]\nname = \"disagree\"\nversion = \"1.0\"\ndescription = \"x\"\n",
     );
     repo.write("plugins/disagree/disagree/__init__.py", "__version__ = \"1.1\"\n");
+    repo.write(
+        "plugins/dynamic-version/pyproject.toml",
+        "[project]\nname = \"dynamic-version\"\ndynamic = [\"version\"]\ndescription = \"x\"\n",
+    );
+    repo.write(
+        "plugins/dynamic-version/dynamic_version/__init__.py",
+        "VERSION = (1, 0)\n",
+    );
     repo.commit("fixture: broken plugins");
 
     let run = repo.xtask(&["plan", "--platform", "linux"]);
     run.assert_code(3);
     for expected in [
         "plugins/no-version: the plugin has no version",
+        "plugins/dynamic-version/pyproject.toml: the version is dynamic (`dynamic = [\"version\"]`) but comes from no source this tool can read and stamp",
         "plugins/no-summary: the plugin has no summary: set `description` in [project] in pyproject.toml",
         "plugins/no-name: the plugin has no name: set `name` in setup() in setup.py",
         "plugins/bad-toml/pyproject.toml:3:11: invalid type: floating point `1.0`, expected a string",

@@ -233,7 +233,94 @@ fn write_zip(src: &Path, top: &str, file: &File, mtime: u64) -> Result<()> {
             .system(zip::System::Unix)
             .large_file(true)
     };
-    let mut zip = zip::ZipWriter::new(BufWriter::with_capacity(1 << 20, file));
+    // A writer dropped unfinished (after a failure, or by `finish` failing) tries to finish the
+    // archive again and prints its own message into ours; after the first write error the
+    // archive is abandoned instead (it is a temporary file the caller discards).
+    let mut zip = zip::ZipWriter::new(Abandonable::new(BufWriter::with_capacity(1 << 20, file)));
+    fill_zip(&mut zip, src, top, &options)?;
+    let mut buffered = zip.finish()?.inner;
+    buffered.flush()?;
+    buffered.get_ref().sync_all()?;
+    Ok(())
+}
+
+/// A writer that stops writing after its first error: from then on it only counts, like a
+/// file that accepts everything and keeps nothing (zip checks the positions it seeks to).
+struct Abandonable<W> {
+    inner: W,
+    failed: bool,
+    pos: u64,
+    end: u64,
+}
+
+impl<W> Abandonable<W> {
+    fn new(inner: W) -> Self {
+        Abandonable {
+            inner,
+            failed: false,
+            pos: 0,
+            end: 0,
+        }
+    }
+
+    fn moved_to(&mut self, pos: u64) -> u64 {
+        self.pos = pos;
+        self.end = self.end.max(pos);
+        pos
+    }
+}
+
+impl<W: Write> Write for Abandonable<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        if self.failed {
+            self.moved_to(self.pos + buf.len() as u64);
+            return Ok(buf.len());
+        }
+        let written = self.inner.write(buf);
+        match &written {
+            Ok(n) => {
+                self.moved_to(self.pos + *n as u64);
+            }
+            Err(_) => self.failed = true,
+        }
+        written
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        if self.failed {
+            return Ok(());
+        }
+        let flushed = self.inner.flush();
+        self.failed = flushed.is_err();
+        flushed
+    }
+}
+
+impl<W: io::Seek> io::Seek for Abandonable<W> {
+    fn seek(&mut self, to: io::SeekFrom) -> io::Result<u64> {
+        if self.failed {
+            let pos = match to {
+                io::SeekFrom::Start(n) => n,
+                io::SeekFrom::Current(d) => self.pos.saturating_add_signed(d),
+                io::SeekFrom::End(d) => self.end.saturating_add_signed(d),
+            };
+            return Ok(self.moved_to(pos));
+        }
+        match self.inner.seek(to) {
+            Ok(pos) => Ok(self.moved_to(pos)),
+            Err(e) => {
+                self.failed = true;
+                Err(e)
+            }
+        }
+    }
+}
+
+fn fill_zip<W: Write + io::Seek>(
+    zip: &mut zip::ZipWriter<W>,
+    src: &Path,
+    top: &str,
+    options: &dyn Fn(u32) -> zip::write::SimpleFileOptions,
+) -> Result<()> {
     zip.add_directory(format!("{top}/"), options(0o755))?;
     for entry in walkdir::WalkDir::new(src).min_depth(1).sort_by_file_name() {
         let entry = entry.with_context(|| format!("cannot read {}", src.display()))?;
@@ -245,7 +332,7 @@ fn write_zip(src: &Path, top: &str, file: &File, mtime: u64) -> Result<()> {
         } else if meta.is_file() {
             zip.start_file(name, options(if is_executable(&meta) { 0o755 } else { 0o644 }))?;
             let mut f = File::open(entry.path()).with_context(|| format!("cannot read {}", entry.path().display()))?;
-            io::copy(&mut f, &mut zip)?;
+            io::copy(&mut f, zip)?;
             crate::ui::bytes_done(meta.len());
         } else {
             anyhow::bail!(
@@ -254,9 +341,6 @@ fn write_zip(src: &Path, top: &str, file: &File, mtime: u64) -> Result<()> {
             );
         }
     }
-    let mut buffered = zip.finish()?;
-    buffered.flush()?;
-    buffered.get_ref().sync_all()?;
     Ok(())
 }
 
