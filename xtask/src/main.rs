@@ -10,6 +10,8 @@ mod ops;
 mod plan;
 mod platform;
 mod plugins;
+#[cfg(test)]
+mod proptests;
 mod pysource;
 mod steps;
 mod tasks;

@@ -273,7 +273,7 @@ fn check_signature(ws: &Workspace, archive: &Path, log: &mut Log) -> Result<Vec<
 }
 
 /// Unsafe entries: absolute paths, `..`, links leaving the archive, special files, duplicates.
-fn check_entries(entries: &[crate::ops::archive::EntryInfo]) -> Vec<String> {
+pub(crate) fn check_entries(entries: &[crate::ops::archive::EntryInfo]) -> Vec<String> {
     let mut problems = Vec::new();
     let mut seen = BTreeSet::new();
     for e in entries {
