@@ -182,7 +182,7 @@ pub fn pin_violations(plugins: &[&Plugin], planned: &BTreeMap<String, Version>) 
                 continue;
             };
             if let Some(pep508_rs::VersionOrUrl::VersionSpecifier(spec)) = &r.version_or_url {
-                if !spec.contains(version) {
+                if !crate::versions::satisfies(spec, version) {
                     problems.push(format!(
                         "{} requires {} {spec} ({}/{}), which excludes its planned version {version}: \
                          release {} too, or widen the requirement",

@@ -291,6 +291,12 @@ fn main() -> ExitCode {
     if argv.get(1).is_some_and(|a| a == ops::supervise::ARG) {
         return ExitCode::from(ops::supervise::run(&argv[2..]).clamp(0, 255) as u8);
     }
+    if argv.get(1).is_some_and(|a| a == "__satisfies") {
+        let mut input = String::new();
+        let _ = std::io::Read::read_to_string(&mut std::io::stdin(), &mut input);
+        print!("{}", versions::satisfies_lines(&input));
+        return ExitCode::SUCCESS;
+    }
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {

@@ -483,9 +483,9 @@ pub fn python_admits(requires_python: &str, python: &str) -> bool {
     let Ok(spec) = pep440_rs::VersionSpecifiers::from_str(requires_python) else {
         return false;
     };
-    ["0", "99"]
-        .iter()
-        .all(|patch| pep440_rs::Version::from_str(&format!("{python}.{patch}")).is_ok_and(|v| spec.contains(&v)))
+    ["0", "99"].iter().all(|patch| {
+        pep440_rs::Version::from_str(&format!("{python}.{patch}")).is_ok_and(|v| crate::versions::satisfies(&spec, &v))
+    })
 }
 
 /// Whether a wheel fits a target: some (python, abi, platform) combination of its tags is one

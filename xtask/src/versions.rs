@@ -4,10 +4,55 @@
 use std::str::FromStr;
 
 use anyhow::{bail, Result};
-use pep440_rs::{Prerelease, PrereleaseKind, Version};
+use pep440_rs::{Operator, Prerelease, PrereleaseKind, Version, VersionSpecifier, VersionSpecifiers};
 
 pub fn parse(text: &str) -> Result<Version, String> {
     Version::from_str(text.trim()).map_err(|e| format!("{:?} is not a PEP 440 version ({e})", text.trim()))
+}
+
+/// Whether `version` satisfies `specifiers`, exactly as `packaging` judges it with
+/// `SpecifierSet.contains(version, prereleases=True)`, which is how pip checks a candidate
+/// against a requirement (whether pre-releases are *chosen* is pip's and uv's selection
+/// policy; once chosen, `>=0.4b0,<0.6b0` admits `0.5b0.dev0`). The one test of a version
+/// against a specifier: collection, `verify`, pins and prechecks all call it. Checked against
+/// `packaging` on a generated corpus (`xtask/tests/versions.rs`).
+pub fn satisfies(specifiers: &VersionSpecifiers, version: &Version) -> bool {
+    specifiers.iter().all(|s| specifier_contains(s, version))
+}
+
+/// One specifier, as `packaging.specifiers.Specifier.contains(v, prereleases=True)`. The
+/// ordered comparisons follow packaging's `_compare_*` functions; pep440_rs differs there
+/// (it refuses `0.6b0.dev1` for `<0.6b0`, and admits `1.0+local` for `>1.0a1`), and agrees on
+/// the others.
+fn specifier_contains(spec: &VersionSpecifier, v: &Version) -> bool {
+    let target = spec.version();
+    // `base_version`: epoch and release only.
+    let same_base = || v.only_release().with_epoch(v.epoch()) == target.only_release().with_epoch(target.epoch());
+    match spec.operator() {
+        Operator::LessThan => v < target && !(!target.any_prerelease() && v.any_prerelease() && same_base()),
+        Operator::GreaterThan => {
+            v > target && !(!target.is_post() && v.is_post() && same_base()) && !(v.is_local() && same_base())
+        }
+        Operator::LessThanEqual => v.clone().without_local() <= *target,
+        Operator::GreaterThanEqual => v.clone().without_local() >= *target,
+        _ => spec.contains(v),
+    }
+}
+
+/// For the corpus test (`xtask __satisfies`): each stdin line `VERSION<TAB>SPECIFIERS` gives
+/// `true`, `false`, or `invalid` (either does not parse) on stdout.
+pub fn satisfies_lines(input: &str) -> String {
+    let mut out = String::new();
+    for line in input.lines() {
+        let (version, spec) = line.split_once('\t').unwrap_or((line, ""));
+        let answer = match (Version::from_str(version), VersionSpecifiers::from_str(spec)) {
+            (Ok(v), Ok(s)) => satisfies(&s, &v).to_string(),
+            _ => "invalid".to_string(),
+        };
+        out.push_str(&answer);
+        out.push('\n');
+    }
+    out
 }
 
 /// The dev number of a nightly: `YYYYMMDD` followed by the build number in `digits` digits, so

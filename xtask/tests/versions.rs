@@ -458,3 +458,149 @@ fn a_partial_stamp_release_is_rebuilt_from_its_tag_byte_for_byte() {
         );
     }
 }
+
+/// The version of `packaging` the specifier semantics are checked against (what pip vendors).
+const PACKAGING: &str = "packaging==25.0";
+
+/// (version, specifier set) pairs: every operator against versions around it, pre-, post-,
+/// dev- and local versions included, alone and in pairs.
+fn specifier_corpus() -> Vec<(String, String)> {
+    let versions = [
+        "0.4b0",
+        "0.5",
+        "0.5b0.dev0",
+        "0.5b0",
+        "0.6b0",
+        "0.6b0.dev1",
+        "0.9",
+        "1.0.dev0",
+        "1.0a1",
+        "1.0a1.dev1",
+        "1.0b2",
+        "1.0rc1",
+        "1.0",
+        "1.0.0",
+        "1.0+local.1",
+        "1.0.post1",
+        "1.0.post1.dev0",
+        "1.0.1",
+        "1.0.1a1",
+        "1.1.dev0",
+        "1.1a0",
+        "1.1",
+        "1.1+abc",
+        "2.0",
+        "1!1.0",
+        "1.0.0.0",
+        "1.0.post1+x",
+        "1.0a1+x",
+        "0.5b0.post1",
+    ];
+    let targets = [
+        "1.0",
+        "1.0a1",
+        "1.0.dev0",
+        "1.0.post1",
+        "1.1",
+        "0.4b0",
+        "0.6b0",
+        "1.0+local.1",
+        "1",
+        "1.0.0",
+        "1!1.0",
+        "1.0rc1",
+        "0.5b0.dev0",
+    ];
+    let operators = ["==", "!=", "<", "<=", ">", ">=", "~=", "==*", "!=*", "==="];
+    let mut specs: Vec<String> = Vec::new();
+    for op in operators {
+        for t in targets {
+            specs.push(match op {
+                "==*" => format!("=={t}.*"),
+                "!=*" => format!("!={t}.*"),
+                _ => format!("{op}{t}"),
+            });
+        }
+    }
+    let pairs = [
+        ">=0.4b0,<0.6b0",
+        ">=1.0,<2",
+        ">=1.0a1,<1.1",
+        "~=1.0,!=1.0.1",
+        "==1.*,>=1.0rc1",
+        ">1.0,<1.1",
+        ">=1.0.dev0,<=1.0",
+        "",
+    ];
+    specs.extend(pairs.iter().map(|s| s.to_string()));
+    let mut corpus = Vec::new();
+    for v in versions {
+        for s in &specs {
+            corpus.push((v.to_string(), s.clone()));
+        }
+    }
+    corpus
+}
+
+#[test]
+fn specifiers_are_judged_exactly_as_packaging_judges_them() {
+    let corpus = specifier_corpus();
+    let input: String = corpus.iter().map(|(v, s)| format!("{v}\t{s}\n")).collect();
+    let ours = {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_xtask"))
+            .arg("__satisfies")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        std::io::Write::write_all(child.stdin.as_mut().unwrap(), input.as_bytes()).unwrap();
+        drop(child.stdin.take());
+        String::from_utf8(child.wait_with_output().unwrap().stdout).unwrap()
+    };
+    let packaging = {
+        let python = tool_venv("packaging-venv", &[PACKAGING]);
+        let script = "import sys\n\
+            from packaging.specifiers import SpecifierSet, InvalidSpecifier\n\
+            from packaging.version import Version, InvalidVersion\n\
+            for line in sys.stdin.read().splitlines():\n\
+            \x20   v, _, s = line.partition('\\t')\n\
+            \x20   try:\n\
+            \x20       print(str(SpecifierSet(s).contains(Version(v), prereleases=True)).lower())\n\
+            \x20   except (InvalidSpecifier, InvalidVersion):\n\
+            \x20       print('invalid')\n";
+        let mut child = Command::new(python)
+            .args(["-c", script])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        std::io::Write::write_all(child.stdin.as_mut().unwrap(), input.as_bytes()).unwrap();
+        drop(child.stdin.take());
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success());
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let ours: Vec<&str> = ours.lines().collect();
+    let theirs: Vec<&str> = packaging.lines().collect();
+    assert_eq!(ours.len(), corpus.len());
+    assert_eq!(theirs.len(), corpus.len());
+    let differ: Vec<String> = corpus
+        .iter()
+        .zip(ours.iter().zip(&theirs))
+        .filter(|(_, (a, b))| a != b)
+        .map(|((v, s), (a, b))| format!("{v} in {s:?}: ours {a}, packaging {b}"))
+        .collect();
+    let judged = theirs.iter().filter(|t| **t != "invalid").count();
+    assert!(judged > 2000, "the corpus judges {judged} pairs");
+    assert!(
+        theirs.contains(&"true") && theirs.contains(&"false"),
+        "the corpus has both answers"
+    );
+    assert!(
+        differ.is_empty(),
+        "{} of {} pairs differ from packaging:\n{}",
+        differ.len(),
+        corpus.len(),
+        differ.join("\n")
+    );
+}

@@ -576,7 +576,7 @@ fn check_dependencies(dir: &Path, wheels: &[&ManifestFile], platform: &Platform,
             let ok = found.iter().any(|(n, v, _)| {
                 n == req.name.as_ref()
                     && match &req.version_or_url {
-                        Some(VersionOrUrl::VersionSpecifier(spec)) => spec.contains(v),
+                        Some(VersionOrUrl::VersionSpecifier(spec)) => crate::versions::satisfies(spec, v),
                         _ => true,
                     }
             });
