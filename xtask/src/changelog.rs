@@ -1,5 +1,8 @@
-//! Keep a Changelog files: their `## ` sections by version, promoting `## [Unreleased]` to a
-//! release section, and the release notes it holds. Pure text functions.
+//! Changelog files: their sections by version, promoting the unreleased section to a release
+//! section, and the release notes it holds. Keep a Changelog (`## [Unreleased]`,
+//! `## [1.4.0] - 2026-10-02`) by default; other styles through heading templates
+//! (`[versioning] changelog-heading = "# Release {version}"`). A section runs from its heading
+//! to the next heading of the same or a higher level. Pure text functions.
 
 use std::ops::Range;
 
@@ -7,63 +10,219 @@ use pep440_rs::Version;
 
 use crate::edits::Edit;
 
+/// How a changelog names its sections: heading templates with `{version}` (and optionally
+/// `{date}`) for releases, and the heading of the unreleased section.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Style {
+    pub heading: String,
+    pub unreleased: String,
+}
+
+impl Default for Style {
+    fn default() -> Style {
+        Style {
+            heading: "## [{version}] - {date}".into(),
+            unreleased: "## [Unreleased]".into(),
+        }
+    }
+}
+
+impl Style {
+    /// A style from the manifest's templates; what is wrong with them otherwise.
+    pub fn new(heading: &str, unreleased: &str) -> Result<Style, String> {
+        let level = heading_level(heading).ok_or_else(|| {
+            format!("{heading:?} is not a Markdown heading: start it with one to six `#` and a space")
+        })?;
+        if heading.matches("{version}").count() != 1 {
+            return Err(format!("{heading:?} must contain {{version}} once"));
+        }
+        if heading.matches("{date}").count() > 1 {
+            return Err(format!("{heading:?} may contain {{date}} at most once"));
+        }
+        let rest = heading.replace("{version}", "").replace("{date}", "");
+        if rest.contains('{') || rest.contains('}') {
+            return Err(format!(
+                "{heading:?}: the only placeholders are {{version}} and {{date}}"
+            ));
+        }
+        if heading.contains("{version}{date}") || heading.contains("{date}{version}") {
+            return Err(format!("{heading:?}: put some text between {{version}} and {{date}}"));
+        }
+        if heading_level(unreleased) != Some(level) {
+            return Err(format!(
+                "{unreleased:?} must be a heading of the same level as {heading:?} ({} `#`)",
+                level
+            ));
+        }
+        if unreleased.contains('{') {
+            return Err(format!("{unreleased:?} takes no placeholders"));
+        }
+        Ok(Style {
+            heading: heading.to_string(),
+            unreleased: unreleased.to_string(),
+        })
+    }
+
+    fn level(&self) -> usize {
+        heading_level(&self.heading).unwrap_or(2)
+    }
+
+    /// The unreleased heading as messages show it.
+    pub fn unreleased_shown(&self) -> String {
+        if *self == Style::default() {
+            "`## [Unreleased]` (or `## Unreleased`)".to_string()
+        } else {
+            format!("`{}`", self.unreleased)
+        }
+    }
+
+    /// A release heading for `version` on `date`.
+    pub fn render(&self, version: &Version, date: &str) -> String {
+        self.heading
+            .replace("{version}", &version.to_string())
+            .replace("{date}", date)
+    }
+
+    /// What a heading line (of this style's level) names: `Some(None)` the unreleased section,
+    /// `Some(Some(v))` a release, `None` neither.
+    fn classify(&self, line: &str) -> Option<Option<Version>> {
+        let line = line.trim_end();
+        if line.eq_ignore_ascii_case(self.unreleased.trim_end()) {
+            return Some(None);
+        }
+        if *self == Style::default() {
+            return keep_a_changelog(line);
+        }
+        let text = match_template(line, &self.heading).or_else(|| {
+            // The part after {version} (say ` ({date})`) is optional in a file.
+            let cut = self
+                .heading
+                .find("{version}")
+                .map(|i| &self.heading[..i + "{version}".len()])?;
+            match_template(line, cut)
+        })?;
+        crate::versions::parse(text.trim_start_matches(['v', 'V']))
+            .ok()
+            .map(Some)
+    }
+}
+
+/// `## [1.4.0] - date`, `## 1.4.0`, `## v1.4.0 (date)`, `## Unreleased`: Keep a Changelog and
+/// its common variants.
+fn keep_a_changelog(line: &str) -> Option<Option<Version>> {
+    let title = line.strip_prefix("## ")?;
+    let name = title.trim().trim_start_matches('[');
+    let name = name.split([']', ' ']).next().unwrap_or("").trim();
+    if name.eq_ignore_ascii_case("unreleased") {
+        return Some(None);
+    }
+    crate::versions::parse(name.trim_start_matches(['v', 'V']))
+        .ok()
+        .map(Some)
+}
+
+/// The text `{version}` stands for when `line` matches `template` (`{date}` matches anything).
+fn match_template<'a>(line: &'a str, template: &str) -> Option<&'a str> {
+    let mut rest = line;
+    let mut version = None;
+    let mut parts = template.split_inclusive('}').peekable();
+    // Split into literal text and placeholders, in order.
+    let mut pieces: Vec<(&str, Option<&str>)> = Vec::new();
+    for part in parts.by_ref() {
+        match part.find('{') {
+            Some(i) => pieces.push((&part[..i], Some(&part[i..]))),
+            None => pieces.push((part, None)),
+        }
+    }
+    for (i, (literal, placeholder)) in pieces.iter().enumerate() {
+        rest = rest.strip_prefix(literal)?;
+        let Some(placeholder) = placeholder else { continue };
+        let next_literal = pieces.get(i + 1).map(|(l, _)| *l).unwrap_or("");
+        let end = if next_literal.is_empty() {
+            rest.trim_end().len()
+        } else {
+            rest.find(next_literal)?
+        };
+        let value = &rest[..end];
+        if value.trim().is_empty() {
+            return None;
+        }
+        if *placeholder == "{version}" {
+            if value.contains(char::is_whitespace) {
+                return None;
+            }
+            version = Some(value);
+        }
+        rest = &rest[end..];
+    }
+    rest.trim().is_empty().then_some(version).flatten()
+}
+
+/// The level of a Markdown ATX heading (`## x` is 2), if the line is one.
+fn heading_level(line: &str) -> Option<usize> {
+    let hashes = line.bytes().take_while(|b| *b == b'#').count();
+    ((1..=6).contains(&hashes) && line[hashes..].starts_with(' ')).then_some(hashes)
+}
+
 #[derive(Debug, Clone)]
 pub struct Section {
-    /// The heading line without `## ` and line ending: `[1.4.0] - 2026-10-02`.
-    pub title: String,
-    /// `None` for `[Unreleased]`.
+    /// `None` for the unreleased section.
     pub version: Option<Version>,
     /// The heading line, without its line ending.
     pub heading: Range<usize>,
-    /// From after the heading line to the next `## ` heading (or the end).
+    /// From after the heading line to the next heading of the same or a higher level (or the end).
     pub body: Range<usize>,
     pub line: usize,
 }
 
-/// Sections of a changelog. Headings that name neither `Unreleased` nor a version are
-/// skipped with a warning (`line N: ...`).
-pub fn sections(text: &str) -> (Vec<Section>, Vec<String>) {
+/// A heading of the sections' level that names no version, with its line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Warning {
+    pub line: usize,
+    pub message: String,
+}
+
+/// Sections of a changelog. Headings of the sections' level that name neither the unreleased
+/// section nor a version end the section before them and are skipped with a warning.
+pub fn sections(text: &str, style: &Style) -> (Vec<Section>, Vec<Warning>) {
+    let level = style.level();
     let mut sections: Vec<Section> = Vec::new();
     let mut warnings = Vec::new();
     let mut offset = 0;
-    let mut skipped_from: Option<usize> = None;
+    let mut open = false;
     for (i, raw) in text.split_inclusive('\n').enumerate() {
         let start = offset;
         offset += raw.len();
         let line = raw.trim_end_matches(['\n', '\r']);
-        let Some(title) = line.strip_prefix("## ") else {
+        let Some(this_level) = heading_level(line) else {
             continue;
         };
-        if let Some(last) = sections.last_mut() {
-            if skipped_from.is_none() {
+        if this_level > level {
+            continue; // a subsection (`### Added`) belongs to its section
+        }
+        if open {
+            if let Some(last) = sections.last_mut() {
                 last.body.end = start;
             }
+            open = false;
         }
-        let name = title.trim().trim_start_matches('[');
-        let name = name.split([']', ' ']).next().unwrap_or("").trim();
-        let version = if name.eq_ignore_ascii_case("unreleased") {
-            None
-        } else {
-            match crate::versions::parse(name.trim_start_matches(['v', 'V'])) {
-                Ok(v) => Some(v),
-                Err(_) => {
-                    warnings.push(format!("line {}: heading {line:?} names no version; skipped", i + 1));
-                    if let Some(last) = sections.last_mut() {
-                        last.body.end = start;
-                    }
-                    skipped_from = Some(start);
-                    continue;
-                }
-            }
+        if this_level < level {
+            continue; // the document's title, or a part heading: ends a section, starts none
+        }
+        let Some(version) = style.classify(line) else {
+            warnings.push(Warning {
+                line: i + 1,
+                message: format!("heading {line:?} names no version; skipped"),
+            });
+            continue;
         };
-        skipped_from = None;
         sections.push(Section {
-            title: title.trim().to_string(),
             version,
             heading: start..start + line.len(),
             body: start + raw.len()..text.len(),
             line: i + 1,
         });
+        open = true;
     }
     (sections, warnings)
 }
@@ -73,35 +232,43 @@ pub fn notes<'a>(text: &'a str, section: &Section) -> &'a str {
     text[section.body.clone()].trim_matches(['\n', '\r', ' '])
 }
 
-/// Whether notes say nothing (blank, or only empty `###` subsection headings).
+/// Whether notes say nothing (blank, or only empty subsection headings).
 pub fn is_empty(notes: &str) -> bool {
     notes
         .lines()
-        .all(|l| l.trim().is_empty() || l.trim_start().starts_with("### "))
+        .all(|l| l.trim().is_empty() || heading_level(l.trim_start()).is_some())
 }
 
-/// The edit that turns `## [Unreleased]` into a release section `## [VERSION] - DATE` under a
-/// fresh empty `## [Unreleased]`, and the release notes (the Unreleased body).
+/// The edit that turns the unreleased section into a release section (a heading in the
+/// style's template) under a fresh empty unreleased section, and the release notes (the
+/// unreleased body). With `allow_empty`, an empty unreleased section is promoted as well, and
+/// a missing one is accepted (no edit, empty notes).
 pub fn promote(
     text: &str,
     file: &str,
+    style: &Style,
     version: &Version,
     date: &str,
     allow_empty: bool,
-) -> Result<(Edit, String), String> {
-    let (sections, _) = sections(text);
-    let Some(unreleased) = sections.iter().find(|s| s.version.is_none()) else {
-        return Err(format!(
-            "{file}: no `## [Unreleased]` section: add one above the newest release with the changes of this release"
-        ));
-    };
+) -> Result<(Option<Edit>, String), String> {
+    let (sections, _) = sections(text, style);
     if let Some(existing) = sections.iter().find(|s| s.version.as_ref() == Some(version)) {
         return Err(format!("{file}:{}: already has a section for {version}", existing.line));
     }
+    let Some(unreleased) = sections.iter().find(|s| s.version.is_none()) else {
+        if allow_empty {
+            return Ok((None, String::new()));
+        }
+        return Err(format!(
+            "{file}: no {} section: add one above the newest release with the changes of this release \
+             (or set [versioning] allow-empty-changelog = true)",
+            style.unreleased_shown()
+        ));
+    };
     let body = notes(text, unreleased);
     if is_empty(body) && !allow_empty {
         return Err(format!(
-            "{file}:{}: the [Unreleased] section is empty: describe the changes of this release \
+            "{file}:{}: the unreleased section is empty: describe the changes of this release \
              (or set [versioning] allow-empty-changelog = true)",
             unreleased.line
         ));
@@ -117,10 +284,10 @@ pub fn promote(
         line: unreleased.line,
         offset: unreleased.heading.start,
         old: heading.to_string(),
-        new: format!("{heading}{newline}{newline}## [{version}] - {date}"),
+        new: format!("{heading}{newline}{newline}{}", style.render(version, date)),
         reason: "changelog".into(),
     };
-    Ok((edit, body.to_string()))
+    Ok((Some(edit), body.to_string()))
 }
 
 #[cfg(test)]
@@ -134,7 +301,7 @@ mod tests {
 
     #[test]
     fn sections_by_version_with_warnings() {
-        let (sections, warnings) = sections(LOG);
+        let (sections, warnings) = sections(LOG, &Style::default());
         let titles: Vec<(Option<String>, &str)> = sections
             .iter()
             .map(|s| (s.version.as_ref().map(ToString::to_string), notes(LOG, s)))
@@ -149,7 +316,10 @@ mod tests {
         );
         assert_eq!(
             warnings,
-            ["line 12: heading \"## Old stuff\" names no version; skipped"]
+            [Warning {
+                line: 12,
+                message: "heading \"## Old stuff\" names no version; skipped".into()
+            }]
         );
     }
 
@@ -157,24 +327,97 @@ mod tests {
     fn promotion_keeps_line_endings_and_refuses_empty_sections() {
         let v = Version::from_str("1.5.0").unwrap();
         let crlf = LOG.replace('\n', "\r\n");
-        let (edit, notes) = promote(&crlf, "CHANGELOG.md", &v, "2026-11-21", false).unwrap();
+        let kac = Style::default();
+        let (edit, notes) = promote(&crlf, "CHANGELOG.md", &kac, &v, "2026-11-21", false).unwrap();
+        let edit = edit.unwrap();
         assert_eq!(edit.old, "## [Unreleased]");
         assert_eq!(edit.new, "## [Unreleased]\r\n\r\n## [1.5.0] - 2026-11-21");
         assert_eq!(notes, "### Added\r\n- New report.");
 
         let empty = "## [Unreleased]\n\n### Added\n\n## [1.4.0] - x\n";
-        let err = promote(empty, "CHANGELOG.md", &v, "d", false).unwrap_err();
+        let err = promote(empty, "CHANGELOG.md", &kac, &v, "d", false).unwrap_err();
         assert!(
-            err.starts_with("CHANGELOG.md:1: the [Unreleased] section is empty"),
+            err.starts_with("CHANGELOG.md:1: the unreleased section is empty"),
             "{err}"
         );
-        assert!(promote(empty, "CHANGELOG.md", &v, "d", true).is_ok());
-        assert!(promote("# none\n", "C", &v, "d", false)
+        assert!(promote(empty, "CHANGELOG.md", &kac, &v, "d", true).unwrap().0.is_some());
+        assert!(promote("# none\n", "C", &kac, &v, "d", false)
             .unwrap_err()
-            .contains("no `## [Unreleased]` section"));
+            .contains("no `## [Unreleased]` (or `## Unreleased`) section"));
+        // A missing section is accepted when empty ones are: nothing to promote, no notes.
+        assert_eq!(
+            promote("# none\n", "C", &kac, &v, "d", true).unwrap(),
+            (None, String::new())
+        );
         let old = Version::from_str("1.4.0").unwrap();
-        assert!(promote(LOG, "C", &old, "d", false)
+        assert!(promote(LOG, "C", &kac, &old, "d", false)
             .unwrap_err()
             .contains("already has a section for 1.4.0"));
+    }
+
+    /// A `RELEASE.md` headed `# Release X` with `##` subsections inside each release.
+    const RELEASES: &str = "# Upcoming Release\n\n## Major features\n- New.\n\n## Bug fixes\n- Fixed.\n\n\
+                            # Release 0.6.2\n\n## Bug fixes\n- Old fix.\n\n# Release 0.6.1\n\n- Older.\n";
+
+    #[test]
+    fn headings_of_another_style_delimit_sections_at_their_level() {
+        let style = Style::new("# Release {version}", "# Upcoming Release").unwrap();
+        let (found, warnings) = sections(RELEASES, &style);
+        assert!(warnings.is_empty(), "{warnings:?}");
+        let titles: Vec<(Option<String>, &str)> = found
+            .iter()
+            .map(|s| (s.version.as_ref().map(ToString::to_string), notes(RELEASES, s)))
+            .collect();
+        assert_eq!(
+            titles,
+            [
+                (None, "## Major features\n- New.\n\n## Bug fixes\n- Fixed."),
+                (Some("0.6.2".into()), "## Bug fixes\n- Old fix."),
+                (Some("0.6.1".into()), "- Older."),
+            ]
+        );
+        let v = Version::from_str("0.7.0").unwrap();
+        let (edit, notes) = promote(RELEASES, "RELEASE.md", &style, &v, "2026-11-30", false).unwrap();
+        let edit = edit.unwrap();
+        assert_eq!(edit.new, "# Upcoming Release\n\n# Release 0.7.0");
+        assert_eq!(notes, "## Major features\n- New.\n\n## Bug fixes\n- Fixed.");
+
+        // Read with the default style, the same file has no section at all: never the whole file.
+        let (found, _) = sections(RELEASES, &Style::default());
+        assert!(found.is_empty(), "{found:?}");
+    }
+
+    #[test]
+    fn a_template_with_a_date_matches_headings_with_or_without_it() {
+        let style = Style::new("## Version {version} ({date})", "## Unreleased").unwrap();
+        let log = "## Unreleased\n\n- Next.\n\n## Version 0.4.0b0.dev0 (2026-01-02)\n\n- Dev.\n\n\
+                   ## Version 0.3.1\n\n- Undated.\n\n## Versions before\n\n- skipped\n";
+        let (found, warnings) = sections(log, &style);
+        let versions: Vec<Option<String>> = found
+            .iter()
+            .map(|s| s.version.as_ref().map(ToString::to_string))
+            .collect();
+        assert_eq!(versions, [None, Some("0.4.0b0.dev0".into()), Some("0.3.1".into())]);
+        assert_eq!(notes(log, &found[2]), "- Undated.");
+        assert_eq!(warnings.len(), 1);
+        assert_eq!(warnings[0].line, 13);
+        let v = Version::from_str("0.4.0").unwrap();
+        let (edit, _) = promote(log, "CHANGELOG.md", &style, &v, "2026-11-30", false).unwrap();
+        assert_eq!(edit.unwrap().new, "## Unreleased\n\n## Version 0.4.0 (2026-11-30)");
+    }
+
+    #[test]
+    fn templates_are_checked() {
+        for (heading, unreleased, expected) in [
+            ("Release {version}", "# Upcoming", "is not a Markdown heading"),
+            ("## Release", "## Unreleased", "must contain {version} once"),
+            ("## {version} {date} {date}", "## Unreleased", "{date} at most once"),
+            ("## {version}{date}", "## Unreleased", "put some text between"),
+            ("## {name} {version}", "## Unreleased", "the only placeholders"),
+            ("## {version}", "# Unreleased", "same level"),
+        ] {
+            let err = Style::new(heading, unreleased).unwrap_err();
+            assert!(err.contains(expected), "{heading:?}: {err}");
+        }
     }
 }

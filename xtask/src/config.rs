@@ -163,6 +163,8 @@ struct RawVersioning {
     changelog: Option<String>,
     #[serde(default)]
     allow_empty_changelog: bool,
+    changelog_heading: Option<Spanned<String>>,
+    changelog_unreleased: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -251,6 +253,8 @@ pub struct Versioning {
     /// Changelog file relative to each plugin; `None` when disabled with `changelog = ""`.
     pub changelog: Option<String>,
     pub allow_empty_changelog: bool,
+    /// How changelogs name their sections.
+    pub changelog_style: crate::changelog::Style,
 }
 
 /// A value together with where it stands in the manifest, for later errors.
@@ -730,7 +734,35 @@ fn resolve(raw: RawManifest, src: &Source, path: &Path, problems: &mut Problems)
             None
         }
     };
+    let changelog_style = {
+        let default = crate::changelog::Style::default();
+        let at = versioning
+            .changelog_heading
+            .as_ref()
+            .or(versioning.changelog_unreleased.as_ref())
+            .map(|v| src.at_spanned(v));
+        let heading = versioning
+            .changelog_heading
+            .as_ref()
+            .map_or(default.heading.clone(), |v| v.get_ref().clone());
+        let unreleased = versioning.changelog_unreleased.as_ref().map_or_else(
+            // A custom heading's unreleased section defaults to `Unreleased` at its level.
+            || match heading.find(' ') {
+                Some(i) if versioning.changelog_heading.is_some() => format!("{} Unreleased", &heading[..i]),
+                _ => default.unreleased.clone(),
+            },
+            |v| v.get_ref().clone(),
+        );
+        match crate::changelog::Style::new(&heading, &unreleased) {
+            Ok(style) => style,
+            Err(e) => {
+                problems.push(at.unwrap_or_else(|| src.shown.to_string()), format!("[versioning] {e}"));
+                default
+            }
+        }
+    };
     let versioning = Versioning {
+        changelog_style,
         strategy: match choice(versioning.strategy, &["commit", "stamp"], problems).as_deref() {
             Some("stamp") => Strategy::Stamp,
             _ => Strategy::Commit,

@@ -823,7 +823,7 @@ fn nightly_notes(
         let Ok(changelog) = std::fs::read_to_string(ws.root.join(&p.dir).join(log)) else {
             continue;
         };
-        let (sections, _) = crate::changelog::sections(&changelog);
+        let (sections, _) = crate::changelog::sections(&changelog, &ws.manifest.versioning.changelog_style);
         if let Some(unreleased) = sections.iter().find(|s| s.version.is_none()) {
             let notes = crate::changelog::notes(&changelog, unreleased);
             if !crate::changelog::is_empty(notes) {

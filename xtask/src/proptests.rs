@@ -154,11 +154,15 @@ proptest! {
 
     #[test]
     fn changelog_parsing_never_panics(s in text(200), v in version()) {
-        let (sections, _) = changelog::sections(&s);
+        let (sections, _) = changelog::sections(&s, &changelog::Style::default());
         for section in &sections {
             let _ = changelog::notes(&s, section);
         }
-        let _ = changelog::promote(&s, "CHANGELOG.md", &v, "2026-11-30", true);
+        let _ = changelog::promote(&s, "CHANGELOG.md", &changelog::Style::default(), &v, "2026-11-30", true);
+        if let Ok(style) = changelog::Style::new("# Release {version} ({date})", "# Upcoming") {
+            let _ = changelog::sections(&s, &style);
+            let _ = changelog::promote(&s, "CHANGELOG.md", &style, &v, "2026-11-30", true);
+        }
     }
 
     #[test]
@@ -179,7 +183,7 @@ proptest! {
                 doc.push_str(&format!("{line}{nl}"));
             }
         }
-        let (sections, warnings) = changelog::sections(&doc);
+        let (sections, warnings) = changelog::sections(&doc, &changelog::Style::default());
         prop_assert!(warnings.is_empty());
         prop_assert_eq!(sections.len(), count + 1);
         let joined = |lines: &[String]| lines.join(nl).trim_matches(['\n', '\r', ' ']).to_string();
@@ -189,14 +193,15 @@ proptest! {
         }
 
         let new = Version::from_str("9.0.0").unwrap();
-        let (edit, notes) = changelog::promote(&doc, "CHANGELOG.md", &new, "2026-11-30", true).unwrap();
+        let (edit, notes) = changelog::promote(&doc, "CHANGELOG.md", &changelog::Style::default(), &new, "2026-11-30", true).unwrap();
+        let edit = edit.unwrap();
         prop_assert_eq!(&notes, &joined(&unreleased));
         let promoted = apply(&doc, &[&edit]).unwrap();
         prop_assert_eq!(
             &promoted,
             &doc.replacen("## [Unreleased]", &format!("## [Unreleased]{nl}{nl}## [9.0.0] - 2026-11-30"), 1)
         );
-        let (after, _) = changelog::sections(&promoted);
+        let (after, _) = changelog::sections(&promoted, &changelog::Style::default());
         prop_assert_eq!(after.len(), count + 2);
         prop_assert_eq!(changelog::notes(&promoted, &after[0]), "");
         prop_assert_eq!(after[1].version.clone(), Some(new));
@@ -341,14 +346,16 @@ fn body_line() -> impl Strategy<Value = String> {
             "- A change.",
             "",
             "  indented",
-            "# not a section",
+            "#hashtag",
             "### Fixed",
             "- `code`"
         ])
         .prop_map(str::to_string),
-        text(30).prop_map(|s| s.replace(['\n', '\r'], " ").replacen("## ", "#", 1).trim().to_string()),
+        text(30).prop_map(|s| s.replace(['\n', '\r'], " ").trim().to_string()),
     ]
-    .prop_filter("no section heading", |l| !l.starts_with("## "))
+    .prop_filter("no heading of the sections' level or higher", |l| {
+        !(l.starts_with("# ") || l.starts_with("## "))
+    })
 }
 
 /// Python lines that hold `__version__` in ways that are not a module-level assignment.

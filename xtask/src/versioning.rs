@@ -136,7 +136,7 @@ pub fn tagged_at(
                 let Ok(text) = std::fs::read_to_string(ws.root.join(&path)) else {
                     continue;
                 };
-                let (sections, _) = changelog::sections(&text);
+                let (sections, _) = changelog::sections(&text, &ws.manifest.versioning.changelog_style);
                 match sections.iter().find(|s| s.version.as_ref() == Some(&current[member])) {
                     Some(section) => {
                         notes.insert(member.clone(), changelog::notes(&text, section).to_string());
@@ -260,12 +260,13 @@ pub fn plan_bump(
                 Ok(text) => match changelog::promote(
                     &text,
                     &file,
+                    &manifest.versioning.changelog_style,
                     next,
                     &values.date,
                     manifest.versioning.allow_empty_changelog,
                 ) {
                     Ok((edit, notes)) => {
-                        changelog_edits.push(edit);
+                        changelog_edits.extend(edit);
                         if let Some(u) = units.iter_mut().find(|u| u.members.contains(&p.normalized)) {
                             u.notes.insert(p.normalized.clone(), notes);
                         }

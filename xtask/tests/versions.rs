@@ -127,6 +127,150 @@ fn bump_execute_changes_only_version_bytes_and_changelogs() {
     assert_eq!(repo.git(&["tag", "--list"]), "");
 }
 
+/// The examples' changelogs rewritten as `RELEASE.md` files in the style of some real
+/// repositories: `# Upcoming Release` above `# Release X` sections with `##` subsections.
+fn release_md_repo() -> Repo {
+    let repo = Repo::bare_examples();
+    for dir in walk(&repo.path().join("plugins"))
+        .into_iter()
+        .filter(|p| p.file_name().is_some_and(|n| n == "CHANGELOG.md"))
+    {
+        let text = fs::read_to_string(&dir).unwrap();
+        let mut out = String::new();
+        for line in text.lines() {
+            let line = if line == "# Changelog" {
+                continue;
+            } else if line == "## [Unreleased]" {
+                "# Upcoming Release".to_string()
+            } else if let Some(rest) = line.strip_prefix("## [") {
+                format!("# Release {}", rest.split(']').next().unwrap())
+            } else if let Some(rest) = line.strip_prefix("### ") {
+                format!("## {rest}")
+            } else {
+                line.to_string()
+            };
+            out.push_str(&line);
+            out.push('\n');
+        }
+        fs::write(dir.with_file_name("RELEASE.md"), out.trim_start()).unwrap();
+        fs::remove_file(&dir).unwrap();
+    }
+    let manifest = repo.read("release-config.toml");
+    repo.write(
+        "release-config.toml",
+        &format!(
+            "{manifest}\n[versioning]\nchangelog = \"RELEASE.md\"\n\
+             changelog-heading = \"# Release {{version}}\"\nchangelog-unreleased = \"# Upcoming Release\"\n"
+        ),
+    );
+    repo.commit("fixture: RELEASE.md files");
+    repo
+}
+
+#[test]
+fn changelogs_in_another_style_are_read_and_promoted_in_that_style() {
+    let repo = release_md_repo();
+    let log = "plugins/acme-plugin-legacy/RELEASE.md";
+    assert_eq!(
+        repo.read(log),
+        "# Upcoming Release\n\n## Fixed\n- Values containing `=` are kept whole.\n\n# Release 2.1.3\n\n\
+         ## Fixed\n- Records with an empty comment field no longer abort the import.\n"
+    );
+    let run = repo.xtask(&["bump", "minor", "--execute"]);
+    run.assert_code(0);
+    // The notes are the upcoming section only, never the history below it.
+    assert!(
+        run.stdout.contains(
+            "release notes of acme-plugin-legacy 2.2.0:\n    ## Fixed\n    - Values containing `=` are kept whole.\n"
+        ),
+        "{}",
+        run.stdout
+    );
+    assert!(!run.stdout.contains("no longer abort"), "{}", run.stdout);
+    assert_eq!(
+        repo.read(log),
+        "# Upcoming Release\n\n# Release 2.2.0\n\n## Fixed\n- Values containing `=` are kept whole.\n\n\
+         # Release 2.1.3\n\n## Fixed\n- Records with an empty comment field no longer abort the import.\n"
+    );
+    let listed = repo.xtask(&["changelog", "--plugin", "acme-plugin-legacy"]);
+    listed.assert_code(0);
+    assert_eq!(
+        listed.stdout,
+        "# Release 2.2.0\n\n## Fixed\n- Values containing `=` are kept whole.\n\n\
+         # Release 2.1.3\n\n## Fixed\n- Records with an empty comment field no longer abort the import.\n\n"
+    );
+
+    // Nothing to release in the new empty section: the message names the file, line and heading.
+    let again = repo.xtask(&["bump", "patch"]);
+    again.assert_code(3);
+    assert!(
+        again
+            .stderr
+            .contains("plugins/acme-plugin-legacy/RELEASE.md:1: the unreleased section is empty"),
+        "{}",
+        again.stderr
+    );
+}
+
+#[test]
+fn a_missing_section_is_accepted_when_empty_ones_are_and_changelogs_can_be_off() {
+    let repo = Repo::bare_examples();
+    let log = "plugins/acme-plugin-legacy/CHANGELOG.md";
+    repo.write(log, "# Changelog\n\nNothing here yet.\n");
+    repo.commit("fixture: a changelog without sections");
+    let refused = repo.xtask(&["bump", "minor"]);
+    refused.assert_code(3);
+    assert!(
+        refused.stderr.contains(
+            "plugins/acme-plugin-legacy/CHANGELOG.md: no `## [Unreleased]` (or `## Unreleased`) section: add one"
+        ),
+        "{}",
+        refused.stderr
+    );
+    let manifest = repo.read("release-config.toml");
+    repo.write(
+        "release-config.toml",
+        &format!("{manifest}\n[versioning]\nallow-empty-changelog = true\n"),
+    );
+    repo.commit("fixture: empty changelogs allowed");
+    let run = repo.xtask(&["bump", "minor", "--execute"]);
+    run.assert_code(0);
+    assert_eq!(
+        repo.read(log),
+        "# Changelog\n\nNothing here yet.\n",
+        "nothing to promote"
+    );
+
+    // With changelogs off, `status --check` has nothing to check.
+    repo.write(
+        "release-config.toml",
+        &format!("{manifest}\n[versioning]\nchangelog = \"\"\n"),
+    );
+    repo.commit("fixture: bumped, changelogs off");
+    let status = repo.xtask(&["status", "--check"]);
+    status.assert_code(0);
+    assert!(status.stderr.contains("changelogs are off"), "{}", status.stderr);
+}
+
+#[test]
+fn a_heading_template_that_cannot_work_is_refused_with_its_place() {
+    let repo = Repo::bare_examples();
+    let manifest = repo.read("release-config.toml");
+    repo.write(
+        "release-config.toml",
+        &format!("{manifest}\n[versioning]\nchangelog-heading = \"Release {{version}}\"\n"),
+    );
+    repo.commit("fixture: a heading that is not one");
+    let run = repo.xtask(&["plan", "--platform", "linux"]);
+    run.assert_code(2);
+    assert!(
+        run.stderr
+            .contains("release-config.toml:30:21: [versioning] \"Release {version}\" is not a Markdown heading"),
+        "{}",
+        run.stderr
+    );
+}
+
 #[test]
 fn an_empty_changelog_section_refuses_the_bump() {
     let repo = Repo::bare_examples();
@@ -143,7 +287,7 @@ fn an_empty_changelog_section_refuses_the_bump() {
     run.assert_code(3);
     assert!(
         run.stderr
-            .contains("plugins/acme-plugin-legacy/CHANGELOG.md:3: the [Unreleased] section is empty"),
+            .contains("plugins/acme-plugin-legacy/CHANGELOG.md:3: the unreleased section is empty"),
         "{}",
         run.stderr
     );

@@ -46,9 +46,9 @@ pub fn run(ws: &Workspace, opts: &ChangelogOptions) -> Result<()> {
             eprintln!("warning: {file} does not exist");
             continue;
         };
-        let (sections, warnings) = changelog::sections(&text);
+        let (sections, warnings) = changelog::sections(&text, &ws.manifest.versioning.changelog_style);
         for w in warnings {
-            eprintln!("warning: {file}:{w}");
+            eprintln!("warning: {file}:{}: {}", w.line, w.message);
         }
         let mut chosen: Vec<_> = sections
             .iter()
@@ -62,7 +62,11 @@ pub fn run(ws: &Workspace, opts: &ChangelogOptions) -> Result<()> {
             out.push_str(&format!("# {}\n\n", p.name));
         }
         for s in chosen {
-            out.push_str(&format!("## {}\n\n{}\n\n", s.title, changelog::notes(&text, s)));
+            out.push_str(&format!(
+                "{}\n\n{}\n\n",
+                &text[s.heading.clone()],
+                changelog::notes(&text, s)
+            ));
         }
     }
     print!("{out}");

@@ -47,7 +47,7 @@ pub fn run(ws: &Workspace, check: bool, json: bool) -> Result<()> {
             let changed = git.files_changed(last.as_deref(), &p.dir)?;
             let has_entries = ws.manifest.versioning.changelog.as_ref().is_some_and(|log| {
                 std::fs::read_to_string(ws.root.join(&p.dir).join(log)).is_ok_and(|text| {
-                    let (sections, _) = changelog::sections(&text);
+                    let (sections, _) = changelog::sections(&text, &ws.manifest.versioning.changelog_style);
                     sections
                         .iter()
                         .find(|s| s.version.is_none())
@@ -87,7 +87,12 @@ pub fn run(ws: &Workspace, check: bool, json: bool) -> Result<()> {
             );
         }
     }
-    if check {
+    if check && ws.manifest.versioning.changelog.is_none() {
+        eprintln!(
+            "note: changelogs are off ([versioning] changelog = \"\" in {}): --check has nothing to check",
+            ws.manifest_shown()
+        );
+    } else if check {
         let silent: Vec<String> = rows
             .iter()
             .filter(|r| r.needs_release && !r.changelog_has_entries)
