@@ -313,6 +313,7 @@ pub fn compute(ws: &Workspace, opts: &PlanOptions) -> Result<Prepared> {
     let mut tree_edits = Vec::new();
     // Releases: the plugins being released, with their new versions.
     let mut released: Option<BTreeMap<String, Version>> = None;
+    let mut nightly_number = None;
     let values = match &opts.mode {
         Mode::Nightly { build_number } => {
             let (build_number, source) = match build_number {
@@ -321,7 +322,10 @@ pub fn compute(ws: &Workspace, opts: &PlanOptions) -> Result<Prepared> {
             };
             let digits = ws.manifest.nightly.build_number_digits;
             let number = match versions::nightly_number(now, build_number, digits) {
-                Ok(n) => n,
+                Ok(n) => {
+                    nightly_number = Some(n);
+                    n
+                }
                 Err(e) => {
                     problems.push(format!(
                         "build number {build_number} (from {source}) {e}: set [nightly] build-number-digits in {} \
@@ -380,7 +384,15 @@ pub fn compute(ws: &Workspace, opts: &PlanOptions) -> Result<Prepared> {
             }
         }
     };
-    let release_version = release_version(ws, &plugins, &new_versions, &mut problems);
+    let (release_name, version_text) = release_identity(
+        ws,
+        &plugins,
+        &new_versions,
+        (!matches!(opts.mode, Mode::Nightly { .. })).then_some(units.as_slice()),
+        nightly_number,
+        &mut problems,
+    )
+    .unwrap_or_default();
 
     // Edits of the build copy: versions, pins, and (releases) the promoted changelogs.
     let mut stamp_steps = Vec::new();
@@ -426,7 +438,6 @@ pub fn compute(ws: &Workspace, opts: &PlanOptions) -> Result<Prepared> {
 
     // Platforms.
     let selected = select_platforms(ws, opts, &mut problems);
-    let version_text = release_version.map(|v| v.to_string()).unwrap_or_default();
     let mut platforms = Vec::new();
     for p in selected {
         let strategy = match &tools {
@@ -442,7 +453,7 @@ pub fn compute(ws: &Workspace, opts: &PlanOptions) -> Result<Prepared> {
         let folder = render(
             &ws.manifest.release.archive_name,
             &[
-                ("release", &ws.manifest.release.name),
+                ("release", &release_name),
                 ("version", &version_text),
                 ("platform", &p.name),
                 ("os", os),
@@ -575,7 +586,7 @@ pub fn compute(ws: &Workspace, opts: &PlanOptions) -> Result<Prepared> {
         let folder = render(
             &ws.manifest.release.archive_name,
             &[
-                ("release", &ws.manifest.release.name),
+                ("release", &release_name),
                 ("version", &version_text),
                 ("platform", "sources"),
                 ("os", "sources"),
@@ -617,7 +628,7 @@ pub fn compute(ws: &Workspace, opts: &PlanOptions) -> Result<Prepared> {
         deliver.push(format!("{CHECKSUMS_FILE}.asc"));
     }
     let notes = match opts.mode {
-        Mode::Release { .. } | Mode::Bundle => release_notes(&ws.manifest.release.name, &version_text, &units),
+        Mode::Release { .. } | Mode::Bundle => release_notes(&release_name, &version_text, &units),
         Mode::Nightly { .. } => nightly_notes(ws, &plugins, &new_versions, &version_text, &commit),
     };
     let mut branch = None;
@@ -634,7 +645,7 @@ pub fn compute(ws: &Workspace, opts: &PlanOptions) -> Result<Prepared> {
             steps.push(Step::UpdateTree { edits: tree_edits });
             let message = render(
                 &ws.manifest.release.commit_message,
-                &[("release", &ws.manifest.release.name), ("version", &version_text)],
+                &[("release", &release_name), ("version", &version_text)],
             );
             steps.push(Step::Commit { message, files });
         }
@@ -651,7 +662,7 @@ pub fn compute(ws: &Workspace, opts: &PlanOptions) -> Result<Prepared> {
         }
         branch = git.current_branch()?;
     }
-    let set = set_name(&ws.manifest.release.name, &version_text);
+    let set = set_name(&release_name, &version_text);
     if let Err(e) = crate::config::check_portable_name(&set) {
         problems.push(format!("{}: the set folder would be {e}", ws.manifest_shown()));
     }
@@ -726,7 +737,7 @@ pub fn compute(ws: &Workspace, opts: &PlanOptions) -> Result<Prepared> {
             Mode::Release { .. } => PlanKind::Release,
             Mode::Bundle => PlanKind::Bundle,
         },
-        release: ws.manifest.release.name.clone(),
+        release: release_name.clone(),
         version: version_text,
         commit,
         source_date_epoch: epoch as u64,
@@ -1112,59 +1123,83 @@ fn resolve_groups(ws: &Workspace, plugins: &[Plugin], problems: &mut Vec<String>
     member_of
 }
 
-fn release_version(
+/// What names a run's set folder, archives, notes and commit message: `({release}, {version})`.
+///
+/// - The unit that names releases (`[release] version-from`, else the only group), when the
+///   run includes it (nightlies always do): the release name and that unit's version.
+/// - Else, when every plugin has one version: the release name and that version.
+/// - Else a release (or its rebuild) of one unit: `<release>-<unit>` and the unit's version; of
+///   several: `<release>-<unitA>-<unitB>` and `<vA>-<vB>` (units in name order). Two different
+///   releases never get one name.
+/// - Else a nightly of independent plugins: the release name and `dev<N>`, the nightly number.
+///
+/// `released` is `None` for nightlies.
+pub fn release_identity(
     ws: &Workspace,
     plugins: &[Plugin],
-    new_versions: &BTreeMap<String, Version>,
+    versions: &BTreeMap<String, Version>,
+    released: Option<&[crate::versioning::PlannedUnit]>,
+    nightly_number: Option<u64>,
     problems: &mut Vec<String>,
-) -> Option<Version> {
-    let of_plugin = |name: &str| new_versions.get(name).cloned();
-    if let Some(from) = &ws.manifest.release.version_from {
+) -> Option<(String, String)> {
+    let name = &ws.manifest.release.name;
+    let of_plugin = |p: &str| versions.get(p).map(ToString::to_string);
+    // (unit name, its version)
+    let naming: Option<(String, Option<String>)> = if let Some(from) = &ws.manifest.release.version_from {
         if let Some(g) = ws
             .manifest
             .groups
             .iter()
             .find(|g| normalize_name(&g.name) == from.value)
         {
-            return g.members.first().and_then(|m| of_plugin(&m.value));
+            Some((g.name.clone(), g.members.first().and_then(|m| of_plugin(&m.value))))
+        } else if plugins.iter().any(|p| p.normalized == from.value) {
+            Some((from.value.clone(), of_plugin(&from.value)))
+        } else {
+            let groups: Vec<&str> = ws.manifest.groups.iter().map(|g| g.name.as_str()).collect();
+            let names: Vec<&str> = plugins.iter().map(|p| p.normalized.as_str()).collect();
+            problems.push(format!(
+                "{}: version-from {:?} names neither a group nor a plugin (groups: {}; plugins: {})",
+                from.at,
+                from.value,
+                if groups.is_empty() {
+                    "none".to_string()
+                } else {
+                    groups.join(", ")
+                },
+                names.join(", ")
+            ));
+            return None;
         }
-        if plugins.iter().any(|p| p.normalized == from.value) {
-            return of_plugin(&from.value);
+    } else if let [g] = ws.manifest.groups.as_slice() {
+        Some((g.name.clone(), g.members.first().and_then(|m| of_plugin(&m.value))))
+    } else {
+        None
+    };
+    let included =
+        |unit: &str| released.is_none_or(|units| units.iter().any(|u| normalize_name(&u.name) == normalize_name(unit)));
+    if let Some((unit, version)) = &naming {
+        if included(unit) {
+            return version.clone().map(|v| (name.clone(), v));
         }
-        let groups: Vec<&str> = ws.manifest.groups.iter().map(|g| g.name.as_str()).collect();
-        let names: Vec<&str> = plugins.iter().map(|p| p.normalized.as_str()).collect();
-        problems.push(format!(
-            "{}: version-from {:?} names neither a group nor a plugin (groups: {}; plugins: {})",
-            from.at,
-            from.value,
-            if groups.is_empty() {
-                "none".to_string()
-            } else {
-                groups.join(", ")
-            },
-            names.join(", ")
-        ));
-        return None;
     }
-    if ws.manifest.groups.len() == 1 {
-        let g = &ws.manifest.groups[0];
-        return g.members.first().and_then(|m| of_plugin(&m.value));
-    }
-    let mut distinct: Vec<&Version> = new_versions.values().collect();
+    let mut distinct: Vec<&Version> = versions.values().collect();
     distinct.sort();
     distinct.dedup();
-    match distinct.as_slice() {
-        [one] => Some((*one).clone()),
-        _ => {
-            let versions: Vec<String> = new_versions.iter().map(|(name, v)| format!("{name} {v}")).collect();
-            problems.push(format!(
-                "{}: the plugins have different versions ({}); set [release] version-from to the group or plugin \
-                 whose version names the release",
-                ws.manifest_shown(),
-                versions.join(", ")
-            ));
-            None
+    if let [one] = distinct.as_slice() {
+        return Some((name.clone(), one.to_string()));
+    }
+    match released {
+        Some([]) => None,
+        Some([unit]) => Some((format!("{name}-{}", unit.name), unit.version.clone())),
+        Some(units) => {
+            let mut units: Vec<_> = units.iter().collect();
+            units.sort_by(|a, b| a.name.cmp(&b.name));
+            let names: Vec<&str> = units.iter().map(|u| u.name.as_str()).collect();
+            let versions: Vec<&str> = units.iter().map(|u| u.version.as_str()).collect();
+            Some((format!("{name}-{}", names.join("-")), versions.join("-")))
         }
+        None => nightly_number.map(|n| (name.clone(), format!("dev{n}"))),
     }
 }
 

@@ -213,6 +213,9 @@ pub fn plan_bump(
         let now = &current[&unit.members[0]];
         match versions::bump(now, level) {
             Ok(next) => {
+                if let Some(note) = versions::skipped(now, level, &next) {
+                    eprintln!("note: {}: {note}", unit.name);
+                }
                 let tag = tag_name(manifest, unit, &next.to_string());
                 if tags.contains(&tag) {
                     problems.push(format!(

@@ -149,6 +149,37 @@ impl std::str::FromStr for Bump {
     }
 }
 
+/// What a `major`, `minor` or `patch` bump of a pre- or dev release leaves out, said before
+/// it is made: `2.3b0.dev0` with `patch` gives `2.3.1`, skipping `2.3b0` and `2.3` (which
+/// `release` would give). `None` when nothing is skipped.
+pub fn skipped(current: &Version, how: &Bump, next: &Version) -> Option<String> {
+    let level = match how {
+        Bump::Major => "major",
+        Bump::Minor => "minor",
+        Bump::Patch => "patch",
+        _ => return None,
+    };
+    if !current.any_prerelease() {
+        return None;
+    }
+    let base = current.clone().without_local();
+    let finished = bump(&base, &Bump::Release).ok()?;
+    let mut left_out = Vec::new();
+    if base.is_pre() && base.is_dev() {
+        left_out.push(base.clone().with_dev(None).to_string());
+    }
+    if finished != *next {
+        left_out.push(finished.to_string());
+    }
+    if left_out.is_empty() {
+        return None;
+    }
+    Some(format!(
+        "`{level}` on {current} gives {next}, skipping {}; `release` gives {finished}",
+        left_out.join(" and ")
+    ))
+}
+
 /// The version after `current` for `bump`. Rules (README.md has the table):
 /// - `major`/`minor`/`patch` step that release number and zero the ones after it; any
 ///   pre, post or dev part is dropped (`1.3.0b1` minor → `1.4.0`; use `release` to finish it);
@@ -290,6 +321,25 @@ mod tests {
 
     fn v(s: &str) -> Version {
         Version::from_str(s).unwrap()
+    }
+
+    #[test]
+    fn bumps_of_pre_and_dev_releases_say_what_they_skip() {
+        let note = |current: &str, how: Bump| skipped(&v(current), &how, &bump(&v(current), &how).unwrap());
+        assert_eq!(
+            note("2.3b0.dev0", Bump::Patch).unwrap(),
+            "`patch` on 2.3b0.dev0 gives 2.3.1, skipping 2.3b0 and 2.3; `release` gives 2.3"
+        );
+        assert_eq!(
+            note("1.3.0rc1", Bump::Minor).unwrap(),
+            "`minor` on 1.3.0rc1 gives 1.4.0, skipping 1.3.0; `release` gives 1.3.0"
+        );
+        assert_eq!(
+            note("1.3.0.dev2", Bump::Major).unwrap(),
+            "`major` on 1.3.0.dev2 gives 2.0.0, skipping 1.3.0; `release` gives 1.3.0"
+        );
+        assert_eq!(note("1.3.0", Bump::Patch), None, "a final release skips nothing");
+        assert_eq!(note("1.3.0b1", Bump::Beta), None, "only major, minor and patch say it");
     }
 
     #[test]

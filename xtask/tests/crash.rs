@@ -396,3 +396,19 @@ fn the_next_run_removes_what_a_killed_run_left() {
     assert_eq!(hidden(&set), Vec::<String>::new(), "and the temporary files");
     assert!(set.join("SHA256SUMS").is_file());
 }
+
+#[test]
+fn what_a_journal_names_survives_runs_in_other_repositories_sharing_the_work_folder() {
+    // Every test repository here shares one CARGO_TARGET_DIR, as repositories on a machine with a
+    // global target folder do: their runs remove dead staging folders, but not this one.
+    let repo = killed_at(&format!("before-step-{}", step("update_tree", 0)));
+    let other = release_repo();
+    other.xtask(RELEASE).assert_code(0);
+    let run = recover(&repo, &["release", "--resume"]);
+    assert!(
+        run.stdout.contains("finished the interrupted release"),
+        "{}",
+        run.stdout
+    );
+    assert_outcome(&repo, &reference().after, "resumed after another repository's run");
+}

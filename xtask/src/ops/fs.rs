@@ -17,8 +17,9 @@ pub struct Staging {
 
 /// The lock file inside every staging folder.
 const STAGING_LOCK: &str = ".xtask-staging.lock";
-/// Present in a staging folder a release journal names: its artifacts may still be delivered
-/// by `release --resume`, so only a release run (which knows the journal) removes it.
+/// Present in a staging folder a release journal names, holding the journal's path: its
+/// artifacts may still be delivered by `release --resume`, so it is kept while that journal
+/// names it (work folders can be shared by several repositories through CARGO_TARGET_DIR).
 const JOURNALED: &str = ".xtask-journaled";
 /// The prefixes of staging folders; `<prefix>-<pid>-<random>`.
 const STAGING_PREFIXES: &[&str] = &["release", "nightly", "bundle", "merge", "publish"];
@@ -27,7 +28,7 @@ impl Staging {
     /// Create `parent/<prefix>-<pid>-<random>`, removing the folders of dead runs first.
     pub fn create(parent: &Path, prefix: &str) -> Result<Staging> {
         fs::create_dir_all(parent).with_context(|| format!("cannot create {}", parent.display()))?;
-        remove_dead_staging(parent, false);
+        remove_dead_staging(parent);
         let dir = tempfile::Builder::new()
             .prefix(&format!("{prefix}-{}-", std::process::id()))
             .tempdir_in(parent)
@@ -46,9 +47,9 @@ impl Staging {
         }))
     }
 
-    /// Mark the folder as named by a journal (see [`remove_dead_staging`]).
-    pub fn mark_journaled(&self) -> Result<()> {
-        write_atomic(&self.path.join(JOURNALED), b"")
+    /// Mark the folder as named by the journal at `journal` (see [`remove_dead_staging`]).
+    pub fn mark_journaled(&self, journal: &Path) -> Result<()> {
+        write_atomic(&self.path.join(JOURNALED), journal.as_os_str().as_encoded_bytes())
     }
 
     pub fn path(&self) -> &Path {
@@ -80,9 +81,9 @@ fn lock_staging(dir: &Path) -> Result<Option<fs::File>> {
 
 /// Remove the staging folders of runs that died without cleaning up (SIGKILL, power loss):
 /// those whose lock is free, and those of older versions without a lock (after an hour).
-/// Folders a release journal names are kept unless `journaled_too` (said by a release run
-/// that found no journal). Best effort: what cannot be removed stays.
-pub fn remove_dead_staging(parent: &Path, journaled_too: bool) {
+/// A folder a release journal still names is kept for `release --resume`. Best effort: what
+/// cannot be removed stays.
+pub fn remove_dead_staging(parent: &Path) {
     let Ok(entries) = fs::read_dir(parent) else {
         return;
     };
@@ -95,7 +96,7 @@ pub fn remove_dead_staging(parent: &Path, journaled_too: bool) {
                 .is_some_and(|(pid, _)| !pid.is_empty() && pid.bytes().all(|b| b.is_ascii_digit()))
         });
         let dir = entry.path();
-        if !ours || !dir.is_dir() || (!journaled_too && dir.join(JOURNALED).exists()) {
+        if !ours || !dir.is_dir() || named_by_journal(&dir) {
             continue;
         }
         if dir.join(STAGING_LOCK).exists() {
@@ -113,6 +114,16 @@ pub fn remove_dead_staging(parent: &Path, journaled_too: bool) {
             }
         }
     }
+}
+
+/// Whether a journal (the one its marker names) still names this staging folder.
+fn named_by_journal(dir: &Path) -> bool {
+    let Ok(journal) = fs::read(dir.join(JOURNALED)) else {
+        return false;
+    };
+    let journal = PathBuf::from(String::from_utf8_lossy(&journal).into_owned());
+    let named = serde_json::to_string(&dir.to_string_lossy()).unwrap_or_default();
+    fs::read_to_string(journal).is_ok_and(|text| text.contains(&named))
 }
 
 /// Whether the process `pid` is running (on systems where that cannot be told: yes).

@@ -76,11 +76,13 @@ pub fn run(ws: &Workspace, opts: &PublishOptions) -> Result<()> {
     }
 
     // The set: every archive SHA256SUMS lists, checked, of HEAD's release, in the set's
-    // folder (`<release>-<version>` of a released unit).
-    let sets: Vec<String> = units
+    // folder (named as the release named it).
+    let identity = crate::plan::release_identity(ws, &plugins, &current, Some(&units), None, &mut problems);
+    let sets: Vec<String> = identity
         .iter()
-        .map(|u| crate::plan::set_name(&ws.manifest.release.name, &u.version))
+        .map(|(name, version)| crate::plan::set_name(name, version))
         .collect();
+    let release_name = identity.map(|(name, _)| name).unwrap_or_default();
     // Else the only set in the output folder, so that a set of another commit is named as such.
     let with_sums = |s: &String| ws.output_dir().join(s).join(CHECKSUMS_FILE).is_file();
     let only_set = || {
@@ -126,7 +128,7 @@ pub fn run(ws: &Workspace, opts: &PublishOptions) -> Result<()> {
     let version = archives.first().map(|a| a.identity.version.clone()).unwrap_or_default();
     for a in &archives {
         let id = &a.identity;
-        if id.commit != head || id.release != ws.manifest.release.name || id.version != version {
+        if id.commit != head || id.release != release_name || id.version != version {
             problems.push(format!(
                 "{} is {} {} of commit {}, but HEAD is {}: publish from the commit the bundles were built from",
                 name_of(a),
@@ -252,7 +254,7 @@ pub fn run(ws: &Workspace, opts: &PublishOptions) -> Result<()> {
         }
     }
     let plan = PublishPlan {
-        release: ws.manifest.release.name.clone(),
+        release: release_name.clone(),
         version,
         commit: head,
         tags: units.iter().map(|u| u.tag.clone()).collect(),

@@ -14,7 +14,7 @@ use anyhow::{Context, Result};
 use crate::edits::by_file;
 use crate::error::{input_error, precheck_failed};
 use crate::journal::{self, Journal, JournalFile};
-use crate::ops::fs::{human_size, remove_dead_staging, sha256_file, write_atomic, Staging};
+use crate::ops::fs::{human_size, sha256_file, write_atomic, Staging};
 use crate::ops::git::Git;
 use crate::ops::lock::ReleaseLock;
 use crate::plan::{self, Mode, Plan, PlanKind, PlanOptions, Step};
@@ -61,11 +61,6 @@ pub fn run(ws: &Workspace, opts: &ReleaseOptions) -> Result<()> {
             vec![journal::interrupted_message(&interrupted.journal)],
         ));
     }
-    if opts.execute {
-        // No journal: the staging folders of releases that died are of no more use.
-        remove_dead_staging(&ws.work_dir, true);
-    }
-
     let (plan, tools, problems) = match &opts.plan_file {
         Some(file) => load_saved(ws, file)?,
         None => {
@@ -156,7 +151,7 @@ fn execute_new(ws: &Workspace, tools: &toolchain::Tools, plan: &Plan, git_dir: &
             conflicts,
         ));
     }
-    stage.mark_journaled()?;
+    stage.mark_journaled(&git_dir.join(journal::FILE))?;
     let mut journal = JournalFile::create(git_dir, Journal::new(ws, plan, stage.path())?)?;
     steps::execute(&exec, 0, Some(&mut journal))
 }
