@@ -446,3 +446,46 @@ fn a_manifest_that_is_not_utf8_and_plugin_names_pip_refuses_are_named() {
         assert_ne!(run.code, 0);
     }
 }
+
+/// The examples at this repository's root (what the README's first command releases) are the
+/// tests' fixture, file for file. In a repository the xtask was copied into, the root holds
+/// that repository's own plugins and this comparison does not apply.
+#[test]
+fn the_root_examples_are_the_test_fixture() {
+    let root = workspace_root();
+    let manifest = std::fs::read_to_string(root.join("release-config.toml")).unwrap_or_default();
+    if !manifest.contains("name = \"acme-plugins\"") {
+        eprintln!("the root holds other plugins than the examples: nothing to compare");
+        return;
+    }
+    fn tree(dir: &std::path::Path, rel: &str, out: &mut Vec<(String, Vec<u8>)>) {
+        for name in list_dir(dir) {
+            if name == "__pycache__" || name.ends_with(".egg-info") {
+                continue;
+            }
+            let path = dir.join(&name);
+            let rel = format!("{rel}/{name}");
+            if path.is_dir() {
+                tree(&path, &rel, out);
+            } else {
+                out.push((rel, std::fs::read(&path).unwrap()));
+            }
+        }
+    }
+    let (mut ours, mut fixture) = (Vec::new(), Vec::new());
+    tree(&root.join("plugins"), "plugins", &mut ours);
+    tree(&fixture_root().join("plugins"), "plugins", &mut fixture);
+    let names = |files: &[(String, Vec<u8>)]| files.iter().map(|f| f.0.clone()).collect::<Vec<_>>();
+    assert_eq!(names(&ours), names(&fixture), "the same files");
+    for ((name, a), (_, b)) in ours.iter().zip(&fixture) {
+        assert!(
+            a == b,
+            "{name} differs from xtask/tests/fixtures/acme/{name}: copy it there"
+        );
+    }
+    assert_eq!(
+        manifest,
+        std::fs::read_to_string(fixture_root().join("release-config.toml")).unwrap(),
+        "release-config.toml differs from xtask/tests/fixtures/acme/release-config.toml"
+    );
+}

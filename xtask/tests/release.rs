@@ -455,8 +455,26 @@ fn releasing_one_unit_builds_the_others_as_committed() {
         ]
     );
 
-    // The bundles are named by core's version, unchanged: releasing legacy again would
-    // overwrite them, and is refused.
+    // The release names its set, bundles, notes and commit after what it released (core,
+    // which names releases, is not part of it).
+    assert_eq!(
+        list_dir(&repo.path().join("dist")),
+        ["acme-plugins-acme-plugin-legacy-2.1.4"]
+    );
+    assert!(repo
+        .in_dist("acme-plugins-acme-plugin-legacy-2.1.4-linux.tar.bz2")
+        .is_file());
+    assert_eq!(
+        repo.git(&["log", "-1", "--format=%s"]).trim(),
+        "Release acme-plugins-acme-plugin-legacy 2.1.4"
+    );
+    let notes = fs::read_to_string(repo.in_dist("RELEASE_NOTES.md")).unwrap();
+    assert!(
+        notes.starts_with("# acme-plugins-acme-plugin-legacy 2.1.4\n\n## acme-plugin-legacy 2.1.4\n"),
+        "{notes}"
+    );
+
+    // The next release of legacy gets names of its own: nothing to move away first.
     let log = "plugins/acme-plugin-legacy/CHANGELOG.md";
     repo.write(
         log,
@@ -473,14 +491,59 @@ fn releasing_one_unit_builds_the_others_as_committed() {
         "--platform",
         "linux",
     ]);
-    again.assert_code(3);
+    again.assert_code(0);
     assert!(
         again
-            .stderr
-            .contains("dist/acme-plugins-1.4.0/acme-plugins-1.4.0-linux.tar.bz2 already exists")
-            && again.stderr.contains("never overwrites"),
+            .stdout
+            .contains("write acme-plugins-acme-plugin-legacy-2.1.5-linux.tar.bz2"),
         "{}",
-        again.stderr
+        again.stdout
+    );
+}
+
+#[test]
+fn independent_plugins_need_no_version_from() {
+    let repo = release_repo();
+    // No groups: four plugins at their own versions.
+    let manifest = repo.read("release-config.toml");
+    let core = manifest
+        .lines()
+        .find(|l| l.starts_with("core = "))
+        .expect("the examples have a core group")
+        .to_string();
+    repo.write("release-config.toml", &manifest.replace(&format!("{core}\n"), ""));
+    repo.commit("fixture: independent plugins");
+    // A nightly is named by its nightly number.
+    let plan = repo
+        .xtask(&["plan", "--platform", "linux", "--build-number", BUILD_NUMBER, "--json"])
+        .assert_code(0)
+        .json();
+    let set = plan["set"].as_str().unwrap();
+    assert!(set.starts_with("acme-plugins-dev20"), "{set}");
+    assert_eq!(plan["version"].as_str().unwrap(), &set["acme-plugins-".len()..]);
+    // Two releases of two plugins: two names.
+    for (plugin, version) in [("acme-plugin-console", "1.4.1"), ("acme-plugin-legacy", "2.1.4")] {
+        repo.xtask(&[
+            "release",
+            "patch",
+            "--plugin",
+            plugin,
+            "--platform",
+            "linux",
+            "--no-sources",
+            "--execute",
+        ])
+        .assert_code(0);
+        assert!(repo
+            .in_dist(&format!("acme-plugins-{plugin}-{version}-linux.tar.bz2"))
+            .is_file());
+    }
+    assert_eq!(
+        list_dir(&repo.path().join("dist")),
+        [
+            "acme-plugins-acme-plugin-console-1.4.1",
+            "acme-plugins-acme-plugin-legacy-2.1.4"
+        ]
     );
 }
 

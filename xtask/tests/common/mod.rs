@@ -35,6 +35,12 @@ pub fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
 }
 
+/// The example repository the tests copy: the plugins and manifest of this repository's
+/// root, kept with the tests so that they pass wherever the xtask is copied.
+pub fn fixture_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/acme")
+}
+
 /// Shared, persistent folder for caches (tool wheels, the build-tools venv).
 pub fn cache_dir() -> PathBuf {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("xtask-tests");
@@ -546,8 +552,8 @@ impl Repo {
             .prefix("xtask-repo-")
             .tempdir_in(parent)
             .unwrap();
-        copy_tree(&workspace_root().join("plugins"), &dir.path().join("plugins"));
-        let manifest = fs::read_to_string(workspace_root().join("release-config.toml")).unwrap();
+        copy_tree(&fixture_root().join("plugins"), &dir.path().join("plugins"));
+        let manifest = fs::read_to_string(fixture_root().join("release-config.toml")).unwrap();
         let manifest = manifest.replacen("[public]\n", &format!("[public]\nindex-url = \"{}\"\n", index().url), 1);
         assert!(
             manifest.contains("index-url"),
