@@ -165,6 +165,7 @@ struct RawVersioning {
     allow_empty_changelog: bool,
     changelog_heading: Option<Spanned<String>>,
     changelog_unreleased: Option<Spanned<String>>,
+    next_dev: Option<Spanned<bool>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -255,6 +256,8 @@ pub struct Versioning {
     pub allow_empty_changelog: bool,
     /// How changelogs name their sections.
     pub changelog_style: crate::changelog::Style,
+    /// After a release commit, commit the next `.dev0` versions (commit strategy).
+    pub next_dev: bool,
 }
 
 /// A value together with where it stands in the manifest, for later errors.
@@ -761,7 +764,19 @@ fn resolve(raw: RawManifest, src: &Source, path: &Path, problems: &mut Problems)
             }
         }
     };
+    let next_dev = match &versioning.next_dev {
+        Some(v) if *v.get_ref() && versioning.strategy.as_ref().is_some_and(|s| s.get_ref() == "stamp") => {
+            problems.push(
+                src.at_spanned(v),
+                "[versioning] next-dev needs the commit strategy: with `stamp`, version files hold a placeholder",
+            );
+            false
+        }
+        Some(v) => *v.get_ref(),
+        None => false,
+    };
     let versioning = Versioning {
+        next_dev,
         changelog_style,
         strategy: match choice(versioning.strategy, &["commit", "stamp"], problems).as_deref() {
             Some("stamp") => Strategy::Stamp,

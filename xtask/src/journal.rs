@@ -40,8 +40,8 @@ pub struct Journal {
     /// What delivery moves into the output folder, recorded before the first change to the
     /// repository (when everything is built).
     pub outputs: Vec<Output>,
-    /// The release commit, once made.
-    pub commit: Option<String>,
+    /// The commits made so far: the release commit, then (`next-dev`) the next-dev commit.
+    pub commits: Vec<String>,
     /// Index of the first step not done.
     pub next_step: usize,
     /// Whether a step after delivery (push, copy, upload) has started: from then on the
@@ -54,7 +54,21 @@ pub struct TreeFile {
     /// Relative to the repository root.
     pub path: String,
     pub old: String,
+    /// After the release's write.
     pub new: String,
+    /// After the second write (`[versioning] next-dev`), if the plan has one.
+    pub next: Option<String>,
+}
+
+impl TreeFile {
+    /// Its bytes after the `n`th write of the working tree (0: as before the release).
+    pub fn after_write(&self, n: usize) -> &str {
+        match n {
+            0 => &self.old,
+            1 => &self.new,
+            _ => self.next.as_deref().unwrap_or(&self.new),
+        }
+    }
 }
 
 #[derive(Clone, Serialize, Deserialize)]
@@ -69,18 +83,31 @@ impl Journal {
     /// A new journal for `plan`, run in `stage`: the tree files' new bytes are the plan's edits
     /// applied to what the working tree holds now.
     pub fn new(ws: &Workspace, plan: &Plan, stage: &Path) -> Result<Journal> {
-        let mut files = Vec::new();
+        let mut files: Vec<TreeFile> = Vec::new();
+        let mut writes = 0;
         for step in &plan.steps {
-            if let Step::UpdateTree { edits } = step {
-                for (file, edits) in crate::edits::by_file(edits) {
-                    let old =
-                        std::fs::read_to_string(ws.root.join(file)).with_context(|| format!("cannot read {file}"))?;
-                    let new = crate::edits::apply(&old, &edits).map_err(anyhow::Error::msg)?;
-                    files.push(TreeFile {
-                        path: file.to_string(),
-                        old,
-                        new,
-                    });
+            let Step::UpdateTree { edits } = step else { continue };
+            writes += 1;
+            for (file, edits) in crate::edits::by_file(edits) {
+                let apply = |text: &str| crate::edits::apply(text, &edits).map_err(anyhow::Error::msg);
+                match files.iter_mut().find(|f| f.path == file) {
+                    Some(f) => f.next = Some(apply(&f.new)?),
+                    None => {
+                        let old = std::fs::read_to_string(ws.root.join(file))
+                            .with_context(|| format!("cannot read {file}"))?;
+                        let changed = apply(&old)?;
+                        let (new, next) = if writes == 1 {
+                            (changed, None)
+                        } else {
+                            (old.clone(), Some(changed))
+                        };
+                        files.push(TreeFile {
+                            path: file.to_string(),
+                            old,
+                            new,
+                            next,
+                        });
+                    }
                 }
             }
         }
@@ -94,7 +121,7 @@ impl Journal {
             stage: stage.to_path_buf(),
             files,
             outputs: Vec::new(),
-            commit: None,
+            commits: Vec::new(),
             next_step: 0,
             publishing: false,
         })

@@ -311,6 +311,8 @@ pub fn compute(ws: &Workspace, opts: &PlanOptions) -> Result<Prepared> {
     let mut units = Vec::new();
     let mut changelog_edits = Vec::new();
     let mut tree_edits = Vec::new();
+    let mut next_dev_edits = Vec::new();
+    let mut next_dev = BTreeMap::new();
     // Releases: the plugins being released, with their new versions.
     let mut released: Option<BTreeMap<String, Version>> = None;
     let mut nightly_number = None;
@@ -364,6 +366,8 @@ pub fn compute(ws: &Workspace, opts: &PlanOptions) -> Result<Prepared> {
             units = outcome.units;
             changelog_edits = outcome.changelog_edits;
             tree_edits = outcome.tree_edits;
+            next_dev_edits = outcome.next_dev_edits;
+            next_dev = outcome.next_dev;
             check_release_preconditions(ws, &git, &mut problems)?;
             values
         }
@@ -658,6 +662,19 @@ pub fn compute(ws: &Workspace, opts: &PlanOptions) -> Result<Prepared> {
                 name: u.tag.clone(),
                 message,
                 sign: ws.manifest.release.sign_tags,
+            });
+        }
+        // `[versioning] next-dev`: the next `.dev0` versions, committed on top of the release.
+        if !next_dev_edits.is_empty() {
+            let files: Vec<String> = edits::by_file(&next_dev_edits).keys().map(|f| f.to_string()).collect();
+            let started: Vec<String> = units
+                .iter()
+                .filter_map(|u| next_dev.get(&u.members[0]).map(|v| format!("{} {v}", u.name)))
+                .collect();
+            steps.push(Step::UpdateTree { edits: next_dev_edits });
+            steps.push(Step::Commit {
+                message: format!("Start development: {}", started.join(", ")),
+                files,
             });
         }
         branch = git.current_branch()?;

@@ -190,6 +190,10 @@ pub struct BumpOutcome {
     pub tree_edits: Vec<Edit>,
     /// The changelog edits among `tree_edits` (build copies need them with either strategy).
     pub changelog_edits: Vec<Edit>,
+    /// With `[versioning] next-dev`: the edits that write each released plugin's next `.dev0`
+    /// version into its version files, as they are after `tree_edits`; and those versions.
+    pub next_dev_edits: Vec<Edit>,
+    pub next_dev: BTreeMap<String, Version>,
 }
 
 /// Compute a bump; every refusal goes to `problems` (nothing is written).
@@ -291,12 +295,58 @@ pub fn plan_bump(
             .collect();
         problems.extend(edits::pin_violations(&untouched, &planned));
     }
+    let (next_dev_edits, next_dev) = if manifest.versioning.next_dev {
+        next_dev_edits(ws, plugins, &planned, &tree_edits, problems)
+    } else {
+        (Vec::new(), BTreeMap::new())
+    };
     Ok(BumpOutcome {
         units,
         planned,
         tree_edits,
         changelog_edits,
+        next_dev_edits,
+        next_dev,
     })
+}
+
+/// The edits that move each released plugin's version files from the released version (as
+/// the release writes them) to the next `.dev0` version.
+fn next_dev_edits(
+    ws: &Workspace,
+    plugins: &[Plugin],
+    planned: &BTreeMap<String, Version>,
+    release_edits: &[Edit],
+    problems: &mut Vec<String>,
+) -> (Vec<Edit>, BTreeMap<String, Version>) {
+    let mut edits = Vec::new();
+    let mut next = BTreeMap::new();
+    for p in plugins.iter().filter(|p| planned.contains_key(&p.normalized)) {
+        let dev = versions::next_dev(&planned[&p.normalized]);
+        for f in p.version_files.iter().filter(|f| f.kind.placeholder() == "version") {
+            let file = format!("{}/{}", p.dir, f.path);
+            let Ok(text) = std::fs::read_to_string(ws.root.join(&file)) else {
+                continue; // reported by the release's own edits
+            };
+            let mine: Vec<&Edit> = release_edits.iter().filter(|e| e.file == file).collect();
+            let Ok(released) = edits::apply(&text, &mine) else {
+                continue;
+            };
+            match crate::version_files::locate(&f.kind, &released) {
+                Ok(ranges) => edits.extend(ranges.into_iter().map(|r| Edit {
+                    file: file.clone(),
+                    line: crate::config::line_col(&released, r.start).0,
+                    offset: r.start,
+                    old: released[r].to_string(),
+                    new: dev.to_string(),
+                    reason: "next-dev".into(),
+                })),
+                Err(e) => problems.push(e.describe(&file)),
+            }
+        }
+        next.insert(p.normalized.clone(), dev);
+    }
+    (edits, next)
 }
 
 /// The units a selection names (default: all).

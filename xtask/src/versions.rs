@@ -149,6 +149,27 @@ impl std::str::FromStr for Bump {
     }
 }
 
+/// The version a project continues with after releasing `released` (`[versioning]
+/// next-dev`): the next patch's `.dev0` after a final or post release (`2.3.0` → `2.3.1.dev0`),
+/// the next pre-release's after a pre-release (`0.5b0` → `0.5b1.dev0`).
+pub fn next_dev(released: &Version) -> Version {
+    let base = released.clone().without_local();
+    if let Some(pre) = base.pre() {
+        return base
+            .with_pre(Some(Prerelease {
+                kind: pre.kind,
+                number: pre.number + 1,
+            }))
+            .with_post(None)
+            .with_dev(Some(0));
+    }
+    let release = base.release();
+    let part = |i: usize| release.get(i).copied().unwrap_or(0);
+    Version::new([part(0), part(1), part(2) + 1])
+        .with_epoch(base.epoch())
+        .with_dev(Some(0))
+}
+
 /// What a `major`, `minor` or `patch` bump of a pre- or dev release leaves out, said before
 /// it is made: `2.3b0.dev0` with `patch` gives `2.3.1`, skipping `2.3b0` and `2.3` (which
 /// `release` would give). `None` when nothing is skipped.
@@ -321,6 +342,21 @@ mod tests {
 
     fn v(s: &str) -> Version {
         Version::from_str(s).unwrap()
+    }
+
+    #[test]
+    fn the_next_dev_version_follows_a_release() {
+        for (released, next) in [
+            ("2.3.0", "2.3.1.dev0"),
+            ("2.3", "2.3.1.dev0"),
+            ("1.0.0.post1", "1.0.1.dev0"),
+            ("0.5b0", "0.5b1.dev0"),
+            ("1!2.0.0", "1!2.0.1.dev0"),
+        ] {
+            let got = next_dev(&v(released));
+            assert_eq!(got, v(next), "{released}");
+            assert!(got > v(released));
+        }
     }
 
     #[test]

@@ -144,7 +144,27 @@ fn assert_outcome(repo: &Repo, expected: &Outcome, what: &str) {
 }
 
 fn release_repo() -> Repo {
-    let repo = Repo::examples();
+    release_repo_of(Variant::Plain)
+}
+
+/// The release under test: as the examples are, or with `[versioning] next-dev` (a second
+/// write and commit after the tags).
+#[derive(Clone, Copy, PartialEq)]
+enum Variant {
+    Plain,
+    NextDev,
+}
+
+fn release_repo_of(variant: Variant) -> Repo {
+    let repo = Repo::bare_examples();
+    if variant == Variant::NextDev {
+        let manifest = repo.read("release-config.toml");
+        repo.write(
+            "release-config.toml",
+            &format!("{manifest}\n[versioning]\nnext-dev = true\n"),
+        );
+    }
+    repo.commit("fixture: example plugins");
     repo.git(&["config", "user.name", "Release Bot"]);
     repo.git(&["config", "user.email", "release-bot@example.com"]);
     repo
@@ -158,9 +178,15 @@ struct Reference {
 }
 
 fn reference() -> &'static Reference {
-    static REFERENCE: OnceLock<Reference> = OnceLock::new();
-    REFERENCE.get_or_init(|| {
-        let repo = release_repo();
+    reference_of(Variant::Plain)
+}
+
+fn reference_of(variant: Variant) -> &'static Reference {
+    static PLAIN: OnceLock<Reference> = OnceLock::new();
+    static NEXT_DEV: OnceLock<Reference> = OnceLock::new();
+    let cell = if variant == Variant::Plain { &PLAIN } else { &NEXT_DEV };
+    cell.get_or_init(|| {
+        let repo = release_repo_of(variant);
         let before = outcome(&repo);
         let dry: Vec<&str> = RELEASE.iter().copied().filter(|a| *a != "--execute").collect();
         let plan = repo.xtask(&[dry.as_slice(), &["--json"]].concat()).json();
@@ -179,7 +205,11 @@ fn reference() -> &'static Reference {
 
 /// The number (as progress lines count) of the `nth` step of a kind.
 fn step(kind: &str, nth: usize) -> usize {
-    let found: Vec<usize> = reference()
+    step_of(Variant::Plain, kind, nth)
+}
+
+fn step_of(variant: Variant, kind: &str, nth: usize) -> usize {
+    let found: Vec<usize> = reference_of(variant)
         .steps
         .iter()
         .enumerate()
@@ -191,7 +221,11 @@ fn step(kind: &str, nth: usize) -> usize {
 
 /// A release of the fixture killed with SIGKILL at `point`; every program it ran has ended.
 fn killed_at(point: &str) -> Repo {
-    let repo = release_repo();
+    killed_at_of(Variant::Plain, point)
+}
+
+fn killed_at_of(variant: Variant, point: &str) -> Repo {
+    let repo = release_repo_of(variant);
     let run = repo
         .command(env!("CARGO_BIN_EXE_xtask"))
         .args(RELEASE)
@@ -236,16 +270,20 @@ fn recover(repo: &Repo, args: &[&str]) -> XtaskOutput {
 
 /// Kill at `point`, recover with `args`, and expect the complete release or the state before.
 fn kill_and_recover(point: &str, args: &[&str], complete: bool) -> Repo {
-    let repo = killed_at(point);
+    kill_and_recover_of(Variant::Plain, point, args, complete)
+}
+
+fn kill_and_recover_of(variant: Variant, point: &str, args: &[&str], complete: bool) -> Repo {
+    let repo = killed_at_of(variant, point);
     let run = recover(&repo, args);
     let (expected, said) = if complete {
         (
-            &reference().after,
+            &reference_of(variant).after,
             "finished the interrupted release acme-plugins 1.5.0",
         )
     } else {
         (
-            &reference().before,
+            &reference_of(variant).before,
             "rolled back the interrupted release acme-plugins 1.5.0",
         )
     };
@@ -411,4 +449,41 @@ fn what_a_journal_names_survives_runs_in_other_repositories_sharing_the_work_fol
         run.stdout
     );
     assert_outcome(&repo, &reference().after, "resumed after another repository's run");
+}
+
+#[test]
+fn a_release_with_a_next_dev_commit_is_finished_or_undone_as_a_whole() {
+    let next_dev = Variant::NextDev;
+    // The reference: the release commit (tagged), then the next-dev commit on top.
+    let after = &reference_of(next_dev).after;
+    assert!(after.tags.contains("v1.5.0 "), "{}", after.tags);
+    let version = |o: &Outcome| {
+        o.tree
+            .iter()
+            .find(|(f, _)| f == "plugins/acme-plugin-base/pyproject.toml")
+            .map(|(_, b)| String::from_utf8_lossy(b).contains("version = \"1.5.1.dev0\""))
+            .unwrap()
+    };
+    assert!(version(after), "the tree holds the next dev version");
+    // Killed with the next-dev versions written but not committed: finished.
+    kill_and_recover_of(
+        next_dev,
+        &format!("after-step-{}", step_of(next_dev, "update_tree", 1)),
+        &["release", "--resume"],
+        true,
+    );
+    // Killed right after the next-dev commit: undone, both commits and the tags.
+    kill_and_recover_of(
+        next_dev,
+        &format!("after-step-{}", step_of(next_dev, "commit", 1)),
+        &["release", "--roll-back"],
+        false,
+    );
+    // Killed after the release commit, before its tags: finished, the tags on the release commit.
+    kill_and_recover_of(
+        next_dev,
+        &format!("before-step-{}", step_of(next_dev, "tag", 0)),
+        &["release", "--resume"],
+        true,
+    );
 }

@@ -748,3 +748,22 @@ fn specifiers_are_judged_exactly_as_packaging_judges_them() {
         differ.join("\n")
     );
 }
+
+#[test]
+fn next_dev_needs_the_commit_strategy() {
+    let repo = Repo::bare_examples();
+    let manifest = repo.read("release-config.toml");
+    repo.write(
+        "release-config.toml",
+        &format!("{manifest}\n[versioning]\nstrategy = \"stamp\"\nnext-dev = true\n"),
+    );
+    repo.commit("fixture: next-dev with placeholders");
+    let run = repo.xtask(&["plan", "--platform", "linux"]);
+    run.assert_code(2);
+    assert!(
+        run.stderr
+            .contains("release-config.toml:31:12: [versioning] next-dev needs the commit strategy"),
+        "{}",
+        run.stderr
+    );
+}

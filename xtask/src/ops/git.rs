@@ -160,6 +160,11 @@ impl<'a> Git<'a> {
 
     /// Create an annotated tag (GPG-signed with `sign`) on HEAD.
     pub fn tag(&self, name: &str, message: &str, sign: bool) -> Result<()> {
+        self.tag_at(name, message, sign, "HEAD")
+    }
+
+    /// Create an annotated tag (GPG-signed with `sign`) on `commit`.
+    pub fn tag_at(&self, name: &str, message: &str, sign: bool, commit: &str) -> Result<()> {
         let kind = if sign { "-s" } else { "-a" };
         self.runner.run(&self.cmd(&format!("create the tag {name}")).args([
             "tag",
@@ -168,6 +173,7 @@ impl<'a> Git<'a> {
             name,
             "-m",
             message,
+            commit,
         ]))?;
         Ok(())
     }

@@ -7,15 +7,17 @@ use super::{Exec, Report, Undo};
 use crate::edits::{apply, by_file, Edit};
 use crate::ops::fs::replace_files;
 
-pub fn update_tree(exec: &Exec, edits: &[Edit]) -> Result<Undo> {
+/// `committed` is the release commit when this write follows it (`[versioning] next-dev`).
+pub fn update_tree(exec: &Exec, edits: &[Edit], committed: Option<&str>) -> Result<Undo> {
     // What was built is HEAD as planned: refuse if the repository moved meanwhile, so that the
     // release commit holds exactly what was built.
     let files: Vec<String> = by_file(edits).keys().map(|f| f.to_string()).collect();
     let head = exec.git.head()?;
-    if head != exec.plan.commit {
+    let expected = committed.unwrap_or(&exec.plan.commit);
+    if head != expected {
         bail!(
             "HEAD moved from {} to {} during the build: nothing was changed; release again",
-            &exec.plan.commit[..12],
+            &expected[..12],
             &head[..12]
         );
     }
@@ -49,7 +51,11 @@ pub fn commit(exec: &Exec, message: &str, files: &[String], report: &mut Report)
     // Dated as the build, so that a rebuild of the tag (`bundle`, dated by its commit) makes
     // the same bytes.
     let created = exec.git.commit_only(message, files, exec.plan.source_date_epoch)?;
-    report.commit = Some(created.clone());
+    // The release commit is the first; a next-dev commit follows it.
+    if report.commit.is_none() {
+        report.commit = Some(created.clone());
+    }
+    report.made.push(created.clone());
     Ok(Undo::Commit {
         branch,
         previous,

@@ -64,6 +64,9 @@ impl Exec<'_> {
 pub struct Report {
     /// The release commit, when one was made.
     pub commit: Option<String>,
+    /// Every commit made, in order (the release commit, then a next-dev commit).
+    #[serde(skip)]
+    pub made: Vec<String>,
     /// Tags created.
     pub tags: Vec<String>,
     pub artifacts: Vec<Artifact>,
@@ -185,8 +188,8 @@ pub fn execute(exec: &Exec, start: usize, mut journal: Option<&mut JournalFile>)
         });
         if let Some(j) = journal.as_deref_mut() {
             j.journal.next_step = i + 1;
-            if report.commit.is_some() {
-                j.journal.commit.clone_from(&report.commit);
+            if let (Step::Commit { .. }, Some(commit)) = (step, report.made.last()) {
+                j.journal.commits.push(commit.clone());
             }
             j.save()?;
         }
@@ -230,7 +233,7 @@ fn run_step(exec: &Exec, step: &Step, report: &mut Report) -> Result<Option<Undo
         Step::Sources { archive, folder } => bundle::write_sources(exec, archive, folder, report).map(|_| None),
         Step::Checksums { files, sign } => notes::checksums(exec, files, *sign, report).map(|_| None),
         Step::WriteNotes { file, text } => notes::write(exec, file, text).map(|_| None),
-        Step::UpdateTree { edits } => commit::update_tree(exec, edits).map(Some),
+        Step::UpdateTree { edits } => commit::update_tree(exec, edits, report.commit.as_deref()).map(Some),
         Step::Commit { message, files } => commit::commit(exec, message, files, report).map(Some),
         Step::Tag { name, message, sign } => tag::tag(exec, name, message, *sign, report).map(Some),
         Step::Deliver { files, dists_of } => deliver::deliver(exec, files, dists_of, report).map(|_| None),

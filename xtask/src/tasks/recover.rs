@@ -20,12 +20,13 @@ use crate::plan::Step;
 use crate::toolchain;
 use crate::workspace::Workspace;
 
-/// Where the repository stands, as seen; indexes into the journal's lists.
+/// Where the repository stands, as seen.
 struct Seen {
-    /// Tree files that hold the release's bytes (the others hold their old bytes).
-    files_new: Vec<usize>,
-    /// The release commit, when HEAD is it.
-    commit: Option<String>,
+    /// For each tree file of the journal, how many of the plan's working-tree writes it holds
+    /// (0: as before the release).
+    files: Vec<usize>,
+    /// The commits of the plan that are made, oldest first (HEAD is the last).
+    commits: Vec<String>,
     /// Tags of the release that exist (on the release commit).
     tags_made: Vec<String>,
     outputs: Vec<OutputState>,
@@ -130,7 +131,11 @@ fn continue_publishing(
     started: Instant,
 ) -> Result<()> {
     let journal = &file.journal;
-    let expected = journal.commit.clone().unwrap_or_else(|| journal.plan.commit.clone());
+    let expected = journal
+        .commits
+        .last()
+        .cloned()
+        .unwrap_or_else(|| journal.plan.commit.clone());
     let head = git.head()?;
     if head != expected {
         return Err(precheck_failed(
@@ -191,45 +196,41 @@ fn observe(ws: &Workspace, git: &Git, git_dir: &Path, journal: &Journal) -> Resu
             ));
         }
     }
-    let mut files_new = Vec::new();
-    for (i, f) in journal.files.iter().enumerate() {
+    let writes = plan
+        .steps
+        .iter()
+        .filter(|s| matches!(s, Step::UpdateTree { .. }))
+        .count();
+    let mut files = Vec::new();
+    for f in &journal.files {
         let bytes = std::fs::read(ws.root.join(&f.path)).unwrap_or_default();
-        if bytes == f.new.as_bytes() {
-            files_new.push(i);
-        } else if bytes != f.old.as_bytes() {
-            problems.push(format!(
-                "{} was changed since the release was interrupted: it holds neither its bytes from before the \
-                 release nor the release's; put one of them back (`git checkout {} -- {}` gives the first) and run again",
-                f.path,
-                &plan.commit[..12],
-                f.path
-            ));
+        match (0..=writes).rev().find(|n| bytes == f.after_write(*n).as_bytes()) {
+            Some(n) => files.push(n),
+            None => {
+                problems.push(format!(
+                    "{} was changed since the release was interrupted: it holds neither its bytes from before the \
+                     release nor the release's; put one of them back (`git checkout {} -- {}` gives the first) and run again",
+                    f.path,
+                    &plan.commit[..12],
+                    f.path
+                ));
+                files.push(0);
+            }
         }
     }
-    let head = git.head()?;
-    let commit_message = plan.steps.iter().find_map(|s| match s {
-        Step::Commit { message, .. } => Some(message.as_str()),
-        _ => None,
-    });
-    let commit = if head == plan.commit {
-        None
-    } else {
-        let ours = commit_message.is_some()
-            && (journal.commit.as_deref() == Some(head.as_str()) || {
-                let (parents, message) = git.parents_and_message(&head)?;
-                parents == [plan.commit.clone()] && Some(message.trim()) == commit_message.map(str::trim)
-            });
-        if !ours {
+    let commits = match made_commits(git, journal)? {
+        Some(commits) => commits,
+        None => {
             problems.push(format!(
-                "HEAD is {}, neither the commit the release was built from ({}) nor its release commit: \
+                "HEAD is {}, neither the commit the release was built from ({}) nor one it made: \
                  check out the branch as the release left it",
-                &head[..12],
+                &git.head()?[..12],
                 &plan.commit[..12]
             ));
+            Vec::new()
         }
-        Some(head)
     };
-    let tag_target = commit.clone().unwrap_or_else(|| plan.commit.clone());
+    let tag_target = commits.first().cloned().unwrap_or_else(|| plan.commit.clone());
     let mut tags_made = Vec::new();
     for step in &plan.steps {
         if let Step::Tag { name, .. } = step {
@@ -269,42 +270,87 @@ fn observe(ws: &Workspace, git: &Git, git_dir: &Path, journal: &Journal) -> Resu
         ));
     }
     Ok(Seen {
-        files_new,
-        commit,
+        files,
+        commits,
         tags_made,
         outputs,
     })
 }
 
-/// Do what the release had not done yet of its local part: write the tree, commit, tag,
-/// deliver. What was done, for the summary.
+/// The plan's commits that HEAD and its parents are, oldest first; `None` when HEAD is
+/// neither the commit the release was built from nor one of its own. A commit is the
+/// release's when the journal recorded it, or (made just before a kill) when its parent and
+/// message are the planned ones, in the plan's order.
+fn made_commits(git: &Git, journal: &Journal) -> Result<Option<Vec<String>>> {
+    let plan = &journal.plan;
+    let messages: Vec<&str> = plan
+        .steps
+        .iter()
+        .filter_map(|s| match s {
+            Step::Commit { message, .. } => Some(message.as_str()),
+            _ => None,
+        })
+        .collect();
+    let mut chain = vec![git.head()?];
+    while chain.last() != Some(&plan.commit) {
+        if chain.len() > messages.len() {
+            return Ok(None);
+        }
+        let (parents, _) = git.parents_and_message(chain.last().expect("not empty"))?;
+        let [parent] = parents.as_slice() else {
+            return Ok(None);
+        };
+        chain.push(parent.clone());
+    }
+    chain.pop();
+    chain.reverse();
+    for (commit, expected) in chain.iter().zip(&messages) {
+        let (_, message) = git.parents_and_message(commit)?;
+        if !journal.commits.contains(commit) && message.trim() != expected.trim() {
+            return Ok(None);
+        }
+    }
+    Ok(Some(chain))
+}
+
+/// Do what the release had not done yet of its local part, in the plan's order: write the
+/// tree, commit, tag, (next-dev: write and commit again), deliver. What was done, for the
+/// summary.
 fn roll_forward(ws: &Workspace, git: &Git, file: &mut JournalFile, seen: &Seen) -> Result<Vec<String>> {
     let journal = file.journal.clone();
     let plan = &journal.plan;
     let mut done = Vec::new();
-    let writes: Vec<_> = journal
-        .files
-        .iter()
-        .enumerate()
-        .filter(|(i, _)| !seen.files_new.contains(i))
-        .map(|(_, f)| (ws.root.join(&f.path), f.new.clone().into_bytes()))
-        .collect();
-    if !writes.is_empty() {
-        replace_files(&writes)?;
-        done.push(format!("wrote {} file(s)", writes.len()));
-    }
-    let mut commit = seen.commit.clone();
-    for step in &plan.steps {
+    let mut commits = seen.commits.clone();
+    let (mut write, mut commit) = (0, 0);
+    for step in &plan.steps[..journal.deliver_step()] {
         match step {
-            Step::Commit { message, files } if commit.is_none() => {
-                let made = git.commit_only(message, files, plan.source_date_epoch)?;
-                done.push(format!("committed {}", &made[..12]));
-                file.journal.commit = Some(made.clone());
-                file.save()?;
-                commit = Some(made);
+            Step::UpdateTree { .. } => {
+                write += 1;
+                let writes: Vec<_> = journal
+                    .files
+                    .iter()
+                    .zip(&seen.files)
+                    .filter(|(f, held)| **held < write && f.after_write(write) != f.after_write(write - 1))
+                    .map(|(f, _)| (ws.root.join(&f.path), f.after_write(write).as_bytes().to_vec()))
+                    .collect();
+                if !writes.is_empty() {
+                    replace_files(&writes)?;
+                    done.push(format!("wrote {} file(s)", writes.len()));
+                }
+            }
+            Step::Commit { message, files } => {
+                commit += 1;
+                if commits.len() < commit {
+                    let made = git.commit_only(message, files, plan.source_date_epoch)?;
+                    done.push(format!("committed {}", &made[..12]));
+                    file.journal.commits.push(made.clone());
+                    file.save()?;
+                    commits.push(made);
+                }
             }
             Step::Tag { name, message, sign } if !seen.tags_made.contains(name) => {
-                git.tag(name, message, *sign)?;
+                let target = commits.first().cloned().unwrap_or_else(|| plan.commit.clone());
+                git.tag_at(name, message, *sign, &target)?;
                 done.push(format!("tagged {name}"));
             }
             _ => {}
@@ -351,28 +397,29 @@ fn undo(ws: &Workspace, git: &Git, file: &JournalFile, seen: &Seen) -> Result<Ve
         git.delete_tag(tag)?;
         done.push(format!("deleted the tag {tag}"));
     }
-    if let Some(commit) = &seen.commit {
+    if let Some(head) = seen.commits.last() {
         let branch = plan.branch.as_deref().context("the plan names no branch")?;
-        let files = plan
+        let mut files: Vec<String> = plan
             .steps
             .iter()
-            .find_map(|s| match s {
+            .filter_map(|s| match s {
                 Step::Commit { files, .. } => Some(files.clone()),
                 _ => None,
             })
-            .unwrap_or_default();
-        git.undo_commit(branch, &plan.commit, commit, &files)?;
-        done.push(format!("undid the commit {}", &commit[..12]));
+            .flatten()
+            .collect();
+        files.sort();
+        files.dedup();
+        git.undo_commit(branch, &plan.commit, head, &files)?;
+        let shown: Vec<&str> = seen.commits.iter().map(|c| &c[..12]).collect();
+        done.push(format!("undid the commit(s) {}", shown.join(", ")));
     }
-    let restores: Vec<_> = seen
-        .files_new
+    let restores: Vec<_> = journal
+        .files
         .iter()
-        .map(|&i| {
-            (
-                ws.root.join(&journal.files[i].path),
-                journal.files[i].old.clone().into_bytes(),
-            )
-        })
+        .zip(&seen.files)
+        .filter(|(_, held)| **held > 0)
+        .map(|(f, _)| (ws.root.join(&f.path), f.old.clone().into_bytes()))
         .collect();
     if !restores.is_empty() {
         replace_files(&restores)?;

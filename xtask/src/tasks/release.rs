@@ -194,7 +194,10 @@ pub(super) fn print_result(ws: &Workspace, plan: &Plan, report: &Report, json: b
         for a in &report.artifacts {
             crate::ui::summary!("  {}  {}  sha256 {}", a.path, human_size(a.size), &a.sha256[..16]);
         }
-        crate::ui::summary!("  {}/{}", plan.output_dir, plan::NOTES_FILE);
+        if let Some(next) = report.made.get(1) {
+            crate::ui::summary!("  then commit {} (the next development versions)", &next[..12]);
+        }
+        crate::ui::summary!("  {}/{}/{}", plan.output_dir, plan.set, plan::NOTES_FILE);
         let pushed = plan.steps.iter().any(|s| matches!(s, Step::Push { .. }));
         if !pushed && !report.tags.is_empty() {
             crate::ui::summary!(
@@ -292,12 +295,18 @@ fn render(ws: &Workspace, plan: &Plan) -> String {
             );
         }
     }
+    // Each write's diff against what the file holds by then (a second write, `next-dev`,
+    // follows the release's).
+    let mut texts: std::collections::BTreeMap<&str, String> = std::collections::BTreeMap::new();
     for step in &plan.steps {
         if let Step::UpdateTree { edits } = step {
             for (file, edits) in by_file(edits) {
-                let old = std::fs::read_to_string(ws.root.join(file)).unwrap_or_default();
+                let old = texts
+                    .remove(file)
+                    .unwrap_or_else(|| std::fs::read_to_string(ws.root.join(file)).unwrap_or_default());
                 if let Ok(new) = crate::edits::apply(&old, &edits) {
                     let _ = write!(s, "\n{}", crate::edits::unified_diff(file, &old, &new));
+                    texts.insert(file, new);
                 }
             }
         }
