@@ -59,6 +59,22 @@ impl Exec<'_> {
     }
 }
 
+/// What a run of a plan needs before its first step: the build-tools venv (made once and
+/// reused), interrupts deferred to step boundaries, and a fresh staging folder
+/// `<prefix>-<pid>-*`. The Python of the venv, and the folder (removed when dropped).
+pub fn prepare(
+    ws: &Workspace,
+    tools: &crate::toolchain::Tools,
+    plan: &Plan,
+    prefix: &str,
+) -> Result<(crate::ops::fs::Staging, PathBuf)> {
+    let index = plan.index.pip_env(&ws.root)?;
+    let tools_python =
+        crate::toolchain::tools_venv(&ws.runner, &tools.python, &ws.work_dir, &plan.build_tools, &index)?;
+    crate::ops::signals::defer_interrupts();
+    Ok((crate::ops::fs::Staging::create(&ws.work_dir, prefix)?, tools_python))
+}
+
 /// What a run produced.
 #[derive(Debug, Default, Serialize)]
 pub struct Report {

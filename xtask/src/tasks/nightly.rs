@@ -8,11 +8,10 @@ use std::time::Instant;
 use anyhow::{Context, Result};
 
 use crate::error::precheck_failed;
-use crate::ops::fs::{human_size, Staging};
+use crate::ops::fs::human_size;
 use crate::ops::git::Git;
 use crate::plan::{self, Mode, Plan, PlanKind, PlanOptions};
 use crate::steps::{self, Exec, Report};
-use crate::toolchain;
 use crate::workspace::Workspace;
 
 pub fn run(ws: &Workspace, opts: &PlanOptions, json: bool) -> Result<()> {
@@ -26,17 +25,12 @@ pub fn run(ws: &Workspace, opts: &PlanOptions, json: bool) -> Result<()> {
         ));
     };
 
-    let index = plan.index.pip_env(&ws.root)?;
-    let tools_python = toolchain::tools_venv(&ws.runner, &tools.python, &ws.work_dir, &plan.build_tools, &index)?;
-    crate::ops::signals::defer_interrupts();
-    let stage = Staging::create(
-        &ws.work_dir,
-        if matches!(opts.mode, Mode::Bundle) {
-            "bundle"
-        } else {
-            "nightly"
-        },
-    )?;
+    let prefix = if matches!(opts.mode, Mode::Bundle) {
+        "bundle"
+    } else {
+        "nightly"
+    };
+    let (stage, tools_python) = steps::prepare(ws, &tools, &plan, prefix)?;
     let exec = Exec {
         ws,
         plan: &plan,

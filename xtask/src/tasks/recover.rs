@@ -42,7 +42,7 @@ enum OutputState {
 pub fn run(ws: &Workspace, git_dir: &Path, roll_back: bool, json: bool, started: Instant) -> Result<()> {
     let Some(mut file) = JournalFile::load(git_dir)? else {
         return Err(input_error(
-            "nothing to resume: no release was interrupted (no journal in the git folder)",
+            "nothing to resume or roll back: no release was interrupted (no journal in the git folder)",
         ));
     };
     let tools =

@@ -14,7 +14,7 @@ use anyhow::{Context, Result};
 use crate::edits::by_file;
 use crate::error::{input_error, precheck_failed};
 use crate::journal::{self, Journal, JournalFile};
-use crate::ops::fs::{human_size, sha256_file, write_atomic, Staging};
+use crate::ops::fs::{human_size, sha256_file, write_atomic};
 use crate::ops::git::Git;
 use crate::ops::lock::ReleaseLock;
 use crate::plan::{self, Mode, Plan, PlanKind, PlanOptions, Step};
@@ -133,10 +133,7 @@ pub fn run(ws: &Workspace, opts: &ReleaseOptions) -> Result<()> {
 
 /// Run a new release's plan in a fresh staging folder with the build-tools venv, journaled.
 fn execute_new(ws: &Workspace, tools: &toolchain::Tools, plan: &Plan, git_dir: &Path) -> Result<Report> {
-    let index = plan.index.pip_env(&ws.root)?;
-    let tools_python = toolchain::tools_venv(&ws.runner, &tools.python, &ws.work_dir, &plan.build_tools, &index)?;
-    crate::ops::signals::defer_interrupts();
-    let stage = Staging::create(&ws.work_dir, "release")?;
+    let (stage, tools_python) = steps::prepare(ws, tools, plan, "release")?;
     let exec = Exec {
         ws,
         plan,
@@ -160,10 +157,7 @@ fn execute_new(ws: &Workspace, tools: &toolchain::Tools, plan: &Plan, git_dir: &
 /// (the steps left need none of the earlier one: they publish what is in the output folder).
 pub(super) fn continue_release(ws: &Workspace, tools: &toolchain::Tools, journal: &mut JournalFile) -> Result<Report> {
     let plan = journal.journal.plan.clone();
-    let index = plan.index.pip_env(&ws.root)?;
-    let tools_python = toolchain::tools_venv(&ws.runner, &tools.python, &ws.work_dir, &plan.build_tools, &index)?;
-    crate::ops::signals::defer_interrupts();
-    let stage = Staging::create(&ws.work_dir, "release")?;
+    let (stage, tools_python) = steps::prepare(ws, tools, &plan, "release")?;
     let exec = Exec {
         ws,
         plan: &plan,
