@@ -206,6 +206,14 @@ enum Command {
         /// The archive to write (its top-level folder is named after it).
         dest: PathBuf,
     },
+    /// Write a first release-config.toml for this repository: detects the plugin folders,
+    /// version files, lockstep groups, placeholder versions, tag formats, changelogs and
+    /// platforms, and prints what it detected, guessed and wants checked. Never overwrites.
+    Init {
+        /// Print the manifest instead of writing it.
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// Print a completion script for SHELL (bash, zsh, fish, elvish, powershell) that completes
     /// the command `xtask`: use it with `alias xtask='cargo xtask'`.
     Completions { shell: clap_complete::Shell },
@@ -335,6 +343,7 @@ fn main() -> ExitCode {
             source,
             dest,
         } => return finish(tasks::archive::run(format, *mtime, source, dest)),
+        Command::Init { dry_run } => return finish(tasks::init::run(*dry_run)),
     };
     let result =
         Workspace::open(cli.manifest.as_deref(), name, dry_run, cli.verbose).and_then(|ws| match cli.command {
@@ -417,7 +426,7 @@ fn main() -> ExitCode {
                 let release_dir = release_dir.or_else(release_dir_from_env);
                 tasks::publish::run(&ws, &tasks::publish::PublishOptions { release_dir, dry_run })
             }
-            Command::Completions { .. } | Command::Archive { .. } => {
+            Command::Completions { .. } | Command::Archive { .. } | Command::Init { .. } => {
                 unreachable!("run before the workspace is opened")
             }
             Command::Changelog { plugins, from, to } => {

@@ -46,10 +46,7 @@ impl Workspace {
         let root = root.canonicalize().unwrap_or(root);
         let path = root.join(path.file_name().expect("a file has a name"));
         let manifest = Manifest::load(&path, MANIFEST_FILE).map_err(|e| input_error(format!("{e:#}")))?;
-        let work_dir = match std::env::var_os("CARGO_TARGET_DIR") {
-            Some(dir) if !dir.is_empty() => normalize(&cwd.join(dir).join("xtask")),
-            _ => root.join("target").join("xtask"),
-        };
+        let work_dir = work_dir(&cwd, &root);
         let stamp = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_secs());
@@ -81,6 +78,14 @@ impl Workspace {
             extra_index_urls: public.extra_index_urls.iter().map(|u| u.value.clone()).collect(),
             find_links: public.find_links.iter().map(|u| u.value.clone()).collect(),
         }
+    }
+}
+
+/// The work folder: `$CARGO_TARGET_DIR/xtask` (relative to `cwd`) or `<root>/target/xtask`.
+pub fn work_dir(cwd: &Path, root: &Path) -> PathBuf {
+    match std::env::var_os("CARGO_TARGET_DIR") {
+        Some(dir) if !dir.is_empty() => normalize(&cwd.join(dir).join("xtask")),
+        _ => root.join("target").join("xtask"),
     }
 }
 

@@ -224,6 +224,14 @@ impl<'a> Git<'a> {
         Ok(())
     }
 
+    /// The top folder of the working tree.
+    pub fn toplevel(&self) -> Result<PathBuf> {
+        Ok(PathBuf::from(
+            self.read("find the repository's top folder", &["rev-parse", "--show-toplevel"])?
+                .trim(),
+        ))
+    }
+
     /// The repository's git folder (`.git`, shared by all its worktrees), absolute.
     pub fn git_dir(&self) -> Result<PathBuf> {
         let dir = self.read(

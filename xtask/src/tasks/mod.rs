@@ -4,6 +4,7 @@ pub mod archive;
 pub mod bump;
 pub mod changelog;
 pub mod ci;
+pub mod init;
 pub mod merge;
 pub mod nightly;
 pub mod plan;

@@ -1,0 +1,638 @@
+//! `cargo xtask init [--dry-run]`: write a first `release-config.toml` for a repository of
+//! Python plugins. Detects the plugin folders (and a `paths` glob), their version files (JSON
+//! files holding the version included), plugins sharing one version (a lockstep group), the
+//! placeholder `0.0.0` pattern (the `stamp` strategy), the format of existing release tags,
+//! the changelog files and their heading style, and the platforms (this host and Windows).
+//! Reads the repository, runs nothing but git and (for setup.py) Python's `ast`, and writes
+//! only the new manifest; never overwrites one.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use anyhow::Result;
+
+use crate::config::{Manifest, MANIFEST_FILE};
+use crate::error::input_error;
+use crate::ops::cmd::Runner;
+use crate::ops::fs::write_atomic;
+use crate::ops::git::Git;
+use crate::plugins::{self, Plugin};
+
+/// Folders never searched for plugins.
+const SKIP: &[&str] = &[
+    "target",
+    "node_modules",
+    "venv",
+    "build",
+    "dist",
+    "docs",
+    "tests",
+    "test",
+    "site-packages",
+    "xtask",
+];
+/// Changelog file names, in order of preference.
+const CHANGELOGS: &[&str] = &["CHANGELOG.md", "RELEASE.md", "HISTORY.md", "CHANGES.md", "NEWS.md"];
+
+/// What `init` found, guessed, and wants checked.
+#[derive(Default)]
+struct Findings {
+    detected: Vec<String>,
+    guessed: Vec<String>,
+    check: Vec<String>,
+}
+
+pub fn run(dry_run: bool) -> Result<()> {
+    let cwd = std::env::current_dir()?;
+    let git_program = which::which("git").map_err(|_| input_error("git: not found on PATH. Install git."))?;
+    let probe = Runner::new(std::env::temp_dir().join("xtask-init.log"), false, false);
+    let root = Git::new(&probe, git_program.clone(), &cwd)
+        .toplevel()
+        .unwrap_or_else(|_| cwd.clone());
+    let manifest_path = root.join(MANIFEST_FILE);
+    if manifest_path.exists() {
+        return Err(input_error(format!(
+            "{} exists: init never overwrites a manifest (move it away to start over)",
+            manifest_path.display()
+        )));
+    }
+    let work_dir = crate::workspace::work_dir(&cwd, &root);
+    let stamp = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let runner = Runner::new(
+        work_dir
+            .join("logs")
+            .join(format!("init-{stamp}-{}.log", std::process::id())),
+        false,
+        false,
+    );
+    let git = Git::new(&runner, git_program, &root);
+    let mut found = Findings::default();
+
+    let dirs = plugin_dirs(&root);
+    if dirs.is_empty() {
+        return Err(input_error(format!(
+            "no Python plugin folders below {} (folders with pyproject.toml, setup.py or setup.cfg, up to three levels down)",
+            root.display()
+        )));
+    }
+    let paths = paths_of(&root, &dirs);
+    found.detected.push(format!(
+        "{} plugin folder(s): paths = {}",
+        dirs.len(),
+        toml_list(&paths)
+    ));
+
+    // Read the plugins as the tool will; JSON files holding their version are declared.
+    let release = release_name(&root);
+    let mut json_files: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();
+    for dir in &dirs {
+        let rel = plugins::relative(&root, dir);
+        let files = json_version_files(dir);
+        if !files.is_empty() {
+            json_files.insert(rel, files);
+        }
+    }
+    // Declared for every plugin (optional where some lack them).
+    let mut json_entries: Vec<(String, String, bool)> = Vec::new();
+    for files in json_files.values() {
+        for (file, key) in files {
+            if !json_entries.iter().any(|(f, k, _)| f == file && k == key) {
+                let everywhere = json_files
+                    .values()
+                    .filter(|fs| fs.contains(&(file.clone(), key.clone())))
+                    .count();
+                json_entries.push((file.clone(), key.clone(), everywhere < dirs.len()));
+            }
+        }
+    }
+    let draft = Draft {
+        release: release.clone(),
+        paths: paths.clone(),
+        json_entries,
+        platforms: platforms(&mut found),
+        ..Draft::default()
+    };
+    let plugins = read_plugins(&root, &runner, &draft.render())?;
+    for (rel, files) in &json_files {
+        for (file, key) in files {
+            found
+                .detected
+                .push(format!("{rel}/{file}: a JSON file holding the version at {key:?}"));
+        }
+    }
+
+    let mut draft = draft;
+    let placeholder = plugins.iter().all(|p| p.version.to_string() == "0.0.0");
+    draft.stamp = placeholder;
+    if placeholder {
+        found.detected.push(
+            "every plugin's version is the placeholder 0.0.0: the `stamp` strategy (versions come from tags)".into(),
+        );
+    }
+    let tags = git.tags().unwrap_or_default();
+    detect_tags(&mut draft, &plugins, &tags, &mut found);
+    detect_groups(&mut draft, &plugins, &mut found);
+    detect_changelogs(&mut draft, &root, &plugins, &mut found);
+
+    let text = draft.render();
+    // The result must load and find the same plugins.
+    let problems = match read_plugins(&root, &runner, &text) {
+        Ok(_) => Vec::new(),
+        Err(e) => vec![format!("{e:#}")],
+    };
+    found.check.extend(problems);
+    if !git.is_ignored("dist").unwrap_or(true) {
+        found
+            .check
+            .push("the output folder dist/ is not ignored by git: add `/dist/` to .gitignore".into());
+    }
+    if dry_run {
+        print!("{text}");
+    } else {
+        write_atomic(&manifest_path, text.as_bytes())?;
+    }
+    report(&found, &manifest_path, dry_run);
+    Ok(())
+}
+
+/// Folders (not the root) holding a Python project, at most three levels down, outside
+/// hidden and build folders, and not inside another one.
+fn plugin_dirs(root: &Path) -> Vec<PathBuf> {
+    let is_project = |d: &Path| {
+        ["pyproject.toml", "setup.py", "setup.cfg"]
+            .iter()
+            .any(|f| d.join(f).is_file())
+    };
+    let mut found: Vec<PathBuf> = Vec::new();
+    let walker = walkdir::WalkDir::new(root)
+        .min_depth(1)
+        .max_depth(3)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| {
+            let name = e.file_name().to_string_lossy();
+            e.file_type().is_dir()
+                && !name.starts_with('.')
+                && !SKIP.contains(&name.as_ref())
+                && !name.starts_with("venv")
+        });
+    for entry in walker.flatten() {
+        let dir = entry.path();
+        if is_project(dir) && !found.iter().any(|f| dir.starts_with(f)) {
+            found.push(dir.to_path_buf());
+        }
+    }
+    found
+}
+
+/// `parent/*` when the plugins are all the folders of one parent, else each path.
+fn paths_of(root: &Path, dirs: &[PathBuf]) -> Vec<String> {
+    let rel: Vec<String> = dirs.iter().map(|d| plugins::relative(root, d)).collect();
+    let parents: Vec<&Path> = dirs.iter().filter_map(|d| d.parent()).collect();
+    if let Some(parent) = parents.first() {
+        let all_same = parents.iter().all(|p| p == parent) && *parent != root;
+        let siblings = std::fs::read_dir(parent)
+            .map(|entries| {
+                entries
+                    .flatten()
+                    .filter(|e| e.path().is_dir() && !e.file_name().to_string_lossy().starts_with('.'))
+                    .count()
+            })
+            .unwrap_or(0);
+        if all_same && siblings == dirs.len() && dirs.len() > 1 {
+            return vec![format!("{}/*", plugins::relative(root, parent))];
+        }
+    }
+    rel
+}
+
+/// The repository folder's name as a release name (a portable file name).
+fn release_name(root: &Path) -> String {
+    let name: String = root
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "._+-".contains(c) {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    let name = name.trim_start_matches(['-', '.']).to_string();
+    if name.is_empty() {
+        "plugins".into()
+    } else {
+        name
+    }
+}
+
+/// JSON files of a plugin (up to two levels down) holding a PEP 440 version at `version` or
+/// one level deeper (`plugin.version`): (path, key).
+fn json_version_files(dir: &Path) -> Vec<(String, String)> {
+    let mut found = Vec::new();
+    let walker = walkdir::WalkDir::new(dir)
+        .max_depth(3)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| {
+            let name = e.file_name().to_string_lossy();
+            e.depth() == 0 || !(name.starts_with('.') || SKIP.contains(&name.as_ref()))
+        });
+    for entry in walker.flatten() {
+        let path = entry.path();
+        if !entry.file_type().is_file() || path.extension().is_none_or(|e| e != "json") {
+            continue;
+        }
+        let Ok(value) = std::fs::read_to_string(path).map(|t| serde_json::from_str::<serde_json::Value>(&t)) else {
+            continue;
+        };
+        let Ok(serde_json::Value::Object(top)) = value else {
+            continue;
+        };
+        let is_version = |v: &serde_json::Value| v.as_str().is_some_and(|s| crate::versions::parse(s).is_ok());
+        let key = if top.get("version").is_some_and(is_version) {
+            Some("version".to_string())
+        } else {
+            top.iter().find_map(|(k, v)| {
+                v.get("version")
+                    .filter(|v| is_version(v))
+                    .map(|_| format!("{k}.version"))
+            })
+        };
+        if let Some(key) = key {
+            found.push((plugins::relative(dir, path), key));
+        }
+    }
+    found
+}
+
+/// The plugins a manifest text finds, as the tool reads them.
+fn read_plugins(root: &Path, runner: &Runner, text: &str) -> Result<Vec<Plugin>> {
+    let manifest = Manifest::parse(text, &root.join(MANIFEST_FILE), MANIFEST_FILE)?;
+    let python = crate::toolchain::python_path(&manifest).ok();
+    plugins::discover(root, &manifest, runner, python.as_deref())
+        .map_err(|problems| crate::error::precheck_failed("the plugins cannot be read as they are", problems))
+}
+
+/// Tags of released versions: `{name}-v{version}`-style per plugin, `v{version}`-style for
+/// the whole repository; the formats most tags follow become `tag` and `group-tag`.
+fn detect_tags(draft: &mut Draft, plugins: &[Plugin], tags: &[String], found: &mut Findings) {
+    const PLUGIN_FORMATS: &[&str] = &[
+        "{name}-v{version}",
+        "{name}-{version}",
+        "{name}/v{version}",
+        "{name}/{version}",
+        "{name}@{version}",
+    ];
+    const REPO_FORMATS: &[&str] = &["v{version}", "{version}"];
+    let is_version =
+        |s: &str| !s.is_empty() && s.starts_with(|c: char| c.is_ascii_digit()) && crate::versions::parse(s).is_ok();
+    let mut plugin_counts: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut repo_counts: BTreeMap<&str, usize> = BTreeMap::new();
+    for tag in tags {
+        for format in PLUGIN_FORMATS {
+            let (before, after) = format.split_once("{version}").expect("has {version}");
+            let matched = plugins.iter().any(|p| {
+                [p.name.as_str(), p.normalized.as_str()].iter().any(|name| {
+                    let prefix = before.replace("{name}", name);
+                    tag.strip_prefix(&prefix)
+                        .and_then(|rest| rest.strip_suffix(after))
+                        .is_some_and(is_version)
+                })
+            });
+            if matched {
+                *plugin_counts.entry(format).or_default() += 1;
+                break;
+            }
+        }
+        for format in REPO_FORMATS {
+            let prefix = format.trim_end_matches("{version}");
+            if tag.strip_prefix(prefix).is_some_and(is_version) {
+                *repo_counts.entry(format).or_default() += 1;
+                break;
+            }
+        }
+    }
+    let best =
+        |counts: &BTreeMap<&str, usize>| counts.iter().max_by_key(|(_, n)| **n).map(|(f, n)| (f.to_string(), *n));
+    if let Some((format, n)) = best(&plugin_counts) {
+        found
+            .detected
+            .push(format!("{n} plugin release tag(s) like {format:?}: tag = {format:?}"));
+        draft.tag = Some(format);
+    }
+    if let Some((format, n)) = best(&repo_counts) {
+        found.detected.push(format!(
+            "{n} repository release tag(s) like {format:?}: group-tag = {format:?}"
+        ));
+        draft.group_tag = Some(format);
+    }
+    if tags.is_empty() {
+        found.detected.push("no tags yet".into());
+    }
+}
+
+/// Plugins that share one version (not the placeholder) are proposed as a lockstep group;
+/// with the `stamp` strategy, repository-wide tags (`v1.2.0`) mean one group of all plugins.
+fn detect_groups(draft: &mut Draft, plugins: &[Plugin], found: &mut Findings) {
+    let mut by_version: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for p in plugins {
+        by_version
+            .entry(p.version.to_string())
+            .or_default()
+            .push(p.normalized.clone());
+    }
+    if draft.stamp {
+        if draft.group_tag.is_some() && draft.tag.is_none() && plugins.len() > 1 {
+            draft
+                .groups
+                .push(("all".into(), plugins.iter().map(|p| p.normalized.clone()).collect()));
+            found
+                .guessed
+                .push("the release tags name no plugin: all plugins are released together as the group `all`".into());
+        } else if plugins.len() > 1 {
+            found.guessed.push(
+                "placeholder versions say nothing about which plugins go together: each plugin is released on its own \
+                 (add [groups] for plugins released in lockstep)"
+                    .into(),
+            );
+        }
+        return;
+    }
+    let shared: Vec<(String, Vec<String>)> = by_version
+        .into_iter()
+        .filter(|(_, members)| members.len() > 1)
+        .collect();
+    let many = shared.len() > 1;
+    for (version, members) in shared {
+        let name = if many {
+            format!("v{}", version.replace('.', "-"))
+        } else {
+            "core".into()
+        };
+        found.guessed.push(format!(
+            "{} share version {version}: released in lockstep as the group `{name}` (remove it if they only happen to agree)",
+            members.join(", ")
+        ));
+        draft.groups.push((name, members));
+    }
+    if draft.groups.is_empty() && plugins.len() > 1 {
+        found
+            .detected
+            .push("every plugin has its own version: each is released on its own".into());
+    }
+}
+
+/// The changelog file most plugins have, and its heading style.
+fn detect_changelogs(draft: &mut Draft, root: &Path, plugins: &[Plugin], found: &mut Findings) {
+    let has = |p: &Plugin, name: &str| root.join(&p.dir).join(name).is_file();
+    let Some(name) = CHANGELOGS
+        .iter()
+        .map(|n| (n, plugins.iter().filter(|p| has(p, n)).count()))
+        .filter(|(_, n)| *n > 0)
+        .max_by_key(|(_, n)| *n)
+        .map(|(n, _)| n.to_string())
+    else {
+        found
+            .guessed
+            .push("no changelog files: changelog handling is off (changelog = \"\")".into());
+        draft.changelog = Some(String::new());
+        return;
+    };
+    let missing: Vec<&str> = plugins
+        .iter()
+        .filter(|p| !has(p, &name))
+        .map(|p| p.dir.as_str())
+        .collect();
+    if !missing.is_empty() {
+        found.check.push(format!(
+            "{} ha(s) no {name}: a release of it needs one (or set changelog = \"\")",
+            missing.join(", ")
+        ));
+    }
+    found.detected.push(format!("changelogs: {name}"));
+    if name != "CHANGELOG.md" {
+        draft.changelog = Some(name.clone());
+    }
+    let texts: Vec<String> = plugins
+        .iter()
+        .filter_map(|p| std::fs::read_to_string(root.join(&p.dir).join(&name)).ok())
+        .collect();
+    if let Some((heading, unreleased)) = texts.iter().find_map(|t| heading_style(t)) {
+        let style = crate::changelog::Style::default();
+        if heading != style.heading || unreleased.as_ref().is_some_and(|u| *u != style.unreleased) {
+            found.detected.push(format!(
+                "changelog headings like {heading:?}: changelog-heading = {heading:?}"
+            ));
+            draft.changelog_heading = Some(heading);
+            draft.changelog_unreleased = unreleased;
+        }
+    }
+}
+
+/// The heading template of a changelog's first release section (its version and a date
+/// replaced by placeholders), and the heading of an unreleased section above it.
+fn heading_style(text: &str) -> Option<(String, Option<String>)> {
+    let mut unreleased = None;
+    for line in text.lines() {
+        let hashes = line.bytes().take_while(|b| *b == b'#').count();
+        if !(1..=3).contains(&hashes) || !line[hashes..].starts_with(' ') {
+            continue;
+        }
+        let words: Vec<&str> = line[hashes + 1..].split(' ').collect();
+        let version_at = words.iter().position(|w| {
+            let w = w.trim_matches(['[', ']', '(', ')', ',']).trim_start_matches(['v', 'V']);
+            w.starts_with(|c: char| c.is_ascii_digit()) && crate::versions::parse(w).is_ok()
+        });
+        let Some(at) = version_at else {
+            if hashes <= 2 && line.to_ascii_lowercase().contains("unreleased") || line.contains("Upcoming") {
+                unreleased = Some(line.trim_end().to_string());
+            }
+            continue;
+        };
+        let template: Vec<String> = words
+            .iter()
+            .enumerate()
+            .map(|(i, w)| {
+                if i == at {
+                    let bare = w.trim_matches(['[', ']', '(', ')', ',']);
+                    let v = bare.trim_start_matches(['v', 'V']);
+                    w.replacen(v, "{version}", 1)
+                } else if is_date(w.trim_matches(['(', ')', '[', ']', ','])) {
+                    w.replacen(w.trim_matches(['(', ')', '[', ']', ',']), "{date}", 1)
+                } else {
+                    w.to_string()
+                }
+            })
+            .collect();
+        let heading = format!("{} {}", "#".repeat(hashes), template.join(" "));
+        let unreleased = unreleased.filter(|u: &String| u.bytes().take_while(|b| *b == b'#').count() == hashes);
+        return Some((heading, unreleased));
+    }
+    None
+}
+
+fn is_date(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() == 10 && b[4] == b'-' && b[7] == b'-' && s.replace('-', "").bytes().all(|c| c.is_ascii_digit())
+}
+
+/// This host's platform (when it is Linux, macOS or Windows on a known architecture) and
+/// Windows: (name, tags, format).
+fn platforms(found: &mut Findings) -> Vec<(String, Vec<String>, Option<&'static str>)> {
+    let arch = std::env::consts::ARCH;
+    let mut out = Vec::new();
+    match (std::env::consts::OS, arch) {
+        ("linux", "x86_64" | "aarch64") => out.push((
+            "linux".to_string(),
+            vec![
+                format!("manylinux2014_{arch}"),
+                format!("manylinux_2_28_{arch}"),
+                format!("linux_{arch}"),
+            ],
+            None,
+        )),
+        ("macos", "aarch64") => out.push(("macos".into(), vec!["macosx_11_0_arm64".into()], None)),
+        ("macos", "x86_64") => out.push(("macos".into(), vec!["macosx_10_12_x86_64".into()], None)),
+        _ => {}
+    }
+    out.push(("windows".into(), vec!["win_amd64".into()], Some("zip")));
+    let names: Vec<&str> = out.iter().map(|(n, _, _)| n.as_str()).collect();
+    found.guessed.push(format!(
+        "platforms {} with Python 3.11: set `python` to the version your users run",
+        names.join(" and ")
+    ));
+    out
+}
+
+/// The manifest being assembled.
+#[derive(Default, Clone)]
+struct Draft {
+    release: String,
+    paths: Vec<String>,
+    /// JSON files holding the plugins' version: (path in the plugin folder, key, optional).
+    json_entries: Vec<(String, String, bool)>,
+    stamp: bool,
+    tag: Option<String>,
+    group_tag: Option<String>,
+    groups: Vec<(String, Vec<String>)>,
+    changelog: Option<String>,
+    changelog_heading: Option<String>,
+    changelog_unreleased: Option<String>,
+    platforms: Vec<(String, Vec<String>, Option<&'static str>)>,
+}
+
+impl Draft {
+    fn render(&self) -> String {
+        let mut s = String::new();
+        let _ = writeln!(
+            s,
+            "# How `cargo xtask` releases the plugins in this repository, written by `cargo xtask init`.\n\
+             # Every key is documented in README.md (\"Manifest reference\"); check the ones marked CHECK.\n"
+        );
+        let _ = writeln!(
+            s,
+            "[release]\n# Names the archives: <name>-<version>-<platform>.\nname = {:?}",
+            self.release
+        );
+        if let Some(tag) = &self.tag {
+            let _ = writeln!(s, "# The format of this repository's plugin tags.\ntag = {tag:?}");
+        }
+        if let Some(tag) = &self.group_tag {
+            let _ = writeln!(
+                s,
+                "# The format of this repository's release tags.\ngroup-tag = {tag:?}"
+            );
+        }
+        let _ = writeln!(s, "\n[plugins]\npaths = {}", toml_list(&self.paths));
+        if !self.json_entries.is_empty() {
+            let entries: Vec<String> = self
+                .json_entries
+                .iter()
+                .map(|(path, key, optional)| {
+                    let optional = if *optional { ", optional = true" } else { "" };
+                    format!("{{ path = {path:?}, kind = \"json\", key = {key:?}{optional} }}")
+                })
+                .collect();
+            let _ = writeln!(
+                s,
+                "# JSON files holding the plugins' version (stamped with the others).\nversion-files = [{}]",
+                entries.join(", ")
+            );
+        }
+        if !self.groups.is_empty() {
+            let _ = writeln!(s, "\n# CHECK: plugins released in lockstep with one version.\n[groups]");
+            for (name, members) in &self.groups {
+                let _ = writeln!(s, "{name} = {}", toml_list(members));
+            }
+        }
+        let mut versioning = String::new();
+        if self.stamp {
+            versioning.push_str(
+                "# Version files hold the placeholder 0.0.0; releases are recorded by tags.\nstrategy = \"stamp\"\n",
+            );
+        }
+        if let Some(log) = &self.changelog {
+            let _ = writeln!(versioning, "changelog = {log:?}");
+        }
+        if let Some(heading) = &self.changelog_heading {
+            let _ = writeln!(versioning, "changelog-heading = {heading:?}");
+        }
+        if let Some(unreleased) = &self.changelog_unreleased {
+            let _ = writeln!(versioning, "changelog-unreleased = {unreleased:?}");
+        }
+        if !versioning.is_empty() {
+            let _ = write!(s, "\n[versioning]\n{versioning}");
+        }
+        for (name, tags, format) in &self.platforms {
+            let _ = writeln!(
+                s,
+                "\n# CHECK: the Python version of the machines the bundle installs on.\n[platforms.{name}]\ntags = {}\npython = \"3.11\"",
+                toml_list(tags)
+            );
+            if let Some(format) = format {
+                let _ = writeln!(s, "format = {format:?}");
+            }
+        }
+        s
+    }
+}
+
+fn toml_list(items: &[String]) -> String {
+    format!(
+        "[{}]",
+        items.iter().map(|i| format!("{i:?}")).collect::<Vec<_>>().join(", ")
+    )
+}
+
+fn report(found: &Findings, path: &Path, dry_run: bool) {
+    let mut out = String::new();
+    for (title, lines) in [
+        ("detected", &found.detected),
+        ("guessed", &found.guessed),
+        ("check", &found.check),
+    ] {
+        if !lines.is_empty() {
+            let _ = writeln!(out, "{title}:");
+            for l in lines {
+                let _ = writeln!(out, "  - {l}");
+            }
+        }
+    }
+    if dry_run {
+        let _ = writeln!(out, "dry run: nothing was written");
+    } else {
+        let _ = writeln!(
+            out,
+            "wrote {}; next: review it, commit it, then run `cargo xtask plan` (and `cargo xtask status`)",
+            path.display()
+        );
+    }
+    eprint!("{out}");
+}
