@@ -144,7 +144,7 @@ pub fn run(dry_run: bool) -> Result<()> {
         Err(e) => vec![format!("{e:#}")],
     };
     found.check.extend(problems);
-    if !git.is_ignored("dist").unwrap_or(true) {
+    if !git.is_ignored("dist/x").unwrap_or(true) {
         found
             .check
             .push("the output folder dist/ is not ignored by git: add `/dist/` to .gitignore".into());
