@@ -185,10 +185,11 @@ enum Command {
         #[arg(long)]
         no_sources: bool,
     },
-    /// Write the GitHub Actions workflow (.github/workflows/nightly.yml) that builds each
-    /// platform's bundle on a runner of that platform and merges them.
+    /// Write the GitHub Actions workflows (.github/workflows/nightly.yml and release.yml) that
+    /// build each platform's bundle on a runner of that platform, merge and verify them, and
+    /// (release.yml, on a release tag) publish them.
     Ci {
-        /// Only check that the committed workflow is what the manifest generates.
+        /// Only check that the committed workflows are what the manifest generates.
         #[arg(long)]
         check: bool,
     },
