@@ -136,52 +136,52 @@ fn no_manifest_is_a_usage_error() {
     assert!(stderr.contains("no release-config.toml in"), "{stderr}");
 }
 
-/// Every key the manifest accepts is documented in README.md: the binary lists the accepted
-/// keys of each table in its unknown-field error.
+/// Every key the manifest accepts is documented in docs/manifest.md: the binary lists the
+/// accepted keys of each table in its unknown-field error.
 #[test]
-fn readme_documents_every_manifest_key() {
-    let readme = std::fs::read_to_string(workspace_root().join("README.md")).unwrap();
+fn the_docs_document_every_manifest_key() {
+    let readme = std::fs::read_to_string(workspace_root().join("docs/manifest.md")).unwrap();
     // (where to insert an unknown key, the insertion, the README section that must document
     // every key of that table)
     let cases: &[(&str, &str, &str)] = &[
-        ("[release]\n", "[release]\nzzz = 1\n", "### `[release]`"),
-        ("[plugins]\n", "[plugins]\nzzz = 1\n", "### `[plugins]`"),
+        ("[release]\n", "[release]\nzzz = 1\n", "## `[release]`"),
+        ("[plugins]\n", "[plugins]\nzzz = 1\n", "## `[plugins]`"),
         (
             "[plugins]\n",
             "[plugins]\nversion-files = [{ path = \"x\", zzz = 1 }]\n",
-            "### `[plugins]`",
+            "## `[plugins]`",
         ),
-        ("[public]\n", "[public]\nzzz = 1\n", "### `[public]`"),
+        ("[public]\n", "[public]\nzzz = 1\n", "## `[public]`"),
         (
             "[platforms.linux]\n",
             "[platforms.linux]\nzzz = 1\n",
-            "### `[platforms.NAME]`",
+            "## `[platforms.NAME]`",
         ),
-        ("[release]\n", "[python]\nzzz = 1\n\n[release]\n", "### `[python]`"),
-        ("[release]\n", "[nightly]\nzzz = 1\n\n[release]\n", "### `[nightly]`"),
+        ("[release]\n", "[python]\nzzz = 1\n\n[release]\n", "## `[python]`"),
+        ("[release]\n", "[nightly]\nzzz = 1\n\n[release]\n", "## `[nightly]`"),
         (
             "[release]\n",
             "[plugin.acme-plugin-base]\nzzz = 1\n\n[release]\n",
-            "### `[plugin.NAME]`",
+            "## `[plugin.NAME]`",
         ),
-        ("[release]\n", "[publish]\nzzz = 1\n\n[release]\n", "### `[publish]`"),
+        ("[release]\n", "[publish]\nzzz = 1\n\n[release]\n", "## `[publish]`"),
         (
             "[release]\n",
             "[publish.upload]\nrepository-url = \"u\"\nindex-url = \"i\"\nzzz = 1\n\n[release]\n",
-            "### `[publish]`",
+            "## `[publish]`",
         ),
         (
             "[release]\n",
             "[versioning]\nzzz = 1\n\n[release]\n",
-            "### `[versioning]`",
+            "## `[versioning]`",
         ),
-        ("[release]\n", "zzz = 1\n\n[release]\n", "## Manifest reference"),
+        ("[release]\n", "zzz = 1\n\n[release]\n", "# Manifest reference"),
     ];
     let mut checked = 0;
     for (anchor, insertion, heading) in cases {
         let start = readme
             .find(heading)
-            .unwrap_or_else(|| panic!("README.md has no section {heading:?}"));
+            .unwrap_or_else(|| panic!("docs/manifest.md has no section {heading:?}"));
         let body = &readme[start + heading.len()..];
         let level = heading.split(' ').next().unwrap();
         let end = body.find(&format!("\n{level} ")).unwrap_or(body.len());
@@ -199,14 +199,14 @@ fn readme_documents_every_manifest_key() {
         let keys: Vec<&str> = list.lines().next().unwrap().split('`').skip(1).step_by(2).collect();
         assert!(!keys.is_empty(), "{}", run.stderr);
         for key in keys {
-            let documented = if *heading == "## Manifest reference" {
-                section.contains(&format!("### `[{key}"))
+            let documented = if *heading == "# Manifest reference" {
+                section.contains(&format!("## `[{key}"))
             } else {
                 section.contains(&format!("| `{key}` |"))
             };
             assert!(
                 documented,
-                "README.md section {heading:?} does not document the key {key:?}"
+                "docs/manifest.md section {heading:?} does not document the key {key:?}"
             );
             checked += 1;
         }

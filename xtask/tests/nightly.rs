@@ -243,7 +243,7 @@ fn nightly_json_reports_artifacts_with_checksums() {
     let doc = run.json();
     assert_matches_schema(&plan, "plan");
     assert_matches_schema(&doc, "run");
-    let docs = readme_section("### `cargo xtask nightly") + &readme_section("## Plan JSON");
+    let docs = readme_section("## `cargo xtask nightly") + &readme_section("# Plan JSON");
     assert_keys_documented(&doc, &docs, "nightly --json");
     let artifact = &doc["artifacts"][0];
     let path = repo.path().join(artifact["path"].as_str().unwrap());

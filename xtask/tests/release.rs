@@ -177,7 +177,7 @@ fn a_saved_plan_runs_exactly_and_is_refused_once_head_moves() {
     assert_matches_schema(&plan, "plan");
     assert_matches_schema(&done, "run");
     assert_eq!(done["plan"], plan, "the executed plan is the saved one");
-    let docs = readme_section("### `cargo xtask release") + &readme_section("## Plan JSON");
+    let docs = readme_section("## `cargo xtask release") + &readme_section("# Plan JSON");
     assert_keys_documented(&done, &docs, "release --json");
     let planned_tags: Vec<&str> = plan["units"]
         .as_array()

@@ -270,20 +270,20 @@ fn a_release_plan_with_every_kind_of_step_matches_the_schema() {
 }
 
 #[test]
-fn readme_links_every_schema_where_its_document_is_described() {
+fn the_docs_link_every_schema_where_its_document_is_described() {
     for (heading, schemas) in [
-        ("## Plan JSON", &["plan"][..]),
-        ("### `cargo xtask plan", &["plan"]),
-        ("### `cargo xtask nightly", &["run"]),
-        ("### `cargo xtask release", &["plan", "run"]),
-        ("### `cargo xtask bump", &["bump"]),
-        ("### `cargo xtask status", &["status"]),
-        ("### `cargo xtask verify", &["verify"]),
+        ("# Plan JSON", &["plan"][..]),
+        ("## `cargo xtask plan", &["plan"]),
+        ("## `cargo xtask nightly", &["run"]),
+        ("## `cargo xtask release", &["plan", "run"]),
+        ("## `cargo xtask bump", &["bump"]),
+        ("## `cargo xtask status", &["status"]),
+        ("## `cargo xtask verify", &["verify"]),
     ] {
         let section = readme_section(heading);
         for schema in schemas {
-            let link = format!("](docs/schema/{schema}.schema.json)");
-            assert!(section.contains(&link), "README.md {heading:?} does not link {link}");
+            let link = format!("](schema/{schema}.schema.json)");
+            assert!(section.contains(&link), "{heading:?} does not link {link}");
         }
     }
     let readme = fs::read_to_string(workspace_root().join("README.md")).unwrap();
@@ -293,4 +293,45 @@ fn readme_links_every_schema_where_its_document_is_described() {
             "README.md does not link docs/schema/{file}"
         );
     }
+}
+
+/// Every relative link of README.md and docs/*.md names a file or folder that exists.
+#[test]
+fn every_relative_link_in_the_docs_resolves() {
+    let mut checked = 0;
+    for (page, text) in doc_pages() {
+        let dir = workspace_root().join(&page).parent().unwrap().to_path_buf();
+        let mut in_code = false;
+        for line in text.lines() {
+            if line.starts_with("```") {
+                in_code = !in_code;
+            }
+            if in_code {
+                continue;
+            }
+            // Not inside `inline code`.
+            let line: String = line.split('`').step_by(2).collect::<Vec<_>>().join(" ");
+            for (i, _) in line.match_indices("](") {
+                let rest = &line[i + 2..];
+                let Some(end) = rest.find(')') else { continue };
+                let target = rest[..end].split('#').next().unwrap();
+                if target.is_empty() || target.contains("://") || target.starts_with("mailto:") {
+                    continue;
+                }
+                assert!(dir.join(target).exists(), "{page}: the link {target:?} names nothing");
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked > 20, "checked {checked} links");
+}
+
+/// The README stays a five-minute read: the reference is in docs/.
+#[test]
+fn the_readme_stays_short() {
+    let size = fs::metadata(workspace_root().join("README.md")).unwrap().len();
+    assert!(
+        size < 15_000,
+        "README.md is {size} bytes; move reference text into docs/"
+    );
 }

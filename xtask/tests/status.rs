@@ -20,7 +20,7 @@ fn status_shows_changes_since_the_last_release_and_check_wants_changelog_entries
 
     let status = repo.xtask(&["status", "--json"]).assert_code(0).json();
     assert_matches_schema(&status, "status");
-    assert_keys_documented(&status, &readme_section("### `cargo xtask status"), "status --json");
+    assert_keys_documented(&status, &readme_section("## `cargo xtask status"), "status --json");
     let rows = status.as_array().unwrap();
     assert_eq!(rows.len(), 4);
     assert!(

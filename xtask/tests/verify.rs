@@ -57,7 +57,7 @@ fn a_nightly_bundle_verifies_and_installs_offline() {
         .contains(&"wheel tags: 7 of 7 fit linux".into()));
     assert_eq!(targets[0]["problems"], serde_json::json!([]));
     assert_matches_schema(&report, "verify");
-    assert_keys_documented(&report, &readme_section("### `cargo xtask verify"), "verify --json");
+    assert_keys_documented(&report, &readme_section("## `cargo xtask verify"), "verify --json");
 }
 
 #[test]

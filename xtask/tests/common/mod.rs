@@ -924,15 +924,33 @@ impl PackageServer {
 }
 
 // ---------------------------------------------------------------------------------------------
-// The JSON documents are documented: every key emitted appears in README.md.
+// The JSON documents are documented: every key emitted appears in the docs.
 
-/// The README.md section under the heading that starts with `heading` (up to the next heading
-/// of the same or a higher level).
+/// README.md and the pages of docs/, as (path relative to the root, text).
+pub fn doc_pages() -> Vec<(String, String)> {
+    let mut pages = vec![(
+        "README.md".to_string(),
+        fs::read_to_string(workspace_root().join("README.md")).unwrap(),
+    )];
+    for name in list_dir(&workspace_root().join("docs")) {
+        if name.ends_with(".md") {
+            let text = fs::read_to_string(workspace_root().join("docs").join(&name)).unwrap();
+            pages.push((format!("docs/{name}"), text));
+        }
+    }
+    pages
+}
+
+/// The section under the heading that starts with `heading` (up to the next heading of the
+/// same or a higher level), in README.md or a page of docs/.
 pub fn readme_section(heading: &str) -> String {
-    let readme = fs::read_to_string(workspace_root().join("README.md")).unwrap();
-    let start = readme
-        .find(&format!("\n{heading}"))
-        .unwrap_or_else(|| panic!("README.md has no heading {heading:?}"));
+    let (readme, start) = doc_pages()
+        .into_iter()
+        .find_map(|(_, text)| {
+            let at = format!("\n{text}").find(&format!("\n{heading}"))?;
+            Some((format!("\n{text}"), at))
+        })
+        .unwrap_or_else(|| panic!("neither README.md nor docs/ has a heading {heading:?}"));
     let level = heading.chars().take_while(|c| *c == '#').count();
     let rest = &readme[start + 1..];
     let end = rest
@@ -967,7 +985,7 @@ pub fn assert_keys_documented(value: &serde_json::Value, docs: &str, what: &str)
         .collect();
     assert!(
         missing.is_empty(),
-        "README.md does not document these keys of {what}: {missing:?}"
+        "the docs do not document these keys of {what}: {missing:?}"
     );
 }
 
