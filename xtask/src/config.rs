@@ -395,20 +395,8 @@ pub struct NightlySettings {
     pub local_version: bool,
 }
 
-#[derive(Debug, Clone)]
-pub struct Platform {
-    pub name: String,
-    pub tags: Vec<String>,
-    /// Where `tags` stands in the manifest, for messages.
-    pub tags_at: String,
-    pub os: TargetOs,
-    pub python: String,
-    pub implementation: String,
-    pub abi: String,
-    pub format: ArchiveFormat,
-    /// `collect = "download"`: resolve and download even on a matching host.
-    pub always_download: bool,
-}
+/// A `[platforms.NAME]` table, resolved (defined with the platform rules it feeds).
+pub use crate::platform::Platform;
 
 // ---------------------------------------------------------------------------------------------
 

@@ -3,6 +3,22 @@
 
 use serde::{Deserialize, Serialize};
 
+/// A target platform of the bundles, as the manifest's `[platforms.NAME]` table declares it.
+#[derive(Debug, Clone)]
+pub struct Platform {
+    pub name: String,
+    pub tags: Vec<String>,
+    /// Where `tags` stands in the manifest, for messages.
+    pub tags_at: String,
+    pub os: TargetOs,
+    pub python: String,
+    pub implementation: String,
+    pub abi: String,
+    pub format: ArchiveFormat,
+    /// `collect = "download"`: resolve and download even on a matching host.
+    pub always_download: bool,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum TargetOs {
@@ -182,7 +198,7 @@ pub fn normalize_machine(machine: &str) -> String {
 
 /// The PEP 508 marker environment of a target platform, so that `sys_platform == "win32"`
 /// and friends are evaluated for the target, not for the host.
-pub fn marker_environment(p: &crate::config::Platform) -> pep508_rs::MarkerEnvironment {
+pub fn marker_environment(p: &Platform) -> pep508_rs::MarkerEnvironment {
     let arch = p.tags.iter().find_map(|t| tag_arch(t)).unwrap_or("x86_64");
     let (sys_platform, system, os_name, machine) = match p.os {
         TargetOs::Windows => (
@@ -372,7 +388,7 @@ pub struct ResolverTarget {
 const UV_MANYLINUX: &[u32] = &[17, 28, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40];
 
 /// The resolver target of a platform, or why the resolver cannot express it.
-pub fn resolver_target(p: &crate::config::Platform) -> Result<ResolverTarget, String> {
+pub fn resolver_target(p: &Platform) -> Result<ResolverTarget, String> {
     let fail = |why: String| Err(format!("platform {}: {why}", p.name));
     if p.implementation != "cp" {
         return fail(format!(
@@ -490,7 +506,7 @@ pub fn python_admits(requires_python: &str, python: &str) -> bool {
 
 /// Whether a wheel fits a target: some (python, abi, platform) combination of its tags is one
 /// the target's interpreter accepts.
-pub fn wheel_fits(file: &str, p: &crate::config::Platform) -> Result<bool, String> {
+pub fn wheel_fits(file: &str, p: &Platform) -> Result<bool, String> {
     let (pythons, abis, platforms) = wheel_tags(file).ok_or_else(|| format!("{file} is not a wheel file name"))?;
     let (major, minor): (u32, u32) = {
         let mut it = p.python.split('.').map(|n| n.parse().unwrap_or(0));
@@ -567,8 +583,8 @@ mod tests {
         assert_eq!(normalize_machine("AMD64"), "x86_64");
     }
 
-    fn platform(tags: &[&str], os: TargetOs) -> crate::config::Platform {
-        crate::config::Platform {
+    fn platform(tags: &[&str], os: TargetOs) -> Platform {
+        Platform {
             name: "t".into(),
             tags: tags.iter().map(|t| t.to_string()).collect(),
             tags_at: "release-config.toml:1:1".into(),
