@@ -399,192 +399,24 @@ pub fn compute(ws: &Workspace, opts: &PlanOptions) -> Result<Prepared> {
     .unwrap_or_default();
 
     // Edits of the build copy: versions, pins, and (releases) the promoted changelogs.
-    let mut stamp_steps = Vec::new();
-    for p in &plugins {
-        let Some(new) = new_versions.get(&p.normalized) else {
-            continue;
-        };
-        // A release builds the plugins it does not release as they are committed (commit
-        // strategy): only the released ones get new pins. Placeholders (stamp strategy) and
-        // nightlies get every pin stamped.
-        let pin_versions = match (&released, ws.manifest.versioning.strategy) {
-            (Some(released), Strategy::Commit) if released.contains_key(&p.normalized) => Some(released),
-            (Some(_), Strategy::Commit) => None,
-            _ => Some(&new_versions),
-        };
-        // A rebuild of a tagged release with the commit strategy builds the files as they
-        // were released: versions, pins and dates are all committed.
-        if matches!(opts.mode, Mode::Bundle) && ws.manifest.versioning.strategy == Strategy::Commit {
-            continue;
-        }
-        let pins = match pin_versions {
-            Some(versions) => edits::pin_edits(&ws.root, p, versions, ws.manifest.versioning.sibling_pins),
-            None => Ok(Vec::new()),
-        };
-        match (edits::version_edits(&ws.root, p, new, &values), pins) {
-            (Ok(mut edits), Ok(mut pins)) => {
-                edits.append(&mut pins);
-                let prefix = format!("{}/", p.dir);
-                edits.extend(changelog_edits.iter().filter(|e| e.file.starts_with(&prefix)).cloned());
-                edits.retain(|e| e.old != e.new);
-                edits.sort_by(|a, b| (&a.file, a.offset).cmp(&(&b.file, b.offset)));
-                stamp_steps.push(Step::Stamp {
-                    plugin: p.normalized.clone(),
-                    edits,
-                });
-            }
-            (a, b) => {
-                problems.extend(a.err().unwrap_or_default());
-                problems.extend(b.err().unwrap_or_default());
-            }
-        }
-    }
+    let stamp_steps = stamp_steps(
+        ws,
+        opts,
+        &plugins,
+        &new_versions,
+        released.as_ref(),
+        &changelog_edits,
+        &values,
+        &mut problems,
+    );
 
     // Platforms.
-    let selected = select_platforms(ws, opts, &mut problems);
-    let mut platforms = Vec::new();
-    for p in selected {
-        let strategy = match &tools {
-            Some(tools) if !p.always_download && check_native(p, &tools.python).is_ok() => WheelhouseStrategy::Host,
-            _ => WheelhouseStrategy::Download,
-        };
-        if strategy == WheelhouseStrategy::Download {
-            if let Err(why) = crate::platform::resolver_target(p) {
-                problems.push(format!("{}: {why}", p.tags_at));
-            }
-        }
-        let (os, arch, bits) = name_parts(p.os, p.tags.iter().find_map(|t| tag_arch(t)));
-        let folder = render(
-            &ws.manifest.release.archive_name,
-            &[
-                ("release", &release_name),
-                ("version", &version_text),
-                ("platform", &p.name),
-                ("os", os),
-                ("arch", arch),
-                ("bits", bits),
-            ],
-        );
-        platforms.push(PlannedPlatform {
-            name: p.name.clone(),
-            tags: p.tags.clone(),
-            os: p.os,
-            python: p.python.clone(),
-            implementation: p.implementation.clone(),
-            abi: p.abi.clone(),
-            format: p.format,
-            archive: format!("{folder}.{}", p.format.extension()),
-            folder,
-            strategy,
-        });
-    }
+    let platforms = plan_platforms(ws, opts, tools.as_ref(), &release_name, &version_text, &mut problems);
     check_output_dirs(ws, &git, &mut problems)?;
-    let public = &ws.manifest.public;
-    for url in std::iter::once(&public.index_url)
-        .chain(&public.extra_index_urls)
-        .chain(&public.find_links)
-    {
-        for var in toolchain::unset_env_refs(&url.value) {
-            problems.push(format!(
-                "{}: environment variable {var} is not set (used as ${{{var}}}): export it",
-                url.at
-            ));
-        }
-    }
+    check_public(ws, &plugins, &mut problems);
+    let planned_plugins = planned_plugins(ws, &plugins, &groups, &current, &new_versions);
 
-    let plugin_names: Vec<&str> = plugins.iter().map(|p| p.normalized.as_str()).collect();
-    for req in &ws.manifest.public.requirements {
-        if let Ok(r) = pep508_rs::Requirement::<pep508_rs::VerbatimUrl>::from_str(req) {
-            if plugin_names.contains(&r.name.as_ref()) {
-                problems.push(format!(
-                    "{}: [public] requirement {req:?} names the plugin {}; plugins are always included, remove it",
-                    ws.manifest_shown(),
-                    r.name
-                ));
-            }
-        }
-    }
-
-    let planned_plugins: Vec<PlannedPlugin> = plugins
-        .iter()
-        .map(|p| PlannedPlugin {
-            name: p.name.clone(),
-            normalized_name: p.normalized.clone(),
-            path: p.dir.clone(),
-            layout: p.layout,
-            group: groups.get(&p.normalized).cloned(),
-            current_version: current[&p.normalized].to_string(),
-            version: new_versions
-                .get(&p.normalized)
-                .map(ToString::to_string)
-                .unwrap_or_default(),
-            summary: p.summary.clone(),
-            keywords: p.keywords.clone(),
-            license: p.license.clone(),
-            dependencies: p.dependencies.clone(),
-            requires_plugins: edits::sibling_requirements(p, &plugin_names)
-                .into_iter()
-                .map(|(_, name)| name)
-                .collect(),
-            version_files: p
-                .version_files
-                .iter()
-                .map(|f| PlannedVersionFile {
-                    path: f.path.clone(),
-                    kind: f.kind.name().to_string(),
-                })
-                .collect(),
-            verify_import: ws.manifest.verify_import(&p.normalized),
-            upload: ws.manifest.uploads(&p.normalized),
-        })
-        .collect();
-
-    let mut steps = vec![Step::ExportSources {
-        commit: commit.clone(),
-        paths: plugins.iter().map(|p| p.dir.clone()).collect(),
-    }];
-    steps.extend(stamp_steps);
-    for p in &planned_plugins {
-        steps.push(Step::Build {
-            plugin: p.normalized_name.clone(),
-            path: p.path.clone(),
-            version: p.version.clone(),
-            wheel_excludes: ws
-                .manifest
-                .plugin_overrides
-                .get(&p.normalized_name)
-                .map(|o| o.wheel_excludes.clone())
-                .unwrap_or_default(),
-        });
-    }
-    let mut requirements: Vec<String> = planned_plugins
-        .iter()
-        .map(|p| format!("{}=={}", p.normalized_name, p.version))
-        .collect();
-    requirements.extend(ws.manifest.public.requirements.iter().cloned());
-    let resolved: Vec<String> = platforms
-        .iter()
-        .filter(|p| p.strategy == WheelhouseStrategy::Download)
-        .map(|p| p.name.clone())
-        .collect();
-    if !resolved.is_empty() {
-        steps.push(Step::Resolve {
-            platforms: resolved,
-            requirements: requirements.clone(),
-        });
-    }
-    for p in &platforms {
-        steps.push(Step::Wheelhouse {
-            platform: p.name.clone(),
-            requirements: requirements.clone(),
-        });
-        steps.push(Step::Bundle {
-            platform: p.name.clone(),
-            archive: p.archive.clone(),
-            folder: p.folder.clone(),
-            format: p.format,
-        });
-    }
+    let mut steps = collection_steps(ws, &commit, &plugins, stamp_steps, &planned_plugins, &platforms);
     let mut archives: Vec<String> = platforms.iter().map(|p| p.archive.clone()).collect();
     if !opts.no_sources {
         let folder = render(
@@ -644,39 +476,15 @@ pub fn compute(ws: &Workspace, opts: &PlanOptions) -> Result<Prepared> {
         deliver.push(NOTES_FILE.into());
     }
     if matches!(opts.mode, Mode::Release { .. }) {
-        let files: Vec<String> = edits::by_file(&tree_edits).keys().map(|f| f.to_string()).collect();
-        if !tree_edits.is_empty() {
-            steps.push(Step::UpdateTree { edits: tree_edits });
-            let message = render(
-                &ws.manifest.release.commit_message,
-                &[("release", &release_name), ("version", &version_text)],
-            );
-            steps.push(Step::Commit { message, files });
-        }
-        for u in &units {
-            let mut message = format!("{} {}\n", u.name, u.version);
-            for (plugin, text) in &u.notes {
-                message.push_str(&format!("\n{plugin} {}:\n{text}\n", u.version));
-            }
-            steps.push(Step::Tag {
-                name: u.tag.clone(),
-                message,
-                sign: ws.manifest.release.sign_tags,
-            });
-        }
-        // `[versioning] next-dev`: the next `.dev0` versions, committed on top of the release.
-        if !next_dev_edits.is_empty() {
-            let files: Vec<String> = edits::by_file(&next_dev_edits).keys().map(|f| f.to_string()).collect();
-            let started: Vec<String> = units
-                .iter()
-                .filter_map(|u| next_dev.get(&u.members[0]).map(|v| format!("{} {v}", u.name)))
-                .collect();
-            steps.push(Step::UpdateTree { edits: next_dev_edits });
-            steps.push(Step::Commit {
-                message: format!("Start development: {}", started.join(", ")),
-                files,
-            });
-        }
+        steps.extend(repository_steps(
+            ws,
+            tree_edits,
+            next_dev_edits,
+            &next_dev,
+            &units,
+            &release_name,
+            &version_text,
+        ));
         branch = git.current_branch()?;
     }
     let set = set_name(&release_name, &version_text);
@@ -699,37 +507,16 @@ pub fn compute(ws: &Workspace, opts: &PlanOptions) -> Result<Prepared> {
         dists_of: dists_of.clone(),
     });
     if let (Mode::Release { .. }, Some(branch)) = (&opts.mode, &branch) {
-        let publish = &ws.manifest.publish;
-        if publish.push {
-            let tags = units.iter().map(|u| u.tag.clone()).collect();
-            steps.push(Step::Push {
-                remote: publish.remote.clone(),
-                branch: branch.clone(),
-                tags,
-            });
-        }
-        if let Some(dir) = opts.release_dir.clone().or_else(|| publish.release_dir.clone()) {
-            steps.push(Step::CopyToReleaseDir {
-                dir,
-                files: delivered,
-                dists_of: dists_of.clone(),
-            });
-        }
-        if let Some(upload) = &publish.upload {
-            check_upload(upload, &units, &mut problems);
-            let uploaded: Vec<String> = released
-                .iter()
-                .zip(&dists_of)
-                .filter(|(plugin, _)| ws.manifest.uploads(plugin))
-                .map(|(_, prefix)| prefix.clone())
-                .collect();
-            if !uploaded.is_empty() {
-                steps.push(Step::Upload {
-                    upload: upload.clone(),
-                    plugins: uploaded,
-                });
-            }
-        }
+        steps.extend(publish_steps(
+            ws,
+            opts,
+            branch,
+            &units,
+            &released,
+            &dists_of,
+            delivered,
+            &mut problems,
+        ));
     }
 
     let mut build_tools = ws.manifest.python.build_tools.clone();
@@ -1138,6 +925,338 @@ fn resolve_groups(ws: &Workspace, plugins: &[Plugin], problems: &mut Vec<String>
         }
     }
     member_of
+}
+
+/// One `Stamp` step per plugin: its new version, its pins on siblings, and (releases) its
+/// promoted changelog, as edits of the build copy.
+#[allow(clippy::too_many_arguments)]
+fn stamp_steps(
+    ws: &Workspace,
+    opts: &PlanOptions,
+    plugins: &[Plugin],
+    new_versions: &BTreeMap<String, Version>,
+    released: Option<&BTreeMap<String, Version>>,
+    changelog_edits: &[Edit],
+    values: &StampValues,
+    problems: &mut Vec<String>,
+) -> Vec<Step> {
+    let mut stamp_steps = Vec::new();
+    for p in plugins {
+        let Some(new) = new_versions.get(&p.normalized) else {
+            continue;
+        };
+        // A release builds the plugins it does not release as they are committed (commit
+        // strategy): only the released ones get new pins. Placeholders (stamp strategy) and
+        // nightlies get every pin stamped.
+        let pin_versions = match (released, ws.manifest.versioning.strategy) {
+            (Some(released), Strategy::Commit) if released.contains_key(&p.normalized) => Some(released),
+            (Some(_), Strategy::Commit) => None,
+            _ => Some(new_versions),
+        };
+        // A rebuild of a tagged release with the commit strategy builds the files as they
+        // were released: versions, pins and dates are all committed.
+        if matches!(opts.mode, Mode::Bundle) && ws.manifest.versioning.strategy == Strategy::Commit {
+            continue;
+        }
+        let pins = match pin_versions {
+            Some(versions) => edits::pin_edits(&ws.root, p, versions, ws.manifest.versioning.sibling_pins),
+            None => Ok(Vec::new()),
+        };
+        match (edits::version_edits(&ws.root, p, new, values), pins) {
+            (Ok(mut edits), Ok(mut pins)) => {
+                edits.append(&mut pins);
+                let prefix = format!("{}/", p.dir);
+                edits.extend(changelog_edits.iter().filter(|e| e.file.starts_with(&prefix)).cloned());
+                edits.retain(|e| e.old != e.new);
+                edits.sort_by(|a, b| (&a.file, a.offset).cmp(&(&b.file, b.offset)));
+                stamp_steps.push(Step::Stamp {
+                    plugin: p.normalized.clone(),
+                    edits,
+                });
+            }
+            (a, b) => {
+                problems.extend(a.err().unwrap_or_default());
+                problems.extend(b.err().unwrap_or_default());
+            }
+        }
+    }
+    stamp_steps
+}
+
+/// The selected platforms with their archive names and how each is collected (the host's
+/// pip, or resolved for the target and downloaded).
+fn plan_platforms(
+    ws: &Workspace,
+    opts: &PlanOptions,
+    tools: Option<&Tools>,
+    release_name: &str,
+    version_text: &str,
+    problems: &mut Vec<String>,
+) -> Vec<PlannedPlatform> {
+    let selected = select_platforms(ws, opts, problems);
+    let mut platforms = Vec::new();
+    for p in selected {
+        let strategy = match tools {
+            Some(tools) if !p.always_download && check_native(p, &tools.python).is_ok() => WheelhouseStrategy::Host,
+            _ => WheelhouseStrategy::Download,
+        };
+        if strategy == WheelhouseStrategy::Download {
+            if let Err(why) = crate::platform::resolver_target(p) {
+                problems.push(format!("{}: {why}", p.tags_at));
+            }
+        }
+        let (os, arch, bits) = name_parts(p.os, p.tags.iter().find_map(|t| tag_arch(t)));
+        let folder = render(
+            &ws.manifest.release.archive_name,
+            &[
+                ("release", release_name),
+                ("version", version_text),
+                ("platform", &p.name),
+                ("os", os),
+                ("arch", arch),
+                ("bits", bits),
+            ],
+        );
+        platforms.push(PlannedPlatform {
+            name: p.name.clone(),
+            tags: p.tags.clone(),
+            os: p.os,
+            python: p.python.clone(),
+            implementation: p.implementation.clone(),
+            abi: p.abi.clone(),
+            format: p.format,
+            archive: format!("{folder}.{}", p.format.extension()),
+            folder,
+            strategy,
+        });
+    }
+    platforms
+}
+
+/// `[public]`: every `${VAR}` in its URLs is set, and no requirement names a plugin.
+fn check_public(ws: &Workspace, plugins: &[Plugin], problems: &mut Vec<String>) {
+    let public = &ws.manifest.public;
+    for url in std::iter::once(&public.index_url)
+        .chain(&public.extra_index_urls)
+        .chain(&public.find_links)
+    {
+        for var in toolchain::unset_env_refs(&url.value) {
+            problems.push(format!(
+                "{}: environment variable {var} is not set (used as ${{{var}}}): export it",
+                url.at
+            ));
+        }
+    }
+    let plugin_names: Vec<&str> = plugins.iter().map(|p| p.normalized.as_str()).collect();
+    for req in &ws.manifest.public.requirements {
+        if let Ok(r) = pep508_rs::Requirement::<pep508_rs::VerbatimUrl>::from_str(req) {
+            if plugin_names.contains(&r.name.as_ref()) {
+                problems.push(format!(
+                    "{}: [public] requirement {req:?} names the plugin {}; plugins are always included, remove it",
+                    ws.manifest_shown(),
+                    r.name
+                ));
+            }
+        }
+    }
+}
+
+/// Each plugin as the plan shows it: versions, group, metadata, version files.
+fn planned_plugins(
+    ws: &Workspace,
+    plugins: &[Plugin],
+    groups: &BTreeMap<String, String>,
+    current: &BTreeMap<String, Version>,
+    new_versions: &BTreeMap<String, Version>,
+) -> Vec<PlannedPlugin> {
+    let plugin_names: Vec<&str> = plugins.iter().map(|p| p.normalized.as_str()).collect();
+    plugins
+        .iter()
+        .map(|p| PlannedPlugin {
+            name: p.name.clone(),
+            normalized_name: p.normalized.clone(),
+            path: p.dir.clone(),
+            layout: p.layout,
+            group: groups.get(&p.normalized).cloned(),
+            current_version: current[&p.normalized].to_string(),
+            version: new_versions
+                .get(&p.normalized)
+                .map(ToString::to_string)
+                .unwrap_or_default(),
+            summary: p.summary.clone(),
+            keywords: p.keywords.clone(),
+            license: p.license.clone(),
+            dependencies: p.dependencies.clone(),
+            requires_plugins: edits::sibling_requirements(p, &plugin_names)
+                .into_iter()
+                .map(|(_, name)| name)
+                .collect(),
+            version_files: p
+                .version_files
+                .iter()
+                .map(|f| PlannedVersionFile {
+                    path: f.path.clone(),
+                    kind: f.kind.name().to_string(),
+                })
+                .collect(),
+            verify_import: ws.manifest.verify_import(&p.normalized),
+            upload: ws.manifest.uploads(&p.normalized),
+        })
+        .collect()
+}
+
+/// Export, stamp, build every plugin, resolve the platforms collected by download, collect
+/// each platform's wheelhouse and write its bundle.
+fn collection_steps(
+    ws: &Workspace,
+    commit: &str,
+    plugins: &[Plugin],
+    stamp_steps: Vec<Step>,
+    planned_plugins: &[PlannedPlugin],
+    platforms: &[PlannedPlatform],
+) -> Vec<Step> {
+    let mut steps = vec![Step::ExportSources {
+        commit: commit.to_string(),
+        paths: plugins.iter().map(|p| p.dir.clone()).collect(),
+    }];
+    steps.extend(stamp_steps);
+    for p in planned_plugins {
+        steps.push(Step::Build {
+            plugin: p.normalized_name.clone(),
+            path: p.path.clone(),
+            version: p.version.clone(),
+            wheel_excludes: ws
+                .manifest
+                .plugin_overrides
+                .get(&p.normalized_name)
+                .map(|o| o.wheel_excludes.clone())
+                .unwrap_or_default(),
+        });
+    }
+    let mut requirements: Vec<String> = planned_plugins
+        .iter()
+        .map(|p| format!("{}=={}", p.normalized_name, p.version))
+        .collect();
+    requirements.extend(ws.manifest.public.requirements.iter().cloned());
+    let resolved: Vec<String> = platforms
+        .iter()
+        .filter(|p| p.strategy == WheelhouseStrategy::Download)
+        .map(|p| p.name.clone())
+        .collect();
+    if !resolved.is_empty() {
+        steps.push(Step::Resolve {
+            platforms: resolved,
+            requirements: requirements.clone(),
+        });
+    }
+    for p in platforms {
+        steps.push(Step::Wheelhouse {
+            platform: p.name.clone(),
+            requirements: requirements.clone(),
+        });
+        steps.push(Step::Bundle {
+            platform: p.name.clone(),
+            archive: p.archive.clone(),
+            folder: p.folder.clone(),
+            format: p.format,
+        });
+    }
+    steps
+}
+
+/// A release's changes to the repository: write the bump, commit it, tag each unit, and
+/// (`next-dev`) write and commit the next development versions.
+fn repository_steps(
+    ws: &Workspace,
+    tree_edits: Vec<Edit>,
+    next_dev_edits: Vec<Edit>,
+    next_dev: &BTreeMap<String, Version>,
+    units: &[PlannedUnit],
+    release_name: &str,
+    version_text: &str,
+) -> Vec<Step> {
+    let mut steps = Vec::new();
+    let files: Vec<String> = edits::by_file(&tree_edits).keys().map(|f| f.to_string()).collect();
+    if !tree_edits.is_empty() {
+        steps.push(Step::UpdateTree { edits: tree_edits });
+        let message = render(
+            &ws.manifest.release.commit_message,
+            &[("release", release_name), ("version", version_text)],
+        );
+        steps.push(Step::Commit { message, files });
+    }
+    for u in units {
+        let mut message = format!("{} {}\n", u.name, u.version);
+        for (plugin, text) in &u.notes {
+            message.push_str(&format!("\n{plugin} {}:\n{text}\n", u.version));
+        }
+        steps.push(Step::Tag {
+            name: u.tag.clone(),
+            message,
+            sign: ws.manifest.release.sign_tags,
+        });
+    }
+    // `[versioning] next-dev`: the next `.dev0` versions, committed on top of the release.
+    if !next_dev_edits.is_empty() {
+        let files: Vec<String> = edits::by_file(&next_dev_edits).keys().map(|f| f.to_string()).collect();
+        let started: Vec<String> = units
+            .iter()
+            .filter_map(|u| next_dev.get(&u.members[0]).map(|v| format!("{} {v}", u.name)))
+            .collect();
+        steps.push(Step::UpdateTree { edits: next_dev_edits });
+        steps.push(Step::Commit {
+            message: format!("Start development: {}", started.join(", ")),
+            files,
+        });
+    }
+    steps
+}
+
+/// A release's publishing, after delivery: push, copy to the release folder, upload.
+#[allow(clippy::too_many_arguments)]
+fn publish_steps(
+    ws: &Workspace,
+    opts: &PlanOptions,
+    branch: &str,
+    units: &[PlannedUnit],
+    released: &[String],
+    dists_of: &[String],
+    delivered: Vec<String>,
+    problems: &mut Vec<String>,
+) -> Vec<Step> {
+    let mut steps = Vec::new();
+    let publish = &ws.manifest.publish;
+    if publish.push {
+        let tags = units.iter().map(|u| u.tag.clone()).collect();
+        steps.push(Step::Push {
+            remote: publish.remote.clone(),
+            branch: branch.to_string(),
+            tags,
+        });
+    }
+    if let Some(dir) = opts.release_dir.clone().or_else(|| publish.release_dir.clone()) {
+        steps.push(Step::CopyToReleaseDir {
+            dir,
+            files: delivered,
+            dists_of: dists_of.to_vec(),
+        });
+    }
+    if let Some(upload) = &publish.upload {
+        check_upload(upload, units, problems);
+        let uploaded: Vec<String> = released
+            .iter()
+            .zip(dists_of)
+            .filter(|(plugin, _)| ws.manifest.uploads(plugin))
+            .map(|(_, prefix)| prefix.clone())
+            .collect();
+        if !uploaded.is_empty() {
+            steps.push(Step::Upload {
+                upload: upload.clone(),
+                plugins: uploaded,
+            });
+        }
+    }
+    steps
 }
 
 /// What names a run's set folder, archives, notes and commit message: `({release}, {version})`.
