@@ -306,88 +306,17 @@ pub fn compute(ws: &Workspace, opts: &PlanOptions) -> Result<Prepared> {
     }
     .max(0);
     let current = versioning::current_versions(&ws.manifest, &git, &plugins)?;
-    let short = commit[..commit.len().min(8)].to_string();
-    let mut new_versions: BTreeMap<String, Version> = BTreeMap::new();
-    let mut units = Vec::new();
-    let mut changelog_edits = Vec::new();
-    let mut tree_edits = Vec::new();
-    let mut next_dev_edits = Vec::new();
-    let mut next_dev = BTreeMap::new();
-    // Releases: the plugins being released, with their new versions.
-    let mut released: Option<BTreeMap<String, Version>> = None;
-    let mut nightly_number = None;
-    let values = match &opts.mode {
-        Mode::Nightly { build_number } => {
-            let (build_number, source) = match build_number {
-                Some(n) => (*n, "--build-number".to_string()),
-                None => build_number_from_env(&ws.manifest.nightly.build_number_env, &mut problems),
-            };
-            let digits = ws.manifest.nightly.build_number_digits;
-            let number = match versions::nightly_number(now, build_number, digits) {
-                Ok(n) => {
-                    nightly_number = Some(n);
-                    n
-                }
-                Err(e) => {
-                    problems.push(format!(
-                        "build number {build_number} (from {source}) {e}: set [nightly] build-number-digits in {} \
-                         to a larger width (CI run counters keep growing; 6 is a good choice)",
-                        ws.manifest_shown()
-                    ));
-                    0
-                }
-            };
-            let local = ws.manifest.nightly.local_version.then(|| format!("g{short}"));
-            for p in &plugins {
-                match versions::nightly(&current[&p.normalized], number, local.as_deref()) {
-                    Ok(v) => {
-                        new_versions.insert(p.normalized.clone(), v);
-                    }
-                    Err(e) => problems.push(format!("{}: {e}", p.dir)),
-                }
-            }
-            StampValues {
-                date: versions::iso_date(now),
-                build: build_number.to_string(),
-                commit: short,
-            }
-        }
-        Mode::Release { level, selection } => {
-            let values = StampValues {
-                date: versions::iso_date(now),
-                build: String::new(),
-                commit: short,
-            };
-            let outcome =
-                versioning::plan_bump(ws, &git, &plugins, &current, level, selection, &values, &mut problems)?;
-            new_versions = current.clone();
-            new_versions.extend(outcome.planned.clone());
-            released = Some(outcome.planned);
-            units = outcome.units;
-            changelog_edits = outcome.changelog_edits;
-            tree_edits = outcome.tree_edits;
-            next_dev_edits = outcome.next_dev_edits;
-            next_dev = outcome.next_dev;
-            check_release_preconditions(ws, &git, &mut problems)?;
-            values
-        }
-        Mode::Bundle => {
-            new_versions = current.clone();
-            units = versioning::tagged_at(ws, &git, &plugins, &current, &commit, &mut problems)?;
-            if units.is_empty() {
-                problems.push(format!(
-                    "HEAD ({short}) carries no release tag of a plugin or group at its current version: \
-                     check out a release tag (`git checkout <tag>`), or build untagged commits with `nightly`"
-                ));
-            }
-            StampValues {
-                // The release commit's date: every rebuild of the tag stamps the same bytes.
-                date: versions::iso_date(epoch),
-                build: String::new(),
-                commit: short,
-            }
-        }
-    };
+    let Versions {
+        new_versions,
+        units,
+        changelog_edits,
+        tree_edits,
+        next_dev_edits,
+        next_dev,
+        released,
+        nightly_number,
+        values,
+    } = plan_versions(ws, opts, &git, &plugins, &current, &commit, now, epoch, &mut problems)?;
     let (release_name, version_text) = release_identity(
         ws,
         &plugins,
@@ -925,6 +854,128 @@ fn resolve_groups(ws: &Workspace, plugins: &[Plugin], problems: &mut Vec<String>
         }
     }
     member_of
+}
+
+/// What a run's versions are: each plugin's new version, and for releases the units, the
+/// edits of the working tree and the next-dev edits; the values stamped into version files.
+struct Versions {
+    new_versions: BTreeMap<String, Version>,
+    units: Vec<PlannedUnit>,
+    changelog_edits: Vec<Edit>,
+    tree_edits: Vec<Edit>,
+    next_dev_edits: Vec<Edit>,
+    next_dev: BTreeMap<String, Version>,
+    /// Releases: the plugins being released, with their new versions.
+    released: Option<BTreeMap<String, Version>>,
+    nightly_number: Option<u64>,
+    values: StampValues,
+}
+
+/// The versions of a nightly (dev versions of the build), a release (the bump), or a rebuild
+/// of a tagged release (the tagged versions).
+#[allow(clippy::too_many_arguments)]
+fn plan_versions(
+    ws: &Workspace,
+    opts: &PlanOptions,
+    git: &Git,
+    plugins: &[Plugin],
+    current: &BTreeMap<String, Version>,
+    commit: &str,
+    now: i64,
+    epoch: i64,
+    problems: &mut Vec<String>,
+) -> Result<Versions> {
+    let short = commit[..commit.len().min(8)].to_string();
+    let mut new_versions: BTreeMap<String, Version> = BTreeMap::new();
+    let mut units = Vec::new();
+    let mut changelog_edits = Vec::new();
+    let mut tree_edits = Vec::new();
+    let mut next_dev_edits = Vec::new();
+    let mut next_dev = BTreeMap::new();
+    let mut released: Option<BTreeMap<String, Version>> = None;
+    let mut nightly_number = None;
+    let values = match &opts.mode {
+        Mode::Nightly { build_number } => {
+            let (build_number, source) = match build_number {
+                Some(n) => (*n, "--build-number".to_string()),
+                None => build_number_from_env(&ws.manifest.nightly.build_number_env, problems),
+            };
+            let digits = ws.manifest.nightly.build_number_digits;
+            let number = match versions::nightly_number(now, build_number, digits) {
+                Ok(n) => {
+                    nightly_number = Some(n);
+                    n
+                }
+                Err(e) => {
+                    problems.push(format!(
+                        "build number {build_number} (from {source}) {e}: set [nightly] build-number-digits in {} \
+                         to a larger width (CI run counters keep growing; 6 is a good choice)",
+                        ws.manifest_shown()
+                    ));
+                    0
+                }
+            };
+            let local = ws.manifest.nightly.local_version.then(|| format!("g{short}"));
+            for p in plugins {
+                match versions::nightly(&current[&p.normalized], number, local.as_deref()) {
+                    Ok(v) => {
+                        new_versions.insert(p.normalized.clone(), v);
+                    }
+                    Err(e) => problems.push(format!("{}: {e}", p.dir)),
+                }
+            }
+            StampValues {
+                date: versions::iso_date(now),
+                build: build_number.to_string(),
+                commit: short,
+            }
+        }
+        Mode::Release { level, selection } => {
+            let values = StampValues {
+                date: versions::iso_date(now),
+                build: String::new(),
+                commit: short,
+            };
+            let outcome = versioning::plan_bump(ws, git, plugins, current, level, selection, &values, problems)?;
+            new_versions = current.clone();
+            new_versions.extend(outcome.planned.clone());
+            released = Some(outcome.planned);
+            units = outcome.units;
+            changelog_edits = outcome.changelog_edits;
+            tree_edits = outcome.tree_edits;
+            next_dev_edits = outcome.next_dev_edits;
+            next_dev = outcome.next_dev;
+            check_release_preconditions(ws, git, problems)?;
+            values
+        }
+        Mode::Bundle => {
+            new_versions = current.clone();
+            units = versioning::tagged_at(ws, git, plugins, current, commit, problems)?;
+            if units.is_empty() {
+                problems.push(format!(
+                    "HEAD ({short}) carries no release tag of a plugin or group at its current version: \
+                     check out a release tag (`git checkout <tag>`), or build untagged commits with `nightly`"
+                ));
+            }
+            StampValues {
+                // The release commit's date: every rebuild of the tag stamps the same bytes.
+                date: versions::iso_date(epoch),
+                build: String::new(),
+                commit: short,
+            }
+        }
+    };
+    Ok(Versions {
+        new_versions,
+        units,
+        changelog_edits,
+        tree_edits,
+        next_dev_edits,
+        next_dev,
+        released,
+        nightly_number,
+        values,
+    })
 }
 
 /// One `Stamp` step per plugin: its new version, its pins on siblings, and (releases) its
