@@ -242,54 +242,14 @@ pub struct Prepared {
 
 pub fn compute(ws: &Workspace, opts: &PlanOptions) -> Result<Prepared> {
     let mut problems = Vec::new();
-    let tools = match toolchain::find(&ws.runner, &ws.manifest) {
-        Ok(t) => Some(t),
-        Err(mut p) => {
-            problems.append(&mut p);
-            None
-        }
-    };
-    let git_program = tools
-        .as_ref()
-        .map(|t| t.git.clone())
-        .or_else(|| which::which("git").ok());
-    let python = tools.as_ref().map(|t| t.python.path.clone());
-    let plugins = match plugins::discover(&ws.root, &ws.manifest, &ws.runner, python.as_deref()) {
-        Ok(p) => p,
-        Err(mut p) => {
-            problems.append(&mut p);
-            Vec::new()
-        }
-    };
-    let Some(git_program) = git_program else {
+    let (tools, found) = discover(ws, &mut problems);
+    let Some(Found { plugins, git, commit }) = found else {
         return Ok(Prepared {
             plan: None,
             problems,
             tools,
         });
     };
-    let git = Git::new(&ws.runner, git_program, &ws.root);
-    let commit = match git.head() {
-        Ok(c) => c,
-        Err(e) => {
-            problems.push(e.to_string());
-            return Ok(Prepared {
-                plan: None,
-                problems,
-                tools,
-            });
-        }
-    };
-    if plugins.is_empty() {
-        if problems.is_empty() {
-            problems.push(format!("{}: no plugins found", ws.manifest_shown()));
-        }
-        return Ok(Prepared {
-            plan: None,
-            problems,
-            tools,
-        });
-    }
 
     check_clean_tree(ws, &git, &plugins, &mut problems)?;
     check_committed(&git, &commit, &plugins, &mut problems)?;
@@ -346,37 +306,15 @@ pub fn compute(ws: &Workspace, opts: &PlanOptions) -> Result<Prepared> {
     let planned_plugins = planned_plugins(ws, &plugins, &groups, &current, &new_versions);
 
     let mut steps = collection_steps(ws, &commit, &plugins, stamp_steps, &planned_plugins, &platforms);
-    let mut archives: Vec<String> = platforms.iter().map(|p| p.archive.clone()).collect();
-    if !opts.no_sources {
-        let folder = render(
-            &ws.manifest.release.archive_name,
-            &[
-                ("release", &release_name),
-                ("version", &version_text),
-                ("platform", "sources"),
-                ("os", "sources"),
-                ("arch", "noarch"),
-                ("bits", "0"),
-            ],
-        );
-        let archive = format!("{folder}.tar.bz2");
-        steps.push(Step::Sources {
-            archive: archive.clone(),
-            folder,
-        });
-        archives.push(archive);
-    }
-    for (i, name) in archives.iter().enumerate() {
-        if let Err(e) = crate::config::check_portable_name(name) {
-            problems.push(format!("{}: [release] archive-name gives {e}", ws.manifest_shown()));
-        }
-        if archives[..i].contains(name) {
-            problems.push(format!(
-                "{}: two bundles would be named {name}: put {{platform}} in [release] archive-name",
-                ws.manifest_shown()
-            ));
-        }
-    }
+    let archives = archive_names(
+        ws,
+        opts,
+        &platforms,
+        &release_name,
+        &version_text,
+        &mut steps,
+        &mut problems,
+    );
     let sign = ws.manifest.release.sign_artifacts && !opts.no_sign;
     if sign {
         check_gpg(ws, "sign-artifacts", &mut problems)?;
@@ -385,13 +323,7 @@ pub fn compute(ws: &Workspace, opts: &PlanOptions) -> Result<Prepared> {
         files: archives.clone(),
         sign,
     });
-    let mut deliver = archives.clone();
-    deliver.extend(archives.iter().map(|a| format!("{a}.sha256")));
-    deliver.push(CHECKSUMS_FILE.into());
-    if sign {
-        deliver.extend(archives.iter().map(|a| format!("{a}.asc")));
-        deliver.push(format!("{CHECKSUMS_FILE}.asc"));
-    }
+    let mut deliver = checksummed(&archives, sign);
     let notes = match opts.mode {
         Mode::Release { .. } | Mode::Bundle => release_notes(&release_name, &version_text, &units),
         Mode::Nightly { .. } => nightly_notes(ws, &plugins, &new_versions, &version_text, &commit),
@@ -448,20 +380,7 @@ pub fn compute(ws: &Workspace, opts: &PlanOptions) -> Result<Prepared> {
         ));
     }
 
-    let mut build_tools = ws.manifest.python.build_tools.clone();
-    if matches!(opts.mode, Mode::Release { .. }) && ws.manifest.publish.upload.is_some() {
-        build_tools.push(TWINE.to_string());
-    }
-    if platforms.iter().any(|p| p.strategy == WheelhouseStrategy::Download) {
-        build_tools.push(UV.to_string());
-    }
-    for p in &plugins {
-        for r in &p.build_requires {
-            if !build_tools.contains(r) {
-                build_tools.push(r.clone());
-            }
-        }
-    }
+    let build_tools = build_tools(ws, opts, &platforms, &plugins);
 
     let plan = Plan {
         schema_version: SCHEMA_VERSION,
@@ -856,6 +775,68 @@ fn resolve_groups(ws: &Workspace, plugins: &[Plugin], problems: &mut Vec<String>
     member_of
 }
 
+/// The archives with their `.sha256` files and `SHA256SUMS` (and with `sign`, the `.asc`
+/// signatures of each and of `SHA256SUMS`).
+fn checksummed(archives: &[String], sign: bool) -> Vec<String> {
+    let mut files = archives.to_vec();
+    files.extend(archives.iter().map(|a| format!("{a}.sha256")));
+    files.push(CHECKSUMS_FILE.into());
+    if sign {
+        files.extend(archives.iter().map(|a| format!("{a}.asc")));
+        files.push(format!("{CHECKSUMS_FILE}.asc"));
+    }
+    files
+}
+
+/// What every plan starts from: the plugins, git and HEAD.
+struct Found<'a> {
+    plugins: Vec<Plugin>,
+    git: Git<'a>,
+    commit: String,
+}
+
+/// The tools (when all are there), and the plugins, git and HEAD (`None` when no plan can be
+/// made; `problems` say why).
+fn discover<'a>(ws: &'a Workspace, problems: &mut Vec<String>) -> (Option<Tools>, Option<Found<'a>>) {
+    let tools = match toolchain::find(&ws.runner, &ws.manifest) {
+        Ok(t) => Some(t),
+        Err(mut p) => {
+            problems.append(&mut p);
+            None
+        }
+    };
+    let git_program = tools
+        .as_ref()
+        .map(|t| t.git.clone())
+        .or_else(|| which::which("git").ok());
+    let python = tools.as_ref().map(|t| t.python.path.clone());
+    let plugins = match plugins::discover(&ws.root, &ws.manifest, &ws.runner, python.as_deref()) {
+        Ok(p) => p,
+        Err(mut p) => {
+            problems.append(&mut p);
+            Vec::new()
+        }
+    };
+    let Some(git_program) = git_program else {
+        return (tools, None);
+    };
+    let git = Git::new(&ws.runner, git_program, &ws.root);
+    let commit = match git.head() {
+        Ok(c) => c,
+        Err(e) => {
+            problems.push(e.to_string());
+            return (tools, None);
+        }
+    };
+    if plugins.is_empty() {
+        if problems.is_empty() {
+            problems.push(format!("{}: no plugins found", ws.manifest_shown()));
+        }
+        return (tools, None);
+    }
+    (tools, Some(Found { plugins, git, commit }))
+}
+
 /// What a run's versions are: each plugin's new version, and for releases the units, the
 /// edits of the working tree and the next-dev edits; the values stamped into version files.
 struct Versions {
@@ -976,6 +957,71 @@ fn plan_versions(
         nightly_number,
         values,
     })
+}
+
+/// The build-tools venv's packages: the manifest's, twine when uploading, uv when a
+/// platform is resolved, and every plugin's build requirements.
+fn build_tools(ws: &Workspace, opts: &PlanOptions, platforms: &[PlannedPlatform], plugins: &[Plugin]) -> Vec<String> {
+    let mut build_tools = ws.manifest.python.build_tools.clone();
+    if matches!(opts.mode, Mode::Release { .. }) && ws.manifest.publish.upload.is_some() {
+        build_tools.push(TWINE.to_string());
+    }
+    if platforms.iter().any(|p| p.strategy == WheelhouseStrategy::Download) {
+        build_tools.push(UV.to_string());
+    }
+    for p in plugins {
+        for r in &p.build_requires {
+            if !build_tools.contains(r) {
+                build_tools.push(r.clone());
+            }
+        }
+    }
+    build_tools
+}
+
+/// Every archive of the run (the platforms' and, unless `--no-sources`, the sources bundle,
+/// whose step it adds), checked to be portable and distinct.
+fn archive_names(
+    ws: &Workspace,
+    opts: &PlanOptions,
+    platforms: &[PlannedPlatform],
+    release_name: &str,
+    version_text: &str,
+    steps: &mut Vec<Step>,
+    problems: &mut Vec<String>,
+) -> Vec<String> {
+    let mut archives: Vec<String> = platforms.iter().map(|p| p.archive.clone()).collect();
+    if !opts.no_sources {
+        let folder = render(
+            &ws.manifest.release.archive_name,
+            &[
+                ("release", release_name),
+                ("version", version_text),
+                ("platform", "sources"),
+                ("os", "sources"),
+                ("arch", "noarch"),
+                ("bits", "0"),
+            ],
+        );
+        let archive = format!("{folder}.tar.bz2");
+        steps.push(Step::Sources {
+            archive: archive.clone(),
+            folder,
+        });
+        archives.push(archive);
+    }
+    for (i, name) in archives.iter().enumerate() {
+        if let Err(e) = crate::config::check_portable_name(name) {
+            problems.push(format!("{}: [release] archive-name gives {e}", ws.manifest_shown()));
+        }
+        if archives[..i].contains(name) {
+            problems.push(format!(
+                "{}: two bundles would be named {name}: put {{platform}} in [release] archive-name",
+                ws.manifest_shown()
+            ));
+        }
+    }
+    archives
 }
 
 /// One `Stamp` step per plugin: its new version, its pins on siblings, and (releases) its
