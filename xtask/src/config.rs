@@ -494,88 +494,7 @@ fn resolve(raw: RawManifest, src: &Source, path: &Path, problems: &mut Problems)
         platforms,
     } = raw;
 
-    // [release]
-    let name = release.name.get_ref().trim().to_string();
-    if let Err(e) = check_release_name(&name) {
-        problems.push(src.at_spanned(&release.name), e);
-    }
-    let template =
-        |value: Option<Spanned<String>>, default: &str, allowed: &[&str], problems: &mut Problems| match value {
-            None => default.to_string(),
-            Some(v) => {
-                if let Err(e) = check_template(v.get_ref(), allowed) {
-                    problems.push(src.at_spanned(&v), e);
-                }
-                v.into_inner()
-            }
-        };
-    let archive_name = template(
-        release.archive_name,
-        DEFAULT_ARCHIVE_NAME,
-        &["release", "version", "platform", "os", "arch", "bits"],
-        problems,
-    );
-    for (value, sample) in [(&release.tag, "acme-plugin-base"), (&release.group_tag, "core")] {
-        if let Some(v) = value {
-            let rendered = render(
-                v.get_ref(),
-                &[
-                    ("name", sample),
-                    ("group", sample),
-                    ("release", &name),
-                    ("version", "1.2.0"),
-                ],
-            );
-            if let Err(e) = check_tag_template(v.get_ref(), &rendered) {
-                problems.push(src.at_spanned(v), e);
-            }
-        }
-    }
-    let tag = template(release.tag, DEFAULT_TAG, &["name", "version"], problems);
-    let group_tag = template(
-        release.group_tag,
-        DEFAULT_GROUP_TAG,
-        &["group", "version", "release"],
-        problems,
-    );
-    if let Some(m) = &release.commit_message {
-        if m.get_ref().trim().is_empty() {
-            problems.push(
-                src.at_spanned(m),
-                "commit-message must not be empty: git refuses empty messages",
-            );
-        }
-    }
-    let commit_message = template(
-        release.commit_message,
-        DEFAULT_COMMIT_MESSAGE,
-        &["release", "version"],
-        problems,
-    );
-    let release = Release {
-        name,
-        output: {
-            let output = release.output.unwrap_or_else(|| "dist".to_string());
-            if Path::new(&output).components().any(|c| c.as_os_str() == ".git") {
-                problems.push(
-                    format!("{}: [release] output", src.shown),
-                    format!("output {output:?} is inside .git, git's own folder: choose a folder such as \"dist\""),
-                );
-            }
-            PathBuf::from(output)
-        },
-        version_from: release.version_from.map(|v| Located {
-            at: src.at_spanned(&v),
-            value: normalize_name(v.get_ref()),
-        }),
-        archive_name,
-        tag,
-        group_tag,
-        commit_message,
-        branches: release.branches,
-        sign_tags: release.sign_tags,
-        sign_artifacts: release.sign_artifacts,
-    };
+    let release = resolve_release(release, src, problems);
 
     // [plugins] and [plugin.NAME]
     let plugin_paths = match plugins.paths {
@@ -608,33 +527,7 @@ fn resolve(raw: RawManifest, src: &Source, path: &Path, problems: &mut Problems)
         })
         .collect();
     let version_files = resolve_version_files(plugins.version_files, src, problems);
-    let plugin_overrides = plugin
-        .into_iter()
-        .map(|(name, o)| {
-            let at = src.at_spanned(&name);
-            let files = resolve_version_files(o.version_files, src, problems);
-            let mut wheel_excludes = Vec::new();
-            for glob in o.wheel_excludes {
-                match glob::Pattern::new(glob.get_ref()) {
-                    Ok(_) => wheel_excludes.push(glob.into_inner()),
-                    Err(e) => problems.push(
-                        src.at_spanned(&glob),
-                        format!("wheel-excludes: {:?} is not a glob pattern ({e})", glob.get_ref()),
-                    ),
-                }
-            }
-            (
-                normalize_name(name.get_ref()),
-                PluginOverride {
-                    at,
-                    version_files: files,
-                    wheel_excludes,
-                    verify_import: o.verify_import.unwrap_or(true),
-                    upload: o.upload.unwrap_or(true),
-                },
-            )
-        })
-        .collect();
+    let plugin_overrides = resolve_plugin_overrides(plugin, src, problems);
 
     // [groups]
     for (name, members) in &groups {
@@ -712,76 +605,7 @@ fn resolve(raw: RawManifest, src: &Source, path: &Path, problems: &mut Problems)
         local_version: nightly.local_version,
     };
 
-    // [versioning]
-    let choice = |v: Option<Spanned<String>>, allowed: &[&str], problems: &mut Problems| -> Option<String> {
-        let v = v?;
-        if allowed.contains(&v.get_ref().as_str()) {
-            Some(v.into_inner())
-        } else {
-            problems.push(
-                src.at_spanned(&v),
-                format!("{:?} is not one of {}", v.get_ref(), allowed.join(", ")),
-            );
-            None
-        }
-    };
-    let changelog_style = {
-        let default = crate::changelog::Style::default();
-        let at = versioning
-            .changelog_heading
-            .as_ref()
-            .or(versioning.changelog_unreleased.as_ref())
-            .map(|v| src.at_spanned(v));
-        let heading = versioning
-            .changelog_heading
-            .as_ref()
-            .map_or(default.heading.clone(), |v| v.get_ref().clone());
-        let unreleased = versioning.changelog_unreleased.as_ref().map_or_else(
-            // A custom heading's unreleased section defaults to `Unreleased` at its level.
-            || match heading.find(' ') {
-                Some(i) if versioning.changelog_heading.is_some() => format!("{} Unreleased", &heading[..i]),
-                _ => default.unreleased.clone(),
-            },
-            |v| v.get_ref().clone(),
-        );
-        match crate::changelog::Style::new(&heading, &unreleased) {
-            Ok(style) => style,
-            Err(e) => {
-                problems.push(at.unwrap_or_else(|| src.shown.to_string()), format!("[versioning] {e}"));
-                default
-            }
-        }
-    };
-    let next_dev = match &versioning.next_dev {
-        Some(v) if *v.get_ref() && versioning.strategy.as_ref().is_some_and(|s| s.get_ref() == "stamp") => {
-            problems.push(
-                src.at_spanned(v),
-                "[versioning] next-dev needs the commit strategy: with `stamp`, version files hold a placeholder",
-            );
-            false
-        }
-        Some(v) => *v.get_ref(),
-        None => false,
-    };
-    let versioning = Versioning {
-        next_dev,
-        changelog_style,
-        strategy: match choice(versioning.strategy, &["commit", "stamp"], problems).as_deref() {
-            Some("stamp") => Strategy::Stamp,
-            _ => Strategy::Commit,
-        },
-        sibling_pins: match choice(versioning.sibling_pins, &["compatible", "exact", "minimum"], problems).as_deref() {
-            Some("exact") => SiblingPins::Exact,
-            Some("minimum") => SiblingPins::Minimum,
-            _ => SiblingPins::Compatible,
-        },
-        changelog: match versioning.changelog {
-            None => Some("CHANGELOG.md".to_string()),
-            Some(s) if s.trim().is_empty() => None,
-            Some(s) => Some(s),
-        },
-        allow_empty_changelog: versioning.allow_empty_changelog,
-    };
+    let versioning = resolve_versioning(versioning, src, problems);
 
     // [publish]
     let upload = publish.upload.map(|u| {
@@ -832,6 +656,199 @@ fn resolve(raw: RawManifest, src: &Source, path: &Path, problems: &mut Problems)
         versioning,
         publish,
         platforms,
+    }
+}
+
+/// `[release]`: the name, templates and tags, each checked.
+fn resolve_release(release: RawRelease, src: &Source, problems: &mut Problems) -> Release {
+    let name = release.name.get_ref().trim().to_string();
+    if let Err(e) = check_release_name(&name) {
+        problems.push(src.at_spanned(&release.name), e);
+    }
+    let template =
+        |value: Option<Spanned<String>>, default: &str, allowed: &[&str], problems: &mut Problems| match value {
+            None => default.to_string(),
+            Some(v) => {
+                if let Err(e) = check_template(v.get_ref(), allowed) {
+                    problems.push(src.at_spanned(&v), e);
+                }
+                v.into_inner()
+            }
+        };
+    let archive_name = template(
+        release.archive_name,
+        DEFAULT_ARCHIVE_NAME,
+        &["release", "version", "platform", "os", "arch", "bits"],
+        problems,
+    );
+    for (value, sample) in [(&release.tag, "acme-plugin-base"), (&release.group_tag, "core")] {
+        if let Some(v) = value {
+            let rendered = render(
+                v.get_ref(),
+                &[
+                    ("name", sample),
+                    ("group", sample),
+                    ("release", &name),
+                    ("version", "1.2.0"),
+                ],
+            );
+            if let Err(e) = check_tag_template(v.get_ref(), &rendered) {
+                problems.push(src.at_spanned(v), e);
+            }
+        }
+    }
+    let tag = template(release.tag, DEFAULT_TAG, &["name", "version"], problems);
+    let group_tag = template(
+        release.group_tag,
+        DEFAULT_GROUP_TAG,
+        &["group", "version", "release"],
+        problems,
+    );
+    if let Some(m) = &release.commit_message {
+        if m.get_ref().trim().is_empty() {
+            problems.push(
+                src.at_spanned(m),
+                "commit-message must not be empty: git refuses empty messages",
+            );
+        }
+    }
+    let commit_message = template(
+        release.commit_message,
+        DEFAULT_COMMIT_MESSAGE,
+        &["release", "version"],
+        problems,
+    );
+    Release {
+        name,
+        output: {
+            let output = release.output.unwrap_or_else(|| "dist".to_string());
+            if Path::new(&output).components().any(|c| c.as_os_str() == ".git") {
+                problems.push(
+                    format!("{}: [release] output", src.shown),
+                    format!("output {output:?} is inside .git, git's own folder: choose a folder such as \"dist\""),
+                );
+            }
+            PathBuf::from(output)
+        },
+        version_from: release.version_from.map(|v| Located {
+            at: src.at_spanned(&v),
+            value: normalize_name(v.get_ref()),
+        }),
+        archive_name,
+        tag,
+        group_tag,
+        commit_message,
+        branches: release.branches,
+        sign_tags: release.sign_tags,
+        sign_artifacts: release.sign_artifacts,
+    }
+}
+
+/// `[plugin.NAME]` tables, by normalized plugin name.
+fn resolve_plugin_overrides(
+    plugin: BTreeMap<Spanned<String>, RawPluginOverride>,
+    src: &Source,
+    problems: &mut Problems,
+) -> BTreeMap<String, PluginOverride> {
+    plugin
+        .into_iter()
+        .map(|(name, o)| {
+            let at = src.at_spanned(&name);
+            let files = resolve_version_files(o.version_files, src, problems);
+            let mut wheel_excludes = Vec::new();
+            for glob in o.wheel_excludes {
+                match glob::Pattern::new(glob.get_ref()) {
+                    Ok(_) => wheel_excludes.push(glob.into_inner()),
+                    Err(e) => problems.push(
+                        src.at_spanned(&glob),
+                        format!("wheel-excludes: {:?} is not a glob pattern ({e})", glob.get_ref()),
+                    ),
+                }
+            }
+            (
+                normalize_name(name.get_ref()),
+                PluginOverride {
+                    at,
+                    version_files: files,
+                    wheel_excludes,
+                    verify_import: o.verify_import.unwrap_or(true),
+                    upload: o.upload.unwrap_or(true),
+                },
+            )
+        })
+        .collect()
+}
+
+/// `[versioning]`: strategy, pins, changelogs and their style, next-dev.
+fn resolve_versioning(versioning: RawVersioning, src: &Source, problems: &mut Problems) -> Versioning {
+    let choice = |v: Option<Spanned<String>>, allowed: &[&str], problems: &mut Problems| -> Option<String> {
+        let v = v?;
+        if allowed.contains(&v.get_ref().as_str()) {
+            Some(v.into_inner())
+        } else {
+            problems.push(
+                src.at_spanned(&v),
+                format!("{:?} is not one of {}", v.get_ref(), allowed.join(", ")),
+            );
+            None
+        }
+    };
+    let changelog_style = {
+        let default = crate::changelog::Style::default();
+        let at = versioning
+            .changelog_heading
+            .as_ref()
+            .or(versioning.changelog_unreleased.as_ref())
+            .map(|v| src.at_spanned(v));
+        let heading = versioning
+            .changelog_heading
+            .as_ref()
+            .map_or(default.heading.clone(), |v| v.get_ref().clone());
+        let unreleased = versioning.changelog_unreleased.as_ref().map_or_else(
+            // A custom heading's unreleased section defaults to `Unreleased` at its level.
+            || match heading.find(' ') {
+                Some(i) if versioning.changelog_heading.is_some() => format!("{} Unreleased", &heading[..i]),
+                _ => default.unreleased.clone(),
+            },
+            |v| v.get_ref().clone(),
+        );
+        match crate::changelog::Style::new(&heading, &unreleased) {
+            Ok(style) => style,
+            Err(e) => {
+                problems.push(at.unwrap_or_else(|| src.shown.to_string()), format!("[versioning] {e}"));
+                default
+            }
+        }
+    };
+    let next_dev = match &versioning.next_dev {
+        Some(v) if *v.get_ref() && versioning.strategy.as_ref().is_some_and(|s| s.get_ref() == "stamp") => {
+            problems.push(
+                src.at_spanned(v),
+                "[versioning] next-dev needs the commit strategy: with `stamp`, version files hold a placeholder",
+            );
+            false
+        }
+        Some(v) => *v.get_ref(),
+        None => false,
+    };
+    Versioning {
+        next_dev,
+        changelog_style,
+        strategy: match choice(versioning.strategy, &["commit", "stamp"], problems).as_deref() {
+            Some("stamp") => Strategy::Stamp,
+            _ => Strategy::Commit,
+        },
+        sibling_pins: match choice(versioning.sibling_pins, &["compatible", "exact", "minimum"], problems).as_deref() {
+            Some("exact") => SiblingPins::Exact,
+            Some("minimum") => SiblingPins::Minimum,
+            _ => SiblingPins::Compatible,
+        },
+        changelog: match versioning.changelog {
+            None => Some("CHANGELOG.md".to_string()),
+            Some(s) if s.trim().is_empty() => None,
+            Some(s) => Some(s),
+        },
+        allow_empty_changelog: versioning.allow_empty_changelog,
     }
 }
 
