@@ -6,7 +6,7 @@
 //! release folder and the sdists and wheels are uploaded. All checks run first, together.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 
@@ -151,57 +151,7 @@ pub fn run(ws: &Workspace, opts: &PublishOptions) -> Result<()> {
         }
     }
 
-    // The released plugins' files: the sdist from the sources bundle, each wheel from the
-    // first platform bundle (manifest order) holding it.
-    let mut dists_of = Vec::new();
-    let mut uploaded = Vec::new();
-    let mut extract: BTreeMap<String, Extract> = BTreeMap::new();
-    for unit in &units {
-        for member in &unit.members {
-            let prefix = format!("{}-{}", member.replace('-', "_"), unit.version);
-            dists_of.push(prefix.clone());
-            if ws.manifest.uploads(member) {
-                uploaded.push(prefix.clone());
-            }
-            let mut sdist = false;
-            for platform in &platforms {
-                for a in archives.iter().filter(|a| a.identity.platform == *platform) {
-                    for f in a.identity.files.iter().filter(|f| {
-                        f.origin == "private"
-                            && is_dist_of(&f.file, &prefix)
-                            && (f.file.ends_with(".whl") || *platform == "sources")
-                    }) {
-                        sdist |= f.file.ends_with(".tar.gz");
-                        match extract.get(&f.file) {
-                            Some(first) if first.sha256 != f.sha256 => crate::ui::progress!(
-                                "note: {} holds another build of {}; the one of {} is published",
-                                name_of(a),
-                                f.file,
-                                first.from
-                            ),
-                            Some(_) => {}
-                            None => {
-                                extract.insert(
-                                    f.file.clone(),
-                                    Extract {
-                                        file: f.file.clone(),
-                                        from: name_of(a),
-                                        sha256: f.sha256.clone(),
-                                    },
-                                );
-                            }
-                        }
-                    }
-                }
-            }
-            if !archives.is_empty() && !sdist {
-                problems.push(format!("no sdist of {member} {} in the sources bundle", unit.version));
-            }
-            if !archives.is_empty() && !extract.keys().any(|f| is_dist_of(f, &prefix) && f.ends_with(".whl")) {
-                problems.push(format!("no wheel of {member} {} in the bundles", unit.version));
-            }
-        }
-    }
+    let (dists_of, uploaded, extract) = released_files(ws, &units, &platforms, &archives, &mut problems);
     // Files already in the output folder (a `bundle` on this machine delivered them) must be
     // the same; they are not extracted again.
     let present = file_names(&output).unwrap_or_default();
@@ -270,6 +220,11 @@ pub fn run(ws: &Workspace, opts: &PublishOptions) -> Result<()> {
         return Ok(());
     }
 
+    execute(ws, &tools, &plan, &output, &shown)
+}
+
+/// Take the released sdists and wheels out of the bundles, upload them, copy the set.
+fn execute(ws: &Workspace, tools: &toolchain::Tools, plan: &PublishPlan, output: &Path, shown: &str) -> Result<()> {
     crate::ops::signals::defer_interrupts();
     if !plan.extract.is_empty() {
         let stage = Staging::create(&ws.work_dir, "publish")?;
@@ -302,7 +257,7 @@ pub fn run(ws: &Workspace, opts: &PublishOptions) -> Result<()> {
         let mut requirements = ws.manifest.python.build_tools.clone();
         requirements.push(crate::plan::TWINE.to_string());
         let tools_python = toolchain::tools_venv(&ws.runner, &tools.python, &ws.work_dir, &requirements, &index)?;
-        crate::steps::upload(ws, &output, &tools_python, upload, &plan.uploaded)?;
+        crate::steps::upload(ws, output, &tools_python, upload, &plan.uploaded)?;
         crate::ui::summary!(
             "uploaded to {} (files it had already were skipped)",
             upload.repository_url
@@ -310,13 +265,75 @@ pub fn run(ws: &Workspace, opts: &PublishOptions) -> Result<()> {
     }
     if let Some(dir) = &plan.release_dir {
         crate::ui::progress!("==> copy to {dir}");
-        crate::steps::copy_to_release_dir(ws, &output, dir, &plan.files, &plan.dists_of)?;
+        crate::steps::copy_to_release_dir(ws, output, dir, &plan.files, &plan.dists_of)?;
         crate::ui::summary!(
             "copied {} file(s) and the released sdists and wheels to {dir}",
             plan.files.len()
         );
     }
     Ok(())
+}
+
+/// The released plugins' files: the sdist from the sources bundle, each wheel from the first
+/// platform bundle (manifest order) holding it. Their `name_version` prefixes, those uploaded,
+/// and what to take out of which bundle.
+fn released_files(
+    ws: &Workspace,
+    units: &[crate::versioning::PlannedUnit],
+    platforms: &[&str],
+    archives: &[Found],
+    problems: &mut Vec<String>,
+) -> (Vec<String>, Vec<String>, BTreeMap<String, Extract>) {
+    let mut dists_of = Vec::new();
+    let mut uploaded = Vec::new();
+    let mut extract: BTreeMap<String, Extract> = BTreeMap::new();
+    for unit in units {
+        for member in &unit.members {
+            let prefix = format!("{}-{}", member.replace('-', "_"), unit.version);
+            dists_of.push(prefix.clone());
+            if ws.manifest.uploads(member) {
+                uploaded.push(prefix.clone());
+            }
+            let mut sdist = false;
+            for platform in platforms {
+                for a in archives.iter().filter(|a| a.identity.platform == *platform) {
+                    for f in a.identity.files.iter().filter(|f| {
+                        f.origin == "private"
+                            && is_dist_of(&f.file, &prefix)
+                            && (f.file.ends_with(".whl") || *platform == "sources")
+                    }) {
+                        sdist |= f.file.ends_with(".tar.gz");
+                        match extract.get(&f.file) {
+                            Some(first) if first.sha256 != f.sha256 => crate::ui::progress!(
+                                "note: {} holds another build of {}; the one of {} is published",
+                                name_of(a),
+                                f.file,
+                                first.from
+                            ),
+                            Some(_) => {}
+                            None => {
+                                extract.insert(
+                                    f.file.clone(),
+                                    Extract {
+                                        file: f.file.clone(),
+                                        from: name_of(a),
+                                        sha256: f.sha256.clone(),
+                                    },
+                                );
+                            }
+                        }
+                    }
+                }
+            }
+            if !archives.is_empty() && !sdist {
+                problems.push(format!("no sdist of {member} {} in the sources bundle", unit.version));
+            }
+            if !archives.is_empty() && !extract.keys().any(|f| is_dist_of(f, &prefix) && f.ends_with(".whl")) {
+                problems.push(format!("no wheel of {member} {} in the bundles", unit.version));
+            }
+        }
+    }
+    (dists_of, uploaded, extract)
 }
 
 fn name_of(found: &Found) -> String {
