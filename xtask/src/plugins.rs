@@ -349,6 +349,46 @@ fn read_setup_files(runner: &Runner, python: &Path, dirs: &[&PathBuf]) -> Result
     Ok(entries.into_iter().map(|e| (e.dir, e.meta)).collect())
 }
 
+/// What `[project]` of a pyproject.toml says: name, summary, keywords, license, the
+/// requirements and where each is written; and whether the version is dynamic.
+fn pyproject_fields(p: PyprojectProject, text: &str) -> (Fields, bool) {
+    let mut fields = Fields::default();
+    let version_dynamic = p.dynamic.iter().any(|d| d == "version");
+    fields.name = p.name;
+    fields.summary = p.description;
+    fields.keywords = p.keywords;
+    fields.license = p.license.and_then(|l| match l {
+        License::Expression(s) => Some(s),
+        License::Table { text, file } => text.or(file.map(|f| format!("see {f}"))),
+    });
+    let optional: Vec<(Option<String>, Spanned<String>)> = p
+        .optional_dependencies
+        .unwrap_or_default()
+        .into_iter()
+        .flat_map(|(extra, reqs)| reqs.into_iter().map(move |r| (Some(extra.clone()), r)))
+        .collect();
+    let runtime = p.dependencies.iter().flatten().map(|r| (None, r.clone()));
+    for (extra, req) in runtime.chain(optional) {
+        // The span covers the quotes; the text inside must be the value as written.
+        let inner = req.span().start + 1..req.span().end.saturating_sub(1);
+        if text.get(inner.clone()) == Some(req.get_ref().as_str()) {
+            fields.places.push(RequirementPlace {
+                file: "pyproject.toml".into(),
+                offset: inner.start,
+                text: req.get_ref().clone(),
+                extra,
+            });
+        }
+    }
+    fields.dependencies = p.dependencies.map(|d| {
+        (
+            d.into_iter().map(Spanned::into_inner).collect(),
+            "pyproject.toml".to_string(),
+        )
+    });
+    (fields, version_dynamic)
+}
+
 fn read_plugin(dir: &Path, rel: &str, manifest: &Manifest, legacy: Option<SetupMeta>) -> Result<Plugin, Vec<String>> {
     let mut problems = Vec::new();
     let mut fields = Fields::default();
@@ -373,39 +413,7 @@ fn read_plugin(dir: &Path, rel: &str, manifest: &Manifest, legacy: Option<SetupM
                 };
                 if let Some(p) = doc.project {
                     layout = Some(Layout::Pyproject);
-                    version_dynamic = p.dynamic.iter().any(|d| d == "version");
-                    fields.name = p.name;
-                    fields.summary = p.description;
-                    fields.keywords = p.keywords;
-                    fields.license = p.license.and_then(|l| match l {
-                        License::Expression(s) => Some(s),
-                        License::Table { text, file } => text.or(file.map(|f| format!("see {f}"))),
-                    });
-                    let optional: Vec<(Option<String>, Spanned<String>)> = p
-                        .optional_dependencies
-                        .unwrap_or_default()
-                        .into_iter()
-                        .flat_map(|(extra, reqs)| reqs.into_iter().map(move |r| (Some(extra.clone()), r)))
-                        .collect();
-                    let runtime = p.dependencies.iter().flatten().map(|r| (None, r.clone()));
-                    for (extra, req) in runtime.chain(optional) {
-                        // The span covers the quotes; the text inside must be the value as written.
-                        let inner = req.span().start + 1..req.span().end.saturating_sub(1);
-                        if text.get(inner.clone()) == Some(req.get_ref().as_str()) {
-                            fields.places.push(RequirementPlace {
-                                file: "pyproject.toml".into(),
-                                offset: inner.start,
-                                text: req.get_ref().clone(),
-                                extra,
-                            });
-                        }
-                    }
-                    fields.dependencies = p.dependencies.map(|d| {
-                        (
-                            d.into_iter().map(Spanned::into_inner).collect(),
-                            "pyproject.toml".to_string(),
-                        )
-                    });
+                    (fields, version_dynamic) = pyproject_fields(p, &text);
                 }
             }
             Err(e) => problems.push(e),
