@@ -497,35 +497,7 @@ fn resolve(raw: RawManifest, src: &Source, path: &Path, problems: &mut Problems)
     let release = resolve_release(release, src, problems);
 
     // [plugins] and [plugin.NAME]
-    let plugin_paths = match plugins.paths {
-        Some(paths) => paths
-            .into_iter()
-            .filter_map(|p| {
-                let at = src.at_spanned(&p);
-                let value = p.into_inner();
-                if let Err(e) = check_relative_pattern(&value) {
-                    problems.push(at, e);
-                    return None;
-                }
-                Some(Located { value, at })
-            })
-            .collect(),
-        None => vec![Located {
-            value: "plugins/*".to_string(),
-            at: format!("{} (default)", src.shown),
-        }],
-    };
-    let plugin_excludes = plugins
-        .exclude
-        .into_iter()
-        .filter_map(|p| match check_relative_pattern(p.get_ref()) {
-            Ok(()) => Some(p.into_inner()),
-            Err(e) => {
-                problems.push(src.at_spanned(&p), e);
-                None
-            }
-        })
-        .collect();
+    let (plugin_paths, plugin_excludes) = resolve_plugin_paths(plugins.paths, plugins.exclude, src, problems);
     let version_files = resolve_version_files(plugins.version_files, src, problems);
     let plugin_overrides = resolve_plugin_overrides(plugin, src, problems);
 
@@ -657,6 +629,44 @@ fn resolve(raw: RawManifest, src: &Source, path: &Path, problems: &mut Problems)
         publish,
         platforms,
     }
+}
+
+/// `[plugins] paths` (default `plugins/*`) and `exclude`, each a relative pattern.
+fn resolve_plugin_paths(
+    paths: Option<Vec<Spanned<String>>>,
+    exclude: Vec<Spanned<String>>,
+    src: &Source,
+    problems: &mut Problems,
+) -> (Vec<Located<String>>, Vec<String>) {
+    let plugin_paths = match paths {
+        Some(paths) => paths
+            .into_iter()
+            .filter_map(|p| {
+                let at = src.at_spanned(&p);
+                let value = p.into_inner();
+                if let Err(e) = check_relative_pattern(&value) {
+                    problems.push(at, e);
+                    return None;
+                }
+                Some(Located { value, at })
+            })
+            .collect(),
+        None => vec![Located {
+            value: "plugins/*".to_string(),
+            at: format!("{} (default)", src.shown),
+        }],
+    };
+    let plugin_excludes = exclude
+        .into_iter()
+        .filter_map(|p| match check_relative_pattern(p.get_ref()) {
+            Ok(()) => Some(p.into_inner()),
+            Err(e) => {
+                problems.push(src.at_spanned(&p), e);
+                None
+            }
+        })
+        .collect();
+    (plugin_paths, plugin_excludes)
 }
 
 /// `[release]`: the name, templates and tags, each checked.

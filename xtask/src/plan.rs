@@ -240,6 +240,16 @@ pub struct Prepared {
     pub tools: Option<Tools>,
 }
 
+impl PlanKind {
+    fn of(mode: &Mode) -> PlanKind {
+        match mode {
+            Mode::Nightly { .. } => PlanKind::Nightly,
+            Mode::Release { .. } => PlanKind::Release,
+            Mode::Bundle => PlanKind::Bundle,
+        }
+    }
+}
+
 pub fn compute(ws: &Workspace, opts: &PlanOptions) -> Result<Prepared> {
     let mut problems = Vec::new();
     let (tools, found) = discover(ws, &mut problems);
@@ -349,14 +359,7 @@ pub fn compute(ws: &Workspace, opts: &PlanOptions) -> Result<Prepared> {
         branch = git.current_branch()?;
     }
     let set = set_name(&release_name, &version_text);
-    if let Err(e) = crate::config::check_portable_name(&set) {
-        problems.push(format!("{}: the set folder would be {e}", ws.manifest_shown()));
-    }
-    if matches!(opts.mode, Mode::Release { .. } | Mode::Bundle) {
-        check_no_overwrite(ws, &set, &deliver, &mut problems);
-    } else {
-        check_set_is_ours(ws, &set, &commit, &deliver, &mut problems);
-    }
+    check_set(ws, opts, &set, &commit, &deliver, &mut problems);
     let released: Vec<String> = units.iter().flat_map(|u| u.members.clone()).collect();
     let dists_of: Vec<String> = released
         .iter()
@@ -384,11 +387,7 @@ pub fn compute(ws: &Workspace, opts: &PlanOptions) -> Result<Prepared> {
 
     let plan = Plan {
         schema_version: SCHEMA_VERSION,
-        kind: match opts.mode {
-            Mode::Nightly { .. } => PlanKind::Nightly,
-            Mode::Release { .. } => PlanKind::Release,
-            Mode::Bundle => PlanKind::Bundle,
-        },
+        kind: PlanKind::of(&opts.mode),
         release: release_name.clone(),
         version: version_text,
         commit,
@@ -773,6 +772,26 @@ fn resolve_groups(ws: &Workspace, plugins: &[Plugin], problems: &mut Vec<String>
         }
     }
     member_of
+}
+
+/// The set folder's name is portable, and the run may write into it: a release never
+/// overwrites; a nightly only replaces its own commit's set.
+fn check_set(
+    ws: &Workspace,
+    opts: &PlanOptions,
+    set: &str,
+    commit: &str,
+    deliver: &[String],
+    problems: &mut Vec<String>,
+) {
+    if let Err(e) = crate::config::check_portable_name(set) {
+        problems.push(format!("{}: the set folder would be {e}", ws.manifest_shown()));
+    }
+    if matches!(opts.mode, Mode::Release { .. } | Mode::Bundle) {
+        check_no_overwrite(ws, set, deliver, problems);
+    } else {
+        check_set_is_ours(ws, set, commit, deliver, problems);
+    }
 }
 
 /// The archives with their `.sha256` files and `SHA256SUMS` (and with `sign`, the `.asc`

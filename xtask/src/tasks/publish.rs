@@ -83,23 +83,7 @@ pub fn run(ws: &Workspace, opts: &PublishOptions) -> Result<()> {
         .map(|(name, version)| crate::plan::set_name(name, version))
         .collect();
     let release_name = identity.map(|(name, _)| name).unwrap_or_default();
-    // Else the only set in the output folder, so that a set of another commit is named as such.
-    let with_sums = |s: &String| ws.output_dir().join(s).join(CHECKSUMS_FILE).is_file();
-    let only_set = || {
-        let found: Vec<String> = file_names(&ws.output_dir())
-            .unwrap_or_default()
-            .into_iter()
-            .filter(with_sums)
-            .collect();
-        (found.len() == 1).then(|| found[0].clone())
-    };
-    let set = sets
-        .iter()
-        .find(|s| with_sums(s))
-        .cloned()
-        .or_else(only_set)
-        .or_else(|| sets.first().cloned())
-        .unwrap_or_default();
+    let set = find_set(ws, &sets);
     let output = ws.output_dir().join(&set);
     let shown = format!("{}/{set}", ws.manifest.release.output.display());
     let mut archives: Vec<Found> = Vec::new();
@@ -334,6 +318,27 @@ fn released_files(
         }
     }
     (dists_of, uploaded, extract)
+}
+
+/// The set folder to publish: the first of `sets` (named as the release names its sets) that
+/// holds a `SHA256SUMS`; else the only set in the output folder, so that a set of another
+/// commit is named as such; else the first of `sets`.
+fn find_set(ws: &Workspace, sets: &[String]) -> String {
+    let with_sums = |s: &String| ws.output_dir().join(s).join(CHECKSUMS_FILE).is_file();
+    let only_set = || {
+        let found: Vec<String> = file_names(&ws.output_dir())
+            .unwrap_or_default()
+            .into_iter()
+            .filter(with_sums)
+            .collect();
+        (found.len() == 1).then(|| found[0].clone())
+    };
+    sets.iter()
+        .find(|s| with_sums(s))
+        .cloned()
+        .or_else(only_set)
+        .or_else(|| sets.first().cloned())
+        .unwrap_or_default()
 }
 
 fn name_of(found: &Found) -> String {
