@@ -487,3 +487,31 @@ fn a_release_with_a_next_dev_commit_is_finished_or_undone_as_a_whole() {
         true,
     );
 }
+
+#[test]
+fn a_recovery_that_fails_half_way_keeps_what_it_needs_and_runs_again() {
+    let repo = killed_at(&format!("before-step-{}", step("update_tree", 0)));
+    // The commit hook refuses: the recovery writes the files, then stops at the commit.
+    let hook = repo.path().join(".git/hooks/pre-commit");
+    fs::write(&hook, "#!/bin/sh\necho 'hook: not now' >&2\nexit 1\n").unwrap();
+    run_ok(std::process::Command::new("chmod").arg("+x").arg(&hook));
+    let journal: serde_json::Value = serde_json::from_str(&repo.read(JOURNAL)).unwrap();
+    let stage = journal["stage"].as_str().unwrap().to_string();
+    let failed = repo.xtask(&["release", "--resume"]);
+    failed.assert_code(1);
+    assert!(
+        failed.stderr.contains("the recovery stopped half-way") && failed.stderr.contains("hook: not now"),
+        "{}",
+        failed.stderr
+    );
+    assert!(repo.path().join(JOURNAL).exists(), "the journal stays");
+    assert!(Path::new(&stage).is_dir(), "the built outputs stay for the next try");
+    fs::remove_file(&hook).unwrap();
+    let run = recover(&repo, &["release", "--resume"]);
+    assert!(
+        run.stdout.contains("finished the interrupted release"),
+        "{}",
+        run.stdout
+    );
+    assert_outcome(&repo, &reference().after, "a recovery run again after it failed");
+}

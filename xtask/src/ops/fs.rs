@@ -13,6 +13,8 @@ use anyhow::{Context, Result};
 pub struct Staging {
     path: PathBuf,
     _lock: fs::File,
+    /// Set by [`Staging::keep`]: the folder outlives this value.
+    kept: bool,
 }
 
 /// The lock file inside every staging folder.
@@ -35,7 +37,11 @@ impl Staging {
             .with_context(|| format!("cannot create a staging folder in {}", parent.display()))?;
         let path = dir.keep();
         let lock = lock_staging(&path)?.with_context(|| format!("{} is locked", path.display()))?;
-        Ok(Staging { path, _lock: lock })
+        Ok(Staging {
+            path,
+            _lock: lock,
+            kept: false,
+        })
     }
 
     /// Take over the staging folder of a dead run (named by its journal); `None` if another
@@ -44,6 +50,7 @@ impl Staging {
         Ok(lock_staging(path)?.map(|lock| Staging {
             path: path.to_path_buf(),
             _lock: lock,
+            kept: false,
         }))
     }
 
@@ -55,11 +62,19 @@ impl Staging {
     pub fn path(&self) -> &Path {
         &self.path
     }
+
+    /// Leave the folder in place (a journal still needs what it holds); a later run removes
+    /// it once no journal names it.
+    pub fn keep(mut self) {
+        self.kept = true;
+    }
 }
 
 impl Drop for Staging {
     fn drop(&mut self) {
-        let _ = fs::remove_dir_all(&self.path);
+        if !self.kept {
+            let _ = fs::remove_dir_all(&self.path);
+        }
     }
 }
 

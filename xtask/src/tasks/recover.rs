@@ -72,8 +72,8 @@ pub fn run(ws: &Workspace, git_dir: &Path, roll_back: bool, json: bool, started:
     };
     let lost = seen.outputs.iter().filter(|o| **o == OutputState::Lost).count();
     let forward = !roll_back && !file.journal.outputs.is_empty() && lost == 0;
-    let (what, done) = if forward {
-        ("finished", roll_forward(ws, &git, &mut file, &seen)?)
+    let (what, result) = if forward {
+        ("finished", roll_forward(ws, &git, &mut file, &seen))
     } else {
         if !roll_back {
             crate::ui::progress!(
@@ -88,7 +88,20 @@ pub fn run(ws: &Workspace, git_dir: &Path, roll_back: bool, json: bool, started:
                 }
             );
         }
-        ("rolled back", undo(ws, &git, &file, &seen)?)
+        ("rolled back", undo(ws, &git, &file, &seen))
+    };
+    let done = match result {
+        Ok(done) => done,
+        Err(e) => {
+            // The journal stays, and so do the outputs it names: run the recovery again.
+            if let Some(stage) = stage {
+                stage.keep();
+            }
+            return Err(e.context(format!(
+                "the recovery stopped half-way; fix the problem and run `cargo xtask release --{}` again",
+                if roll_back { "roll-back" } else { "resume" }
+            )));
+        }
     };
     drop(stage);
     let plan = &file.journal.plan;
