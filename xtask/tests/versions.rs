@@ -155,15 +155,11 @@ fn release_md_repo() -> Repo {
         fs::write(dir.with_file_name("RELEASE.md"), out.trim_start()).unwrap();
         fs::remove_file(&dir).unwrap();
     }
-    let manifest = repo.read("release-config.toml");
-    repo.write(
-        "release-config.toml",
-        &format!(
-            "{manifest}\n[versioning]\nchangelog = \"RELEASE.md\"\n\
-             changelog-heading = \"# Release {{version}}\"\nchangelog-unreleased = \"# Upcoming Release\"\n"
-        ),
+    repo.append_manifest(
+        "[versioning]\nchangelog = \"RELEASE.md\"\n\
+             changelog-heading = \"# Release {version}\"\nchangelog-unreleased = \"# Upcoming Release\"\n",
+        "fixture: RELEASE.md files",
     );
-    repo.commit("fixture: RELEASE.md files");
     repo
 }
 
@@ -228,11 +224,10 @@ fn a_missing_section_is_accepted_when_empty_ones_are_and_changelogs_can_be_off()
         refused.stderr
     );
     let manifest = repo.read("release-config.toml");
-    repo.write(
-        "release-config.toml",
-        &format!("{manifest}\n[versioning]\nallow-empty-changelog = true\n"),
+    repo.append_manifest(
+        "[versioning]\nallow-empty-changelog = true\n",
+        "fixture: empty changelogs allowed",
     );
-    repo.commit("fixture: empty changelogs allowed");
     let run = repo.xtask(&["bump", "minor", "--execute"]);
     run.assert_code(0);
     assert_eq!(
@@ -255,12 +250,10 @@ fn a_missing_section_is_accepted_when_empty_ones_are_and_changelogs_can_be_off()
 #[test]
 fn a_heading_template_that_cannot_work_is_refused_with_its_place() {
     let repo = Repo::bare_examples();
-    let manifest = repo.read("release-config.toml");
-    repo.write(
-        "release-config.toml",
-        &format!("{manifest}\n[versioning]\nchangelog-heading = \"Release {{version}}\"\n"),
+    repo.append_manifest(
+        "[versioning]\nchangelog-heading = \"Release {version}\"\n",
+        "fixture: a heading that is not one",
     );
-    repo.commit("fixture: a heading that is not one");
     let run = repo.xtask(&["plan", "--platform", "linux"]);
     run.assert_code(2);
     assert!(
@@ -752,12 +745,10 @@ fn specifiers_are_judged_exactly_as_packaging_judges_them() {
 #[test]
 fn next_dev_needs_the_commit_strategy() {
     let repo = Repo::bare_examples();
-    let manifest = repo.read("release-config.toml");
-    repo.write(
-        "release-config.toml",
-        &format!("{manifest}\n[versioning]\nstrategy = \"stamp\"\nnext-dev = true\n"),
+    repo.append_manifest(
+        "[versioning]\nstrategy = \"stamp\"\nnext-dev = true\n",
+        "fixture: next-dev with placeholders",
     );
-    repo.commit("fixture: next-dev with placeholders");
     let run = repo.xtask(&["plan", "--platform", "linux"]);
     run.assert_code(2);
     assert!(

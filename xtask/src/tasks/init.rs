@@ -87,6 +87,9 @@ pub fn run(dry_run: bool) -> Result<()> {
 
     // Read the plugins as the tool will; JSON files holding their version are declared.
     let release = release_name(&root);
+    found.guessed.push(format!(
+        "release name {release:?} from the repository folder: it names the archives ([release] name)"
+    ));
     let mut json_files: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();
     for dir in &dirs {
         let rel = plugins::relative(&root, dir);

@@ -572,6 +572,13 @@ impl Repo {
         fs::write(path, content).unwrap();
     }
 
+    /// Append `text` (after a blank line) to the manifest and commit it as `message`.
+    pub fn append_manifest(&self, text: &str, message: &str) {
+        let manifest = self.read("release-config.toml");
+        self.write("release-config.toml", &format!("{manifest}\n{text}"));
+        self.commit(message);
+    }
+
     /// The one set folder in `dist/` (`dist/<release>-<version>/`).
     pub fn set_dir(&self) -> PathBuf {
         let dist = self.path().join("dist");
