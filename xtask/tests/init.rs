@@ -91,6 +91,11 @@ fn placeholder_versions_with_json_version_files_get_the_stamp_strategy() {
         "{}",
         init.stderr
     );
+    assert!(
+        init.stderr.contains("guessed:") && init.stderr.contains("from the repository folder"),
+        "{}",
+        init.stderr
+    );
     // The current version comes from the tag; the nightly is the next dev version.
     assert_eq!(
         versions(&plan),
