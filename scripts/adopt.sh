@@ -5,11 +5,12 @@
 #   scripts/adopt.sh TARGET_REPO            copy the xtask in, then run `cargo xtask init`
 #   scripts/adopt.sh --update TARGET_REPO   replace TARGET_REPO/xtask with this version
 #
-# It copies xtask/ (with its tests and their fixture), creates Cargo.toml (a workspace with
-# the xtask) or adds "xtask" to the members of an existing workspace, copies Cargo.lock when
-# the repository has none, adds the `cargo xtask` alias to .cargo/config.toml, and adds
-# line-ending attributes for the xtask's own install scripts only (never `*.ps1`, which would
-# rewrite the repository's own scripts). It changes nothing else and commits nothing.
+# It copies xtask/ (with its tests, their fixture and its reference, xtask/docs/), creates
+# Cargo.toml (a workspace with the xtask) or adds "xtask" to the members of an existing
+# workspace, copies Cargo.lock when the repository has none, adds the `cargo xtask` alias to
+# .cargo/config.toml, and adds line-ending attributes for the xtask's own install scripts only
+# (never `*.ps1`, which would rewrite the repository's own scripts). It changes nothing else
+# and commits nothing.
 set -eu
 
 fail() {
@@ -132,5 +133,6 @@ Next, in $target:
   cargo xtask plan          # what a nightly would build
   cargo xtask status        # where each plugin stands since its last release
   cargo xtask nightly       # the bundles, into dist/
+Reference: $target/xtask/docs/ (commands.md, manifest.md)
 Update later with: $src/scripts/adopt.sh --update $target
 EOF

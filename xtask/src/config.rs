@@ -404,7 +404,7 @@ impl Manifest {
     /// Read and validate the manifest at `path`. `shown` is how messages name the file.
     pub fn load(path: &Path, shown: &str) -> Result<Manifest> {
         let bytes = std::fs::read(path).with_context(|| {
-            format!("cannot read the manifest {shown}: create it (`cargo xtask init`, or see docs/manifest.md)")
+            format!("cannot read the manifest {shown}: create it (`cargo xtask init`, or see xtask/docs/manifest.md)")
         })?;
         let text = String::from_utf8(bytes).map_err(|e| {
             let (line, col) = line_col(&String::from_utf8_lossy(e.as_bytes()), e.utf8_error().valid_up_to());
@@ -610,7 +610,7 @@ fn resolve(raw: RawManifest, src: &Source, path: &Path, problems: &mut Problems)
     if platforms.is_empty() && problems.0.is_empty() {
         problems.push(
             src.shown.to_string(),
-            "no [platforms.NAME] table: declare at least one target platform (see docs/manifest.md)",
+            "no [platforms.NAME] table: declare at least one target platform (see xtask/docs/manifest.md)",
         );
     }
 

@@ -1,4 +1,4 @@
-//! Error classes that map to stable exit codes (documented in docs/commands.md, "Exit codes").
+//! Error classes that map to stable exit codes (documented in xtask/docs/commands.md, "Exit codes").
 
 use std::fmt;
 

@@ -58,7 +58,7 @@ enum Command {
     Plan {
         #[command(flatten)]
         nightly: NightlyArgs,
-        /// Print the plan as JSON (docs/plan-json.md; schema docs/schema/plan.schema.json).
+        /// Print the plan as JSON (xtask/docs/plan-json.md; schema xtask/docs/schema/plan.schema.json).
         #[arg(long)]
         json: bool,
     },
@@ -168,7 +168,7 @@ enum Command {
         /// Archives (.tar.bz2, .tar.gz, .tar.zst, .zip) or unpacked bundle folders.
         #[arg(value_name = "ARCHIVE|FOLDER", required = true)]
         targets: Vec<PathBuf>,
-        /// Print one JSON report instead of the text (keys documented in docs/commands.md).
+        /// Print one JSON report instead of the text (keys documented in xtask/docs/commands.md).
         #[arg(long)]
         json: bool,
     },

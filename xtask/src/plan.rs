@@ -325,27 +325,12 @@ pub fn compute(ws: &Workspace, opts: &PlanOptions) -> Result<Prepared> {
         &mut steps,
         &mut problems,
     );
-    let sign = ws.manifest.release.sign_artifacts && !opts.no_sign;
-    if sign {
-        check_gpg(ws, "sign-artifacts", &mut problems)?;
-    }
-    steps.push(Step::Checksums {
-        files: archives.clone(),
-        sign,
-    });
-    let mut deliver = checksummed(&archives, sign);
     let notes = match opts.mode {
         Mode::Release { .. } | Mode::Bundle => release_notes(&release_name, &version_text, &units),
         Mode::Nightly { .. } => nightly_notes(ws, &plugins, &new_versions, &version_text, &commit),
     };
+    let deliver = checksum_and_notes_steps(ws, opts, &archives, &notes, &mut steps, &mut problems)?;
     let mut branch = None;
-    if matches!(opts.mode, Mode::Release { .. } | Mode::Bundle) {
-        steps.push(Step::WriteNotes {
-            file: NOTES_FILE.into(),
-            text: notes.clone(),
-        });
-        deliver.push(NOTES_FILE.into());
-    }
     if matches!(opts.mode, Mode::Release { .. }) {
         steps.extend(repository_steps(
             ws,
@@ -796,6 +781,35 @@ fn check_set(
 
 /// The archives with their `.sha256` files and `SHA256SUMS` (and with `sign`, the `.asc`
 /// signatures of each and of `SHA256SUMS`).
+/// The steps after the archives: their checksums (and signatures), and the release notes of a
+/// release or bundle. Returns the files to deliver.
+fn checksum_and_notes_steps(
+    ws: &Workspace,
+    opts: &PlanOptions,
+    archives: &[String],
+    notes: &str,
+    steps: &mut Vec<Step>,
+    problems: &mut Vec<String>,
+) -> Result<Vec<String>> {
+    let sign = ws.manifest.release.sign_artifacts && !opts.no_sign;
+    if sign {
+        check_gpg(ws, "sign-artifacts", problems)?;
+    }
+    steps.push(Step::Checksums {
+        files: archives.to_vec(),
+        sign,
+    });
+    let mut deliver = checksummed(archives, sign);
+    if matches!(opts.mode, Mode::Release { .. } | Mode::Bundle) {
+        steps.push(Step::WriteNotes {
+            file: NOTES_FILE.into(),
+            text: notes.to_string(),
+        });
+        deliver.push(NOTES_FILE.into());
+    }
+    Ok(deliver)
+}
+
 fn checksummed(archives: &[String], sign: bool) -> Vec<String> {
     let mut files = archives.to_vec();
     files.extend(archives.iter().map(|a| format!("{a}.sha256")));

@@ -201,7 +201,7 @@ pub fn skipped(current: &Version, how: &Bump, next: &Version) -> Option<String> 
     ))
 }
 
-/// The version after `current` for `bump`. Rules (docs/commands.md, `bump`, has the table):
+/// The version after `current` for `bump`. Rules (xtask/docs/commands.md, `bump`, has the table):
 /// - `major`/`minor`/`patch` step that release number and zero the ones after it; any
 ///   pre, post or dev part is dropped (`1.3.0b1` minor → `1.4.0`; use `release` to finish it);
 /// - `alpha`/`beta`/`rc` on a final or post release start that pre-release of the next patch

@@ -10,6 +10,7 @@ use common::*;
 
 #[test]
 fn an_adopted_repository_plans_with_no_hand_edit_and_updates_in_place() {
+    let Some(source) = source_repository() else { return };
     let repo = Repo::bare_examples();
     std::fs::remove_file(repo.path().join("release-config.toml")).unwrap();
     std::fs::remove_file(repo.path().join(".gitignore")).unwrap();
@@ -21,7 +22,7 @@ fn an_adopted_repository_plans_with_no_hand_edit_and_updates_in_place() {
 
     let adopt = |args: &[&str]| {
         let out = repo
-            .command(workspace_root().join("scripts/adopt.sh"))
+            .command(source.join("scripts/adopt.sh"))
             .args(args)
             .env("CARGO_TARGET_DIR", cache_dir().join("adopt-target"))
             .output()
@@ -77,6 +78,33 @@ fn an_adopted_repository_plans_with_no_hand_edit_and_updates_in_place() {
         .output()
         .unwrap();
     assert!(plan.status.success(), "{}", String::from_utf8_lossy(&plan.stderr));
+    assert!(
+        repo.path().join("xtask/docs/manifest.md").is_file(),
+        "the reference travels"
+    );
+
+    // The xtask's own tests of its documentation pass inside the adopted copy: they read
+    // xtask/docs/ and leave the repository's own README.md, plugins and workflows alone.
+    let tests = repo
+        .command("cargo")
+        .args([
+            "test",
+            "--locked",
+            "--test",
+            "schemas",
+            "--test",
+            "manifest",
+            "--",
+            "--nocapture",
+        ])
+        .env("CARGO_TARGET_DIR", cache_dir().join("adopt-target"))
+        .env("XTASK_TEST_CACHE", cache_dir())
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&tests.stdout).into_owned() + &String::from_utf8_lossy(&tests.stderr);
+    assert!(tests.status.success(), "{said}");
+    assert!(said.contains("not this tool's source repository"), "{said}");
+    assert!(!said.contains(" 0 passed"), "{said}");
 
     // Adopting twice is refused; --update replaces xtask/ and nothing else.
     let (code, out) = adopt(&[&target]);

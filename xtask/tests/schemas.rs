@@ -1,4 +1,4 @@
-//! The JSON Schemas of the `--json` documents (docs/schema): valid schemas, strict ones, linked
+//! The JSON Schemas of the `--json` documents (xtask/docs/schema): valid schemas, strict ones, linked
 //! from README.md, and a check that really fails when a document drifts from its schema.
 
 mod common;
@@ -12,7 +12,7 @@ use serde_json::{json, Value};
 const SCHEMAS: &[&str] = &["bump", "plan", "run", "status", "verify"];
 
 fn schema_files() -> Vec<String> {
-    list_dir(&workspace_root().join("docs/schema"))
+    list_dir(&docs_dir().join("schema"))
 }
 
 fn read_schema(name: &str) -> Value {
@@ -23,8 +23,12 @@ fn read_schema(name: &str) -> Value {
 #[test]
 fn every_schema_is_valid_against_its_metaschema() {
     let expected: Vec<String> = SCHEMAS.iter().map(|s| format!("{s}.schema.json")).collect();
-    assert_eq!(schema_files(), expected, "docs/schema holds exactly these schemas");
-    let dir = workspace_root().join("docs/schema");
+    assert_eq!(
+        schema_files(),
+        expected,
+        "xtask/docs/schema holds exactly these schemas"
+    );
+    let dir = docs_dir().join("schema");
     let out = ci_tool("check-jsonschema")
         .arg("--check-metaschema")
         .args(expected.iter().map(|f| dir.join(f)))
@@ -286,21 +290,27 @@ fn the_docs_link_every_schema_where_its_document_is_described() {
             assert!(section.contains(&link), "{heading:?} does not link {link}");
         }
     }
-    let readme = fs::read_to_string(workspace_root().join("README.md")).unwrap();
+    let Some(root) = source_repository() else { return };
+    let readme = fs::read_to_string(root.join("README.md")).unwrap();
     for file in schema_files() {
         assert!(
-            readme.contains(&format!("](docs/schema/{file})")),
-            "README.md does not link docs/schema/{file}"
+            readme.contains(&format!("](xtask/docs/schema/{file})")),
+            "README.md does not link xtask/docs/schema/{file}"
         );
     }
 }
 
-/// Every relative link of README.md and docs/*.md names a file or folder that exists.
+/// Every relative link of README.md and xtask/docs/*.md names a file or folder that exists; the
+/// links of xtask/docs/ stay inside xtask/, which is what an adopted copy has.
 #[test]
 fn every_relative_link_in_the_docs_resolves() {
-    let mut checked = 0;
-    for (page, text) in doc_pages() {
-        let dir = workspace_root().join(&page).parent().unwrap().to_path_buf();
+    let xtask = fs::canonicalize(xtask_dir()).unwrap();
+    // Links checked in xtask/docs/ and in README.md.
+    let (mut in_pages, mut in_readme) = (0, 0);
+    for (file, text) in doc_pages() {
+        let page = file.strip_prefix(workspace_root()).unwrap().display().to_string();
+        let dir = file.parent().unwrap().to_path_buf();
+        let in_docs = file.starts_with(docs_dir());
         let mut in_code = false;
         for line in text.lines() {
             if line.starts_with("```") {
@@ -319,19 +329,27 @@ fn every_relative_link_in_the_docs_resolves() {
                     continue;
                 }
                 assert!(dir.join(target).exists(), "{page}: the link {target:?} names nothing");
-                checked += 1;
+                assert!(
+                    !in_docs || fs::canonicalize(dir.join(target)).unwrap().starts_with(&xtask),
+                    "{page}: the link {target:?} leaves xtask/, which adopted copies do not have"
+                );
+                *if in_docs { &mut in_pages } else { &mut in_readme } += 1;
             }
         }
     }
-    assert!(checked > 20, "checked {checked} links");
+    assert!(in_pages >= 10, "checked {in_pages} links in xtask/docs/");
+    if source_repository().is_some() {
+        assert!(in_readme >= 15, "checked {in_readme} links in README.md");
+    }
 }
 
-/// The README stays a five-minute read: the reference is in docs/.
+/// The README stays a five-minute read: the reference is in xtask/docs/.
 #[test]
 fn the_readme_stays_short() {
-    let size = fs::metadata(workspace_root().join("README.md")).unwrap().len();
+    let Some(root) = source_repository() else { return };
+    let size = fs::metadata(root.join("README.md")).unwrap().len();
     assert!(
         size < 15_000,
-        "README.md is {size} bytes; move reference text into docs/"
+        "README.md is {size} bytes; move reference text into xtask/docs/"
     );
 }

@@ -537,7 +537,7 @@ impl Draft {
         let _ = writeln!(
             s,
             "# How `cargo xtask` releases the plugins in this repository, written by `cargo xtask init`.\n\
-             # Every key is documented in docs/manifest.md; check the ones marked CHECK.\n"
+             # Every key is documented in xtask/docs/manifest.md; check the ones marked CHECK.\n"
         );
         let _ = writeln!(
             s,

@@ -31,19 +31,30 @@ pub const BUILD_NUMBER: &str = "7";
 pub const NIGHTLY: &str = "1.4.1.dev20261121007";
 pub const LEGACY_NIGHTLY: &str = "2.1.4.dev20261121007";
 
+/// The xtask's folder. Cargo sets `CARGO_MANIFEST_DIR` when it runs the tests too; that value
+/// wins over the one compiled in, which is stale when a copy of the same sources (same
+/// mtimes, as `scripts/adopt.sh` copies them) reuses a target folder.
+pub fn xtask_dir() -> PathBuf {
+    std::env::var_os("CARGO_MANIFEST_DIR").map_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")), PathBuf::from)
+}
+
 pub fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
+    xtask_dir().parent().unwrap().to_path_buf()
 }
 
 /// The example repository the tests copy: the plugins and manifest of this repository's
 /// root, kept with the tests so that they pass wherever the xtask is copied.
 pub fn fixture_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/acme")
+    xtask_dir().join("tests/fixtures/acme")
 }
 
-/// Shared, persistent folder for caches (tool wheels, the build-tools venv).
+/// Shared, persistent folder for caches (tool wheels, the build-tools venv); `XTASK_TEST_CACHE`
+/// names another (the adopt test shares its own with the tests it runs in the adopted copy).
 pub fn cache_dir() -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("xtask-tests");
+    let dir = std::env::var_os("XTASK_TEST_CACHE").map_or_else(
+        || Path::new(env!("CARGO_TARGET_TMPDIR")).join("xtask-tests"),
+        PathBuf::from,
+    );
     fs::create_dir_all(&dir).unwrap();
     dir
 }
@@ -933,23 +944,49 @@ impl PackageServer {
 // ---------------------------------------------------------------------------------------------
 // The JSON documents are documented: every key emitted appears in the docs.
 
-/// README.md and the pages of docs/, as (path relative to the root, text).
-pub fn doc_pages() -> Vec<(String, String)> {
-    let mut pages = vec![(
-        "README.md".to_string(),
-        fs::read_to_string(workspace_root().join("README.md")).unwrap(),
-    )];
-    for name in list_dir(&workspace_root().join("docs")) {
-        if name.ends_with(".md") {
-            let text = fs::read_to_string(workspace_root().join("docs").join(&name)).unwrap();
-            pages.push((format!("docs/{name}"), text));
-        }
+/// The xtask's reference, `xtask/docs/`: it travels with the xtask into adopted repositories.
+pub fn docs_dir() -> PathBuf {
+    xtask_dir().join("docs")
+}
+
+/// The root of this tool's own source repository, or `None` (saying so) in a repository the
+/// xtask was copied into: there the root's README.md, plugins, workflows and scripts are that
+/// repository's own, and the checks of ours against the code do not apply.
+pub fn source_repository() -> Option<PathBuf> {
+    let root = workspace_root();
+    if root.join("scripts/adopt.sh").is_file() {
+        Some(root)
+    } else {
+        eprintln!(
+            "not this tool's source repository (no scripts/adopt.sh at {}): nothing to check",
+            root.display()
+        );
+        None
     }
-    pages
+}
+
+/// The pages of `xtask/docs/`, and README.md in this tool's source repository, as (file,
+/// text).
+pub fn doc_pages() -> Vec<(PathBuf, String)> {
+    let mut files: Vec<PathBuf> = list_dir(&docs_dir())
+        .into_iter()
+        .filter(|name| name.ends_with(".md"))
+        .map(|name| docs_dir().join(name))
+        .collect();
+    if let Some(root) = source_repository() {
+        files.insert(0, root.join("README.md"));
+    }
+    files
+        .into_iter()
+        .map(|file| {
+            let text = fs::read_to_string(&file).unwrap();
+            (file, text)
+        })
+        .collect()
 }
 
 /// The section under the heading that starts with `heading` (up to the next heading of the
-/// same or a higher level), in README.md or a page of docs/.
+/// same or a higher level), in a page of xtask/docs/ (or README.md).
 pub fn readme_section(heading: &str) -> String {
     let (readme, start) = doc_pages()
         .into_iter()
@@ -957,7 +994,7 @@ pub fn readme_section(heading: &str) -> String {
             let at = format!("\n{text}").find(&format!("\n{heading}"))?;
             Some((format!("\n{text}"), at))
         })
-        .unwrap_or_else(|| panic!("neither README.md nor docs/ has a heading {heading:?}"));
+        .unwrap_or_else(|| panic!("no page of xtask/docs/ has a heading {heading:?}"));
     let level = heading.chars().take_while(|c| *c == '#').count();
     let rest = &readme[start + 1..];
     let end = rest
@@ -997,13 +1034,11 @@ pub fn assert_keys_documented(value: &serde_json::Value, docs: &str, what: &str)
 }
 
 // ---------------------------------------------------------------------------------------------
-// The JSON documents match their schemas in docs/schema, checked by check-jsonschema.
+// The JSON documents match their schemas in xtask/docs/schema, checked by check-jsonschema.
 
-/// `docs/schema/<schema>.schema.json`.
+/// `xtask/docs/schema/<schema>.schema.json`.
 pub fn schema_path(schema: &str) -> PathBuf {
-    workspace_root()
-        .join("docs/schema")
-        .join(format!("{schema}.schema.json"))
+    docs_dir().join("schema").join(format!("{schema}.schema.json"))
 }
 
 /// A program of the cached validators venv (`check-jsonschema`, `zizmor`).
@@ -1012,7 +1047,7 @@ pub fn ci_tool(program: &str) -> Command {
     Command::new(venv_python.parent().unwrap().join(program))
 }
 
-/// check-jsonschema's verdict on `value` against `docs/schema/<schema>.schema.json`: `Err`
+/// check-jsonschema's verdict on `value` against `xtask/docs/schema/<schema>.schema.json`: `Err`
 /// with its output when the value does not match.
 pub fn check_schema(value: &serde_json::Value, schema: &str) -> Result<(), String> {
     let schema_file = schema_path(schema);
@@ -1042,9 +1077,9 @@ pub fn check_schema(value: &serde_json::Value, schema: &str) -> Result<(), Strin
     }
 }
 
-/// `value` (a `--json` document) is valid against `docs/schema/<schema>.schema.json`.
+/// `value` (a `--json` document) is valid against `xtask/docs/schema/<schema>.schema.json`.
 pub fn assert_matches_schema(value: &serde_json::Value, schema: &str) {
     if let Err(said) = check_schema(value, schema) {
-        panic!("the document does not match docs/schema/{schema}.schema.json:\n{said}\ndocument:\n{value:#}");
+        panic!("the document does not match xtask/docs/schema/{schema}.schema.json:\n{said}\ndocument:\n{value:#}");
     }
 }
