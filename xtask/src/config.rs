@@ -17,6 +17,8 @@ use crate::platform::{ArchiveFormat, TargetOs};
 
 pub const MANIFEST_FILE: &str = "release-config.toml";
 
+/// `[python] cache-max-mb`: 4 GiB.
+const DEFAULT_CACHE_MAX_MB: u64 = 4096;
 /// Build tools installed into the managed venv unless the manifest says otherwise.
 pub const DEFAULT_BUILD_TOOLS: &[&str] = &["pip==26.3", "build==1.6.1", "setuptools==84.2.1", "wheel==0.48.0"];
 const DEFAULT_INDEX_URL: &str = "https://pypi.org/simple";
@@ -125,6 +127,7 @@ struct RawPublic {
 struct RawPython {
     interpreter: Option<String>,
     build_tools: Option<Vec<Spanned<String>>>,
+    cache_max_mb: Option<u64>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -385,6 +388,9 @@ pub struct Public {
 pub struct PythonSettings {
     pub interpreter: Option<String>,
     pub build_tools: Vec<String>,
+    /// The work folder's cache (built plugins, archives, pip's and uv's) is pruned to this
+    /// many bytes after each run.
+    pub cache_max_bytes: u64,
 }
 
 #[derive(Debug, Clone)]
@@ -558,6 +564,7 @@ fn resolve(raw: RawManifest, src: &Source, path: &Path, problems: &mut Problems)
     let python = PythonSettings {
         interpreter: python.interpreter,
         build_tools,
+        cache_max_bytes: python.cache_max_mb.unwrap_or(DEFAULT_CACHE_MAX_MB) * 1024 * 1024,
     };
 
     let build_number_digits = match nightly.build_number_digits {

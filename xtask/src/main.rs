@@ -48,6 +48,13 @@ struct Cli {
     /// Print no step progress and no summary; errors, warnings and requested output stay.
     #[arg(short, long, global = true)]
     quiet: bool,
+    /// Run at most N independent steps at once: plugin builds, platform collections
+    /// (default: the number of cores; 1 runs every step in turn).
+    #[arg(short, long, global = true, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    jobs: Option<u16>,
+    /// Neither reuse nor keep built plugins and archives, and give pip and uv no cache.
+    #[arg(long, global = true)]
+    no_cache: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -347,7 +354,9 @@ fn main() -> ExitCode {
         Command::Init { dry_run } => return finish(tasks::init::run(*dry_run)),
     };
     let result =
-        Workspace::open(cli.manifest.as_deref(), name, dry_run, cli.verbose).and_then(|ws| match cli.command {
+        Workspace::open(cli.manifest.as_deref(), name, dry_run, cli.verbose)
+            .map(|ws| ws.with_run_options(cli.jobs.map(usize::from), cli.no_cache))
+            .and_then(|ws| match cli.command {
             Command::Plan { nightly, json } => tasks::plan::run(&ws, &nightly.options(), json),
             Command::Nightly { nightly, json } => tasks::nightly::run(&ws, &nightly.options(), json),
             Command::Bundle { parts, dry_run, json } => {

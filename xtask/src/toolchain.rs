@@ -286,6 +286,7 @@ pub fn tools_venv(
         )
         .isolated_pip()
         .envs(index.iter().map(|(k, v)| (k, v)))
+        .env_vars(crate::ops::cache::tool_cache_env(work_dir, true))
         .args(["-m", "pip", "install", "--quiet"])
         .args(requirements),
     )?;

@@ -21,11 +21,11 @@ pub fn set_plain(plain: bool) {
     PLAIN.store(plain, Ordering::Relaxed);
 }
 
-/// A progress line on stderr, unless `-q`.
+/// A progress line on stderr, unless `-q` (above the live step lines, on a terminal).
 macro_rules! progress {
     ($($arg:tt)*) => {
         if !$crate::ui::quiet() {
-            eprintln!($($arg)*);
+            $crate::ui::line(&format!($($arg)*));
         }
     };
 }
@@ -49,9 +49,15 @@ use std::io::IsTerminal as _;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use indicatif::{ProgressBar, ProgressStyle};
+use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 
-static CURRENT: Mutex<Option<ProgressBar>> = Mutex::new(None);
+/// The live lines of the steps running now (several when independent steps run at once).
+static LIVE: std::sync::LazyLock<MultiProgress> = std::sync::LazyLock::new(MultiProgress::new);
+
+std::thread_local! {
+    /// The live line of the step this thread runs.
+    static CURRENT: std::cell::RefCell<Option<ProgressBar>> = const { std::cell::RefCell::new(None) };
+}
 
 /// Live progress only for a person at a terminal: not with `-q` or `-v`, not when stderr is a
 /// pipe or a file, not under CI, not on a dumb terminal.
@@ -63,8 +69,20 @@ pub fn interactive() -> bool {
         && std::env::var("TERM").map_or(true, |t| t != "dumb")
 }
 
+/// A line on stderr, printed above the live step lines.
+pub fn line(text: &str) {
+    static PRINT: Mutex<()> = Mutex::new(());
+    let _one_at_a_time = PRINT.lock().unwrap_or_else(|e| e.into_inner());
+    if interactive() {
+        LIVE.suspend(|| eprintln!("{text}"));
+    } else {
+        eprintln!("{text}");
+    }
+}
+
 /// One step on screen: a spinner while it runs on a terminal (replaced by the plain line and
-/// its duration when it ends); elsewhere the plain line, printed at once.
+/// its duration when it ends); elsewhere the plain line, printed at once. Steps running at
+/// once on several threads each have their own line.
 pub struct StepLine {
     line: String,
     started: Instant,
@@ -73,13 +91,15 @@ pub struct StepLine {
 
 pub fn step(line: String) -> StepLine {
     let bar = interactive().then(|| {
-        let bar = ProgressBar::new_spinner()
-            .with_style(
-                ProgressStyle::with_template("{spinner} {prefix} {wide_msg} {elapsed}").expect("valid template"),
-            )
-            .with_prefix(line.clone());
+        let bar = LIVE.add(
+            ProgressBar::new_spinner()
+                .with_style(
+                    ProgressStyle::with_template("{spinner} {prefix} {wide_msg} {elapsed}").expect("valid template"),
+                )
+                .with_prefix(line.clone()),
+        );
         bar.enable_steady_tick(Duration::from_millis(120));
-        *CURRENT.lock().unwrap_or_else(|e| e.into_inner()) = Some(bar.clone());
+        CURRENT.with(|c| *c.borrow_mut() = Some(bar.clone()));
         bar
     });
     if bar.is_none() {
@@ -96,16 +116,19 @@ impl Drop for StepLine {
     fn drop(&mut self) {
         if let Some(bar) = self.bar.take() {
             bar.finish_and_clear();
-            *CURRENT.lock().unwrap_or_else(|e| e.into_inner()) = None;
-            eprintln!("{} ({:.1} s)", self.line, self.started.elapsed().as_secs_f64());
+            LIVE.remove(&bar);
+            CURRENT.with(|c| *c.borrow_mut() = None);
+            line(&format!("{} ({:.1} s)", self.line, self.started.elapsed().as_secs_f64()));
         }
     }
 }
 
 fn with_current(f: impl FnOnce(&ProgressBar)) {
-    if let Some(bar) = CURRENT.lock().unwrap_or_else(|e| e.into_inner()).as_ref() {
-        f(bar);
-    }
+    CURRENT.with(|c| {
+        if let Some(bar) = c.borrow().as_ref() {
+            f(bar);
+        }
+    });
 }
 
 /// What the current step is doing now (a program's purpose), next to the step's line.

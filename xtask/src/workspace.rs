@@ -7,6 +7,7 @@ use anyhow::Result;
 
 use crate::config::{Manifest, MANIFEST_FILE};
 use crate::error::input_error;
+use crate::ops::cache::Cache;
 use crate::ops::cmd::Runner;
 use crate::toolchain::IndexArgs;
 
@@ -16,6 +17,10 @@ pub struct Workspace {
     /// `$CARGO_TARGET_DIR/xtask` or `<root>/target/xtask`.
     pub work_dir: PathBuf,
     pub runner: Runner,
+    /// How many independent steps (plugin builds, platform collections) run at once.
+    pub jobs: usize,
+    /// Built plugins and archives reused by content (off with `--no-cache`).
+    pub cache: Cache,
 }
 
 impl Workspace {
@@ -56,9 +61,25 @@ impl Workspace {
         Ok(Workspace {
             root,
             manifest,
+            cache: Cache::new(&work_dir, true),
             work_dir,
             runner: Runner::new(log, dry_run, verbose),
+            jobs: std::thread::available_parallelism().map_or(1, |n| n.get()),
         })
+    }
+
+    /// `--jobs` and `--no-cache`.
+    pub fn with_run_options(mut self, jobs: Option<usize>, no_cache: bool) -> Workspace {
+        if let Some(jobs) = jobs {
+            self.jobs = jobs.max(1);
+        }
+        self.cache = Cache::new(&self.work_dir, !no_cache);
+        self
+    }
+
+    /// Where pip and uv keep their caches (under the work folder), or that they keep none.
+    pub fn tool_cache_env(&self) -> Vec<(String, std::ffi::OsString)> {
+        crate::ops::cache::tool_cache_env(&self.work_dir, self.cache.enabled())
     }
 
     pub fn manifest_shown(&self) -> &'static str {

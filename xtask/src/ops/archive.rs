@@ -330,7 +330,12 @@ fn fill_zip<W: Write + io::Seek>(
         if meta.is_dir() {
             zip.add_directory(format!("{name}/"), options(0o755))?;
         } else if meta.is_file() {
-            zip.start_file(name, options(if is_executable(&meta) { 0o755 } else { 0o644 }))?;
+            let mut opts = options(if is_executable(&meta) { 0o755 } else { 0o644 });
+            if is_compressed(&name) {
+                // Deflate cannot shrink a wheel or an sdist; storing it is as small and fast.
+                opts = opts.compression_method(zip::CompressionMethod::Stored);
+            }
+            zip.start_file(name, opts)?;
             let mut f = File::open(entry.path()).with_context(|| format!("cannot read {}", entry.path().display()))?;
             io::copy(&mut f, zip)?;
             crate::ui::bytes_done(meta.len());
@@ -342,6 +347,14 @@ fn fill_zip<W: Write + io::Seek>(
         }
     }
     Ok(())
+}
+
+/// Files that are compressed archives already (wheels, sdists).
+fn is_compressed(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    [".whl", ".zip", ".gz", ".tgz", ".bz2", ".zst", ".xz"]
+        .iter()
+        .any(|ext| lower.ends_with(ext))
 }
 
 /// Rewrite an sdist (`.tar.gz`) reproducibly, in place: every entry gets the time `mtime`,

@@ -67,6 +67,12 @@ impl Cmd {
         self
     }
 
+    /// Variables that are not worth showing (cache locations).
+    pub fn env_vars(mut self, vars: impl IntoIterator<Item = (String, OsString)>) -> Cmd {
+        self.env.extend(vars);
+        self
+    }
+
     /// Settings passed through the environment rather than the command line (which every
     /// local user can read), shown redacted in logs like arguments.
     pub fn envs<K: AsRef<str>, V: AsRef<OsStr>>(mut self, vars: impl IntoIterator<Item = (K, V)>) -> Cmd {

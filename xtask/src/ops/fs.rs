@@ -486,6 +486,48 @@ pub fn sha256_file(path: &Path) -> Result<String> {
     Ok(hex(&hasher.finalize()))
 }
 
+/// sha256 of a folder's content: every file's path below it, executable bit and bytes, in
+/// path order (times and owners left out); folders named in `skip` are left out.
+pub fn folder_digest(dir: &Path, skip: &[&str]) -> Result<String> {
+    use sha2::{Digest, Sha256};
+    let mut hasher = Sha256::new();
+    let walk = walkdir::WalkDir::new(dir)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| e.depth() == 0 || !skip.iter().any(|s| e.file_name() == *s));
+    for entry in walk {
+        let entry = entry.with_context(|| format!("cannot read {}", dir.display()))?;
+        let rel = entry.path().strip_prefix(dir).expect("below the root");
+        let kind = if entry.file_type().is_symlink() {
+            let target = fs::read_link(entry.path())?;
+            format!("link {}", target.to_string_lossy())
+        } else if entry.file_type().is_file() {
+            let exec = is_executable_file(entry.path());
+            format!("file {exec} {}", sha256_file(entry.path())?)
+        } else {
+            "dir".to_string()
+        };
+        hasher.update(rel.to_string_lossy().replace('\\', "/").as_bytes());
+        hasher.update([0]);
+        hasher.update(kind.as_bytes());
+        hasher.update([0]);
+    }
+    Ok(hex(&hasher.finalize()))
+}
+
+fn is_executable_file(path: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        fs::metadata(path).is_ok_and(|m| m.permissions().mode() & 0o111 != 0)
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = path;
+        false
+    }
+}
+
 pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

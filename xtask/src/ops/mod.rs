@@ -1,6 +1,7 @@
 //! The only modules that run programs or write files.
 
 pub mod archive;
+pub mod cache;
 pub mod cmd;
 pub mod faults;
 pub mod fs;

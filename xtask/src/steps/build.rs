@@ -12,6 +12,7 @@ use pep440_rs::Version;
 use super::{BuiltPlugin, Exec, Report};
 use crate::config::normalize_name;
 use crate::ops::archive::normalize_sdist;
+use crate::ops::cache::Cache;
 use crate::ops::cmd::Cmd;
 use crate::ops::fs::{create_dir, file_names, rename, set_mtimes};
 
@@ -26,19 +27,26 @@ pub fn build(
     let out = exec.stage.join("build").join(plugin);
     create_dir(&out)?;
     let source = exec.src_dir().join(path);
-    // Backends copy file times into sdists: give every input the plan's fixed time.
-    set_mtimes(&source, exec.plan.source_date_epoch)?;
-    exec.ws.runner.run(
-        &Cmd::new(
-            &exec.tools_python,
-            format!("build sdist and wheel of {path} (plugin {plugin})"),
-        )
-        .isolated_pip()
-        .env("SOURCE_DATE_EPOCH", exec.plan.source_date_epoch.to_string())
-        .args(["-m", "build", "--no-isolation", "--outdir"])
-        .arg(&out)
-        .arg(&source),
-    )?;
+    let inputs = build_inputs(exec, plugin, path, version)?;
+    let key = Cache::key("builds", &inputs);
+    let reused = exec.ws.cache.fetch("builds", &key, &out)?.is_some();
+    if reused {
+        crate::ui::progress!("    {plugin} {version}: reused the sdist and wheel built from the same inputs");
+    } else {
+        // Backends copy file times into sdists: give every input the plan's fixed time.
+        set_mtimes(&source, exec.plan.source_date_epoch)?;
+        exec.ws.runner.run(
+            &Cmd::new(
+                &exec.tools_python,
+                format!("build sdist and wheel of {path} (plugin {plugin})"),
+            )
+            .isolated_pip()
+            .env("SOURCE_DATE_EPOCH", exec.plan.source_date_epoch.to_string())
+            .args(["-m", "build", "--no-isolation", "--outdir"])
+            .arg(&out)
+            .arg(&source),
+        )?;
+    }
     let files = file_names(&out)?;
     let sdists: Vec<&String> = files.iter().filter(|f| f.ends_with(".tar.gz")).collect();
     let wheels: Vec<&String> = files.iter().filter(|f| f.ends_with(".whl")).collect();
@@ -86,7 +94,12 @@ pub fn build(
             missing.join(", ")
         );
     }
-    normalize_sdist(&out.join(&sdist), exec.plan.source_date_epoch)?;
+    if !reused {
+        normalize_sdist(&out.join(&sdist), exec.plan.source_date_epoch)?;
+        exec.ws
+            .cache
+            .store("builds", &key, &[out.join(&sdist), out.join(&wheel)], inputs);
+    }
     let private = exec.private_dir();
     create_dir(&private)?;
     for f in [&sdist, &wheel] {
@@ -99,6 +112,50 @@ pub fn build(
         wheel,
     });
     Ok(())
+}
+
+/// Words in a plugin's build configuration that name a build plugin reading git's history
+/// (setuptools-scm, hatch-vcs, versioningit, dunamai, pdm's `source = "scm"`, ...): such a
+/// build also depends on the commit and the tags, not only on the files.
+const READS_GIT_HISTORY: &[&str] = &["scm", "vcs", "versioningit", "dunamai", "dynamic-versioning", "git-versioning"];
+
+/// Everything that decides the bytes of a plugin's sdist and wheel, as the build cache's key:
+/// the staged plugin folder after stamping (its files' paths, modes and bytes) and the files
+/// at the root of the build copy, the plan's time, the build-tools venv and its requirements;
+/// for a build that reads git's history, the commit and the tags too.
+fn build_inputs(exec: &Exec, plugin: &str, path: &str, version: &str) -> Result<serde_json::Value> {
+    let src = exec.src_dir();
+    let source = src.join(path);
+    let mut root_files = Vec::new();
+    for name in file_names(&src)? {
+        let file = src.join(&name);
+        if file.is_file() {
+            root_files.push((name, crate::ops::fs::sha256_file(&file)?));
+        }
+    }
+    let config: String = ["pyproject.toml", "setup.cfg", "setup.py"]
+        .iter()
+        .filter_map(|f| std::fs::read_to_string(source.join(f)).ok())
+        .collect::<String>()
+        .to_ascii_lowercase();
+    let history = READS_GIT_HISTORY
+        .iter()
+        .any(|w| config.contains(w))
+        .then(|| -> Result<_> { Ok((exec.plan.commit.clone(), exec.git.tags()?)) })
+        .transpose()?;
+    let venv = exec.tools_python.parent().and_then(Path::parent).map(|v| v.join("pyvenv.cfg"));
+    Ok(serde_json::json!({
+        "plugin": plugin,
+        "path": path,
+        "version": version,
+        "files": crate::ops::fs::folder_digest(&source, &[".git"])?,
+        "root_files": root_files,
+        "source_date_epoch": exec.plan.source_date_epoch,
+        "build_tools": exec.plan.build_tools,
+        "tools_python": exec.tools_python,
+        "pyvenv_cfg": venv.and_then(|v| std::fs::read_to_string(v).ok()),
+        "git_history": history,
+    }))
 }
 
 /// Extensions of files a wheel holds in compiled form (bytecode, extension modules built from

@@ -12,7 +12,8 @@ use super::build::wheel_metadata;
 use super::{Artifact, Exec, Report};
 use crate::config::normalize_name;
 use crate::ops::archive::write_archive;
-use crate::ops::fs::{copy_file, create_dir, file_names, set_executable, sha256_file, write_atomic};
+use crate::ops::cache::Cache;
+use crate::ops::fs::{copy_file, create_dir, file_names, folder_digest, set_executable, sha256_file, write_atomic};
 use crate::platform::ArchiveFormat;
 
 pub const INSTALL_SH: &str = include_str!("install.sh");
@@ -90,13 +91,27 @@ fn pack(
     let out = exec.out_dir();
     create_dir(&out)?;
     let dest = out.join(archive);
-    write_archive(
-        &exec.bundle_dir(folder),
-        folder,
-        &dest,
-        format,
-        exec.plan.source_date_epoch,
-    )?;
+    // The archive is decided by the folder's content, its name, the format and the time.
+    let inputs = serde_json::json!({
+        "archive": archive,
+        "folder": folder,
+        "format": format,
+        "source_date_epoch": exec.plan.source_date_epoch,
+        "content": folder_digest(&exec.bundle_dir(folder), &[])?,
+    });
+    let key = Cache::key("archives", &inputs);
+    if exec.ws.cache.fetch("archives", &key, &out)?.is_some() {
+        crate::ui::progress!("    {archive}: reused, its content is the same as when it was written before");
+    } else {
+        write_archive(
+            &exec.bundle_dir(folder),
+            folder,
+            &dest,
+            format,
+            exec.plan.source_date_epoch,
+        )?;
+        exec.ws.cache.store("archives", &key, std::slice::from_ref(&dest), inputs);
+    }
     let (private_files, public_files): (Vec<_>, Vec<_>) = files.into_iter().partition(|f| f.origin == "private");
     let size = std::fs::metadata(&dest)
         .with_context(|| format!("cannot read {}", dest.display()))?

@@ -9,6 +9,7 @@ mod commit;
 mod deliver;
 pub use deliver::is_dist_of;
 mod notes;
+mod parallel;
 pub use notes::write_checksums;
 mod publish;
 pub use publish::{copy_to_release_dir, upload};
@@ -21,7 +22,7 @@ mod wheelhouse;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use anyhow::{Context as _, Result};
+use anyhow::Result;
 use serde::Serialize;
 
 use crate::journal::JournalFile;
@@ -138,16 +139,57 @@ pub enum Undo {
 /// to the repository, so that a run killed at any point can be finished or undone; the
 /// journal goes when the plan is done or rolled back, and stays when a step after delivery
 /// fails (for `release --resume`).
-pub fn execute(exec: &Exec, start: usize, mut journal: Option<&mut JournalFile>) -> Result<Report> {
+pub fn execute(exec: &Exec, start: usize, journal: Option<&mut JournalFile>) -> Result<Report> {
+    let result = execute_steps(exec, start, journal);
+    prune_cache(exec.ws);
+    result
+}
+
+/// Keep the work folder's cache within `[python] cache-max-mb`.
+fn prune_cache(ws: &Workspace) {
+    if ws.runner.is_dry_run() {
+        return;
+    }
+    match crate::ops::cache::prune(&ws.work_dir, ws.manifest.python.cache_max_bytes) {
+        Ok(p) if p.entries + p.tool_files > 0 || p.uv_cleared => crate::ui::progress!(
+            "    cache over [python] cache-max-mb: removed {} entries{}{}, {} left",
+            p.entries,
+            if p.tool_files > 0 { format!(", {} of pip's files", p.tool_files) } else { String::new() },
+            if p.uv_cleared { ", uv's cache" } else { "" },
+            crate::ops::fs::human_size(p.size_after)
+        ),
+        Ok(_) => {}
+        Err(e) => crate::ui::progress!("    could not prune the cache: {e:#}"),
+    }
+}
+
+fn execute_steps(exec: &Exec, start: usize, mut journal: Option<&mut JournalFile>) -> Result<Report> {
     let mut report = Report::default();
     let mut undo: Vec<Undo> = Vec::new();
     let total = exec.plan.steps.len();
     let delivered_at = crate::journal::deliver_step(exec.plan);
     let first_change = exec.plan.steps.iter().position(changes_repository).unwrap_or(total);
+    let mut batch_end = 0;
     for (i, step) in exec.plan.steps.iter().enumerate() {
         let label = describe(step);
         if i < start {
             crate::ui::progress!("==> [{}/{total}] {label}: done before, skipped", i + 1);
+            continue;
+        }
+        if i < batch_end {
+            continue;
+        }
+        // Independent steps (builds, platform collections) at once, before any change.
+        let batch = parallel::batch_at(exec, i);
+        if batch.len() > 1 {
+            if let Err(e) = parallel::run(exec, batch.clone(), &mut report) {
+                return Err(failed_before_delivery(exec, e, undo, journal));
+            }
+            batch_end = batch.end;
+            if let Some(j) = journal.as_deref_mut() {
+                j.journal.next_step = batch.end;
+                j.save()?;
+            }
             continue;
         }
         if let Some(j) = journal.as_deref_mut() {
@@ -179,23 +221,7 @@ pub fn execute(exec: &Exec, start: usize, mut journal: Option<&mut JournalFile>)
             }
             Err(e) => {
                 let e = e.context(format!("step {}/{total} failed: {label}", i + 1));
-                return Err(match roll_back(exec, undo) {
-                    Ok(summary) => {
-                        if let Some(j) = journal.take() {
-                            let path = j.path().display().to_string();
-                            j.remove()
-                                .with_context(|| format!("the release was rolled back, but remove {path}"))?;
-                        }
-                        if summary.is_empty() {
-                            e
-                        } else {
-                            e.context(format!("rolled back: {summary}"))
-                        }
-                    }
-                    Err(incomplete) => e.context(format!(
-                        "ROLLBACK INCOMPLETE ({incomplete}): run `cargo xtask release --roll-back` to finish undoing it"
-                    )),
-                });
+                return Err(failed_before_delivery(exec, e, undo, journal));
             }
         }
         report.timings.push(Timing {
@@ -216,6 +242,34 @@ pub fn execute(exec: &Exec, start: usize, mut journal: Option<&mut JournalFile>)
     Ok(report)
 }
 
+/// A step up to delivery failed: undo what the run changed, newest first, and remove the
+/// journal once everything is undone.
+fn failed_before_delivery(
+    exec: &Exec,
+    e: anyhow::Error,
+    undo: Vec<Undo>,
+    journal: Option<&mut JournalFile>,
+) -> anyhow::Error {
+    match roll_back(exec, undo) {
+        Ok(summary) => {
+            if let Some(j) = journal {
+                let path = j.path().display().to_string();
+                if let Err(removing) = j.remove() {
+                    return e.context(format!("the release was rolled back, but remove {path}: {removing:#}"));
+                }
+            }
+            if summary.is_empty() {
+                e
+            } else {
+                e.context(format!("rolled back: {summary}"))
+            }
+        }
+        Err(incomplete) => e.context(format!(
+            "ROLLBACK INCOMPLETE ({incomplete}): run `cargo xtask release --roll-back` to finish undoing it"
+        )),
+    }
+}
+
 /// Whether a step changes the repository or the output folder (the transaction's part).
 fn changes_repository(step: &Step) -> bool {
     matches!(
@@ -225,7 +279,7 @@ fn changes_repository(step: &Step) -> bool {
 }
 
 /// One step; what to undo it with, if it changed the repository.
-fn run_step(exec: &Exec, step: &Step, report: &mut Report) -> Result<Option<Undo>> {
+pub(crate) fn run_step(exec: &Exec, step: &Step, report: &mut Report) -> Result<Option<Undo>> {
     match step {
         Step::ExportSources { commit, paths } => exec.git.export(commit, paths, &exec.src_dir()).map(|_| None),
         Step::Stamp { plugin, edits } => stamp::stamp(exec, plugin, edits).map(|_| None),

@@ -302,7 +302,7 @@ fn run_uv(exec: &Exec, cmd: &Cmd) -> Result<Result<(), String>> {
 
 /// `uv pip compile` for the target, with the pinned tools venv's interpreter for any metadata
 /// build, the index from the manifest (through the environment), its cache under the work
-/// folder, and no ambient configuration or Python downloads.
+/// folder (none with `--no-cache`), and no ambient configuration or Python downloads.
 fn uv_compile(exec: &Exec, resolver: &ResolverTarget, target: &Platform) -> Result<Cmd> {
     let uv = exec
         .tools_python
@@ -318,7 +318,7 @@ fn uv_compile(exec: &Exec, resolver: &ResolverTarget, target: &Platform) -> Resu
     )
     .isolated_uv()
     .envs(exec.plan.index.uv_env(&exec.ws.root)?)
-    .env("UV_CACHE_DIR", exec.ws.work_dir.join("cache").join("uv"))
+    .env_vars(exec.ws.tool_cache_env())
     .args(["--color", "never", "pip", "compile"]);
     if let Some(version) = &resolver.macos_deployment_target {
         cmd = cmd.env("MACOSX_DEPLOYMENT_TARGET", version);
@@ -545,6 +545,7 @@ pub(super) fn pip(exec: &Exec, purpose: String) -> Result<Cmd> {
     Ok(Cmd::new(&exec.tools_python, purpose)
         .isolated_pip()
         .envs(exec.plan.index.pip_env(&exec.ws.root)?)
+        .env_vars(exec.ws.tool_cache_env())
         .args(["-m", "pip"]))
 }
 

@@ -1,0 +1,171 @@
+//! Speed without surprises: plugins built and platforms collected at once, built plugins and
+//! archives reused from the work folder's cache, and every one of those runs giving the bytes
+//! of a sequential run with no cache. The runs here have a work folder of their own (sharing
+//! only the build-tools venv), so that what they reuse is what they made.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use common::*;
+
+const RUN: &[&str] = &["nightly", "--build-number", BUILD_NUMBER];
+
+/// A work folder of its own whose build-tools venvs are the shared ones.
+fn private_target() -> tempfile::TempDir {
+    let target = tempfile::tempdir().unwrap();
+    let shared = cache_dir().join("cargo-target/xtask/tools");
+    std::fs::create_dir_all(&shared).unwrap();
+    std::fs::create_dir_all(target.path().join("xtask")).unwrap();
+    std::os::unix::fs::symlink(&shared, target.path().join("xtask/tools")).unwrap();
+    target
+}
+
+fn run(repo: &Repo, target: &Path, extra: &[&str]) -> XtaskOutput {
+    let args: Vec<&str> = extra.iter().chain(RUN).copied().collect();
+    let run = repo.xtask_with(&args, |cmd| {
+        cmd.env("CARGO_TARGET_DIR", target);
+    });
+    run.assert_code(0);
+    run
+}
+
+/// Every file under dist/ with its bytes; dist/ is emptied for the next run.
+fn take_dist(repo: &Repo) -> BTreeMap<String, Vec<u8>> {
+    let dist = repo.path().join("dist");
+    let mut files = BTreeMap::new();
+    for entry in walk(&dist) {
+        let rel = entry.strip_prefix(&dist).unwrap().to_string_lossy().into_owned();
+        files.insert(rel, std::fs::read(&entry).unwrap());
+    }
+    std::fs::remove_dir_all(&dist).unwrap();
+    files
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for name in list_dir(dir) {
+        let path = dir.join(name);
+        if path.is_dir() {
+            out.extend(walk(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out
+}
+
+fn entries(target: &Path, kind: &str) -> usize {
+    list_dir(&target.join("xtask/cache").join(kind))
+        .into_iter()
+        .filter(|n| !n.starts_with('.'))
+        .count()
+}
+
+fn reused(run: &XtaskOutput) -> Vec<String> {
+    run.stderr
+        .lines()
+        .filter(|l| l.contains("reused"))
+        .map(|l| l.trim().split([' ', ':']).next().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn parallel_and_cached_runs_give_the_bytes_of_a_sequential_uncached_run() {
+    let repo = Repo::examples();
+    let target = private_target();
+    let t = target.path();
+
+    // Sequential and with no cache: the reference, and nothing kept.
+    let sequential = run(&repo, t, &["--jobs", "1", "--no-cache"]);
+    let reference = take_dist(&repo);
+    assert_eq!(reference.len(), 7, "{:?}", reference.keys());
+    assert!(reused(&sequential).is_empty(), "{}", sequential.stderr);
+    assert_eq!(entries(t, "builds") + entries(t, "archives"), 0);
+    assert!(!t.join("xtask/cache/uv").exists(), "uv had no cache");
+
+    // In parallel, with an empty cache: the same bytes; plugins built at once; entries kept.
+    let cold = run(&repo, t, &["--jobs", "4"]);
+    assert_eq!(take_dist(&repo), reference, "a parallel run writes the same bytes");
+    assert!(reused(&cold).is_empty(), "{}", cold.stderr);
+    assert_eq!(entries(t, "builds"), 4, "one entry per plugin");
+    assert_eq!(entries(t, "archives"), 3, "linux, windows, sources");
+    // uv's cache under the work folder (pip caches only what an index lets it cache).
+    assert!(t.join("xtask/cache/uv").is_dir(), "{:?}", list_dir(&t.join("xtask/cache")));
+    // The four builds started before the first of them ended (plain progress lines).
+    let lines: Vec<&str> = cold.stderr.lines().collect();
+    let first_build = lines.iter().position(|l| l.contains("] build ")).unwrap();
+    assert!(
+        lines[first_build..first_build + 4].iter().all(|l| l.contains("] build ")),
+        "{}",
+        cold.stderr
+    );
+
+    // Again: everything reused, the same bytes.
+    let warm = run(&repo, t, &[]);
+    assert_eq!(take_dist(&repo), reference, "a cached run writes the same bytes");
+    let mut got = reused(&warm);
+    got.sort();
+    assert_eq!(
+        got,
+        [
+            "acme-plugin-base",
+            "acme-plugin-console",
+            "acme-plugin-legacy",
+            "acme-plugin-reports",
+            &format!("acme-plugins-{NIGHTLY}-linux.tar.bz2"),
+            &format!("acme-plugins-{NIGHTLY}-sources.tar.bz2"),
+            &format!("acme-plugins-{NIGHTLY}-windows.zip"),
+        ],
+        "{}",
+        warm.stderr
+    );
+
+    // A damaged entry is not taken: that plugin is built again, to the same bytes.
+    let builds = t.join("xtask/cache/builds");
+    let entry = list_dir(&builds)
+        .into_iter()
+        .map(|k| builds.join(k))
+        .find(|dir| list_dir(dir).iter().any(|f| f.starts_with("acme_plugin_base")))
+        .unwrap();
+    let wheel = list_dir(&entry).into_iter().find(|f| f.ends_with(".whl")).unwrap();
+    std::fs::write(entry.join(&wheel), b"not a wheel").unwrap();
+    let repaired = run(&repo, t, &[]);
+    assert_eq!(take_dist(&repo), reference);
+    assert!(repaired.stderr.contains("is damaged: removed"), "{}", repaired.stderr);
+    assert!(!reused(&repaired).contains(&"acme-plugin-base".to_string()));
+
+    // A change to one plugin rebuilds that plugin only (same versions: same time and build
+    // number), and its archives; its wheel has the change.
+    let init = "plugins/acme-plugin-console/src/acme_plugin_console/__init__.py";
+    let text = repo.read(init);
+    repo.write(init, &format!("{text}\nCHANGED = True\n"));
+    repo.commit("console: a change");
+    let changed = run(&repo, t, &[]);
+    let mut got = reused(&changed);
+    got.sort();
+    assert_eq!(
+        got,
+        ["acme-plugin-base", "acme-plugin-legacy", "acme-plugin-reports"],
+        "{}",
+        changed.stderr
+    );
+    let after = take_dist(&repo);
+    let (name, sources) = after
+        .iter()
+        .find(|(name, _)| name.ends_with("sources.tar.bz2"))
+        .unwrap();
+    assert_ne!(reference.get(name), Some(sources), "the console sdist in it changed");
+
+    // Over [python] cache-max-mb: the least recently used entries go after the run.
+    let manifest = repo.read("release-config.toml");
+    repo.write(
+        "release-config.toml",
+        &manifest.replacen("[public]\n", "[python]\ncache-max-mb = 0\n\n[public]\n", 1),
+    );
+    repo.commit("no room for a cache");
+    let pruned = run(&repo, t, &[]);
+    assert!(pruned.stderr.contains("cache over [python] cache-max-mb: removed"), "{}", pruned.stderr);
+    assert_eq!(entries(t, "builds") + entries(t, "archives"), 0);
+}
