@@ -353,10 +353,9 @@ fn main() -> ExitCode {
         } => return finish(tasks::archive::run(format, *mtime, source, dest)),
         Command::Init { dry_run } => return finish(tasks::init::run(*dry_run)),
     };
-    let result =
-        Workspace::open(cli.manifest.as_deref(), name, dry_run, cli.verbose)
-            .map(|ws| ws.with_run_options(cli.jobs.map(usize::from), cli.no_cache))
-            .and_then(|ws| match cli.command {
+    let result = Workspace::open(cli.manifest.as_deref(), name, dry_run, cli.verbose)
+        .map(|ws| ws.with_run_options(cli.jobs.map(usize::from), cli.no_cache))
+        .and_then(|ws| match cli.command {
             Command::Plan { nightly, json } => tasks::plan::run(&ws, &nightly.options(), json),
             Command::Nightly { nightly, json } => tasks::nightly::run(&ws, &nightly.options(), json),
             Command::Bundle { parts, dry_run, json } => {

@@ -15,7 +15,7 @@ use crate::platform::normalize_machine;
 const MIN_PYTHON: (u32, u32) = (3, 9);
 const PYTHON_CANDIDATES: &[&str] = &["python3", "python", "py"];
 /// Bumped when the layout of the managed venv changes, so old ones are not reused.
-const VENV_LAYOUT: &str = "1";
+const VENV_LAYOUT: &str = "2";
 
 #[derive(Debug, Clone)]
 pub struct Python {
@@ -228,6 +228,26 @@ pub fn expand_env(text: &str) -> Result<String> {
     Ok(out)
 }
 
+/// The ready venv under `tools` made for `identity` whose requirements are the most of
+/// `requirements` and none other, with those requirements.
+fn venv_to_extend(tools: &Path, identity: &str, requirements: &[String]) -> Option<(PathBuf, Vec<String>)> {
+    let mut best: Option<(PathBuf, Vec<String>)> = None;
+    for entry in fs::read_dir(tools).ok()?.flatten() {
+        let Ok(text) = fs::read_to_string(entry.path().join(".xtask-ready")) else {
+            continue;
+        };
+        let mut lines = text.lines();
+        if lines.next() != Some(identity) {
+            continue;
+        }
+        let have: Vec<String> = lines.map(str::to_string).collect();
+        if have.iter().all(|r| requirements.contains(r)) && best.as_ref().is_none_or(|(_, b)| have.len() > b.len()) {
+            best = Some((entry.path(), have));
+        }
+    }
+    best
+}
+
 /// The Python of the managed build-tools venv, created on first use and reused while its
 /// requirements and base interpreter stay the same. Safe against concurrent runs.
 pub fn tools_venv(
@@ -256,7 +276,9 @@ pub fn tools_venv(
     } else {
         dir.join("bin").join("python")
     };
-    let wanted = requirements.join("\n");
+    // What the venv was made for: the base interpreter, then one requirement per line.
+    let identity = format!("python {} {}", python.path.display(), python.version);
+    let wanted = format!("{identity}\n{}", requirements.join("\n"));
 
     let lock = fs::File::create(tools.join(format!("venv-{key}.lock"))).context("cannot create the tools venv lock")?;
     lock.lock().context("cannot lock the tools venv")?;
@@ -266,19 +288,39 @@ pub fn tools_venv(
             return Ok(venv_python);
         }
     }
-    crate::ui::progress!(
-        "==> creating the build-tools venv ({}) in {}",
-        requirements.join(" "),
-        dir.display()
-    );
     if dir.exists() {
         fs::remove_dir_all(&dir).with_context(|| format!("cannot remove the broken venv {}", dir.display()))?;
     }
-    runner.run(
-        &Cmd::new(&python.path, "create the build-tools venv")
-            .args(["-m", "venv"])
-            .arg(&dir),
-    )?;
+    // Ready venvs never change: the one of the same interpreter with the most of these
+    // requirements is copied, and pip adds the rest (twine for a release, say).
+    match venv_to_extend(&tools, &identity, requirements) {
+        Some((base, have)) => {
+            crate::ui::progress!(
+                "==> making the build-tools venv {} from {}, adding {}",
+                dir.display(),
+                base.display(),
+                requirements
+                    .iter()
+                    .filter(|r| !have.contains(r))
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            );
+            crate::ops::fs::copy_tree(&base, &dir, &[".xtask-ready"])?;
+        }
+        None => {
+            crate::ui::progress!(
+                "==> creating the build-tools venv ({}) in {}",
+                requirements.join(" "),
+                dir.display()
+            );
+            runner.run(
+                &Cmd::new(&python.path, "create the build-tools venv")
+                    .args(["-m", "venv"])
+                    .arg(&dir),
+            )?;
+        }
+    }
     runner.run(
         &Cmd::new(
             &venv_python,

@@ -118,7 +118,11 @@ impl Drop for StepLine {
             bar.finish_and_clear();
             LIVE.remove(&bar);
             CURRENT.with(|c| *c.borrow_mut() = None);
-            line(&format!("{} ({:.1} s)", self.line, self.started.elapsed().as_secs_f64()));
+            line(&format!(
+                "{} ({:.1} s)",
+                self.line,
+                self.started.elapsed().as_secs_f64()
+            ));
         }
     }
 }

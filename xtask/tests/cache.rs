@@ -92,12 +92,18 @@ fn parallel_and_cached_runs_give_the_bytes_of_a_sequential_uncached_run() {
     assert_eq!(entries(t, "builds"), 4, "one entry per plugin");
     assert_eq!(entries(t, "archives"), 3, "linux, windows, sources");
     // uv's cache under the work folder (pip caches only what an index lets it cache).
-    assert!(t.join("xtask/cache/uv").is_dir(), "{:?}", list_dir(&t.join("xtask/cache")));
+    assert!(
+        t.join("xtask/cache/uv").is_dir(),
+        "{:?}",
+        list_dir(&t.join("xtask/cache"))
+    );
     // The four builds started before the first of them ended (plain progress lines).
     let lines: Vec<&str> = cold.stderr.lines().collect();
     let first_build = lines.iter().position(|l| l.contains("] build ")).unwrap();
     assert!(
-        lines[first_build..first_build + 4].iter().all(|l| l.contains("] build ")),
+        lines[first_build..first_build + 4]
+            .iter()
+            .all(|l| l.contains("] build ")),
         "{}",
         cold.stderr
     );
@@ -166,6 +172,53 @@ fn parallel_and_cached_runs_give_the_bytes_of_a_sequential_uncached_run() {
     );
     repo.commit("no room for a cache");
     let pruned = run(&repo, t, &[]);
-    assert!(pruned.stderr.contains("cache over [python] cache-max-mb: removed"), "{}", pruned.stderr);
+    assert!(
+        pruned.stderr.contains("cache over [python] cache-max-mb: removed"),
+        "{}",
+        pruned.stderr
+    );
     assert_eq!(entries(t, "builds") + entries(t, "archives"), 0);
+}
+
+/// A run that needs one more tool (uv, for a platform collected by download) makes its venv
+/// from the one it has, adding that tool, instead of from scratch; the venv it had stays.
+#[test]
+fn a_new_tool_extends_a_copy_of_the_build_tools_venv() {
+    let repo = Repo::examples();
+    let target = tempfile::tempdir().unwrap();
+    let nightly = |platforms: &[&str]| {
+        let mut args = vec!["nightly", "--no-sources", "--build-number", BUILD_NUMBER];
+        for p in platforms {
+            args.extend(["--platform", p]);
+        }
+        let run = repo.xtask_with(&args, |cmd| {
+            cmd.env("CARGO_TARGET_DIR", target.path());
+        });
+        run.assert_code(0);
+        std::fs::remove_dir_all(repo.path().join("dist")).unwrap();
+        run.stderr
+    };
+    let first = nightly(&["linux"]);
+    assert!(first.contains("==> creating the build-tools venv"), "{first}");
+    let venvs = || {
+        list_dir(&target.path().join("xtask/tools"))
+            .into_iter()
+            .filter(|n| !n.ends_with(".lock"))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(venvs().len(), 1);
+    let made = target.path().join("xtask/tools").join(&venvs()[0]);
+
+    let both = nightly(&["linux", "windows"]);
+    assert!(!both.contains("creating the build-tools venv"), "{both}");
+    let line = both
+        .lines()
+        .find(|l| l.contains("==> making the build-tools venv"))
+        .unwrap_or_else(|| panic!("{both}"));
+    assert!(line.contains(&format!(" from {}, ", made.display())), "{line}");
+    assert!(line.ends_with("adding uv==0.13.8"), "{line}");
+    assert_eq!(venvs().len(), 2, "the first venv stays as it was");
+
+    let again = nightly(&["linux"]);
+    assert!(!again.contains("build-tools venv"), "{again}");
 }

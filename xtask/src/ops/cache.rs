@@ -80,8 +80,7 @@ impl Cache {
         let intact = entry.as_ref().is_some_and(|e| {
             e.files.iter().all(|f| {
                 let path = dir.join(&f.name);
-                fs::metadata(&path).is_ok_and(|m| m.len() == f.size)
-                    && sha256_file(&path).is_ok_and(|h| h == f.sha256)
+                fs::metadata(&path).is_ok_and(|m| m.len() == f.size) && sha256_file(&path).is_ok_and(|h| h == f.sha256)
             })
         });
         let Some(entry) = entry.filter(|_| intact) else {
@@ -204,7 +203,9 @@ pub fn prune(work_dir: &Path, max_bytes: u64) -> Result<Pruned> {
     // Our entries, by last use.
     let mut entries: Vec<(std::time::SystemTime, PathBuf, u64)> = Vec::new();
     for kind in ["builds", "archives"] {
-        let Ok(read) = fs::read_dir(dir.join(kind)) else { continue };
+        let Ok(read) = fs::read_dir(dir.join(kind)) else {
+            continue;
+        };
         for e in read.flatten() {
             let path = e.path();
             let used = fs::metadata(path.join("entry.json"))
@@ -296,7 +297,11 @@ mod tests {
         assert_eq!(fs::read(dest.join("a-1.0-py3-none-any.whl")).unwrap(), b"wheel");
 
         // A file of the entry changed behind its back: not taken, and the entry is gone.
-        fs::write(work.path().join("cache/builds").join(&key).join("a-1.0.tar.gz"), b"sdisT").unwrap();
+        fs::write(
+            work.path().join("cache/builds").join(&key).join("a-1.0.tar.gz"),
+            b"sdisT",
+        )
+        .unwrap();
         assert_eq!(cache.fetch("builds", &key, &work.path().join("d2")).unwrap(), None);
         assert!(!work.path().join("cache/builds").join(&key).exists());
 

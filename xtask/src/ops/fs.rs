@@ -486,6 +486,31 @@ pub fn sha256_file(path: &Path) -> Result<String> {
     Ok(hex(&hasher.finalize()))
 }
 
+/// Copy the folder `src` to `dest` (which must not exist): files with their permissions,
+/// symbolic links as links; entries named in `skip` (at the top) are left out.
+pub fn copy_tree(src: &Path, dest: &Path, skip: &[&str]) -> Result<()> {
+    let walk = walkdir::WalkDir::new(src)
+        .into_iter()
+        .filter_entry(|e| e.depth() != 1 || !skip.iter().any(|s| e.file_name() == *s));
+    for entry in walk {
+        let entry = entry.with_context(|| format!("cannot read {}", src.display()))?;
+        let to = dest.join(entry.path().strip_prefix(src).expect("below the root"));
+        let kind = entry.file_type();
+        if kind.is_dir() {
+            fs::create_dir_all(&to).with_context(|| format!("cannot create {}", to.display()))?;
+        } else if kind.is_symlink() {
+            #[cfg(unix)]
+            std::os::unix::fs::symlink(fs::read_link(entry.path())?, &to)
+                .with_context(|| format!("cannot create {}", to.display()))?;
+            #[cfg(not(unix))]
+            fs::copy(entry.path(), &to).with_context(|| format!("cannot copy {}", to.display()))?;
+        } else {
+            fs::copy(entry.path(), &to).with_context(|| format!("cannot copy {}", to.display()))?;
+        }
+    }
+    Ok(())
+}
+
 /// sha256 of a folder's content: every file's path below it, executable bit and bytes, in
 /// path order (times and owners left out); folders named in `skip` are left out.
 pub fn folder_digest(dir: &Path, skip: &[&str]) -> Result<String> {

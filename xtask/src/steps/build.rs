@@ -117,7 +117,14 @@ pub fn build(
 /// Words in a plugin's build configuration that name a build plugin reading git's history
 /// (setuptools-scm, hatch-vcs, versioningit, dunamai, pdm's `source = "scm"`, ...): such a
 /// build also depends on the commit and the tags, not only on the files.
-const READS_GIT_HISTORY: &[&str] = &["scm", "vcs", "versioningit", "dunamai", "dynamic-versioning", "git-versioning"];
+const READS_GIT_HISTORY: &[&str] = &[
+    "scm",
+    "vcs",
+    "versioningit",
+    "dunamai",
+    "dynamic-versioning",
+    "git-versioning",
+];
 
 /// Everything that decides the bytes of a plugin's sdist and wheel, as the build cache's key:
 /// the staged plugin folder after stamping (its files' paths, modes and bytes) and the files
@@ -143,7 +150,11 @@ fn build_inputs(exec: &Exec, plugin: &str, path: &str, version: &str) -> Result<
         .any(|w| config.contains(w))
         .then(|| -> Result<_> { Ok((exec.plan.commit.clone(), exec.git.tags()?)) })
         .transpose()?;
-    let venv = exec.tools_python.parent().and_then(Path::parent).map(|v| v.join("pyvenv.cfg"));
+    let venv = exec
+        .tools_python
+        .parent()
+        .and_then(Path::parent)
+        .map(|v| v.join("pyvenv.cfg"));
     Ok(serde_json::json!({
         "plugin": plugin,
         "path": path,

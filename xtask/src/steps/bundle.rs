@@ -110,7 +110,9 @@ fn pack(
             format,
             exec.plan.source_date_epoch,
         )?;
-        exec.ws.cache.store("archives", &key, std::slice::from_ref(&dest), inputs);
+        exec.ws
+            .cache
+            .store("archives", &key, std::slice::from_ref(&dest), inputs);
     }
     let (private_files, public_files): (Vec<_>, Vec<_>) = files.into_iter().partition(|f| f.origin == "private");
     let size = std::fs::metadata(&dest)

@@ -154,7 +154,11 @@ fn prune_cache(ws: &Workspace) {
         Ok(p) if p.entries + p.tool_files > 0 || p.uv_cleared => crate::ui::progress!(
             "    cache over [python] cache-max-mb: removed {} entries{}{}, {} left",
             p.entries,
-            if p.tool_files > 0 { format!(", {} of pip's files", p.tool_files) } else { String::new() },
+            if p.tool_files > 0 {
+                format!(", {} of pip's files", p.tool_files)
+            } else {
+                String::new()
+            },
             if p.uv_cleared { ", uv's cache" } else { "" },
             crate::ops::fs::human_size(p.size_after)
         ),

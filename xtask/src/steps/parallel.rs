@@ -34,23 +34,24 @@ pub fn batch_at(exec: &Exec, i: usize) -> Range<usize> {
                     _ => None,
                 })
                 .collect();
-            if paths.iter().enumerate().any(|(a, p)| {
-                paths
-                    .iter()
-                    .enumerate()
-                    .any(|(b, q)| a != b && nests(p, q))
-            }) {
+            if paths
+                .iter()
+                .enumerate()
+                .any(|(a, p)| paths.iter().enumerate().any(|(b, q)| a != b && nests(p, q)))
+            {
                 alone
             } else {
                 i..end
             }
         }
-        Step::Resolve { .. } | Step::Wheelhouse { .. } => i..end(&|s| {
-            matches!(
-                s,
-                Step::Resolve { .. } | Step::Wheelhouse { .. } | Step::Bundle { .. } | Step::Sources { .. }
-            )
-        }),
+        Step::Resolve { .. } | Step::Wheelhouse { .. } => {
+            i..end(&|s| {
+                matches!(
+                    s,
+                    Step::Resolve { .. } | Step::Wheelhouse { .. } | Step::Bundle { .. } | Step::Sources { .. }
+                )
+            })
+        }
         _ => alone,
     }
 }
@@ -121,47 +122,56 @@ struct Done {
 /// A task stops at its first failure; the others run to their end, and every failure is
 /// reported.
 pub fn run(exec: &Exec, batch: Range<usize>, report: &mut Report) -> Result<()> {
-    let total = exec.plan.steps.len();
     let tasks = tasks(exec, batch.clone());
     let next = AtomicUsize::new(0);
     let done: Mutex<Vec<(usize, Done)>> = Mutex::new(Vec::new());
     let workers = exec.ws.jobs.min(tasks.len());
     std::thread::scope(|scope| {
         for _ in 0..workers {
-            scope.spawn(|| loop {
-                let Some(task) = tasks.get(next.fetch_add(1, Ordering::SeqCst)) else {
-                    break;
-                };
-                for &i in task {
-                    let step = &exec.plan.steps[i];
-                    let shown = crate::ui::step(format!("==> [{}/{total}] {}", i + 1, describe(step)));
-                    let started = Instant::now();
-                    crate::ops::faults::point(&format!("before-step-{}", i + 1));
-                    let mut own = Report::default();
-                    let result = if crate::ops::signals::interrupted() {
-                        Err(anyhow!("interrupted (Ctrl-C or SIGTERM) before this step"))
-                    } else {
-                        run_step(exec, step, &mut own).map(|_| ())
-                    };
-                    crate::ops::faults::point(&format!("after-step-{}", i + 1));
-                    drop(shown);
-                    let failed = result.is_err();
-                    done.lock().unwrap_or_else(|e| e.into_inner()).push((
-                        i,
-                        Done {
-                            report: own,
-                            result,
-                            seconds: started.elapsed().as_secs_f64(),
-                        },
-                    ));
-                    if failed {
-                        break;
-                    }
+            scope.spawn(|| {
+                while let Some(task) = tasks.get(next.fetch_add(1, Ordering::SeqCst)) {
+                    run_task(exec, task, &done);
                 }
             });
         }
     });
-    let mut done = done.into_inner().unwrap_or_else(|e| e.into_inner());
+    merge(exec, done.into_inner().unwrap_or_else(|e| e.into_inner()), report)
+}
+
+/// Run a task's steps in turn, up to the first that fails.
+fn run_task(exec: &Exec, task: &[usize], done: &Mutex<Vec<(usize, Done)>>) {
+    let total = exec.plan.steps.len();
+    for &i in task {
+        let step = &exec.plan.steps[i];
+        let shown = crate::ui::step(format!("==> [{}/{total}] {}", i + 1, describe(step)));
+        let started = Instant::now();
+        crate::ops::faults::point(&format!("before-step-{}", i + 1));
+        let mut own = Report::default();
+        let result = if crate::ops::signals::interrupted() {
+            Err(anyhow!("interrupted (Ctrl-C or SIGTERM) before this step"))
+        } else {
+            run_step(exec, step, &mut own).map(|_| ())
+        };
+        crate::ops::faults::point(&format!("after-step-{}", i + 1));
+        drop(shown);
+        let failed = result.is_err();
+        done.lock().unwrap_or_else(|e| e.into_inner()).push((
+            i,
+            Done {
+                report: own,
+                result,
+                seconds: started.elapsed().as_secs_f64(),
+            },
+        ));
+        if failed {
+            break;
+        }
+    }
+}
+
+/// Merge what the steps of a batch gave, in plan order.
+fn merge(exec: &Exec, mut done: Vec<(usize, Done)>, report: &mut Report) -> Result<()> {
+    let total = exec.plan.steps.len();
     done.sort_by_key(|(i, _)| *i);
     let mut failures = Vec::new();
     for (i, d) in done {

@@ -1,0 +1,153 @@
+#!/usr/bin/env bash
+# Benchmark `cargo xtask nightly` against the hand-run procedure it replaces, in one run, on a
+# fixture repository of 6 plugins whose dependencies are 40-odd public packages (Twisted,
+# SQLAlchemy, pydantic, cryptography, ...), served from a local mirror (scripts/bench-common.sh)
+# so that runs compare and need no network after the first.
+#
+# Prints seconds and the ratio to the seed-style procedure (Linux only: an sdist per plugin,
+# `pip wheel --no-cache --find-links`, `tar cjf`) of:
+#   cold      `nightly` of every platform (Linux, Windows by download) with an empty cache
+#   no-change the same nightly again (same commit and build number): a CI retry
+#   changed   the next nightly after a commit that changes one plugin (new build number, so
+#             every plugin's version changes and every plugin is built; caches are warm)
+# and packing the Linux bundle's folder with `cargo xtask archive`, `tar cjf` and, where
+# installed, lbzip2. Targets: cold <= 0.5x seed, no-change <= 0.1x cold, archive <= 0.5x tar.
+#
+# Usage: scripts/bench-nightly.sh      (from anywhere; the first run fills target/bench/mirror)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/bench-common.sh
+work=$(mktemp -d)
+trap 'kill $server 2>/dev/null; rm -rf "$work"' EXIT
+sleep 1
+index="http://127.0.0.1:$port/simple/"
+# No ambient pip settings (a machine's PIP_FIND_LINKS would skew what is downloaded).
+for v in $(env | grep -o '^PIP_[A-Z_]*'); do unset "$v"; done
+export PIP_DISABLE_PIP_VERSION_CHECK=1 SOURCE_DATE_EPOCH=1795255200
+
+# The fixture: 6 plugins in one lockstep group, each with package data and a share of the
+# dependency set, committed.
+repo="$work/repo"
+names=(core api cli db web report)
+deps=('"packaging", "pluggy>=1.3", "attrs"' '"pydantic>=2.5,<2.10", "httpx", "requests"'
+      '"click>=8", "rich>=13", "tabulate>=0.9", "colorama; sys_platform == '"'"'win32'"'"'"'
+      '"sqlalchemy>=2", "python-dateutil"' '"twisted>=24", "jinja2", "uvloop; sys_platform != '"'"'win32'"'"'", "cryptography"'
+      '"pyyaml", "jinja2", "ptyprocess>=0.7; sys_platform != '"'"'win32'"'"'"')
+for i in "${!names[@]}"; do
+    n=${names[$i]}
+    d="$repo/plugins/bench-plugin-$n"
+    mkdir -p "$d/src/bench_plugin_$n/data"
+    dep="${deps[$i]}"
+    [ "$n" = core ] || dep="$dep, \"bench-plugin-core==1.0.0\""
+    cat >"$d/pyproject.toml" <<EOF
+[build-system]
+requires = ["setuptools>=69"]
+build-backend = "setuptools.build_meta"
+
+[project]
+name = "bench-plugin-$n"
+version = "1.0.0"
+description = "Benchmark plugin $n"
+license = "MIT"
+requires-python = ">=3.9"
+dependencies = [$dep]
+
+[tool.setuptools.package-data]
+"*" = ["data/*.json"]
+EOF
+    printf '__version__ = "1.0.0"\n' >"$d/src/bench_plugin_$n/__init__.py"
+    for m in $(seq 1 20); do printf 'def f%s(x):\n    return x + %s\n' "$m" "$m" >"$d/src/bench_plugin_$n/m$m.py"; done
+    printf '{"name": "%s"}\n' "$n" >"$d/src/bench_plugin_$n/data/plugin.json"
+done
+sed -n '/^\[platforms.linux\]/,$p' release-config.toml >"$work/platforms.toml"
+cat >"$repo/release-config.toml" <<EOF
+[release]
+name = "bench-plugins"
+
+[plugins]
+paths = ["plugins/*"]
+
+[groups]
+core = [$(printf '"bench-plugin-%s", ' "${names[@]}" | sed 's/, $//')]
+
+[public]
+index-url = "$index"
+
+$(cat "$work/platforms.toml")
+EOF
+printf '/target/\n/dist/\n' >"$repo/.gitignore"
+git -C "$repo" init -q -b main && git -C "$repo" add -A
+git -C "$repo" -c user.name=b -c user.email=b@example.com commit -qm fixture
+
+cargo build --quiet --package xtask
+xtask="$root/target/debug/xtask"
+ms() { python3 -c 'import time; print(int(time.monotonic() * 1000))'; }
+declare -A took
+
+# The seed-style procedure (Linux only), with pip and build from the mirror.
+python3 -m venv "$work/seed-venv"
+"$work/seed-venv/bin/pip" install -q --index-url "$index" pip==26.3 build==1.6.1
+seed() {
+    local s="$work/seed" py="$work/seed-venv/bin/python"
+    rm -rf "$s" && mkdir -p "$s/sdists" "$s/linux"
+    for d in "$repo"/plugins/*; do
+        PIP_INDEX_URL="$index" "$py" -m build -q --sdist --outdir "$s/sdists" "$d" >/dev/null
+    done
+    "$py" -m pip wheel -q --no-cache --index-url "$index" --find-links "$s/sdists" \
+        --wheel-dir "$s/linux" $(printf 'bench-plugin-%s ' "${names[@]}")
+    tar cjf "$s/plugin-linux.tar.bz2" -C "$s" linux
+}
+echo "==> seed-style procedure (Linux only)"
+start=$(ms); seed; took[seed]=$(( $(ms) - start ))
+
+# The xtask: a warm-up run makes the build-tools venv (kept by every later work folder).
+nightly() { # TARGET BUILD_NUMBER
+    rm -rf "$repo/dist"
+    (cd "$repo" && CARGO_TARGET_DIR="$1" "$xtask" -q nightly --build-number "$2")
+}
+echo "==> warm-up (the build-tools venv)"
+nightly "$work/t0" 0
+mkdir -p "$work/t1/xtask" && ln -s "$work/t0/xtask/tools" "$work/t1/xtask/tools"
+echo "==> cold nightly (every platform, empty cache)"
+start=$(ms); nightly "$work/t1" 1; took[cold]=$(( $(ms) - start ))
+linux=$(ls "$repo"/dist/*/*-linux.tar.bz2)
+wheels=$(tar tjf "$linux" | grep -c '\.whl$')
+echo "==> the same nightly again"
+start=$(ms); nightly "$work/t1" 1; took[nochange]=$(( $(ms) - start ))
+echo "==> the next nightly after a change to one plugin"
+printf 'def g(x):\n    return x\n' >>"$repo/plugins/bench-plugin-cli/src/bench_plugin_cli/m1.py"
+git -C "$repo" -c user.name=b -c user.email=b@example.com commit -qam "cli: a change"
+start=$(ms); nightly "$work/t1" 2; took[changed]=$(( $(ms) - start ))
+
+# Packing the Linux bundle's folder.
+mkdir -p "$work/pack" && tar xjf "$linux" -C "$work/pack"
+folder=$(ls "$work/pack")
+size=$(du -sm "$work/pack/$folder" | cut -f1)
+echo "==> packing $folder ($size MiB)"
+start=$(ms); tar cjf "$work/tar.tar.bz2" -C "$work/pack" "$folder"; took[tar]=$(( $(ms) - start ))
+start=$(ms); "$xtask" archive "$work/pack/$folder" "$work/xtask.tar.bz2" >/dev/null; took[archive]=$(( $(ms) - start ))
+if command -v lbzip2 >/dev/null; then
+    start=$(ms); tar -I lbzip2 -cf "$work/lbzip2.tar.bz2" -C "$work/pack" "$folder"; took[lbzip2]=$(( $(ms) - start ))
+fi
+
+python3 - "$wheels" "$(nproc)" "${took[seed]}" "${took[cold]}" "${took[nochange]}" "${took[changed]}" \
+    "${took[tar]}" "${took[archive]}" "${took[lbzip2]:-}" <<'PY'
+import sys
+wheels, cores, seed, cold, nochange, changed, tar, archive = (int(a) / 1000 for a in sys.argv[1:9])
+lbzip2 = int(sys.argv[9]) / 1000 if sys.argv[9] else None
+print(f"\n6 plugins, {wheels:.0f} wheels in the Linux bundle, {cores:.0f} core(s)\n")
+print(f"{'':34}{'seconds':>9}{'x seed':>9}")
+for label, s in [("seed-style procedure (Linux)", seed), ("nightly, cold (all platforms)", cold),
+                 ("nightly, no change", nochange), ("nightly after a one-plugin change", changed)]:
+    print(f"{label:34}{s:9.1f}{s / seed:9.2f}")
+print(f"\n{'packing the Linux bundle':34}{'seconds':>9}{'x tar':>9}")
+rows = [("tar cjf", tar), ("cargo xtask archive", archive)] + ([("tar -I lbzip2", lbzip2)] if lbzip2 else [])
+for label, s in rows:
+    print(f"{label:34}{s:9.1f}{s / tar:9.2f}")
+print()
+for what, value, target in [("cold / seed", cold / seed, 0.5), ("no change / cold", nochange / cold, 0.1),
+                            ("archive / tar cjf", archive / tar, 0.5)]:
+    print(f"{what:20}{value:6.2f}  target <= {target}: {'met' if value <= target else 'NOT met'}")
+if lbzip2:
+    print(f"{'archive / lbzip2':20}{archive / lbzip2:6.2f}")
+PY
