@@ -39,7 +39,7 @@ fi
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 # The mirror is served with the cache lifetime PyPI gives its pages (max-age=600), so that a
 # warm run is as warm as against the real index.
-python3 - "$port" "$mirror" <<'PY' &
+python3 - "$port" "$mirror" 2>/dev/null <<'PY' &
 import functools, http.server, sys
 class Handler(http.server.SimpleHTTPRequestHandler):
     def end_headers(self):

@@ -75,7 +75,7 @@ index-url = "$index"
 
 $(cat "$work/platforms.toml")
 EOF
-printf '/target/\n/dist/\n' >"$repo/.gitignore"
+printf '/target/\n/dist/\n*.egg-info/\nbuild/\n' >"$repo/.gitignore"
 git -C "$repo" init -q -b main && git -C "$repo" add -A
 git -C "$repo" -c user.name=b -c user.email=b@example.com commit -qm fixture
 
@@ -91,7 +91,7 @@ seed() {
     local s="$work/seed" py="$work/seed-venv/bin/python"
     rm -rf "$s" && mkdir -p "$s/sdists" "$s/linux"
     for d in "$repo"/plugins/*; do
-        PIP_INDEX_URL="$index" "$py" -m build -q --sdist --outdir "$s/sdists" "$d" >/dev/null
+        PIP_INDEX_URL="$index" "$py" -m build -q --sdist --outdir "$s/sdists" "$d" >/dev/null 2>&1
     done
     "$py" -m pip wheel -q --no-cache --index-url "$index" --find-links "$s/sdists" \
         --wheel-dir "$s/linux" $(printf 'bench-plugin-%s ' "${names[@]}")
@@ -101,26 +101,27 @@ echo "==> seed-style procedure (Linux only)"
 start=$(ms); seed; took[seed]=$(( $(ms) - start ))
 
 # The xtask: a warm-up run makes the build-tools venv (kept by every later work folder).
-nightly() { # TARGET BUILD_NUMBER
+nightly() { # TARGET BUILD_NUMBER: its --json report into $work/last.json
     rm -rf "$repo/dist"
-    (cd "$repo" && CARGO_TARGET_DIR="$1" "$xtask" -q nightly --build-number "$2")
+    (cd "$repo" && CARGO_TARGET_DIR="$1" "$xtask" -q nightly --json --build-number "$2" >"$work/last.json")
 }
 echo "==> warm-up (the build-tools venv)"
 nightly "$work/t0" 0
 mkdir -p "$work/t1/xtask" && ln -s "$work/t0/xtask/tools" "$work/t1/xtask/tools"
 echo "==> cold nightly (every platform, empty cache)"
 start=$(ms); nightly "$work/t1" 1; took[cold]=$(( $(ms) - start ))
-linux=$(ls "$repo"/dist/*/*-linux.tar.bz2)
-wheels=$(tar tjf "$linux" | grep -c '\.whl$')
+cp "$repo"/dist/*/*-linux.tar.bz2 "$work/linux.tar.bz2"
+wheels=$(tar tjf "$work/linux.tar.bz2" | grep -c '\.whl$')
 echo "==> the same nightly again"
 start=$(ms); nightly "$work/t1" 1; took[nochange]=$(( $(ms) - start ))
+cp "$work/last.json" "$work/nochange.json"
 echo "==> the next nightly after a change to one plugin"
 printf 'def g(x):\n    return x\n' >>"$repo/plugins/bench-plugin-cli/src/bench_plugin_cli/m1.py"
 git -C "$repo" -c user.name=b -c user.email=b@example.com commit -qam "cli: a change"
 start=$(ms); nightly "$work/t1" 2; took[changed]=$(( $(ms) - start ))
 
 # Packing the Linux bundle's folder.
-mkdir -p "$work/pack" && tar xjf "$linux" -C "$work/pack"
+mkdir -p "$work/pack" && tar xjf "$work/linux.tar.bz2" -C "$work/pack"
 folder=$(ls "$work/pack")
 size=$(du -sm "$work/pack/$folder" | cut -f1)
 echo "==> packing $folder ($size MiB)"
@@ -130,16 +131,19 @@ if command -v lbzip2 >/dev/null; then
     start=$(ms); tar -I lbzip2 -cf "$work/lbzip2.tar.bz2" -C "$work/pack" "$folder"; took[lbzip2]=$(( $(ms) - start ))
 fi
 
-python3 - "$wheels" "$(nproc)" "${took[seed]}" "${took[cold]}" "${took[nochange]}" "${took[changed]}" \
+python3 - "$work/nochange.json" "$wheels" "$(nproc)" "${took[seed]}" "${took[cold]}" "${took[nochange]}" "${took[changed]}" \
     "${took[tar]}" "${took[archive]}" "${took[lbzip2]:-}" <<'PY'
-import sys
-wheels, cores, seed, cold, nochange, changed, tar, archive = (int(a) / 1000 for a in sys.argv[1:9])
-lbzip2 = int(sys.argv[9]) / 1000 if sys.argv[9] else None
-print(f"\n6 plugins, {wheels:.0f} wheels in the Linux bundle, {cores:.0f} core(s)\n")
+import json, sys
+report, wheels, cores = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+seed, cold, nochange, changed, tar, archive = (int(a) / 1000 for a in sys.argv[4:10])
+lbzip2 = int(sys.argv[10]) / 1000 if sys.argv[10] else None
+print(f"\n6 plugins, {wheels} wheels in the Linux bundle, {cores} core(s)\n")
 print(f"{'':34}{'seconds':>9}{'x seed':>9}")
 for label, s in [("seed-style procedure (Linux)", seed), ("nightly, cold (all platforms)", cold),
                  ("nightly, no change", nochange), ("nightly after a one-plugin change", changed)]:
     print(f"{label:34}{s:9.1f}{s / seed:9.2f}")
+slowest = sorted(json.load(open(report))["timings"], key=lambda t: -t["seconds"])[:4]
+print("  no change, slowest steps: " + ", ".join(f"{t['step']} {t['seconds']:.2f} s" for t in slowest))
 print(f"\n{'packing the Linux bundle':34}{'seconds':>9}{'x tar':>9}")
 rows = [("tar cjf", tar), ("cargo xtask archive", archive)] + ([("tar -I lbzip2", lbzip2)] if lbzip2 else [])
 for label, s in rows:

@@ -108,6 +108,40 @@ fn parallel_and_cached_runs_give_the_bytes_of_a_sequential_uncached_run() {
         cold.stderr
     );
 
+    // The log holds each build's call with its whole output in one piece, though they ran
+    // at once: no other plugin's name inside a build's block.
+    let logs = t.join("xtask/logs");
+    let log = list_dir(&logs)
+        .into_iter()
+        .filter(|n| n.starts_with("nightly-"))
+        .max()
+        .unwrap();
+    let log = std::fs::read_to_string(logs.join(log)).unwrap();
+    let plugins = [
+        "acme_plugin_base",
+        "acme_plugin_console",
+        "acme_plugin_legacy",
+        "acme_plugin_reports",
+    ];
+    let mut blocks = 0;
+    for block in log
+        .split("\n$ ")
+        .skip(1)
+        .filter(|b| !b.lines().next().unwrap().ends_with("(started)"))
+    {
+        let Some(plugin) = block.lines().next().unwrap().split("(plugin ").nth(1) else {
+            continue;
+        };
+        let own = plugin.trim_end_matches(')').replace('-', "_");
+        let body = &block[..block.find("\n# exit code").unwrap()];
+        assert!(body.contains(&format!("Successfully built {own}")), "{block}");
+        for other in plugins.iter().filter(|p| **p != own) {
+            assert!(!body.contains(other), "{own}'s block mentions {other}:\n{block}");
+        }
+        blocks += 1;
+    }
+    assert_eq!(blocks, 4, "{log}");
+
     // Again: everything reused, the same bytes.
     let warm = run(&repo, t, &[]);
     assert_eq!(take_dist(&repo), reference, "a cached run writes the same bytes");

@@ -194,6 +194,12 @@ impl Runner {
 
     /// Write a line to the log (redacted).
     pub fn log(&self, line: &str) {
+        self.log_block(&[line]);
+    }
+
+    /// Write lines to the log in one piece (redacted): programs running at once do not mix
+    /// their output there.
+    fn log_block(&self, lines: &[&str]) {
         let mut guard = self.log.lock().unwrap_or_else(|e| e.into_inner());
         if guard.is_none() {
             if let Some(dir) = self.log_path.parent() {
@@ -202,7 +208,9 @@ impl Runner {
             *guard = File::create(&self.log_path).ok();
         }
         if let Some(f) = guard.as_mut() {
-            let _ = writeln!(f, "{}", redact(line));
+            for line in lines {
+                let _ = writeln!(f, "{}", redact(line));
+            }
         }
     }
 
@@ -273,7 +281,8 @@ impl Runner {
         for (k, v) in &cmd.env {
             c = c.env(k, v);
         }
-        self.log(&format!("$ {}  # {}", cmd.display(), cmd.purpose));
+        let shown = format!("$ {}  # {}", cmd.display(), cmd.purpose);
+        self.log(&format!("{shown}  (started)"));
         crate::ui::detail(&cmd.purpose);
         if self.verbose {
             eprintln!("  $ {}", cmd.display());
@@ -283,19 +292,24 @@ impl Runner {
             .with_context(|| format!("{}: cannot start {}", cmd.purpose, cmd.program.display()))?;
         let stdout = String::from_utf8_lossy(&out.stdout);
         let stderr = String::from_utf8_lossy(&out.stderr);
-        if !cmd.log_stdout {
-            self.log(&format!("# ({} bytes of output, not logged)", out.stdout.len()));
-        } else if !stdout.trim().is_empty() {
-            self.log(stdout.trim_end());
-        }
-        if !stderr.trim().is_empty() {
-            self.log(stderr.trim_end());
-        }
         let code = match out.status.code() {
             Some(c) => format!("exit code {c}"),
             None => "killed by a signal".to_string(),
         };
-        self.log(&format!("# {code}"));
+        // The call again with its whole output, in one piece.
+        let unlogged = format!("# ({} bytes of output, not logged)", out.stdout.len());
+        let mut block = vec![shown.as_str()];
+        if !cmd.log_stdout {
+            block.push(&unlogged);
+        } else if !stdout.trim().is_empty() {
+            block.push(stdout.trim_end());
+        }
+        if !stderr.trim().is_empty() {
+            block.push(stderr.trim_end());
+        }
+        let ended = format!("# {code}");
+        block.push(&ended);
+        self.log_block(&block);
         Ok((
             out.status.success(),
             Output {
