@@ -137,6 +137,7 @@ struct RawNightly {
     build_number_digits: Option<Spanned<u32>>,
     #[serde(default)]
     local_version: bool,
+    upload: Option<Spanned<RawUpload>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -399,6 +400,8 @@ pub struct NightlySettings {
     /// Width of the build number in the dev number (`YYYYMMDD` + this many digits).
     pub build_number_digits: u32,
     pub local_version: bool,
+    /// `nightly --upload` uploads the plugins' sdists and wheels here (a development index).
+    pub upload: Option<Upload>,
 }
 
 /// A `[platforms.NAME]` table, resolved (defined with the platform rules it feeds).
@@ -576,32 +579,33 @@ fn resolve(raw: RawManifest, src: &Source, path: &Path, problems: &mut Problems)
             *d.get_ref()
         }
     };
+    let nightly_upload = nightly.upload.map(|u| {
+        let span = u.span();
+        let u = u.into_inner();
+        if u.production {
+            problems.push(
+                src.at(&span),
+                "[nightly.upload] production = true: nightly (dev) builds never go to a production index; \
+                 name a development index here, or remove the table",
+            );
+        }
+        resolve_upload(u, "[nightly.upload]", src, problems)
+    });
     let nightly = NightlySettings {
         build_number_digits,
         build_number_env: nightly
             .build_number_env
             .unwrap_or_else(|| DEFAULT_BUILD_NUMBER_ENV.iter().map(|s| s.to_string()).collect()),
         local_version: nightly.local_version,
+        upload: nightly_upload,
     };
 
     let versioning = resolve_versioning(versioning, src, problems);
 
     // [publish]
-    let upload = publish.upload.map(|u| {
-        for url in std::iter::once(&u.repository_url).chain(u.index_url.as_ref()) {
-            if let Err(e) = check_location(url.get_ref(), None) {
-                problems.push(src.at_spanned(url), e);
-            }
-        }
-        let index_url = match u.index_url {
-            Some(i) => i.into_inner(),
-            None => {
-                problems.push(src.at_spanned(&u.repository_url), "[publish.upload] needs `index-url` too: the simple index of that repository, to check which files it already has");
-                String::new()
-            }
-        };
-        Upload { repository_url: u.repository_url.into_inner(), index_url, production: u.production }
-    });
+    let upload = publish
+        .upload
+        .map(|u| resolve_upload(u, "[publish.upload]", src, problems));
     let publish = Publish {
         push: publish.push,
         remote: publish.remote.unwrap_or_else(|| "origin".to_string()),
@@ -976,6 +980,31 @@ fn resolve_version_files(raw: Vec<RawVersionFile>, src: &Source, problems: &mut 
             })
         })
         .collect()
+}
+
+/// An upload table (`[publish.upload]`, `[nightly.upload]`): both URLs checked, `index-url`
+/// required.
+fn resolve_upload(u: RawUpload, table: &str, src: &Source, problems: &mut Problems) -> Upload {
+    for url in std::iter::once(&u.repository_url).chain(u.index_url.as_ref()) {
+        if let Err(e) = check_location(url.get_ref(), None) {
+            problems.push(src.at_spanned(url), e);
+        }
+    }
+    let index_url = match u.index_url {
+        Some(i) => i.into_inner(),
+        None => {
+            problems.push(
+                src.at_spanned(&u.repository_url),
+                format!("{table} needs `index-url` too: the simple index of that repository, to check which files it already has"),
+            );
+            String::new()
+        }
+    };
+    Upload {
+        repository_url: u.repository_url.into_inner(),
+        index_url,
+        production: u.production,
+    }
 }
 
 fn resolve_platform(name: Spanned<String>, p: RawPlatform, src: &Source, problems: &mut Problems) -> Option<Platform> {

@@ -264,6 +264,10 @@ struct NightlyArgs {
     /// Build number (default: from CI variables, see [nightly] in the manifest; else 0).
     #[arg(long, value_name = "N")]
     build_number: Option<u64>,
+    /// Then upload the plugins' sdists and wheels to the development index of
+    /// [nightly.upload] (files it has are skipped).
+    #[arg(long)]
+    upload: bool,
     #[command(flatten)]
     parts: PartArgs,
 }
@@ -286,6 +290,7 @@ impl NightlyArgs {
     fn options(self) -> PlanOptions {
         self.parts.options(Mode::Nightly {
             build_number: self.build_number,
+            upload: self.upload,
         })
     }
 }

@@ -207,6 +207,8 @@ pub enum Step {
 pub enum Mode {
     Nightly {
         build_number: Option<u64>,
+        /// Upload the plugins' sdists and wheels to `[nightly.upload]` after delivering.
+        upload: bool,
     },
     Release {
         level: Bump,
@@ -345,7 +347,7 @@ pub fn compute(ws: &Workspace, opts: &PlanOptions) -> Result<Prepared> {
     }
     let set = set_name(&release_name, &version_text);
     check_set(ws, opts, &set, &commit, &deliver, &mut problems);
-    let released: Vec<String> = units.iter().flat_map(|u| u.members.clone()).collect();
+    let released = delivered_plugins(opts, &plugins, &units);
     let dists_of: Vec<String> = released
         .iter()
         .map(|p| format!("{}-{}", p.replace('-', "_"), new_versions[p]))
@@ -355,6 +357,7 @@ pub fn compute(ws: &Workspace, opts: &PlanOptions) -> Result<Prepared> {
         files: deliver,
         dists_of: dists_of.clone(),
     });
+    steps.extend(nightly_upload(ws, opts, &released, &dists_of, &mut problems));
     if let (Mode::Release { .. }, Some(branch)) = (&opts.mode, &branch) {
         steps.extend(publish_steps(
             ws,
@@ -909,7 +912,7 @@ fn plan_versions(
     let mut released: Option<BTreeMap<String, Version>> = None;
     let mut nightly_number = None;
     let values = match &opts.mode {
-        Mode::Nightly { build_number } => {
+        Mode::Nightly { build_number, .. } => {
             let (build_number, source) = match build_number {
                 Some(n) => (*n, "--build-number".to_string()),
                 None => build_number_from_env(&ws.manifest.nightly.build_number_env, problems),
@@ -996,7 +999,12 @@ fn plan_versions(
 /// platform is resolved, and every plugin's build requirements.
 fn build_tools(ws: &Workspace, opts: &PlanOptions, platforms: &[PlannedPlatform], plugins: &[Plugin]) -> Vec<String> {
     let mut build_tools = ws.manifest.python.build_tools.clone();
-    if matches!(opts.mode, Mode::Release { .. }) && ws.manifest.publish.upload.is_some() {
+    let uploads = match opts.mode {
+        Mode::Release { .. } => ws.manifest.publish.upload.is_some(),
+        Mode::Nightly { upload, .. } => upload,
+        Mode::Bundle => false,
+    };
+    if uploads {
         build_tools.push(TWINE.to_string());
     }
     if platforms.iter().any(|p| p.strategy == WheelhouseStrategy::Download) {
@@ -1387,6 +1395,67 @@ fn publish_steps(
         }
     }
     steps
+}
+
+/// The plugins whose sdists and wheels go into the set folder: a release's (or its rebuild's)
+/// units, every plugin of a nightly that uploads, none of another nightly.
+fn delivered_plugins(opts: &PlanOptions, plugins: &[Plugin], units: &[PlannedUnit]) -> Vec<String> {
+    match opts.mode {
+        Mode::Nightly { upload: true, .. } => plugins.iter().map(|p| p.normalized.clone()).collect(),
+        _ => units.iter().flat_map(|u| u.members.clone()).collect(),
+    }
+}
+
+/// `nightly --upload`: the upload of every plugin's sdist and wheel that uploads, to
+/// `[nightly.upload]`, which must exist and take the versions the nightly makes.
+fn nightly_upload(
+    ws: &Workspace,
+    opts: &PlanOptions,
+    released: &[String],
+    dists_of: &[String],
+    problems: &mut Vec<String>,
+) -> Option<Step> {
+    let Mode::Nightly { upload: true, .. } = opts.mode else {
+        return None;
+    };
+    let Some(upload) = &ws.manifest.nightly.upload else {
+        problems.push(format!(
+            "--upload: {} has no [nightly.upload] table naming the development index to upload to",
+            ws.manifest_shown()
+        ));
+        return None;
+    };
+    // Public indexes refuse PEP 440 local versions (`+g<commit>`).
+    let public = ["pypi.org", "upload.pypi.org", "test.pypi.org"];
+    let host = |url: &str| {
+        url.split("://")
+            .nth(1)
+            .and_then(|rest| rest.split(['/', ':']).next())
+            .unwrap_or_default()
+            .to_ascii_lowercase()
+    };
+    let refuses_local = [&upload.repository_url, &upload.index_url]
+        .iter()
+        .any(|u| public.contains(&host(u).as_str()));
+    if ws.manifest.nightly.local_version && refuses_local {
+        problems.push(format!(
+            "[nightly] local-version = true gives versions like 1.2.3.dev20261121007+g<commit>, which {} refuses \
+             (public indexes take no local versions): upload nightlies to a development index that takes them, \
+             or set local-version = false",
+            host(&upload.repository_url)
+        ));
+    }
+    check_upload(upload, &[], problems);
+    let plugins: Vec<String> = released
+        .iter()
+        .zip(dists_of)
+        .filter(|(plugin, _)| ws.manifest.uploads(plugin))
+        .map(|(_, prefix)| prefix.clone())
+        .collect();
+    (!plugins.is_empty()).then(|| Step::Upload {
+        upload: upload.clone(),
+        plugins,
+    })
 }
 
 /// What names a run's set folder, archives, notes and commit message: `({release}, {version})`.

@@ -161,6 +161,11 @@ fn the_docs_document_every_manifest_key() {
         ("[release]\n", "[nightly]\nzzz = 1\n\n[release]\n", "## `[nightly]`"),
         (
             "[release]\n",
+            "[nightly.upload]\nrepository-url = \"u\"\nindex-url = \"i\"\nzzz = 1\n\n[release]\n",
+            "## `[nightly]`",
+        ),
+        (
+            "[release]\n",
             "[plugin.acme-plugin-base]\nzzz = 1\n\n[release]\n",
             "## `[plugin.NAME]`",
         ),

@@ -314,3 +314,120 @@ fn a_plugin_kept_private_is_released_but_never_uploaded() {
         "still delivered"
     );
 }
+
+/// `nightly --upload` sends every plugin's sdist and wheel of the nightly to the development
+/// index of `[nightly.upload]`, once: a second run skips what the index has. Without
+/// `--upload` nothing leaves the machine.
+#[test]
+fn a_nightly_uploads_to_a_development_index_once() {
+    let server = PackageServer::start(PASSWORD);
+    let (repo, _remote) = publishing_repo(&format!(
+        "\n[nightly]\nlocal-version = true\n\n[nightly.upload]\nrepository-url = \"{}/\"\nindex-url = \"{}/simple/\"\n",
+        server.url, server.url
+    ));
+    let args = [
+        "nightly",
+        "--platform",
+        "linux",
+        "--no-sources",
+        "--build-number",
+        BUILD_NUMBER,
+    ];
+    let creds = |c: &mut Command| {
+        c.env("TWINE_USERNAME", "ci").env("TWINE_PASSWORD", PASSWORD);
+    };
+    repo.xtask_with(&args, creds).assert_code(0);
+    assert_eq!(server.files(), Vec::<String>::new(), "no upload without --upload");
+    fs::remove_dir_all(repo.path().join("dist")).unwrap();
+
+    let with_upload: Vec<&str> = args.iter().copied().chain(["--upload"]).collect();
+    let plan = repo
+        .xtask(&["plan", "--json", "--platform", "linux", "--upload"])
+        .assert_code(0)
+        .json();
+    let upload = plan["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["step"] == "upload")
+        .unwrap()
+        .clone();
+    assert_eq!(upload["plugins"].as_array().unwrap().len(), 4, "{upload}");
+    let first = repo.xtask_with(&with_upload, creds);
+    first.assert_code(0);
+    let uploaded = server.files();
+    assert_eq!(uploaded.len(), 8, "4 sdists and 4 wheels: {uploaded:?}");
+    let commit = &repo.git(&["rev-parse", "HEAD"])[..7];
+    assert!(
+        uploaded
+            .iter()
+            .all(|f| f.contains(&format!("+g{commit}")) || f.contains(&format!("_g{commit}"))),
+        "local versions are taken by this index: {uploaded:?}"
+    );
+    assert!(!first.stderr.contains(PASSWORD) && !first.stdout.contains(PASSWORD));
+    // The set folder holds what was uploaded.
+    let set = repo.set_dir();
+    assert_eq!(list_dir(&set).iter().filter(|f| f.ends_with(".whl")).count(), 4);
+
+    fs::remove_dir_all(repo.path().join("dist")).unwrap();
+    let again = repo.xtask_with(&with_upload, creds);
+    again.assert_code(0);
+    assert_eq!(server.files(), uploaded, "nothing uploaded twice");
+    assert_eq!(
+        again
+            .stderr
+            .matches("already on the index (same sha256), skipped")
+            .count(),
+        8,
+        "{}",
+        again.stderr
+    );
+}
+
+/// Nightlies never go to a production index, and local versions never to a public one; an
+/// upload with nowhere to go is refused before anything is built.
+#[test]
+fn nightly_uploads_that_cannot_work_are_refused_before_building() {
+    let repo = Repo::examples();
+    let production = "\n[nightly.upload]\nrepository-url = \"https://nexus.example/repository/dev/\"\n\
+                      index-url = \"https://nexus.example/repository/dev/simple/\"\nproduction = true\n";
+    let run = with_manifest_text(&repo, production, &["plan", "--upload"]);
+    run.assert_code(2);
+    assert!(
+        run.stderr
+            .contains("[nightly.upload] production = true: nightly (dev) builds never go to a production index"),
+        "{}",
+        run.stderr
+    );
+
+    let public = "\n[nightly]\nlocal-version = true\n\n[nightly.upload]\n\
+                  repository-url = \"https://test.pypi.org/legacy/\"\nindex-url = \"https://test.pypi.org/simple/\"\n";
+    let run = with_manifest_text(&repo, public, &["nightly", "--upload", "--platform", "linux"]);
+    run.assert_code(3);
+    assert!(
+        run.stderr
+            .contains("which test.pypi.org refuses (public indexes take no local versions)"),
+        "{}",
+        run.stderr
+    );
+    assert!(!repo.path().join("dist").exists(), "nothing built");
+
+    let run = repo.xtask(&["nightly", "--upload", "--platform", "linux"]);
+    run.assert_code(3);
+    assert!(
+        run.stderr
+            .contains("--upload: release-config.toml has no [nightly.upload] table"),
+        "{}",
+        run.stderr
+    );
+}
+
+/// `extra` appended to the manifest (committed), `args` run, the manifest put back.
+fn with_manifest_text(repo: &Repo, extra: &str, args: &[&str]) -> XtaskOutput {
+    let manifest = repo.read("release-config.toml");
+    repo.append_manifest(extra, "manifest for this case");
+    let run = repo.xtask(args);
+    repo.write("release-config.toml", &manifest);
+    repo.commit("manifest back");
+    run
+}
