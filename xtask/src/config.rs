@@ -57,6 +57,24 @@ struct RawManifest {
     #[serde(default)]
     publish: RawPublish,
     platforms: BTreeMap<Spanned<String>, RawPlatform>,
+    #[serde(default)]
+    ci: RawCi,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawCi {
+    providers: Option<Vec<Spanned<String>>>,
+    #[serde(default)]
+    gitlab: RawGitlab,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawGitlab {
+    #[serde(default)]
+    runner_tags: BTreeMap<Spanned<String>, Vec<String>>,
+    image: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -204,6 +222,19 @@ pub struct Manifest {
     pub versioning: Versioning,
     pub publish: Publish,
     pub platforms: Vec<Platform>,
+    pub ci: Ci,
+}
+
+/// `[ci]`: which CI systems `cargo xtask ci` writes pipelines for.
+#[derive(Debug, Clone)]
+pub struct Ci {
+    pub github: bool,
+    pub gitlab: bool,
+    /// `[ci.gitlab] runner-tags`: the runner tags of each platform's job, by platform name
+    /// (platforms not named get the defaults of `gitlab_runner_tags`).
+    pub gitlab_runner_tags: BTreeMap<String, Vec<String>>,
+    /// `[ci.gitlab] image`: the pipeline's default image (Docker executors).
+    pub gitlab_image: Option<String>,
 }
 
 /// Where versions live between releases.
@@ -501,6 +532,7 @@ fn resolve(raw: RawManifest, src: &Source, path: &Path, problems: &mut Problems)
         versioning,
         publish,
         platforms,
+        ci,
     } = raw;
 
     let release = resolve_release(release, src, problems);
@@ -638,8 +670,42 @@ fn resolve(raw: RawManifest, src: &Source, path: &Path, problems: &mut Problems)
         nightly,
         versioning,
         publish,
+        ci: resolve_ci(ci, &platforms, src, problems),
         platforms,
     }
+}
+
+/// `[ci]`: known providers (default GitHub only), runner tags for platforms that exist.
+fn resolve_ci(ci: RawCi, platforms: &[Platform], src: &Source, problems: &mut Problems) -> Ci {
+    let mut out = Ci {
+        github: ci.providers.is_none(),
+        gitlab: false,
+        gitlab_runner_tags: BTreeMap::new(),
+        gitlab_image: ci.gitlab.image.filter(|i| !i.trim().is_empty()),
+    };
+    for provider in ci.providers.iter().flatten() {
+        match provider.get_ref().as_str() {
+            "github" => out.github = true,
+            "gitlab" => out.gitlab = true,
+            other => problems.push(
+                src.at_spanned(provider),
+                format!("[ci] providers: unknown provider {other:?}; use \"github\" and/or \"gitlab\""),
+            ),
+        }
+    }
+    for (name, tags) in ci.gitlab.runner_tags {
+        if !platforms.iter().any(|p| p.name == *name.get_ref()) {
+            problems.push(
+                src.at_spanned(&name),
+                format!(
+                    "[ci.gitlab] runner-tags names {:?}, which is not a platform: use a name of [platforms.NAME]",
+                    name.get_ref()
+                ),
+            );
+        }
+        out.gitlab_runner_tags.insert(name.into_inner(), tags);
+    }
+    out
 }
 
 /// `[plugins] paths` (default `plugins/*`) and `exclude`, each a relative pattern.

@@ -192,9 +192,10 @@ enum Command {
         #[arg(long)]
         no_sources: bool,
     },
-    /// Write the GitHub Actions workflows (.github/workflows/nightly.yml and release.yml) that
-    /// build each platform's bundle on a runner of that platform, merge and verify them, and
-    /// (release.yml, on a release tag) publish them.
+    /// Write the CI files of [ci] providers: the GitHub Actions workflows
+    /// (.github/workflows/nightly.yml and release.yml) and the GitLab CI nightly pipeline
+    /// (.gitlab-ci.yml), which build each platform's bundle on a runner of that platform, merge
+    /// and verify them, and (release.yml, on a release tag) publish them.
     Ci {
         /// Only check that the committed workflows are what the manifest generates.
         #[arg(long)]
@@ -284,6 +285,10 @@ struct PartArgs {
     /// Sign nothing even with [release] sign-artifacts (for a part that `merge` signs).
     #[arg(long)]
     no_sign: bool,
+    /// Write the set into DIR (relative to the repository root, ignored by git) instead of
+    /// [release] output: a CI job's part, kept apart from the other platforms' parts.
+    #[arg(long, value_name = "DIR")]
+    output: Option<PathBuf>,
 }
 
 impl NightlyArgs {
@@ -296,6 +301,13 @@ impl NightlyArgs {
 }
 
 impl PartArgs {
+    /// `--output DIR` in place of `[release] output`.
+    fn set_output(&self, ws: &mut Workspace) {
+        if let Some(dir) = &self.output {
+            ws.manifest.release.output = dir.clone();
+        }
+    }
+
     fn options(self, mode: Mode) -> PlanOptions {
         PlanOptions {
             mode,
@@ -360,10 +372,17 @@ fn main() -> ExitCode {
     };
     let result = Workspace::open(cli.manifest.as_deref(), name, dry_run, cli.verbose)
         .map(|ws| ws.with_run_options(cli.jobs.map(usize::from), cli.no_cache))
-        .and_then(|ws| match cli.command {
-            Command::Plan { nightly, json } => tasks::plan::run(&ws, &nightly.options(), json),
-            Command::Nightly { nightly, json } => tasks::nightly::run(&ws, &nightly.options(), json),
+        .and_then(|mut ws| match cli.command {
+            Command::Plan { nightly, json } => {
+                nightly.parts.set_output(&mut ws);
+                tasks::plan::run(&ws, &nightly.options(), json)
+            }
+            Command::Nightly { nightly, json } => {
+                nightly.parts.set_output(&mut ws);
+                tasks::nightly::run(&ws, &nightly.options(), json)
+            }
             Command::Bundle { parts, dry_run, json } => {
+                parts.set_output(&mut ws);
                 let opts = parts.options(Mode::Bundle);
                 if dry_run {
                     tasks::plan::run(&ws, &opts, json)

@@ -1,4 +1,5 @@
-//! `cargo xtask ci [--check]`: the GitHub Actions workflows that spread the nightly and the
+//! `cargo xtask ci [--check]`: the GitHub Actions workflows (and with `[ci] providers`
+//! naming "gitlab", the GitLab CI pipeline of `gitlab.rs`) that spread the nightly and the
 //! release bundles over one machine per platform, generated from the manifest. A plan job
 //! checks everything (the nightly's also fixes the time of the run); one job per platform, on
 //! a runner of that platform, builds its bundle natively (`nightly --platform P`, or `bundle
@@ -17,6 +18,8 @@ use crate::platform::{tag_arch, TargetOs};
 use crate::toolchain;
 use crate::workspace::Workspace;
 
+mod gitlab;
+
 pub const NIGHTLY_WORKFLOW: &str = ".github/workflows/nightly.yml";
 pub const RELEASE_WORKFLOW: &str = ".github/workflows/release.yml";
 
@@ -27,10 +30,20 @@ const UPLOAD: &str = "actions/upload-artifact@ea165f8d65b6e75b540449e92b4886f436
 const DOWNLOAD: &str = "actions/download-artifact@d3f86a106a0bac45b974a628896c90dbdf5c8093 # v4.3.0";
 
 pub fn run(ws: &Workspace, check: bool) -> Result<()> {
-    let wanted = [
-        (NIGHTLY_WORKFLOW, nightly_workflow(ws)?),
-        (RELEASE_WORKFLOW, release_workflow(ws)?),
-    ];
+    let mut wanted = Vec::new();
+    if ws.manifest.ci.github {
+        wanted.push((NIGHTLY_WORKFLOW, nightly_workflow(ws)?));
+        wanted.push((RELEASE_WORKFLOW, release_workflow(ws)?));
+    }
+    if ws.manifest.ci.gitlab {
+        wanted.push((gitlab::PIPELINE, gitlab::pipeline(ws)?));
+    }
+    if wanted.is_empty() {
+        return Err(crate::error::input_error(format!(
+            "[ci] providers is empty in {}: name \"github\" and/or \"gitlab\"",
+            ws.manifest_shown()
+        )));
+    }
     if check {
         let mut problems = Vec::new();
         for (file, text) in &wanted {
@@ -44,7 +57,8 @@ pub fn run(ws: &Workspace, check: bool) -> Result<()> {
             problems.push("run `cargo xtask ci` and commit the result; edit the manifest, not the workflow".into());
             return Err(precheck_failed("the CI workflows are out of date", problems));
         }
-        crate::ui::summary!("{NIGHTLY_WORKFLOW} and {RELEASE_WORKFLOW} are up to date");
+        let files: Vec<&str> = wanted.iter().map(|(f, _)| *f).collect();
+        crate::ui::summary!("{} up to date", files.join(", "));
         return Ok(());
     }
     for (file, text) in &wanted {
