@@ -43,6 +43,10 @@ fn the_pipeline_is_valid_generated_from_the_manifest_and_checked() {
         "  needs: [nightly-plan, nightly-linux, nightly-windows]\n",
         "    - cargo xtask merge dist/bundle-linux dist/bundle-windows\n",
         "      dotenv: xtask-plan.env\n",
+        "    - if: $CI_COMMIT_TAG =~ /^(v[0-9][^\\/]*|[^\\/]+-v[0-9][^\\/]*)$/\n",
+        "    - cargo xtask bundle --platform windows --no-sources --output dist/bundle-windows\n",
+        "release-publish:\n  stage: publish\n  extends: .release\n  needs: [release-linux, release-windows]\n",
+        "  environment: release\n",
     ] {
         assert!(pipeline.contains(expected), "missing {expected:?} in:\n{pipeline}");
     }
@@ -137,27 +141,15 @@ fn the_nightly_pipeline_runs_with_gitlab_ci_local_and_gives_the_nightly_set() {
     let repo = gitlab_repo("\n[ci]\nproviders = [\"gitlab\"]\n");
     repo.xtask(&["ci"]).assert_code(0);
     repo.commit("the GitLab pipeline");
-    let shim = cargo_shim();
-    let path = format!("{}:{}", shim.path().display(), std::env::var("PATH").unwrap());
-    let real_cargo = String::from_utf8(run_ok(Command::new("which").arg("cargo")).stdout).unwrap();
-    let out = repo
-        .command("gitlab-ci-local")
-        .args([
-            "--variable",
-            "CI_PIPELINE_SOURCE=schedule",
-            "--variable",
-            &format!("CI_PIPELINE_IID={BUILD_NUMBER}"),
-            "--variable",
-            &format!("SOURCE_DATE_EPOCH={EPOCH}"),
-            "--shell-isolation",
-        ])
-        .env("PATH", &path)
-        .env("XTASK_BIN", env!("CARGO_BIN_EXE_xtask"))
-        .env("REAL_CARGO", real_cargo.trim())
-        .output()
-        .expect("gitlab-ci-local 4.60.0 and rsync are installed (scripts/install-prereqs.sh)");
-    let said = String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "{said}");
+    let said = run_pipeline(
+        &repo,
+        &[
+            "CI_PIPELINE_SOURCE=schedule".into(),
+            format!("CI_PIPELINE_IID={BUILD_NUMBER}"),
+            format!("SOURCE_DATE_EPOCH={EPOCH}"),
+        ],
+        &[],
+    );
     for job in ["nightly-plan", "nightly-linux", "nightly-windows", "nightly-merge"] {
         assert!(said.contains(&format!(" PASS  {job}")), "{said}");
     }
@@ -192,4 +184,100 @@ fn the_nightly_pipeline_runs_with_gitlab_ci_local_and_gives_the_nightly_set() {
     repo.xtask(&["nightly", "--build-number", BUILD_NUMBER]).assert_code(0);
     let single = files_below(&repo.path().join("dist").join(&set));
     assert!(single == merged, "the pipeline's set differs from one nightly's");
+}
+
+const PASSWORD: &str = "gl-upl0ad-9c2e";
+
+/// gitlab-ci-local in the repository with the xtask under test as `cargo xtask`, the
+/// environment `env` and the pipeline `variables`; what it printed, after checking it passed.
+fn run_pipeline(repo: &Repo, variables: &[String], env: &[(&str, &str)]) -> String {
+    let shim = cargo_shim();
+    let path = format!("{}:{}", shim.path().display(), std::env::var("PATH").unwrap());
+    let real_cargo = String::from_utf8(run_ok(Command::new("which").arg("cargo")).stdout).unwrap();
+    let mut cmd = repo.command("gitlab-ci-local");
+    for v in variables {
+        cmd.args(["--variable", v]);
+    }
+    cmd.arg("--shell-isolation")
+        .env("PATH", &path)
+        .env("XTASK_BIN", env!("CARGO_BIN_EXE_xtask"))
+        .env("REAL_CARGO", real_cargo.trim());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd
+        .output()
+        .expect("gitlab-ci-local 4.60.0 and rsync are installed (scripts/install-prereqs.sh)");
+    let said = String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{said}");
+    said
+}
+
+/// A release made on a maintainer's machine (which uploads it), then the release pipeline of
+/// its tag: every platform rebuilt on its own job, merged, verified, and published to the same
+/// index (nothing uploaded twice: the rebuilt files are the same bytes) and to a release folder.
+#[test]
+fn the_release_pipeline_rebuilds_the_tag_and_publishes_it() {
+    let server = PackageServer::start(PASSWORD);
+    let repo = gitlab_repo(&format!(
+        "\n[ci]\nproviders = [\"gitlab\"]\n\n[publish.upload]\nrepository-url = \"{}/\"\nindex-url = \"{}/simple/\"\n",
+        server.url, server.url
+    ));
+    repo.xtask(&["ci"]).assert_code(0);
+    repo.commit("the GitLab pipelines");
+    repo.git(&["config", "user.name", "Release Bot"]);
+    repo.git(&["config", "user.email", "release-bot@example.com"]);
+    let creds = [("TWINE_USERNAME", "ci"), ("TWINE_PASSWORD", PASSWORD)];
+    repo.xtask_with(
+        &[
+            "release",
+            "minor",
+            "--platform",
+            "linux",
+            "--platform",
+            "windows",
+            "--execute",
+        ],
+        |c| {
+            c.envs(creds);
+        },
+    )
+    .assert_code(0);
+    let uploaded = server.files();
+    assert_eq!(uploaded.len(), 8, "{uploaded:?}");
+    let delivered = files_below(&repo.set_dir());
+    fs::remove_dir_all(repo.path().join("dist")).unwrap();
+    let tags = repo.git(&["tag", "--points-at", "HEAD"]);
+    let tag = tags
+        .lines()
+        .find(|t| t.starts_with('v'))
+        .expect("the group's tag")
+        .to_string();
+
+    let release_dir = tempfile::tempdir().unwrap();
+    let dir = release_dir.path().to_string_lossy().into_owned();
+    let said = run_pipeline(
+        &repo,
+        &[format!("CI_COMMIT_TAG={tag}"), "CI_PIPELINE_SOURCE=push".into()],
+        &[creds[0], creds[1], ("RELEASE_DIR", &dir)],
+    );
+    for job in ["release-plan", "release-linux", "release-windows", "release-publish"] {
+        assert!(said.contains(&format!(" PASS  {job}")), "{said}");
+    }
+    assert!(!said.contains("nightly-plan"), "no nightly job on a tag: {said}");
+    assert!(!said.contains(PASSWORD), "the password is never shown");
+    assert_eq!(server.files(), uploaded, "the same files, uploaded once");
+    assert!(said.contains("already on the index (same sha256), skipped"), "{said}");
+    // The release folder has the set (flat); its archives are the ones the release delivered but for
+    // the commit recorded in each bundle's manifest.json (see `bundle`), and its sdists and
+    // wheels are byte for byte the released ones.
+    let published = files_below(release_dir.path());
+    let names = |files: &[(String, Vec<u8>)]| files.iter().map(|f| f.0.clone()).collect::<Vec<_>>();
+    assert_eq!(names(&published), names(&delivered));
+    for (name, bytes) in &published {
+        if name.ends_with(".whl") || name.ends_with(".tar.gz") || name == "RELEASE_NOTES.md" {
+            let original = &delivered.iter().find(|f| &f.0 == name).unwrap().1;
+            assert!(bytes == original, "{name} differs from the released one");
+        }
+    }
 }

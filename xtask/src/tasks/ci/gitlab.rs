@@ -1,9 +1,10 @@
-//! `.gitlab-ci.yml`: the nightly pipeline of the manifest for GitLab CI, the same jobs as the
-//! GitHub nightly workflow. A plan job checks everything and fixes the time of the run (a
-//! dotenv report); one job per platform, on runners with that platform's tags, builds its part
-//! natively into `dist/bundle-<platform>/` (`--output`, so that the parts' artifacts never
-//! overlap); a merge job takes every part through `needs`, joins them with `merge`, verifies
-//! every archive and keeps the set. The build number is GitLab's `CI_PIPELINE_IID` (in
+//! `.gitlab-ci.yml`: the manifest's nightly and release pipelines for GitLab CI, the same jobs
+//! as the GitHub workflows. A plan job checks everything (the nightly's also fixes the time of
+//! the run in a dotenv report); one job per platform, on runners with that platform's tags,
+//! builds its part natively into `dist/bundle-<platform>/` (`--output`, so that the parts'
+//! artifacts never overlap); a last job takes every part through `needs`, joins them with
+//! `merge`, verifies every archive and keeps the set, and for a release publishes it, in the
+//! protected environment `release`. The build number is GitLab's `CI_PIPELINE_IID` (in
 //! `[nightly] build-number-env` by default). Package-index `${VAR}`s and twine's credentials
 //! come from CI/CD variables, which GitLab puts in every job's environment.
 
@@ -54,10 +55,106 @@ fn yaml_string(text: &str) -> String {
     serde_json::to_string(text).expect("a string serializes")
 }
 
+/// The jobs that build each platform's part into `<output>/bundle-<platform>/` with
+/// `cargo xtask <command>`, named `<prefix>-<platform>`; and their names and folders.
+fn part_jobs(ws: &Workspace, prefix: &str, command: &str, keep: &str) -> (String, Vec<String>, Vec<String>) {
+    let linux = linux_platform(ws).map(|l| l.name.clone());
+    let output = super::output_dir(ws);
+    let no_sign = super::no_sign(ws);
+    let mut jobs = String::new();
+    let mut names = Vec::new();
+    let mut folders = Vec::new();
+    for p in &ws.manifest.platforms {
+        // The sources bundle is the Linux job's (sdists are the same everywhere).
+        let sources = if Some(&p.name) == linux.as_ref() {
+            ""
+        } else {
+            " --no-sources"
+        };
+        let job = format!("{prefix}-{}", p.name);
+        let folder = format!("{output}/bundle-{}", p.name);
+        let _ = write!(
+            jobs,
+            "{job}:\n  stage: bundle\n  extends: .{prefix}\n  needs: [{prefix}-plan]\n{tags}  script:\n    \
+             - cargo xtask {command} --platform {name}{sources}{no_sign} --output {folder}\n  artifacts:\n    \
+             paths: [{folder}/]\n    expire_in: {keep}\n\n",
+            tags = tags_line(&runner_tags(ws, p)),
+            name = p.name,
+        );
+        names.push(job);
+        folders.push(folder);
+    }
+    (jobs, names, folders)
+}
+
+/// The script lines that join the parts, verify every archive of the set (and import the
+/// signing key first, when the set is signed).
+fn merge_script(ws: &Workspace, folders: &[String]) -> String {
+    let output = super::output_dir(ws);
+    let sign = if ws.manifest.release.sign_artifacts {
+        "    - printf '%s\\n' \"$GPG_PRIVATE_KEY\" | gpg --batch --import\n"
+    } else {
+        ""
+    };
+    format!(
+        "{sign}    - cargo xtask merge {folders}\n    \
+         - (cd {output} && for sums in */SHA256SUMS; do cargo xtask verify $(awk -v set=\"${{sums%/*}}\" '{{print set \"/\" $2}}' \"$sums\"); done)\n",
+        folders = folders.join(" "),
+    )
+}
+
+/// A GitLab regular expression (RE2) matching the release tags: each group's `group-tag` and
+/// the plugins' `tag`, with the version starting with a digit and names matched literally.
+fn tag_regex(ws: &Workspace) -> String {
+    let m = &ws.manifest;
+    let escape = |text: &str| -> String {
+        text.chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '_' || c == '-' {
+                    c.to_string()
+                } else {
+                    format!("\\{c}")
+                }
+            })
+            .collect()
+    };
+    // Placeholders survive escaping as their own text, then become patterns.
+    let pattern = |template: &str, values: &[(&str, String)]| {
+        let mut out = escape(template);
+        for (key, value) in values {
+            out = out.replace(&format!("\\{{{key}\\}}"), value);
+        }
+        out
+    };
+    // `/` is escaped: it would end the regular expression.
+    let version = "[0-9][^\\/]*".to_string();
+    let mut alternatives: Vec<String> = m
+        .groups
+        .iter()
+        .map(|g| {
+            pattern(
+                &m.release.group_tag,
+                &[
+                    ("group", escape(&g.name)),
+                    ("version", version.clone()),
+                    ("release", escape(&m.release.name)),
+                ],
+            )
+        })
+        .collect();
+    alternatives.push(pattern(
+        &m.release.tag,
+        &[("name", "[^\\/]+".into()), ("version", version)],
+    ));
+    alternatives.dedup();
+    format!("/^({})$/", alternatives.join("|"))
+}
+
 pub fn pipeline(ws: &Workspace) -> Result<String> {
     let shown = ws.manifest_shown();
-    let linux = linux_platform(ws);
-    let linux_tags = linux.map(|p| tags_line(&runner_tags(ws, p))).unwrap_or_default();
+    let linux_tags = linux_platform(ws)
+        .map(|p| tags_line(&runner_tags(ws, p)))
+        .unwrap_or_default();
     let no_sign = super::no_sign(ws);
     let output = super::output_dir(ws);
     let image = ws
@@ -67,32 +164,13 @@ pub fn pipeline(ws: &Workspace) -> Result<String> {
         .as_ref()
         .map(|i| format!("default:\n  image: {}\n\n", yaml_string(i)))
         .unwrap_or_default();
+    let tags = tag_regex(ws);
 
-    let mut parts = String::new();
-    let mut needs = vec!["nightly-plan".to_string()];
-    let mut folders = Vec::new();
-    for p in &ws.manifest.platforms {
-        // The sources bundle is the Linux job's (sdists are the same everywhere).
-        let sources = if Some(&p.name) == linux.map(|l| &l.name) {
-            ""
-        } else {
-            " --no-sources"
-        };
-        let job = format!("nightly-{}", p.name);
-        let folder = format!("{output}/bundle-{}", p.name);
-        let _ = write!(
-            parts,
-            "{job}:\n  stage: bundle\n  extends: .nightly\n  needs: [nightly-plan]\n{tags}  script:\n    \
-             - cargo xtask nightly --platform {name}{sources}{no_sign} --output {folder}\n  artifacts:\n    \
-             paths: [{folder}/]\n    expire_in: 1 week\n\n",
-            tags = tags_line(&runner_tags(ws, p)),
-            name = p.name,
-        );
-        needs.push(job);
-        folders.push(folder);
-    }
-    let sign = if ws.manifest.release.sign_artifacts {
-        "    - printf '%s\\n' \"$GPG_PRIVATE_KEY\" | gpg --batch --import\n"
+    let (nightly_parts, nightly_jobs, nightly_folders) = part_jobs(ws, "nightly", "nightly", "1 week");
+    let (release_parts, release_jobs, release_folders) = part_jobs(ws, "release", "bundle", "1 week");
+    let publish = &ws.manifest.publish;
+    let publish_line = if publish.upload.is_some() || publish.release_dir.is_some() {
+        "    - cargo xtask publish\n"
     } else {
         ""
     };
@@ -100,15 +178,17 @@ pub fn pipeline(ws: &Workspace) -> Result<String> {
         r#"# Generated by `cargo xtask ci` from {shown}: edit the manifest and run it again.
 # `cargo xtask ci --check` fails when this file is out of date.
 #
-# The nightly pipeline runs on schedules and when started by hand (Build > Pipelines > New
-# pipeline). Jobs run `cargo xtask` on runners with Rust, git and Python; each platform's job
-# runs on runners with its tags ([ci.gitlab] runner-tags).
+# Two pipelines: the nightly one on schedules and when started by hand (Build > Pipelines >
+# Run pipeline), and the release one when a release tag is pushed. Jobs run `cargo xtask` on
+# runners with Rust, git and Python; each platform's job runs on runners with its tags
+# ([ci.gitlab] runner-tags).
 
 workflow:
   rules:
     - if: $CI_PIPELINE_SOURCE == "schedule" || $CI_PIPELINE_SOURCE == "web"
+    - if: $CI_COMMIT_TAG =~ {tags}
 
-stages: [plan, bundle, merge]
+stages: [plan, bundle, merge, publish]
 
 {image}variables:
   # Versions and tags come from the history.
@@ -116,7 +196,11 @@ stages: [plan, bundle, merge]
 
 .nightly:
   rules:
-    - if: $CI_PIPELINE_SOURCE == "schedule" || $CI_PIPELINE_SOURCE == "web"
+    - if: $CI_COMMIT_TAG == null && ($CI_PIPELINE_SOURCE == "schedule" || $CI_PIPELINE_SOURCE == "web")
+
+.release:
+  rules:
+    - if: $CI_COMMIT_TAG =~ {tags}
 
 nightly-plan:
   stage: plan
@@ -131,20 +215,44 @@ nightly-plan:
       dotenv: xtask-plan.env
     expire_in: 1 day
 
-{parts}nightly-merge:
+{nightly_parts}nightly-merge:
   stage: merge
   extends: .nightly
-  needs: [{needs}]
+  needs: [nightly-plan, {nightly_needs}]
 {linux_tags}  script:
-{sign}    - cargo xtask merge {folders}
-    - cd {output} && for sums in */SHA256SUMS; do cargo xtask verify $(awk -v set="${{sums%/*}}" '{{print set "/" $2}}' "$sums"); done
-  artifacts:
+{nightly_merge}  artifacts:
     name: nightly
     paths: [{output}/]
     exclude: [{output}/bundle-*/**/*]
     expire_in: 1 month
+
+# A release: the bundles of the tagged commit (its commit time makes them the bytes the
+# release made), merged, verified, kept and published. A release that made several tags runs
+# once per tag; the runs give the same bytes and `publish` skips what is already published.
+release-plan:
+  stage: plan
+  extends: .release
+{linux_tags}  script:
+    - cargo xtask bundle --dry-run{no_sign}
+
+{release_parts}release-publish:
+  stage: publish
+  extends: .release
+  needs: [{release_needs}]
+  # Protect the environment and the release tags; put TWINE_USERNAME, TWINE_PASSWORD and the
+  # index ${{VAR}}s in protected, masked CI/CD variables of this environment.
+  environment: release
+  resource_group: release
+{linux_tags}  script:
+{release_merge}{publish_line}  artifacts:
+    name: release
+    paths: [{output}/]
+    exclude: [{output}/bundle-*/**/*]
+    expire_in: 1 year
 "#,
-        needs = needs.join(", "),
-        folders = folders.join(" "),
+        nightly_needs = nightly_jobs.join(", "),
+        nightly_merge = merge_script(ws, &nightly_folders),
+        release_needs = release_jobs.join(", "),
+        release_merge = merge_script(ws, &release_folders),
     ))
 }
