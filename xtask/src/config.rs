@@ -65,6 +65,7 @@ struct RawManifest {
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 struct RawCi {
     providers: Option<Vec<Spanned<String>>>,
+    dev_upload_on_push: Option<Spanned<bool>>,
     #[serde(default)]
     gitlab: RawGitlab,
 }
@@ -235,6 +236,9 @@ pub struct Ci {
     pub gitlab_runner_tags: BTreeMap<String, Vec<String>>,
     /// `[ci.gitlab] image`: the pipeline's default image (Docker executors).
     pub gitlab_image: Option<String>,
+    /// `[ci] dev-upload-on-push`: every push to the release branches uploads a dev build to
+    /// `[nightly.upload]`.
+    pub dev_upload_on_push: bool,
 }
 
 /// Where versions live between releases.
@@ -657,6 +661,7 @@ fn resolve(raw: RawManifest, src: &Source, path: &Path, problems: &mut Problems)
         );
     }
 
+    let ci = resolve_ci(ci, &platforms, nightly.upload.is_some(), src, problems);
     Manifest {
         path: path.to_path_buf(),
         release,
@@ -670,19 +675,28 @@ fn resolve(raw: RawManifest, src: &Source, path: &Path, problems: &mut Problems)
         nightly,
         versioning,
         publish,
-        ci: resolve_ci(ci, &platforms, src, problems),
         platforms,
+        ci,
     }
 }
 
 /// `[ci]`: known providers (default GitHub only), runner tags for platforms that exist.
-fn resolve_ci(ci: RawCi, platforms: &[Platform], src: &Source, problems: &mut Problems) -> Ci {
+fn resolve_ci(ci: RawCi, platforms: &[Platform], nightly_upload: bool, src: &Source, problems: &mut Problems) -> Ci {
     let mut out = Ci {
         github: ci.providers.is_none(),
         gitlab: false,
         gitlab_runner_tags: BTreeMap::new(),
         gitlab_image: ci.gitlab.image.filter(|i| !i.trim().is_empty()),
+        dev_upload_on_push: ci.dev_upload_on_push.as_ref().is_some_and(|d| *d.get_ref()),
     };
+    if let Some(on) = ci.dev_upload_on_push.filter(|d| *d.get_ref()) {
+        if !nightly_upload {
+            problems.push(
+                src.at_spanned(&on),
+                "[ci] dev-upload-on-push = true needs a [nightly.upload] table: the development index to upload to",
+            );
+        }
+    }
     for provider in ci.providers.iter().flatten() {
         match provider.get_ref().as_str() {
             "github" => out.github = true,

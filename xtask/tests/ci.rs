@@ -181,6 +181,37 @@ fn the_release_workflow_publishes_with_secrets_passed_by_name() {
     assert_valid_and_clean(&repo, &[WORKFLOW, RELEASE], "low");
 }
 
+/// `[ci] dev-upload-on-push`: the nightly workflow also runs on pushes to the release branches,
+/// where only its dev-upload job runs (sharing the workflow's run number, the build number),
+/// with the upload's secrets; valid and zizmor-clean. Without it, nothing about pushes.
+#[test]
+fn the_nightly_workflow_uploads_a_dev_build_of_every_push() {
+    let repo = Repo::examples();
+    repo.append_manifest(
+        "\n[ci]\ndev-upload-on-push = true\n\n[nightly.upload]\n\
+         repository-url = \"https://${DEV_INDEX_TOKEN}@nexus.example/repository/dev/\"\n\
+         index-url = \"https://nexus.example/repository/dev/simple/\"\n",
+        "dev uploads on push",
+    );
+    repo.xtask(&["ci"]).assert_code(0);
+    let nightly = repo.read(WORKFLOW);
+    for expected in [
+        "  workflow_dispatch:\n  push:\n    branches: [\"main\"]\n\npermissions: {}\n",
+        "  plan:\n    name: Plan and check\n    if: github.event_name != 'push'\n",
+        "  dev-upload:\n    name: Upload a dev build of this push\n    if: github.event_name == 'push'\n",
+        "      DEV_INDEX_TOKEN: ${{ secrets.DEV_INDEX_TOKEN }}\n",
+        "      TWINE_PASSWORD: ${{ secrets.TWINE_PASSWORD }}\n",
+        "      - run: cargo xtask nightly --platform linux --no-sources --upload\n",
+    ] {
+        assert!(nightly.contains(expected), "missing {expected:?} in:\n{nightly}");
+    }
+    assert_valid_and_clean(&repo, &[WORKFLOW], "low");
+    // Without the key the workflow has no push trigger (what this repository commits).
+    assert!(!fs::read_to_string(workspace_root().join(WORKFLOW))
+        .unwrap_or_default()
+        .contains("push:"));
+}
+
 #[test]
 fn a_platform_without_a_hosted_runner_is_named() {
     let repo = Repo::bare_examples();

@@ -281,3 +281,57 @@ fn the_release_pipeline_rebuilds_the_tag_and_publishes_it() {
         }
     }
 }
+
+/// `[ci] dev-upload-on-push`: a push to the default branch runs only the job that uploads a dev
+/// build of every plugin to `[nightly.upload]`; the same push run again uploads nothing twice.
+#[test]
+fn pushes_to_the_default_branch_upload_a_dev_build_once() {
+    let server = PackageServer::start(PASSWORD);
+    let repo = gitlab_repo(&format!(
+        "\n[ci]\nproviders = [\"gitlab\"]\ndev-upload-on-push = true\n\n[nightly.upload]\nrepository-url = \"{}/\"\nindex-url = \"{}/simple/\"\n",
+        server.url, server.url
+    ));
+    repo.xtask(&["ci"]).assert_code(0);
+    repo.commit("the GitLab pipelines");
+    let variables = [
+        "CI_PIPELINE_SOURCE=push".to_string(),
+        "CI_COMMIT_BRANCH=main".into(),
+        "CI_DEFAULT_BRANCH=main".into(),
+        format!("CI_PIPELINE_IID={BUILD_NUMBER}"),
+    ];
+    let creds = [("TWINE_USERNAME", "ci"), ("TWINE_PASSWORD", PASSWORD)];
+    let said = run_pipeline(&repo, &variables, &creds);
+    assert!(said.contains(" PASS  dev-upload"), "{said}");
+    assert!(
+        !said.contains("nightly-plan") && !said.contains("release-plan"),
+        "{said}"
+    );
+    let uploaded = server.files();
+    assert_eq!(uploaded.len(), 8, "every plugin's sdist and wheel: {uploaded:?}");
+    assert!(
+        uploaded.iter().all(|f| f.contains(NIGHTLY) || f.contains(LEGACY_NIGHTLY)),
+        "{uploaded:?}"
+    );
+    assert!(!said.contains(PASSWORD));
+
+    let again = run_pipeline(&repo, &variables, &creds);
+    assert_eq!(server.files(), uploaded, "nothing uploaded twice");
+    assert_eq!(
+        again.matches("already on the index (same sha256), skipped").count(),
+        8,
+        "{again}"
+    );
+
+    // Without [nightly.upload] the key is refused, naming what is missing.
+    let manifest = repo.read("release-config.toml");
+    let cut = manifest.find("\n[nightly.upload]").unwrap();
+    repo.write("release-config.toml", &manifest[..cut]);
+    let run = repo.xtask(&["ci"]);
+    run.assert_code(2);
+    assert!(
+        run.stderr
+            .contains("[ci] dev-upload-on-push = true needs a [nightly.upload] table"),
+        "{}",
+        run.stderr
+    );
+}

@@ -150,6 +150,29 @@ fn tag_regex(ws: &Workspace) -> String {
     format!("/^({})$/", alternatives.join("|"))
 }
 
+/// With `[ci] dev-upload-on-push`: the workflow rule for pushes to the default branch, and the
+/// job that builds the Linux platform's nightly there and uploads the plugins' sdists and
+/// wheels to `[nightly.upload]` (the build number, `CI_PIPELINE_IID`, is unique in the project,
+/// so its versions never meet a nightly's).
+fn dev_upload(ws: &Workspace, linux_tags: &str) -> (String, String) {
+    if !ws.manifest.ci.dev_upload_on_push {
+        return (String::new(), String::new());
+    }
+    let rule = "$CI_PIPELINE_SOURCE == \"push\" && $CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH";
+    let platform = linux_platform(ws).map_or("linux", |p| p.name.as_str());
+    let output = super::output_dir(ws);
+    (
+        format!("    - if: {rule}\n"),
+        format!(
+            "\n# Every push to the default branch: a dev build of every plugin, uploaded to [nightly.upload]\n\
+             # (TWINE_USERNAME, TWINE_PASSWORD as masked CI/CD variables). A rerun uploads nothing twice.\n\
+             dev-upload:\n  stage: bundle\n  rules:\n    - if: {rule}\n{linux_tags}  script:\n    \
+             - cargo xtask nightly --platform {platform} --no-sources{no_sign} --upload --output {output}/dev-upload\n",
+            no_sign = super::no_sign(ws),
+        ),
+    )
+}
+
 pub fn pipeline(ws: &Workspace) -> Result<String> {
     let shown = ws.manifest_shown();
     let linux_tags = linux_platform(ws)
@@ -165,6 +188,7 @@ pub fn pipeline(ws: &Workspace) -> Result<String> {
         .map(|i| format!("default:\n  image: {}\n\n", yaml_string(i)))
         .unwrap_or_default();
     let tags = tag_regex(ws);
+    let (push_rule, dev_upload) = dev_upload(ws, &linux_tags);
 
     let (nightly_parts, nightly_jobs, nightly_folders) = part_jobs(ws, "nightly", "nightly", "1 week");
     let (release_parts, release_jobs, release_folders) = part_jobs(ws, "release", "bundle", "1 week");
@@ -187,7 +211,7 @@ workflow:
   rules:
     - if: $CI_PIPELINE_SOURCE == "schedule" || $CI_PIPELINE_SOURCE == "web"
     - if: $CI_COMMIT_TAG =~ {tags}
-
+{push_rule}
 stages: [plan, bundle, merge, publish]
 
 {image}variables:
@@ -249,7 +273,7 @@ release-plan:
     paths: [{output}/]
     exclude: [{output}/bundle-*/**/*]
     expire_in: 1 year
-"#,
+{dev_upload}"#,
         nightly_needs = nightly_jobs.join(", "),
         nightly_merge = merge_script(ws, &nightly_folders),
         release_needs = release_jobs.join(", "),

@@ -156,6 +156,7 @@ fn import_key(ws: &Workspace) -> &'static str {
 }
 
 fn nightly_workflow(ws: &Workspace) -> Result<String> {
+    let dev_upload = dev_upload(ws)?;
     let matrix = matrix(ws)?;
     let python = linux_python(ws);
     let manifest = ws.manifest_shown();
@@ -169,7 +170,7 @@ on:
   schedule:
     - cron: "17 3 * * *"
   workflow_dispatch:
-
+{push}
 permissions: {{}}
 
 concurrency:
@@ -183,7 +184,7 @@ defaults:
 jobs:
   plan:
     name: Plan and check
-    runs-on: ubuntu-24.04
+{not_on_push}    runs-on: ubuntu-24.04
     permissions:
       contents: read
     outputs:
@@ -204,8 +205,11 @@ jobs:
     env:
       SOURCE_DATE_EPOCH: ${{{{ needs.plan.outputs.epoch }}}}
     steps:
-{setup}{merge_steps}"#,
+{setup}{merge_steps}{dev_upload}"#,
         setup = setup(&format!("\"{python}\"")),
+        push = dev_upload.0,
+        not_on_push = dev_upload.1,
+        dev_upload = dev_upload.2,
         bundle_job = bundle_job(
             ws,
             &matrix,
@@ -216,6 +220,52 @@ jobs:
         )?,
         merge_steps = merge_steps(ws, "nightly"),
         no_sign = no_sign(ws),
+    ))
+}
+
+/// With `[ci] dev-upload-on-push`, the nightly workflow also runs on pushes to the release
+/// branches (`[release] branches`, default `main`), where only its job `dev-upload` runs: the
+/// Linux platform's nightly with `--upload` to `[nightly.upload]`. Being in the nightly
+/// workflow, it shares its run number (the build number), so a dev build's versions never meet
+/// a nightly's. The `on: push` lines, the plan job's condition, and the job.
+fn dev_upload(ws: &Workspace) -> Result<(String, String, String)> {
+    let m = &ws.manifest;
+    let Some(upload) = m.nightly.upload.as_ref().filter(|_| m.ci.dev_upload_on_push) else {
+        return Ok(Default::default());
+    };
+    let branches: Vec<String> = if m.release.branches.is_empty() {
+        vec!["main".into()]
+    } else {
+        m.release.branches.clone()
+    };
+    let quoted: Vec<String> = branches
+        .iter()
+        .map(|b| format!("\"{}\"", b.replace('"', "\\\"")))
+        .collect();
+    let mut vars = vec!["TWINE_USERNAME".to_string(), "TWINE_PASSWORD".to_string()];
+    vars.extend(toolchain::env_refs(&upload.repository_url));
+    vars.extend(toolchain::env_refs(&upload.index_url));
+    vars.extend(index_vars(ws)?);
+    check_names(&vars)?;
+    vars.sort();
+    vars.dedup();
+    let platform = m
+        .platforms
+        .iter()
+        .find(|p| p.os == TargetOs::Linux)
+        .map_or("linux", |p| p.name.as_str());
+    let job = format!(
+        "\n  dev-upload:\n    name: Upload a dev build of this push\n    if: github.event_name == 'push'\n    \
+         runs-on: ubuntu-24.04\n    permissions:\n      contents: read\n    env:\n{env}    steps:\n{setup}      \
+         - run: cargo xtask nightly --platform {platform} --no-sources{no_sign} --upload\n",
+        env = secret_env(&vars, "      "),
+        setup = setup(&format!("\"{}\"", linux_python(ws))),
+        no_sign = no_sign(ws),
+    );
+    Ok((
+        format!("  push:\n    branches: [{}]\n", quoted.join(", ")),
+        "    if: github.event_name != 'push'\n".into(),
+        job,
     ))
 }
 
