@@ -48,9 +48,12 @@ fn the_workflow_is_stable_schema_valid_zizmor_clean_and_committed() {
     repo.xtask(&["ci"]).assert_code(0);
     assert_eq!(repo.read(WORKFLOW), generated, "a second run writes the same bytes");
     assert_eq!(repo.read(RELEASE), release, "a second run writes the same bytes");
-    // This repository's committed workflows (an adopted copy's come from its own manifest).
+    // This repository's committed workflows and GitLab pipeline (an adopted copy's come from
+    // its own manifest).
+    assert!(run.stdout.contains("wrote .gitlab-ci.yml"), "{}", run.stdout);
+    let gitlab = repo.read(".gitlab-ci.yml");
     if let Some(root) = source_repository() {
-        for (file, text) in [(WORKFLOW, &generated), (RELEASE, &release)] {
+        for (file, text) in [(WORKFLOW, &generated), (RELEASE, &release), (".gitlab-ci.yml", &gitlab)] {
             assert_eq!(
                 &fs::read_to_string(root.join(file)).unwrap(),
                 text,
@@ -187,7 +190,7 @@ fn the_release_workflow_publishes_with_secrets_passed_by_name() {
 #[test]
 fn the_nightly_workflow_uploads_a_dev_build_of_every_push() {
     let repo = Repo::examples();
-    repo.append_manifest(
+    repo.replace_ci(
         "\n[ci]\ndev-upload-on-push = true\n\n[nightly.upload]\n\
          repository-url = \"https://${DEV_INDEX_TOKEN}@nexus.example/repository/dev/\"\n\
          index-url = \"https://nexus.example/repository/dev/simple/\"\n",

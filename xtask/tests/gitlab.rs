@@ -16,7 +16,7 @@ const PIPELINE: &str = ".gitlab-ci.yml";
 
 fn gitlab_repo(ci: &str) -> Repo {
     let repo = Repo::examples();
-    repo.append_manifest(ci, "CI on GitLab");
+    repo.replace_ci(ci, "CI on GitLab");
     repo
 }
 
@@ -309,7 +309,9 @@ fn pushes_to_the_default_branch_upload_a_dev_build_once() {
     let uploaded = server.files();
     assert_eq!(uploaded.len(), 8, "every plugin's sdist and wheel: {uploaded:?}");
     assert!(
-        uploaded.iter().all(|f| f.contains(NIGHTLY) || f.contains(LEGACY_NIGHTLY)),
+        uploaded
+            .iter()
+            .all(|f| f.contains(NIGHTLY) || f.contains(LEGACY_NIGHTLY)),
         "{uploaded:?}"
     );
     assert!(!said.contains(PASSWORD));
@@ -324,8 +326,12 @@ fn pushes_to_the_default_branch_upload_a_dev_build_once() {
 
     // Without [nightly.upload] the key is refused, naming what is missing.
     let manifest = repo.read("release-config.toml");
-    let cut = manifest.find("\n[nightly.upload]").unwrap();
-    repo.write("release-config.toml", &manifest[..cut]);
+    let table = format!(
+        "[nightly.upload]\nrepository-url = \"{}/\"\nindex-url = \"{}/simple/\"\n",
+        server.url, server.url
+    );
+    assert!(manifest.contains(&table));
+    repo.write("release-config.toml", &manifest.replace(&table, ""));
     let run = repo.xtask(&["ci"]);
     run.assert_code(2);
     assert!(

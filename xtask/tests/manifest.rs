@@ -180,8 +180,8 @@ fn the_docs_document_every_manifest_key() {
             "[versioning]\nzzz = 1\n\n[release]\n",
             "## `[versioning]`",
         ),
-        ("[release]\n", "[ci]\nzzz = 1\n\n[release]\n", "## `[ci]`"),
-        ("[release]\n", "[ci.gitlab]\nzzz = 1\n\n[release]\n", "## `[ci]`"),
+        ("[ci]\n", "[ci]\nzzz = 1\n", "## `[ci]`"),
+        ("[ci]\n", "[ci.gitlab]\nzzz = 1\n\n[ci]\n", "## `[ci]`"),
         ("[release]\n", "zzz = 1\n\n[release]\n", "# Manifest reference"),
     ];
     let mut checked = 0;

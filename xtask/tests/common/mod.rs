@@ -590,6 +590,15 @@ impl Repo {
         self.commit(message);
     }
 
+    /// Replace the examples' `[ci]` table with `text` (tables of its own) and commit.
+    pub fn replace_ci(&self, text: &str, message: &str) {
+        let manifest = self.read("release-config.toml");
+        let ci = "[ci]\nproviders = [\"github\", \"gitlab\"]\n";
+        assert!(manifest.contains(ci), "the examples have a [ci] table");
+        self.write("release-config.toml", &manifest.replacen(ci, text.trim_start(), 1));
+        self.commit(message);
+    }
+
     /// The one set folder in `dist/` (`dist/<release>-<version>/`).
     pub fn set_dir(&self) -> PathBuf {
         let dist = self.path().join("dist");
