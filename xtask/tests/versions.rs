@@ -254,11 +254,13 @@ fn a_heading_template_that_cannot_work_is_refused_with_its_place() {
         "[versioning]\nchangelog-heading = \"Release {version}\"\n",
         "fixture: a heading that is not one",
     );
+    let line = line_of(&repo, "changelog-heading = ");
     let run = repo.xtask(&["plan", "--platform", "linux"]);
     run.assert_code(2);
     assert!(
-        run.stderr
-            .contains("release-config.toml:30:21: [versioning] \"Release {version}\" is not a Markdown heading"),
+        run.stderr.contains(&format!(
+            "release-config.toml:{line}:21: [versioning] \"Release {{version}}\" is not a Markdown heading"
+        )),
         "{}",
         run.stderr
     );
@@ -749,12 +751,23 @@ fn next_dev_needs_the_commit_strategy() {
         "[versioning]\nstrategy = \"stamp\"\nnext-dev = true\n",
         "fixture: next-dev with placeholders",
     );
+    let line = line_of(&repo, "next-dev = ");
     let run = repo.xtask(&["plan", "--platform", "linux"]);
     run.assert_code(2);
     assert!(
-        run.stderr
-            .contains("release-config.toml:31:12: [versioning] next-dev needs the commit strategy"),
+        run.stderr.contains(&format!(
+            "release-config.toml:{line}:12: [versioning] next-dev needs the commit strategy"
+        )),
         "{}",
         run.stderr
     );
+}
+
+/// The line number (from 1) of the manifest line that starts with `start`.
+fn line_of(repo: &Repo, start: &str) -> usize {
+    repo.read("release-config.toml")
+        .lines()
+        .position(|l| l.starts_with(start))
+        .expect("the manifest has that line")
+        + 1
 }
