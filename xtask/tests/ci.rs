@@ -99,17 +99,7 @@ fn the_workflow_is_stable_schema_valid_zizmor_clean_and_committed() {
 /// `quiet` severity.
 fn assert_valid_and_clean(repo: &Repo, files: &[&str], quiet: &str) {
     let paths: Vec<std::path::PathBuf> = files.iter().map(|f| repo.path().join(f)).collect();
-    let schema = ci_tool("check-jsonschema")
-        .args(["--builtin-schema", "vendor.github-workflows"])
-        .args(&paths)
-        .output()
-        .unwrap();
-    assert!(
-        schema.status.success(),
-        "{}{}",
-        String::from_utf8_lossy(&schema.stdout),
-        String::from_utf8_lossy(&schema.stderr)
-    );
+    assert_builtin_schema("vendor.github-workflows", &paths);
     let mut zizmor = ci_tool("zizmor");
     zizmor.args(["--offline", "--no-progress"]);
     if quiet != "informational" {

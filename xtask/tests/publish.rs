@@ -23,6 +23,16 @@ fn publishing_repo(extra: &str) -> (Repo, tempfile::TempDir) {
     (repo, remote)
 }
 
+/// The plan's upload step.
+fn upload_step(plan: &serde_json::Value) -> &serde_json::Value {
+    plan["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["step"] == "upload")
+        .expect("an upload step")
+}
+
 fn remote_refs(remote: &std::path::Path) -> String {
     let out = run_ok(
         Command::new("git")
@@ -278,12 +288,7 @@ fn a_plugin_kept_private_is_released_but_never_uploaded() {
         .xtask(&["release", "minor", "--platform", "linux", "--json"])
         .assert_code(0)
         .json();
-    let upload = plan["steps"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["step"] == "upload")
-        .unwrap();
+    let upload = upload_step(&plan);
     assert_eq!(
         upload["plugins"],
         serde_json::json!([
@@ -345,13 +350,7 @@ fn a_nightly_uploads_to_a_development_index_once() {
         .xtask(&["plan", "--json", "--platform", "linux", "--upload"])
         .assert_code(0)
         .json();
-    let upload = plan["steps"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["step"] == "upload")
-        .unwrap()
-        .clone();
+    let upload = upload_step(&plan);
     assert_eq!(upload["plugins"].as_array().unwrap().len(), 4, "{upload}");
     let first = repo.xtask_with(&with_upload, creds);
     first.assert_code(0);

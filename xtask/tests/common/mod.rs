@@ -1050,6 +1050,22 @@ pub fn schema_path(schema: &str) -> PathBuf {
     docs_dir().join("schema").join(format!("{schema}.schema.json"))
 }
 
+/// `files` validate against check-jsonschema's builtin schema `builtin`
+/// (`vendor.github-workflows`, `vendor.gitlab-ci`).
+pub fn assert_builtin_schema(builtin: &str, files: &[PathBuf]) {
+    let out = ci_tool("check-jsonschema")
+        .args(["--builtin-schema", builtin])
+        .args(files)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 /// A program of the cached validators venv (`check-jsonschema`, `zizmor`).
 pub fn ci_tool(program: &str) -> Command {
     let venv_python = tool_venv("ci-tools-venv", CI_TOOLS);
