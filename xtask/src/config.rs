@@ -606,35 +606,7 @@ fn resolve(raw: RawManifest, src: &Source, path: &Path, problems: &mut Problems)
         cache_max_bytes: python.cache_max_mb.unwrap_or(DEFAULT_CACHE_MAX_MB) * 1024 * 1024,
     };
 
-    let build_number_digits = match nightly.build_number_digits {
-        None => 3,
-        Some(d) => {
-            if !(1..=9).contains(d.get_ref()) {
-                problems.push(src.at_spanned(&d), "build-number-digits must be between 1 and 9");
-            }
-            *d.get_ref()
-        }
-    };
-    let nightly_upload = nightly.upload.map(|u| {
-        let span = u.span();
-        let u = u.into_inner();
-        if u.production {
-            problems.push(
-                src.at(&span),
-                "[nightly.upload] production = true: nightly (dev) builds never go to a production index; \
-                 name a development index here, or remove the table",
-            );
-        }
-        resolve_upload(u, "[nightly.upload]", src, problems)
-    });
-    let nightly = NightlySettings {
-        build_number_digits,
-        build_number_env: nightly
-            .build_number_env
-            .unwrap_or_else(|| DEFAULT_BUILD_NUMBER_ENV.iter().map(|s| s.to_string()).collect()),
-        local_version: nightly.local_version,
-        upload: nightly_upload,
-    };
+    let nightly = resolve_nightly(nightly, src, problems);
 
     let versioning = resolve_versioning(versioning, src, problems);
 
@@ -1060,6 +1032,39 @@ fn resolve_version_files(raw: Vec<RawVersionFile>, src: &Source, problems: &mut 
             })
         })
         .collect()
+}
+
+/// `[nightly]`, with its upload table (never to a production index).
+fn resolve_nightly(nightly: RawNightly, src: &Source, problems: &mut Problems) -> NightlySettings {
+    let build_number_digits = match nightly.build_number_digits {
+        None => 3,
+        Some(d) => {
+            if !(1..=9).contains(d.get_ref()) {
+                problems.push(src.at_spanned(&d), "build-number-digits must be between 1 and 9");
+            }
+            *d.get_ref()
+        }
+    };
+    let nightly_upload = nightly.upload.map(|u| {
+        let span = u.span();
+        let u = u.into_inner();
+        if u.production {
+            problems.push(
+                src.at(&span),
+                "[nightly.upload] production = true: nightly (dev) builds never go to a production index; \
+                 name a development index here, or remove the table",
+            );
+        }
+        resolve_upload(u, "[nightly.upload]", src, problems)
+    });
+    NightlySettings {
+        build_number_digits,
+        build_number_env: nightly
+            .build_number_env
+            .unwrap_or_else(|| DEFAULT_BUILD_NUMBER_ENV.iter().map(|s| s.to_string()).collect()),
+        local_version: nightly.local_version,
+        upload: nightly_upload,
+    }
 }
 
 /// An upload table (`[publish.upload]`, `[nightly.upload]`): both URLs checked, `index-url`
