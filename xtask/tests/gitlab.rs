@@ -52,6 +52,18 @@ fn the_pipeline_is_valid_generated_from_the_manifest_and_checked() {
     }
     assert_builtin_schema("vendor.gitlab-ci", &[repo.path().join(PIPELINE)]);
 
+    // The jobs' --output folders are checked like [release] output.
+    let plan = repo.xtask(&["plan", "--platform", "linux", "--output", "parts/linux"]);
+    plan.assert_code(3);
+    assert!(
+        plan.stderr
+            .contains("the output folder parts/linux/ is not ignored by git"),
+        "{}",
+        plan.stderr
+    );
+    let plan = repo.xtask(&["plan", "--json", "--platform", "linux", "--output", "dist/bundle-linux"]);
+    assert_eq!(plan.assert_code(0).json()["output_dir"], "dist/bundle-linux");
+
     repo.xtask(&["ci", "--check"]).assert_code(0);
     repo.write(PIPELINE, &pipeline.replace("expire_in: 1 month", "expire_in: 1 year"));
     let check = repo.xtask(&["ci", "--check"]);
