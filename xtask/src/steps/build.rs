@@ -1,6 +1,8 @@
 //! Build: each plugin's sdist (PEP 517, in the managed venv, no network) and its wheel built
 //! from that sdist; then checks that the wheel's metadata carries the planned name and version
 //! and that the wheel holds every committed file of its packages (data files, templates...).
+//! A plugin built before from the same inputs (see [`build_inputs`]) is taken from the work
+//! folder's cache instead; the checks run on it all the same.
 
 use std::io::Read as _;
 use std::path::Path;
