@@ -261,3 +261,40 @@ fn a_committed_package_file_missing_from_the_wheel_fails_the_build_unless_exclud
     repo.xtask(&["nightly", "--platform", "linux", "--build-number", BUILD_NUMBER])
         .assert_code(0);
 }
+
+/// The build cache and git's history: plugins whose build configuration names a build plugin
+/// that reads it (setuptools-scm, hatch-vcs) are keyed on the commit and the tags too, so a new
+/// tag on the same files builds them again; the others are reused.
+#[test]
+fn a_new_tag_builds_again_only_the_plugins_that_read_git_history() {
+    let repo = repo_of(&backend_plugins(), "");
+    let nightly = || {
+        let run = repo.xtask(&[
+            "nightly",
+            "--platform",
+            "linux",
+            "--no-sources",
+            "--build-number",
+            BUILD_NUMBER,
+        ]);
+        run.assert_code(0);
+        std::fs::remove_dir_all(repo.path().join("dist")).unwrap();
+        let mut reused: Vec<String> = run
+            .stderr
+            .lines()
+            .filter(|l| l.contains("reused the sdist and wheel"))
+            .map(|l| l.trim().split(' ').next().unwrap().to_string())
+            .collect();
+        reused.sort();
+        reused
+    };
+    nightly();
+    let all = ["acme-flit", "acme-hatch", "acme-pdm", "acme-poetry", "acme-scm"];
+    assert_eq!(nightly(), all, "the same commit: every plugin reused");
+    repo.git(&["tag", "unrelated-marker"]);
+    assert_eq!(
+        nightly(),
+        ["acme-flit", "acme-pdm", "acme-poetry"],
+        "a new tag: the history readers are built again"
+    );
+}
