@@ -1,25 +1,37 @@
 //! `cargo xtask`: release automation for the Python plugins of this repository.
 //! Parses arguments, opens the workspace, dispatches to one task. Nothing else.
 
+#[path = "versions/changelog.rs"]
 mod changelog;
+#[path = "manifest/mod.rs"]
 mod config;
+#[path = "versions/edits.rs"]
 mod edits;
 mod error;
+#[path = "steps/journal.rs"]
 mod journal;
 mod ops;
 mod plan;
+#[path = "python/platform.rs"]
 mod platform;
+#[path = "python/plugins.rs"]
 mod plugins;
 #[cfg(test)]
 mod proptests;
+#[path = "python/pysource.rs"]
 mod pysource;
 mod steps;
 mod tasks;
+#[path = "python/toolchain.rs"]
 mod toolchain;
+#[path = "ops/ui.rs"]
 mod ui;
+#[path = "versions/files.rs"]
 mod version_files;
+#[path = "versions/units.rs"]
 mod versioning;
 mod versions;
+#[path = "manifest/workspace.rs"]
 mod workspace;
 
 use std::path::PathBuf;

@@ -16,7 +16,7 @@ use crate::config::{first_line, line_col, normalize_name, Manifest, VersionFileK
 use crate::ops::cmd::{Cmd, Runner};
 use crate::version_files;
 
-const READ_SETUP_PY: &str = include_str!("python/read_setup.py");
+const READ_SETUP_PY: &str = include_str!("read_setup.py");
 /// Files of a package that commonly hold `__version__`.
 const DUNDER_FILES: &[&str] = &[
     "__init__.py",
