@@ -1,38 +1,16 @@
 //! `cargo xtask`: release automation for the Python plugins of this repository.
 //! Parses arguments, opens the workspace, dispatches to one task. Nothing else.
 
-#[path = "versions/changelog.rs"]
-mod changelog;
-#[path = "manifest/mod.rs"]
-mod config;
-#[path = "versions/edits.rs"]
-mod edits;
 mod error;
-#[path = "steps/journal.rs"]
-mod journal;
+mod manifest;
 mod ops;
 mod plan;
-#[path = "python/platform.rs"]
-mod platform;
-#[path = "python/plugins.rs"]
-mod plugins;
 #[cfg(test)]
 mod proptests;
-#[path = "python/pysource.rs"]
-mod pysource;
+mod python;
 mod steps;
 mod tasks;
-#[path = "python/toolchain.rs"]
-mod toolchain;
-#[path = "ops/ui.rs"]
-mod ui;
-#[path = "versions/files.rs"]
-mod version_files;
-#[path = "versions/units.rs"]
-mod versioning;
 mod versions;
-#[path = "manifest/workspace.rs"]
-mod workspace;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -40,8 +18,8 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 
 use crate::error::{exit, exit_code};
+use crate::manifest::workspace::Workspace;
 use crate::plan::{Mode, PlanOptions};
-use crate::workspace::Workspace;
 
 #[derive(Parser)]
 #[command(
@@ -264,8 +242,8 @@ struct SelectionArgs {
 }
 
 impl SelectionArgs {
-    fn selection(self) -> versioning::Selection {
-        versioning::Selection {
+    fn selection(self) -> versions::units::Selection {
+        versions::units::Selection {
             plugins: self.plugins,
             groups: self.groups,
         }
@@ -349,8 +327,8 @@ fn main() -> ExitCode {
             return ExitCode::from(if e.use_stderr() { exit::USAGE } else { exit::OK });
         }
     };
-    ui::set_quiet(cli.quiet);
-    ui::set_plain(cli.verbose);
+    ops::ui::set_quiet(cli.quiet);
+    ops::ui::set_plain(cli.verbose);
     let (name, dry_run) = match &cli.command {
         Command::Plan { .. } => ("plan", true),
         Command::Bump { execute, .. } => ("bump", !execute),

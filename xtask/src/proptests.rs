@@ -9,10 +9,10 @@ use pep440_rs::Version;
 use proptest::prelude::*;
 use proptest::sample::select;
 
-use crate::changelog;
-use crate::config::{Manifest, VersionFileKind};
-use crate::edits::{apply, Edit};
+use crate::manifest::{Manifest, VersionFileKind};
 use crate::ops::archive::{EntryInfo, EntryKind};
+use crate::versions::changelog;
+use crate::versions::edits::{apply, Edit};
 use crate::versions::{self, Bump};
 
 fn config() -> ProptestConfig {
@@ -210,14 +210,14 @@ proptest! {
 
     #[test]
     fn the_python_tokenizer_never_panics(s in text(200)) {
-        let tokens = crate::pysource::tokenize(&s);
+        let tokens = crate::python::pysource::tokenize(&s);
         for t in &tokens {
             let _ = t.text(&s);
         }
-        for range in crate::pysource::module_assignments(&s, "__version__") {
+        for range in crate::python::pysource::module_assignments(&s, "__version__") {
             prop_assert!(s.get(range).is_some());
         }
-        for range in crate::pysource::keyword_arguments(&s, "version") {
+        for range in crate::python::pysource::keyword_arguments(&s, "version") {
             prop_assert!(s.get(range).is_some());
         }
     }
@@ -230,7 +230,7 @@ proptest! {
         quote in select(vec!["\"", "'"]),
     ) {
         let source = format!("{}\n__version__ = {quote}{v}{quote}\n{}\n", before.join("\n"), after.join("\n"));
-        let found = crate::pysource::module_assignments(&source, "__version__");
+        let found = crate::python::pysource::module_assignments(&source, "__version__");
         prop_assert_eq!(found.len(), 1, "{}", source);
         prop_assert_eq!(&source[found[0].clone()], v.to_string());
     }
@@ -290,7 +290,7 @@ proptest! {
             "[build-system]\nrequires = [\"setuptools\"]\n\n[project]\nname = \"x\"\nversion = \"{old}\"\n{}\n",
             extra.join("\n")
         );
-        let found = crate::version_files::locate(&VersionFileKind::Pyproject, &doc).unwrap();
+        let found = crate::versions::files::locate(&VersionFileKind::Pyproject, &doc).unwrap();
         prop_assert_eq!(found.len(), 1);
         let range = found[0].clone();
         prop_assert_eq!(&doc[range.clone()], old.to_string());
@@ -303,7 +303,7 @@ proptest! {
             reason: "version".into(),
         };
         let stamped = apply(&doc, &[&edit]).unwrap();
-        let again = crate::version_files::locate(&VersionFileKind::Pyproject, &stamped).unwrap();
+        let again = crate::versions::files::locate(&VersionFileKind::Pyproject, &stamped).unwrap();
         prop_assert_eq!(&stamped[again[0].clone()], new.to_string());
         prop_assert_eq!(&stamped[..range.start], &doc[..range.start]);
         prop_assert_eq!(&stamped[range.start + new.to_string().len()..], &doc[range.end..]);

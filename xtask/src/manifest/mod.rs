@@ -3,6 +3,8 @@
 //! Owns every error that points into the manifest (always `file:line:col: message`). It reads
 //! one file and never looks at plugins, git or Python: discovery checks that paths exist.
 
+pub mod workspace;
+
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::ops::Range;
@@ -13,7 +15,7 @@ use anyhow::{bail, Context, Result};
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
-use crate::platform::{ArchiveFormat, TargetOs};
+use crate::python::platform::{ArchiveFormat, TargetOs};
 
 pub const MANIFEST_FILE: &str = "release-config.toml";
 
@@ -294,7 +296,7 @@ pub struct Versioning {
     pub changelog: Option<String>,
     pub allow_empty_changelog: bool,
     /// How changelogs name their sections.
-    pub changelog_style: crate::changelog::Style,
+    pub changelog_style: crate::versions::changelog::Style,
     /// After a release commit, commit the next `.dev0` versions (commit strategy).
     pub next_dev: bool,
 }
@@ -440,7 +442,7 @@ pub struct NightlySettings {
 }
 
 /// A `[platforms.NAME]` table, resolved (defined with the platform rules it feeds).
-pub use crate::platform::Platform;
+pub use crate::python::platform::Platform;
 
 // ---------------------------------------------------------------------------------------------
 
@@ -867,7 +869,7 @@ fn resolve_versioning(versioning: RawVersioning, src: &Source, problems: &mut Pr
         }
     };
     let changelog_style = {
-        let default = crate::changelog::Style::default();
+        let default = crate::versions::changelog::Style::default();
         let at = versioning
             .changelog_heading
             .as_ref()
@@ -885,7 +887,7 @@ fn resolve_versioning(versioning: RawVersioning, src: &Source, problems: &mut Pr
             },
             |v| v.get_ref().clone(),
         );
-        match crate::changelog::Style::new(&heading, &unreleased) {
+        match crate::versions::changelog::Style::new(&heading, &unreleased) {
             Ok(style) => style,
             Err(e) => {
                 problems.push(at.unwrap_or_else(|| src.shown.to_string()), format!("[versioning] {e}"));
@@ -1110,7 +1112,7 @@ fn resolve_platform(name: Spanned<String>, p: RawPlatform, src: &Source, problem
     }
     let mut oses = Vec::new();
     for tag in p.tags.get_ref() {
-        match crate::platform::classify_tag(tag.get_ref()) {
+        match crate::python::platform::classify_tag(tag.get_ref()) {
             Ok(os) => oses.push(os),
             Err(e) => problems.push(src.at_spanned(tag), e),
         }

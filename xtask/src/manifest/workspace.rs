@@ -5,11 +5,11 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Result;
 
-use crate::config::{Manifest, MANIFEST_FILE};
 use crate::error::input_error;
+use crate::manifest::{Manifest, MANIFEST_FILE};
 use crate::ops::cache::Cache;
 use crate::ops::cmd::Runner;
-use crate::toolchain::IndexArgs;
+use crate::python::toolchain::IndexArgs;
 
 pub struct Workspace {
     pub root: PathBuf,

@@ -8,7 +8,7 @@ use std::path::Path;
 use anyhow::{Context, Result};
 
 use crate::ops::fs::persist;
-use crate::platform::ArchiveFormat;
+use crate::python::platform::ArchiveFormat;
 
 /// Pack the folder `src` into `dest` under the single top-level folder `top`.
 pub fn write_archive(src: &Path, top: &str, dest: &Path, format: ArchiveFormat, mtime: u64) -> Result<()> {
@@ -18,14 +18,14 @@ pub fn write_archive(src: &Path, top: &str, dest: &Path, format: ArchiveFormat, 
         .suffix(".partial")
         .tempfile_in(dir)
         .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
-    if crate::ui::interactive() {
+    if crate::ops::ui::interactive() {
         let total = walkdir::WalkDir::new(src)
             .into_iter()
             .filter_map(|e| e.ok()?.metadata().ok())
             .filter(|m| m.is_file())
             .map(|m| m.len())
             .sum();
-        crate::ui::bytes_total(total);
+        crate::ops::ui::bytes_total(total);
     }
     let written = match format {
         ArchiveFormat::TarBz2 => write_tar_bz2(src, top, tmp.as_file(), mtime),
@@ -203,7 +203,7 @@ fn append_tree<W: Write>(tar: &mut tar::Builder<W>, src: &Path, top: &str, mtime
             let mut h = header(tar::EntryType::Regular, mode, meta.len());
             let f = File::open(entry.path()).with_context(|| format!("cannot read {}", entry.path().display()))?;
             tar.append_data(&mut h, &name, f)?;
-            crate::ui::bytes_done(meta.len());
+            crate::ops::ui::bytes_done(meta.len());
         } else {
             anyhow::bail!(
                 "{} is neither a file nor a folder; bundles hold only regular files",
@@ -341,7 +341,7 @@ fn fill_zip<W: Write + io::Seek>(
             zip.start_file(name, opts)?;
             let mut f = File::open(entry.path()).with_context(|| format!("cannot read {}", entry.path().display()))?;
             io::copy(&mut f, zip)?;
-            crate::ui::bytes_done(meta.len());
+            crate::ops::ui::bytes_done(meta.len());
         } else {
             anyhow::bail!(
                 "{} is neither a file nor a folder; bundles hold only regular files",

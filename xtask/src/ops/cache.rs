@@ -84,7 +84,7 @@ impl Cache {
             })
         });
         let Some(entry) = entry.filter(|_| intact) else {
-            crate::ui::progress!(
+            crate::ops::ui::progress!(
                 "    the cache entry {} is damaged: removed, building again",
                 dir.display()
             );
@@ -111,7 +111,7 @@ impl Cache {
             return;
         }
         if let Err(e) = store(&dir, files, inputs) {
-            crate::ui::progress!("    could not store {} in the cache: {e:#}", dir.display());
+            crate::ops::ui::progress!("    could not store {} in the cache: {e:#}", dir.display());
         }
     }
 }

@@ -283,7 +283,7 @@ impl Runner {
         }
         let shown = format!("$ {}  # {}", cmd.display(), cmd.purpose);
         self.log(&format!("{shown}  (started)"));
-        crate::ui::detail(&cmd.purpose);
+        crate::ops::ui::detail(&cmd.purpose);
         if self.verbose {
             eprintln!("  $ {}", cmd.display());
         }

@@ -1,5 +1,7 @@
 //! The only modules that run programs or write files.
 
+pub mod ui;
+
 pub mod archive;
 pub mod cache;
 pub mod cmd;

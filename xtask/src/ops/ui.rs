@@ -24,8 +24,8 @@ pub fn set_plain(plain: bool) {
 /// A progress line on stderr, unless `-q` (above the live step lines, on a terminal).
 macro_rules! progress {
     ($($arg:tt)*) => {
-        if !$crate::ui::quiet() {
-            $crate::ui::line(&format!($($arg)*));
+        if !$crate::ops::ui::quiet() {
+            $crate::ops::ui::line(&format!($($arg)*));
         }
     };
 }
@@ -33,7 +33,7 @@ macro_rules! progress {
 /// A summary line on stdout, unless `-q`.
 macro_rules! summary {
     ($($arg:tt)*) => {
-        if !$crate::ui::quiet() {
+        if !$crate::ops::ui::quiet() {
             println!($($arg)*);
         }
     };

@@ -10,15 +10,15 @@ use anyhow::Result;
 use pep440_rs::Version;
 use serde::{Deserialize, Serialize};
 
-use crate::config::{normalize_name, render, Strategy, Upload};
-use crate::edits::{self, Edit, StampValues};
+use crate::manifest::workspace::Workspace;
+use crate::manifest::{normalize_name, render, Strategy, Upload};
 use crate::ops::git::Git;
-use crate::platform::{tag_arch, ArchiveFormat, TargetOs};
-use crate::plugins::{self, Layout, Plugin};
-use crate::toolchain::{self, IndexArgs, Tools};
-use crate::versioning::{self, PlannedUnit, Selection};
+use crate::python::platform::{tag_arch, ArchiveFormat, TargetOs};
+use crate::python::plugins::{self, Layout, Plugin};
+use crate::python::toolchain::{self, IndexArgs, Tools};
+use crate::versions::edits::{self, Edit, StampValues};
+use crate::versions::units::{self, PlannedUnit, Selection};
 use crate::versions::{self, Bump};
-use crate::workspace::Workspace;
 
 /// Version of the plan's JSON layout; bumped on incompatible changes.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -277,7 +277,7 @@ pub fn compute(ws: &Workspace, opts: &PlanOptions) -> Result<Prepared> {
         _ => versions::source_date_epoch()?.unwrap_or(commit_time),
     }
     .max(0);
-    let current = versioning::current_versions(&ws.manifest, &git, &plugins)?;
+    let current = units::current_versions(&ws.manifest, &git, &plugins)?;
     let Versions {
         new_versions,
         units,
@@ -473,10 +473,10 @@ fn nightly_notes(
         let Ok(changelog) = std::fs::read_to_string(ws.root.join(&p.dir).join(log)) else {
             continue;
         };
-        let (sections, _) = crate::changelog::sections(&changelog, &ws.manifest.versioning.changelog_style);
+        let (sections, _) = crate::versions::changelog::sections(&changelog, &ws.manifest.versioning.changelog_style);
         if let Some(unreleased) = sections.iter().find(|s| s.version.is_none()) {
-            let notes = crate::changelog::notes(&changelog, unreleased);
-            if !crate::changelog::is_empty(notes) {
+            let notes = crate::versions::changelog::notes(&changelog, unreleased);
+            if !crate::versions::changelog::is_empty(notes) {
                 let v = versions.get(&p.normalized).map(ToString::to_string).unwrap_or_default();
                 text.push_str(&format!(
                     "\n## {} {v}\n\n{}\n",
@@ -698,7 +698,7 @@ fn check_set_is_ours(ws: &Workspace, set: &str, commit: &str, files: &[String], 
     };
     let shown = format!("{}/{set}/", plan_output(ws));
     for name in names.iter().filter(|n| {
-        crate::platform::ArchiveFormat::NAMES
+        crate::python::platform::ArchiveFormat::NAMES
             .iter()
             .any(|e| n.ends_with(&format!(".{e}")))
     }) {
@@ -772,7 +772,7 @@ fn check_set(
     deliver: &[String],
     problems: &mut Vec<String>,
 ) {
-    if let Err(e) = crate::config::check_portable_name(set) {
+    if let Err(e) = crate::manifest::check_portable_name(set) {
         problems.push(format!("{}: the set folder would be {e}", ws.manifest_shown()));
     }
     if matches!(opts.mode, Mode::Release { .. } | Mode::Bundle) {
@@ -953,7 +953,7 @@ fn plan_versions(
                 build: String::new(),
                 commit: short,
             };
-            let outcome = versioning::plan_bump(ws, git, plugins, current, level, selection, &values, problems)?;
+            let outcome = units::plan_bump(ws, git, plugins, current, level, selection, &values, problems)?;
             new_versions = current.clone();
             new_versions.extend(outcome.planned.clone());
             released = Some(outcome.planned);
@@ -967,7 +967,7 @@ fn plan_versions(
         }
         Mode::Bundle => {
             new_versions = current.clone();
-            units = versioning::tagged_at(ws, git, plugins, current, commit, problems)?;
+            units = units::tagged_at(ws, git, plugins, current, commit, problems)?;
             if units.is_empty() {
                 problems.push(format!(
                     "HEAD ({short}) carries no release tag of a plugin or group at its current version: \
@@ -1052,7 +1052,7 @@ fn archive_names(
         archives.push(archive);
     }
     for (i, name) in archives.iter().enumerate() {
-        if let Err(e) = crate::config::check_portable_name(name) {
+        if let Err(e) = crate::manifest::check_portable_name(name) {
             problems.push(format!("{}: [release] archive-name gives {e}", ws.manifest_shown()));
         }
         if archives[..i].contains(name) {
@@ -1139,7 +1139,7 @@ fn plan_platforms(
             _ => WheelhouseStrategy::Download,
         };
         if strategy == WheelhouseStrategy::Download {
-            if let Err(why) = crate::platform::resolver_target(p) {
+            if let Err(why) = crate::python::platform::resolver_target(p) {
                 problems.push(format!("{}: {why}", p.tags_at));
             }
         }
@@ -1473,7 +1473,7 @@ pub fn release_identity(
     ws: &Workspace,
     plugins: &[Plugin],
     versions: &BTreeMap<String, Version>,
-    released: Option<&[crate::versioning::PlannedUnit]>,
+    released: Option<&[crate::versions::units::PlannedUnit]>,
     nightly_number: Option<u64>,
     problems: &mut Vec<String>,
 ) -> Option<(String, String)> {
@@ -1542,7 +1542,7 @@ fn select_platforms<'a>(
     ws: &'a Workspace,
     opts: &PlanOptions,
     problems: &mut Vec<String>,
-) -> Vec<&'a crate::config::Platform> {
+) -> Vec<&'a crate::manifest::Platform> {
     if opts.platforms.is_empty() {
         return ws.manifest.platforms.iter().collect();
     }
@@ -1550,7 +1550,7 @@ fn select_platforms<'a>(
     for name in &opts.platforms {
         match ws.manifest.platform(name) {
             Some(p) => {
-                if !out.iter().any(|o: &&crate::config::Platform| o.name == p.name) {
+                if !out.iter().any(|o: &&crate::manifest::Platform| o.name == p.name) {
                     out.push(p);
                 }
             }
@@ -1568,7 +1568,7 @@ fn select_platforms<'a>(
 }
 
 /// Bundles are built with the host's pip, so the host must be the target.
-pub fn check_native(p: &crate::config::Platform, host: &toolchain::Python) -> Result<(), String> {
+pub fn check_native(p: &crate::manifest::Platform, host: &toolchain::Python) -> Result<(), String> {
     let host_impl = match host.implementation.as_str() {
         "cpython" => "cp",
         "pypy" => "pp",

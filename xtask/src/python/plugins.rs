@@ -12,9 +12,9 @@ use pep440_rs::Version;
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
-use crate::config::{first_line, line_col, normalize_name, Manifest, VersionFileKind, VersionFileSpec};
+use crate::manifest::{first_line, line_col, normalize_name, Manifest, VersionFileKind, VersionFileSpec};
 use crate::ops::cmd::{Cmd, Runner};
-use crate::version_files;
+use crate::versions::files;
 
 const READ_SETUP_PY: &str = include_str!("read_setup.py");
 /// Files of a package that commonly hold `__version__`.
@@ -555,7 +555,7 @@ fn requirement_places(
         extra: None,
     };
     if file == "setup.cfg" {
-        return version_files::cfg_values(&text, "options", "install_requires")
+        return files::cfg_values(&text, "options", "install_requires")
             .into_iter()
             .map(|r| place(r.start, &text[r]))
             .collect();
@@ -670,7 +670,7 @@ fn find_version_files(
                 continue;
             }
         };
-        let ranges = match version_files::locate(&kind, &text) {
+        let ranges = match files::locate(&kind, &text) {
             Ok(r) => r,
             Err(e) => {
                 problems.push(e.describe(&shown));
@@ -758,9 +758,8 @@ fn dunder_files(dir: &Path, normalized: &str) -> Vec<String> {
     found
         .into_iter()
         .filter(|path| {
-            fs::read_to_string(path).is_ok_and(|t| {
-                version_files::locate(&VersionFileKind::Python, &t).is_ok_and(|ranges| !ranges.is_empty())
-            })
+            fs::read_to_string(path)
+                .is_ok_and(|t| files::locate(&VersionFileKind::Python, &t).is_ok_and(|ranges| !ranges.is_empty()))
         })
         .map(|path| relative(dir, &path))
         .collect()

@@ -7,10 +7,10 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use serde::Deserialize;
 
-use crate::config::Manifest;
+use crate::manifest::Manifest;
 use crate::ops::cmd::{Cmd, Runner};
 use crate::ops::fs::{hex, write_atomic};
-use crate::platform::normalize_machine;
+use crate::python::platform::normalize_machine;
 
 const MIN_PYTHON: (u32, u32) = (3, 9);
 const PYTHON_CANDIDATES: &[&str] = &["python3", "python", "py"];
@@ -295,7 +295,7 @@ pub fn tools_venv(
     // requirements is copied, and pip adds the rest (twine for a release, say).
     match venv_to_extend(&tools, &identity, requirements) {
         Some((base, have)) => {
-            crate::ui::progress!(
+            crate::ops::ui::progress!(
                 "==> making the build-tools venv {} from {}, adding {}",
                 dir.display(),
                 base.display(),
@@ -309,7 +309,7 @@ pub fn tools_venv(
             crate::ops::fs::copy_tree(&base, &dir, &[".xtask-ready"])?;
         }
         None => {
-            crate::ui::progress!(
+            crate::ops::ui::progress!(
                 "==> creating the build-tools venv ({}) in {}",
                 requirements.join(" "),
                 dir.display()

@@ -12,7 +12,7 @@ use anyhow::{bail, Context, Result};
 use pep440_rs::Version;
 
 use super::{BuiltPlugin, Exec, Report};
-use crate::config::normalize_name;
+use crate::manifest::normalize_name;
 use crate::ops::archive::normalize_sdist;
 use crate::ops::cache::Cache;
 use crate::ops::cmd::Cmd;
@@ -33,7 +33,7 @@ pub fn build(
     let key = Cache::key("builds", &inputs);
     let reused = exec.ws.cache.fetch("builds", &key, &out)?.is_some();
     if reused {
-        crate::ui::progress!("    {plugin} {version}: reused the sdist and wheel built from the same inputs");
+        crate::ops::ui::progress!("    {plugin} {version}: reused the sdist and wheel built from the same inputs");
     } else {
         // Backends copy file times into sdists: give every input the plan's fixed time.
         set_mtimes(&source, exec.plan.source_date_epoch)?;
@@ -273,7 +273,7 @@ fn stale_versions(wheel: &Path, old: &str) -> Result<Vec<String>> {
         if entry.read_to_string(&mut text).is_err() {
             continue;
         }
-        let values = crate::pysource::module_assignments(&text, "__version__");
+        let values = crate::python::pysource::module_assignments(&text, "__version__");
         if values.iter().any(|r| Version::from_str(&text[r.clone()]).ok() == old) {
             stale.push(name);
         }

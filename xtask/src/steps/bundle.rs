@@ -10,11 +10,11 @@ use serde::Serialize;
 
 use super::build::wheel_metadata;
 use super::{Artifact, Exec, Report};
-use crate::config::normalize_name;
+use crate::manifest::normalize_name;
 use crate::ops::archive::write_archive;
 use crate::ops::cache::Cache;
 use crate::ops::fs::{copy_file, create_dir, file_names, folder_digest, set_executable, sha256_file, write_atomic};
-use crate::platform::ArchiveFormat;
+use crate::python::platform::ArchiveFormat;
 
 pub const INSTALL_SH: &str = include_str!("install.sh");
 pub const INSTALL_PS1: &str = include_str!("install.ps1");
@@ -101,7 +101,7 @@ fn pack(
     });
     let key = Cache::key("archives", &inputs);
     if exec.ws.cache.fetch("archives", &key, &out)?.is_some() {
-        crate::ui::progress!("    {archive}: reused, its content is the same as when it was written before");
+        crate::ops::ui::progress!("    {archive}: reused, its content is the same as when it was written before");
     } else {
         write_archive(
             &exec.bundle_dir(folder),

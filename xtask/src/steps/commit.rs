@@ -4,8 +4,8 @@
 use anyhow::{bail, Context, Result};
 
 use super::{Exec, Report, Undo};
-use crate::edits::{apply, by_file, Edit};
 use crate::ops::fs::replace_files;
+use crate::versions::edits::{apply, by_file, Edit};
 
 /// `committed` is the release commit when this write follows it (`[versioning] next-dev`).
 pub fn update_tree(exec: &Exec, edits: &[Edit], committed: Option<&str>) -> Result<Undo> {

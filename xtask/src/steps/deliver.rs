@@ -7,10 +7,10 @@ use std::path::PathBuf;
 use anyhow::{bail, Context, Result};
 
 use super::{Exec, Report};
-use crate::journal::Output;
 use crate::ops::fs::{file_names, move_all_into_place, sha256_file};
 use crate::plan::Step;
-use crate::plugins::relative;
+use crate::python::plugins::relative;
+use crate::steps::journal::Output;
 
 /// `dists_of` are `name_version` prefixes of released plugins whose sdist and wheel go out too.
 pub fn deliver(exec: &Exec, files: &[String], dists_of: &[String], report: &mut Report) -> Result<()> {

@@ -13,11 +13,11 @@ use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
 
 use crate::error::precheck_failed;
+use crate::manifest::workspace::Workspace;
 use crate::ops::fs::write_atomic;
 use crate::ops::git::Git;
 use crate::ops::lock::ReleaseLock;
 use crate::plan::{Plan, Step};
-use crate::workspace::Workspace;
 
 /// The journal's file in the git folder.
 pub const FILE: &str = "xtask-release-journal.json";
@@ -88,8 +88,8 @@ impl Journal {
         for step in &plan.steps {
             let Step::UpdateTree { edits } = step else { continue };
             writes += 1;
-            for (file, edits) in crate::edits::by_file(edits) {
-                let apply = |text: &str| crate::edits::apply(text, &edits).map_err(anyhow::Error::msg);
+            for (file, edits) in crate::versions::edits::by_file(edits) {
+                let apply = |text: &str| crate::versions::edits::apply(text, &edits).map_err(anyhow::Error::msg);
                 match files.iter_mut().find(|f| f.path == file) {
                     Some(f) => f.next = Some(apply(&f.new)?),
                     None => {

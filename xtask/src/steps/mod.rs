@@ -7,6 +7,7 @@ mod bundle;
 pub use bundle::{read_identity, Identity};
 mod commit;
 mod deliver;
+pub mod journal;
 pub use deliver::is_dist_of;
 mod notes;
 mod parallel;
@@ -25,10 +26,10 @@ use std::time::Instant;
 use anyhow::Result;
 use serde::Serialize;
 
-use crate::journal::JournalFile;
+use crate::manifest::workspace::Workspace;
 use crate::ops::git::Git;
 use crate::plan::{Plan, Step};
-use crate::workspace::Workspace;
+use crate::steps::journal::JournalFile;
 
 /// What a run needs besides the plan.
 pub struct Exec<'a> {
@@ -65,13 +66,13 @@ impl Exec<'_> {
 /// `<prefix>-<pid>-*`. The Python of the venv, and the folder (removed when dropped).
 pub fn prepare(
     ws: &Workspace,
-    tools: &crate::toolchain::Tools,
+    tools: &crate::python::toolchain::Tools,
     plan: &Plan,
     prefix: &str,
 ) -> Result<(crate::ops::fs::Staging, PathBuf)> {
     let index = plan.index.pip_env(&ws.root)?;
     let tools_python =
-        crate::toolchain::tools_venv(&ws.runner, &tools.python, &ws.work_dir, &plan.build_tools, &index)?;
+        crate::python::toolchain::tools_venv(&ws.runner, &tools.python, &ws.work_dir, &plan.build_tools, &index)?;
     crate::ops::signals::defer_interrupts();
     Ok((crate::ops::fs::Staging::create(&ws.work_dir, prefix)?, tools_python))
 }
@@ -151,7 +152,7 @@ fn prune_cache(ws: &Workspace) {
         return;
     }
     match crate::ops::cache::prune(&ws.work_dir, ws.manifest.python.cache_max_bytes) {
-        Ok(p) if p.entries + p.tool_files > 0 || p.uv_cleared => crate::ui::progress!(
+        Ok(p) if p.entries + p.tool_files > 0 || p.uv_cleared => crate::ops::ui::progress!(
             "    cache over [python] cache-max-mb: removed {} entries{}{}, {} left",
             p.entries,
             if p.tool_files > 0 {
@@ -163,7 +164,7 @@ fn prune_cache(ws: &Workspace) {
             crate::ops::fs::human_size(p.size_after)
         ),
         Ok(_) => {}
-        Err(e) => crate::ui::progress!("    could not prune the cache: {e:#}"),
+        Err(e) => crate::ops::ui::progress!("    could not prune the cache: {e:#}"),
     }
 }
 
@@ -171,13 +172,13 @@ fn execute_steps(exec: &Exec, start: usize, mut journal: Option<&mut JournalFile
     let mut report = Report::default();
     let mut undo: Vec<Undo> = Vec::new();
     let total = exec.plan.steps.len();
-    let delivered_at = crate::journal::deliver_step(exec.plan);
+    let delivered_at = crate::steps::journal::deliver_step(exec.plan);
     let first_change = exec.plan.steps.iter().position(changes_repository).unwrap_or(total);
     let mut batch_end = 0;
     for (i, step) in exec.plan.steps.iter().enumerate() {
         let label = describe(step);
         if i < start {
-            crate::ui::progress!("==> [{}/{total}] {label}: done before, skipped", i + 1);
+            crate::ops::ui::progress!("==> [{}/{total}] {label}: done before, skipped", i + 1);
             continue;
         }
         if i < batch_end {
@@ -203,7 +204,7 @@ fn execute_steps(exec: &Exec, start: usize, mut journal: Option<&mut JournalFile
             j.journal.publishing |= i > delivered_at;
             j.save()?;
         }
-        let shown = crate::ui::step(format!("==> [{}/{total}] {label}", i + 1));
+        let shown = crate::ops::ui::step(format!("==> [{}/{total}] {label}", i + 1));
         let started = Instant::now();
         crate::ops::faults::point(&format!("before-step-{}", i + 1));
         let done: Result<Option<Undo>> = if crate::ops::signals::interrupted() {
@@ -371,7 +372,10 @@ pub fn describe(step: &Step) -> String {
         Step::Sources { archive, .. } => format!("write {archive}"),
         Step::Checksums { files, .. } => format!("checksums of {} archive(s)", files.len()),
         Step::WriteNotes { file, .. } => format!("write {file}"),
-        Step::UpdateTree { edits } => format!("write the bump into {} file(s)", crate::edits::by_file(edits).len()),
+        Step::UpdateTree { edits } => format!(
+            "write the bump into {} file(s)",
+            crate::versions::edits::by_file(edits).len()
+        ),
         Step::Commit { files, .. } => format!("commit {} file(s)", files.len()),
         Step::Tag { name, .. } => format!("tag {name}"),
         Step::Deliver { files, dists_of } => format!("deliver {} file(s)", files.len() + 2 * dists_of.len()),

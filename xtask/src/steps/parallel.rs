@@ -143,7 +143,7 @@ fn run_task(exec: &Exec, task: &[usize], done: &Mutex<Vec<(usize, Done)>>) {
     let total = exec.plan.steps.len();
     for &i in task {
         let step = &exec.plan.steps[i];
-        let shown = crate::ui::step(format!("==> [{}/{total}] {}", i + 1, describe(step)));
+        let shown = crate::ops::ui::step(format!("==> [{}/{total}] {}", i + 1, describe(step)));
         let started = Instant::now();
         crate::ops::faults::point(&format!("before-step-{}", i + 1));
         let mut own = Report::default();

@@ -9,11 +9,11 @@ use anyhow::{bail, Context, Result};
 
 use super::deliver::is_dist_of;
 use super::Exec;
-use crate::config::Upload;
+use crate::manifest::workspace::Workspace;
+use crate::manifest::Upload;
 use crate::ops::cmd::{register_secret, Cmd};
 use crate::ops::fs::{copy_file, create_dir, file_names, sha256_file};
-use crate::toolchain::expand_env;
-use crate::workspace::Workspace;
+use crate::python::toolchain::expand_env;
 
 const INDEX_FILES: &str = include_str!("../python/index_files.py");
 
@@ -84,7 +84,7 @@ pub fn upload(ws: &Workspace, output: &Path, tools_python: &Path, upload: &Uploa
         match existing.get(f) {
             None => to_send.push(f.clone()),
             Some(Some(remote)) if remote == &local => {
-                crate::ui::progress!("    {f}: already on the index (same sha256), skipped")
+                crate::ops::ui::progress!("    {f}: already on the index (same sha256), skipped")
             }
             Some(Some(remote)) => conflicts.push(format!("{f} (index: sha256 {remote}, here: {local})")),
             Some(None) => conflicts.push(format!(

@@ -19,10 +19,10 @@ use pep440_rs::Version;
 
 use super::build::{wheel_metadata, wheel_requires_python};
 use super::Exec;
-use crate::config::{normalize_name, Platform};
+use crate::manifest::{normalize_name, Platform};
 use crate::ops::cmd::Cmd;
 use crate::ops::fs::{create_dir, file_names, rename, write_atomic};
-use crate::platform::{expand_tags, python_admits, resolver_target, wheel_fits, ResolverTarget, TargetOs};
+use crate::python::platform::{expand_tags, python_admits, resolver_target, wheel_fits, ResolverTarget, TargetOs};
 
 /// How often a platform is resolved again after excluding distributions whose
 /// Requires-Python does not admit its Python.
@@ -143,7 +143,7 @@ pub fn check(exec: &Exec) -> Result<Vec<String>> {
                 target.name,
                 explain_conflict(&conflict, target, &resolver)
             )),
-            Err(e) => crate::ui::progress!(
+            Err(e) => crate::ops::ui::progress!(
                 "    could not check the dependencies for {} before building ({}); they are resolved after the build",
                 target.name,
                 e.to_string().lines().next().unwrap_or_default()
@@ -193,7 +193,7 @@ fn resolve_platform(exec: &Exec, target: &Platform, requirements: &[String]) -> 
             return keep_only(&out, &pins);
         }
         for (pin, file, requires) in misfits {
-            crate::ui::progress!(
+            crate::ops::ui::progress!(
                 "    {} {} requires Python {requires}, not {}: resolving {} again without it",
                 pin.name,
                 pin.version,

@@ -4,8 +4,8 @@
 use anyhow::{Context, Result};
 
 use super::Exec;
-use crate::edits::{apply, by_file, Edit};
 use crate::ops::fs::write_atomic;
+use crate::versions::edits::{apply, by_file, Edit};
 
 pub fn stamp(exec: &Exec, plugin: &str, edits: &[Edit]) -> Result<()> {
     for (file, edits) in by_file(edits) {

@@ -10,10 +10,10 @@ use std::path::Path;
 use super::build::wheel_metadata;
 use super::resolve::{pip, pip_target_args};
 use super::Exec;
-use crate::config::normalize_name;
+use crate::manifest::normalize_name;
 use crate::ops::fs::{copy_file, create_dir, file_names, rename, sha256_file};
 use crate::plan::WheelhouseStrategy;
-use crate::platform::wheel_fits;
+use crate::python::platform::wheel_fits;
 
 pub fn collect(exec: &Exec, platform: &str, requirements: &[String]) -> Result<()> {
     let planned = exec
@@ -138,7 +138,7 @@ fn place_resolved(exec: &Exec, platform: &str, dir: &Path) -> Result<()> {
 /// a time). `Ok(Err(reason))` when the index has none.
 fn fetch_wheel(
     exec: &Exec,
-    target: &crate::config::Platform,
+    target: &crate::manifest::Platform,
     requirement: &str,
     dir: &Path,
 ) -> Result<Result<String, String>> {

@@ -8,7 +8,7 @@ use anyhow::Result;
 
 use crate::error::input_error;
 use crate::ops::archive::write_archive;
-use crate::platform::ArchiveFormat;
+use crate::python::platform::ArchiveFormat;
 
 pub fn run(format: &str, mtime: Option<u64>, source: &Path, dest: &Path) -> Result<()> {
     let format = ArchiveFormat::from_name(format).ok_or_else(|| {

@@ -11,20 +11,20 @@ use anyhow::Result;
 use pep440_rs::Version;
 use serde::Serialize;
 
-use crate::config::Strategy;
-use crate::edits::{apply, by_file, Edit, StampValues};
 use crate::error::precheck_failed;
+use crate::manifest::workspace::Workspace;
+use crate::manifest::Strategy;
 use crate::ops::fs::replace_files;
 use crate::ops::git::Git;
-use crate::plugins::{self, Plugin};
-use crate::toolchain;
-use crate::versioning::{self, PlannedUnit};
+use crate::python::plugins::{self, Plugin};
+use crate::python::toolchain;
+use crate::versions::edits::{apply, by_file, Edit, StampValues};
+use crate::versions::units::{self, PlannedUnit};
 use crate::versions::{self, Bump};
-use crate::workspace::Workspace;
 
 pub struct BumpOptions {
     pub level: Bump,
-    pub selection: versioning::Selection,
+    pub selection: units::Selection,
     pub execute: bool,
     pub json: bool,
 }
@@ -41,7 +41,7 @@ struct BumpPlan {
 
 pub fn run(ws: &Workspace, opts: &BumpOptions) -> Result<()> {
     if opts.execute {
-        crate::journal::refuse_if_interrupted(ws)?;
+        crate::steps::journal::refuse_if_interrupted(ws)?;
     }
     let mut problems = Vec::new();
     let tools = toolchain::find(&ws.runner, &ws.manifest);
@@ -64,13 +64,13 @@ pub fn run(ws: &Workspace, opts: &BumpOptions) -> Result<()> {
     }
     let git = Git::new(&ws.runner, git_program, &ws.root);
     let head = git.head()?;
-    let current = versioning::current_versions(&ws.manifest, &git, &plugins)?;
+    let current = units::current_versions(&ws.manifest, &git, &plugins)?;
     let values = StampValues {
         date: release_date()?,
         build: String::new(),
         commit: head[..8].to_string(),
     };
-    let outcome = versioning::plan_bump(
+    let outcome = units::plan_bump(
         ws,
         &git,
         &plugins,
@@ -183,7 +183,7 @@ fn render(
         }
     }
     for (file, old, new) in contents {
-        let _ = write!(s, "\n{}", crate::edits::unified_diff(file, old, new));
+        let _ = write!(s, "\n{}", crate::versions::edits::unified_diff(file, old, new));
     }
     s
 }

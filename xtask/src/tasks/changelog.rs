@@ -5,10 +5,10 @@
 use anyhow::Result;
 use pep440_rs::Version;
 
-use crate::changelog;
-use crate::config::normalize_name;
 use crate::error::input_error;
-use crate::workspace::Workspace;
+use crate::manifest::normalize_name;
+use crate::manifest::workspace::Workspace;
+use crate::versions::changelog;
 
 pub struct ChangelogOptions {
     pub plugins: Vec<String>,

@@ -12,12 +12,12 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Result;
 
-use crate::config::{Manifest, MANIFEST_FILE};
 use crate::error::input_error;
+use crate::manifest::{Manifest, MANIFEST_FILE};
 use crate::ops::cmd::Runner;
 use crate::ops::fs::write_atomic;
 use crate::ops::git::Git;
-use crate::plugins::{self, Plugin};
+use crate::python::plugins::{self, Plugin};
 
 /// Folders never searched for plugins.
 const SKIP: &[&str] = &[
@@ -57,7 +57,7 @@ pub fn run(dry_run: bool) -> Result<()> {
             manifest_path.display()
         )));
     }
-    let work_dir = crate::workspace::work_dir(&cwd, &root);
+    let work_dir = crate::manifest::workspace::work_dir(&cwd, &root);
     let stamp = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());
@@ -278,7 +278,7 @@ fn json_version_files(dir: &Path) -> Vec<(String, String)> {
 /// The plugins a manifest text finds, as the tool reads them.
 fn read_plugins(root: &Path, runner: &Runner, text: &str) -> Result<Vec<Plugin>> {
     let manifest = Manifest::parse(text, &root.join(MANIFEST_FILE), MANIFEST_FILE)?;
-    let python = crate::toolchain::python_path(&manifest).ok();
+    let python = crate::python::toolchain::python_path(&manifest).ok();
     plugins::discover(root, &manifest, runner, python.as_deref())
         .map_err(|problems| crate::error::precheck_failed("the plugins cannot be read as they are", problems))
 }
@@ -428,7 +428,7 @@ fn detect_changelogs(draft: &mut Draft, root: &Path, plugins: &[Plugin], found: 
         .filter_map(|p| std::fs::read_to_string(root.join(&p.dir).join(&name)).ok())
         .collect();
     if let Some((heading, unreleased)) = texts.iter().find_map(|t| heading_style(t)) {
-        let style = crate::changelog::Style::default();
+        let style = crate::versions::changelog::Style::default();
         if heading != style.heading || unreleased.as_ref().is_some_and(|u| *u != style.unreleased) {
             found.detected.push(format!(
                 "changelog headings like {heading:?}: changelog-heading = {heading:?}"

@@ -11,10 +11,10 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 
 use crate::error::precheck_failed;
+use crate::manifest::workspace::Workspace;
 use crate::ops::fs::{copy_file, file_names, move_all_into_place, sha256_file, Staging};
 use crate::plan::{CHECKSUMS_FILE, NOTES_FILE};
 use crate::steps::{read_identity, Identity};
-use crate::workspace::Workspace;
 
 pub struct MergeOptions {
     pub folders: Vec<PathBuf>,
@@ -30,7 +30,7 @@ pub(super) struct Found {
 }
 
 pub fn run(ws: &Workspace, opts: &MergeOptions) -> Result<()> {
-    crate::journal::refuse_if_interrupted(ws)?;
+    crate::steps::journal::refuse_if_interrupted(ws)?;
     let mut problems = Vec::new();
     let mut archives: BTreeMap<String, Found> = BTreeMap::new();
     let mut notes: Option<(PathBuf, Vec<u8>)> = None;
@@ -169,9 +169,9 @@ pub fn run(ws: &Workspace, opts: &MergeOptions) -> Result<()> {
     }
     let moves: Vec<(PathBuf, PathBuf)> = files.iter().map(|f| (stage.path().join(f), out.join(f))).collect();
     move_all_into_place(&moves).with_context(|| format!("nothing was written to {}", out.display()))?;
-    crate::ui::summary!("merged into {}:", out.display());
+    crate::ops::ui::summary!("merged into {}:", out.display());
     for f in &files {
-        crate::ui::summary!("  {f}");
+        crate::ops::ui::summary!("  {f}");
     }
     Ok(())
 }

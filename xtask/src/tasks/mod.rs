@@ -9,23 +9,21 @@ pub mod merge;
 pub mod nightly;
 pub mod plan;
 pub mod publish;
-#[path = "release/recover.rs"]
-mod recover;
 pub mod release;
 pub mod status;
 pub mod verify;
 
 use std::time::Instant;
 
+use crate::manifest::workspace::Workspace;
 use crate::plan::Plan;
-use crate::plugins::{self, Plugin};
+use crate::python::plugins::{self, Plugin};
 use crate::steps::Report;
-use crate::workspace::Workspace;
 
 /// The plugins, for tasks that only read them (`status`, `changelog`): Python is needed only
 /// for setup.py metadata, and when it is missing the problem says why.
 fn discover_plugins(ws: &Workspace) -> anyhow::Result<Vec<Plugin>> {
-    let python = crate::toolchain::python_path(&ws.manifest);
+    let python = crate::python::toolchain::python_path(&ws.manifest);
     plugins::discover(&ws.root, &ws.manifest, &ws.runner, python.as_deref().ok()).map_err(|mut problems| {
         if let Err(missing) = python {
             problems.insert(0, missing);

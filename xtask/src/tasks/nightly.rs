@@ -8,15 +8,15 @@ use std::time::Instant;
 use anyhow::{Context, Result};
 
 use crate::error::precheck_failed;
+use crate::manifest::workspace::Workspace;
 use crate::ops::fs::human_size;
 use crate::ops::git::Git;
 use crate::plan::{self, Mode, Plan, PlanKind, PlanOptions};
 use crate::steps::{self, Exec, Report};
-use crate::workspace::Workspace;
 
 pub fn run(ws: &Workspace, opts: &PlanOptions, json: bool) -> Result<()> {
     let started = Instant::now();
-    crate::journal::refuse_if_interrupted(ws)?;
+    crate::steps::journal::refuse_if_interrupted(ws)?;
     let prepared = plan::compute(ws, opts)?;
     let (Some(plan), Some(tools), true) = (prepared.plan, prepared.tools, prepared.problems.is_empty()) else {
         return Err(precheck_failed(
@@ -79,18 +79,18 @@ fn print_summary(plan: &Plan, report: &Report, seconds: f64) {
         PlanKind::Bundle => "release",
         _ => "nightly",
     };
-    crate::ui::summary!(
+    crate::ops::ui::summary!(
         "{kind} {} {} built in {seconds:.1} s (commit {})",
         plan.release,
         plan.version,
         &plan.commit[..12]
     );
     for p in &plan.plugins {
-        crate::ui::summary!("  {:<28} {}", p.name, p.version);
+        crate::ops::ui::summary!("  {:<28} {}", p.name, p.version);
     }
     for a in &report.artifacts {
-        crate::ui::summary!("  {}  {}  sha256 {}", a.path, human_size(a.size), &a.sha256[..16]);
-        crate::ui::summary!(
+        crate::ops::ui::summary!("  {}  {}  sha256 {}", a.path, human_size(a.size), &a.sha256[..16]);
+        crate::ops::ui::summary!(
             "      {} file(s) of the plugins, {} public wheel(s)",
             a.private_files.len(),
             a.public_files.len()

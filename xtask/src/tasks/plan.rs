@@ -4,8 +4,8 @@
 use anyhow::Result;
 
 use crate::error::precheck_failed;
+use crate::manifest::workspace::Workspace;
 use crate::plan::{self, Mode, PlanOptions};
-use crate::workspace::Workspace;
 
 pub fn run(ws: &Workspace, opts: &PlanOptions, json: bool) -> Result<()> {
     let prepared = plan::compute(ws, opts)?;

@@ -11,16 +11,16 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 
 use super::merge::{inspect, short, Found};
-use crate::config::Upload;
 use crate::error::precheck_failed;
+use crate::manifest::workspace::Workspace;
+use crate::manifest::Upload;
 use crate::ops::archive::read_entry;
 use crate::ops::fs::{file_names, move_all_into_place, sha256_file, write_atomic, Staging};
 use crate::ops::git::Git;
 use crate::plan::{CHECKSUMS_FILE, NOTES_FILE};
+use crate::python::toolchain;
 use crate::steps::is_dist_of;
-use crate::toolchain;
-use crate::versioning;
-use crate::workspace::Workspace;
+use crate::versions::units;
 
 pub struct PublishOptions {
     /// The release folder (`--release-dir`, else `RELEASE_DIR`, else `[publish] release-dir`).
@@ -56,7 +56,7 @@ struct Extract {
 
 pub fn run(ws: &Workspace, opts: &PublishOptions) -> Result<()> {
     if !opts.dry_run {
-        crate::journal::refuse_if_interrupted(ws)?;
+        crate::steps::journal::refuse_if_interrupted(ws)?;
     }
     let mut problems = Vec::new();
     let tools =
@@ -64,9 +64,9 @@ pub fn run(ws: &Workspace, opts: &PublishOptions) -> Result<()> {
     let git = Git::new(&ws.runner, tools.git.clone(), &ws.root);
     let head = git.head()?;
     let plugins = super::discover_plugins(ws)?;
-    let current = versioning::current_versions(&ws.manifest, &git, &plugins)?;
+    let current = units::current_versions(&ws.manifest, &git, &plugins)?;
     // Changelog problems are `bundle`'s to report; publishing needs only the units.
-    let units = versioning::tagged_at(ws, &git, &plugins, &current, &head, &mut Vec::new())?;
+    let units = units::tagged_at(ws, &git, &plugins, &current, &head, &mut Vec::new())?;
     if units.is_empty() {
         problems.push(format!(
             "HEAD ({}) carries no release tag of a plugin or group at its current version: \
@@ -228,7 +228,7 @@ fn execute(ws: &Workspace, tools: &toolchain::Tools, plan: &PublishPlan, output:
             moves.push((staged, output.join(&e.file)));
         }
         move_all_into_place(&moves).with_context(|| format!("nothing was written to {shown}"))?;
-        crate::ui::summary!(
+        crate::ops::ui::summary!(
             "took {} sdist(s) and wheel(s) out of the bundles into {shown}/",
             moves.len()
         );
@@ -236,21 +236,21 @@ fn execute(ws: &Workspace, tools: &toolchain::Tools, plan: &PublishPlan, output:
     // Upload first: a release folder that cannot be written (say, on a CI runner) must not
     // keep the index from getting the release.
     if let (Some(upload), false) = (&plan.upload, plan.uploaded.is_empty()) {
-        crate::ui::progress!("==> upload to {}", upload.repository_url);
+        crate::ops::ui::progress!("==> upload to {}", upload.repository_url);
         let index = ws.index_args().pip_env(&ws.root)?;
         let mut requirements = ws.manifest.python.build_tools.clone();
         requirements.push(crate::plan::TWINE.to_string());
         let tools_python = toolchain::tools_venv(&ws.runner, &tools.python, &ws.work_dir, &requirements, &index)?;
         crate::steps::upload(ws, output, &tools_python, upload, &plan.uploaded)?;
-        crate::ui::summary!(
+        crate::ops::ui::summary!(
             "uploaded to {} (files it had already were skipped)",
             upload.repository_url
         );
     }
     if let Some(dir) = &plan.release_dir {
-        crate::ui::progress!("==> copy to {dir}");
+        crate::ops::ui::progress!("==> copy to {dir}");
         crate::steps::copy_to_release_dir(ws, output, dir, &plan.files, &plan.dists_of)?;
-        crate::ui::summary!(
+        crate::ops::ui::summary!(
             "copied {} file(s) and the released sdists and wheels to {dir}",
             plan.files.len()
         );
@@ -263,7 +263,7 @@ fn execute(ws: &Workspace, tools: &toolchain::Tools, plan: &PublishPlan, output:
 /// and what to take out of which bundle.
 fn released_files(
     ws: &Workspace,
-    units: &[crate::versioning::PlannedUnit],
+    units: &[crate::versions::units::PlannedUnit],
     platforms: &[&str],
     archives: &[Found],
     problems: &mut Vec<String>,
@@ -288,7 +288,7 @@ fn released_files(
                     }) {
                         sdist |= f.file.ends_with(".tar.gz");
                         match extract.get(&f.file) {
-                            Some(first) if first.sha256 != f.sha256 => crate::ui::progress!(
+                            Some(first) if first.sha256 != f.sha256 => crate::ops::ui::progress!(
                                 "note: {} holds another build of {}; the one of {} is published",
                                 name_of(a),
                                 f.file,
@@ -350,7 +350,7 @@ fn name_of(found: &Found) -> String {
 }
 
 fn print_plan(plan: &PublishPlan, output: &str) {
-    crate::ui::summary!(
+    crate::ops::ui::summary!(
         "publish {} {} (commit {}, tags {})",
         plan.release,
         plan.version,
@@ -358,16 +358,16 @@ fn print_plan(plan: &PublishPlan, output: &str) {
         plan.tags.join(", ")
     );
     for e in &plan.extract {
-        crate::ui::summary!("  take {} out of {output}/{}", e.file, e.from);
+        crate::ops::ui::summary!("  take {} out of {output}/{}", e.file, e.from);
     }
     if let Some(dir) = &plan.release_dir {
-        crate::ui::summary!(
+        crate::ops::ui::summary!(
             "  copy {} file(s) and the released sdists and wheels to {dir}",
             plan.files.len()
         );
     }
     if let (Some(upload), false) = (&plan.upload, plan.uploaded.is_empty()) {
-        crate::ui::summary!(
+        crate::ops::ui::summary!(
             "  upload the sdists and wheels of {} to {}",
             plan.uploaded.join(", "),
             upload.repository_url

@@ -6,11 +6,11 @@
 use anyhow::Result;
 use serde::Serialize;
 
-use crate::changelog;
 use crate::error::precheck_failed;
+use crate::manifest::workspace::Workspace;
 use crate::ops::git::Git;
-use crate::versioning;
-use crate::workspace::Workspace;
+use crate::versions::changelog;
+use crate::versions::units;
 
 #[derive(Serialize)]
 struct PluginStatus {
@@ -33,11 +33,11 @@ pub fn run(ws: &Workspace, check: bool, json: bool) -> Result<()> {
         &ws.root,
     );
     git.head()?;
-    let current = versioning::current_versions(&ws.manifest, &git, &found)?;
+    let current = units::current_versions(&ws.manifest, &git, &found)?;
     let tags = git.tags_merged()?;
     let mut rows = Vec::new();
-    for unit in versioning::units(&ws.manifest, &found) {
-        let last = versioning::newest_tagged(&ws.manifest, &unit, &tags).map(|(_, t)| t);
+    for unit in units::units(&ws.manifest, &found) {
+        let last = units::newest_tagged(&ws.manifest, &unit, &tags).map(|(_, t)| t);
         for member in &unit.members {
             let p = found
                 .iter()

@@ -14,13 +14,13 @@ use anyhow::{bail, Context, Result};
 use pep508_rs::{Requirement, VerbatimUrl, VersionOrUrl};
 use serde::Serialize;
 
-use crate::config::{normalize_name, Platform};
+use crate::manifest::workspace::Workspace;
+use crate::manifest::{normalize_name, Platform};
 use crate::ops::archive::{extract, list_entries, EntryKind};
 use crate::ops::cmd::Cmd;
 use crate::ops::fs::sha256_file;
-use crate::platform::{marker_environment, wheel_fits};
-use crate::toolchain;
-use crate::workspace::Workspace;
+use crate::python::platform::{marker_environment, wheel_fits};
+use crate::python::toolchain;
 
 pub fn run(ws: &Workspace, targets: &[PathBuf], json: bool) -> Result<()> {
     if targets.is_empty() {
@@ -36,7 +36,7 @@ pub fn run(ws: &Workspace, targets: &[PathBuf], json: bool) -> Result<()> {
     for target in targets {
         let shown = target.display().to_string();
         if !json {
-            crate::ui::summary!("{shown}:");
+            crate::ops::ui::summary!("{shown}:");
         }
         let one_started = Instant::now();
         let mut log = Log {
@@ -50,10 +50,10 @@ pub fn run(ws: &Workspace, targets: &[PathBuf], json: bool) -> Result<()> {
         };
         if !json {
             if problems.is_empty() {
-                crate::ui::summary!("  OK");
+                crate::ops::ui::summary!("  OK");
             }
             for p in &problems {
-                crate::ui::summary!("  FAIL {p}");
+                crate::ops::ui::summary!("  FAIL {p}");
             }
         }
         if !problems.is_empty() {
@@ -120,7 +120,7 @@ struct Log {
 impl Log {
     fn say(&mut self, line: String) {
         if !self.json {
-            crate::ui::summary!("  {line}");
+            crate::ops::ui::summary!("  {line}");
         }
         self.lines.push(line);
     }
@@ -465,7 +465,7 @@ fn check_bundle(ws: &Workspace, host: &Host, dir: &Path, log: &mut Log) -> Resul
     let mut too_new_or_old = 0;
     for w in &wheels {
         if let Some(requires) = crate::steps::wheel_requires_python(&dir.join(&w.file))? {
-            if !crate::platform::python_admits(&requires, &platform.python) {
+            if !crate::python::platform::python_admits(&requires, &platform.python) {
                 too_new_or_old += 1;
                 problems.push(format!(
                     "{} requires Python {requires}; platform {} is Python {}",

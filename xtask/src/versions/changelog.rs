@@ -8,7 +8,7 @@ use std::ops::Range;
 
 use pep440_rs::Version;
 
-use crate::edits::Edit;
+use crate::versions::edits::Edit;
 
 /// How a changelog names its sections: heading templates with `{version}` (and optionally
 /// `{date}`) for releases, and the heading of the unreleased section.

@@ -9,9 +9,9 @@ use std::str::FromStr;
 use pep440_rs::Version;
 use serde::{Deserialize, Serialize};
 
-use crate::config::{first_line, line_col, SiblingPins};
-use crate::plugins::Plugin;
-use crate::version_files;
+use crate::manifest::{first_line, line_col, SiblingPins};
+use crate::python::plugins::Plugin;
+use crate::versions::files;
 
 /// One change to a file: `old` at byte `offset` becomes `new`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -63,7 +63,7 @@ pub fn version_edits(
                 continue;
             }
         };
-        let ranges = version_files::locate(&f.kind, &text).unwrap_or_default();
+        let ranges = files::locate(&f.kind, &text).unwrap_or_default();
         let placeholder = f.kind.placeholder();
         for r in ranges {
             edits.push(Edit {

@@ -8,8 +8,8 @@ use std::ops::Range;
 use serde::Deserialize;
 use toml::Spanned;
 
-use crate::config::VersionFileKind;
-use crate::pysource;
+use crate::manifest::VersionFileKind;
+use crate::python::pysource;
 
 /// Why a file could not be searched; `at` is a 1-based (line, column) when known.
 #[derive(Debug)]
@@ -52,7 +52,7 @@ fn locate_pyproject(text: &str) -> Result<Vec<Range<usize>>, LocateError> {
         version: Option<Spanned<String>>,
     }
     let doc: Doc = toml::from_str(text).map_err(|e| LocateError {
-        at: e.span().map(|s| crate::config::line_col(text, s.start)),
+        at: e.span().map(|s| crate::manifest::line_col(text, s.start)),
         message: e.message().trim_end().to_string(),
     })?;
     let Some(version) = doc.project.and_then(|p| p.version) else {
@@ -66,7 +66,7 @@ fn locate_pyproject(text: &str) -> Result<Vec<Range<usize>>, LocateError> {
     let inner = span.start + 1..span.end - 1;
     if !quoted || &text[inner.clone()] != version.get_ref() {
         return Err(LocateError {
-            at: Some(crate::config::line_col(text, span.start)),
+            at: Some(crate::manifest::line_col(text, span.start)),
             message: "[project].version must be a plain one-line string such as \"1.2.0\"".into(),
         });
     }
@@ -248,7 +248,7 @@ fn is_word_char(c: char) -> bool {
 /// Matches of `prefix{version}suffix` on one line. A prefix that starts with a word character
 /// must start a word (`VERSION = ` does not match inside `OLD_VERSION = `).
 fn locate_pattern(text: &str, pattern: &str) -> Vec<Range<usize>> {
-    let placeholder = crate::config::PLACEHOLDERS
+    let placeholder = crate::manifest::PLACEHOLDERS
         .iter()
         .map(|p| format!("{{{p}}}"))
         .find(|p| pattern.contains(p.as_str()))

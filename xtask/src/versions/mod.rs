@@ -1,6 +1,11 @@
 //! PEP 440 versions: parsing with context, and the nightly (dev) versions derived from a
 //! plugin's current version. Ordering is pep440_rs's, which follows PEP 440 (not SemVer).
 
+pub mod changelog;
+pub mod edits;
+pub mod files;
+pub mod units;
+
 use std::str::FromStr;
 
 use anyhow::{bail, Result};

@@ -9,13 +9,13 @@ use anyhow::Result;
 use pep440_rs::Version;
 use serde::{Deserialize, Serialize};
 
-use crate::changelog;
-use crate::config::{normalize_name, render, Manifest, Strategy};
-use crate::edits::{self, Edit, StampValues};
+use crate::manifest::workspace::Workspace;
+use crate::manifest::{normalize_name, render, Manifest, Strategy};
 use crate::ops::git::Git;
-use crate::plugins::Plugin;
+use crate::python::plugins::Plugin;
+use crate::versions::changelog;
+use crate::versions::edits::{self, Edit, StampValues};
 use crate::versions::{self, Bump};
-use crate::workspace::Workspace;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Unit {
@@ -332,10 +332,10 @@ fn next_dev_edits(
             let Ok(released) = edits::apply(&text, &mine) else {
                 continue;
             };
-            match crate::version_files::locate(&f.kind, &released) {
+            match crate::versions::files::locate(&f.kind, &released) {
                 Ok(ranges) => edits.extend(ranges.into_iter().map(|r| Edit {
                     file: file.clone(),
-                    line: crate::config::line_col(&released, r.start).0,
+                    line: crate::manifest::line_col(&released, r.start).0,
                     offset: r.start,
                     old: released[r].to_string(),
                     new: dev.to_string(),

@@ -12,9 +12,9 @@ use std::fmt::Write as _;
 
 use anyhow::Result;
 
-use crate::config::Platform;
-use crate::platform::{tag_arch, TargetOs};
-use crate::workspace::Workspace;
+use crate::manifest::workspace::Workspace;
+use crate::manifest::Platform;
+use crate::python::platform::{tag_arch, TargetOs};
 
 pub const PIPELINE: &str = ".gitlab-ci.yml";
 

@@ -11,12 +11,12 @@ use std::fmt::Write as _;
 
 use anyhow::Result;
 
-use crate::config::{render, Platform};
 use crate::error::precheck_failed;
+use crate::manifest::workspace::Workspace;
+use crate::manifest::{render, Platform};
 use crate::ops::fs::write_atomic;
-use crate::platform::{tag_arch, TargetOs};
-use crate::toolchain;
-use crate::workspace::Workspace;
+use crate::python::platform::{tag_arch, TargetOs};
+use crate::python::toolchain;
 
 mod gitlab;
 
@@ -58,7 +58,7 @@ pub fn run(ws: &Workspace, check: bool) -> Result<()> {
             return Err(precheck_failed("the CI workflows are out of date", problems));
         }
         let files: Vec<&str> = wanted.iter().map(|(f, _)| *f).collect();
-        crate::ui::summary!("{} up to date", files.join(", "));
+        crate::ops::ui::summary!("{} up to date", files.join(", "));
         return Ok(());
     }
     for (file, text) in &wanted {
@@ -67,7 +67,7 @@ pub fn run(ws: &Workspace, check: bool) -> Result<()> {
             crate::ops::fs::create_dir(dir)?;
         }
         write_atomic(&path, text.as_bytes())?;
-        crate::ui::summary!("wrote {file}");
+        crate::ops::ui::summary!("wrote {file}");
     }
     Ok(())
 }

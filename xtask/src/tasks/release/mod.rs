@@ -5,23 +5,25 @@
 //! what was done. `--save-plan` writes the plan; `--execute --plan FILE` runs exactly that plan
 //! and refuses if HEAD, the manifest or a plugin file changed since.
 
+mod recover;
+
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::{Context, Result};
 
-use crate::edits::by_file;
 use crate::error::{input_error, precheck_failed};
-use crate::journal::{self, Journal, JournalFile};
+use crate::manifest::workspace::Workspace;
 use crate::ops::fs::{human_size, sha256_file, write_atomic};
 use crate::ops::git::Git;
 use crate::ops::lock::ReleaseLock;
 use crate::plan::{self, Mode, Plan, PlanKind, PlanOptions, Step};
+use crate::python::toolchain;
+use crate::steps::journal::{self, Journal, JournalFile};
 use crate::steps::{self, Exec, Report};
-use crate::toolchain;
-use crate::versioning::Selection;
-use crate::workspace::Workspace;
+use crate::versions::edits::by_file;
+use crate::versions::units::Selection;
 
 pub struct ReleaseOptions {
     pub level: Option<String>,
@@ -53,7 +55,7 @@ pub fn run(ws: &Workspace, opts: &ReleaseOptions) -> Result<()> {
         None
     };
     if opts.resume || opts.roll_back {
-        return super::recover::run(ws, &git_dir, opts.roll_back, opts.json, started);
+        return recover::run(ws, &git_dir, opts.roll_back, opts.json, started);
     }
     if let Some(interrupted) = JournalFile::load(&git_dir)? {
         return Err(precheck_failed(
@@ -173,28 +175,28 @@ pub(super) fn print_result(ws: &Workspace, plan: &Plan, report: &Report, json: b
     if json {
         super::print_run_json(plan, report, started)?;
     } else {
-        crate::ui::summary!(
+        crate::ops::ui::summary!(
             "\nreleased {} {} in {:.1} s",
             plan.release,
             plan.version,
             started.elapsed().as_secs_f64()
         );
         if let Some(commit) = &report.commit {
-            crate::ui::summary!("  commit {}", &commit[..12]);
+            crate::ops::ui::summary!("  commit {}", &commit[..12]);
         }
         for t in &report.tags {
-            crate::ui::summary!("  tag {t}");
+            crate::ops::ui::summary!("  tag {t}");
         }
         for a in &report.artifacts {
-            crate::ui::summary!("  {}  {}  sha256 {}", a.path, human_size(a.size), &a.sha256[..16]);
+            crate::ops::ui::summary!("  {}  {}  sha256 {}", a.path, human_size(a.size), &a.sha256[..16]);
         }
         if let Some(next) = report.made.get(1) {
-            crate::ui::summary!("  then commit {} (the next development versions)", &next[..12]);
+            crate::ops::ui::summary!("  then commit {} (the next development versions)", &next[..12]);
         }
-        crate::ui::summary!("  {}/{}/{}", plan.output_dir, plan.set, plan::NOTES_FILE);
+        crate::ops::ui::summary!("  {}/{}/{}", plan.output_dir, plan.set, plan::NOTES_FILE);
         let pushed = plan.steps.iter().any(|s| matches!(s, Step::Push { .. }));
         if !pushed && !report.tags.is_empty() {
-            crate::ui::summary!(
+            crate::ops::ui::summary!(
                 "publish with: git push --atomic {} {} {}",
                 ws.manifest.publish.remote,
                 plan.branch.as_deref().unwrap_or("HEAD"),
@@ -244,7 +246,7 @@ fn load_saved(ws: &Workspace, file: &Path) -> Result<(Option<Plan>, Option<toolc
         ));
     }
     let mut paths: Vec<String> = plan.plugins.iter().map(|p| p.path.clone()).collect();
-    paths.push(crate::plugins::relative(&ws.root, &ws.manifest.path));
+    paths.push(crate::python::plugins::relative(&ws.root, &ws.manifest.path));
     let dirty = git.status(&paths)?;
     if !dirty.is_empty() {
         problems.push(format!(
@@ -298,8 +300,8 @@ fn render(ws: &Workspace, plan: &Plan) -> String {
                 let old = texts
                     .remove(file)
                     .unwrap_or_else(|| std::fs::read_to_string(ws.root.join(file)).unwrap_or_default());
-                if let Ok(new) = crate::edits::apply(&old, &edits) {
-                    let _ = write!(s, "\n{}", crate::edits::unified_diff(file, &old, &new));
+                if let Ok(new) = crate::versions::edits::apply(&old, &edits) {
+                    let _ = write!(s, "\n{}", crate::versions::edits::unified_diff(file, &old, &new));
                     texts.insert(file, new);
                 }
             }

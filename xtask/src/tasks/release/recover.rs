@@ -13,12 +13,12 @@ use std::time::Instant;
 use anyhow::{Context, Result};
 
 use crate::error::{input_error, precheck_failed};
-use crate::journal::{Journal, JournalFile};
+use crate::manifest::workspace::Workspace;
 use crate::ops::fs::{clean_dead_leftovers, move_all_into_place, replace_files, sha256_file, Staging};
 use crate::ops::git::Git;
 use crate::plan::Step;
-use crate::toolchain;
-use crate::workspace::Workspace;
+use crate::python::toolchain;
+use crate::steps::journal::{Journal, JournalFile};
 
 /// Where the repository stands, as seen.
 struct Seen {
@@ -48,7 +48,7 @@ pub fn run(ws: &Workspace, git_dir: &Path, roll_back: bool, json: bool, started:
     let tools =
         toolchain::find(&ws.runner, &ws.manifest).map_err(|p| precheck_failed("required tools are missing", p))?;
     let git = Git::new(&ws.runner, tools.git.clone(), &ws.root);
-    crate::ui::progress!("{}", file.journal.describe());
+    crate::ops::ui::progress!("{}", file.journal.describe());
     if file.journal.delivered() && !roll_back {
         return continue_publishing(ws, &tools, &git, &mut file, json, started);
     }
@@ -76,7 +76,7 @@ pub fn run(ws: &Workspace, git_dir: &Path, roll_back: bool, json: bool, started:
         ("finished", roll_forward(ws, &git, &mut file, &seen))
     } else {
         if !roll_back {
-            crate::ui::progress!(
+            crate::ops::ui::progress!(
                 "{}: undoing it",
                 if file.journal.outputs.is_empty() {
                     "it stopped before everything was built".to_string()
@@ -106,7 +106,7 @@ pub fn run(ws: &Workspace, git_dir: &Path, roll_back: bool, json: bool, started:
     drop(stage);
     let plan = &file.journal.plan;
     if forward && file.journal.next_step < plan.steps.len() {
-        crate::ui::summary!("{what} the local part: {}", done.join(", "));
+        crate::ops::ui::summary!("{what} the local part: {}", done.join(", "));
         return continue_publishing(ws, &tools, &git, &mut file, json, started);
     }
     file.remove()?;
@@ -120,7 +120,7 @@ pub fn run(ws: &Workspace, git_dir: &Path, roll_back: bool, json: bool, started:
         });
         println!("{}", serde_json::to_string_pretty(&out)?);
     } else {
-        crate::ui::summary!(
+        crate::ops::ui::summary!(
             "{what} the interrupted release {} {}: {}",
             plan.release,
             plan.version,
@@ -162,13 +162,13 @@ fn continue_publishing(
         ));
     }
     let plan = journal.plan.clone();
-    let report = super::release::continue_release(ws, tools, file).with_context(|| {
+    let report = super::continue_release(ws, tools, file).with_context(|| {
         format!(
             "the release is still not fully published (log: {})",
             ws.runner.log_path().display()
         )
     })?;
-    super::release::print_result(ws, &plan, &report, json, started)
+    super::print_result(ws, &plan, &report, json, started)
 }
 
 /// Folders where the interrupted run may have left temporary files.

@@ -1,0 +1,9 @@
+//! Python packaging as this tool meets it: the plugins found in the repository and their
+//! metadata (`plugins`), target platforms and wheel tags (`platform`), the Python interpreter
+//! and the build-tools venv (`toolchain`), a tokenizer for version text in Python source
+//! (`pysource`), and the small Python helper scripts run in that venv (`*.py`).
+
+pub mod platform;
+pub mod plugins;
+pub mod pysource;
+pub mod toolchain;
