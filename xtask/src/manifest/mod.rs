@@ -15,7 +15,8 @@ use anyhow::{bail, Context, Result};
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
-use crate::python::platform::{ArchiveFormat, TargetOs};
+use crate::ops::archive::ArchiveFormat;
+use crate::python::platform::TargetOs;
 
 pub const MANIFEST_FILE: &str = "release-config.toml";
 
@@ -296,7 +297,7 @@ pub struct Versioning {
     pub changelog: Option<String>,
     pub allow_empty_changelog: bool,
     /// How changelogs name their sections.
-    pub changelog_style: crate::versions::changelog::Style,
+    pub changelog_style: crate::versions::changelog::style::Style,
     /// After a release commit, commit the next `.dev0` versions (commit strategy).
     pub next_dev: bool,
 }
@@ -869,7 +870,7 @@ fn resolve_versioning(versioning: RawVersioning, src: &Source, problems: &mut Pr
         }
     };
     let changelog_style = {
-        let default = crate::versions::changelog::Style::default();
+        let default = crate::versions::changelog::style::Style::default();
         let at = versioning
             .changelog_heading
             .as_ref()
@@ -887,7 +888,7 @@ fn resolve_versioning(versioning: RawVersioning, src: &Source, problems: &mut Pr
             },
             |v| v.get_ref().clone(),
         );
-        match crate::versions::changelog::Style::new(&heading, &unreleased) {
+        match crate::versions::changelog::style::Style::new(&heading, &unreleased) {
             Ok(style) => style,
             Err(e) => {
                 problems.push(at.unwrap_or_else(|| src.shown.to_string()), format!("[versioning] {e}"));

@@ -6,9 +6,45 @@ use std::io::{self, BufWriter, Write};
 use std::path::Path;
 
 use anyhow::{Context, Result};
+use serde::{Deserialize, Serialize};
 
 use crate::ops::fs::persist;
-use crate::python::platform::ArchiveFormat;
+
+/// The archive formats a bundle can be written in, by their file extension.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ArchiveFormat {
+    #[serde(rename = "tar.bz2")]
+    TarBz2,
+    #[serde(rename = "tar.gz")]
+    TarGz,
+    #[serde(rename = "tar.zst")]
+    TarZst,
+    #[serde(rename = "zip")]
+    Zip,
+}
+
+impl ArchiveFormat {
+    pub const NAMES: &'static [&'static str] = &["tar.bz2", "tar.gz", "tar.zst", "zip"];
+
+    pub fn from_name(name: &str) -> Option<Self> {
+        match name {
+            "tar.bz2" => Some(Self::TarBz2),
+            "tar.gz" => Some(Self::TarGz),
+            "tar.zst" => Some(Self::TarZst),
+            "zip" => Some(Self::Zip),
+            _ => None,
+        }
+    }
+
+    pub fn extension(self) -> &'static str {
+        match self {
+            Self::TarBz2 => "tar.bz2",
+            Self::TarGz => "tar.gz",
+            Self::TarZst => "tar.zst",
+            Self::Zip => "zip",
+        }
+    }
+}
 
 /// Pack the folder `src` into `dest` under the single top-level folder `top`.
 pub fn write_archive(src: &Path, top: &str, dest: &Path, format: ArchiveFormat, mtime: u64) -> Result<()> {
@@ -216,7 +252,7 @@ fn append_tree<W: Write>(tar: &mut tar::Builder<W>, src: &Path, top: &str, mtime
 }
 
 fn write_zip(src: &Path, top: &str, file: &File, mtime: u64) -> Result<()> {
-    let (y, mo, d) = crate::versions::civil_date(mtime as i64);
+    let (y, mo, d) = super::clock::civil_date(mtime as i64);
     let secs = mtime % 86_400;
     // ZIP (DOS) timestamps cover 1980-2107; clamp outside that range.
     let stamp = zip::DateTime::from_date_and_time(

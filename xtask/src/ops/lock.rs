@@ -100,7 +100,7 @@ fn holder(text: &str) -> (String, String) {
 
 /// A time (seconds since the epoch) as `YYYY-MM-DD HH:MM:SS UTC`.
 pub fn utc(t: i64) -> String {
-    let (y, m, d) = crate::versions::civil_date(t);
+    let (y, m, d) = super::clock::civil_date(t);
     let s = t.rem_euclid(86_400);
     format!(
         "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02} UTC",

@@ -4,6 +4,7 @@ pub mod ui;
 
 pub mod archive;
 pub mod cache;
+pub mod clock;
 pub mod cmd;
 pub mod faults;
 pub mod fs;

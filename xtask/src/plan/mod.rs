@@ -2,6 +2,8 @@
 //! computed before anything runs, printable as JSON, and executed step by step as printed.
 //! Computing a plan only reads: the repository, the manifest, the plugins and the host.
 
+pub mod identity;
+
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::str::FromStr;
@@ -12,8 +14,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::manifest::workspace::Workspace;
 use crate::manifest::{normalize_name, render, Strategy, Upload};
+use crate::ops::archive::ArchiveFormat;
+use crate::ops::clock;
 use crate::ops::git::Git;
-use crate::python::platform::{tag_arch, ArchiveFormat, TargetOs};
+use crate::python::platform::{tag_arch, TargetOs};
 use crate::python::plugins::{self, Layout, Plugin};
 use crate::python::toolchain::{self, IndexArgs, Tools};
 use crate::versions::edits::{self, Edit, StampValues};
@@ -268,13 +272,13 @@ pub fn compute(ws: &Workspace, opts: &PlanOptions) -> Result<Prepared> {
     let groups = resolve_groups(ws, &plugins, &mut problems);
 
     // Versions.
-    let now = versions::now()?;
+    let now = clock::now()?;
     let commit_time = git.commit_time(&commit)?;
     // Timestamp of archive entries and wheel files. A release commit is dated with it, so a
     // rebuild of its tag (`bundle`, which takes the commit time) gets it back.
     let epoch = match opts.mode {
         Mode::Release { .. } => now,
-        _ => versions::source_date_epoch()?.unwrap_or(commit_time),
+        _ => clock::source_date_epoch()?.unwrap_or(commit_time),
     }
     .max(0);
     let current = units::current_versions(&ws.manifest, &git, &plugins)?;
@@ -697,12 +701,11 @@ fn check_set_is_ours(ws: &Workspace, set: &str, commit: &str, files: &[String], 
         return;
     };
     let shown = format!("{}/{set}/", plan_output(ws));
-    for name in names.iter().filter(|n| {
-        crate::python::platform::ArchiveFormat::NAMES
-            .iter()
-            .any(|e| n.ends_with(&format!(".{e}")))
-    }) {
-        match crate::steps::read_identity(&dir.join(name)) {
+    for name in names
+        .iter()
+        .filter(|n| ArchiveFormat::NAMES.iter().any(|e| n.ends_with(&format!(".{e}"))))
+    {
+        match identity::read_identity(&dir.join(name)) {
             Ok(identity) if identity.commit != commit => problems.push(format!(
                 "{shown}{name} was built from commit {}, this run builds {}: a set never mixes commits; \
                  move {shown} away or use another build number",
@@ -942,14 +945,14 @@ fn plan_versions(
                 }
             }
             StampValues {
-                date: versions::iso_date(now),
+                date: clock::iso_date(now),
                 build: build_number.to_string(),
                 commit: short,
             }
         }
         Mode::Release { level, selection } => {
             let values = StampValues {
-                date: versions::iso_date(now),
+                date: clock::iso_date(now),
                 build: String::new(),
                 commit: short,
             };
@@ -976,7 +979,7 @@ fn plan_versions(
             }
             StampValues {
                 // The release commit's date: every rebuild of the tag stamps the same bytes.
-                date: versions::iso_date(epoch),
+                date: clock::iso_date(epoch),
                 build: String::new(),
                 commit: short,
             }
@@ -1727,4 +1730,29 @@ pub fn render_human(plan: &Plan) -> String {
         }
     }
     s
+}
+
+/// The step as progress lines and messages name it.
+pub fn describe(step: &Step) -> String {
+    match step {
+        Step::ExportSources { paths, .. } => format!("export {} plugin folder(s) from git", paths.len()),
+        Step::Stamp { plugin, edits } => format!("stamp {plugin} ({} edit(s))", edits.len()),
+        Step::Build { plugin, version, .. } => format!("build {plugin} {version}"),
+        Step::Resolve { platforms, .. } => format!("resolve dependencies for {}", platforms.join(", ")),
+        Step::Wheelhouse { platform, .. } => format!("collect wheels for {platform}"),
+        Step::Bundle { archive, .. } => format!("write {archive}"),
+        Step::Sources { archive, .. } => format!("write {archive}"),
+        Step::Checksums { files, .. } => format!("checksums of {} archive(s)", files.len()),
+        Step::WriteNotes { file, .. } => format!("write {file}"),
+        Step::UpdateTree { edits } => format!(
+            "write the bump into {} file(s)",
+            crate::versions::edits::by_file(edits).len()
+        ),
+        Step::Commit { files, .. } => format!("commit {} file(s)", files.len()),
+        Step::Tag { name, .. } => format!("tag {name}"),
+        Step::Deliver { files, dists_of } => format!("deliver {} file(s)", files.len() + 2 * dists_of.len()),
+        Step::Push { remote, .. } => format!("push to {remote}"),
+        Step::CopyToReleaseDir { dir, .. } => format!("copy to {dir}"),
+        Step::Upload { plugins, .. } => format!("upload {} plugin(s)", plugins.len()),
+    }
 }

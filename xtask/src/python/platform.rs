@@ -3,6 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::ops::archive::ArchiveFormat;
+
 /// A target platform of the bundles, as the manifest's `[platforms.NAME]` table declares it.
 #[derive(Debug, Clone)]
 pub struct Platform {
@@ -36,41 +38,6 @@ impl TargetOs {
             Self::Linux | Self::Any => "linux",
             Self::Windows => "win32",
             Self::Macos => "darwin",
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum ArchiveFormat {
-    #[serde(rename = "tar.bz2")]
-    TarBz2,
-    #[serde(rename = "tar.gz")]
-    TarGz,
-    #[serde(rename = "tar.zst")]
-    TarZst,
-    #[serde(rename = "zip")]
-    Zip,
-}
-
-impl ArchiveFormat {
-    pub const NAMES: &'static [&'static str] = &["tar.bz2", "tar.gz", "tar.zst", "zip"];
-
-    pub fn from_name(name: &str) -> Option<Self> {
-        match name {
-            "tar.bz2" => Some(Self::TarBz2),
-            "tar.gz" => Some(Self::TarGz),
-            "tar.zst" => Some(Self::TarZst),
-            "zip" => Some(Self::Zip),
-            _ => None,
-        }
-    }
-
-    pub fn extension(self) -> &'static str {
-        match self {
-            Self::TarBz2 => "tar.bz2",
-            Self::TarGz => "tar.gz",
-            Self::TarZst => "tar.zst",
-            Self::Zip => "zip",
         }
     }
 }

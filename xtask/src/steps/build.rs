@@ -11,7 +11,7 @@ use std::str::FromStr;
 use anyhow::{bail, Context, Result};
 use pep440_rs::Version;
 
-use super::{BuiltPlugin, Exec, Report};
+use super::exec::{BuiltPlugin, Exec, Report};
 use crate::manifest::normalize_name;
 use crate::ops::archive::normalize_sdist;
 use crate::ops::cache::Cache;

@@ -9,12 +9,12 @@ use anyhow::{Context, Result};
 use serde::Serialize;
 
 use super::build::wheel_metadata;
-use super::{Artifact, Exec, Report};
+use super::exec::{Artifact, Exec, Report};
 use crate::manifest::normalize_name;
 use crate::ops::archive::write_archive;
+use crate::ops::archive::ArchiveFormat;
 use crate::ops::cache::Cache;
 use crate::ops::fs::{copy_file, create_dir, file_names, folder_digest, set_executable, sha256_file, write_atomic};
-use crate::python::platform::ArchiveFormat;
 
 pub const INSTALL_SH: &str = include_str!("install.sh");
 pub const INSTALL_PS1: &str = include_str!("install.ps1");
@@ -230,33 +230,4 @@ fn write_index(exec: &Exec, dir: &std::path::Path, platform: &str, files: &[Bund
     write_atomic(&dir.join(crate::plan::NOTES_FILE), plan.notes.as_bytes())?;
     // Last: it lists every other file with its hash.
     write_manifest(exec, dir, platform, files)
-}
-
-/// What an archive's `manifest.json` says it is, and holds.
-#[derive(serde::Deserialize)]
-pub struct Identity {
-    pub release: String,
-    pub version: String,
-    pub platform: String,
-    pub commit: String,
-    #[serde(default)]
-    pub files: Vec<BundledFile>,
-}
-
-/// A wheel or sdist in a bundle, as its `manifest.json` lists it.
-#[derive(serde::Deserialize)]
-pub struct BundledFile {
-    pub file: String,
-    pub sha256: String,
-    pub origin: String,
-}
-
-/// Read a bundle's identity from the `manifest.json` of its top-level folder.
-pub fn read_identity(path: &std::path::Path) -> Result<Identity> {
-    let manifest = crate::ops::archive::read_entry(path, |n| {
-        n.strip_suffix("/manifest.json")
-            .is_some_and(|top| !top.is_empty() && !top.contains('/'))
-    })?
-    .context("no manifest.json in its top-level folder: not a bundle this tool wrote")?;
-    serde_json::from_slice(&manifest).context("its manifest.json has no release, version, platform and commit")
 }

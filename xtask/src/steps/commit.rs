@@ -3,7 +3,7 @@
 
 use anyhow::{bail, Context, Result};
 
-use super::{Exec, Report, Undo};
+use super::exec::{Exec, Report, Undo};
 use crate::ops::fs::replace_files;
 use crate::versions::edits::{apply, by_file, Edit};
 

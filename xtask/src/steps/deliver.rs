@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use anyhow::{bail, Context, Result};
 
-use super::{Exec, Report};
+use super::exec::{Exec, Report};
 use crate::ops::fs::{file_names, move_all_into_place, sha256_file};
 use crate::plan::Step;
 use crate::python::plugins::relative;

@@ -141,7 +141,7 @@ impl Journal {
     pub fn describe(&self) -> String {
         let total = self.plan.steps.len();
         let at = self.plan.steps.get(self.next_step).map_or("the end".to_string(), |s| {
-            format!("step {}/{total} ({})", self.next_step + 1, crate::steps::describe(s))
+            format!("step {}/{total} ({})", self.next_step + 1, crate::plan::describe(s))
         });
         format!(
             "the release {} {} (pid {}, started {}) stopped at {at}",

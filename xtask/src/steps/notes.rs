@@ -4,7 +4,7 @@ use std::path::Path;
 
 use anyhow::Result;
 
-use super::{Exec, Report};
+use super::exec::{Exec, Report};
 use crate::ops::cmd::{Cmd, Runner};
 use crate::ops::fs::{create_dir, sha256_file, write_atomic};
 use crate::plan::CHECKSUMS_FILE;

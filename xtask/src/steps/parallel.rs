@@ -13,7 +13,9 @@ use std::time::Instant;
 
 use anyhow::{anyhow, Result};
 
-use super::{describe, run_step, Exec, Report, Timing};
+use super::dispatch::run_step;
+use super::exec::{Exec, Report, Timing};
+use crate::plan::describe;
 use crate::plan::{Step, WheelhouseStrategy};
 
 /// The batch of steps that starts at `i`: `i..i + 1` when step `i` runs alone.

@@ -8,7 +8,7 @@ use std::path::Path;
 use anyhow::{bail, Context, Result};
 
 use super::deliver::is_dist_of;
-use super::Exec;
+use super::exec::Exec;
 use crate::manifest::workspace::Workspace;
 use crate::manifest::Upload;
 use crate::ops::cmd::{register_secret, Cmd};

@@ -18,7 +18,7 @@ use anyhow::{bail, Context, Result};
 use pep440_rs::Version;
 
 use super::build::{wheel_metadata, wheel_requires_python};
-use super::Exec;
+use super::exec::Exec;
 use crate::manifest::{normalize_name, Platform};
 use crate::ops::cmd::Cmd;
 use crate::ops::fs::{create_dir, file_names, rename, write_atomic};

@@ -3,7 +3,7 @@
 
 use anyhow::{Context, Result};
 
-use super::Exec;
+use super::exec::Exec;
 use crate::ops::fs::write_atomic;
 use crate::versions::edits::{apply, by_file, Edit};
 

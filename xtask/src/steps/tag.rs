@@ -2,7 +2,7 @@
 
 use anyhow::{bail, Result};
 
-use super::{Exec, Report, Undo};
+use super::exec::{Exec, Report, Undo};
 
 pub fn tag(exec: &Exec, name: &str, message: &str, sign: bool, report: &mut Report) -> Result<Undo> {
     // The tag goes on the commit that was built (or the release commit made from it).

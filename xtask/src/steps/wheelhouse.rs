@@ -8,8 +8,8 @@ use anyhow::{bail, Context, Result};
 use std::path::Path;
 
 use super::build::wheel_metadata;
+use super::exec::Exec;
 use super::resolve::{pip, pip_target_args};
-use super::Exec;
 use crate::manifest::normalize_name;
 use crate::ops::fs::{copy_file, create_dir, file_names, rename, sha256_file};
 use crate::plan::WheelhouseStrategy;

@@ -8,7 +8,7 @@ use anyhow::Result;
 
 use crate::error::input_error;
 use crate::ops::archive::write_archive;
-use crate::python::platform::ArchiveFormat;
+use crate::ops::archive::ArchiveFormat;
 
 pub fn run(format: &str, mtime: Option<u64>, source: &Path, dest: &Path) -> Result<()> {
     let format = ArchiveFormat::from_name(format).ok_or_else(|| {
@@ -22,7 +22,7 @@ pub fn run(format: &str, mtime: Option<u64>, source: &Path, dest: &Path) -> Resu
     }
     let mtime = match mtime {
         Some(t) => t,
-        None => crate::versions::source_date_epoch()?.unwrap_or(0).max(0) as u64,
+        None => crate::ops::clock::source_date_epoch()?.unwrap_or(0).max(0) as u64,
     };
     let name = dest.file_name().unwrap_or_default().to_string_lossy();
     let top = name

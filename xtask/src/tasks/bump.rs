@@ -20,7 +20,7 @@ use crate::python::plugins::{self, Plugin};
 use crate::python::toolchain;
 use crate::versions::edits::{apply, by_file, Edit, StampValues};
 use crate::versions::units::{self, PlannedUnit};
-use crate::versions::{self, Bump};
+use crate::versions::Bump;
 
 pub struct BumpOptions {
     pub level: Bump,
@@ -145,7 +145,7 @@ pub fn run(ws: &Workspace, opts: &BumpOptions) -> Result<()> {
 
 /// `YYYY-MM-DD` of today (or of `SOURCE_DATE_EPOCH`), UTC.
 pub fn release_date() -> Result<String> {
-    Ok(versions::iso_date(versions::now()?))
+    Ok(crate::ops::clock::iso_date(crate::ops::clock::now()?))
 }
 
 fn render(

@@ -1,0 +1,159 @@
+//! How a changelog names its sections: the heading templates of the manifest
+//! (`[versioning] changelog-heading`, `changelog-unreleased`; Keep a Changelog by default) and
+//! what a heading line names. Imports nothing of the manifest, which resolves into it.
+
+use pep440_rs::Version;
+
+/// How a changelog names its sections: heading templates with `{version}` (and optionally
+/// `{date}`) for releases, and the heading of the unreleased section.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Style {
+    pub heading: String,
+    pub unreleased: String,
+}
+
+impl Default for Style {
+    fn default() -> Style {
+        Style {
+            heading: "## [{version}] - {date}".into(),
+            unreleased: "## [Unreleased]".into(),
+        }
+    }
+}
+
+impl Style {
+    /// A style from the manifest's templates; what is wrong with them otherwise.
+    pub fn new(heading: &str, unreleased: &str) -> Result<Style, String> {
+        let level = heading_level(heading).ok_or_else(|| {
+            format!("{heading:?} is not a Markdown heading: start it with one to six `#` and a space")
+        })?;
+        if heading.matches("{version}").count() != 1 {
+            return Err(format!("{heading:?} must contain {{version}} once"));
+        }
+        if heading.matches("{date}").count() > 1 {
+            return Err(format!("{heading:?} may contain {{date}} at most once"));
+        }
+        let rest = heading.replace("{version}", "").replace("{date}", "");
+        if rest.contains('{') || rest.contains('}') {
+            return Err(format!(
+                "{heading:?}: the only placeholders are {{version}} and {{date}}"
+            ));
+        }
+        if heading.contains("{version}{date}") || heading.contains("{date}{version}") {
+            return Err(format!("{heading:?}: put some text between {{version}} and {{date}}"));
+        }
+        if heading_level(unreleased) != Some(level) {
+            return Err(format!(
+                "{unreleased:?} must be a heading of the same level as {heading:?} ({} `#`)",
+                level
+            ));
+        }
+        if unreleased.contains('{') {
+            return Err(format!("{unreleased:?} takes no placeholders"));
+        }
+        Ok(Style {
+            heading: heading.to_string(),
+            unreleased: unreleased.to_string(),
+        })
+    }
+
+    pub(super) fn level(&self) -> usize {
+        heading_level(&self.heading).unwrap_or(2)
+    }
+
+    /// The unreleased heading as messages show it.
+    pub fn unreleased_shown(&self) -> String {
+        if *self == Style::default() {
+            "`## [Unreleased]` (or `## Unreleased`)".to_string()
+        } else {
+            format!("`{}`", self.unreleased)
+        }
+    }
+
+    /// A release heading for `version` on `date`.
+    pub fn render(&self, version: &Version, date: &str) -> String {
+        self.heading
+            .replace("{version}", &version.to_string())
+            .replace("{date}", date)
+    }
+
+    /// What a heading line (of this style's level) names: `Some(None)` the unreleased section,
+    /// `Some(Some(v))` a release, `None` neither.
+    pub(super) fn classify(&self, line: &str) -> Option<Option<Version>> {
+        let line = line.trim_end();
+        if line.eq_ignore_ascii_case(self.unreleased.trim_end()) {
+            return Some(None);
+        }
+        if *self == Style::default() {
+            return keep_a_changelog(line);
+        }
+        let text = match_template(line, &self.heading).or_else(|| {
+            // The part after {version} (say ` ({date})`) is optional in a file.
+            let cut = self
+                .heading
+                .find("{version}")
+                .map(|i| &self.heading[..i + "{version}".len()])?;
+            match_template(line, cut)
+        })?;
+        crate::versions::parse(text.trim_start_matches(['v', 'V']))
+            .ok()
+            .map(Some)
+    }
+}
+
+/// `## [1.4.0] - date`, `## 1.4.0`, `## v1.4.0 (date)`, `## Unreleased`: Keep a Changelog and
+/// its common variants.
+fn keep_a_changelog(line: &str) -> Option<Option<Version>> {
+    let title = line.strip_prefix("## ")?;
+    let name = title.trim().trim_start_matches('[');
+    let name = name.split([']', ' ']).next().unwrap_or("").trim();
+    if name.eq_ignore_ascii_case("unreleased") {
+        return Some(None);
+    }
+    crate::versions::parse(name.trim_start_matches(['v', 'V']))
+        .ok()
+        .map(Some)
+}
+
+/// The text `{version}` stands for when `line` matches `template` (`{date}` matches anything).
+fn match_template<'a>(line: &'a str, template: &str) -> Option<&'a str> {
+    let mut rest = line;
+    let mut version = None;
+    let mut parts = template.split_inclusive('}').peekable();
+    // Split into literal text and placeholders, in order.
+    let mut pieces: Vec<(&str, Option<&str>)> = Vec::new();
+    for part in parts.by_ref() {
+        match part.find('{') {
+            Some(i) => pieces.push((&part[..i], Some(&part[i..]))),
+            None => pieces.push((part, None)),
+        }
+    }
+    for (i, (literal, placeholder)) in pieces.iter().enumerate() {
+        rest = rest.strip_prefix(literal)?;
+        let Some(placeholder) = placeholder else { continue };
+        let next_literal = pieces.get(i + 1).map(|(l, _)| *l).unwrap_or("");
+        let end = if next_literal.is_empty() {
+            rest.trim_end().len()
+        } else {
+            rest.find(next_literal)?
+        };
+        let value = &rest[..end];
+        if value.trim().is_empty() {
+            return None;
+        }
+        if *placeholder == "{version}" {
+            if value.contains(char::is_whitespace) {
+                return None;
+            }
+            version = Some(value);
+        }
+        rest = &rest[end..];
+    }
+    rest.trim().is_empty().then_some(version).flatten()
+}
+
+/// The level of a Markdown ATX heading (`## x` is 2), if the line is one.
+pub(super) fn heading_level(line: &str) -> Option<usize> {
+    let hashes = line.bytes().take_while(|b| *b == b'#').count();
+    ((1..=6).contains(&hashes) && line[hashes..].starts_with(' ')).then_some(hashes)
+}
