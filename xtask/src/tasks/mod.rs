@@ -9,7 +9,6 @@ pub mod merge;
 pub mod nightly;
 pub mod plan;
 pub mod publish;
-#[path = "release/execute.rs"]
 pub mod release;
 pub mod status;
 pub mod verify;

@@ -1,11 +1,9 @@
-//! `cargo xtask release [LEVEL|VERSION]`: a dry run by default (every check, then the plan:
-//! versions, file diffs, builds, tags, artifacts). With `--execute`, one transaction: build
-//! everything from a stamped copy of HEAD in staging; only when all of it succeeded, write the
-//! bump into the working tree, commit, tag, and move the outputs into place. A failure undoes
-//! what was done. `--save-plan` writes the plan; `--execute --plan FILE` runs exactly that plan
-//! and refuses if HEAD, the manifest or a plugin file changed since.
-
-mod recover;
+//! A new release: the dry run (every check, then the plan: versions, file diffs, builds, tags,
+//! artifacts), and with `--execute` the transaction: build everything from a stamped copy of
+//! HEAD in staging; only when all of it succeeded, write the bump into the working tree,
+//! commit, tag, and move the outputs into place. A failure undoes what was done. `--save-plan`
+//! writes the plan; `--execute --plan FILE` runs exactly that plan and refuses if HEAD, the
+//! manifest or a plugin file changed since.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -17,7 +15,6 @@ use crate::error::{input_error, precheck_failed};
 use crate::manifest::workspace::Workspace;
 use crate::ops::fs::{human_size, sha256_file, write_atomic};
 use crate::ops::git::Git;
-use crate::ops::lock::ReleaseLock;
 use crate::plan::{self, Mode, Plan, PlanKind, PlanOptions, Step};
 use crate::python::toolchain;
 use crate::steps::journal::{self, Journal, JournalFile};
@@ -40,23 +37,9 @@ pub struct ReleaseOptions {
     pub json: bool,
 }
 
-pub fn run(ws: &Workspace, opts: &ReleaseOptions) -> Result<()> {
-    let started = Instant::now();
-    // One release at a time: taken before planning, so two runs cannot plan the same tags.
-    let git_program = which::which("git").map_err(|_| input_error("git: not found on PATH. Install git."))?;
-    let git = Git::new(&ws.runner, git_program, &ws.root);
-    if opts.fetch {
-        git.fetch_upstream()?;
-    }
-    let git_dir = git.git_dir()?;
-    let _lock = if opts.execute || opts.resume || opts.roll_back {
-        Some(ReleaseLock::acquire(&git_dir.join(journal::LOCK_FILE))?)
-    } else {
-        None
-    };
-    if opts.resume || opts.roll_back {
-        return recover::run(ws, &git_dir, opts.roll_back, opts.json, started);
-    }
+/// A new release: its dry run, or with `--execute` the release itself (the lock is held).
+pub fn run(ws: &Workspace, opts: &ReleaseOptions, git_dir: &Path, started: Instant) -> Result<()> {
+    let git_dir = git_dir.to_path_buf();
     if let Some(interrupted) = JournalFile::load(&git_dir)? {
         return Err(precheck_failed(
             "a release was interrupted",
@@ -173,7 +156,7 @@ pub(super) fn continue_release(ws: &Workspace, tools: &toolchain::Tools, journal
 
 pub(super) fn print_result(ws: &Workspace, plan: &Plan, report: &Report, json: bool, started: Instant) -> Result<()> {
     if json {
-        super::print_run_json(plan, report, started)?;
+        crate::tasks::print_run_json(plan, report, started)?;
     } else {
         crate::ops::ui::summary!(
             "\nreleased {} {} in {:.1} s",

@@ -162,13 +162,13 @@ fn continue_publishing(
         ));
     }
     let plan = journal.plan.clone();
-    let report = super::continue_release(ws, tools, file).with_context(|| {
+    let report = super::execute::continue_release(ws, tools, file).with_context(|| {
         format!(
             "the release is still not fully published (log: {})",
             ws.runner.log_path().display()
         )
     })?;
-    super::print_result(ws, &plan, &report, json, started)
+    super::execute::print_result(ws, &plan, &report, json, started)
 }
 
 /// Folders where the interrupted run may have left temporary files.
