@@ -3,7 +3,6 @@
 pub mod archive;
 pub mod bump;
 pub mod changelog;
-#[path = "ci/github.rs"]
 pub mod ci;
 pub mod init;
 pub mod merge;

@@ -1,27 +1,20 @@
-//! `cargo xtask ci [--check]`: the GitHub Actions workflows (and with `[ci] providers`
-//! naming "gitlab", the GitLab CI pipeline of `gitlab.rs`) that spread the nightly and the
-//! release bundles over one machine per platform, generated from the manifest. A plan job
-//! checks everything (the nightly's also fixes the time of the run); one job per platform, on
-//! a runner of that platform, builds its bundle natively (`nightly --platform P`, or `bundle
-//! --platform P` for the release tag); one merge job joins them with `merge`, verifies them,
-//! keeps them as the run's artifact, and for a release publishes them with `publish`.
-//! `--check` fails when a committed file differs.
+//! The GitHub Actions workflows: `nightly.yml` (schedule and manual runs) and `release.yml`
+//! (release tags), with the jobs described in `mod.rs`, actions pinned by commit, secrets
+//! passed by name only.
 
 use std::fmt::Write as _;
 
 use anyhow::Result;
 
+use super::args::{no_sign, output_dir};
 use crate::error::precheck_failed;
 use crate::manifest::workspace::Workspace;
 use crate::manifest::{render, Platform};
-use crate::ops::fs::write_atomic;
 use crate::python::platform::{tag_arch, TargetOs};
 use crate::python::toolchain;
 
-mod gitlab;
-
-pub const NIGHTLY_WORKFLOW: &str = ".github/workflows/nightly.yml";
-pub const RELEASE_WORKFLOW: &str = ".github/workflows/release.yml";
+const NIGHTLY_WORKFLOW: &str = ".github/workflows/nightly.yml";
+const RELEASE_WORKFLOW: &str = ".github/workflows/release.yml";
 
 // Actions pinned by commit (the tag they were taken from is in the comment).
 const CHECKOUT: &str = "actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683 # v4.2.2";
@@ -29,47 +22,12 @@ const SETUP_PYTHON: &str = "actions/setup-python@a26af69be951a213d495a4c3e4e4022
 const UPLOAD: &str = "actions/upload-artifact@ea165f8d65b6e75b540449e92b4886f43607fa02 # v4.6.2";
 const DOWNLOAD: &str = "actions/download-artifact@d3f86a106a0bac45b974a628896c90dbdf5c8093 # v4.3.0";
 
-pub fn run(ws: &Workspace, check: bool) -> Result<()> {
-    let mut wanted = Vec::new();
-    if ws.manifest.ci.github {
-        wanted.push((NIGHTLY_WORKFLOW, nightly_workflow(ws)?));
-        wanted.push((RELEASE_WORKFLOW, release_workflow(ws)?));
-    }
-    if ws.manifest.ci.gitlab {
-        wanted.push((gitlab::PIPELINE, gitlab::pipeline(ws)?));
-    }
-    if wanted.is_empty() {
-        return Err(crate::error::input_error(format!(
-            "[ci] providers is empty in {}: name \"github\" and/or \"gitlab\"",
-            ws.manifest_shown()
-        )));
-    }
-    if check {
-        let mut problems = Vec::new();
-        for (file, text) in &wanted {
-            match std::fs::read_to_string(ws.root.join(file)) {
-                Ok(committed) if committed == *text => {}
-                Ok(_) => problems.push(format!("{file} differs from what {} generates", ws.manifest_shown())),
-                Err(_) => problems.push(format!("{file} is missing")),
-            }
-        }
-        if !problems.is_empty() {
-            problems.push("run `cargo xtask ci` and commit the result; edit the manifest, not the workflow".into());
-            return Err(precheck_failed("the CI workflows are out of date", problems));
-        }
-        let files: Vec<&str> = wanted.iter().map(|(f, _)| *f).collect();
-        crate::ops::ui::summary!("{} up to date", files.join(", "));
-        return Ok(());
-    }
-    for (file, text) in &wanted {
-        let path = ws.root.join(file);
-        if let Some(dir) = path.parent() {
-            crate::ops::fs::create_dir(dir)?;
-        }
-        write_atomic(&path, text.as_bytes())?;
-        crate::ops::ui::summary!("wrote {file}");
-    }
-    Ok(())
+/// The nightly and release workflows, with the files they go to.
+pub fn workflows(ws: &Workspace) -> Result<Vec<(&'static str, String)>> {
+    Ok(vec![
+        (NIGHTLY_WORKFLOW, nightly_workflow(ws)?),
+        (RELEASE_WORKFLOW, release_workflow(ws)?),
+    ])
 }
 
 /// The GitHub-hosted runner image for a platform.
@@ -134,16 +92,6 @@ fn linux_python(ws: &Workspace) -> &str {
         .iter()
         .find(|p| p.os == TargetOs::Linux)
         .map_or("3.x", |p| p.python.as_str())
-}
-
-/// With `sign-artifacts`, the per-platform parts are not signed: only `merge` signs the set,
-/// in the one job that gets the key.
-fn no_sign(ws: &Workspace) -> &'static str {
-    if ws.manifest.release.sign_artifacts {
-        " --no-sign"
-    } else {
-        ""
-    }
 }
 
 /// The step that imports the signing key, when artifacts are signed.
@@ -471,11 +419,6 @@ fn merge_steps(ws: &Workspace, artifact: &str) -> String {
         sign = import_key(ws),
         parts = parts.join(" "),
     )
-}
-
-/// The output folder as the manifest names it, with `/`.
-fn output_dir(ws: &Workspace) -> String {
-    ws.manifest.release.output.to_string_lossy().replace('\\', "/")
 }
 
 /// `text` with the characters GitHub's filter patterns treat specially escaped.

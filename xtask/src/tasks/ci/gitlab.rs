@@ -12,6 +12,7 @@ use std::fmt::Write as _;
 
 use anyhow::Result;
 
+use super::args::{no_sign, output_dir};
 use crate::manifest::workspace::Workspace;
 use crate::manifest::Platform;
 use crate::python::platform::{tag_arch, TargetOs};
@@ -59,8 +60,8 @@ fn yaml_string(text: &str) -> String {
 /// `cargo xtask <command>`, named `<prefix>-<platform>`; and their names and folders.
 fn part_jobs(ws: &Workspace, prefix: &str, command: &str, keep: &str) -> (String, Vec<String>, Vec<String>) {
     let linux = linux_platform(ws).map(|l| l.name.clone());
-    let output = super::output_dir(ws);
-    let no_sign = super::no_sign(ws);
+    let output = output_dir(ws);
+    let no_sign = no_sign(ws);
     let mut jobs = String::new();
     let mut names = Vec::new();
     let mut folders = Vec::new();
@@ -90,7 +91,7 @@ fn part_jobs(ws: &Workspace, prefix: &str, command: &str, keep: &str) -> (String
 /// The script lines that join the parts, verify every archive of the set (and import the
 /// signing key first, when the set is signed).
 fn merge_script(ws: &Workspace, folders: &[String]) -> String {
-    let output = super::output_dir(ws);
+    let output = output_dir(ws);
     let sign = if ws.manifest.release.sign_artifacts {
         "    - printf '%s\\n' \"$GPG_PRIVATE_KEY\" | gpg --batch --import\n"
     } else {
@@ -160,7 +161,7 @@ fn dev_upload(ws: &Workspace, linux_tags: &str) -> (String, String) {
     }
     let rule = "$CI_PIPELINE_SOURCE == \"push\" && $CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH";
     let platform = linux_platform(ws).map_or("linux", |p| p.name.as_str());
-    let output = super::output_dir(ws);
+    let output = output_dir(ws);
     (
         format!("    - if: {rule}\n"),
         format!(
@@ -168,7 +169,7 @@ fn dev_upload(ws: &Workspace, linux_tags: &str) -> (String, String) {
              # (TWINE_USERNAME, TWINE_PASSWORD as masked CI/CD variables). A rerun uploads nothing twice.\n\
              dev-upload:\n  stage: bundle\n  rules:\n    - if: {rule}\n{linux_tags}  script:\n    \
              - cargo xtask nightly --platform {platform} --no-sources{no_sign} --upload --output {output}/dev-upload\n",
-            no_sign = super::no_sign(ws),
+            no_sign = no_sign(ws),
         ),
     )
 }
@@ -178,8 +179,8 @@ pub fn pipeline(ws: &Workspace) -> Result<String> {
     let linux_tags = linux_platform(ws)
         .map(|p| tags_line(&runner_tags(ws, p)))
         .unwrap_or_default();
-    let no_sign = super::no_sign(ws);
-    let output = super::output_dir(ws);
+    let no_sign = no_sign(ws);
+    let output = output_dir(ws);
     let image = ws
         .manifest
         .ci
