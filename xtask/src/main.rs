@@ -2,7 +2,7 @@
 //! Parses arguments, opens the workspace, dispatches to one task. Nothing else.
 
 mod error;
-#[path = "manifest/resolve.rs"]
+
 mod manifest;
 mod ops;
 mod plan;

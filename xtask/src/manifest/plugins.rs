@@ -1,0 +1,193 @@
+//! The `[plugins]` table and `[plugin.NAME]` overrides: plugin folders, version files (their
+//! kinds, patterns and keys) and per-plugin settings.
+
+use std::collections::BTreeMap;
+
+use toml::Spanned;
+
+use super::checks::{check_relative_pattern, normalize_name};
+use super::model::{Located, PluginOverride, VersionFileKind, VersionFileSpec, PLACEHOLDERS};
+use super::schema::{RawPluginOverride, RawVersionFile};
+use super::source::{Problems, Source};
+
+/// `[plugins] paths` (default `plugins/*`) and `exclude`, each a relative pattern.
+pub fn resolve_plugin_paths(
+    paths: Option<Vec<Spanned<String>>>,
+    exclude: Vec<Spanned<String>>,
+    src: &Source,
+    problems: &mut Problems,
+) -> (Vec<Located<String>>, Vec<String>) {
+    let plugin_paths = match paths {
+        Some(paths) => paths
+            .into_iter()
+            .filter_map(|p| {
+                let at = src.at_spanned(&p);
+                let value = p.into_inner();
+                if let Err(e) = check_relative_pattern(&value) {
+                    problems.push(at, e);
+                    return None;
+                }
+                Some(Located { value, at })
+            })
+            .collect(),
+        None => vec![Located {
+            value: "plugins/*".to_string(),
+            at: format!("{} (default)", src.shown),
+        }],
+    };
+    let plugin_excludes = exclude
+        .into_iter()
+        .filter_map(|p| match check_relative_pattern(p.get_ref()) {
+            Ok(()) => Some(p.into_inner()),
+            Err(e) => {
+                problems.push(src.at_spanned(&p), e);
+                None
+            }
+        })
+        .collect();
+    (plugin_paths, plugin_excludes)
+}
+
+/// `[plugin.NAME]` tables, by normalized plugin name.
+pub fn resolve_plugin_overrides(
+    plugin: BTreeMap<Spanned<String>, RawPluginOverride>,
+    src: &Source,
+    problems: &mut Problems,
+) -> BTreeMap<String, PluginOverride> {
+    plugin
+        .into_iter()
+        .map(|(name, o)| {
+            let at = src.at_spanned(&name);
+            let files = resolve_version_files(o.version_files, src, problems);
+            let mut wheel_excludes = Vec::new();
+            for glob in o.wheel_excludes {
+                match glob::Pattern::new(glob.get_ref()) {
+                    Ok(_) => wheel_excludes.push(glob.into_inner()),
+                    Err(e) => problems.push(
+                        src.at_spanned(&glob),
+                        format!("wheel-excludes: {:?} is not a glob pattern ({e})", glob.get_ref()),
+                    ),
+                }
+            }
+            (
+                normalize_name(name.get_ref()),
+                PluginOverride {
+                    at,
+                    version_files: files,
+                    wheel_excludes,
+                    verify_import: o.verify_import.unwrap_or(true),
+                    upload: o.upload.unwrap_or(true),
+                },
+            )
+        })
+        .collect()
+}
+
+pub fn resolve_version_files(raw: Vec<RawVersionFile>, src: &Source, problems: &mut Problems) -> Vec<VersionFileSpec> {
+    raw.into_iter()
+        .filter_map(|f| {
+            let at = src.at_spanned(&f.path);
+            if let Err(e) = check_relative_pattern(f.path.get_ref()) {
+                problems.push(at, e);
+                return None;
+            }
+            let kind = match (f.kind, f.pattern) {
+                (Some(_), Some(p)) => {
+                    problems.push(src.at_spanned(&p), "give either `kind` or `pattern`, not both");
+                    return None;
+                }
+                (None, None) => {
+                    problems.push(
+                        at,
+                        format!(
+                            "a version file needs `kind` (one of {}) or `pattern` (text with {{version}})",
+                            VersionFileKind::NAMES.join(", ")
+                        ),
+                    );
+                    return None;
+                }
+                (Some(k), None) => match k.get_ref().as_str() {
+                    "pyproject" => VersionFileKind::Pyproject,
+                    "setup-py" => VersionFileKind::SetupPy,
+                    "setup-cfg" => VersionFileKind::SetupCfg,
+                    "python" => VersionFileKind::Python,
+                    "json" => VersionFileKind::Json(String::new()),
+                    "text" => VersionFileKind::Text,
+                    other => {
+                        problems.push(
+                            src.at_spanned(&k),
+                            format!(
+                                "unknown version file kind {other:?}, expected one of {}",
+                                VersionFileKind::NAMES.join(", ")
+                            ),
+                        );
+                        return None;
+                    }
+                },
+                (None, Some(p)) => {
+                    let text = p.get_ref();
+                    let used: Vec<&str> = PLACEHOLDERS
+                        .iter()
+                        .copied()
+                        .filter(|ph| text.contains(&format!("{{{ph}}}")))
+                        .collect();
+                    let total: usize = PLACEHOLDERS
+                        .iter()
+                        .map(|ph| text.matches(&format!("{{{ph}}}")).count())
+                        .sum();
+                    if used.len() != 1 || total != 1 {
+                        problems.push(
+                            src.at_spanned(&p),
+                            "a pattern must contain exactly one placeholder: {version}, {date}, {build} or {commit}",
+                        );
+                        return None;
+                    }
+                    let placeholder = format!("{{{}}}", used[0]);
+                    if text.trim() == placeholder {
+                        problems.push(
+                            src.at_spanned(&p),
+                            format!("a pattern needs text around `{placeholder}` to find the right place"),
+                        );
+                        return None;
+                    }
+                    if used[0] != "version" && text.ends_with(&placeholder) {
+                        problems.push(
+                            src.at_spanned(&p),
+                            format!("a pattern needs text after `{placeholder}` to know where the old value ends"),
+                        );
+                        return None;
+                    }
+                    VersionFileKind::Pattern(p.into_inner())
+                }
+            };
+            if f.count == Some(0) {
+                problems.push(at.clone(), "`count` must be at least 1");
+            }
+            let kind = match (kind, f.key) {
+                (VersionFileKind::Json(_), None) => VersionFileKind::Json("version".into()),
+                (VersionFileKind::Json(_), Some(key)) => {
+                    if key.get_ref().split('.').any(str::is_empty) {
+                        problems.push(
+                            src.at_spanned(&key),
+                            format!("key {:?} must be dotted names, e.g. \"plugin.version\"", key.get_ref()),
+                        );
+                        return None;
+                    }
+                    VersionFileKind::Json(key.into_inner())
+                }
+                (_, Some(key)) => {
+                    problems.push(src.at_spanned(&key), "`key` goes with kind = \"json\" only");
+                    return None;
+                }
+                (kind, None) => kind,
+            };
+            Some(VersionFileSpec {
+                path: f.path.into_inner(),
+                kind,
+                count: f.count.unwrap_or(1).max(1),
+                optional: f.optional,
+                at,
+            })
+        })
+        .collect()
+}
