@@ -1,11 +1,11 @@
 //! What the rest of the program sees of the manifest: validated, defaults resolved.
 
-/// A `[platforms.NAME]` table, resolved (defined with the platform rules it feeds).
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
+/// A `[platforms.NAME]` table, resolved (defined with the platform rules it feeds).
 pub use crate::python::platform::Platform;
 
 #[derive(Debug, Clone)]

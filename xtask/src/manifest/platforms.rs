@@ -24,44 +24,72 @@ pub fn resolve_platform(
         );
     }
     let before = problems.0.len();
-    if p.tags.get_ref().is_empty() {
+    let os = target_os(&p.tags, src, problems);
+    let python_at = src.at_spanned(&p.python);
+    let python = p.python.into_inner();
+    check_python(&python, python_at, problems);
+    let implementation = implementation(p.implementation, src, problems);
+    let abi = abi(p.abi, &implementation, &python, src, problems);
+    let format = archive_format(p.format, os, src, problems);
+    let always_download = always_download(p.collect, src, problems);
+    if problems.0.len() > before {
+        return None;
+    }
+    Some(Platform {
+        name,
+        tags_at: src.at_spanned(&p.tags).to_string(),
+        tags: p.tags.into_inner().into_iter().map(Spanned::into_inner).collect(),
+        os: os?,
+        python,
+        implementation,
+        abi,
+        format,
+        always_download,
+    })
+}
+
+/// The one operating system every tag of the platform is for.
+fn target_os(tags: &Spanned<Vec<Spanned<String>>>, src: &Source, problems: &mut Problems) -> Option<TargetOs> {
+    if tags.get_ref().is_empty() {
         problems.push(
-            src.at_spanned(&p.tags),
+            src.at_spanned(tags),
             "`tags` must list at least one pip platform tag, e.g. \"win_amd64\"",
         );
     }
     let mut oses = Vec::new();
-    for tag in p.tags.get_ref() {
+    for tag in tags.get_ref() {
         match crate::python::platform::classify_tag(tag.get_ref()) {
             Ok(os) => oses.push(os),
             Err(e) => problems.push(src.at_spanned(tag), e),
         }
     }
     oses.dedup();
-    let os = match oses.as_slice() {
+    match oses.as_slice() {
         [os] => Some(*os),
         [] => None,
         _ => {
             problems.push(
-                src.at_spanned(&p.tags),
+                src.at_spanned(tags),
                 "all tags of one platform must be for the same operating system",
             );
             None
         }
-    };
+    }
+}
 
-    let python_at = src.at_spanned(&p.python);
-    let python = p.python.into_inner();
+/// `python` is `MAJOR.MINOR`.
+fn check_python(python: &str, at: String, problems: &mut Problems) {
     let mut parts = python.split('.');
     let valid_python = matches!((parts.next(), parts.next(), parts.next()),
         (Some(a), Some(b), None) if a.parse::<u8>().is_ok() && b.parse::<u8>().is_ok());
     if !valid_python {
-        problems.push(
-            python_at,
-            format!("python {python:?} must be MAJOR.MINOR, e.g. \"3.11\""),
-        );
+        problems.push(at, format!("python {python:?} must be MAJOR.MINOR, e.g. \"3.11\""));
     }
-    let implementation = match p.implementation {
+}
+
+/// `implementation`: `cp` (the default) or `pp`.
+fn implementation(implementation: Option<Spanned<String>>, src: &Source, problems: &mut Problems) -> String {
+    match implementation {
         None => "cp".to_string(),
         Some(i) => {
             if !["cp", "pp"].contains(&i.get_ref().as_str()) {
@@ -75,8 +103,18 @@ pub fn resolve_platform(
             }
             i.into_inner()
         }
-    };
-    let abi = match p.abi {
+    }
+}
+
+/// `abi`: an ABI tag, by default the implementation's for the Python version (`cp311`).
+fn abi(
+    abi: Option<Spanned<String>>,
+    implementation: &str,
+    python: &str,
+    src: &Source,
+    problems: &mut Problems,
+) -> String {
+    match abi {
         Some(a) => {
             let valid = !a.get_ref().is_empty()
                 && a.get_ref()
@@ -94,8 +132,17 @@ pub fn resolve_platform(
             a.into_inner()
         }
         None => format!("{implementation}{}", python.replace('.', "")),
-    };
-    let format = match p.format {
+    }
+}
+
+/// `format`: an archive format, by default zip for Windows and tar.bz2 elsewhere.
+fn archive_format(
+    format: Option<Spanned<String>>,
+    os: Option<TargetOs>,
+    src: &Source,
+    problems: &mut Problems,
+) -> ArchiveFormat {
+    match format {
         None => match os {
             Some(TargetOs::Windows) => ArchiveFormat::Zip,
             _ => ArchiveFormat::TarBz2,
@@ -114,8 +161,12 @@ pub fn resolve_platform(
                 ArchiveFormat::TarBz2
             }
         },
-    };
-    let always_download = match p.collect {
+    }
+}
+
+/// `collect`: `auto` (the default) or `download`.
+fn always_download(collect: Option<Spanned<String>>, src: &Source, problems: &mut Problems) -> bool {
+    match collect {
         None => false,
         Some(c) => match c.get_ref().as_str() {
             "auto" => false,
@@ -128,19 +179,5 @@ pub fn resolve_platform(
                 false
             }
         },
-    };
-    if problems.0.len() > before {
-        return None;
     }
-    Some(Platform {
-        name,
-        tags_at: src.at_spanned(&p.tags).to_string(),
-        tags: p.tags.into_inner().into_iter().map(Spanned::into_inner).collect(),
-        os: os?,
-        python,
-        implementation,
-        abi,
-        format,
-        always_download,
-    })
 }

@@ -85,109 +85,130 @@ pub fn resolve_plugin_overrides(
 
 pub fn resolve_version_files(raw: Vec<RawVersionFile>, src: &Source, problems: &mut Problems) -> Vec<VersionFileSpec> {
     raw.into_iter()
-        .filter_map(|f| {
-            let at = src.at_spanned(&f.path);
-            if let Err(e) = check_relative_pattern(f.path.get_ref()) {
-                problems.push(at, e);
+        .filter_map(|f| resolve_version_file(f, src, problems))
+        .collect()
+}
+
+/// One version file: a path pattern, a kind or a text pattern, a count, a JSON key.
+fn resolve_version_file(f: RawVersionFile, src: &Source, problems: &mut Problems) -> Option<VersionFileSpec> {
+    let at = src.at_spanned(&f.path);
+    if let Err(e) = check_relative_pattern(f.path.get_ref()) {
+        problems.push(at, e);
+        return None;
+    }
+    let kind = match (f.kind, f.pattern) {
+        (Some(_), Some(p)) => {
+            problems.push(src.at_spanned(&p), "give either `kind` or `pattern`, not both");
+            return None;
+        }
+        (None, None) => {
+            problems.push(
+                at,
+                format!(
+                    "a version file needs `kind` (one of {}) or `pattern` (text with {{version}})",
+                    VersionFileKind::NAMES.join(", ")
+                ),
+            );
+            return None;
+        }
+        (Some(k), None) => named_kind(k, src, problems)?,
+        (None, Some(p)) => pattern_kind(p, src, problems)?,
+    };
+    if f.count == Some(0) {
+        problems.push(at.clone(), "`count` must be at least 1");
+    }
+    let kind = with_json_key(kind, f.key, src, problems)?;
+    Some(VersionFileSpec {
+        path: f.path.into_inner(),
+        kind,
+        count: f.count.unwrap_or(1).max(1),
+        optional: f.optional,
+        at,
+    })
+}
+
+/// `kind = "..."`: one of the known kinds.
+fn named_kind(k: Spanned<String>, src: &Source, problems: &mut Problems) -> Option<VersionFileKind> {
+    Some(match k.get_ref().as_str() {
+        "pyproject" => VersionFileKind::Pyproject,
+        "setup-py" => VersionFileKind::SetupPy,
+        "setup-cfg" => VersionFileKind::SetupCfg,
+        "python" => VersionFileKind::Python,
+        "json" => VersionFileKind::Json(String::new()),
+        "text" => VersionFileKind::Text,
+        other => {
+            problems.push(
+                src.at_spanned(&k),
+                format!(
+                    "unknown version file kind {other:?}, expected one of {}",
+                    VersionFileKind::NAMES.join(", ")
+                ),
+            );
+            return None;
+        }
+    })
+}
+
+/// `pattern = "..."`: text around exactly one placeholder, enough to find and end the value.
+fn pattern_kind(p: Spanned<String>, src: &Source, problems: &mut Problems) -> Option<VersionFileKind> {
+    let text = p.get_ref();
+    let used: Vec<&str> = PLACEHOLDERS
+        .iter()
+        .copied()
+        .filter(|ph| text.contains(&format!("{{{ph}}}")))
+        .collect();
+    let total: usize = PLACEHOLDERS
+        .iter()
+        .map(|ph| text.matches(&format!("{{{ph}}}")).count())
+        .sum();
+    if used.len() != 1 || total != 1 {
+        problems.push(
+            src.at_spanned(&p),
+            "a pattern must contain exactly one placeholder: {version}, {date}, {build} or {commit}",
+        );
+        return None;
+    }
+    let placeholder = format!("{{{}}}", used[0]);
+    if text.trim() == placeholder {
+        problems.push(
+            src.at_spanned(&p),
+            format!("a pattern needs text around `{placeholder}` to find the right place"),
+        );
+        return None;
+    }
+    if used[0] != "version" && text.ends_with(&placeholder) {
+        problems.push(
+            src.at_spanned(&p),
+            format!("a pattern needs text after `{placeholder}` to know where the old value ends"),
+        );
+        return None;
+    }
+    Some(VersionFileKind::Pattern(p.into_inner()))
+}
+
+/// `key`: dotted names, for JSON files only (default `version`).
+fn with_json_key(
+    kind: VersionFileKind,
+    key: Option<Spanned<String>>,
+    src: &Source,
+    problems: &mut Problems,
+) -> Option<VersionFileKind> {
+    Some(match (kind, key) {
+        (VersionFileKind::Json(_), None) => VersionFileKind::Json("version".into()),
+        (VersionFileKind::Json(_), Some(key)) => {
+            if key.get_ref().split('.').any(str::is_empty) {
+                problems.push(
+                    src.at_spanned(&key),
+                    format!("key {:?} must be dotted names, e.g. \"plugin.version\"", key.get_ref()),
+                );
                 return None;
             }
-            let kind = match (f.kind, f.pattern) {
-                (Some(_), Some(p)) => {
-                    problems.push(src.at_spanned(&p), "give either `kind` or `pattern`, not both");
-                    return None;
-                }
-                (None, None) => {
-                    problems.push(
-                        at,
-                        format!(
-                            "a version file needs `kind` (one of {}) or `pattern` (text with {{version}})",
-                            VersionFileKind::NAMES.join(", ")
-                        ),
-                    );
-                    return None;
-                }
-                (Some(k), None) => match k.get_ref().as_str() {
-                    "pyproject" => VersionFileKind::Pyproject,
-                    "setup-py" => VersionFileKind::SetupPy,
-                    "setup-cfg" => VersionFileKind::SetupCfg,
-                    "python" => VersionFileKind::Python,
-                    "json" => VersionFileKind::Json(String::new()),
-                    "text" => VersionFileKind::Text,
-                    other => {
-                        problems.push(
-                            src.at_spanned(&k),
-                            format!(
-                                "unknown version file kind {other:?}, expected one of {}",
-                                VersionFileKind::NAMES.join(", ")
-                            ),
-                        );
-                        return None;
-                    }
-                },
-                (None, Some(p)) => {
-                    let text = p.get_ref();
-                    let used: Vec<&str> = PLACEHOLDERS
-                        .iter()
-                        .copied()
-                        .filter(|ph| text.contains(&format!("{{{ph}}}")))
-                        .collect();
-                    let total: usize = PLACEHOLDERS
-                        .iter()
-                        .map(|ph| text.matches(&format!("{{{ph}}}")).count())
-                        .sum();
-                    if used.len() != 1 || total != 1 {
-                        problems.push(
-                            src.at_spanned(&p),
-                            "a pattern must contain exactly one placeholder: {version}, {date}, {build} or {commit}",
-                        );
-                        return None;
-                    }
-                    let placeholder = format!("{{{}}}", used[0]);
-                    if text.trim() == placeholder {
-                        problems.push(
-                            src.at_spanned(&p),
-                            format!("a pattern needs text around `{placeholder}` to find the right place"),
-                        );
-                        return None;
-                    }
-                    if used[0] != "version" && text.ends_with(&placeholder) {
-                        problems.push(
-                            src.at_spanned(&p),
-                            format!("a pattern needs text after `{placeholder}` to know where the old value ends"),
-                        );
-                        return None;
-                    }
-                    VersionFileKind::Pattern(p.into_inner())
-                }
-            };
-            if f.count == Some(0) {
-                problems.push(at.clone(), "`count` must be at least 1");
-            }
-            let kind = match (kind, f.key) {
-                (VersionFileKind::Json(_), None) => VersionFileKind::Json("version".into()),
-                (VersionFileKind::Json(_), Some(key)) => {
-                    if key.get_ref().split('.').any(str::is_empty) {
-                        problems.push(
-                            src.at_spanned(&key),
-                            format!("key {:?} must be dotted names, e.g. \"plugin.version\"", key.get_ref()),
-                        );
-                        return None;
-                    }
-                    VersionFileKind::Json(key.into_inner())
-                }
-                (_, Some(key)) => {
-                    problems.push(src.at_spanned(&key), "`key` goes with kind = \"json\" only");
-                    return None;
-                }
-                (kind, None) => kind,
-            };
-            Some(VersionFileSpec {
-                path: f.path.into_inner(),
-                kind,
-                count: f.count.unwrap_or(1).max(1),
-                optional: f.optional,
-                at,
-            })
-        })
-        .collect()
+            VersionFileKind::Json(key.into_inner())
+        }
+        (_, Some(key)) => {
+            problems.push(src.at_spanned(&key), "`key` goes with kind = \"json\" only");
+            return None;
+        }
+        (kind, None) => kind,
+    })
 }

@@ -17,7 +17,9 @@ use super::model::{
 };
 use super::platforms::resolve_platform;
 use super::plugins::{resolve_plugin_overrides, resolve_plugin_paths, resolve_version_files};
-use super::schema::{RawCi, RawManifest, RawNightly, RawRelease, RawUpload, RawVersioning};
+use super::schema::{
+    RawCi, RawManifest, RawNightly, RawPlatform, RawPublic, RawPublish, RawPython, RawRelease, RawUpload, RawVersioning,
+};
 use super::source::{line_col, Problems, Source};
 use crate::python::platform::Platform;
 
@@ -94,99 +96,16 @@ fn resolve(raw: RawManifest, src: &Source, path: &Path, problems: &mut Problems)
     } = raw;
 
     let release = resolve_release(release, src, problems);
-
-    // [plugins] and [plugin.NAME]
     let (plugin_paths, plugin_excludes) = resolve_plugin_paths(plugins.paths, plugins.exclude, src, problems);
     let version_files = resolve_version_files(plugins.version_files, src, problems);
     let plugin_overrides = resolve_plugin_overrides(plugin, src, problems);
-
-    // [groups]
-    for (name, members) in &groups {
-        if members.is_empty() {
-            problems.push(
-                src.at_spanned(name),
-                format!(
-                    "group {:?} lists no plugins: name its plugins or remove it",
-                    name.get_ref()
-                ),
-            );
-        }
-    }
-    let groups = groups
-        .into_iter()
-        .map(|(name, members)| Group {
-            at: src.at_spanned(&name),
-            name: name.into_inner(),
-            members: members
-                .into_iter()
-                .map(|m| Located {
-                    at: src.at_spanned(&m),
-                    value: normalize_name(m.get_ref()),
-                })
-                .collect(),
-        })
-        .collect();
-
-    // [public]
-    let requirements = requirement_list(public.requirements, src, problems);
-    let root = path.parent().unwrap_or(Path::new("."));
-    let mut url = |u: Spanned<String>, folder_root: Option<&Path>| {
-        if let Err(e) = check_location(u.get_ref(), folder_root) {
-            problems.push(src.at_spanned(&u), e);
-        }
-        Located {
-            at: src.at_spanned(&u),
-            value: u.into_inner(),
-        }
-    };
-    let public = Public {
-        requirements,
-        index_url: public.index_url.map(|u| url(u, None)).unwrap_or_else(|| Located {
-            value: DEFAULT_INDEX_URL.to_string(),
-            at: format!("{} (default)", src.shown),
-        }),
-        extra_index_urls: public.extra_index_urls.into_iter().map(|u| url(u, None)).collect(),
-        find_links: public.find_links.into_iter().map(|u| url(u, Some(root))).collect(),
-    };
-
-    // [python]
-    let build_tools = match python.build_tools {
-        None => DEFAULT_BUILD_TOOLS.iter().map(|s| s.to_string()).collect(),
-        Some(tools) => requirement_list(tools, src, problems),
-    };
-    let python = PythonSettings {
-        interpreter: python.interpreter,
-        build_tools,
-        cache_max_bytes: python.cache_max_mb.unwrap_or(DEFAULT_CACHE_MAX_MB) * 1024 * 1024,
-    };
-
+    let groups = resolve_groups(groups, src, problems);
+    let public = resolve_public(public, src, path.parent().unwrap_or(Path::new(".")), problems);
+    let python = resolve_python(python, src, problems);
     let nightly = resolve_nightly(nightly, src, problems);
-
     let versioning = resolve_versioning(versioning, src, problems);
-
-    // [publish]
-    let upload = publish
-        .upload
-        .map(|u| resolve_upload(u, "[publish.upload]", src, problems));
-    let publish = Publish {
-        push: publish.push,
-        remote: publish.remote.unwrap_or_else(|| "origin".to_string()),
-        release_dir: publish.release_dir.filter(|d| !d.trim().is_empty()),
-        upload,
-    };
-
-    // [platforms.NAME]
-    let platforms = platforms
-        .into_iter()
-        .filter_map(|(name, p)| resolve_platform(name, p, src, problems))
-        .collect::<Vec<_>>();
-    if platforms.is_empty() && problems.0.is_empty() {
-        problems.push(
-            src.shown.to_string(),
-            "no [platforms.NAME] table: declare at least one target platform (see xtask/docs/manifest.md)",
-        );
-    }
-
+    let publish = resolve_publish(publish, src, problems);
+    let platforms = resolve_platforms(platforms, src, problems);
     let ci = resolve_ci(ci, &platforms, nightly.upload.is_some(), src, problems);
     Manifest {
         path: path.to_path_buf(),
@@ -204,6 +123,107 @@ fn resolve(raw: RawManifest, src: &Source, path: &Path, problems: &mut Problems)
         platforms,
         ci,
     }
+}
+
+/// `[groups]`: each group names at least one plugin; members by normalized name.
+fn resolve_groups(
+    groups: BTreeMap<Spanned<String>, Vec<Spanned<String>>>,
+    src: &Source,
+    problems: &mut Problems,
+) -> Vec<Group> {
+    for (name, members) in &groups {
+        if members.is_empty() {
+            problems.push(
+                src.at_spanned(name),
+                format!(
+                    "group {:?} lists no plugins: name its plugins or remove it",
+                    name.get_ref()
+                ),
+            );
+        }
+    }
+    groups
+        .into_iter()
+        .map(|(name, members)| Group {
+            at: src.at_spanned(&name),
+            name: name.into_inner(),
+            members: members
+                .into_iter()
+                .map(|m| Located {
+                    at: src.at_spanned(&m),
+                    value: normalize_name(m.get_ref()),
+                })
+                .collect(),
+        })
+        .collect()
+}
+
+/// `[public]`: requirements, and package sources (find-links folders relative to `root`).
+fn resolve_public(public: RawPublic, src: &Source, root: &Path, problems: &mut Problems) -> Public {
+    let requirements = requirement_list(public.requirements, src, problems);
+    let mut url = |u: Spanned<String>, folder_root: Option<&Path>| {
+        if let Err(e) = check_location(u.get_ref(), folder_root) {
+            problems.push(src.at_spanned(&u), e);
+        }
+        Located {
+            at: src.at_spanned(&u),
+            value: u.into_inner(),
+        }
+    };
+    Public {
+        requirements,
+        index_url: public.index_url.map(|u| url(u, None)).unwrap_or_else(|| Located {
+            value: DEFAULT_INDEX_URL.to_string(),
+            at: format!("{} (default)", src.shown),
+        }),
+        extra_index_urls: public.extra_index_urls.into_iter().map(|u| url(u, None)).collect(),
+        find_links: public.find_links.into_iter().map(|u| url(u, Some(root))).collect(),
+    }
+}
+
+/// `[python]`: the interpreter, the build tools (pinned defaults) and the cache size.
+fn resolve_python(python: RawPython, src: &Source, problems: &mut Problems) -> PythonSettings {
+    let build_tools = match python.build_tools {
+        None => DEFAULT_BUILD_TOOLS.iter().map(|s| s.to_string()).collect(),
+        Some(tools) => requirement_list(tools, src, problems),
+    };
+    PythonSettings {
+        interpreter: python.interpreter,
+        build_tools,
+        cache_max_bytes: python.cache_max_mb.unwrap_or(DEFAULT_CACHE_MAX_MB) * 1024 * 1024,
+    }
+}
+
+/// `[publish]`: push, remote, release folder and upload.
+fn resolve_publish(publish: RawPublish, src: &Source, problems: &mut Problems) -> Publish {
+    let upload = publish
+        .upload
+        .map(|u| resolve_upload(u, "[publish.upload]", src, problems));
+    Publish {
+        push: publish.push,
+        remote: publish.remote.unwrap_or_else(|| "origin".to_string()),
+        release_dir: publish.release_dir.filter(|d| !d.trim().is_empty()),
+        upload,
+    }
+}
+
+/// `[platforms.NAME]`: at least one, each resolved.
+fn resolve_platforms(
+    platforms: BTreeMap<Spanned<String>, RawPlatform>,
+    src: &Source,
+    problems: &mut Problems,
+) -> Vec<Platform> {
+    let platforms = platforms
+        .into_iter()
+        .filter_map(|(name, p)| resolve_platform(name, p, src, problems))
+        .collect::<Vec<_>>();
+    if platforms.is_empty() && problems.0.is_empty() {
+        problems.push(
+            src.shown.to_string(),
+            "no [platforms.NAME] table: declare at least one target platform (see xtask/docs/manifest.md)",
+        );
+    }
+    platforms
 }
 
 /// `[ci]`: known providers (default GitHub only), runner tags for platforms that exist.
