@@ -5,6 +5,7 @@ mod error;
 
 mod manifest;
 mod ops;
+#[path = "plan/compute.rs"]
 mod plan;
 #[cfg(test)]
 mod proptests;
