@@ -5,7 +5,6 @@ mod error;
 
 mod manifest;
 mod ops;
-#[path = "plan/compute.rs"]
 mod plan;
 #[cfg(test)]
 mod proptests;

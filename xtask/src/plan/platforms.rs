@@ -1,0 +1,179 @@
+//! The platforms phase: which platforms a run builds, how each collects its wheels (natively
+//! with pip on a matching host, else by download for the target), and the public
+//! requirements' checks.
+
+use std::str::FromStr;
+
+use anyhow::Result;
+
+use super::types::{PlanOptions, PlannedPlatform, WheelhouseStrategy};
+use crate::manifest::render;
+use crate::manifest::workspace::Workspace;
+use crate::python::platform::{tag_arch, TargetOs};
+use crate::python::plugins::Plugin;
+use crate::python::toolchain::{self, Tools};
+
+/// `{os}`, `{arch}`, `{bits}` of archive names: `Windows`, `amd64`, `64`.
+pub fn name_parts(os: TargetOs, arch: Option<&str>) -> (&'static str, &'static str, &'static str) {
+    let os = match os {
+        TargetOs::Windows => "Windows",
+        TargetOs::Linux => "Linux",
+        TargetOs::Macos => "macOS",
+        TargetOs::Any => "any",
+    };
+    let (arch, bits) = match arch {
+        Some("x86_64") => ("amd64", "64"),
+        Some("aarch64") => ("arm64", "64"),
+        Some("x86") => ("x86", "32"),
+        Some("armv7l") | Some("armv6l") => ("arm", "32"),
+        Some("ppc64le") => ("ppc64le", "64"),
+        Some("s390x") => ("s390x", "64"),
+        _ => ("noarch", "0"),
+    };
+    (os, arch, bits)
+}
+
+/// The selected platforms with their archive names and how each is collected (the host's
+/// pip, or resolved for the target and downloaded).
+pub fn plan_platforms(
+    ws: &Workspace,
+    opts: &PlanOptions,
+    tools: Option<&Tools>,
+    release_name: &str,
+    version_text: &str,
+    problems: &mut Vec<String>,
+) -> Vec<PlannedPlatform> {
+    let selected = select_platforms(ws, opts, problems);
+    let mut platforms = Vec::new();
+    for p in selected {
+        let strategy = match tools {
+            Some(tools) if !p.always_download && check_native(p, &tools.python).is_ok() => WheelhouseStrategy::Host,
+            _ => WheelhouseStrategy::Download,
+        };
+        if strategy == WheelhouseStrategy::Download {
+            if let Err(why) = crate::python::platform::resolver_target(p) {
+                problems.push(format!("{}: {why}", p.tags_at));
+            }
+        }
+        let (os, arch, bits) = name_parts(p.os, p.tags.iter().find_map(|t| tag_arch(t)));
+        let folder = render(
+            &ws.manifest.release.archive_name,
+            &[
+                ("release", release_name),
+                ("version", version_text),
+                ("platform", &p.name),
+                ("os", os),
+                ("arch", arch),
+                ("bits", bits),
+            ],
+        );
+        platforms.push(PlannedPlatform {
+            name: p.name.clone(),
+            tags: p.tags.clone(),
+            os: p.os,
+            python: p.python.clone(),
+            implementation: p.implementation.clone(),
+            abi: p.abi.clone(),
+            format: p.format,
+            archive: format!("{folder}.{}", p.format.extension()),
+            folder,
+            strategy,
+        });
+    }
+    platforms
+}
+
+/// `[public]`: every `${VAR}` in its URLs is set, and no requirement names a plugin.
+pub fn check_public(ws: &Workspace, plugins: &[Plugin], problems: &mut Vec<String>) {
+    let public = &ws.manifest.public;
+    for url in std::iter::once(&public.index_url)
+        .chain(&public.extra_index_urls)
+        .chain(&public.find_links)
+    {
+        for var in toolchain::unset_env_refs(&url.value) {
+            problems.push(format!(
+                "{}: environment variable {var} is not set (used as ${{{var}}}): export it",
+                url.at
+            ));
+        }
+    }
+    let plugin_names: Vec<&str> = plugins.iter().map(|p| p.normalized.as_str()).collect();
+    for req in &ws.manifest.public.requirements {
+        if let Ok(r) = pep508_rs::Requirement::<pep508_rs::VerbatimUrl>::from_str(req) {
+            if plugin_names.contains(&r.name.as_ref()) {
+                problems.push(format!(
+                    "{}: [public] requirement {req:?} names the plugin {}; plugins are always included, remove it",
+                    ws.manifest_shown(),
+                    r.name
+                ));
+            }
+        }
+    }
+}
+
+pub fn select_platforms<'a>(
+    ws: &'a Workspace,
+    opts: &PlanOptions,
+    problems: &mut Vec<String>,
+) -> Vec<&'a crate::manifest::Platform> {
+    if opts.platforms.is_empty() {
+        return ws.manifest.platforms.iter().collect();
+    }
+    let mut out = Vec::new();
+    for name in &opts.platforms {
+        match ws.manifest.platform(name) {
+            Some(p) => {
+                if !out.iter().any(|o: &&crate::manifest::Platform| o.name == p.name) {
+                    out.push(p);
+                }
+            }
+            None => {
+                let known: Vec<&str> = ws.manifest.platforms.iter().map(|p| p.name.as_str()).collect();
+                problems.push(format!(
+                    "--platform {name}: no such platform in {} (known: {})",
+                    ws.manifest_shown(),
+                    known.join(", ")
+                ));
+            }
+        }
+    }
+    out
+}
+
+/// Bundles are built with the host's pip, so the host must be the target.
+pub fn check_native(p: &crate::manifest::Platform, host: &toolchain::Python) -> Result<(), String> {
+    let host_impl = match host.implementation.as_str() {
+        "cpython" => "cp",
+        "pypy" => "pp",
+        other => other,
+    };
+    let target_arch = p.tags.iter().find_map(|t| tag_arch(t));
+    let mut mismatch = Vec::new();
+    if p.os != TargetOs::Any && p.os.sys_platform() != host.sys_platform {
+        mismatch.push(format!("OS {} (host: {})", p.os.sys_platform(), host.sys_platform));
+    }
+    if p.python != host.major_minor || p.implementation != host_impl {
+        mismatch.push(format!(
+            "{}{} (host: {host_impl}{} at {})",
+            p.implementation,
+            p.python,
+            host.major_minor,
+            host.path.display()
+        ));
+    }
+    if let Some(arch) = target_arch {
+        if arch != host.machine {
+            mismatch.push(format!("architecture {arch} (host: {})", host.machine));
+        }
+    }
+    if mismatch.is_empty() {
+        return Ok(());
+    }
+    Err(format!(
+        "platform {} cannot be built on this host: it needs {}. Bundles are built with this host's Python; \
+         build it on a matching machine (or point [python] interpreter / XTASK_PYTHON at a matching Python), \
+         or leave it out with --platform",
+        p.name,
+        mismatch.join(", ")
+    ))
+}

@@ -1,0 +1,140 @@
+//! The publishing phase: push, copy to the release folder, upload to an index (releases), or
+//! the dev upload of a nightly; what each plugin delivers.
+
+use super::types::{Mode, PlanOptions, Step};
+use crate::manifest::workspace::Workspace;
+use crate::manifest::Upload;
+use crate::python::plugins::Plugin;
+use crate::python::toolchain::{self};
+use crate::versions::units::PlannedUnit;
+
+/// An upload can happen: no dev or local version to a production index, every `${VAR}` of
+/// its URLs set.
+pub fn check_upload(upload: &Upload, units: &[PlannedUnit], problems: &mut Vec<String>) {
+    if upload.production {
+        for u in units
+            .iter()
+            .filter(|u| u.version.contains("dev") || u.version.contains('+'))
+        {
+            problems.push(format!(
+                "{} {} is a dev or local version; it is never uploaded to the production index {}",
+                u.name, u.version, upload.repository_url
+            ));
+        }
+    }
+    for url in [&upload.repository_url, &upload.index_url] {
+        for var in toolchain::unset_env_refs(url) {
+            problems.push(format!(
+                "environment variable {var} is not set (used as ${{{var}}} in [publish.upload])"
+            ));
+        }
+    }
+}
+
+/// A release's publishing, after delivery: push, copy to the release folder, upload.
+#[allow(clippy::too_many_arguments)]
+pub fn publish_steps(
+    ws: &Workspace,
+    opts: &PlanOptions,
+    branch: &str,
+    units: &[PlannedUnit],
+    released: &[String],
+    dists_of: &[String],
+    delivered: Vec<String>,
+    problems: &mut Vec<String>,
+) -> Vec<Step> {
+    let mut steps = Vec::new();
+    let publish = &ws.manifest.publish;
+    if publish.push {
+        let tags = units.iter().map(|u| u.tag.clone()).collect();
+        steps.push(Step::Push {
+            remote: publish.remote.clone(),
+            branch: branch.to_string(),
+            tags,
+        });
+    }
+    if let Some(dir) = opts.release_dir.clone().or_else(|| publish.release_dir.clone()) {
+        steps.push(Step::CopyToReleaseDir {
+            dir,
+            files: delivered,
+            dists_of: dists_of.to_vec(),
+        });
+    }
+    if let Some(upload) = &publish.upload {
+        check_upload(upload, units, problems);
+        let uploaded: Vec<String> = released
+            .iter()
+            .zip(dists_of)
+            .filter(|(plugin, _)| ws.manifest.uploads(plugin))
+            .map(|(_, prefix)| prefix.clone())
+            .collect();
+        if !uploaded.is_empty() {
+            steps.push(Step::Upload {
+                upload: upload.clone(),
+                plugins: uploaded,
+            });
+        }
+    }
+    steps
+}
+
+/// The plugins whose sdists and wheels go into the set folder: a release's (or its rebuild's)
+/// units, every plugin of a nightly that uploads, none of another nightly.
+pub fn delivered_plugins(opts: &PlanOptions, plugins: &[Plugin], units: &[PlannedUnit]) -> Vec<String> {
+    match opts.mode {
+        Mode::Nightly { upload: true, .. } => plugins.iter().map(|p| p.normalized.clone()).collect(),
+        _ => units.iter().flat_map(|u| u.members.clone()).collect(),
+    }
+}
+
+/// `nightly --upload`: the upload of every plugin's sdist and wheel that uploads, to
+/// `[nightly.upload]`, which must exist and take the versions the nightly makes.
+pub fn nightly_upload(
+    ws: &Workspace,
+    opts: &PlanOptions,
+    released: &[String],
+    dists_of: &[String],
+    problems: &mut Vec<String>,
+) -> Option<Step> {
+    let Mode::Nightly { upload: true, .. } = opts.mode else {
+        return None;
+    };
+    let Some(upload) = &ws.manifest.nightly.upload else {
+        problems.push(format!(
+            "--upload: {} has no [nightly.upload] table naming the development index to upload to",
+            ws.manifest_shown()
+        ));
+        return None;
+    };
+    // Public indexes refuse PEP 440 local versions (`+g<commit>`).
+    let public = ["pypi.org", "upload.pypi.org", "test.pypi.org"];
+    let host = |url: &str| {
+        url.split("://")
+            .nth(1)
+            .and_then(|rest| rest.split(['/', ':']).next())
+            .unwrap_or_default()
+            .to_ascii_lowercase()
+    };
+    let refuses_local = [&upload.repository_url, &upload.index_url]
+        .iter()
+        .any(|u| public.contains(&host(u).as_str()));
+    if ws.manifest.nightly.local_version && refuses_local {
+        problems.push(format!(
+            "[nightly] local-version = true gives versions like 1.2.3.dev20261121007+g<commit>, which {} refuses \
+             (public indexes take no local versions): upload nightlies to a development index that takes them, \
+             or set local-version = false",
+            host(&upload.repository_url)
+        ));
+    }
+    check_upload(upload, &[], problems);
+    let plugins: Vec<String> = released
+        .iter()
+        .zip(dists_of)
+        .filter(|(plugin, _)| ws.manifest.uploads(plugin))
+        .map(|(_, prefix)| prefix.clone())
+        .collect();
+    (!plugins.is_empty()).then(|| Step::Upload {
+        upload: upload.clone(),
+        plugins,
+    })
+}
