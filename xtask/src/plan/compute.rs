@@ -4,23 +4,19 @@
 
 use anyhow::Result;
 
-use super::output::{
-    archive_names, check_output_dirs, check_set, checksum_and_notes_steps, nightly_notes, release_notes, set_name,
-};
+use super::output::{archive_names, check_output_dirs, check_set, checksum_and_notes_steps, notes, set_name};
 use super::platforms::{check_public, plan_platforms};
-use super::publishing::{delivered_plugins, nightly_upload, publish_steps};
-use super::repository::{check_clean_tree, check_committed, repository_steps};
+use super::publishing::delivery_steps;
+use super::repository::{check_clean_tree, check_committed, check_release_preconditions, repository_steps};
 use super::stamping::{collection_steps, planned_plugins, stamp_steps};
-use super::types::{
-    Mode, Plan, PlanKind, PlanOptions, PlannedPlatform, Prepared, Step, WheelhouseStrategy, SCHEMA_VERSION,
-};
-use super::versions::{plan_versions, release_identity, resolve_groups, Versions};
+use super::types::{Mode, Plan, PlanKind, PlanOptions, PlannedPlatform, Prepared, WheelhouseStrategy, SCHEMA_VERSION};
+use super::versions::{plan_versions, release_identity, resolve_groups};
 use crate::manifest::workspace::Workspace;
 use crate::ops::clock;
 use crate::ops::git::Git;
 use crate::python::plugins::{self, Plugin};
 use crate::python::toolchain::{self, Tools};
-use crate::versions::units::{self};
+use crate::versions::units;
 
 /// twine, installed into the build-tools venv when the manifest uploads.
 pub const TWINE: &str = "twine==7.0.0";
@@ -46,54 +42,30 @@ pub fn compute(ws: &Workspace, opts: &PlanOptions) -> Result<Prepared> {
 
     // Versions.
     let now = clock::now()?;
-    let commit_time = git.commit_time(&commit)?;
-    // Timestamp of archive entries and wheel files. A release commit is dated with it, so a
-    // rebuild of its tag (`bundle`, which takes the commit time) gets it back.
-    let epoch = match opts.mode {
-        Mode::Release { .. } => now,
-        _ => clock::source_date_epoch()?.unwrap_or(commit_time),
-    }
-    .max(0);
+    let epoch = archive_epoch(opts, &git, &commit, now)?;
     let current = units::current_versions(&ws.manifest, &git, &plugins)?;
-    let Versions {
-        new_versions,
-        units,
-        changelog_edits,
-        tree_edits,
-        next_dev_edits,
-        next_dev,
-        released,
-        nightly_number,
-        values,
-    } = plan_versions(ws, opts, &git, &plugins, &current, &commit, now, epoch, &mut problems)?;
+    let mut versions = plan_versions(ws, opts, &git, &plugins, &current, &commit, now, epoch, &mut problems)?;
+    if matches!(opts.mode, Mode::Release { .. }) {
+        check_release_preconditions(ws, &git, &mut problems)?;
+    }
     let (release_name, version_text) = release_identity(
         ws,
         &plugins,
-        &new_versions,
-        (!matches!(opts.mode, Mode::Nightly { .. })).then_some(units.as_slice()),
-        nightly_number,
+        &versions.new_versions,
+        (!matches!(opts.mode, Mode::Nightly { .. })).then_some(versions.units.as_slice()),
+        versions.nightly_number,
         &mut problems,
     )
     .unwrap_or_default();
 
     // Edits of the build copy: versions, pins, and (releases) the promoted changelogs.
-    let stamp_steps = stamp_steps(
-        ws,
-        opts,
-        &plugins,
-        &new_versions,
-        released.as_ref(),
-        &changelog_edits,
-        &values,
-        &mut problems,
-    );
+    let stamp_steps = stamp_steps(ws, opts, &plugins, &versions, &mut problems);
 
-    // Platforms.
+    // Platforms, builds and collections, archives, checksums and notes.
     let platforms = plan_platforms(ws, opts, tools.as_ref(), &release_name, &version_text, &mut problems);
     check_output_dirs(ws, &git, &mut problems)?;
     check_public(ws, &plugins, &mut problems);
-    let planned_plugins = planned_plugins(ws, &plugins, &groups, &current, &new_versions);
-
+    let planned_plugins = planned_plugins(ws, &plugins, &groups, &current, &versions.new_versions);
     let mut steps = collection_steps(ws, &commit, &plugins, stamp_steps, &planned_plugins, &platforms);
     let archives = archive_names(
         ws,
@@ -104,56 +76,33 @@ pub fn compute(ws: &Workspace, opts: &PlanOptions) -> Result<Prepared> {
         &mut steps,
         &mut problems,
     );
-    let notes = match opts.mode {
-        Mode::Release { .. } | Mode::Bundle => release_notes(&release_name, &version_text, &units),
-        Mode::Nightly { .. } => nightly_notes(ws, &plugins, &new_versions, &version_text, &commit),
-    };
+    let notes = notes(ws, opts, &plugins, &versions, (&release_name, &version_text), &commit);
     let deliver = checksum_and_notes_steps(ws, opts, &archives, &notes, &mut steps, &mut problems)?;
-    let mut branch = None;
-    if matches!(opts.mode, Mode::Release { .. }) {
-        steps.extend(repository_steps(
-            ws,
-            tree_edits,
-            next_dev_edits,
-            &next_dev,
-            &units,
-            &release_name,
-            &version_text,
-        ));
-        branch = git.current_branch()?;
-    }
+
+    // The repository (releases), delivery and publishing.
+    let branch = match opts.mode {
+        Mode::Release { .. } => {
+            steps.extend(repository_steps(ws, &mut versions, &release_name, &version_text));
+            git.current_branch()?
+        }
+        _ => None,
+    };
     let set = set_name(&release_name, &version_text);
     check_set(ws, opts, &set, &commit, &deliver, &mut problems);
-    let released = delivered_plugins(opts, &plugins, &units);
-    let dists_of: Vec<String> = released
-        .iter()
-        .map(|p| format!("{}-{}", p.replace('-', "_"), new_versions[p]))
-        .collect();
-    let delivered = deliver.clone();
-    steps.push(Step::Deliver {
-        files: deliver,
-        dists_of: dists_of.clone(),
-    });
-    steps.extend(nightly_upload(ws, opts, &released, &dists_of, &mut problems));
-    if let (Mode::Release { .. }, Some(branch)) = (&opts.mode, &branch) {
-        steps.extend(publish_steps(
-            ws,
-            opts,
-            branch,
-            &units,
-            &released,
-            &dists_of,
-            delivered,
-            &mut problems,
-        ));
-    }
-
-    let build_tools = build_tools(ws, opts, &platforms, &plugins);
+    steps.extend(delivery_steps(
+        ws,
+        opts,
+        &plugins,
+        &versions,
+        branch.as_deref(),
+        deliver,
+        &mut problems,
+    ));
 
     let plan = Plan {
         schema_version: SCHEMA_VERSION,
         kind: PlanKind::of(&opts.mode),
-        release: release_name.clone(),
+        release: release_name,
         version: version_text,
         commit,
         source_date_epoch: epoch as u64,
@@ -162,9 +111,9 @@ pub fn compute(ws: &Workspace, opts: &PlanOptions) -> Result<Prepared> {
         plugins: planned_plugins,
         public_requirements: ws.manifest.public.requirements.clone(),
         index: ws.index_args(),
-        build_tools,
+        build_tools: build_tools(ws, opts, &platforms, &plugins),
         platforms,
-        units,
+        units: versions.units,
         branch,
         manifest_sha256: crate::ops::fs::sha256_file(&ws.manifest.path)?,
         notes,
@@ -175,6 +124,18 @@ pub fn compute(ws: &Workspace, opts: &PlanOptions) -> Result<Prepared> {
         problems,
         tools,
     })
+}
+
+/// Timestamp of archive entries and wheel files: the time of a release (its commit is dated
+/// with it, so a rebuild of its tag, which takes the commit time, gets it back), else
+/// `SOURCE_DATE_EPOCH` or the commit's time.
+fn archive_epoch(opts: &PlanOptions, git: &Git, commit: &str, now: i64) -> Result<i64> {
+    let commit_time = git.commit_time(commit)?;
+    Ok(match opts.mode {
+        Mode::Release { .. } => now,
+        _ => clock::source_date_epoch()?.unwrap_or(commit_time),
+    }
+    .max(0))
 }
 
 /// What every plan starts from: the plugins, git and HEAD.

@@ -8,6 +8,7 @@ use pep440_rs::Version;
 
 use super::repository::check_gpg;
 use super::types::{Mode, PlanOptions, PlannedPlatform, Step, CHECKSUMS_FILE, NOTES_FILE};
+use super::versions::Versions;
 use crate::manifest::render;
 use crate::manifest::workspace::Workspace;
 use crate::ops::archive::ArchiveFormat;
@@ -20,8 +21,24 @@ pub fn plan_output(ws: &Workspace) -> String {
     ws.manifest.release.output.to_string_lossy().replace('\\', "/")
 }
 
+/// The notes of the run: a release's (or rebuilt release's) sections of every released
+/// changelog, or a nightly's summary; `identity` is the release name and version.
+pub fn notes(
+    ws: &Workspace,
+    opts: &PlanOptions,
+    plugins: &[Plugin],
+    versions: &Versions,
+    (release_name, version_text): (&str, &str),
+    commit: &str,
+) -> String {
+    match opts.mode {
+        Mode::Release { .. } | Mode::Bundle => release_notes(release_name, version_text, &versions.units),
+        Mode::Nightly { .. } => nightly_notes(ws, plugins, &versions.new_versions, version_text, commit),
+    }
+}
+
 /// The notes of a nightly: what each plugin's changelog says is unreleased.
-pub fn nightly_notes(
+fn nightly_notes(
     ws: &Workspace,
     plugins: &[Plugin],
     versions: &BTreeMap<String, Version>,
@@ -57,7 +74,7 @@ pub fn nightly_notes(
 }
 
 /// The notes of a release: each unit's notes, per member plugin.
-pub fn release_notes(release: &str, version: &str, units: &[PlannedUnit]) -> String {
+fn release_notes(release: &str, version: &str, units: &[PlannedUnit]) -> String {
     let mut text = format!("# {release} {version}\n");
     for u in units {
         for (plugin, notes) in &u.notes {

@@ -2,11 +2,48 @@
 //! the dev upload of a nightly; what each plugin delivers.
 
 use super::types::{Mode, PlanOptions, Step};
+use super::versions::Versions;
 use crate::manifest::workspace::Workspace;
 use crate::manifest::Upload;
 use crate::python::plugins::Plugin;
-use crate::python::toolchain::{self};
+use crate::python::toolchain;
 use crate::versions::units::PlannedUnit;
+
+/// The steps after the build: deliver the outputs into place, then the nightly's dev upload,
+/// or the release's push, copy and upload (`branch` is the release's branch).
+pub fn delivery_steps(
+    ws: &Workspace,
+    opts: &PlanOptions,
+    plugins: &[Plugin],
+    versions: &Versions,
+    branch: Option<&str>,
+    deliver: Vec<String>,
+    problems: &mut Vec<String>,
+) -> Vec<Step> {
+    let released = delivered_plugins(opts, plugins, &versions.units);
+    let dists_of: Vec<String> = released
+        .iter()
+        .map(|p| format!("{}-{}", p.replace('-', "_"), versions.new_versions[p]))
+        .collect();
+    let mut steps = vec![Step::Deliver {
+        files: deliver.clone(),
+        dists_of: dists_of.clone(),
+    }];
+    steps.extend(nightly_upload(ws, opts, &released, &dists_of, problems));
+    if let (Mode::Release { .. }, Some(branch)) = (&opts.mode, branch) {
+        steps.extend(publish_steps(
+            ws,
+            opts,
+            branch,
+            &versions.units,
+            &released,
+            &dists_of,
+            deliver,
+            problems,
+        ));
+    }
+    steps
+}
 
 /// An upload can happen: no dev or local version to a production index, every `${VAR}` of
 /// its URLs set.
@@ -33,7 +70,7 @@ pub fn check_upload(upload: &Upload, units: &[PlannedUnit], problems: &mut Vec<S
 
 /// A release's publishing, after delivery: push, copy to the release folder, upload.
 #[allow(clippy::too_many_arguments)]
-pub fn publish_steps(
+fn publish_steps(
     ws: &Workspace,
     opts: &PlanOptions,
     branch: &str,
@@ -80,7 +117,7 @@ pub fn publish_steps(
 
 /// The plugins whose sdists and wheels go into the set folder: a release's (or its rebuild's)
 /// units, every plugin of a nightly that uploads, none of another nightly.
-pub fn delivered_plugins(opts: &PlanOptions, plugins: &[Plugin], units: &[PlannedUnit]) -> Vec<String> {
+fn delivered_plugins(opts: &PlanOptions, plugins: &[Plugin], units: &[PlannedUnit]) -> Vec<String> {
     match opts.mode {
         Mode::Nightly { upload: true, .. } => plugins.iter().map(|p| p.normalized.clone()).collect(),
         _ => units.iter().flat_map(|u| u.members.clone()).collect(),
@@ -89,7 +126,7 @@ pub fn delivered_plugins(opts: &PlanOptions, plugins: &[Plugin], units: &[Planne
 
 /// `nightly --upload`: the upload of every plugin's sdist and wheel that uploads, to
 /// `[nightly.upload]`, which must exist and take the versions the nightly makes.
-pub fn nightly_upload(
+fn nightly_upload(
     ws: &Workspace,
     opts: &PlanOptions,
     released: &[String],

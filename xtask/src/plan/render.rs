@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 
 use super::types::{Plan, PlanKind, Step, WheelhouseStrategy, CHECKSUMS_FILE};
-use crate::versions::edits::{self};
+use crate::versions::edits;
 
 /// The plan for people: versions, edits, steps, artifacts.
 pub fn render_human(plan: &Plan) -> String {
@@ -32,102 +32,107 @@ pub fn render_human(plan: &Plan) -> String {
     }
     let _ = writeln!(s, "\nsteps:");
     for step in &plan.steps {
-        match step {
-            Step::ExportSources { commit, paths } => {
+        render_step(&mut s, plan, step);
+    }
+    s
+}
+
+/// One step of the plan, as `plan` and the dry run list it.
+fn render_step(s: &mut String, plan: &Plan, step: &Step) {
+    match step {
+        Step::ExportSources { commit, paths } => {
+            let _ = writeln!(
+                s,
+                "  export {} plugin folder(s) at {}",
+                paths.len(),
+                &commit[..commit.len().min(12)]
+            );
+        }
+        Step::Stamp { plugin, edits } => {
+            let _ = writeln!(s, "  stamp {plugin} (build copy only):");
+            for e in edits {
                 let _ = writeln!(
                     s,
-                    "  export {} plugin folder(s) at {}",
-                    paths.len(),
-                    &commit[..commit.len().min(12)]
-                );
-            }
-            Step::Stamp { plugin, edits } => {
-                let _ = writeln!(s, "  stamp {plugin} (build copy only):");
-                for e in edits {
-                    let _ = writeln!(
-                        s,
-                        "      {}:{}: {:?} -> {:?}  ({})",
-                        e.file, e.line, e.old, e.new, e.reason
-                    );
-                }
-            }
-            Step::Build { plugin, version, .. } => {
-                let _ = writeln!(s, "  build sdist and wheel of {plugin} {version}");
-            }
-            Step::Resolve { platforms, .. } => {
-                let _ = writeln!(
-                    s,
-                    "  resolve the dependencies for {} with uv, for each target, and download their wheels",
-                    platforms.join(", ")
-                );
-            }
-            Step::Wheelhouse { platform, requirements } => {
-                let how = match plan.platforms.iter().find(|p| &p.name == platform).map(|p| p.strategy) {
-                    Some(WheelhouseStrategy::Download) => "download target wheels",
-                    _ => "pip wheel on this host",
-                };
-                let _ = writeln!(s, "  collect wheels for {platform} ({how}): {}", requirements.join(" "));
-            }
-            Step::Bundle { archive, .. } => {
-                let _ = writeln!(s, "  write {archive}");
-            }
-            Step::Sources { archive, .. } => {
-                let _ = writeln!(s, "  write {archive} (every plugin's sdist)");
-            }
-            Step::Checksums { files, sign } => {
-                let signed = if *sign { ", signed with gpg (.asc)" } else { "" };
-                let _ = writeln!(
-                    s,
-                    "  write {CHECKSUMS_FILE} and a .sha256 file for each of {} archive(s){signed}",
-                    files.len()
-                );
-            }
-            Step::WriteNotes { file, .. } => {
-                let _ = writeln!(s, "  write {file}");
-            }
-            Step::UpdateTree { edits } => {
-                let files = edits::by_file(edits).len();
-                let _ = writeln!(s, "  write the bump into {files} file(s) of the working tree");
-            }
-            Step::Commit { message, files } => {
-                let _ = writeln!(s, "  commit {} file(s): {message:?}", files.len());
-            }
-            Step::Tag { name, sign, .. } => {
-                let _ = writeln!(
-                    s,
-                    "  create the {} tag {name}",
-                    if *sign { "signed" } else { "annotated" }
-                );
-            }
-            Step::Deliver { files, dists_of } => {
-                let files: Vec<String> = files
-                    .iter()
-                    .cloned()
-                    .chain(dists_of.iter().map(|d| format!("{d} sdist and wheel")))
-                    .collect();
-                let _ = writeln!(s, "  move into {}/: {}", plan.output_dir, files.join(", "));
-            }
-            Step::Push { remote, branch, tags } => {
-                let _ = writeln!(s, "  push --atomic to {remote}: {branch} {}", tags.join(" "));
-            }
-            Step::CopyToReleaseDir { dir, files, dists_of } => {
-                let _ = writeln!(
-                    s,
-                    "  copy {} file(s) to the release folder {dir}",
-                    files.len() + 2 * dists_of.len()
-                );
-            }
-            Step::Upload { upload, plugins } => {
-                let _ = writeln!(
-                    s,
-                    "  upload the sdists and wheels of {} to {} (files it already has are skipped)",
-                    plugins.join(", "),
-                    crate::ops::cmd::redact(&upload.repository_url)
+                    "      {}:{}: {:?} -> {:?}  ({})",
+                    e.file, e.line, e.old, e.new, e.reason
                 );
             }
         }
+        Step::Build { plugin, version, .. } => {
+            let _ = writeln!(s, "  build sdist and wheel of {plugin} {version}");
+        }
+        Step::Resolve { platforms, .. } => {
+            let _ = writeln!(
+                s,
+                "  resolve the dependencies for {} with uv, for each target, and download their wheels",
+                platforms.join(", ")
+            );
+        }
+        Step::Wheelhouse { platform, requirements } => {
+            let how = match plan.platforms.iter().find(|p| &p.name == platform).map(|p| p.strategy) {
+                Some(WheelhouseStrategy::Download) => "download target wheels",
+                _ => "pip wheel on this host",
+            };
+            let _ = writeln!(s, "  collect wheels for {platform} ({how}): {}", requirements.join(" "));
+        }
+        Step::Bundle { archive, .. } => {
+            let _ = writeln!(s, "  write {archive}");
+        }
+        Step::Sources { archive, .. } => {
+            let _ = writeln!(s, "  write {archive} (every plugin's sdist)");
+        }
+        Step::Checksums { files, sign } => {
+            let signed = if *sign { ", signed with gpg (.asc)" } else { "" };
+            let _ = writeln!(
+                s,
+                "  write {CHECKSUMS_FILE} and a .sha256 file for each of {} archive(s){signed}",
+                files.len()
+            );
+        }
+        Step::WriteNotes { file, .. } => {
+            let _ = writeln!(s, "  write {file}");
+        }
+        Step::UpdateTree { edits } => {
+            let files = edits::by_file(edits).len();
+            let _ = writeln!(s, "  write the bump into {files} file(s) of the working tree");
+        }
+        Step::Commit { message, files } => {
+            let _ = writeln!(s, "  commit {} file(s): {message:?}", files.len());
+        }
+        Step::Tag { name, sign, .. } => {
+            let _ = writeln!(
+                s,
+                "  create the {} tag {name}",
+                if *sign { "signed" } else { "annotated" }
+            );
+        }
+        Step::Deliver { files, dists_of } => {
+            let files: Vec<String> = files
+                .iter()
+                .cloned()
+                .chain(dists_of.iter().map(|d| format!("{d} sdist and wheel")))
+                .collect();
+            let _ = writeln!(s, "  move into {}/: {}", plan.output_dir, files.join(", "));
+        }
+        Step::Push { remote, branch, tags } => {
+            let _ = writeln!(s, "  push --atomic to {remote}: {branch} {}", tags.join(" "));
+        }
+        Step::CopyToReleaseDir { dir, files, dists_of } => {
+            let _ = writeln!(
+                s,
+                "  copy {} file(s) to the release folder {dir}",
+                files.len() + 2 * dists_of.len()
+            );
+        }
+        Step::Upload { upload, plugins } => {
+            let _ = writeln!(
+                s,
+                "  upload the sdists and wheels of {} to {} (files it already has are skipped)",
+                plugins.join(", "),
+                crate::ops::cmd::redact(&upload.repository_url)
+            );
+        }
     }
-    s
 }
 
 /// The step as progress lines and messages name it.

@@ -1,18 +1,15 @@
 //! The repository side of a plan: the tree must be clean and committed, a release needs its
 //! branch, remote and signing key; the steps that write the bump, commit and tag.
 
-use std::collections::BTreeMap;
-
 use anyhow::Result;
-use pep440_rs::Version;
 
 use super::types::Step;
+use super::versions::Versions;
 use crate::manifest::render;
 use crate::manifest::workspace::Workspace;
 use crate::ops::git::Git;
 use crate::python::plugins::{self, Plugin};
-use crate::versions::edits::{self, Edit};
-use crate::versions::units::PlannedUnit;
+use crate::versions::edits::{self};
 
 /// gpg must be installed and hold a secret key when `key` (a `[release]` setting) signs.
 pub fn check_gpg(ws: &Workspace, key: &str, problems: &mut Vec<String>) -> Result<()> {
@@ -137,15 +134,10 @@ pub fn check_committed(git: &Git, commit: &str, plugins: &[Plugin], problems: &m
 
 /// A release's changes to the repository: write the bump, commit it, tag each unit, and
 /// (`next-dev`) write and commit the next development versions.
-pub fn repository_steps(
-    ws: &Workspace,
-    tree_edits: Vec<Edit>,
-    next_dev_edits: Vec<Edit>,
-    next_dev: &BTreeMap<String, Version>,
-    units: &[PlannedUnit],
-    release_name: &str,
-    version_text: &str,
-) -> Vec<Step> {
+pub fn repository_steps(ws: &Workspace, versions: &mut Versions, release_name: &str, version_text: &str) -> Vec<Step> {
+    let tree_edits = std::mem::take(&mut versions.tree_edits);
+    let next_dev_edits = std::mem::take(&mut versions.next_dev_edits);
+    let (next_dev, units) = (&versions.next_dev, &versions.units);
     let mut steps = Vec::new();
     let files: Vec<String> = edits::by_file(&tree_edits).keys().map(|f| f.to_string()).collect();
     if !tree_edits.is_empty() {

@@ -6,24 +6,29 @@ use std::collections::BTreeMap;
 use pep440_rs::Version;
 
 use super::types::{Mode, PlanOptions, PlannedPlatform, PlannedPlugin, PlannedVersionFile, Step, WheelhouseStrategy};
+use super::versions::Versions;
 use crate::manifest::workspace::Workspace;
 use crate::manifest::Strategy;
 use crate::python::plugins::Plugin;
-use crate::versions::edits::{self, Edit, StampValues};
+use crate::versions::edits::{self};
 
 /// One `Stamp` step per plugin: its new version, its pins on siblings, and (releases) its
 /// promoted changelog, as edits of the build copy.
-#[allow(clippy::too_many_arguments)]
 pub fn stamp_steps(
     ws: &Workspace,
     opts: &PlanOptions,
     plugins: &[Plugin],
-    new_versions: &BTreeMap<String, Version>,
-    released: Option<&BTreeMap<String, Version>>,
-    changelog_edits: &[Edit],
-    values: &StampValues,
+    versions: &Versions,
     problems: &mut Vec<String>,
 ) -> Vec<Step> {
+    let Versions {
+        new_versions,
+        released,
+        changelog_edits,
+        values,
+        ..
+    } = versions;
+    let released = released.as_ref();
     let mut stamp_steps = Vec::new();
     for p in plugins {
         let Some(new) = new_versions.get(&p.normalized) else {

@@ -6,16 +6,15 @@ use std::collections::BTreeMap;
 use anyhow::Result;
 use pep440_rs::Version;
 
-use super::repository::check_release_preconditions;
 use super::types::{Mode, PlanOptions};
 use crate::manifest::normalize_name;
 use crate::manifest::workspace::Workspace;
 use crate::ops::clock;
 use crate::ops::git::Git;
 use crate::python::plugins::Plugin;
+use crate::versions;
 use crate::versions::edits::{Edit, StampValues};
 use crate::versions::units::{self, PlannedUnit};
-use crate::versions::{self};
 
 /// The first set variable of `vars` as a build number, and where it came from.
 pub fn build_number_from_env(vars: &[String], problems: &mut Vec<String>) -> (u64, String) {
@@ -94,6 +93,23 @@ pub struct Versions {
     pub values: StampValues,
 }
 
+impl Versions {
+    /// No versions yet, stamped with `values`.
+    fn new(values: StampValues) -> Versions {
+        Versions {
+            new_versions: BTreeMap::new(),
+            units: Vec::new(),
+            changelog_edits: Vec::new(),
+            tree_edits: Vec::new(),
+            next_dev_edits: Vec::new(),
+            next_dev: BTreeMap::new(),
+            released: None,
+            nightly_number: None,
+            values,
+        }
+    }
+}
+
 /// The versions of a nightly (dev versions of the build), a release (the bump), or a rebuild
 /// of a tagged release (the tagged versions).
 #[allow(clippy::too_many_arguments)]
@@ -109,50 +125,20 @@ pub fn plan_versions(
     problems: &mut Vec<String>,
 ) -> Result<Versions> {
     let short = commit[..commit.len().min(8)].to_string();
-    let mut new_versions: BTreeMap<String, Version> = BTreeMap::new();
-    let mut units = Vec::new();
-    let mut changelog_edits = Vec::new();
-    let mut tree_edits = Vec::new();
-    let mut next_dev_edits = Vec::new();
-    let mut next_dev = BTreeMap::new();
-    let mut released: Option<BTreeMap<String, Version>> = None;
-    let mut nightly_number = None;
-    let values = match &opts.mode {
-        Mode::Nightly { build_number, .. } => {
-            let (build_number, source) = match build_number {
-                Some(n) => (*n, "--build-number".to_string()),
-                None => build_number_from_env(&ws.manifest.nightly.build_number_env, problems),
-            };
-            let digits = ws.manifest.nightly.build_number_digits;
-            let number = match versions::nightly_number(now, build_number, digits) {
-                Ok(n) => {
-                    nightly_number = Some(n);
-                    n
-                }
-                Err(e) => {
-                    problems.push(format!(
-                        "build number {build_number} (from {source}) {e}: set [nightly] build-number-digits in {} \
-                         to a larger width (CI run counters keep growing; 6 is a good choice)",
-                        ws.manifest_shown()
-                    ));
-                    0
-                }
-            };
-            let local = ws.manifest.nightly.local_version.then(|| format!("g{short}"));
-            for p in plugins {
-                match versions::nightly(&current[&p.normalized], number, local.as_deref()) {
-                    Ok(v) => {
-                        new_versions.insert(p.normalized.clone(), v);
-                    }
-                    Err(e) => problems.push(format!("{}: {e}", p.dir)),
-                }
-            }
+    match &opts.mode {
+        Mode::Nightly { build_number, .. } => Ok(nightly_versions(
+            ws,
+            plugins,
+            current,
+            *build_number,
             StampValues {
                 date: clock::iso_date(now),
-                build: build_number.to_string(),
+                build: String::new(),
                 commit: short,
-            }
-        }
+            },
+            now,
+            problems,
+        )),
         Mode::Release { level, selection } => {
             let values = StampValues {
                 date: clock::iso_date(now),
@@ -160,45 +146,84 @@ pub fn plan_versions(
                 commit: short,
             };
             let outcome = units::plan_bump(ws, git, plugins, current, level, selection, &values, problems)?;
-            new_versions = current.clone();
+            let mut new_versions = current.clone();
             new_versions.extend(outcome.planned.clone());
-            released = Some(outcome.planned);
-            units = outcome.units;
-            changelog_edits = outcome.changelog_edits;
-            tree_edits = outcome.tree_edits;
-            next_dev_edits = outcome.next_dev_edits;
-            next_dev = outcome.next_dev;
-            check_release_preconditions(ws, git, problems)?;
-            values
+            Ok(Versions {
+                new_versions,
+                released: Some(outcome.planned),
+                units: outcome.units,
+                changelog_edits: outcome.changelog_edits,
+                tree_edits: outcome.tree_edits,
+                next_dev_edits: outcome.next_dev_edits,
+                next_dev: outcome.next_dev,
+                ..Versions::new(values)
+            })
         }
         Mode::Bundle => {
-            new_versions = current.clone();
-            units = units::tagged_at(ws, git, plugins, current, commit, problems)?;
+            let units = units::tagged_at(ws, git, plugins, current, commit, problems)?;
             if units.is_empty() {
                 problems.push(format!(
                     "HEAD ({short}) carries no release tag of a plugin or group at its current version: \
                      check out a release tag (`git checkout <tag>`), or build untagged commits with `nightly`"
                 ));
             }
-            StampValues {
+            Ok(Versions {
+                new_versions: current.clone(),
+                units,
                 // The release commit's date: every rebuild of the tag stamps the same bytes.
-                date: clock::iso_date(epoch),
-                build: String::new(),
-                commit: short,
-            }
+                ..Versions::new(StampValues {
+                    date: clock::iso_date(epoch),
+                    build: String::new(),
+                    commit: short,
+                })
+            })
+        }
+    }
+}
+
+/// A nightly's dev versions: every plugin's current version with the nightly number of the
+/// build (`--build-number`, else the first set `[nightly] build-number-env` variable).
+fn nightly_versions(
+    ws: &Workspace,
+    plugins: &[Plugin],
+    current: &BTreeMap<String, Version>,
+    build_number: Option<u64>,
+    mut values: StampValues,
+    now: i64,
+    problems: &mut Vec<String>,
+) -> Versions {
+    let (build_number, source) = match build_number {
+        Some(n) => (n, "--build-number".to_string()),
+        None => build_number_from_env(&ws.manifest.nightly.build_number_env, problems),
+    };
+    let digits = ws.manifest.nightly.build_number_digits;
+    let (number, nightly_number) = match versions::nightly_number(now, build_number, digits) {
+        Ok(n) => (n, Some(n)),
+        Err(e) => {
+            problems.push(format!(
+                "build number {build_number} (from {source}) {e}: set [nightly] build-number-digits in {} \
+                 to a larger width (CI run counters keep growing; 6 is a good choice)",
+                ws.manifest_shown()
+            ));
+            (0, None)
         }
     };
-    Ok(Versions {
+    let local = ws.manifest.nightly.local_version.then(|| format!("g{}", values.commit));
+    let mut new_versions = BTreeMap::new();
+    for p in plugins {
+        match versions::nightly(&current[&p.normalized], number, local.as_deref()) {
+            Ok(v) => {
+                new_versions.insert(p.normalized.clone(), v);
+            }
+            Err(e) => problems.push(format!("{}: {e}", p.dir)),
+        }
+    }
+    values.build = build_number.to_string();
+    Versions {
         new_versions,
-        units,
-        changelog_edits,
-        tree_edits,
-        next_dev_edits,
-        next_dev,
-        released,
         nightly_number,
-        values,
-    })
+        ..Versions::new(values)
+    }
 }
 
 /// What names a run's set folder, archives, notes and commit message: `({release}, {version})`.
