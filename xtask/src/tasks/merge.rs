@@ -29,151 +29,211 @@ pub(super) struct Found {
     pub identity: Identity,
 }
 
+/// The archives and release notes gathered from the given folders.
+#[derive(Default)]
+struct Gathered {
+    /// Every archive by file name, as first found (each checked against its `.sha256`).
+    archives: BTreeMap<String, Found>,
+    /// The release notes: where they were first found, and their bytes.
+    notes: Option<(PathBuf, Vec<u8>)>,
+}
+
 pub fn run(ws: &Workspace, opts: &MergeOptions) -> Result<()> {
     crate::steps::journal::refuse_if_interrupted(ws)?;
     let mut problems = Vec::new();
-    let mut archives: BTreeMap<String, Found> = BTreeMap::new();
-    let mut notes: Option<(PathBuf, Vec<u8>)> = None;
+    let mut gathered = Gathered::default();
     for given in &opts.folders {
-        let Ok(names) = file_names(given) else {
-            problems.push(format!("{}: not a folder", given.display()));
-            continue;
-        };
-        // An output folder holds its set in a folder of its own: take that one.
-        let (folder, names) = match set_inside(given, &names) {
-            Some(inner) => {
-                let names = file_names(&inner)?;
-                (inner, names)
-            }
-            None => (given.clone(), names),
-        };
-        let folder = &folder;
-        let mut any = false;
-        for name in names.iter().filter(|n| names.contains(&format!("{n}.sha256"))) {
-            any = true;
-            let path = folder.join(name);
-            match inspect(&path) {
-                Err(e) => problems.push(format!("{}: {e:#}", path.display())),
-                Ok(found) => match archives.get(name) {
-                    Some(first) if first.sha256 != found.sha256 => problems.push(format!(
-                        "{name} differs between {} and {}: both cannot be the same build",
-                        first.path.parent().unwrap_or(Path::new("")).display(),
-                        folder.display()
-                    )),
-                    Some(_) => {}
-                    None => {
-                        archives.insert(name.clone(), found);
-                    }
-                },
-            }
-        }
-        if !any {
-            problems.push(format!(
-                "{}: no archive with a .sha256 file (give the folders `nightly --platform P` wrote)",
-                folder.display()
-            ));
-        }
-        if let Ok(text) = std::fs::read(folder.join(NOTES_FILE)) {
-            match &notes {
-                Some((first, bytes)) if *bytes != text => problems.push(format!(
-                    "{NOTES_FILE} differs between {} and {}",
-                    first.display(),
-                    folder.display()
-                )),
-                Some(_) => {}
-                None => notes = Some((folder.join(NOTES_FILE), text)),
-            }
-        }
+        gather_folder(given, &mut gathered, &mut problems)?;
     }
-
-    // One release, version and commit; one archive per platform of the manifest, and sources.
-    let mut order: Vec<String> = Vec::new();
-    if let Some(first) = archives.values().next() {
-        let id = &first.identity;
-        for (name, f) in &archives {
-            let other = &f.identity;
-            if (&other.release, &other.version, &other.commit) != (&id.release, &id.version, &id.commit) {
-                problems.push(format!(
-                    "{name} is {} {} of commit {}, but {} is {} {} of commit {}: merge bundles of one run",
-                    other.release,
-                    other.version,
-                    short(&other.commit),
-                    first.path.display(),
-                    id.release,
-                    id.version,
-                    short(&id.commit)
-                ));
-            }
-        }
-        let mut by_platform: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
-        for (name, f) in &archives {
-            by_platform.entry(&f.identity.platform).or_default().push(name);
-        }
-        let mut wanted: Vec<&str> = ws.manifest.platforms.iter().map(|p| p.name.as_str()).collect();
-        if !opts.no_sources {
-            wanted.push("sources");
-        }
-        for platform in &wanted {
-            match by_platform.get(platform).map(Vec::as_slice) {
-                None | Some([]) => problems.push(format!(
-                    "no bundle for {} among the folders{}",
-                    if *platform == "sources" {
-                        "the sources".to_string()
-                    } else {
-                        format!("platform {platform}")
-                    },
-                    if *platform == "sources" {
-                        " (or pass --no-sources)"
-                    } else {
-                        ""
-                    }
-                )),
-                Some([one]) => order.push(one.to_string()),
-                Some(many) => problems.push(format!("several bundles for {platform}: {}", many.join(", "))),
-            }
-        }
-        for platform in by_platform.keys().filter(|p| !wanted.contains(p) && **p != "sources") {
-            problems.push(format!(
-                "platform {platform:?} of {} is not in {}",
-                by_platform[platform].join(", "),
-                ws.manifest_shown()
-            ));
-        }
-    }
+    let order = check_one_run(ws, opts, &gathered.archives, &mut problems);
     if !problems.is_empty() {
         return Err(precheck_failed("cannot merge the bundles", problems));
     }
 
     // Stage copies, write the checksums (and signatures), then move everything at once, into
     // the set's own folder.
+    let out = set_folder(ws, opts, &gathered.archives, &order);
+    let stage = Staging::create(&ws.work_dir, "merge")?;
+    let files = stage_set(ws, &stage, &gathered, &order)?;
+    let moves: Vec<(PathBuf, PathBuf)> = files.iter().map(|f| (stage.path().join(f), out.join(f))).collect();
+    move_all_into_place(&moves).with_context(|| format!("nothing was written to {}", out.display()))?;
+    print_merged(&out, &files);
+    Ok(())
+}
+
+/// Gather the archives (those with a `.sha256` file) and the release notes of one given
+/// folder, or of the one set inside it; a differing copy of either is a problem.
+fn gather_folder(given: &Path, gathered: &mut Gathered, problems: &mut Vec<String>) -> Result<()> {
+    let Ok(names) = file_names(given) else {
+        problems.push(format!("{}: not a folder", given.display()));
+        return Ok(());
+    };
+    // An output folder holds its set in a folder of its own: take that one.
+    let (folder, names) = match set_inside(given, &names) {
+        Some(inner) => {
+            let names = file_names(&inner)?;
+            (inner, names)
+        }
+        None => (given.to_path_buf(), names),
+    };
+    let folder = &folder;
+    let mut any = false;
+    for name in names.iter().filter(|n| names.contains(&format!("{n}.sha256"))) {
+        any = true;
+        let path = folder.join(name);
+        match inspect(&path) {
+            Err(e) => problems.push(format!("{}: {e:#}", path.display())),
+            Ok(found) => match gathered.archives.get(name) {
+                Some(first) if first.sha256 != found.sha256 => problems.push(format!(
+                    "{name} differs between {} and {}: both cannot be the same build",
+                    first.path.parent().unwrap_or(Path::new("")).display(),
+                    folder.display()
+                )),
+                Some(_) => {}
+                None => {
+                    gathered.archives.insert(name.clone(), found);
+                }
+            },
+        }
+    }
+    if !any {
+        problems.push(format!(
+            "{}: no archive with a .sha256 file (give the folders `nightly --platform P` wrote)",
+            folder.display()
+        ));
+    }
+    if let Ok(text) = std::fs::read(folder.join(NOTES_FILE)) {
+        match &gathered.notes {
+            Some((first, bytes)) if *bytes != text => problems.push(format!(
+                "{NOTES_FILE} differs between {} and {}",
+                first.display(),
+                folder.display()
+            )),
+            Some(_) => {}
+            None => gathered.notes = Some((folder.join(NOTES_FILE), text)),
+        }
+    }
+    Ok(())
+}
+
+/// One release, version and commit; one archive per platform of the manifest, and sources.
+/// The names of the archives to merge, in platform order (empty when there are none).
+fn check_one_run(
+    ws: &Workspace,
+    opts: &MergeOptions,
+    archives: &BTreeMap<String, Found>,
+    problems: &mut Vec<String>,
+) -> Vec<String> {
+    let Some(first) = archives.values().next() else {
+        return Vec::new();
+    };
+    check_same_build(first, archives, problems);
+    one_per_platform(ws, opts, archives, problems)
+}
+
+/// Every archive is of the release, version and commit of the `first`.
+fn check_same_build(first: &Found, archives: &BTreeMap<String, Found>, problems: &mut Vec<String>) {
+    let id = &first.identity;
+    for (name, f) in archives {
+        let other = &f.identity;
+        if (&other.release, &other.version, &other.commit) != (&id.release, &id.version, &id.commit) {
+            problems.push(format!(
+                "{name} is {} {} of commit {}, but {} is {} {} of commit {}: merge bundles of one run",
+                other.release,
+                other.version,
+                short(&other.commit),
+                first.path.display(),
+                id.release,
+                id.version,
+                short(&id.commit)
+            ));
+        }
+    }
+}
+
+/// Exactly one archive for each platform of the manifest (and the sources, unless
+/// `--no-sources`), and none for another platform: their names, in the manifest's order.
+fn one_per_platform(
+    ws: &Workspace,
+    opts: &MergeOptions,
+    archives: &BTreeMap<String, Found>,
+    problems: &mut Vec<String>,
+) -> Vec<String> {
+    let mut order: Vec<String> = Vec::new();
+    let mut by_platform: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for (name, f) in archives {
+        by_platform.entry(&f.identity.platform).or_default().push(name);
+    }
+    let mut wanted: Vec<&str> = ws.manifest.platforms.iter().map(|p| p.name.as_str()).collect();
+    if !opts.no_sources {
+        wanted.push("sources");
+    }
+    for platform in &wanted {
+        match by_platform.get(platform).map(Vec::as_slice) {
+            None | Some([]) => problems.push(format!(
+                "no bundle for {} among the folders{}",
+                if *platform == "sources" {
+                    "the sources".to_string()
+                } else {
+                    format!("platform {platform}")
+                },
+                if *platform == "sources" {
+                    " (or pass --no-sources)"
+                } else {
+                    ""
+                }
+            )),
+            Some([one]) => order.push(one.to_string()),
+            Some(many) => problems.push(format!("several bundles for {platform}: {}", many.join(", "))),
+        }
+    }
+    for platform in by_platform.keys().filter(|p| !wanted.contains(p) && **p != "sources") {
+        problems.push(format!(
+            "platform {platform:?} of {} is not in {}",
+            by_platform[platform].join(", "),
+            ws.manifest_shown()
+        ));
+    }
+    order
+}
+
+/// The set's own folder in the output folder (or `--out`), named after its release and version.
+fn set_folder(ws: &Workspace, opts: &MergeOptions, archives: &BTreeMap<String, Found>, order: &[String]) -> PathBuf {
     let id = &archives[&order[0]].identity;
     let set = crate::plan::set_name(&id.release, &id.version);
-    let out = opts.out.clone().unwrap_or_else(|| ws.output_dir()).join(&set);
-    let stage = Staging::create(&ws.work_dir, "merge")?;
-    for name in &order {
+    opts.out.clone().unwrap_or_else(|| ws.output_dir()).join(&set)
+}
+
+/// Copy the archives into the staging folder and write their checksums (and signatures) and
+/// the release notes there: the names of the files of the set.
+fn stage_set(ws: &Workspace, stage: &Staging, gathered: &Gathered, order: &[String]) -> Result<Vec<String>> {
+    let archives = &gathered.archives;
+    for name in order {
         copy_file(&archives[name].path, &stage.path().join(name))?;
     }
     let sign = ws.manifest.release.sign_artifacts;
     let hashed: Vec<(String, String)> = order.iter().map(|n| (n.clone(), archives[n].sha256.clone())).collect();
     crate::steps::write_checksums(&ws.runner, stage.path(), &hashed, sign)?;
-    let mut files: Vec<String> = order.clone();
+    let mut files: Vec<String> = order.to_vec();
     files.extend(order.iter().map(|a| format!("{a}.sha256")));
     files.push(CHECKSUMS_FILE.into());
     if sign {
         files.extend(order.iter().map(|a| format!("{a}.asc")));
         files.push(format!("{CHECKSUMS_FILE}.asc"));
     }
-    if let Some((_, bytes)) = &notes {
+    if let Some((_, bytes)) = &gathered.notes {
         crate::ops::fs::write_atomic(&stage.path().join(NOTES_FILE), bytes)?;
         files.push(NOTES_FILE.into());
     }
-    let moves: Vec<(PathBuf, PathBuf)> = files.iter().map(|f| (stage.path().join(f), out.join(f))).collect();
-    move_all_into_place(&moves).with_context(|| format!("nothing was written to {}", out.display()))?;
+    Ok(files)
+}
+
+/// Say where the set was merged into, and its files.
+fn print_merged(out: &Path, files: &[String]) {
     crate::ops::ui::summary!("merged into {}:", out.display());
-    for f in &files {
+    for f in files {
         crate::ops::ui::summary!("  {f}");
     }
-    Ok(())
 }
 
 /// The one folder inside `folder` that holds a set (archives with `.sha256` files), when
