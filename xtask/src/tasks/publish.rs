@@ -86,6 +86,44 @@ pub fn run(ws: &Workspace, opts: &PublishOptions) -> Result<()> {
     let set = find_set(ws, &sets);
     let output = ws.output_dir().join(&set);
     let shown = format!("{}/{set}", ws.manifest.release.output.display());
+    let archives = read_checksummed(&output, &shown, &mut problems);
+    let version = archives.first().map(|a| a.identity.version.clone()).unwrap_or_default();
+    check_built_from_head(&archives, &head, &release_name, &version, &mut problems);
+    let mut platforms: Vec<&str> = ws.manifest.platforms.iter().map(|p| p.name.as_str()).collect();
+    platforms.push("sources");
+    check_complete(&archives, &platforms, &shown, &mut problems);
+
+    let (dists_of, uploaded, extract) = released_files(ws, &units, &platforms, &archives, &mut problems);
+    let present = file_names(&output).unwrap_or_default();
+    let extract = not_yet_extracted(extract, &present, &output, &shown, &mut problems)?;
+    let (release_dir, upload) = destinations(ws, opts, &units, &mut problems);
+    if !problems.is_empty() {
+        return Err(precheck_failed("cannot publish the release", problems));
+    }
+
+    let plan = PublishPlan {
+        release: release_name.clone(),
+        version,
+        commit: head,
+        tags: units.iter().map(|u| u.tag.clone()).collect(),
+        files: set_files(&archives, &present),
+        dists_of,
+        uploaded,
+        extract,
+        release_dir,
+        upload,
+    };
+    print_plan(&plan, &shown);
+    if opts.dry_run {
+        return Ok(());
+    }
+
+    execute(ws, &tools, &plan, &output, &shown)
+}
+
+/// The archives `SHA256SUMS` lists in the set's folder, each checked against its `.sha256`
+/// and against `SHA256SUMS`; a missing `SHA256SUMS`, a bad line or a bad archive is a problem.
+fn read_checksummed(output: &Path, shown: &str, problems: &mut Vec<String>) -> Vec<Found> {
     let mut archives: Vec<Found> = Vec::new();
     match std::fs::read_to_string(output.join(CHECKSUMS_FILE)) {
         Err(_) => problems.push(format!(
@@ -109,8 +147,18 @@ pub fn run(ws: &Workspace, opts: &PublishOptions) -> Result<()> {
             }
         }
     }
-    let version = archives.first().map(|a| a.identity.version.clone()).unwrap_or_default();
-    for a in &archives {
+    archives
+}
+
+/// Every archive is of HEAD's commit, of the release HEAD is tagged with, and of one version.
+fn check_built_from_head(
+    archives: &[Found],
+    head: &str,
+    release_name: &str,
+    version: &str,
+    problems: &mut Vec<String>,
+) {
+    for a in archives {
         let id = &a.identity;
         if id.commit != head || id.release != release_name || id.version != version {
             problems.push(format!(
@@ -119,14 +167,17 @@ pub fn run(ws: &Workspace, opts: &PublishOptions) -> Result<()> {
                 id.release,
                 id.version,
                 short(&id.commit),
-                short(&head)
+                short(head)
             ));
         }
     }
-    let mut platforms: Vec<&str> = ws.manifest.platforms.iter().map(|p| p.name.as_str()).collect();
-    platforms.push("sources");
+}
+
+/// The set has a bundle for every platform and for the sources (unless it has no archive at
+/// all, which is reported already).
+fn check_complete(archives: &[Found], platforms: &[&str], shown: &str, problems: &mut Vec<String>) {
     if !archives.is_empty() {
-        for wanted in &platforms {
+        for wanted in platforms {
             if !archives.iter().any(|a| a.identity.platform == *wanted) {
                 problems.push(format!(
                     "{shown}/{CHECKSUMS_FILE} lists no bundle for {wanted}: publish a complete set"
@@ -134,11 +185,17 @@ pub fn run(ws: &Workspace, opts: &PublishOptions) -> Result<()> {
             }
         }
     }
+}
 
-    let (dists_of, uploaded, extract) = released_files(ws, &units, &platforms, &archives, &mut problems);
-    // Files already in the output folder (a `bundle` on this machine delivered them) must be
-    // the same; they are not extracted again.
-    let present = file_names(&output).unwrap_or_default();
+/// What is still to be taken out of the bundles. Files already in the output folder (a
+/// `bundle` on this machine delivered them) must be the same; they are not extracted again.
+fn not_yet_extracted(
+    extract: BTreeMap<String, Extract>,
+    present: &[String],
+    output: &Path,
+    shown: &str,
+    problems: &mut Vec<String>,
+) -> Result<Vec<Extract>> {
     let mut extract: Vec<Extract> = extract.into_values().collect();
     for e in &extract {
         if present.contains(&e.file) && sha256_file(&output.join(&e.file))? != e.sha256 {
@@ -149,10 +206,20 @@ pub fn run(ws: &Workspace, opts: &PublishOptions) -> Result<()> {
         }
     }
     extract.retain(|e| !present.contains(&e.file));
+    Ok(extract)
+}
 
+/// Where to publish: the release folder (`--release-dir`, else `RELEASE_DIR`, else
+/// `[publish] release-dir`) and the upload, checked; having neither is a problem.
+fn destinations(
+    ws: &Workspace,
+    opts: &PublishOptions,
+    units: &[crate::versions::units::PlannedUnit],
+    problems: &mut Vec<String>,
+) -> (Option<String>, Option<Upload>) {
     let upload = ws.manifest.publish.upload.clone();
     if let Some(upload) = &upload {
-        crate::plan::check_upload(upload, &units, &mut problems);
+        crate::plan::check_upload(upload, units, problems);
     }
     let release_dir = opts
         .release_dir
@@ -165,12 +232,14 @@ pub fn run(ws: &Workspace, opts: &PublishOptions) -> Result<()> {
             ws.manifest_shown()
         ));
     }
-    if !problems.is_empty() {
-        return Err(precheck_failed("cannot publish the release", problems));
-    }
+    (release_dir, upload)
+}
 
+/// The files of the set present in the output folder to copy to the release folder: each
+/// archive with its `.sha256` and `.asc`, then `SHA256SUMS`, its signature and the notes.
+fn set_files(archives: &[Found], present: &[String]) -> Vec<String> {
     let mut files: Vec<String> = Vec::new();
-    for a in &archives {
+    for a in archives {
         let name = name_of(a);
         for f in [name.clone(), format!("{name}.sha256"), format!("{name}.asc")] {
             if present.contains(&f) {
@@ -187,24 +256,7 @@ pub fn run(ws: &Workspace, opts: &PublishOptions) -> Result<()> {
             files.push(f);
         }
     }
-    let plan = PublishPlan {
-        release: release_name.clone(),
-        version,
-        commit: head,
-        tags: units.iter().map(|u| u.tag.clone()).collect(),
-        files,
-        dists_of,
-        uploaded,
-        extract,
-        release_dir,
-        upload,
-    };
-    print_plan(&plan, &shown);
-    if opts.dry_run {
-        return Ok(());
-    }
-
-    execute(ws, &tools, &plan, &output, &shown)
+    files
 }
 
 /// Take the released sdists and wheels out of the bundles, upload them, copy the set.
