@@ -46,10 +46,7 @@ struct Findings {
 pub fn run(dry_run: bool) -> Result<()> {
     let cwd = std::env::current_dir()?;
     let git_program = which::which("git").map_err(|_| input_error("git: not found on PATH. Install git."))?;
-    let probe = Runner::new(std::env::temp_dir().join("xtask-init.log"), false, false);
-    let root = Git::new(&probe, git_program.clone(), &cwd)
-        .toplevel()
-        .unwrap_or_else(|_| cwd.clone());
+    let root = repository_root(&cwd, &git_program);
     let manifest_path = root.join(MANIFEST_FILE);
     if manifest_path.exists() {
         return Err(input_error(format!(
@@ -57,17 +54,7 @@ pub fn run(dry_run: bool) -> Result<()> {
             manifest_path.display()
         )));
     }
-    let work_dir = crate::manifest::workspace::work_dir(&cwd, &root);
-    let stamp = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
-    let runner = Runner::new(
-        work_dir
-            .join("logs")
-            .join(format!("init-{stamp}-{}.log", std::process::id())),
-        false,
-        false,
-    );
+    let runner = init_runner(&cwd, &root);
     let git = Git::new(&runner, git_program, &root);
     let mut found = Findings::default();
 
@@ -90,31 +77,11 @@ pub fn run(dry_run: bool) -> Result<()> {
     found.guessed.push(format!(
         "release name {release:?} from the repository folder: it names the archives ([release] name)"
     ));
-    let mut json_files: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();
-    for dir in &dirs {
-        let rel = plugins::relative(&root, dir);
-        let files = json_version_files(dir);
-        if !files.is_empty() {
-            json_files.insert(rel, files);
-        }
-    }
-    // Declared for every plugin (optional where some lack them).
-    let mut json_entries: Vec<(String, String, bool)> = Vec::new();
-    for files in json_files.values() {
-        for (file, key) in files {
-            if !json_entries.iter().any(|(f, k, _)| f == file && k == key) {
-                let everywhere = json_files
-                    .values()
-                    .filter(|fs| fs.contains(&(file.clone(), key.clone())))
-                    .count();
-                json_entries.push((file.clone(), key.clone(), everywhere < dirs.len()));
-            }
-        }
-    }
-    let draft = Draft {
+    let json_files = json_files_by_plugin(&root, &dirs);
+    let mut draft = Draft {
         release: release.clone(),
         paths: paths.clone(),
-        json_entries,
+        json_entries: json_entries(&json_files, dirs.len()),
         platforms: platforms(&mut found),
         ..Draft::default()
     };
@@ -127,7 +94,83 @@ pub fn run(dry_run: bool) -> Result<()> {
         }
     }
 
-    let mut draft = draft;
+    detect_stamp(&mut draft, &plugins, &mut found);
+    let tags = git.tags().unwrap_or_default();
+    detect_tags(&mut draft, &plugins, &tags, &mut found);
+    detect_groups(&mut draft, &plugins, &mut found);
+    detect_changelogs(&mut draft, &root, &plugins, &mut found);
+
+    let text = draft.render();
+    check_result(&root, &runner, &git, &text, &mut found);
+    if dry_run {
+        print!("{text}");
+    } else {
+        write_atomic(&manifest_path, text.as_bytes())?;
+    }
+    report(&found, &manifest_path, dry_run);
+    Ok(())
+}
+
+/// The top folder of the git repository around `cwd`, else `cwd` itself.
+fn repository_root(cwd: &Path, git_program: &Path) -> PathBuf {
+    let probe = Runner::new(std::env::temp_dir().join("xtask-init.log"), false, false);
+    Git::new(&probe, git_program.to_path_buf(), cwd)
+        .toplevel()
+        .unwrap_or_else(|_| cwd.to_path_buf())
+}
+
+/// The runner of this `init`, logging to a file of its own in the work folder.
+fn init_runner(cwd: &Path, root: &Path) -> Runner {
+    let work_dir = crate::manifest::workspace::work_dir(cwd, root);
+    let stamp = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    Runner::new(
+        work_dir
+            .join("logs")
+            .join(format!("init-{stamp}-{}.log", std::process::id())),
+        false,
+        false,
+    )
+}
+
+/// The JSON version files of each plugin folder that has any, by the folder's path relative
+/// to the root: (path in the plugin folder, key).
+fn json_files_by_plugin(root: &Path, dirs: &[PathBuf]) -> BTreeMap<String, Vec<(String, String)>> {
+    let mut json_files: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();
+    for dir in dirs {
+        let rel = plugins::relative(root, dir);
+        let files = json_version_files(dir);
+        if !files.is_empty() {
+            json_files.insert(rel, files);
+        }
+    }
+    json_files
+}
+
+/// The JSON version files to declare, each once: for every plugin, optional where some of the
+/// `plugin_count` plugins lack them. (path, key, optional).
+fn json_entries(
+    json_files: &BTreeMap<String, Vec<(String, String)>>,
+    plugin_count: usize,
+) -> Vec<(String, String, bool)> {
+    let mut json_entries: Vec<(String, String, bool)> = Vec::new();
+    for files in json_files.values() {
+        for (file, key) in files {
+            if !json_entries.iter().any(|(f, k, _)| f == file && k == key) {
+                let everywhere = json_files
+                    .values()
+                    .filter(|fs| fs.contains(&(file.clone(), key.clone())))
+                    .count();
+                json_entries.push((file.clone(), key.clone(), everywhere < plugin_count));
+            }
+        }
+    }
+    json_entries
+}
+
+/// Every plugin at the placeholder version 0.0.0 means the `stamp` strategy.
+fn detect_stamp(draft: &mut Draft, plugins: &[Plugin], found: &mut Findings) {
     let placeholder = plugins.iter().all(|p| p.version.to_string() == "0.0.0");
     draft.stamp = placeholder;
     if placeholder {
@@ -135,14 +178,12 @@ pub fn run(dry_run: bool) -> Result<()> {
             "every plugin's version is the placeholder 0.0.0: the `stamp` strategy (versions come from tags)".into(),
         );
     }
-    let tags = git.tags().unwrap_or_default();
-    detect_tags(&mut draft, &plugins, &tags, &mut found);
-    detect_groups(&mut draft, &plugins, &mut found);
-    detect_changelogs(&mut draft, &root, &plugins, &mut found);
+}
 
-    let text = draft.render();
-    // The result must load and find the same plugins.
-    let problems = match read_plugins(&root, &runner, &text) {
+/// The manifest written must load and find the same plugins, and the output folder should be
+/// ignored by git; what is not so is for the user to check.
+fn check_result(root: &Path, runner: &Runner, git: &Git, text: &str, found: &mut Findings) {
+    let problems = match read_plugins(root, runner, text) {
         Ok(_) => Vec::new(),
         Err(e) => vec![format!("{e:#}")],
     };
@@ -152,13 +193,6 @@ pub fn run(dry_run: bool) -> Result<()> {
             .check
             .push("the output folder dist/ is not ignored by git: add `/dist/` to .gitignore".into());
     }
-    if dry_run {
-        print!("{text}");
-    } else {
-        write_atomic(&manifest_path, text.as_bytes())?;
-    }
-    report(&found, &manifest_path, dry_run);
-    Ok(())
 }
 
 /// Folders (not the root) holding a Python project, at most three levels down, outside
