@@ -44,18 +44,7 @@ pub fn run(ws: &Workspace, opts: &BumpOptions) -> Result<()> {
         crate::steps::journal::refuse_if_interrupted(ws)?;
     }
     let mut problems = Vec::new();
-    let tools = toolchain::find(&ws.runner, &ws.manifest);
-    let (git_program, python) = match &tools {
-        Ok(t) => (Some(t.git.clone()), Some(t.python.path.clone())),
-        Err(p) => {
-            problems.extend(p.iter().cloned());
-            (which::which("git").ok(), None)
-        }
-    };
-    let plugins = plugins::discover(&ws.root, &ws.manifest, &ws.runner, python.as_deref()).unwrap_or_else(|p| {
-        problems.extend(p);
-        Vec::new()
-    });
+    let (git_program, plugins) = find_git_and_plugins(ws, &mut problems);
     let Some(git_program) = git_program else {
         return Err(precheck_failed("cannot compute the bump", problems));
     };
@@ -82,32 +71,8 @@ pub fn run(ws: &Workspace, opts: &BumpOptions) -> Result<()> {
     )?;
     let units = outcome.units;
     let all_edits = outcome.tree_edits;
-
-    // Files to be written must not hold uncommitted work.
-    let files: Vec<String> = by_file(&all_edits).keys().map(|f| f.to_string()).collect();
-    if !files.is_empty() {
-        let dirty = git.status(&files)?;
-        if !dirty.is_empty() {
-            problems.push(format!(
-                "files the bump edits have uncommitted changes: {}; commit or stash them first",
-                dirty
-                    .iter()
-                    .map(|l| l.get(3..).unwrap_or(l))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ));
-        }
-    }
-
-    // The new contents, checked against the plan's old texts.
-    let mut new_contents: Vec<(String, String, String)> = Vec::new();
-    for (file, edits) in by_file(&all_edits) {
-        let old = std::fs::read_to_string(ws.root.join(file)).unwrap_or_default();
-        match apply(&old, &edits) {
-            Ok(new) => new_contents.push((file.to_string(), old, new)),
-            Err(e) => problems.push(e),
-        }
-    }
+    check_uncommitted(&git, &all_edits, &mut problems)?;
+    let new_contents = new_contents(ws, &all_edits, &mut problems);
 
     let write = opts.execute && problems.is_empty();
     let plan = BumpPlan {
@@ -126,19 +91,76 @@ pub fn run(ws: &Workspace, opts: &BumpOptions) -> Result<()> {
         return Err(precheck_failed("the bump cannot be made", plan.problems));
     }
     if write {
-        let files: Vec<(PathBuf, Vec<u8>)> = new_contents
-            .iter()
-            .map(|(f, _, new)| (ws.root.join(f), new.clone().into_bytes()))
-            .collect();
-        replace_files(&files)?;
-        if !opts.json {
-            println!(
-                "\nwrote {} file(s). Review with `git diff`, then commit and tag the release.",
-                files.len()
-            );
-        }
+        write_contents(ws, opts, &new_contents)?;
     } else if !opts.json {
         println!("\ndry run: nothing was written. Run again with --execute to write these changes.");
+    }
+    Ok(())
+}
+
+/// The git program (this host's, when the toolchain is incomplete) and the plugins; what
+/// keeps either from being found is added to `problems`.
+fn find_git_and_plugins(ws: &Workspace, problems: &mut Vec<String>) -> (Option<PathBuf>, Vec<Plugin>) {
+    let tools = toolchain::find(&ws.runner, &ws.manifest);
+    let (git_program, python) = match &tools {
+        Ok(t) => (Some(t.git.clone()), Some(t.python.path.clone())),
+        Err(p) => {
+            problems.extend(p.iter().cloned());
+            (which::which("git").ok(), None)
+        }
+    };
+    let plugins = plugins::discover(&ws.root, &ws.manifest, &ws.runner, python.as_deref()).unwrap_or_else(|p| {
+        problems.extend(p);
+        Vec::new()
+    });
+    (git_program, plugins)
+}
+
+/// Files to be written must not hold uncommitted work.
+fn check_uncommitted(git: &Git, all_edits: &[Edit], problems: &mut Vec<String>) -> Result<()> {
+    let files: Vec<String> = by_file(all_edits).keys().map(|f| f.to_string()).collect();
+    if !files.is_empty() {
+        let dirty = git.status(&files)?;
+        if !dirty.is_empty() {
+            problems.push(format!(
+                "files the bump edits have uncommitted changes: {}; commit or stash them first",
+                dirty
+                    .iter()
+                    .map(|l| l.get(3..).unwrap_or(l))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The new contents of every edited file, checked against the plan's old texts: (file, old,
+/// new); an edit that does not apply is a problem.
+fn new_contents(ws: &Workspace, all_edits: &[Edit], problems: &mut Vec<String>) -> Vec<(String, String, String)> {
+    let mut new_contents: Vec<(String, String, String)> = Vec::new();
+    for (file, edits) in by_file(all_edits) {
+        let old = std::fs::read_to_string(ws.root.join(file)).unwrap_or_default();
+        match apply(&old, &edits) {
+            Ok(new) => new_contents.push((file.to_string(), old, new)),
+            Err(e) => problems.push(e),
+        }
+    }
+    new_contents
+}
+
+/// Write the new contents (all files or none) and say what is next.
+fn write_contents(ws: &Workspace, opts: &BumpOptions, new_contents: &[(String, String, String)]) -> Result<()> {
+    let files: Vec<(PathBuf, Vec<u8>)> = new_contents
+        .iter()
+        .map(|(f, _, new)| (ws.root.join(f), new.clone().into_bytes()))
+        .collect();
+    replace_files(&files)?;
+    if !opts.json {
+        println!(
+            "\nwrote {} file(s). Review with `git diff`, then commit and tag the release.",
+            files.len()
+        );
     }
     Ok(())
 }
