@@ -380,8 +380,46 @@ fn check_bundle(ws: &Workspace, host: &Host, dir: &Path, log: &mut Log) -> Resul
     let text = std::fs::read_to_string(dir.join("manifest.json")).context("the bundle has no manifest.json")?;
     let manifest: BundleManifest = serde_json::from_str(&text).context("manifest.json is not a bundle manifest")?;
 
-    // The manifest and the files agree: every file is declared, every support file (install
-    // scripts, requirements.txt, notes) has its declared sha256 and size.
+    problems.extend(check_undeclared_and_support_files(dir, &manifest)?);
+    let hashes = hash_listed_files(dir, &manifest, &mut problems)?;
+    let files: Vec<&ManifestFile> = manifest
+        .files
+        .iter()
+        .filter(|f| hashes.contains_key(f.file.as_str()))
+        .collect();
+    log.say(format!("manifest.json: {} file(s) listed", manifest.files.len()));
+    if manifest.platform == "sources" {
+        return Ok(problems);
+    }
+    let Some(platform) = ws.manifest.platform(&manifest.platform) else {
+        problems.push(format!(
+            "platform {:?} of the bundle is not in {}",
+            manifest.platform,
+            ws.manifest_shown()
+        ));
+        return Ok(problems);
+    };
+
+    let wheels: Vec<&ManifestFile> = files.iter().copied().filter(|f| f.file.ends_with(".whl")).collect();
+    problems.extend(check_wheel_tags(&wheels, platform, log));
+    problems.extend(check_requires_python(dir, &wheels, platform, log)?);
+    // Every dependency of every wheel, with markers evaluated for the platform, is present,
+    // and requirements.txt pins every file by its hash.
+    problems.extend(check_dependencies(dir, &wheels, platform, log)?);
+    problems.extend(check_requirements(dir, &files, &hashes)?);
+
+    // On a matching host, install it for real and import every plugin.
+    match offline_install_tools(host, platform, &problems) {
+        Ok(tools) => problems.extend(install_plugins_offline(ws, tools, dir, &manifest, log)?),
+        Err(reason) => log.say(format!("offline install: not tried ({reason}); dependency check only")),
+    }
+    Ok(problems)
+}
+
+/// The manifest and the files agree: every file is declared, every support file (install
+/// scripts, requirements.txt, notes) has its declared sha256 and size.
+fn check_undeclared_and_support_files(dir: &Path, manifest: &BundleManifest) -> Result<Vec<String>> {
+    let mut problems = Vec::new();
     let present: BTreeSet<String> = crate::ops::fs::file_names(dir)?
         .into_iter()
         .filter(|f| f != "manifest.json")
@@ -398,8 +436,16 @@ fn check_bundle(ws: &Workspace, host: &Host, dir: &Path, log: &mut Log) -> Resul
             problems.push(format!("{} does not match its sha256 or size in manifest.json", f.file));
         }
     }
-    // Each listed file that is really there, with its sha256 (hashed once); only these are
-    // read further, so a name leading out of the bundle is never opened.
+    Ok(problems)
+}
+
+/// Each listed file that is really there, with its sha256 (hashed once); only these are
+/// read further, so a name leading out of the bundle is never opened.
+fn hash_listed_files<'m>(
+    dir: &Path,
+    manifest: &'m BundleManifest,
+    problems: &mut Vec<String>,
+) -> Result<BTreeMap<&'m str, String>> {
     let mut hashes: BTreeMap<&str, String> = BTreeMap::new();
     for f in &manifest.files {
         if f.file.contains(['/', '\\']) || f.file.starts_with('.') {
@@ -420,26 +466,12 @@ fn check_bundle(ws: &Workspace, host: &Host, dir: &Path, log: &mut Log) -> Resul
         }
         hashes.insert(&f.file, sha256);
     }
-    let files: Vec<&ManifestFile> = manifest
-        .files
-        .iter()
-        .filter(|f| hashes.contains_key(f.file.as_str()))
-        .collect();
-    log.say(format!("manifest.json: {} file(s) listed", manifest.files.len()));
-    if manifest.platform == "sources" {
-        return Ok(problems);
-    }
-    let Some(platform) = ws.manifest.platform(&manifest.platform) else {
-        problems.push(format!(
-            "platform {:?} of the bundle is not in {}",
-            manifest.platform,
-            ws.manifest_shown()
-        ));
-        return Ok(problems);
-    };
+    Ok(hashes)
+}
 
-    // Every wheel fits the platform.
-    let wheels: Vec<&ManifestFile> = files.iter().copied().filter(|f| f.file.ends_with(".whl")).collect();
+/// Every wheel fits the platform.
+fn check_wheel_tags(wheels: &[&ManifestFile], platform: &Platform, log: &mut Log) -> Vec<String> {
+    let mut problems = Vec::new();
     let misfits: Vec<String> = wheels
         .iter()
         .filter(|w| !wheel_fits(&w.file, platform).unwrap_or(false))
@@ -460,10 +492,19 @@ fn check_bundle(ws: &Workspace, host: &Host, dir: &Path, log: &mut Log) -> Resul
         wheels.len(),
         platform.name
     ));
+    problems
+}
 
-    // Every wheel's Requires-Python admits the platform's Python (every X.Y.N).
+/// Every wheel's Requires-Python admits the platform's Python (every X.Y.N).
+fn check_requires_python(
+    dir: &Path,
+    wheels: &[&ManifestFile],
+    platform: &Platform,
+    log: &mut Log,
+) -> Result<Vec<String>> {
+    let mut problems = Vec::new();
     let mut too_new_or_old = 0;
-    for w in &wheels {
+    for w in wheels {
         if let Some(requires) = crate::steps::wheel_requires_python(&dir.join(&w.file))? {
             if !crate::python::platform::python_admits(&requires, &platform.python) {
                 too_new_or_old += 1;
@@ -480,48 +521,58 @@ fn check_bundle(ws: &Workspace, host: &Host, dir: &Path, log: &mut Log) -> Resul
         wheels.len(),
         platform.python
     ));
+    Ok(problems)
+}
 
-    // Every dependency of every wheel, with markers evaluated for the platform, is present,
-    // and requirements.txt pins every file by its hash.
-    problems.extend(check_dependencies(dir, &wheels, platform, log)?);
-    problems.extend(check_requirements(dir, &files, &hashes)?);
-
-    // On a matching host, install it for real and import every plugin.
-    let not_tried = match host {
-        Err(missing) => Some(format!("no usable Python here: {missing}")),
+/// This host's tools when the bundle is to be installed here for real, else why not: no
+/// usable Python, a host of another platform, or problems found already.
+fn offline_install_tools<'h>(
+    host: &'h Host,
+    platform: &Platform,
+    problems: &[String],
+) -> std::result::Result<&'h toolchain::Tools, String> {
+    match host {
+        Err(missing) => Err(format!("no usable Python here: {missing}")),
         Ok(tools) if crate::plan::check_native(platform, &tools.python).is_err() => {
-            Some(format!("this host is not a {} host", platform.name))
+            Err(format!("this host is not a {} host", platform.name))
         }
-        Ok(_) if !problems.is_empty() => Some("the checks above failed".to_string()),
-        Ok(tools) => {
-            let (imported, skipped): (Vec<&ManifestFile>, Vec<&ManifestFile>) = manifest
-                .files
-                .iter()
-                .filter(|f| f.origin == "private" && f.file.ends_with(".whl"))
-                .partition(|f| ws.manifest.verify_import(&normalize_name(&f.name)));
-            let modules = plugin_modules(dir, &imported)?;
-            if modules.is_empty() && !imported.is_empty() {
-                problems.push(format!(
-                    "the plugins' wheels ({}) hold no importable module or package",
-                    imported.iter().map(|f| f.file.as_str()).collect::<Vec<_>>().join(", ")
-                ));
-            }
-            install_and_import(ws, &tools.python.path, dir, &modules)?;
-            log.say(format!(
-                "installed offline into a fresh venv and imported: {}",
-                modules.join(", ")
-            ));
-            if !skipped.is_empty() {
-                log.say(format!(
-                    "not imported ([plugin.NAME] verify-import = false): {}",
-                    skipped.iter().map(|f| f.name.as_str()).collect::<Vec<_>>().join(", ")
-                ));
-            }
-            None
-        }
-    };
-    if let Some(reason) = not_tried {
-        log.say(format!("offline install: not tried ({reason}); dependency check only"));
+        Ok(_) if !problems.is_empty() => Err("the checks above failed".to_string()),
+        Ok(tools) => Ok(tools),
+    }
+}
+
+/// Install the bundle offline into a fresh venv and import every plugin whose import is
+/// verified (`[plugin.NAME] verify-import`); plugins' wheels without a module are a problem.
+fn install_plugins_offline(
+    ws: &Workspace,
+    tools: &toolchain::Tools,
+    dir: &Path,
+    manifest: &BundleManifest,
+    log: &mut Log,
+) -> Result<Vec<String>> {
+    let mut problems = Vec::new();
+    let (imported, skipped): (Vec<&ManifestFile>, Vec<&ManifestFile>) = manifest
+        .files
+        .iter()
+        .filter(|f| f.origin == "private" && f.file.ends_with(".whl"))
+        .partition(|f| ws.manifest.verify_import(&normalize_name(&f.name)));
+    let modules = plugin_modules(dir, &imported)?;
+    if modules.is_empty() && !imported.is_empty() {
+        problems.push(format!(
+            "the plugins' wheels ({}) hold no importable module or package",
+            imported.iter().map(|f| f.file.as_str()).collect::<Vec<_>>().join(", ")
+        ));
+    }
+    install_and_import(ws, &tools.python.path, dir, &modules)?;
+    log.say(format!(
+        "installed offline into a fresh venv and imported: {}",
+        modules.join(", ")
+    ));
+    if !skipped.is_empty() {
+        log.say(format!(
+            "not imported ([plugin.NAME] verify-import = false): {}",
+            skipped.iter().map(|f| f.name.as_str()).collect::<Vec<_>>().join(", ")
+        ));
     }
     Ok(problems)
 }
