@@ -330,7 +330,19 @@ fn main() -> ExitCode {
     };
     ops::ui::set_quiet(cli.quiet);
     ops::ui::set_plain(cli.verbose);
-    let (name, dry_run) = match &cli.command {
+    let Some((name, dry_run)) = workspace_use(&cli.command) else {
+        return run_without_workspace(cli.command);
+    };
+    let result = Workspace::open(cli.manifest.as_deref(), name, dry_run, cli.verbose)
+        .map(|ws| ws.with_run_options(cli.jobs.map(usize::from), cli.no_cache))
+        .and_then(|ws| dispatch(ws, cli.command));
+    finish(result)
+}
+
+/// The log name and dry-run mode of a command that opens the workspace; `None` for the
+/// commands that need no manifest.
+fn workspace_use(command: &Command) -> Option<(&'static str, bool)> {
+    Some(match command {
         Command::Plan { .. } => ("plan", true),
         Command::Bump { execute, .. } => ("bump", !execute),
         Command::Changelog { .. } => ("changelog", true),
@@ -347,59 +359,84 @@ fn main() -> ExitCode {
         } => ("release", !(*execute || *resume || *roll_back)),
         Command::Nightly { .. } => ("nightly", false),
         Command::Bundle { dry_run, .. } => ("bundle", *dry_run),
-        // These need no manifest: they work anywhere, like --help.
+        Command::Completions { .. } | Command::Archive { .. } | Command::Init { .. } => return None,
+    })
+}
+
+/// The commands that need no manifest: they work anywhere, like --help.
+fn run_without_workspace(command: Command) -> ExitCode {
+    match command {
         Command::Completions { shell } => {
             let mut command = <Cli as clap::CommandFactory>::command();
-            clap_complete::generate(*shell, &mut command, "xtask", &mut std::io::stdout());
-            return ExitCode::from(exit::OK);
+            clap_complete::generate(shell, &mut command, "xtask", &mut std::io::stdout());
+            ExitCode::from(exit::OK)
         }
         Command::Archive {
             format,
             mtime,
             source,
             dest,
-        } => return finish(tasks::archive::run(format, *mtime, source, dest)),
-        Command::Init { dry_run } => return finish(tasks::init::run(*dry_run)),
-    };
-    let result = Workspace::open(cli.manifest.as_deref(), name, dry_run, cli.verbose)
-        .map(|ws| ws.with_run_options(cli.jobs.map(usize::from), cli.no_cache))
-        .and_then(|mut ws| match cli.command {
-            Command::Plan { nightly, json } => {
-                nightly.parts.set_output(&mut ws);
-                tasks::plan::run(&ws, &nightly.options(), json)
+        } => finish(tasks::archive::run(&format, mtime, &source, &dest)),
+        Command::Init { dry_run } => finish(tasks::init::run(dry_run)),
+        _ => unreachable!("every other command opens the workspace"),
+    }
+}
+
+/// Run a command in the opened workspace.
+fn dispatch(mut ws: Workspace, command: Command) -> anyhow::Result<()> {
+    match command {
+        Command::Plan { nightly, json } => {
+            nightly.parts.set_output(&mut ws);
+            tasks::plan::run(&ws, &nightly.options(), json)
+        }
+        Command::Nightly { nightly, json } => {
+            nightly.parts.set_output(&mut ws);
+            tasks::nightly::run(&ws, &nightly.options(), json)
+        }
+        Command::Bundle { parts, dry_run, json } => {
+            parts.set_output(&mut ws);
+            let opts = parts.options(Mode::Bundle);
+            if dry_run {
+                tasks::plan::run(&ws, &opts, json)
+            } else {
+                tasks::nightly::run(&ws, &opts, json)
             }
-            Command::Nightly { nightly, json } => {
-                nightly.parts.set_output(&mut ws);
-                tasks::nightly::run(&ws, &nightly.options(), json)
-            }
-            Command::Bundle { parts, dry_run, json } => {
-                parts.set_output(&mut ws);
-                let opts = parts.options(Mode::Bundle);
-                if dry_run {
-                    tasks::plan::run(&ws, &opts, json)
-                } else {
-                    tasks::nightly::run(&ws, &opts, json)
-                }
-            }
-            Command::Bump {
-                level,
-                selection,
-                execute,
-                json,
-            } => {
-                let level = level.parse().map_err(error::input_error)?;
-                let selection = selection.selection();
-                tasks::bump::run(
-                    &ws,
-                    &tasks::bump::BumpOptions {
-                        level,
-                        selection,
-                        execute,
-                        json,
-                    },
-                )
-            }
-            Command::Release {
+        }
+        Command::Bump {
+            level,
+            selection,
+            execute,
+            json,
+        } => {
+            let level = level.parse().map_err(error::input_error)?;
+            let selection = selection.selection();
+            tasks::bump::run(
+                &ws,
+                &tasks::bump::BumpOptions {
+                    level,
+                    selection,
+                    execute,
+                    json,
+                },
+            )
+        }
+        Command::Release {
+            level,
+            selection,
+            platforms,
+            execute,
+            save_plan,
+            plan_file,
+            release_dir,
+            no_sources,
+            fetch,
+            resume,
+            roll_back,
+            json,
+        } => {
+            let selection = selection.selection();
+            let release_dir = release_dir.or_else(release_dir_from_env);
+            let opts = tasks::release::ReleaseOptions {
                 level,
                 selection,
                 platforms,
@@ -412,52 +449,35 @@ fn main() -> ExitCode {
                 resume,
                 roll_back,
                 json,
-            } => {
-                let selection = selection.selection();
-                let release_dir = release_dir.or_else(release_dir_from_env);
-                let opts = tasks::release::ReleaseOptions {
-                    level,
-                    selection,
-                    platforms,
-                    execute,
-                    save_plan,
-                    plan_file,
-                    release_dir,
-                    no_sources,
-                    fetch,
-                    resume,
-                    roll_back,
-                    json,
-                };
-                tasks::release::run(&ws, &opts)
-            }
-            Command::Verify { targets, json } => tasks::verify::run(&ws, &targets, json),
-            Command::Status { check, json } => tasks::status::run(&ws, check, json),
-            Command::Merge {
+            };
+            tasks::release::run(&ws, &opts)
+        }
+        Command::Verify { targets, json } => tasks::verify::run(&ws, &targets, json),
+        Command::Status { check, json } => tasks::status::run(&ws, check, json),
+        Command::Merge {
+            folders,
+            out,
+            no_sources,
+        } => tasks::merge::run(
+            &ws,
+            &tasks::merge::MergeOptions {
                 folders,
                 out,
                 no_sources,
-            } => tasks::merge::run(
-                &ws,
-                &tasks::merge::MergeOptions {
-                    folders,
-                    out,
-                    no_sources,
-                },
-            ),
-            Command::Ci { check } => tasks::ci::run(&ws, check),
-            Command::Publish { release_dir, dry_run } => {
-                let release_dir = release_dir.or_else(release_dir_from_env);
-                tasks::publish::run(&ws, &tasks::publish::PublishOptions { release_dir, dry_run })
-            }
-            Command::Completions { .. } | Command::Archive { .. } | Command::Init { .. } => {
-                unreachable!("run before the workspace is opened")
-            }
-            Command::Changelog { plugins, from, to } => {
-                tasks::changelog::run(&ws, &tasks::changelog::ChangelogOptions { plugins, from, to })
-            }
-        });
-    finish(result)
+            },
+        ),
+        Command::Ci { check } => tasks::ci::run(&ws, check),
+        Command::Publish { release_dir, dry_run } => {
+            let release_dir = release_dir.or_else(release_dir_from_env);
+            tasks::publish::run(&ws, &tasks::publish::PublishOptions { release_dir, dry_run })
+        }
+        Command::Completions { .. } | Command::Archive { .. } | Command::Init { .. } => {
+            unreachable!("run before the workspace is opened")
+        }
+        Command::Changelog { plugins, from, to } => {
+            tasks::changelog::run(&ws, &tasks::changelog::ChangelogOptions { plugins, from, to })
+        }
+    }
 }
 
 /// `RELEASE_DIR`, when set and not empty.
