@@ -11,6 +11,7 @@ mod proptests;
 mod python;
 mod steps;
 mod tasks;
+#[path = "versions/bump.rs"]
 mod versions;
 
 use std::path::PathBuf;
