@@ -11,7 +11,6 @@ mod proptests;
 mod python;
 mod steps;
 mod tasks;
-#[path = "versions/bump.rs"]
 mod versions;
 
 use std::path::PathBuf;

@@ -1,4 +1,8 @@
-//! One module per subcommand; each owns a `run`.
+//! One module per subcommand; each owns a `run` that `main.rs` calls (`release/` holds the new
+//! release and the recovery of an interrupted one, `ci/` the GitHub and GitLab generators).
+//! Tasks parse nothing and print what the user asked for; they may import every layer below
+//! (`steps`, `plan`, the domain folders, `ops`). What several tasks share lives in this file;
+//! `publish` reads a merged set with `merge`'s functions.
 
 pub mod archive;
 pub mod bump;
