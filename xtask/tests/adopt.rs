@@ -83,8 +83,9 @@ fn an_adopted_repository_plans_with_no_hand_edit_and_updates_in_place() {
         "the reference travels"
     );
 
-    // The xtask's own tests of its documentation pass inside the adopted copy: they read
-    // xtask/docs/ and leave the repository's own README.md, plugins and workflows alone.
+    // The xtask's own tests of its documentation and of its layers pass inside the adopted
+    // copy: they read xtask/docs/ and xtask/src/ and leave the repository's own README.md,
+    // plugins and workflows alone.
     let tests = repo
         .command("cargo")
         .args([
@@ -94,6 +95,8 @@ fn an_adopted_repository_plans_with_no_hand_edit_and_updates_in_place() {
             "schemas",
             "--test",
             "manifest",
+            "--test",
+            "layers",
             "--",
             "--nocapture",
         ])
@@ -105,6 +108,10 @@ fn an_adopted_repository_plans_with_no_hand_edit_and_updates_in_place() {
     assert!(tests.status.success(), "{said}");
     assert!(said.contains("not this tool's source repository"), "{said}");
     assert!(!said.contains(" 0 passed"), "{said}");
+    assert!(
+        said.contains("the_source_tree_keeps_its_layers_sizes_and_has_no_import_cycle ... ok"),
+        "{said}"
+    );
 
     // Adopting twice is refused; --update replaces xtask/ and nothing else.
     let (code, out) = adopt(&[&target]);
