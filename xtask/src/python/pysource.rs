@@ -34,116 +34,177 @@ impl Token {
     }
 }
 
+/// Split Python source into tokens; comments, whitespace and line continuations are skipped.
 pub fn tokenize(source: &str) -> Vec<Token> {
-    let bytes = source.as_bytes();
+    let mut scanner = Scanner::new(source);
     let mut tokens = Vec::new();
-    let mut i = source.strip_prefix('\u{feff}').map_or(0, |_| 3);
-    let mut depth = 0usize;
-    let mut line = 0usize;
-    let mut at_line_start = true;
-    let mut continued = false;
-    while i < bytes.len() {
-        let c = bytes[i];
-        match c {
+    while !scanner.at_end() {
+        if !scanner.skip_layout() {
+            tokens.push(scanner.next_token());
+        }
+    }
+    tokens
+}
+
+/// The tokenizer's position in the source, with the bracket depth and line bookkeeping.
+struct Scanner<'a> {
+    source: &'a str,
+    bytes: &'a [u8],
+    i: usize,
+    depth: usize,
+    line: usize,
+    at_line_start: bool,
+    continued: bool,
+}
+
+impl<'a> Scanner<'a> {
+    /// A scanner at the start of `source`, past a byte-order mark.
+    fn new(source: &'a str) -> Self {
+        Scanner {
+            source,
+            bytes: source.as_bytes(),
+            i: source.strip_prefix('\u{feff}').map_or(0, |_| 3),
+            depth: 0,
+            line: 0,
+            at_line_start: true,
+            continued: false,
+        }
+    }
+
+    /// Whether the whole source has been read.
+    fn at_end(&self) -> bool {
+        self.i >= self.bytes.len()
+    }
+
+    /// Skip one newline, blank, line continuation or comment; false if a token starts here.
+    fn skip_layout(&mut self) -> bool {
+        let bytes = self.bytes;
+        let i = self.i;
+        match bytes[i] {
             b'\n' => {
-                line += 1;
-                i += 1;
-                if depth == 0 && !continued {
-                    at_line_start = true;
+                self.line += 1;
+                self.i += 1;
+                if self.depth == 0 && !self.continued {
+                    self.at_line_start = true;
                 }
-                continued = false;
-                continue;
+                self.continued = false;
             }
-            b' ' | b'\t' | b'\r' | b'\x0c' => {
-                i += 1;
-                continue;
-            }
+            b' ' | b'\t' | b'\r' | b'\x0c' => self.i += 1,
             b'\\' if bytes.get(i + 1) == Some(&b'\n') || bytes.get(i + 1) == Some(&b'\r') => {
-                continued = true;
-                i += 1;
-                continue;
+                self.continued = true;
+                self.i += 1;
             }
             b'#' => {
-                while i < bytes.len() && bytes[i] != b'\n' {
-                    i += 1;
+                while self.i < bytes.len() && bytes[self.i] != b'\n' {
+                    self.i += 1;
                 }
-                continue;
             }
-            _ => {}
+            _ => return false,
         }
-        let line_start = at_line_start && depth == 0 && is_line_begin(source, i);
-        at_line_start = false;
-        let start = i;
-        let start_line = line;
-        let prefix_len = string_prefix_len(bytes, i);
-        let kind = if let Some(plen) = prefix_len {
-            let q = bytes[i + plen];
-            let triple = bytes.get(i + plen + 1) == Some(&q) && bytes.get(i + plen + 2) == Some(&q);
-            let open = i + plen + if triple { 3 } else { 1 };
-            let mut j = open;
-            // Where the content ends, and where scanning resumes.
-            let (close, resume) = loop {
-                if j >= bytes.len() {
-                    break (bytes.len(), bytes.len());
-                }
-                let b = bytes[j];
-                if b == b'\\' {
-                    if bytes.get(j + 1) == Some(&b'\n') {
-                        line += 1;
-                    }
-                    j += 2;
-                    continue;
-                }
-                if b == b'\n' {
-                    if !triple {
-                        // Unterminated: the newline ends the line as usual.
-                        break (j, j);
-                    }
-                    line += 1;
-                }
-                if b == q && (!triple || (bytes.get(j + 1) == Some(&q) && bytes.get(j + 2) == Some(&q))) {
-                    break (j, j + if triple { 3 } else { 1 });
-                }
-                j += 1;
-            };
-            i = resume.min(bytes.len());
-            Kind::Str {
-                content: open.min(close)..close.min(bytes.len()),
-                prefix: source[start..start + plen].to_string(),
-                triple,
-            }
+        true
+    }
+
+    /// Read the token that starts here: a string, a name or an operator.
+    fn next_token(&mut self) -> Token {
+        let c = self.bytes[self.i];
+        let line_start = self.at_line_start && self.depth == 0 && is_line_begin(self.source, self.i);
+        self.at_line_start = false;
+        let start = self.i;
+        let start_line = self.line;
+        let kind = if let Some(plen) = string_prefix_len(self.bytes, self.i) {
+            self.scan_string(plen)
         } else if c == b'_' || c.is_ascii_alphabetic() || c >= 0x80 {
-            while i < bytes.len() && (bytes[i] == b'_' || bytes[i].is_ascii_alphanumeric() || bytes[i] >= 0x80) {
-                i += 1;
-            }
-            Kind::Name
+            self.scan_name()
         } else {
-            let two = source.get(i..i + 2).unwrap_or("");
-            i += if ["==", "!=", "<=", ">=", ":=", "->", "**", "//"].contains(&two) {
-                2
-            } else {
-                c.len_utf8_of()
-            };
-            match c {
-                b'(' | b'[' | b'{' => depth += 1,
-                b')' | b']' | b'}' => depth = depth.saturating_sub(1),
-                _ => {}
-            }
-            Kind::Op
+            self.scan_operator(c)
         };
         let token_depth = match (&kind, c) {
-            (Kind::Op, b'(' | b'[' | b'{') => depth - 1,
-            _ => depth,
+            (Kind::Op, b'(' | b'[' | b'{') => self.depth - 1,
+            _ => self.depth,
         };
-        tokens.push(Token {
+        Token {
             kind,
-            span: start..i,
+            span: start..self.i,
             depth: token_depth,
             line_start,
             line: start_line,
-        });
+        }
     }
-    tokens
+
+    /// A string literal with a prefix of `plen` bytes; an unterminated one ends at the line
+    /// end (single quotes) or at the end of the source (triple quotes).
+    fn scan_string(&mut self, plen: usize) -> Kind {
+        let start = self.i;
+        let q = self.bytes[start + plen];
+        let triple = self.bytes.get(start + plen + 1) == Some(&q) && self.bytes.get(start + plen + 2) == Some(&q);
+        let open = start + plen + if triple { 3 } else { 1 };
+        let (close, resume) = self.string_end(open, q, triple);
+        self.i = resume.min(self.bytes.len());
+        Kind::Str {
+            content: open.min(close)..close.min(self.bytes.len()),
+            prefix: self.source[start..start + plen].to_string(),
+            triple,
+        }
+    }
+
+    /// Where the content of a string opened before `open` ends, and where scanning resumes;
+    /// counts the lines it spans.
+    fn string_end(&mut self, open: usize, q: u8, triple: bool) -> (usize, usize) {
+        let bytes = self.bytes;
+        let mut j = open;
+        loop {
+            if j >= bytes.len() {
+                return (bytes.len(), bytes.len());
+            }
+            let b = bytes[j];
+            if b == b'\\' {
+                if bytes.get(j + 1) == Some(&b'\n') {
+                    self.line += 1;
+                }
+                j += 2;
+                continue;
+            }
+            if b == b'\n' {
+                if !triple {
+                    // Unterminated: the newline ends the line as usual.
+                    return (j, j);
+                }
+                self.line += 1;
+            }
+            if b == q && (!triple || (bytes.get(j + 1) == Some(&q) && bytes.get(j + 2) == Some(&q))) {
+                return (j, j + if triple { 3 } else { 1 });
+            }
+            j += 1;
+        }
+    }
+
+    /// An identifier or keyword (non-ASCII letters included).
+    fn scan_name(&mut self) -> Kind {
+        let bytes = self.bytes;
+        while self.i < bytes.len()
+            && (bytes[self.i] == b'_' || bytes[self.i].is_ascii_alphanumeric() || bytes[self.i] >= 0x80)
+        {
+            self.i += 1;
+        }
+        Kind::Name
+    }
+
+    /// Punctuation starting with byte `c`, two-character operators as one; brackets change
+    /// the depth.
+    fn scan_operator(&mut self, c: u8) -> Kind {
+        let two = self.source.get(self.i..self.i + 2).unwrap_or("");
+        self.i += if ["==", "!=", "<=", ">=", ":=", "->", "**", "//"].contains(&two) {
+            2
+        } else {
+            c.len_utf8_of()
+        };
+        match c {
+            b'(' | b'[' | b'{' => self.depth += 1,
+            b')' | b']' | b'}' => self.depth = self.depth.saturating_sub(1),
+            _ => {}
+        }
+        Kind::Op
+    }
 }
 
 trait Utf8Len {
