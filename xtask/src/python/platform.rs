@@ -356,20 +356,44 @@ const UV_MANYLINUX: &[u32] = &[17, 28, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40];
 
 /// The resolver target of a platform, or why the resolver cannot express it.
 pub fn resolver_target(p: &Platform) -> Result<ResolverTarget, String> {
-    let fail = |why: String| Err(format!("platform {}: {why}", p.name));
+    resolvable_interpreter(p)
+        .and_then(|()| resolver_arch(p))
+        .and_then(|arch| match p.os {
+            TargetOs::Windows => windows_target(arch),
+            TargetOs::Macos => macos_target(p, arch),
+            TargetOs::Linux | TargetOs::Any => linux_target(p, arch),
+        })
+        .map_err(|why| format!("platform {}: {why}", p.name))
+}
+
+/// A resolver target without a macOS deployment target.
+fn plain_target(triple: String) -> Result<ResolverTarget, String> {
+    Ok(ResolverTarget {
+        triple,
+        macos_deployment_target: None,
+    })
+}
+
+/// Refuses interpreters other than CPython with its default ABI, which is all uv resolves for.
+fn resolvable_interpreter(p: &Platform) -> Result<(), String> {
     if p.implementation != "cp" {
-        return fail(format!(
+        return Err(format!(
             "the resolver (uv) resolves for CPython only, not implementation {:?}: build this platform on a matching host",
             p.implementation
         ));
     }
     let default_abi = format!("cp{}", p.python.replace('.', ""));
     if p.abi != default_abi {
-        return fail(format!(
+        return Err(format!(
             "the resolver (uv) resolves for the default ABI {default_abi:?} only, not {:?}: build this platform on a matching host",
             p.abi
         ));
     }
+    Ok(())
+}
+
+/// The one machine architecture the platform's tags name (x86_64 when none and not macOS).
+fn resolver_arch(p: &Platform) -> Result<&'static str, String> {
     let arches: Vec<&str> = p
         .tags
         .iter()
@@ -379,82 +403,80 @@ pub fn resolver_target(p: &Platform) -> Result<ResolverTarget, String> {
         .collect::<std::collections::BTreeSet<_>>()
         .into_iter()
         .collect();
-    let arch = match arches.as_slice() {
+    match arches.as_slice() {
         [] if p.os == TargetOs::Macos => {
-            return fail("name the machine architecture in a tag (macosx_X_Y_arm64 or macosx_X_Y_x86_64); universal2 wheels fit either".into())
+            Err("name the machine architecture in a tag (macosx_X_Y_arm64 or macosx_X_Y_x86_64); universal2 wheels fit either".into())
         }
-        [] => "x86_64",
-        [a] => a,
-        _ => return fail(format!("its tags name several architectures ({}): make one platform per architecture", arches.join(", "))),
+        [] => Ok("x86_64"),
+        [a] => Ok(a),
+        _ => Err(format!("its tags name several architectures ({}): make one platform per architecture", arches.join(", "))),
+    }
+}
+
+/// The Windows triple for `arch`.
+fn windows_target(arch: &str) -> Result<ResolverTarget, String> {
+    match arch {
+        "x86_64" => plain_target("x86_64-pc-windows-msvc".into()),
+        "aarch64" => plain_target("aarch64-pc-windows-msvc".into()),
+        "x86" => plain_target("i686-pc-windows-msvc".into()),
+        other => Err(format!("the resolver (uv) has no Windows target for {other}")),
+    }
+}
+
+/// The macOS triple for `arch`, with the newest deployment target the tags name.
+fn macos_target(p: &Platform, arch: &str) -> Result<ResolverTarget, String> {
+    let Some(version) = p.tags.iter().filter_map(|t| mac_policy(t)).map(|(v, _)| v).max() else {
+        return Err("a macOS platform needs a macosx_X_Y_ARCH tag".into());
     };
-    let target = |triple: String| {
-        Ok(ResolverTarget {
-            triple,
-            macos_deployment_target: None,
-        })
+    let triple = match arch {
+        "aarch64" => "aarch64-apple-darwin",
+        "x86_64" => "x86_64-apple-darwin",
+        other => return Err(format!("the resolver (uv) has no macOS target for {other}")),
     };
-    match p.os {
-        TargetOs::Windows => match arch {
-            "x86_64" => target("x86_64-pc-windows-msvc".into()),
-            "aarch64" => target("aarch64-pc-windows-msvc".into()),
-            "x86" => target("i686-pc-windows-msvc".into()),
-            other => fail(format!("the resolver (uv) has no Windows target for {other}")),
-        },
-        TargetOs::Macos => {
-            let Some(version) = p.tags.iter().filter_map(|t| mac_policy(t)).map(|(v, _)| v).max() else {
-                return fail("a macOS platform needs a macosx_X_Y_ARCH tag".into());
-            };
-            let triple = match arch {
-                "aarch64" => "aarch64-apple-darwin",
-                "x86_64" => "x86_64-apple-darwin",
-                other => return fail(format!("the resolver (uv) has no macOS target for {other}")),
-            };
-            Ok(ResolverTarget {
-                triple: triple.into(),
-                macos_deployment_target: Some(format!("{}.{}", version.0, version.1)),
-            })
-        }
-        TargetOs::Linux | TargetOs::Any => {
-            if !matches!(arch, "x86_64" | "aarch64") {
-                return fail(format!(
-                    "the resolver (uv) has manylinux and musllinux targets for x86_64 and aarch64 only, not {arch}: build this platform on a matching host"
-                ));
-            }
-            let policies: Vec<(&str, (u32, u32))> = p
-                .tags
-                .iter()
-                .filter_map(|t| linux_policy(t))
-                .map(|(family, version, _)| (family, version))
-                .collect();
-            let musl = policies
-                .iter()
-                .filter(|(f, _)| *f == "musllinux")
-                .map(|(_, v)| *v)
-                .max();
-            let glibc = policies
-                .iter()
-                .filter(|(f, _)| *f == "manylinux")
-                .map(|(_, v)| *v)
-                .max();
-            match (glibc, musl) {
-                (Some(_), Some(_)) => fail("its tags mix manylinux (glibc) and musllinux (musl): make one platform for each".into()),
-                (None, Some((1, 2))) => target(format!("{arch}-unknown-linux-musl")),
-                (None, Some((a, b))) => fail(format!(
-                    "the resolver (uv) resolves musllinux for musl 1.2 only, not musllinux_{a}_{b}: use musllinux_1_2_{arch}"
-                )),
-                (Some((2, minor)), None) if UV_MANYLINUX.contains(&minor) => {
-                    target(format!("{arch}-manylinux_2_{minor}"))
-                }
-                (Some((a, b)), None) => fail(format!(
-                    "the resolver (uv) has no target for manylinux_{a}_{b}; its newest glibc tag must be one of {}",
-                    UV_MANYLINUX.iter().map(|m| format!("manylinux_2_{m}")).collect::<Vec<_>>().join(", ")
-                )),
-                (None, None) if p.os == TargetOs::Any => target(format!("{arch}-manylinux_2_17")),
-                (None, None) => fail(format!(
-                    "a Linux platform resolved by uv needs a manylinux or musllinux tag (e.g. manylinux_2_28_{arch}) besides linux_{arch}"
-                )),
-            }
-        }
+    Ok(ResolverTarget {
+        triple: triple.into(),
+        macos_deployment_target: Some(format!("{}.{}", version.0, version.1)),
+    })
+}
+
+/// The manylinux or musllinux triple for `arch` from the newest glibc or musl tag.
+fn linux_target(p: &Platform, arch: &str) -> Result<ResolverTarget, String> {
+    if !matches!(arch, "x86_64" | "aarch64") {
+        return Err(format!(
+            "the resolver (uv) has manylinux and musllinux targets for x86_64 and aarch64 only, not {arch}: build this platform on a matching host"
+        ));
+    }
+    let policies: Vec<(&str, (u32, u32))> = p
+        .tags
+        .iter()
+        .filter_map(|t| linux_policy(t))
+        .map(|(family, version, _)| (family, version))
+        .collect();
+    let musl = policies
+        .iter()
+        .filter(|(f, _)| *f == "musllinux")
+        .map(|(_, v)| *v)
+        .max();
+    let glibc = policies
+        .iter()
+        .filter(|(f, _)| *f == "manylinux")
+        .map(|(_, v)| *v)
+        .max();
+    match (glibc, musl) {
+        (Some(_), Some(_)) => Err("its tags mix manylinux (glibc) and musllinux (musl): make one platform for each".into()),
+        (None, Some((1, 2))) => plain_target(format!("{arch}-unknown-linux-musl")),
+        (None, Some((a, b))) => Err(format!(
+            "the resolver (uv) resolves musllinux for musl 1.2 only, not musllinux_{a}_{b}: use musllinux_1_2_{arch}"
+        )),
+        (Some((2, minor)), None) if UV_MANYLINUX.contains(&minor) => plain_target(format!("{arch}-manylinux_2_{minor}")),
+        (Some((a, b)), None) => Err(format!(
+            "the resolver (uv) has no target for manylinux_{a}_{b}; its newest glibc tag must be one of {}",
+            UV_MANYLINUX.iter().map(|m| format!("manylinux_2_{m}")).collect::<Vec<_>>().join(", ")
+        )),
+        (None, None) if p.os == TargetOs::Any => plain_target(format!("{arch}-manylinux_2_17")),
+        (None, None) => Err(format!(
+            "a Linux platform resolved by uv needs a manylinux or musllinux tag (e.g. manylinux_2_28_{arch}) besides linux_{arch}"
+        )),
     }
 }
 
