@@ -211,9 +211,45 @@ pub fn plan_bump(
     let manifest = &ws.manifest;
     let selected = select_units(manifest, plugins, selection, problems);
     let tags = git.tags()?;
+    let (mut units, planned) = next_versions(manifest, &selected, current, level, &tags, problems);
+    let (tree_edits, changelog_edits) = bump_edits(ws, plugins, &planned, values, &mut units, problems);
+
+    // Plugins whose requirements are not rewritten must still accept the new versions (with
+    // the stamp strategy every pin is a placeholder that each build rewrites).
+    if manifest.versioning.strategy == Strategy::Commit {
+        let untouched: Vec<&Plugin> = plugins
+            .iter()
+            .filter(|p| !planned.contains_key(&p.normalized))
+            .collect();
+        problems.extend(edits::pin_violations(&untouched, &planned));
+    }
+    let (next_dev_edits, next_dev) = if manifest.versioning.next_dev {
+        next_dev_edits(ws, plugins, &planned, &tree_edits, problems)
+    } else {
+        (Vec::new(), BTreeMap::new())
+    };
+    Ok(BumpOutcome {
+        units,
+        planned,
+        tree_edits,
+        changelog_edits,
+        next_dev_edits,
+        next_dev,
+    })
+}
+
+/// The next version of each selected unit (its tag must not exist yet), and of each plugin.
+fn next_versions(
+    manifest: &Manifest,
+    selected: &[Unit],
+    current: &BTreeMap<String, Version>,
+    level: &Bump,
+    tags: &[String],
+    problems: &mut Vec<String>,
+) -> (Vec<PlannedUnit>, BTreeMap<String, Version>) {
     let mut planned: BTreeMap<String, Version> = BTreeMap::new();
     let mut units = Vec::new();
-    for unit in &selected {
+    for unit in selected {
         let now = &current[&unit.members[0]];
         match versions::bump(now, level) {
             Ok(next) => {
@@ -243,7 +279,20 @@ pub fn plan_bump(
             Err(e) => problems.push(format!("{}: {e}", unit.name)),
         }
     }
+    (units, planned)
+}
 
+/// The working-tree edits of a bump, sorted by place (version files and pins with the commit
+/// strategy, changelogs with both), and the changelog edits alone; the notes go to `units`.
+fn bump_edits(
+    ws: &Workspace,
+    plugins: &[Plugin],
+    planned: &BTreeMap<String, Version>,
+    values: &StampValues,
+    units: &mut [PlannedUnit],
+    problems: &mut Vec<String>,
+) -> (Vec<Edit>, Vec<Edit>) {
+    let manifest = &ws.manifest;
     let mut tree_edits = Vec::new();
     let mut changelog_edits = Vec::new();
     for p in plugins.iter().filter(|p| planned.contains_key(&p.normalized)) {
@@ -253,61 +302,52 @@ pub fn plan_bump(
                 Ok(mut e) => tree_edits.append(&mut e),
                 Err(mut e) => problems.append(&mut e),
             }
-            match edits::pin_edits(&ws.root, p, &planned, manifest.versioning.sibling_pins) {
+            match edits::pin_edits(&ws.root, p, planned, manifest.versioning.sibling_pins) {
                 Ok(mut e) => tree_edits.append(&mut e),
                 Err(mut e) => problems.append(&mut e),
             }
         }
         if let Some(log) = &manifest.versioning.changelog {
-            let file = format!("{}/{log}", p.dir);
-            match std::fs::read_to_string(ws.root.join(&file)) {
-                Err(_) => problems.push(format!(
-                    "{file}: missing; every released plugin needs a changelog (or set [versioning] changelog = \"\")"
-                )),
-                Ok(text) => match changelog::promote(
-                    &text,
-                    &file,
-                    &manifest.versioning.changelog_style,
-                    next,
-                    &values.date,
-                    manifest.versioning.allow_empty_changelog,
-                ) {
-                    Ok((edit, notes)) => {
-                        changelog_edits.extend(edit);
-                        if let Some(u) = units.iter_mut().find(|u| u.members.contains(&p.normalized)) {
-                            u.notes.insert(p.normalized.clone(), notes);
-                        }
+            match promote_changelog(ws, p, log, next, &values.date) {
+                Ok((edit, notes)) => {
+                    changelog_edits.extend(edit);
+                    if let Some(u) = units.iter_mut().find(|u| u.members.contains(&p.normalized)) {
+                        u.notes.insert(p.normalized.clone(), notes);
                     }
-                    Err(e) => problems.push(e),
-                },
+                }
+                Err(e) => problems.push(e),
             }
         }
     }
     tree_edits.extend(changelog_edits.iter().cloned());
     tree_edits.sort_by(|a, b| (&a.file, a.offset).cmp(&(&b.file, b.offset)));
+    (tree_edits, changelog_edits)
+}
 
-    // Plugins whose requirements are not rewritten must still accept the new versions (with
-    // the stamp strategy every pin is a placeholder that each build rewrites).
-    if manifest.versioning.strategy == Strategy::Commit {
-        let untouched: Vec<&Plugin> = plugins
-            .iter()
-            .filter(|p| !planned.contains_key(&p.normalized))
-            .collect();
-        problems.extend(edits::pin_violations(&untouched, &planned));
-    }
-    let (next_dev_edits, next_dev) = if manifest.versioning.next_dev {
-        next_dev_edits(ws, plugins, &planned, &tree_edits, problems)
-    } else {
-        (Vec::new(), BTreeMap::new())
+/// The edit that makes the Unreleased section of `p`'s changelog `log` the section of `next`,
+/// and that section's notes.
+fn promote_changelog(
+    ws: &Workspace,
+    p: &Plugin,
+    log: &str,
+    next: &Version,
+    date: &str,
+) -> Result<(Option<Edit>, String), String> {
+    let manifest = &ws.manifest;
+    let file = format!("{}/{log}", p.dir);
+    let Ok(text) = std::fs::read_to_string(ws.root.join(&file)) else {
+        return Err(format!(
+            "{file}: missing; every released plugin needs a changelog (or set [versioning] changelog = \"\")"
+        ));
     };
-    Ok(BumpOutcome {
-        units,
-        planned,
-        tree_edits,
-        changelog_edits,
-        next_dev_edits,
-        next_dev,
-    })
+    changelog::promote(
+        &text,
+        &file,
+        &manifest.versioning.changelog_style,
+        next,
+        date,
+        manifest.versioning.allow_empty_changelog,
+    )
 }
 
 /// The edits that move each released plugin's version files from the released version (as
