@@ -5,7 +5,7 @@
 
 use anyhow::{bail, Context, Result};
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use super::build::wheel_metadata;
 use super::exec::Exec;
@@ -15,6 +15,8 @@ use crate::ops::fs::{copy_file, create_dir, file_names, rename, sha256_file};
 use crate::plan::WheelhouseStrategy;
 use crate::python::platform::wheel_fits;
 
+/// Fill a platform's bundle folder with its wheelhouse: by `pip wheel` on a matching host, else
+/// from what the resolve step downloaded.
 pub fn collect(exec: &Exec, platform: &str, requirements: &[String]) -> Result<()> {
     let planned = exec
         .plan
@@ -27,97 +29,145 @@ pub fn collect(exec: &Exec, platform: &str, requirements: &[String]) -> Result<(
     if planned.strategy == WheelhouseStrategy::Download {
         return place_resolved(exec, platform, &dir);
     }
-    // The plugins go to pip as the wheel files just built, not as `name==version`: pip then
-    // takes them as they are and never asks an index for a plugin's name.
-    let private = exec.private_dir();
-    let built: Vec<(String, String)> = file_names(&private)?
-        .into_iter()
-        .filter(|f| f.ends_with(".whl"))
-        .map(|f| (normalize_name(f.split('-').next().unwrap_or_default()), f))
-        .collect();
-    let args: Vec<std::ffi::OsString> = requirements
-        .iter()
-        .map(|r| {
-            let name = r.split("==").next().map(normalize_name).unwrap_or_default();
-            match built.iter().find(|(n, _)| *n == name && r.contains("==")) {
-                Some((_, wheel)) => private.join(wheel).into_os_string(),
-                None => r.into(),
-            }
-        })
-        .collect();
-    exec.ws.runner.run(
-        &pip(
-            exec,
-            format!("collect wheels of all dependencies for {platform} (pip wheel)"),
-        )?
-        .env("SOURCE_DATE_EPOCH", exec.plan.source_date_epoch.to_string())
-        .args(["wheel", "--progress-bar", "off", "--wheel-dir"])
-        .arg(&dir)
-        .args(args),
-    )?;
+    let house = PipWheelhouse {
+        exec,
+        platform,
+        dir,
+        private: exec.private_dir(),
+    };
+    house.pip_wheel(requirements)?;
+    house.check_plugin_files()?;
+    house.replace_misfits()
+}
 
-    // The private wheels in the bundle must be the ones just built.
-    for name in file_names(&private)? {
-        let target = dir.join(&name);
-        if name.ends_with(".whl") {
-            if !target.is_file() {
-                bail!("pip did not put {name} into the {platform} wheelhouse; see the log");
-            }
-            if sha256_file(&target)? != sha256_file(&private.join(&name))? {
-                bail!("{name} in the {platform} wheelhouse is not the wheel built from this repository (an index has a file of the same name)");
-            }
-        } else {
-            copy_file(&private.join(&name), &target)?;
-        }
+/// A wheelhouse that `pip wheel` collects on this host: its folder, and the folder of the
+/// plugins' wheels and sdists just built.
+struct PipWheelhouse<'a, 'e> {
+    exec: &'a Exec<'e>,
+    platform: &'a str,
+    dir: PathBuf,
+    private: PathBuf,
+}
+
+impl PipWheelhouse<'_, '_> {
+    /// The normalized names of the repository's plugins.
+    fn plugin_names(&self) -> Vec<&str> {
+        self.exec
+            .plan
+            .plugins
+            .iter()
+            .map(|p| p.normalized_name.as_str())
+            .collect()
     }
-    let plugin_names: Vec<&str> = exec.plan.plugins.iter().map(|p| p.normalized_name.as_str()).collect();
-    for name in file_names(&dir)? {
-        if let Some(dist) = name.strip_suffix(".whl").and_then(|n| n.split('-').next()) {
-            if plugin_names.contains(&normalize_name(dist).as_str()) && !private.join(&name).exists() {
-                bail!("{name} in the {platform} wheelhouse is another version of a plugin of this repository");
+
+    /// Run `pip wheel` for `requirements` into the wheelhouse, the plugins as their built wheels.
+    fn pip_wheel(&self, requirements: &[String]) -> Result<()> {
+        let (exec, platform, private) = (self.exec, self.platform, &self.private);
+        // The plugins go to pip as the wheel files just built, not as `name==version`: pip then
+        // takes them as they are and never asks an index for a plugin's name.
+        let built: Vec<(String, String)> = file_names(private)?
+            .into_iter()
+            .filter(|f| f.ends_with(".whl"))
+            .map(|f| (normalize_name(f.split('-').next().unwrap_or_default()), f))
+            .collect();
+        let args: Vec<std::ffi::OsString> = requirements
+            .iter()
+            .map(|r| {
+                let name = r.split("==").next().map(normalize_name).unwrap_or_default();
+                match built.iter().find(|(n, _)| *n == name && r.contains("==")) {
+                    Some((_, wheel)) => private.join(wheel).into_os_string(),
+                    None => r.into(),
+                }
+            })
+            .collect();
+        exec.ws.runner.run(
+            &pip(
+                exec,
+                format!("collect wheels of all dependencies for {platform} (pip wheel)"),
+            )?
+            .env("SOURCE_DATE_EPOCH", exec.plan.source_date_epoch.to_string())
+            .args(["wheel", "--progress-bar", "off", "--wheel-dir"])
+            .arg(&self.dir)
+            .args(args),
+        )?;
+        Ok(())
+    }
+
+    /// Make sure the plugins' wheels in the wheelhouse are the ones just built (and no other
+    /// version of a plugin is there), and copy their other files (sdists) in.
+    fn check_plugin_files(&self) -> Result<()> {
+        let (platform, dir, private) = (self.platform, &self.dir, &self.private);
+        // The private wheels in the bundle must be the ones just built.
+        for name in file_names(private)? {
+            let target = dir.join(&name);
+            if name.ends_with(".whl") {
+                if !target.is_file() {
+                    bail!("pip did not put {name} into the {platform} wheelhouse; see the log");
+                }
+                if sha256_file(&target)? != sha256_file(&private.join(&name))? {
+                    bail!("{name} in the {platform} wheelhouse is not the wheel built from this repository (an index has a file of the same name)");
+                }
+            } else {
+                copy_file(&private.join(&name), &target)?;
             }
         }
-    }
-    // Every wheel pip chose must fit the platform's tags.
-    let target = exec
-        .ws
-        .manifest
-        .platform(platform)
-        .with_context(|| format!("platform {platform} is not in the manifest"))?;
-    let misfits: Vec<String> = file_names(&dir)?
-        .into_iter()
-        .filter(|f| f.ends_with(".whl") && !wheel_fits(f, target).unwrap_or(false))
-        .collect();
-    // pip picked a wheel for this host (say manylinux_2_34) that the platform's tags do not
-    // cover: a wheel of the same version for the platform (say manylinux_2_28) replaces it.
-    let scratch = tempfile::tempdir_in(exec.stage).context("cannot create a download folder")?;
-    let mut unfixed = Vec::new();
-    for file in misfits {
-        let meta = wheel_metadata(&dir.join(&file))?;
-        let name = normalize_name(&meta.name);
-        if plugin_names.contains(&name.as_str()) {
-            unfixed.push(format!("{file} (a plugin, as built on this machine)"));
-            continue;
-        }
-        let requirement = format!("{name}=={}", meta.version);
-        match fetch_wheel(exec, target, &requirement, scratch.path())? {
-            Ok(other) => {
-                rename(&scratch.path().join(&other), &dir.join(&other))?;
-                std::fs::remove_file(dir.join(&file)).with_context(|| format!("cannot remove {file}"))?;
+        let plugin_names = self.plugin_names();
+        for name in file_names(dir)? {
+            if let Some(dist) = name.strip_suffix(".whl").and_then(|n| n.split('-').next()) {
+                if plugin_names.contains(&normalize_name(dist).as_str()) && !private.join(&name).exists() {
+                    bail!("{name} in the {platform} wheelhouse is another version of a plugin of this repository");
+                }
             }
-            Err(reason) => unfixed.push(format!("{file} ({reason})")),
         }
+        Ok(())
     }
-    if !unfixed.is_empty() {
-        bail!(
-            "wheels that do not fit platform {platform} ({} {}{}): {}; if such a wheel is right for it, add its platform tag to [platforms.{platform}] tags",
-            target.tags.join(" "),
-            target.implementation,
-            target.python,
-            unfixed.join(", ")
-        );
+
+    /// Replace each public wheel that does not fit the platform's tags by one of the same
+    /// version that does; fail naming those that cannot be replaced.
+    fn replace_misfits(&self) -> Result<()> {
+        let (exec, platform, dir) = (self.exec, self.platform, &self.dir);
+        let plugin_names = self.plugin_names();
+        // Every wheel pip chose must fit the platform's tags.
+        let target = exec
+            .ws
+            .manifest
+            .platform(platform)
+            .with_context(|| format!("platform {platform} is not in the manifest"))?;
+        let misfits: Vec<String> = file_names(dir)?
+            .into_iter()
+            .filter(|f| f.ends_with(".whl") && !wheel_fits(f, target).unwrap_or(false))
+            .collect();
+        // pip picked a wheel for this host (say manylinux_2_34) that the platform's tags do not
+        // cover: a wheel of the same version for the platform (say manylinux_2_28) replaces it.
+        let scratch = tempfile::tempdir_in(exec.stage).context("cannot create a download folder")?;
+        let mut unfixed = Vec::new();
+        for file in misfits {
+            let meta = wheel_metadata(&dir.join(&file))?;
+            let name = normalize_name(&meta.name);
+            if plugin_names.contains(&name.as_str()) {
+                unfixed.push(format!("{file} (a plugin, as built on this machine)"));
+                continue;
+            }
+            let requirement = format!("{name}=={}", meta.version);
+            match fetch_wheel(exec, target, &requirement, scratch.path())? {
+                Ok(other) => {
+                    rename(&scratch.path().join(&other), &dir.join(&other))?;
+                    std::fs::remove_file(dir.join(&file)).with_context(|| format!("cannot remove {file}"))?;
+                }
+                Err(reason) => unfixed.push(format!("{file} ({reason})")),
+            }
+        }
+        if !unfixed.is_empty() {
+            bail!(
+                "wheels that do not fit platform {platform} ({} {}{}): {}; if such a wheel is right for it, add its platform tag to [platforms.{platform}] tags",
+                target.tags.join(" "),
+                target.implementation,
+                target.python,
+                unfixed.join(", ")
+            );
+        }
+        Ok(())
     }
-    Ok(())
 }
 
 /// Fill a platform's bundle folder from what [`super::resolve`] resolved for it: the
