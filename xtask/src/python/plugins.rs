@@ -391,16 +391,13 @@ fn pyproject_fields(p: PyprojectProject, text: &str) -> (Fields, bool) {
 
 fn read_plugin(dir: &Path, rel: &str, manifest: &Manifest, legacy: Option<SetupMeta>) -> Result<Plugin, Vec<String>> {
     let mut problems = Vec::new();
-    let mut fields = Fields::default();
-    let mut layout = None;
+    let (mut layout, mut fields) = (None, Fields::default());
     let mut build_requires = vec!["setuptools>=40.8.0".to_string()];
-
     let mut version_text_files = Vec::new();
     let mut version_dynamic = false;
     let pyproject_path = dir.join("pyproject.toml");
     if pyproject_path.is_file() {
-        let shown = format!("{rel}/pyproject.toml");
-        match read_pyproject(&pyproject_path, &shown) {
+        match read_pyproject(&pyproject_path, &format!("{rel}/pyproject.toml")) {
             Ok((doc, text)) => {
                 if let Some(bs) = doc.build_system {
                     build_requires = bs.requires;
@@ -420,45 +417,7 @@ fn read_plugin(dir: &Path, rel: &str, manifest: &Manifest, legacy: Option<SetupM
         }
     }
     if layout.is_none() {
-        let meta = legacy.unwrap_or_default();
-        for (file, data, this_layout) in [
-            ("setup.cfg", meta.setup_cfg, Layout::SetupCfg),
-            ("setup.py", meta.setup_py, Layout::SetupPy),
-        ] {
-            let Some(data) = data else { continue };
-            if let Some(err) = data.error {
-                problems.push(format!("{rel}/{file}: cannot be read statically: {err}"));
-                continue;
-            }
-            if data.dynamic.iter().any(|d| d == "name" || d == "description") {
-                problems.push(format!(
-                    "{rel}/{file}: name and description must be literal strings (found computed: {}); \
-                     they are read without running {file}",
-                    data.dynamic.join(", ")
-                ));
-            }
-            let text = |k: &str| data.fields.get(k).and_then(|v| v.as_str()).map(str::to_string);
-            let list = |k: &str| {
-                data.fields.get(k).and_then(|v| v.as_array()).map(|a| {
-                    a.iter()
-                        .filter_map(|x| x.as_str().map(str::to_string))
-                        .collect::<Vec<_>>()
-                })
-            };
-            if text("name").is_some() || this_layout == Layout::SetupPy {
-                layout = Some(this_layout);
-            }
-            fields.name = text("name").or(fields.name);
-            fields.summary = text("description").or(fields.summary);
-            fields.license = text("license").or(fields.license);
-            if let Some(k) = list("keywords") {
-                fields.keywords = k;
-            }
-            if let Some(d) = list("install_requires") {
-                fields.dependencies = Some((d, file.to_string()));
-                fields.places = requirement_places(dir, file, &data.requirement_places);
-            }
-        }
+        (layout, fields) = setup_fields(dir, rel, legacy.unwrap_or_default(), &mut problems);
     }
     let Some(layout) = layout else {
         problems.push(format!(
@@ -466,43 +425,8 @@ fn read_plugin(dir: &Path, rel: &str, manifest: &Manifest, legacy: Option<SetupM
         ));
         return Err(problems);
     };
-
-    let name = fields.name.filter(|n| !n.trim().is_empty());
-    match &name {
-        None => problems.push(format!(
-            "{rel}: the plugin has no name: set `name` in {}",
-            metadata_file(layout)
-        )),
-        // PEP 508: ASCII letters and digits, with `.`, `_`, `-` inside.
-        Some(n) if !is_distribution_name(n) => problems.push(format!(
-            "{rel}: the plugin's name {n:?} is not a valid distribution name (ASCII letters and digits, \
-             with `.`, `_` or `-` between them): fix `name` in {}",
-            metadata_file(layout)
-        )),
-        Some(_) => {}
-    }
-    let summary = fields.summary.filter(|s| !s.trim().is_empty());
-    if summary.is_none() {
-        problems.push(format!(
-            "{rel}: the plugin has no summary: set `description` in {} (one line saying what the plugin does)",
-            metadata_file(layout)
-        ));
-    }
-    let (dependencies, dependencies_file) = match fields.dependencies {
-        Some((d, f)) => (d, Some(f)),
-        None => (Vec::new(), None),
-    };
-    for dep in &dependencies {
-        if let Err(e) = pep508_rs::Requirement::<pep508_rs::VerbatimUrl>::from_str(dep) {
-            problems.push(format!(
-                "{rel}/{}: dependency {dep:?} is not a PEP 508 requirement: {}",
-                dependencies_file.as_deref().unwrap_or("?"),
-                first_line(&e.to_string())
-            ));
-        }
-    }
-
-    let normalized = name.as_deref().map(normalize_name).unwrap_or_default();
+    check_fields(rel, layout, &mut fields, &mut problems);
+    let normalized = fields.name.as_deref().map(normalize_name).unwrap_or_default();
     let (version_files, version) =
         find_version_files(dir, &version_text_files, rel, manifest, &normalized, &mut problems);
     if version.is_none() && version_dynamic {
@@ -519,7 +443,7 @@ fn read_plugin(dir: &Path, rel: &str, manifest: &Manifest, legacy: Option<SetupM
             );
         }
     }
-    match (name, summary, version, problems.is_empty()) {
+    match (fields.name, fields.summary, version, problems.is_empty()) {
         (Some(name), Some(summary), Some(version), true) => Ok(Plugin {
             normalized,
             name,
@@ -529,12 +453,87 @@ fn read_plugin(dir: &Path, rel: &str, manifest: &Manifest, legacy: Option<SetupM
             summary,
             keywords: fields.keywords,
             license: fields.license,
-            dependencies,
+            dependencies: fields.dependencies.map(|(d, _)| d).unwrap_or_default(),
             requirement_places: fields.places,
             build_requires,
             version_files,
         }),
         _ => Err(problems),
+    }
+}
+
+/// What setup.cfg, then setup.py (whose fields win), say as the setup.py reader found it; and the layout.
+fn setup_fields(dir: &Path, rel: &str, setup: SetupMeta, problems: &mut Vec<String>) -> (Option<Layout>, Fields) {
+    let (mut layout, mut fields) = (None, Fields::default());
+    for (file, data, this_layout) in [
+        ("setup.cfg", setup.setup_cfg, Layout::SetupCfg),
+        ("setup.py", setup.setup_py, Layout::SetupPy),
+    ] {
+        let Some(data) = data else { continue };
+        if let Some(err) = data.error {
+            problems.push(format!("{rel}/{file}: cannot be read statically: {err}"));
+            continue;
+        }
+        if data.dynamic.iter().any(|d| d == "name" || d == "description") {
+            problems.push(format!(
+                "{rel}/{file}: name and description must be literal strings (found computed: {}); \
+                 they are read without running {file}",
+                data.dynamic.join(", ")
+            ));
+        }
+        let text = |k: &str| data.fields.get(k).and_then(|v| v.as_str()).map(str::to_string);
+        let list = |k: &str| {
+            data.fields.get(k).and_then(|v| v.as_array()).map(|a| {
+                a.iter()
+                    .filter_map(|x| x.as_str().map(str::to_string))
+                    .collect::<Vec<_>>()
+            })
+        };
+        if text("name").is_some() || this_layout == Layout::SetupPy {
+            layout = Some(this_layout);
+        }
+        fields.name = text("name").or(fields.name);
+        fields.summary = text("description").or(fields.summary);
+        fields.license = text("license").or(fields.license);
+        if let Some(k) = list("keywords") {
+            fields.keywords = k;
+        }
+        if let Some(d) = list("install_requires") {
+            fields.dependencies = Some((d, file.to_string()));
+            fields.places = requirement_places(dir, file, &data.requirement_places);
+        }
+    }
+    (layout, fields)
+}
+
+/// Drop a blank name or summary; report a missing or invalid name, no summary, and invalid dependencies.
+fn check_fields(rel: &str, layout: Layout, fields: &mut Fields, problems: &mut Vec<String>) {
+    let metadata = metadata_file(layout);
+    fields.name = fields.name.take().filter(|n| !n.trim().is_empty());
+    match &fields.name {
+        None => problems.push(format!("{rel}: the plugin has no name: set `name` in {metadata}")),
+        // PEP 508: ASCII letters and digits, with `.`, `_`, `-` inside.
+        Some(n) if !is_distribution_name(n) => problems.push(format!(
+            "{rel}: the plugin's name {n:?} is not a valid distribution name (ASCII letters and digits, \
+             with `.`, `_` or `-` between them): fix `name` in {metadata}"
+        )),
+        Some(_) => {}
+    }
+    fields.summary = fields.summary.take().filter(|s| !s.trim().is_empty());
+    if fields.summary.is_none() {
+        problems.push(format!(
+            "{rel}: the plugin has no summary: set `description` in {metadata} (one line saying what the plugin does)"
+        ));
+    }
+    if let Some((dependencies, file)) = &fields.dependencies {
+        for dep in dependencies {
+            if let Err(e) = pep508_rs::Requirement::<pep508_rs::VerbatimUrl>::from_str(dep) {
+                problems.push(format!(
+                    "{rel}/{file}: dependency {dep:?} is not a PEP 508 requirement: {}",
+                    first_line(&e.to_string())
+                ));
+            }
+        }
     }
 }
 
@@ -654,9 +653,7 @@ fn find_version_files(
             candidates.push((path, spec.kind.clone(), Some(spec)));
         }
     }
-
-    let mut files = Vec::new();
-    let mut unreadable = false;
+    let (mut files, mut unreadable) = (Vec::new(), false);
     for (path, kind, spec) in candidates {
         let shown = format!("{rel}/{path}");
         let text = match fs::read(dir.join(&path)).map(String::from_utf8) {
@@ -680,21 +677,7 @@ fn find_version_files(
         };
         if let Some(spec) = spec {
             if ranges.len() != spec.count {
-                let what = match &kind {
-                    VersionFileKind::Pattern(p) => format!("pattern {p:?}"),
-                    VersionFileKind::Json(key) => format!("kind \"json\" with key {key:?}"),
-                    k => format!("kind {:?}", k.name()),
-                };
-                problems.push(format!(
-                    "{shown}: {what} (declared at {}) matches {} time(s), expected {}; make it match exactly the value: \
-                     `pattern` is the text around one placeholder (e.g. \"VERSION = '{{version}}'\"), \
-                     `kind` reads a known format ({}; json takes `key`, a dotted path such as \"plugin.version\"), \
-                     `count` is how many times it must match",
-                    spec.at,
-                    ranges.len(),
-                    spec.count,
-                    VersionFileKind::NAMES.join(", ")
-                ));
+                problems.push(count_mismatch(&shown, spec, ranges.len()));
                 continue;
             }
         } else if ranges.len() > 1 {
@@ -711,16 +694,20 @@ fn find_version_files(
         let found: Vec<String> = ranges.iter().map(|r| text[r.clone()].to_string()).collect();
         files.push(VersionFile { path, kind, found });
     }
+    let version = agreed_version(rel, &files, unreadable, problems);
+    (files, version)
+}
 
+/// The one version the version files say; a problem if they disagree, or say none (unless one was unreadable).
+fn agreed_version(rel: &str, files: &[VersionFile], unreadable: bool, problems: &mut Vec<String>) -> Option<Version> {
     if !files.iter().any(|f| f.kind.placeholder() == "version") {
-        if unreadable {
-            return (files, None);
+        if !unreadable {
+            problems.push(format!(
+                "{rel}: the plugin has no version: set `version` in [project] of pyproject.toml, or `__version__ = \"X.Y.Z\"` \
+                 in its package's __init__.py, or declare a version file in the manifest"
+            ));
         }
-        problems.push(format!(
-            "{rel}: the plugin has no version: set `version` in [project] of pyproject.toml, or `__version__ = \"X.Y.Z\"` \
-             in its package's __init__.py, or declare a version file in the manifest"
-        ));
-        return (files, None);
+        return None;
     }
     let mut parsed: Vec<(String, Version)> = Vec::new();
     for f in files.iter().filter(|f| f.kind.placeholder() == "version") {
@@ -741,7 +728,26 @@ fn find_version_files(
             }
         }
     }
-    (files, first.map(|(_, v)| v))
+    first.map(|(_, v)| v)
+}
+
+/// The problem of a declared version file whose version is found `found` times, not `spec.count`.
+fn count_mismatch(shown: &str, spec: &VersionFileSpec, found: usize) -> String {
+    let what = match &spec.kind {
+        VersionFileKind::Pattern(p) => format!("pattern {p:?}"),
+        VersionFileKind::Json(key) => format!("kind \"json\" with key {key:?}"),
+        k => format!("kind {:?}", k.name()),
+    };
+    format!(
+        "{shown}: {what} (declared at {}) matches {} time(s), expected {}; make it match exactly the value: \
+         `pattern` is the text around one placeholder (e.g. \"VERSION = '{{version}}'\"), \
+         `kind` reads a known format ({}; json takes `key`, a dotted path such as \"plugin.version\"), \
+         `count` is how many times it must match",
+        spec.at,
+        found,
+        spec.count,
+        VersionFileKind::NAMES.join(", ")
+    )
 }
 
 /// `__version__` files of the plugin's own top-level packages (in its folder or in `src/`,
