@@ -2,7 +2,10 @@
 //! section, and the release notes it holds. Keep a Changelog (`## [Unreleased]`,
 //! `## [1.4.0] - 2026-10-02`) by default; other styles through heading templates
 //! (`[versioning] changelog-heading = "# Release {version}"`). A section runs from its heading
-//! to the next heading of the same or a higher level. Pure text functions.
+//! to the next heading of the same or a higher level. Pure text functions; the edit they
+//! make is a `versions::edits::Edit`. This file is the folder's front and holds the sections
+//! and promotion; `style` (heading templates) imports nothing of the folder, so the manifest
+//! can resolve into it.
 
 use std::ops::Range;
 
