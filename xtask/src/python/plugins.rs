@@ -12,21 +12,14 @@ use pep440_rs::Version;
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
-use crate::manifest::{first_line, line_col, normalize_name, Manifest, VersionFileKind, VersionFileSpec};
+use super::version_files::{find_version_files, glob_below};
+use crate::manifest::{first_line, line_col, normalize_name, Manifest};
 use crate::ops::cmd::{Cmd, Runner};
 use crate::versions::files;
 
+pub use super::version_files::{relative, VersionFile};
+
 const READ_SETUP_PY: &str = include_str!("read_setup.py");
-/// Files of a package that commonly hold `__version__`.
-const DUNDER_FILES: &[&str] = &[
-    "__init__.py",
-    "_version.py",
-    "__about__.py",
-    "version.py",
-    "__version__.py",
-];
-/// Folders next to packages that are never the plugin's own package.
-const SKIP_DIRS: &[&str] = &["build", "dist", "tests", "test", "docs", "node_modules", "venv"];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -67,15 +60,6 @@ pub struct RequirementPlace {
     /// The extra (`[project.optional-dependencies]` key) it belongs to; None for runtime
     /// dependencies (and wherever the extra is not known).
     pub extra: Option<String>,
-}
-
-#[derive(Debug, Clone)]
-pub struct VersionFile {
-    /// Relative to the plugin folder, `/`-separated.
-    pub path: String,
-    pub kind: VersionFileKind,
-    /// The version text at each place it was found.
-    pub found: Vec<String>,
 }
 
 #[derive(Default)]
@@ -163,18 +147,6 @@ fn names(plugins: &[Plugin]) -> String {
     }
 }
 
-/// A glob for `pattern` below `dir`, with glob characters in `dir` itself (`ci[1]`) escaped.
-fn glob_below(dir: &Path, pattern: &str) -> String {
-    format!("{}/{pattern}", glob::Pattern::escape(&dir.to_string_lossy()))
-}
-
-pub fn relative(root: &Path, path: &Path) -> String {
-    path.strip_prefix(root)
-        .unwrap_or(path)
-        .to_string_lossy()
-        .replace('\\', "/")
-}
-
 fn expand_paths(root: &Path, manifest: &Manifest, problems: &mut Vec<String>) -> Vec<PathBuf> {
     let excludes: Vec<glob::Pattern> = manifest
         .plugin_excludes
@@ -239,8 +211,6 @@ fn expand_paths(root: &Path, manifest: &Manifest, problems: &mut Vec<String>) ->
     dirs.sort();
     dirs
 }
-
-// ---------------------------------------------------------------------------------------------
 
 #[derive(Deserialize)]
 struct Pyproject {
@@ -596,202 +566,4 @@ fn read_pyproject(path: &Path, shown: &str) -> Result<(Pyproject, String), Strin
         format!("{shown}:{line}:{col}: {}", e.message().trim_end())
     })?;
     Ok((doc, text))
-}
-
-/// Auto-detected version files plus the manifest's; returns them and the one version they agree on.
-fn find_version_files(
-    dir: &Path,
-    extra_detected: &[String],
-    rel: &str,
-    manifest: &Manifest,
-    normalized: &str,
-    problems: &mut Vec<String>,
-) -> (Vec<VersionFile>, Option<Version>) {
-    let mut candidates: Vec<(String, VersionFileKind, Option<&VersionFileSpec>)> = Vec::new();
-    for (file, kind) in [
-        ("pyproject.toml", VersionFileKind::Pyproject),
-        ("setup.cfg", VersionFileKind::SetupCfg),
-        ("setup.py", VersionFileKind::SetupPy),
-    ] {
-        if dir.join(file).is_file() {
-            candidates.push((file.to_string(), kind, None));
-        }
-    }
-    for path in dunder_files(dir, normalized) {
-        candidates.push((path, VersionFileKind::Python, None));
-    }
-    for path in extra_detected {
-        if dir.join(path).is_file() && !candidates.iter().any(|(p, _, _)| p == path) {
-            candidates.push((path.clone(), VersionFileKind::Text, None));
-        }
-    }
-    let overrides = manifest
-        .plugin_overrides
-        .get(normalized)
-        .map(|o| o.version_files.as_slice())
-        .unwrap_or_default();
-    for spec in manifest.version_files.iter().chain(overrides) {
-        let matched: Vec<String> = glob::glob(&glob_below(dir, &spec.path))
-            .map(|paths| {
-                paths
-                    .filter_map(Result::ok)
-                    .filter(|p| p.is_file())
-                    .map(|p| relative(dir, &p))
-                    .collect()
-            })
-            .unwrap_or_default();
-        if matched.is_empty() && !spec.optional {
-            problems.push(format!(
-                "{rel}/{}: version file declared at {} does not exist (set `optional = true` if some plugins lack it)",
-                spec.path, spec.at
-            ));
-        }
-        for path in matched {
-            // A declared file replaces the auto-detected entry for the same path; several
-            // declared entries for one file all apply (say its version and a build number).
-            candidates.retain(|(p, _, declared)| p != &path || declared.is_some());
-            candidates.push((path, spec.kind.clone(), Some(spec)));
-        }
-    }
-    let (mut files, mut unreadable) = (Vec::new(), false);
-    for (path, kind, spec) in candidates {
-        let shown = format!("{rel}/{path}");
-        let text = match fs::read(dir.join(&path)).map(String::from_utf8) {
-            Ok(Ok(t)) => t,
-            Ok(Err(_)) => {
-                problems.push(format!("{shown}: not UTF-8 text; version files must be UTF-8"));
-                continue;
-            }
-            Err(e) => {
-                problems.push(format!("{shown}: cannot read: {e}"));
-                continue;
-            }
-        };
-        let ranges = match files::locate(&kind, &text) {
-            Ok(r) => r,
-            Err(e) => {
-                problems.push(e.describe(&shown));
-                unreadable = true;
-                continue;
-            }
-        };
-        if let Some(spec) = spec {
-            if ranges.len() != spec.count {
-                problems.push(count_mismatch(&shown, spec, ranges.len()));
-                continue;
-            }
-        } else if ranges.len() > 1 {
-            problems.push(format!(
-                "{shown}: the version appears {} times ({}); declare this file in the manifest with the expected `count`",
-                ranges.len(),
-                ranges.iter().map(|r| format!("line {}", line_col(&text, r.start).0)).collect::<Vec<_>>().join(", ")
-            ));
-            continue;
-        }
-        if ranges.is_empty() {
-            continue;
-        }
-        let found: Vec<String> = ranges.iter().map(|r| text[r.clone()].to_string()).collect();
-        files.push(VersionFile { path, kind, found });
-    }
-    let version = agreed_version(rel, &files, unreadable, problems);
-    (files, version)
-}
-
-/// The one version the version files say; a problem if they disagree, or say none (unless one was unreadable).
-fn agreed_version(rel: &str, files: &[VersionFile], unreadable: bool, problems: &mut Vec<String>) -> Option<Version> {
-    if !files.iter().any(|f| f.kind.placeholder() == "version") {
-        if !unreadable {
-            problems.push(format!(
-                "{rel}: the plugin has no version: set `version` in [project] of pyproject.toml, or `__version__ = \"X.Y.Z\"` \
-                 in its package's __init__.py, or declare a version file in the manifest"
-            ));
-        }
-        return None;
-    }
-    let mut parsed: Vec<(String, Version)> = Vec::new();
-    for f in files.iter().filter(|f| f.kind.placeholder() == "version") {
-        for text in &f.found {
-            match crate::versions::parse(text) {
-                Ok(v) => parsed.push((f.path.clone(), v)),
-                Err(e) => problems.push(format!("{rel}/{}: {e}; write a version such as 1.2.0", f.path)),
-            }
-        }
-    }
-    let first = parsed.first().cloned();
-    if let Some((first_path, first_version)) = &first {
-        for (path, v) in &parsed {
-            if v != first_version {
-                problems.push(format!(
-                    "{rel}: version files disagree: {first_path} says {first_version}, {path} says {v}; make them equal"
-                ));
-            }
-        }
-    }
-    first.map(|(_, v)| v)
-}
-
-/// The problem of a declared version file whose version is found `found` times, not `spec.count`.
-fn count_mismatch(shown: &str, spec: &VersionFileSpec, found: usize) -> String {
-    let what = match &spec.kind {
-        VersionFileKind::Pattern(p) => format!("pattern {p:?}"),
-        VersionFileKind::Json(key) => format!("kind \"json\" with key {key:?}"),
-        k => format!("kind {:?}", k.name()),
-    };
-    format!(
-        "{shown}: {what} (declared at {}) matches {} time(s), expected {}; make it match exactly the value: \
-         `pattern` is the text around one placeholder (e.g. \"VERSION = '{{version}}'\"), \
-         `kind` reads a known format ({}; json takes `key`, a dotted path such as \"plugin.version\"), \
-         `count` is how many times it must match",
-        spec.at,
-        found,
-        spec.count,
-        VersionFileKind::NAMES.join(", ")
-    )
-}
-
-/// `__version__` files of the plugin's own top-level packages (in its folder or in `src/`,
-/// also below namespace folders without `__init__.py`) and of a top-level module named like
-/// the plugin. Subpackages (vendored code) are not searched: their `__version__` is not the
-/// plugin's.
-fn dunder_files(dir: &Path, normalized: &str) -> Vec<String> {
-    let module = format!("{}.py", normalized.replace('-', "_"));
-    let mut found = Vec::new();
-    collect_packages(dir, 0, Some(&module), &mut found);
-    collect_packages(&dir.join("src"), 0, Some(&module), &mut found);
-    found.sort();
-    found.dedup();
-    found
-        .into_iter()
-        .filter(|path| {
-            fs::read_to_string(path)
-                .is_ok_and(|t| files::locate(&VersionFileKind::Python, &t).is_ok_and(|ranges| !ranges.is_empty()))
-        })
-        .map(|path| relative(dir, &path))
-        .collect()
-}
-
-/// Candidate `__version__` files of the packages in `dir`, descending through namespace
-/// folders (up to three levels); `module` is a top-level module name to include.
-fn collect_packages(dir: &Path, depth: usize, module: Option<&str>, found: &mut Vec<PathBuf>) {
-    let Ok(entries) = fs::read_dir(dir) else { return };
-    let mut entries: Vec<PathBuf> = entries.filter_map(Result::ok).map(|e| e.path()).collect();
-    entries.sort();
-    for path in entries {
-        let name = path.file_name().unwrap_or_default().to_string_lossy().into_owned();
-        if path.is_dir() {
-            let identifier =
-                name.chars().all(|c| c.is_alphanumeric() || c == '_') && !name.starts_with(char::is_numeric);
-            if !identifier || SKIP_DIRS.contains(&name.as_str()) || (depth == 0 && name == "src") {
-                continue;
-            }
-            if path.join("__init__.py").is_file() {
-                found.extend(DUNDER_FILES.iter().map(|f| path.join(f)));
-            } else if depth < 3 {
-                collect_packages(&path, depth + 1, None, found);
-            }
-        } else if module == Some(name.as_str()) {
-            found.push(path);
-        }
-    }
 }
