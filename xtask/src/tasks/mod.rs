@@ -15,7 +15,6 @@ pub mod plan;
 pub mod publish;
 pub mod release;
 pub mod status;
-#[path = "verify/bundle.rs"]
 pub mod verify;
 
 use std::time::Instant;

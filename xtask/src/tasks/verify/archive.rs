@@ -1,0 +1,226 @@
+//! An archive before anything in it is trusted: its checksums and signatures, entries that
+//! are safe to unpack, and files that are exactly those `manifest.json` declares; only then
+//! is it unpacked and checked as a bundle folder.
+
+use std::collections::BTreeSet;
+use std::path::{Component, Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+
+use super::bundle::check_bundle;
+use super::bundle_manifest::BundleManifest;
+use super::install::Host;
+use super::report::Log;
+use crate::manifest::workspace::Workspace;
+use crate::ops::archive::{extract, list_entries, EntryKind};
+use crate::ops::cmd::Cmd;
+use crate::ops::fs::sha256_file;
+
+/// Every problem of one archive or folder (empty when it is sound).
+pub fn verify_one(ws: &Workspace, host: &Host, target: &Path, log: &mut Log) -> Result<Vec<String>> {
+    if target.is_dir() {
+        return check_bundle(ws, host, target, log);
+    }
+    if !target.is_file() {
+        bail!("does not exist");
+    }
+    let mut problems = check_checksums(target, log)?;
+    problems.extend(check_signature(ws, target, log)?);
+    if !problems.is_empty() {
+        return Ok(problems); // a damaged or replaced archive is not read further
+    }
+    let Ok(entries) = list_entries(target) else {
+        return Ok(vec!["cannot be read: the archive is damaged or truncated".into()]);
+    };
+    let unsafe_entries = check_entries(&entries);
+    let single_top = top_folder(&entries);
+    log.say(format!(
+        "{} entries, none unsafe: {}",
+        entries.len(),
+        if unsafe_entries.is_empty() { "yes" } else { "no" }
+    ));
+    problems.extend(unsafe_entries);
+    if !problems.is_empty() {
+        return Ok(problems); // never unpack what failed these checks
+    }
+    let Some(top) = single_top else {
+        return Ok(vec!["a bundle holds exactly one top-level folder".into()]);
+    };
+    // Before anything is written: every file must be one manifest.json declares, with the
+    // size it declares (from the archive's headers), so nothing undeclared is ever unpacked.
+    let undeclared = check_declared(target, &top, &entries)?;
+    if !undeclared.is_empty() {
+        return Ok(undeclared);
+    }
+    let tmp = tempfile::tempdir().context("cannot create a temporary folder")?;
+    extract(target, tmp.path())?;
+    check_bundle(ws, host, &tmp.path().join(top), log)
+}
+
+/// The archive's file entries against what its `manifest.json` declares (names and sizes).
+pub fn check_declared(archive: &Path, top: &str, entries: &[crate::ops::archive::EntryInfo]) -> Result<Vec<String>> {
+    let manifest_name = format!("{top}/manifest.json");
+    let Some(text) = crate::ops::archive::read_entry(archive, |n| n == manifest_name)? else {
+        return Ok(vec!["the bundle has no manifest.json in its top-level folder".into()]);
+    };
+    let Ok(manifest) = serde_json::from_slice::<BundleManifest>(&text) else {
+        return Ok(vec!["manifest.json is not a bundle manifest".into()]);
+    };
+    let declared = manifest.declared();
+    let mut problems = Vec::new();
+    for e in entries.iter().filter(|e| e.kind != EntryKind::Dir) {
+        let inside = e.name.strip_prefix(&format!("{top}/")).unwrap_or(&e.name);
+        if inside == "manifest.json" {
+            continue;
+        }
+        match declared.get(inside) {
+            None => problems.push(format!(
+                "{inside} is in the archive but manifest.json does not declare it ({} bytes; not unpacked)",
+                e.size
+            )),
+            Some(size) if *size != e.size => problems.push(format!(
+                "{inside}: the archive says {} bytes, manifest.json {size} (not unpacked)",
+                e.size
+            )),
+            Some(_) => {}
+        }
+    }
+    Ok(problems)
+}
+
+pub fn check_checksums(archive: &Path, log: &mut Log) -> Result<Vec<String>> {
+    let mut problems = Vec::new();
+    let name = archive.file_name().unwrap_or_default().to_string_lossy().into_owned();
+    let actual = sha256_file(archive)?;
+    log.sha256 = Some(actual.clone());
+    let dir = archive.parent().unwrap_or(Path::new("."));
+    let mut checked = 0;
+    let single = dir.join(format!("{name}.sha256"));
+    let mut expected: Vec<(String, String)> = Vec::new();
+    if let Ok(text) = std::fs::read_to_string(&single) {
+        if let Some(hash) = text.split_whitespace().next() {
+            expected.push((hash.to_string(), single.display().to_string()));
+        }
+    }
+    if let Ok(text) = std::fs::read_to_string(dir.join(crate::plan::CHECKSUMS_FILE)) {
+        for line in text.lines() {
+            if let Some((hash, file)) = line.split_once(char::is_whitespace) {
+                if file.trim().trim_start_matches('*') == name {
+                    expected.push((hash.to_string(), crate::plan::CHECKSUMS_FILE.to_string()));
+                }
+            }
+        }
+    }
+    for (hash, source) in expected {
+        checked += 1;
+        if !hash.eq_ignore_ascii_case(&actual) {
+            problems.push(format!(
+                "sha256 is {actual} but {source} says {hash}: the archive is damaged or was replaced"
+            ));
+        }
+    }
+    log.say(format!(
+        "sha256: {}",
+        if checked == 0 {
+            "no .sha256 or SHA256SUMS entry next to it (not checked)".to_string()
+        } else {
+            format!("checked against {checked} record(s)")
+        }
+    ));
+    Ok(problems)
+}
+
+pub fn check_signature(ws: &Workspace, archive: &Path, log: &mut Log) -> Result<Vec<String>> {
+    let sums = archive.with_file_name(crate::plan::CHECKSUMS_FILE);
+    let mut problems = Vec::new();
+    for signed in [archive.to_path_buf(), sums] {
+        let asc = PathBuf::from(format!("{}.asc", signed.display()));
+        if !asc.is_file() || !signed.is_file() {
+            continue;
+        }
+        let Ok(gpg) = which::which("gpg") else {
+            problems.push(format!("{} exists but gpg is not installed to check it", asc.display()));
+            continue;
+        };
+        let (ok, out) = ws.runner.probe(
+            &Cmd::new(gpg, "check the signature")
+                .args(["--batch", "--verify"])
+                .arg(&asc)
+                .arg(&signed),
+        )?;
+        let shown = signed.file_name().unwrap_or_default().to_string_lossy().into_owned();
+        log.say(format!("signature of {shown}: {}", if ok { "good" } else { "BAD" }));
+        if !ok {
+            let last = String::from_utf8_lossy(&out.stderr)
+                .lines()
+                .last()
+                .unwrap_or("")
+                .to_string();
+            problems.push(format!("the signature {} does not match: {last}", asc.display()));
+        }
+    }
+    Ok(problems)
+}
+
+/// Unsafe entries: absolute paths, `..`, links leaving the archive, special files, duplicates.
+pub(crate) fn check_entries(entries: &[crate::ops::archive::EntryInfo]) -> Vec<String> {
+    let mut problems = Vec::new();
+    let mut seen = BTreeSet::new();
+    for e in entries {
+        let name = e.name.as_str();
+        let path = Path::new(name);
+        if name.starts_with('/') || name.starts_with('\\') || path.is_absolute() || name.get(1..2) == Some(":") {
+            problems.push(format!("entry {name:?} has an absolute path"));
+        } else if path.components().any(|c| c == Component::ParentDir) {
+            problems.push(format!("entry {name:?} climbs out with `..`"));
+        }
+        if name.contains('\\') {
+            problems.push(format!("entry {name:?} has a backslash in its name"));
+        }
+        if let EntryKind::Other(what) = &e.kind {
+            problems.push(format!(
+                "entry {name:?} is a special file ({what}); bundles hold only files and folders"
+            ));
+        }
+        if matches!(e.kind, EntryKind::Symlink | EntryKind::HardLink) {
+            let target = e.link_target.clone().unwrap_or_default();
+            let base = if e.kind == EntryKind::Symlink {
+                path.parent().unwrap_or(Path::new(""))
+            } else {
+                Path::new("")
+            };
+            if !stays_inside(&base.join(&target)) || Path::new(&target).is_absolute() {
+                problems.push(format!("link {name:?} points outside the bundle ({target:?})"));
+            }
+        }
+        if !seen.insert(name.trim_end_matches('/').to_string()) {
+            problems.push(format!("entry {name:?} appears twice"));
+        }
+    }
+    problems
+}
+
+/// Whether a relative path, resolved lexically, stays below its start.
+pub fn stays_inside(path: &Path) -> bool {
+    let mut depth: i64 = 0;
+    for c in path.components() {
+        match c {
+            Component::ParentDir => depth -= 1,
+            Component::Normal(_) => depth += 1,
+            Component::RootDir | Component::Prefix(_) => return false,
+            Component::CurDir => {}
+        }
+        if depth < 0 {
+            return false;
+        }
+    }
+    true
+}
+
+pub fn top_folder(entries: &[crate::ops::archive::EntryInfo]) -> Option<String> {
+    let tops: BTreeSet<&str> = entries.iter().map(|e| e.name.split('/').next().unwrap_or("")).collect();
+    match tops.into_iter().collect::<Vec<_>>().as_slice() {
+        [one] if !one.is_empty() => Some(one.to_string()),
+        _ => None,
+    }
+}

@@ -1,0 +1,42 @@
+//! A bundle's `manifest.json` as `verify` reads it: the platform, every wheel and sdist with
+//! its name, version, sha256 and size, and the support files (install scripts,
+//! `requirements.txt`, notes).
+
+use std::collections::BTreeMap;
+
+#[derive(serde::Deserialize)]
+pub struct BundleManifest {
+    pub platform: String,
+    pub files: Vec<ManifestFile>,
+    /// Install scripts, requirements.txt, notes: every other file of the bundle.
+    #[serde(default)]
+    pub support: Vec<SupportFile>,
+}
+
+#[derive(serde::Deserialize)]
+pub struct SupportFile {
+    pub file: String,
+    pub sha256: String,
+    pub size: u64,
+}
+
+impl BundleManifest {
+    /// Every file the bundle may hold with its declared size, `manifest.json` aside.
+    pub fn declared(&self) -> BTreeMap<&str, u64> {
+        self.files
+            .iter()
+            .map(|f| (f.file.as_str(), f.size))
+            .chain(self.support.iter().map(|f| (f.file.as_str(), f.size)))
+            .collect()
+    }
+}
+
+#[derive(serde::Deserialize)]
+pub struct ManifestFile {
+    pub file: String,
+    pub name: String,
+    pub version: String,
+    pub sha256: String,
+    pub size: u64,
+    pub origin: String,
+}
