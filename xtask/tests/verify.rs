@@ -5,7 +5,10 @@ mod common;
 
 use std::fs;
 use std::io::Write as _;
+use std::path::Path;
 use std::process::Command;
+
+use sha2::Digest as _;
 
 use common::*;
 
@@ -492,4 +495,147 @@ fn verify_trusts_only_what_manifest_json_hashes() {
         run.stdout,
         run.stderr
     );
+}
+
+/// A plugin wheel changed after its build, in a bundle re-hashed to match (manifest.json and
+/// requirements.txt), unsigned: verify proves every wheel against its RECORD and METADATA
+/// before anything installs or imports it, so the changed code never runs.
+#[test]
+fn a_wheel_changed_after_its_build_is_refused_before_its_code_runs() {
+    let repo = Repo::examples();
+    let (linux, _) = nightly(&repo);
+    let marker = tempfile::tempdir().unwrap();
+    let ran = marker.path().join("ran");
+    let payload = format!("\nopen({:?}, 'w').write('the payload ran')\n", ran.to_str().unwrap());
+    let cases: [(&str, Box<Change>, String); 3] = [
+        (
+            "code changed, RECORD not",
+            Box::new(|dir: &Path, wheel: &str| {
+                rewrite_wheel(&dir.join(wheel), "acme_plugin_base/__init__.py", |text| {
+                    text.extend_from_slice(payload.as_bytes())
+                });
+                rehash(dir, wheel);
+            }),
+            "acme_plugin_base/__init__.py does not match its RECORD hash or size: the wheel was changed after it was built"
+                .to_string(),
+        ),
+        (
+            "a file RECORD does not list",
+            Box::new(|dir: &Path, wheel: &str| {
+                add_to_wheel(&dir.join(wheel), "acme_plugin_base_hook.pth", b"import os\n");
+                rehash(dir, wheel);
+            }),
+            "acme_plugin_base_hook.pth is not listed in its RECORD".to_string(),
+        ),
+        (
+            "manifest.json lies about the version",
+            Box::new(|dir: &Path, wheel: &str| {
+                let path = dir.join("manifest.json");
+                let mut manifest: serde_json::Value = serde_json::from_str(&fs::read_to_string(&path).unwrap()).unwrap();
+                for f in manifest["files"].as_array_mut().unwrap() {
+                    if f["file"] == wheel {
+                        f["version"] = "9.9.9".into();
+                    }
+                }
+                fs::write(&path, serde_json::to_string_pretty(&manifest).unwrap()).unwrap();
+            }),
+            format!("its METADATA says acme-plugin-base {NIGHTLY}, but manifest.json says acme-plugin-base 9.9.9"),
+        ),
+    ];
+    for (what, change, expected) in cases {
+        let (_keep, dir) = unpack(&linux);
+        let wheel = format!("acme_plugin_base-{NIGHTLY}-py3-none-any.whl");
+        change(&dir, &wheel);
+        let run = repo.xtask(&["verify", &dir.to_string_lossy()]);
+        run.assert_code(1);
+        assert!(
+            run.stdout.contains(&format!("{wheel}: {expected}")),
+            "{what}: {expected:?} in\n{}",
+            run.stdout
+        );
+        assert!(
+            run.stdout
+                .contains("offline install: not tried (the checks above failed)"),
+            "{what}:\n{}",
+            run.stdout
+        );
+        assert!(!ran.exists(), "{what}: the wheel's code ran during verify");
+    }
+}
+
+/// A change made to a bundle folder, given the wheel it is about.
+type Change<'a> = dyn Fn(&Path, &str) + 'a;
+
+/// Replace one member of a wheel, changing its bytes with `change`; RECORD is left alone.
+fn rewrite_wheel(wheel: &Path, member: &str, change: impl Fn(&mut Vec<u8>)) {
+    copy_wheel(wheel, |name, bytes| {
+        if name == member {
+            change(bytes);
+        }
+    });
+}
+
+/// Add a member to a wheel; RECORD is left alone.
+fn add_to_wheel(wheel: &Path, member: &str, bytes: &[u8]) {
+    copy_wheel(wheel, |_, _| {});
+    let mut zip =
+        zip::ZipWriter::new_append(fs::OpenOptions::new().read(true).write(true).open(wheel).unwrap()).unwrap();
+    zip.start_file(member, zip::write::SimpleFileOptions::default())
+        .unwrap();
+    zip.write_all(bytes).unwrap();
+    zip.finish().unwrap();
+}
+
+/// Rewrite a wheel member by member through `each`.
+fn copy_wheel(wheel: &Path, each: impl Fn(&str, &mut Vec<u8>)) {
+    let mut zip = zip::ZipArchive::new(fs::File::open(wheel).unwrap()).unwrap();
+    let mut members = Vec::new();
+    for i in 0..zip.len() {
+        let mut entry = zip.by_index(i).unwrap();
+        let name = entry.name().unwrap().into_owned();
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut entry, &mut bytes).unwrap();
+        each(&name, &mut bytes);
+        members.push((name, bytes));
+    }
+    let mut out = zip::ZipWriter::new(fs::File::create(wheel).unwrap());
+    for (name, bytes) in members {
+        out.start_file(name, zip::write::SimpleFileOptions::default()).unwrap();
+        out.write_all(&bytes).unwrap();
+    }
+    out.finish().unwrap();
+}
+
+/// What an attacker does after changing a file of a bundle: its sha256 and size in
+/// manifest.json and its hash in requirements.txt made to match.
+fn rehash(dir: &Path, file: &str) {
+    let bytes = fs::read(dir.join(file)).unwrap();
+    let sha256: String = sha2::Sha256::digest(&bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let path = dir.join("manifest.json");
+    let mut manifest: serde_json::Value = serde_json::from_str(&fs::read_to_string(&path).unwrap()).unwrap();
+    let entry = manifest["files"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .find(|f| f["file"] == file)
+        .unwrap();
+    let old = entry["sha256"].as_str().unwrap().to_string();
+    entry["sha256"] = sha256.clone().into();
+    entry["size"] = bytes.len().into();
+    let requirements = fs::read_to_string(dir.join("requirements.txt")).unwrap();
+    assert!(requirements.contains(&old), "requirements.txt pins {file} by {old}");
+    let requirements = requirements.replace(&old, &sha256);
+    fs::write(dir.join("requirements.txt"), &requirements).unwrap();
+    let support = manifest["support"].as_array_mut().unwrap();
+    let entry = support.iter_mut().find(|f| f["file"] == "requirements.txt").unwrap();
+    entry["sha256"] = sha2::Sha256::digest(requirements.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect::<String>()
+        .into();
+    entry["size"] = requirements.len().into();
+    fs::write(&path, serde_json::to_string_pretty(&manifest).unwrap()).unwrap();
 }

@@ -143,11 +143,33 @@ fn fake_wheel_with(
     for (file, content) in &files {
         zip.start_file(file.as_str(), options).unwrap();
         zip.write_all(content.as_bytes()).unwrap();
-        record.push_str(&format!("{file},,\n"));
+        record.push_str(&format!(
+            "{file},sha256={},{}\n",
+            record_hash(content.as_bytes()),
+            content.len()
+        ));
     }
     record.push_str(&format!("{info}/RECORD,,\n"));
     zip.start_file(format!("{info}/RECORD"), options).unwrap();
     zip.write_all(record.as_bytes()).unwrap();
     zip.finish().unwrap();
     path
+}
+
+/// A file's hash as a wheel's RECORD writes it: sha256, urlsafe base64 without padding.
+fn record_hash(bytes: &[u8]) -> String {
+    use sha2::Digest as _;
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let digest = sha2::Sha256::digest(bytes);
+    let mut out = String::new();
+    for chunk in digest.chunks(3) {
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |n, (i, b)| n | u32::from(*b) << (16 - 8 * i));
+        for i in 0..=chunk.len() {
+            out.push(ALPHABET[(n >> (18 - 6 * i) & 63) as usize] as char);
+        }
+    }
+    out
 }

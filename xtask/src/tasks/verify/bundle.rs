@@ -12,6 +12,7 @@ use pep508_rs::{Requirement, VerbatimUrl, VersionOrUrl};
 use super::bundle_manifest::{BundleManifest, ManifestFile};
 use super::install::{install_plugins_offline, offline_install_tools, Host};
 use super::report::Log;
+use super::wheels::prove_wheels;
 use crate::manifest::workspace::Workspace;
 use crate::manifest::{normalize_name, Platform};
 use crate::ops::fs::sha256_file;
@@ -44,6 +45,8 @@ pub fn check_bundle(ws: &Workspace, host: &Host, dir: &Path, log: &mut Log) -> R
 
     let wheels: Vec<&ManifestFile> = files.iter().copied().filter(|f| f.file.ends_with(".whl")).collect();
     problems.extend(check_wheel_tags(&wheels, platform, log));
+    // Before anything could run a wheel's code (the offline install below).
+    problems.extend(prove_wheels(dir, &wheels, log));
     problems.extend(check_requires_python(dir, &wheels, platform, log)?);
     // Every dependency of every wheel, with markers evaluated for the platform, is present,
     // and requirements.txt pins every file by its hash.

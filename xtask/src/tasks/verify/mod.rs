@@ -14,6 +14,7 @@ mod bundle;
 mod bundle_manifest;
 mod install;
 mod report;
+mod wheels;
 
 #[cfg(test)]
 pub(crate) use archive::check_entries;
