@@ -639,3 +639,62 @@ fn rehash(dir: &Path, file: &str) {
     entry["size"] = requirements.len().into();
     fs::write(&path, serde_json::to_string_pretty(&manifest).unwrap()).unwrap();
 }
+
+/// The plugins' code runs last, after every proof, in a throwaway HOME with no network, and
+/// every import that fails is named in the one run.
+#[test]
+fn imports_run_without_home_or_network_and_every_failure_is_named() {
+    let repo = Repo::bare_examples();
+    let marker = tempfile::tempdir().unwrap();
+    let said = marker.path().join("said");
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let base = "plugins/acme-plugin-base/src/acme_plugin_base/__init__.py";
+    repo.write(
+        base,
+        &format!(
+            "import pathlib, socket\n\
+             (pathlib.Path.home() / 'acme-was-here').write_text('x')\n\
+             try:\n    socket.create_connection(('127.0.0.1', {port}), timeout=5).close()\n    net = 'connected'\n\
+             except OSError:\n    net = 'no network'\n\
+             pathlib.Path({said:?}).write_text(f'{{pathlib.Path.home()}}\\n{{net}}')\n{}",
+            repo.read(base),
+            said = said.to_str().unwrap(),
+        ),
+    );
+    let reports = "plugins/acme-plugin-reports/src/acme_plugin_reports/__init__.py";
+    repo.write(
+        reports,
+        &format!("import acme_host_application\n{}", repo.read(reports)),
+    );
+    let console = "plugins/acme-plugin-console/src/acme_plugin_console/__init__.py";
+    repo.write(
+        console,
+        &format!("raise RuntimeError('needs a terminal')\n{}", repo.read(console)),
+    );
+    repo.commit("fixture: plugins that write HOME, reach the network, fail to import");
+    let (linux, _) = nightly(&repo);
+
+    let run = repo.xtask(&["verify", &linux.to_string_lossy()]);
+    run.assert_code(1);
+    for expected in [
+        "install and import: throwaway HOME, XDG folders and TMPDIR; no network (unshare -rn)",
+        "installed offline into a fresh venv; 2 of 4 import(s) failed",
+        "import of acme_plugin_console: RuntimeError: needs a terminal",
+        "import of acme_plugin_reports: ModuleNotFoundError: No module named 'acme_host_application'",
+    ] {
+        assert!(
+            run.stdout.contains(expected),
+            "missing {expected:?} in:\n{}",
+            run.stdout
+        );
+    }
+    let said = fs::read_to_string(&said).expect("acme_plugin_base was imported");
+    let (home, net) = said.split_once('\n').unwrap();
+    assert_eq!(net, "no network", "{said}");
+    let real_home = std::env::var("HOME").unwrap();
+    assert_ne!(home, real_home);
+    assert!(!Path::new(home).exists(), "the throwaway HOME {home} is removed");
+    assert!(!Path::new(&real_home).join("acme-was-here").exists());
+    drop(listener);
+}

@@ -2,7 +2,7 @@
 //! fresh venv and import every plugin.
 
 use std::collections::BTreeSet;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 
@@ -55,11 +55,20 @@ pub fn install_plugins_offline(
             imported.iter().map(|f| f.file.as_str()).collect::<Vec<_>>().join(", ")
         ));
     }
-    install_and_import(ws, &tools.python.path, dir, &modules)?;
-    log.say(format!(
-        "installed offline into a fresh venv and imported: {}",
-        modules.join(", ")
-    ));
+    let failed = install_and_import(ws, &tools.python.path, dir, &modules, log)?;
+    if failed.is_empty() {
+        log.say(format!(
+            "installed offline into a fresh venv and imported: {}",
+            modules.join(", ")
+        ));
+    } else {
+        log.say(format!(
+            "installed offline into a fresh venv; {} of {} import(s) failed",
+            failed.len(),
+            modules.len()
+        ));
+    }
+    problems.extend(failed);
     if !skipped.is_empty() {
         log.say(format!(
             "not imported ([plugin.NAME] verify-import = false): {}",
@@ -108,7 +117,17 @@ pub fn plugin_modules(dir: &Path, wheels: &[&ManifestFile]) -> Result<Vec<String
     Ok(modules.into_iter().collect())
 }
 
-pub fn install_and_import(ws: &Workspace, python: &Path, dir: &Path, modules: &[String]) -> Result<()> {
+/// Install the bundle offline into a fresh venv and import every plugin, each on its own so
+/// that every failing import is named. Both run in a throwaway HOME, XDG folders and TMPDIR
+/// and, where the system allows it (`unshare -rn` on Linux), with no network at all.
+pub fn install_and_import(
+    ws: &Workspace,
+    python: &Path,
+    dir: &Path,
+    modules: &[String],
+    log: &mut Log,
+) -> Result<Vec<String>> {
+    let sandbox = Sandbox::new(ws)?;
     let venv = tempfile::tempdir().context("cannot create a temporary folder")?;
     ws.runner.read(
         &Cmd::new(python, "create a fresh venv to install the bundle into")
@@ -121,18 +140,101 @@ pub fn install_and_import(ws: &Workspace, python: &Path, dir: &Path, modules: &[
         venv.path().join("bin/python")
     };
     ws.runner.read(
-        &Cmd::new(
-            &venv_python,
-            "install the bundle offline (pip --no-index --require-hashes)",
-        )
-        .isolated_pip()
-        .args(["-m", "pip", "install", "--no-index", "--find-links"])
-        .arg(dir)
-        .args(["--require-hashes", "-r"])
-        .arg(dir.join("requirements.txt")),
+        &sandbox
+            .cmd(
+                &venv_python,
+                "install the bundle offline (pip --no-index --require-hashes)",
+            )
+            .isolated_pip()
+            .args(["-m", "pip", "install", "--no-index", "--find-links"])
+            .arg(dir)
+            .args(["--require-hashes", "-r"])
+            .arg(dir.join("requirements.txt")),
     )?;
-    let imports: Vec<String> = modules.iter().map(|m| format!("import {m}")).collect();
-    ws.runner
-        .read(&Cmd::new(&venv_python, "import every plugin").args(["-c", &imports.join("\n")]))?;
-    Ok(())
+    let (ok, out) = ws.runner.probe(
+        &sandbox
+            .cmd(&venv_python, "import every plugin")
+            .args(["-c", IMPORT_EACH])
+            .args(modules),
+    )?;
+    log.say(format!("install and import: {}", sandbox.describe()));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let mut problems: Vec<String> = stdout
+        .lines()
+        .filter_map(|l| l.strip_prefix(IMPORT_FAILED))
+        .map(|failure| format!("import of {failure}"))
+        .collect();
+    if !ok && problems.is_empty() {
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        problems.push(format!(
+            "importing the plugins failed: {}",
+            stderr.lines().last().unwrap_or("(no output)")
+        ));
+    }
+    Ok(problems)
+}
+
+const IMPORT_FAILED: &str = "import failed: ";
+
+/// Import each module named on the command line on its own; print every failure.
+const IMPORT_EACH: &str = r#"
+import importlib, sys
+failed = 0
+for name in sys.argv[1:]:
+    try:
+        importlib.import_module(name)
+    except BaseException as e:
+        failed += 1
+        print(f"import failed: {name}: {type(e).__name__}: {e}", flush=True)
+sys.exit(1 if failed else 0)
+"#;
+
+/// Where the bundle's code runs during `verify`: a HOME, XDG folders and TMPDIR of its own,
+/// removed afterwards, and a network namespace with no network when one can be made.
+struct Sandbox {
+    dir: tempfile::TempDir,
+    /// `unshare`, when it can make a user and network namespace here.
+    unshare: Option<PathBuf>,
+}
+
+impl Sandbox {
+    fn new(ws: &Workspace) -> Result<Sandbox> {
+        let dir = tempfile::tempdir().context("cannot create a temporary folder")?;
+        for sub in ["home", "config", "cache", "data", "state", "tmp"] {
+            std::fs::create_dir(dir.path().join(sub))?;
+        }
+        let unshare = match which::which("unshare") {
+            Ok(unshare) if cfg!(target_os = "linux") => {
+                let probe = Cmd::new(&unshare, "check that a network namespace can be made").args(["-rn", "true"]);
+                matches!(ws.runner.probe(&probe), Ok((true, _))).then_some(unshare)
+            }
+            _ => None,
+        };
+        Ok(Sandbox { dir, unshare })
+    }
+
+    /// `program` run in the sandbox.
+    fn cmd(&self, program: &Path, purpose: &str) -> Cmd {
+        let cmd = match &self.unshare {
+            Some(unshare) => Cmd::new(unshare, purpose).arg("-rn").arg(program),
+            None => Cmd::new(program, purpose),
+        };
+        let at = |sub: &str| self.dir.path().join(sub);
+        cmd.env("HOME", at("home"))
+            .env("USERPROFILE", at("home"))
+            .env("XDG_CONFIG_HOME", at("config"))
+            .env("XDG_CACHE_HOME", at("cache"))
+            .env("XDG_DATA_HOME", at("data"))
+            .env("XDG_STATE_HOME", at("state"))
+            .env("TMPDIR", at("tmp"))
+            .env("TEMP", at("tmp"))
+            .env("TMP", at("tmp"))
+    }
+
+    fn describe(&self) -> &'static str {
+        match self.unshare {
+            Some(_) => "throwaway HOME, XDG folders and TMPDIR; no network (unshare -rn)",
+            None => "throwaway HOME, XDG folders and TMPDIR; the network stays open (no unshare -rn here)",
+        }
+    }
 }
