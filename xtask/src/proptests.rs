@@ -322,6 +322,7 @@ proptest! {
                 kind: if link.is_some() { EntryKind::Symlink } else { EntryKind::File },
                 link_target: link.clone(),
                 size: 1,
+                mode: 0o644,
             })
             .collect();
         let problems = crate::tasks::verify::check_entries(&entries);

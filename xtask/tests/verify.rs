@@ -107,9 +107,13 @@ fn a_damaged_archive_or_wrong_checksum_is_rejected() {
 
 /// A tar entry written byte by byte, so that names the tar crate would refuse get in.
 fn raw_entry(out: &mut Vec<u8>, name: &str, kind: u8, link: &str, data: &[u8]) {
+    raw_entry_with_mode(out, name, kind, link, data, "0000644");
+}
+
+fn raw_entry_with_mode(out: &mut Vec<u8>, name: &str, kind: u8, link: &str, data: &[u8], mode: &str) {
     let mut header = [0u8; 512];
     header[..name.len()].copy_from_slice(name.as_bytes());
-    header[100..107].copy_from_slice(b"0000644");
+    header[100..107].copy_from_slice(mode.as_bytes());
     header[108..115].copy_from_slice(b"0000000");
     header[116..123].copy_from_slice(b"0000000");
     header[124..135].copy_from_slice(format!("{:011o}", data.len()).as_bytes());
@@ -141,6 +145,14 @@ fn hostile_archives_are_rejected_before_anything_is_unpacked() {
     raw_entry(&mut tar, "bundle/ok.txt", b'0', "", b"again");
     raw_entry(
         &mut tar,
+        "bundle/OK.txt",
+        b'0',
+        "",
+        b"the same file on Windows and macOS",
+    );
+    raw_entry_with_mode(&mut tar, "bundle/install.sh", b'0', "", b"#!/bin/sh\n", "0006777");
+    raw_entry(
+        &mut tar,
         "bundle/sub\\name.txt",
         b'0',
         "",
@@ -166,6 +178,8 @@ fn hostile_archives_are_rejected_before_anything_is_unpacked() {
         "link \"bundle/link\" points outside the bundle",
         "entry \"bundle/device\" is a special file",
         "entry \"bundle/ok.txt\" appears twice",
+        "entries \"bundle/ok.txt\" and \"bundle/OK.txt\" differ only in case",
+        "entry \"bundle/install.sh\" has mode 6777: setuid, setgid and sticky bits are refused",
         "entry \"bundle/sub\\\\name.txt\" has a backslash in its name",
     ] {
         assert!(
@@ -182,6 +196,49 @@ fn hostile_archives_are_rejected_before_anything_is_unpacked() {
     assert_eq!(list_dir(&base.path().join("a")), ["tmp"], "nothing climbed out");
     assert_eq!(list_dir(&tmp), Vec::<String>::new(), "nothing was unpacked");
     assert!(!std::path::Path::new("/etc/xtask-absolute.txt").exists());
+}
+
+/// A zip that other tools unpack differently from what its central directory says: a local
+/// header naming another path, or data put in front of the first entry.
+#[test]
+fn zips_whose_headers_disagree_are_rejected() {
+    let repo = Repo::examples();
+    let dir = tempfile::tempdir().unwrap();
+    let zip_of = |junk: &[u8]| {
+        let mut bytes = std::io::Cursor::new(junk.to_vec());
+        bytes.set_position(junk.len() as u64);
+        let mut zip = zip::ZipWriter::new(bytes);
+        let stored = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+        zip.add_directory("bundle/", stored).unwrap();
+        zip.start_file("bundle/a/evil.txt", stored).unwrap();
+        zip.write_all(b"evil").unwrap();
+        zip.finish().unwrap().into_inner()
+    };
+    // The local header (first) names ../../../evil.txt; the central directory bundle/a/evil.txt.
+    let mut renamed = zip_of(b"");
+    let at = renamed.windows(17).position(|w| w == b"bundle/a/evil.txt").unwrap();
+    renamed[at..at + 17].copy_from_slice(b"../../../evil.txt");
+    let renamed_path = dir.path().join("renamed.zip");
+    fs::write(&renamed_path, renamed).unwrap();
+    let junk_path = dir.path().join("junk.zip");
+    fs::write(&junk_path, zip_of(&[0x5a; 32 * 1024])).unwrap();
+
+    for (path, expected) in [
+        (
+            &renamed_path,
+            "entry \"bundle/a/evil.txt\": its local header names \"../../../evil.txt\", which other tools unpack instead",
+        ),
+        (&junk_path, "32768 byte(s) before the first entry"),
+    ] {
+        let run = repo.xtask(&["verify", &path.to_string_lossy()]);
+        run.assert_code(1);
+        assert!(run.stdout.contains(expected), "missing {expected:?} in:\n{}", run.stdout);
+    }
+    assert_eq!(
+        list_dir(dir.path()),
+        ["junk.zip", "renamed.zip"],
+        "nothing was unpacked"
+    );
 }
 
 #[test]

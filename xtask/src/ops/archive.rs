@@ -451,6 +451,8 @@ pub struct EntryInfo {
     pub link_target: Option<String>,
     /// Size as the archive's header declares it (of the unpacked file).
     pub size: u64,
+    /// Permission bits, with setuid, setgid and sticky (`mode & 0o7777`).
+    pub mode: u32,
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -498,6 +500,7 @@ pub fn list_entries(path: &Path) -> Result<Vec<EntryInfo>> {
                 kind,
                 link_target,
                 size: entry.size(),
+                mode: mode & 0o7777,
             });
         }
         return Ok(entries);
@@ -521,14 +524,96 @@ pub fn list_entries(path: &Path) -> Result<Vec<EntryInfo>> {
             .link_name_bytes()
             .map(|t| String::from_utf8_lossy(&t).into_owned());
         let size = entry.header().size().unwrap_or(u64::MAX);
+        let mode = entry.header().mode().unwrap_or(0) & 0o7777;
         entries.push(EntryInfo {
             name,
             kind,
             link_target,
             size,
+            mode,
         });
     }
     Ok(entries)
+}
+
+/// What in a zip's structure other tools would read differently from its central directory:
+/// bytes before the first entry, and local headers that name another file, compression, CRC
+/// or size than the central directory says. Empty for a zip this tool wrote.
+pub fn zip_structure_problems(path: &Path) -> Result<Vec<String>> {
+    let mut zip = zip::ZipArchive::new(File::open(path)?)
+        .with_context(|| format!("{} is not a valid zip archive", path.display()))?;
+    let mut file = File::open(path)?;
+    let mut problems = Vec::new();
+    let mut first = u64::MAX;
+    for i in 0..zip.len() {
+        let entry = zip.by_index_raw(i)?;
+        first = first.min(entry.header_start());
+        let central = String::from_utf8_lossy(entry.name_raw()).into_owned();
+        let local = LocalHeader::read(&mut file, entry.header_start())
+            .with_context(|| format!("entry {central:?}: no local header where the central directory says"))?;
+        let shown = String::from_utf8_lossy(&local.name).into_owned();
+        if local.name != entry.name_raw() {
+            problems.push(format!(
+                "entry {central:?}: its local header names {shown:?}, which other tools unpack instead"
+            ));
+        }
+        // With a data descriptor (flag bit 3) or ZIP64, the local header leaves CRC and sizes out.
+        let sized = local.flags & 0x8 == 0 && local.compressed_size != u32::MAX && local.size != u32::MAX;
+        let method = match entry.compression() {
+            zip::CompressionMethod::Stored => Some(0),
+            zip::CompressionMethod::Deflated => Some(8),
+            _ => None, // no other method is unpacked
+        };
+        if method.is_some_and(|m| m != local.method)
+            || sized
+                && (local.crc32 != entry.crc32()
+                    || u64::from(local.compressed_size) != entry.compressed_size()
+                    || u64::from(local.size) != entry.size())
+        {
+            problems.push(format!(
+                "entry {central:?}: its local header gives another compression, CRC or size than the central directory"
+            ));
+        }
+    }
+    let before = if zip.is_empty() { zip.offset() } else { first };
+    if before > 0 {
+        problems.push(format!(
+            "{before} byte(s) before the first entry: something was put in front of the zip"
+        ));
+    }
+    Ok(problems)
+}
+
+/// The fields of a zip local file header that must agree with the central directory.
+struct LocalHeader {
+    flags: u16,
+    method: u16,
+    crc32: u32,
+    compressed_size: u32,
+    size: u32,
+    name: Vec<u8>,
+}
+
+impl LocalHeader {
+    fn read(file: &mut File, at: u64) -> Result<LocalHeader> {
+        use io::{Read, Seek};
+        let mut fixed = [0u8; 30];
+        file.seek(io::SeekFrom::Start(at))?;
+        file.read_exact(&mut fixed)?;
+        let u16_at = |i: usize| u16::from_le_bytes([fixed[i], fixed[i + 1]]);
+        let u32_at = |i: usize| u32::from_le_bytes([fixed[i], fixed[i + 1], fixed[i + 2], fixed[i + 3]]);
+        anyhow::ensure!(u32_at(0) == 0x0403_4b50, "not a local file header");
+        let mut name = vec![0u8; usize::from(u16_at(26))];
+        file.read_exact(&mut name)?;
+        Ok(LocalHeader {
+            flags: u16_at(6),
+            method: u16_at(8),
+            crc32: u32_at(14),
+            compressed_size: u32_at(18),
+            size: u32_at(22),
+            name,
+        })
+    }
 }
 
 /// Unpack an archive whose entries passed the safety checks into `dest`.

@@ -2,7 +2,7 @@
 //! are safe to unpack, and files that are exactly those `manifest.json` declares; only then
 //! is it unpacked and checked as a bundle folder.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Component, Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
@@ -12,7 +12,7 @@ use super::bundle_manifest::BundleManifest;
 use super::install::Host;
 use super::report::Log;
 use crate::manifest::workspace::Workspace;
-use crate::ops::archive::{extract, list_entries, EntryKind};
+use crate::ops::archive::{extract, list_entries, zip_structure_problems, EntryKind};
 use crate::ops::cmd::Cmd;
 use crate::ops::fs::sha256_file;
 
@@ -32,7 +32,13 @@ pub fn verify_one(ws: &Workspace, host: &Host, target: &Path, log: &mut Log) -> 
     let Ok(entries) = list_entries(target) else {
         return Ok(vec!["cannot be read: the archive is damaged or truncated".into()]);
     };
-    let unsafe_entries = check_entries(&entries);
+    let mut unsafe_entries = check_entries(&entries);
+    if target.extension().is_some_and(|e| e == "zip") {
+        match zip_structure_problems(target) {
+            Ok(found) => unsafe_entries.extend(found),
+            Err(e) => unsafe_entries.push(format!("cannot be read as a zip: {e:#}")),
+        }
+    }
     let single_top = top_folder(&entries);
     log.say(format!(
         "{} entries, none unsafe: {}",
@@ -162,10 +168,13 @@ pub fn check_signature(ws: &Workspace, archive: &Path, log: &mut Log) -> Result<
     Ok(problems)
 }
 
-/// Unsafe entries: absolute paths, `..`, links leaving the archive, special files, duplicates.
+/// Unsafe entries: absolute paths, `..`, links leaving the archive, special files, setuid,
+/// setgid or sticky bits, duplicates, and names that are duplicates on a case-insensitive file
+/// system (Windows, macOS).
 pub(crate) fn check_entries(entries: &[crate::ops::archive::EntryInfo]) -> Vec<String> {
     let mut problems = Vec::new();
     let mut seen = BTreeSet::new();
+    let mut folded = BTreeMap::new();
     for e in entries {
         let name = e.name.as_str();
         let path = Path::new(name);
@@ -193,8 +202,19 @@ pub(crate) fn check_entries(entries: &[crate::ops::archive::EntryInfo]) -> Vec<S
                 problems.push(format!("link {name:?} points outside the bundle ({target:?})"));
             }
         }
-        if !seen.insert(name.trim_end_matches('/').to_string()) {
+        if e.mode & 0o7000 != 0 {
+            problems.push(format!(
+                "entry {name:?} has mode {:o}: setuid, setgid and sticky bits are refused",
+                e.mode
+            ));
+        }
+        let key = name.trim_end_matches('/').to_string();
+        if !seen.insert(key.clone()) {
             problems.push(format!("entry {name:?} appears twice"));
+        } else if let Some(other) = folded.insert(key.to_lowercase(), key) {
+            problems.push(format!(
+                "entries {other:?} and {name:?} differ only in case: one overwrites the other on Windows and macOS"
+            ));
         }
     }
     problems

@@ -73,6 +73,14 @@ pub fn check_undeclared_and_support_files(dir: &Path, manifest: &BundleManifest)
     for f in present.iter().filter(|f| !declared.contains_key(f.as_str())) {
         problems.push(format!("{f} is in the bundle but not in manifest.json"));
     }
+    let mut folded: BTreeMap<String, &str> = BTreeMap::new();
+    for name in declared.keys() {
+        if let Some(other) = folded.insert(name.to_lowercase(), name) {
+            problems.push(format!(
+                "manifest.json declares {other} and {name}, which differ only in case: one overwrites the other on Windows and macOS"
+            ));
+        }
+    }
     for f in &manifest.support {
         let path = dir.join(&f.file);
         if f.file.contains(['/', '\\']) || f.file.starts_with('.') || !path.is_file() {
