@@ -169,6 +169,10 @@ enum Command {
         /// Print one JSON report instead of the text (keys documented in xtask/docs/commands.md).
         #[arg(long)]
         json: bool,
+        /// Refuse an archive without a signature by a key of `[release] signers` (always so
+        /// with `[release] sign-artifacts = true`).
+        #[arg(long)]
+        require_signature: bool,
     },
     /// Join the bundles built on several machines (`nightly --platform P` each) into one set in
     /// the output folder: checksums checked, one run, every platform; SHA256SUMS written anew.
@@ -452,7 +456,11 @@ fn dispatch(mut ws: Workspace, command: Command) -> anyhow::Result<()> {
             };
             tasks::release::run(&ws, &opts)
         }
-        Command::Verify { targets, json } => tasks::verify::run(&ws, &targets, json),
+        Command::Verify {
+            targets,
+            json,
+            require_signature,
+        } => tasks::verify::run(&ws, &targets, json, require_signature),
         Command::Status { check, json } => tasks::status::run(&ws, check, json),
         Command::Merge {
             folders,

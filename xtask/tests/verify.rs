@@ -351,6 +351,17 @@ fn signed_archives_verify_and_a_wrong_signature_is_caught() {
     );
     fs::remove_dir_all(repo.path().join("dist")).unwrap();
     gpg_add_key(gnupg.path());
+    let release_bot = fingerprint(gnupg.path(), "release-bot@example.com");
+    let unsigned_manifest = repo.read("release-config.toml");
+    let signed_by = |signers: &str| {
+        unsigned_manifest.replacen(
+            "sign-artifacts = true\n",
+            &format!("sign-artifacts = true\nsigners = [{signers}]\n"),
+            1,
+        )
+    };
+    repo.write("release-config.toml", &signed_by(&format!("\"{release_bot}\"")));
+    repo.commit("fixture: the release bot signs");
     let with_key = |c: &mut Command| {
         c.env("GNUPGHOME", gnupg.path());
     };
@@ -407,6 +418,114 @@ fn signed_archives_verify_and_a_wrong_signature_is_caught() {
         "{}",
         run.stdout
     );
+
+    // A valid signature by another key of the keyring proves nothing.
+    let asc = dist.join(format!("acme-plugins-{NIGHTLY}-linux.tar.bz2.asc"));
+    run_ok(Command::new("gpg").env("GNUPGHOME", gnupg.path()).args([
+        "--batch",
+        "--quiet",
+        "--passphrase",
+        "",
+        "--quick-gen-key",
+        "Mallory <mallory@example.com>",
+        "default",
+        "default",
+        "never",
+    ]));
+    let mallory = fingerprint(gnupg.path(), "mallory@example.com");
+    fs::remove_file(&asc).unwrap();
+    run_ok(
+        Command::new("gpg")
+            .env("GNUPGHOME", gnupg.path())
+            .args([
+                "--batch",
+                "--yes",
+                "--armor",
+                "--local-user",
+                &mallory,
+                "--detach-sign",
+                "--output",
+            ])
+            .arg(&asc)
+            .arg(&linux),
+    );
+    let run = repo.xtask_with(&["verify", &linux.to_string_lossy()], with_key);
+    run.assert_code(1);
+    assert!(
+        run.stdout.contains(&format!(
+            "signature of acme-plugins-{NIGHTLY}-linux.tar.bz2: NOT TRUSTED"
+        )) && run.stdout.contains(&format!(
+            "is signed by {mallory}, which [release] signers in release-config.toml does not name"
+        )),
+        "{}",
+        run.stdout
+    );
+
+    // Without [release] signers no signature is trusted, not even the release bot's.
+    run_ok(
+        Command::new("gpg")
+            .env("GNUPGHOME", gnupg.path())
+            .args([
+                "--batch",
+                "--yes",
+                "--armor",
+                "--local-user",
+                &release_bot,
+                "--detach-sign",
+                "--output",
+            ])
+            .arg(&asc)
+            .arg(&linux),
+    );
+    repo.xtask_with(&["verify", &linux.to_string_lossy()], with_key)
+        .assert_code(0);
+    repo.write("release-config.toml", &unsigned_manifest);
+    let run = repo.xtask_with(&["verify", &linux.to_string_lossy()], with_key);
+    run.assert_code(1);
+    assert!(
+        run.stdout
+            .contains("but [release] signers in release-config.toml names no key"),
+        "{}",
+        run.stdout
+    );
+
+    // A stripped signature is missed when the manifest signs artifacts or it is asked for.
+    repo.write("release-config.toml", &signed_by(&format!("\"{release_bot}\"")));
+    fs::remove_file(&asc).unwrap();
+    let run = repo.xtask_with(&["verify", &linux.to_string_lossy()], with_key);
+    run.assert_code(1);
+    assert!(
+        run.stdout
+            .contains(".tar.bz2.asc is missing: the archive must be signed"),
+        "{}",
+        run.stdout
+    );
+    repo.write(
+        "release-config.toml",
+        &unsigned_manifest.replacen("sign-artifacts = true\n", "", 1),
+    );
+    repo.xtask_with(&["verify", &linux.to_string_lossy()], with_key)
+        .assert_code(0);
+    repo.xtask_with(&["verify", "--require-signature", &linux.to_string_lossy()], with_key)
+        .assert_code(1);
+
+    // A fingerprint is checked when the manifest is read.
+    repo.write("release-config.toml", &signed_by("\"release-bot@example.com\""));
+    let run = repo.xtask(&["verify", &linux.to_string_lossy()]);
+    run.assert_code(2);
+    assert!(run.stderr.contains("is not a key fingerprint"), "{}", run.stderr);
+}
+
+/// The fingerprint of the key of `email` in the keyring at `home`.
+fn fingerprint(home: &Path, email: &str) -> String {
+    let out = Command::new("gpg")
+        .env("GNUPGHOME", home)
+        .args(["--batch", "--with-colons", "--list-keys", email])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    let line = text.lines().find(|l| l.starts_with("fpr:")).expect("a key");
+    line.split(':').nth(9).unwrap().to_string()
 }
 
 #[test]

@@ -247,3 +247,20 @@ pub fn normalize_name(name: &str) -> String {
 pub fn first_line(s: &str) -> &str {
     s.lines().next().unwrap_or(s).trim_end()
 }
+
+/// An OpenPGP key fingerprint (40 hex digits, or 64 for v5/v6 keys; spaces allowed), as gpg
+/// reports it: upper case, no spaces.
+pub fn check_fingerprint(text: &str) -> Result<String, String> {
+    let fingerprint: String = text
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect::<String>()
+        .to_uppercase();
+    if matches!(fingerprint.len(), 40 | 64) && fingerprint.chars().all(|c| c.is_ascii_hexdigit()) {
+        Ok(fingerprint)
+    } else {
+        Err(format!(
+            "{text:?} is not a key fingerprint: give the 40 hex digits `gpg --fingerprint` shows (not a key id or an email)"
+        ))
+    }
+}

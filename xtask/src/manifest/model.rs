@@ -123,6 +123,9 @@ pub struct Release {
     pub sign_tags: bool,
     /// Sign every archive and `SHA256SUMS` with gpg (`<file>.asc`).
     pub sign_artifacts: bool,
+    /// OpenPGP fingerprints (upper-case hex, no spaces) of the keys whose signatures `verify`
+    /// accepts.
+    pub signers: Vec<String>,
 }
 
 #[derive(Debug, Clone)]

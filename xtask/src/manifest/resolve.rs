@@ -9,7 +9,8 @@ use anyhow::{Context, Result};
 use toml::Spanned;
 
 use super::checks::{
-    check_location, check_release_name, check_tag_template, check_template, normalize_name, render, requirement_list,
+    check_fingerprint, check_location, check_release_name, check_tag_template, check_template, normalize_name, render,
+    requirement_list,
 };
 use super::model::{
     Ci, Group, Located, Manifest, NightlySettings, Public, Publish, PythonSettings, Release, SiblingPins, Strategy,
@@ -350,6 +351,17 @@ fn resolve_release(release: RawRelease, src: &Source, problems: &mut Problems) -
         branches: release.branches,
         sign_tags: release.sign_tags,
         sign_artifacts: release.sign_artifacts,
+        signers: release
+            .signers
+            .into_iter()
+            .filter_map(|s| match check_fingerprint(s.get_ref()) {
+                Ok(fingerprint) => Some(fingerprint),
+                Err(e) => {
+                    problems.push(src.at_spanned(&s), e);
+                    None
+                }
+            })
+            .collect(),
     }
 }
 

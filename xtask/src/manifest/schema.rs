@@ -64,6 +64,8 @@ pub struct RawRelease {
     pub sign_tags: bool,
     #[serde(default)]
     pub sign_artifacts: bool,
+    #[serde(default)]
+    pub signers: Vec<Spanned<String>>,
 }
 
 #[derive(Debug, Default, Deserialize)]

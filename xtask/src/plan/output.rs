@@ -197,6 +197,13 @@ pub fn checksum_and_notes_steps(
     let sign = ws.manifest.release.sign_artifacts && !opts.no_sign;
     if sign {
         check_gpg(ws, "sign-artifacts", problems)?;
+        if ws.manifest.release.signers.is_empty() {
+            problems.push(format!(
+                "{}: [release] sign-artifacts = true but [release] signers names no key: `verify` trusts \
+                 no signature then; add the fingerprint of the key that signs (gpg --fingerprint)",
+                ws.manifest_shown()
+            ));
+        }
     }
     steps.push(Step::Checksums {
         files: archives.to_vec(),

@@ -17,15 +17,25 @@ use crate::ops::cmd::Cmd;
 use crate::ops::fs::sha256_file;
 
 /// Every problem of one archive or folder (empty when it is sound).
-pub fn verify_one(ws: &Workspace, host: &Host, target: &Path, log: &mut Log) -> Result<Vec<String>> {
+pub fn verify_one(
+    ws: &Workspace,
+    host: &Host,
+    target: &Path,
+    require_signature: bool,
+    log: &mut Log,
+) -> Result<Vec<String>> {
     if target.is_dir() {
-        return check_bundle(ws, host, target, log);
+        let mut problems = check_bundle(ws, host, target, log)?;
+        if require_signature {
+            problems.push("a folder carries no signature: verify the signed archive it came from".to_string());
+        }
+        return Ok(problems);
     }
     if !target.is_file() {
         bail!("does not exist");
     }
     let mut problems = check_checksums(target, log)?;
-    problems.extend(check_signature(ws, target, log)?);
+    problems.extend(check_signature(ws, target, require_signature, log)?);
     if !problems.is_empty() {
         return Ok(problems); // a damaged or replaced archive is not read further
     }
@@ -136,9 +146,17 @@ pub fn check_checksums(archive: &Path, log: &mut Log) -> Result<Vec<String>> {
     Ok(problems)
 }
 
-pub fn check_signature(ws: &Workspace, archive: &Path, log: &mut Log) -> Result<Vec<String>> {
+pub fn check_signature(ws: &Workspace, archive: &Path, required: bool, log: &mut Log) -> Result<Vec<String>> {
     let sums = archive.with_file_name(crate::plan::CHECKSUMS_FILE);
     let mut problems = Vec::new();
+    let own = PathBuf::from(format!("{}.asc", archive.display()));
+    if required && !own.is_file() {
+        problems.push(format!(
+            "{} is missing: the archive must be signed ([release] sign-artifacts = true in {}, or --require-signature)",
+            own.display(),
+            ws.manifest_shown()
+        ));
+    }
     for signed in [archive.to_path_buf(), sums] {
         let asc = PathBuf::from(format!("{}.asc", signed.display()));
         if !asc.is_file() || !signed.is_file() {
@@ -150,22 +168,75 @@ pub fn check_signature(ws: &Workspace, archive: &Path, log: &mut Log) -> Result<
         };
         let (ok, out) = ws.runner.probe(
             &Cmd::new(gpg, "check the signature")
-                .args(["--batch", "--verify"])
+                .args(["--batch", "--status-fd", "1", "--verify"])
                 .arg(&asc)
                 .arg(&signed),
         )?;
         let shown = signed.file_name().unwrap_or_default().to_string_lossy().into_owned();
-        log.say(format!("signature of {shown}: {}", if ok { "good" } else { "BAD" }));
-        if !ok {
-            let last = String::from_utf8_lossy(&out.stderr)
-                .lines()
-                .last()
-                .unwrap_or("")
-                .to_string();
-            problems.push(format!("the signature {} does not match: {last}", asc.display()));
-        }
+        let (verdict, problem) = judge_signature(ws, ok, &out, &asc, required);
+        log.say(format!("signature of {shown}: {verdict}"));
+        problems.extend(problem);
     }
     Ok(problems)
+}
+
+/// A signature is good when gpg finds it valid and its key (or the key's primary key) is one
+/// of `[release] signers`; any other key in the keyring proves nothing. With no signers, a
+/// valid signature is only said to be unchecked, and refused where one is `required`.
+fn judge_signature(
+    ws: &Workspace,
+    ok: bool,
+    out: &crate::ops::cmd::Output,
+    asc: &Path,
+    required: bool,
+) -> (&'static str, Option<String>) {
+    let status = String::from_utf8_lossy(&out.stdout);
+    // [GNUPG:] VALIDSIG <fingerprint> <date> <time> <expires> <version> <reserved> <algo>
+    //          <hash> <class> <primary key fingerprint>
+    let valid = status
+        .lines()
+        .find_map(|l| l.strip_prefix("[GNUPG:] VALIDSIG "))
+        .map(|rest| {
+            let fields: Vec<&str> = rest.split_whitespace().collect();
+            let primary = fields.get(9).copied().unwrap_or_default();
+            (
+                fields.first().copied().unwrap_or_default().to_string(),
+                primary.to_string(),
+            )
+        });
+    let signers = &ws.manifest.release.signers;
+    match valid {
+        Some((key, primary)) if ok && signers.iter().any(|s| *s == key || *s == primary) => ("good", None),
+        Some(_) if ok && signers.is_empty() && !required => (
+            "valid, but not checked against a trusted key ([release] signers is empty)",
+            None,
+        ),
+        Some((key, _)) if ok && signers.is_empty() => (
+            "NOT TRUSTED",
+            Some(format!(
+                "{} is a valid signature by {key}, but [release] signers in {} names no key, so any key in the \
+                 keyring would pass: add the fingerprints of the keys that sign releases",
+                asc.display(),
+                ws.manifest_shown()
+            )),
+        ),
+        Some((key, _)) if ok => (
+            "NOT TRUSTED",
+            Some(format!(
+                "{} is signed by {key}, which [release] signers in {} does not name",
+                asc.display(),
+                ws.manifest_shown()
+            )),
+        ),
+        _ => {
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            let last = stderr.lines().last().unwrap_or("").to_string();
+            (
+                "BAD",
+                Some(format!("the signature {} does not match: {last}", asc.display())),
+            )
+        }
+    }
 }
 
 /// Unsafe entries: absolute paths, `..`, links leaving the archive, special files, setuid,

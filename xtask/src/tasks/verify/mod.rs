@@ -30,7 +30,8 @@ use self::report::{Log, TargetReport, VerifyReport};
 use crate::manifest::workspace::Workspace;
 use crate::python::toolchain;
 
-pub fn run(ws: &Workspace, targets: &[PathBuf], json: bool) -> Result<()> {
+pub fn run(ws: &Workspace, targets: &[PathBuf], json: bool, require_signature: bool) -> Result<()> {
+    let require_signature = require_signature || ws.manifest.release.sign_artifacts;
     if targets.is_empty() {
         bail!(crate::error::input_error(
             "name the archives or bundle folders to verify"
@@ -52,7 +53,7 @@ pub fn run(ws: &Workspace, targets: &[PathBuf], json: bool) -> Result<()> {
             lines: Vec::new(),
             sha256: None,
         };
-        let problems = match verify_one(ws, &host, target, &mut log) {
+        let problems = match verify_one(ws, &host, target, require_signature, &mut log) {
             Ok(problems) => problems,
             Err(e) => vec![format!("{e:#}")],
         };
