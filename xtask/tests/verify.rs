@@ -874,3 +874,46 @@ fn imports_run_without_home_or_network_and_every_failure_is_named() {
     assert!(!Path::new(&real_home).join("acme-was-here").exists());
     drop(listener);
 }
+
+/// A bundle cannot pass for another: its archive's name and folder are those the manifest's
+/// archive-name gives the release, version and platform its manifest.json claims.
+#[test]
+fn an_archive_named_for_another_release_is_refused() {
+    let repo = Repo::examples();
+    let (linux, _) = nightly(&repo);
+    let folder = format!("acme-plugins-{NIGHTLY}-linux");
+    let elsewhere = tempfile::tempdir().unwrap();
+
+    // Renamed: the archive says another version than its folder.
+    let renamed = elsewhere.path().join("acme-plugins-9.9.9-linux.tar.bz2");
+    fs::copy(&linux, &renamed).unwrap();
+    let run = repo.xtask(&["verify", &renamed.to_string_lossy()]);
+    run.assert_code(1);
+    let expected = format!("the archive is named acme-plugins-9.9.9-linux.tar.bz2, but its folder is {folder}");
+    assert!(run.stdout.contains(&expected), "{expected:?} in\n{}", run.stdout);
+
+    // Repacked with a manifest.json that claims another version.
+    let (out, dir) = unpack(&linux);
+    let path = dir.join("manifest.json");
+    let text = fs::read_to_string(&path).unwrap();
+    fs::write(
+        &path,
+        text.replacen(&format!("\"version\": \"{NIGHTLY}\""), "\"version\": \"9.9.9\"", 1),
+    )
+    .unwrap();
+    let repacked = elsewhere.path().join(format!("{folder}.tar.bz2"));
+    run_ok(
+        Command::new("tar")
+            .arg("cjf")
+            .arg(&repacked)
+            .arg("-C")
+            .arg(out.path())
+            .arg(&folder),
+    );
+    let run = repo.xtask(&["verify", &repacked.to_string_lossy()]);
+    run.assert_code(1);
+    let expected = format!(
+        "its folder is {folder}, but manifest.json says it is acme-plugins 9.9.9 for linux, whose folder is acme-plugins-9.9.9-linux"
+    );
+    assert!(run.stdout.contains(&expected), "{expected:?} in\n{}", run.stdout);
+}

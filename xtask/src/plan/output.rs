@@ -6,10 +6,10 @@ use std::collections::BTreeMap;
 use anyhow::Result;
 use pep440_rs::Version;
 
+use super::platforms::bundle_folder;
 use super::repository::check_gpg;
 use super::types::{Mode, PlanOptions, PlannedPlatform, Step, CHECKSUMS_FILE, NOTES_FILE};
 use super::versions::Versions;
-use crate::manifest::render;
 use crate::manifest::workspace::Workspace;
 use crate::ops::archive::ArchiveFormat;
 use crate::ops::git::Git;
@@ -244,17 +244,7 @@ pub fn archive_names(
 ) -> Vec<String> {
     let mut archives: Vec<String> = platforms.iter().map(|p| p.archive.clone()).collect();
     if !opts.no_sources {
-        let folder = render(
-            &ws.manifest.release.archive_name,
-            &[
-                ("release", release_name),
-                ("version", version_text),
-                ("platform", "sources"),
-                ("os", "sources"),
-                ("arch", "noarch"),
-                ("bits", "0"),
-            ],
-        );
+        let folder = bundle_folder(&ws.manifest, release_name, version_text, None);
         let archive = format!("{folder}.tar.bz2");
         steps.push(Step::Sources {
             archive: archive.clone(),

@@ -7,14 +7,37 @@ use std::str::FromStr;
 use anyhow::Result;
 
 use super::types::{PlanOptions, PlannedPlatform, WheelhouseStrategy};
-use crate::manifest::render;
 use crate::manifest::workspace::Workspace;
+use crate::manifest::{render, Manifest, Platform};
 use crate::python::platform::{tag_arch, TargetOs};
 use crate::python::plugins::Plugin;
 use crate::python::toolchain::{self, Tools};
 
 /// `{os}`, `{arch}`, `{bits}` of archive names: `Windows`, `amd64`, `64`.
-pub fn name_parts(os: TargetOs, arch: Option<&str>) -> (&'static str, &'static str, &'static str) {
+/// The top-level folder of a bundle, and its archive's name without the extension: `[release]
+/// archive-name` for a release, version and platform (`None`: the sources bundle).
+pub fn bundle_folder(manifest: &Manifest, release: &str, version: &str, platform: Option<&Platform>) -> String {
+    let (name, (os, arch, bits)) = match platform {
+        Some(p) => (
+            p.name.as_str(),
+            name_parts(p.os, p.tags.iter().find_map(|t| tag_arch(t))),
+        ),
+        None => ("sources", ("sources", "noarch", "0")),
+    };
+    render(
+        &manifest.release.archive_name,
+        &[
+            ("release", release),
+            ("version", version),
+            ("platform", name),
+            ("os", os),
+            ("arch", arch),
+            ("bits", bits),
+        ],
+    )
+}
+
+fn name_parts(os: TargetOs, arch: Option<&str>) -> (&'static str, &'static str, &'static str) {
     let os = match os {
         TargetOs::Windows => "Windows",
         TargetOs::Linux => "Linux",
@@ -55,18 +78,7 @@ pub fn plan_platforms(
                 problems.push(format!("{}: {why}", p.tags_at));
             }
         }
-        let (os, arch, bits) = name_parts(p.os, p.tags.iter().find_map(|t| tag_arch(t)));
-        let folder = render(
-            &ws.manifest.release.archive_name,
-            &[
-                ("release", release_name),
-                ("version", version_text),
-                ("platform", &p.name),
-                ("os", os),
-                ("arch", arch),
-                ("bits", bits),
-            ],
-        );
+        let folder = bundle_folder(&ws.manifest, release_name, version_text, Some(p));
         platforms.push(PlannedPlatform {
             name: p.name.clone(),
             tags: p.tags.clone(),

@@ -12,7 +12,7 @@ use super::bundle_manifest::BundleManifest;
 use super::install::Host;
 use super::report::Log;
 use crate::manifest::workspace::Workspace;
-use crate::ops::archive::{extract, list_entries, zip_structure_problems, EntryKind};
+use crate::ops::archive::{extract, list_entries, zip_structure_problems, ArchiveFormat, EntryKind};
 use crate::ops::cmd::Cmd;
 use crate::ops::fs::sha256_file;
 
@@ -64,7 +64,7 @@ pub fn verify_one(
     };
     // Before anything is written: every file must be one manifest.json declares, with the
     // size it declares (from the archive's headers), so nothing undeclared is ever unpacked.
-    let undeclared = check_declared(target, &top, &entries)?;
+    let undeclared = check_declared(ws, target, &top, &entries)?;
     if !undeclared.is_empty() {
         return Ok(undeclared);
     }
@@ -74,7 +74,12 @@ pub fn verify_one(
 }
 
 /// The archive's file entries against what its `manifest.json` declares (names and sizes).
-pub fn check_declared(archive: &Path, top: &str, entries: &[crate::ops::archive::EntryInfo]) -> Result<Vec<String>> {
+pub fn check_declared(
+    ws: &Workspace,
+    archive: &Path,
+    top: &str,
+    entries: &[crate::ops::archive::EntryInfo],
+) -> Result<Vec<String>> {
     let manifest_name = format!("{top}/manifest.json");
     let Some(text) = crate::ops::archive::read_entry(archive, |n| n == manifest_name)? else {
         return Ok(vec!["the bundle has no manifest.json in its top-level folder".into()]);
@@ -83,7 +88,7 @@ pub fn check_declared(archive: &Path, top: &str, entries: &[crate::ops::archive:
         return Ok(vec!["manifest.json is not a bundle manifest".into()]);
     };
     let declared = manifest.declared();
-    let mut problems = Vec::new();
+    let mut problems = check_names(ws, archive, top, &manifest);
     for e in entries.iter().filter(|e| e.kind != EntryKind::Dir) {
         let inside = e.name.strip_prefix(&format!("{top}/")).unwrap_or(&e.name);
         if inside == "manifest.json" {
@@ -102,6 +107,31 @@ pub fn check_declared(archive: &Path, top: &str, entries: &[crate::ops::archive:
         }
     }
     Ok(problems)
+}
+
+/// The archive's name and its folder are those `[release] archive-name` gives the release,
+/// version and platform its `manifest.json` says it is of: a bundle cannot pass for another.
+fn check_names(ws: &Workspace, archive: &Path, top: &str, manifest: &BundleManifest) -> Vec<String> {
+    let platform = match manifest.platform.as_str() {
+        "sources" => None,
+        name => match ws.manifest.platform(name) {
+            Some(p) => Some(p),
+            None => return Vec::new(), // the bundle check names the unknown platform
+        },
+    };
+    let folder = crate::plan::bundle_folder(&ws.manifest, &manifest.release, &manifest.version, platform);
+    let file = archive.file_name().unwrap_or_default().to_string_lossy();
+    let mut problems = Vec::new();
+    if top != folder {
+        problems.push(format!(
+            "its folder is {top}, but manifest.json says it is {} {} for {}, whose folder is {folder}",
+            manifest.release, manifest.version, manifest.platform
+        ));
+    }
+    if !ArchiveFormat::NAMES.iter().any(|ext| file == format!("{top}.{ext}")) {
+        problems.push(format!("the archive is named {file}, but its folder is {top}"));
+    }
+    problems
 }
 
 pub fn check_checksums(archive: &Path, log: &mut Log) -> Result<Vec<String>> {

@@ -1,4 +1,5 @@
-//! A bundle's `manifest.json` as `verify` reads it: the platform, every wheel and sdist with
+//! A bundle's `manifest.json` as `verify` reads it: the release, version and platform it is
+//! of, every wheel and sdist with
 //! its name, version, sha256 and size, and the support files (install scripts,
 //! `requirements.txt`, notes).
 
@@ -6,6 +7,8 @@ use std::collections::BTreeMap;
 
 #[derive(serde::Deserialize)]
 pub struct BundleManifest {
+    pub release: String,
+    pub version: String,
     pub platform: String,
     pub files: Vec<ManifestFile>,
     /// Install scripts, requirements.txt, notes: every other file of the bundle.
