@@ -3,6 +3,8 @@
 
 mod common;
 
+use std::fs;
+
 use common::*;
 
 /// 1-based line and column where `needle` first occurs in the repository's manifest.
@@ -396,6 +398,30 @@ fn bad_inputs_that_would_fail_later_are_refused_before_anything_runs() {
             2,
             "output \".git\" is inside .git",
         ),
+        (
+            "tag and group-tag equal",
+            Box::new(release("tag = \"v{version}\"")),
+            2,
+            "tag and group-tag are both \"v{version}\": a plugin released alone and a group would make the same tag",
+        ),
+        (
+            "a Python 2 platform",
+            Box::new(|m: String| m.replacen("python = \"3.11\"", "python = \"2.7\"", 1)),
+            2,
+            "python \"2.7\": bundles are built and installed with Python 3",
+        ),
+        (
+            "a password in a requirement's URL",
+            Box::new(|m: String| {
+                m.replacen(
+                    "requirements = [\"pluggy>=1.3\"]",
+                    "requirements = [\"pluggy>=1.3\", \"tool @ https://user:abc123secret@files.example/tool-1.0-py3-none-any.whl\"]",
+                    1,
+                )
+            }),
+            2,
+            "a requirement's URL holds a password",
+        ),
     ];
     for (what, edit, code, expected) in cases {
         let repo = with_manifest(edit);
@@ -490,4 +516,38 @@ fn the_root_examples_are_the_test_fixture() {
         std::fs::read_to_string(fixture_root().join("release-config.toml")).unwrap(),
         "release-config.toml differs from xtask/tests/fixtures/acme/release-config.toml"
     );
+}
+
+/// States of the repository that would make a run fail half-way are prechecks of the plan:
+/// git's index locked by another (or a killed) git command, an output folder that is a file.
+#[test]
+fn a_locked_git_index_or_an_output_file_is_a_precheck() {
+    for (what, make, expected) in [
+        (
+            "a locked index",
+            Box::new(|repo: &Repo| fs::write(repo.path().join(".git/index.lock"), "").unwrap()) as Box<dyn Fn(&Repo)>,
+            "index.lock exists: another git command is running, or one was killed",
+        ),
+        (
+            "dist is a file",
+            Box::new(|repo: &Repo| fs::write(repo.path().join("dist"), "not a folder").unwrap()),
+            "dist is a file, not a folder",
+        ),
+    ] {
+        let repo = Repo::examples();
+        make(&repo);
+        let before = repo.snapshot();
+        let tags = repo.git(&["tag"]);
+        for args in [
+            &["plan"][..],
+            &["release", "patch"][..],
+            &["release", "patch", "--execute"][..],
+        ] {
+            let run = repo.xtask(args);
+            assert_eq!(run.code, 3, "{what}: exit code of {args:?}\n{}", run.stderr);
+            assert!(run.stderr.contains(expected), "{what}: {expected:?} in\n{}", run.stderr);
+        }
+        assert!(repo.snapshot() == before, "{what}: nothing written");
+        assert_eq!(repo.git(&["tag"]), tags, "{what}: no tag");
+    }
 }

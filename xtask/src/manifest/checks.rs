@@ -15,6 +15,19 @@ pub fn requirement_list(list: Vec<Spanned<String>>, src: &Source, problems: &mut
     list.into_iter()
         .filter_map(
             |r| match pep508_rs::Requirement::<pep508_rs::VerbatimUrl>::from_str(r.get_ref()) {
+                Ok(_)
+                    if r.get_ref()
+                        .split_whitespace()
+                        .any(|w| check_url_credentials(w).is_err()) =>
+                {
+                    problems.push(
+                        src.at_spanned(&r),
+                        "a requirement's URL holds a password, which would show in plans, logs and bundles: \
+                         publish the file on an index or find-links folder whose URL takes its credentials \
+                         from environment variables (\"https://user:${INDEX_TOKEN}@host/simple\")",
+                    );
+                    None
+                }
                 Ok(_) => Some(r.into_inner()),
                 Err(e) => {
                     problems.push(

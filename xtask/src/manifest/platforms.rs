@@ -84,6 +84,13 @@ fn check_python(python: &str, at: String, problems: &mut Problems) {
         (Some(a), Some(b), None) if a.parse::<u8>().is_ok() && b.parse::<u8>().is_ok());
     if !valid_python {
         problems.push(at, format!("python {python:?} must be MAJOR.MINOR, e.g. \"3.11\""));
+    } else if !python.starts_with("3.") {
+        problems.push(
+            at,
+            format!(
+                "python {python:?}: bundles are built and installed with Python 3; name a version such as \"3.11\""
+            ),
+        );
     }
 }
 

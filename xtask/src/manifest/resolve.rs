@@ -314,6 +314,15 @@ fn resolve_release(release: RawRelease, src: &Source, problems: &mut Problems) -
         &["group", "version", "release"],
         problems,
     );
+    if tag == group_tag {
+        problems.push(
+            format!("{}: [release] tag and group-tag", src.shown),
+            format!(
+                "tag and group-tag are both {tag:?}: a plugin released alone and a group would make the same tag; \
+                 make them differ, e.g. tag = \"{{name}}-v{{version}}\""
+            ),
+        );
+    }
     if let Some(m) = &release.commit_message {
         if m.get_ref().trim().is_empty() {
             problems.push(

@@ -92,6 +92,13 @@ fn release_notes(release: &str, version: &str, units: &[PlannedUnit]) -> String 
 /// tree dirty.
 pub fn check_output_dirs(ws: &Workspace, git: &Git, problems: &mut Vec<String>) -> Result<()> {
     for (what, dir) in [("output folder", ws.output_dir()), ("work folder", ws.work_dir.clone())] {
+        if dir.exists() && !dir.is_dir() {
+            problems.push(format!(
+                "the {what} {} is a file, not a folder: move it away or choose another folder",
+                dir.display()
+            ));
+            continue;
+        }
         if let Ok(rel) = dir.strip_prefix(&ws.root) {
             let rel = rel.to_string_lossy().replace('\\', "/");
             if rel.is_empty() {

@@ -82,6 +82,13 @@ pub fn check_release_preconditions(ws: &Workspace, git: &Git, problems: &mut Vec
 /// Uncommitted or untracked files in plugin folders would silently be left out of (or
 /// disagree with) a build of HEAD: refuse them.
 pub fn check_clean_tree(ws: &Workspace, git: &Git, plugins: &[Plugin], problems: &mut Vec<String>) -> Result<()> {
+    let lock = git.git_dir()?.join("index.lock");
+    if lock.exists() {
+        problems.push(format!(
+            "{} exists: another git command is running, or one was killed; when none is running, remove it",
+            lock.display()
+        ));
+    }
     let mut paths: Vec<String> = plugins.iter().map(|p| p.dir.clone()).collect();
     paths.push(plugins::relative(&ws.root, &ws.manifest.path));
     let dirty = git.status(&paths)?;
