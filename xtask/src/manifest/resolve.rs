@@ -339,16 +339,7 @@ fn resolve_release(release: RawRelease, src: &Source, problems: &mut Problems) -
     );
     Release {
         name,
-        output: {
-            let output = release.output.unwrap_or_else(|| "dist".to_string());
-            if Path::new(&output).components().any(|c| c.as_os_str() == ".git") {
-                problems.push(
-                    format!("{}: [release] output", src.shown),
-                    format!("output {output:?} is inside .git, git's own folder: choose a folder such as \"dist\""),
-                );
-            }
-            PathBuf::from(output)
-        },
+        output: resolve_output(release.output, src, problems),
         version_from: release.version_from.map(|v| Located {
             at: src.at_spanned(&v),
             value: normalize_name(v.get_ref()),
@@ -360,18 +351,34 @@ fn resolve_release(release: RawRelease, src: &Source, problems: &mut Problems) -
         branches: release.branches,
         sign_tags: release.sign_tags,
         sign_artifacts: release.sign_artifacts,
-        signers: release
-            .signers
-            .into_iter()
-            .filter_map(|s| match check_fingerprint(s.get_ref()) {
-                Ok(fingerprint) => Some(fingerprint),
-                Err(e) => {
-                    problems.push(src.at_spanned(&s), e);
-                    None
-                }
-            })
-            .collect(),
+        signers: resolve_signers(release.signers, src, problems),
     }
+}
+
+/// `[release] output`: the output folder, by default `dist`, never inside `.git`.
+fn resolve_output(output: Option<String>, src: &Source, problems: &mut Problems) -> PathBuf {
+    let output = output.unwrap_or_else(|| "dist".to_string());
+    if Path::new(&output).components().any(|c| c.as_os_str() == ".git") {
+        problems.push(
+            format!("{}: [release] output", src.shown),
+            format!("output {output:?} is inside .git, git's own folder: choose a folder such as \"dist\""),
+        );
+    }
+    PathBuf::from(output)
+}
+
+/// `[release] signers`: key fingerprints, upper case without spaces.
+fn resolve_signers(signers: Vec<Spanned<String>>, src: &Source, problems: &mut Problems) -> Vec<String> {
+    signers
+        .into_iter()
+        .filter_map(|s| match check_fingerprint(s.get_ref()) {
+            Ok(fingerprint) => Some(fingerprint),
+            Err(e) => {
+                problems.push(src.at_spanned(&s), e);
+                None
+            }
+        })
+        .collect()
 }
 
 /// `[versioning]`: strategy, pins, changelogs and their style, next-dev.
