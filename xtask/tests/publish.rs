@@ -430,3 +430,92 @@ fn with_manifest_text(repo: &Repo, extra: &str, args: &[&str]) -> XtaskOutput {
     repo.commit("manifest back");
     run
 }
+
+/// What the steps after the point of no return need is checked by the dry run and before
+/// anything is built: the remote accepts the push, the index has no file of a version being
+/// released, the release folder can be written and holds none of the release's files.
+#[test]
+fn what_publishing_needs_is_checked_before_the_point_of_no_return() {
+    let server = PackageServer::start(PASSWORD);
+    let release_dir = tempfile::tempdir().unwrap();
+    let extra = format!(
+        "\n[publish]\npush = true\nrelease-dir = {:?}\n\n[publish.upload]\nrepository-url = \"{}/\"\nindex-url = \"{}/simple/\"\n",
+        release_dir.path().to_str().unwrap(),
+        server.url,
+        server.url
+    );
+    let (repo, remote) = publishing_repo(&extra);
+    // The remote has the release's tag already, as another tag object.
+    run_ok(Command::new("git").arg("-C").arg(remote.path()).args([
+        "tag",
+        "-a",
+        "-m",
+        "made elsewhere",
+        "v1.5.0",
+        "main",
+    ]));
+    // The index has a file of a version being released.
+    let other = tempfile::tempdir().unwrap();
+    let forged = fake_wheel(
+        other.path(),
+        "acme-plugin-console",
+        "1.5.0",
+        "acme_plugin_console",
+        "# forged\n",
+        &[],
+    );
+    fs::copy(&forged, server.packages.path().join(forged.file_name().unwrap())).unwrap();
+    // The release folder holds a file of the release.
+    fs::write(
+        release_dir.path().join("acme-plugins-1.5.0-linux.tar.bz2"),
+        "an older build",
+    )
+    .unwrap();
+    let before = repo.snapshot();
+    let tags = repo.git(&["tag"]);
+    let remote_before = remote_refs(remote.path());
+
+    for args in [
+        &["release", "minor", "--platform", "linux"][..],
+        &["release", "minor", "--platform", "linux", "--execute"][..],
+    ] {
+        let run = repo.xtask(args);
+        run.assert_code(3);
+        for expected in [
+            "origin would refuse the push of main and v1.5.0, acme-plugin-legacy-v2.2.0",
+            "already exists",
+            "already has acme_plugin_console-1.5.0-py3-none-any.whl of acme_plugin_console-1.5.0",
+            "already holds acme-plugins-1.5.0-linux.tar.bz2",
+        ] {
+            assert!(
+                run.stderr.contains(expected),
+                "{args:?}: {expected:?} in\n{}",
+                run.stderr
+            );
+        }
+        assert!(
+            !run.stderr.contains("==> [1/"),
+            "{args:?}: nothing was built\n{}",
+            run.stderr
+        );
+    }
+    assert!(repo.snapshot() == before, "nothing written");
+    assert_eq!(repo.git(&["tag"]), tags, "no tag");
+    assert_eq!(remote_refs(remote.path()), remote_before);
+    assert!(!repo.path().join("dist").exists());
+
+    // With the three out of the way, the same release goes through.
+    run_ok(
+        Command::new("git")
+            .arg("-C")
+            .arg(remote.path())
+            .args(["tag", "-d", "v1.5.0"]),
+    );
+    fs::remove_file(server.packages.path().join(forged.file_name().unwrap())).unwrap();
+    fs::remove_file(release_dir.path().join("acme-plugins-1.5.0-linux.tar.bz2")).unwrap();
+    let run = repo.xtask_with(&["release", "minor", "--platform", "linux", "--execute"], |c| {
+        c.env("TWINE_USERNAME", "ci").env("TWINE_PASSWORD", PASSWORD);
+    });
+    run.assert_code(0);
+    assert!(remote_refs(remote.path()).contains("refs/tags/v1.5.0 "));
+}

@@ -286,8 +286,9 @@ fn a_failing_tag_rolls_the_commit_back() {
 #[test]
 fn a_failing_delivery_rolls_back_tags_and_commit() {
     let repo = release_repo();
-    // The output folder cannot be created: a file has its name (ignored by git).
-    repo.write("dist", "not a folder\n");
+    // The set's folder cannot be created: a file has its name (ignored by git). A file named
+    // like the output folder itself is a precheck (tests/manifest.rs).
+    repo.write("dist/acme-plugins-1.5.0", "not a folder\n");
     let before = state(&repo);
     let run = repo.xtask(RELEASE);
     run.assert_code(1);
@@ -299,12 +300,12 @@ fn a_failing_delivery_rolls_back_tags_and_commit() {
         run.stderr
     );
     assert!(state(&repo) == before);
-    assert_eq!(repo.read("dist"), "not a folder\n");
+    assert_eq!(repo.read("dist/acme-plugins-1.5.0"), "not a folder\n");
     assert!(
         !repo.path().join(".git/xtask-release-journal.json").exists(),
         "a rolled-back release leaves no journal"
     );
-    fs::remove_file(repo.path().join("dist")).unwrap();
+    fs::remove_file(repo.path().join("dist/acme-plugins-1.5.0")).unwrap();
     repo.xtask(&["release", "minor", "--platform", "linux"]).assert_code(0);
 }
 

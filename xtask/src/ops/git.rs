@@ -250,6 +250,34 @@ impl<'a> Git<'a> {
         Ok(())
     }
 
+    /// Whether `remote` would accept an atomic push of HEAD to `branch` and to new `tags`, as
+    /// the release will push them (`git push --dry-run`, which changes nothing): `None`, or
+    /// what git says against it.
+    pub fn push_refused(&self, remote: &str, branch: &str, tags: &[String]) -> Result<Option<String>> {
+        let mut args = vec![
+            "push".to_string(),
+            "--dry-run".into(),
+            "--atomic".into(),
+            "--porcelain".into(),
+            remote.into(),
+            format!("HEAD:refs/heads/{branch}"),
+        ];
+        args.extend(tags.iter().map(|t| format!("HEAD:refs/tags/{t}")));
+        let (ok, out) = self
+            .runner
+            .probe(&self.cmd(&format!("check that {remote} accepts the push")).args(&args))?;
+        if ok {
+            return Ok(None);
+        }
+        let said: Vec<String> = String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .chain(String::from_utf8_lossy(&out.stderr).lines())
+            .filter(|l| l.starts_with('!') || l.starts_with("error:") || l.starts_with("fatal:"))
+            .map(|l| l.trim().to_string())
+            .collect();
+        Ok(Some(said.join("; ")))
+    }
+
     /// Tags reachable from HEAD (the history of the checked-out branch).
     pub fn tags_merged(&self) -> Result<Vec<String>> {
         let text = self.read("list the tags of this branch", &["tag", "--list", "--merged", "HEAD"])?;

@@ -22,7 +22,7 @@ mod versions;
 pub use compute::{compute, TWINE};
 pub use output::{check_no_overwrite, set_name};
 pub use platforms::{bundle_folder, check_native};
-pub use publishing::check_upload;
+pub use publishing::{check_publishing, check_upload};
 pub use render::{describe, render_human};
 pub use repository::check_release_preconditions;
 pub use types::*;

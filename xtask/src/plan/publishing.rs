@@ -1,10 +1,16 @@
 //! The publishing phase: push, copy to the release folder, upload to an index (releases), or
 //! the dev upload of a nightly; what each plugin delivers.
 
-use super::types::{Mode, PlanOptions, Step};
+use std::path::Path;
+
+use anyhow::Result;
+
+use super::types::{Mode, Plan, PlanOptions, Step};
 use super::versions::Versions;
 use crate::manifest::workspace::Workspace;
 use crate::manifest::Upload;
+use crate::ops::git::Git;
+use crate::python::index::{files_on_index, is_dist_of, project_of};
 use crate::python::plugins::Plugin;
 use crate::python::toolchain;
 use crate::versions::units::PlannedUnit;
@@ -174,4 +180,101 @@ fn nightly_upload(
         upload: upload.clone(),
         plugins,
     })
+}
+
+/// What the steps after delivery (the point of no return) need from the world, checked before
+/// anything is built or changed: the remote accepts the push of the branch and of the new tags,
+/// the upload index holds no file of a version being released, the release folder can be
+/// written and holds no file of the same name. Contacts the remote and the index (`python`
+/// reads it); changes nothing.
+pub fn check_publishing(ws: &Workspace, plan: &Plan, git: &Git, python: &Path) -> Result<Vec<String>> {
+    let mut problems = Vec::new();
+    for step in &plan.steps {
+        match step {
+            Step::Push { remote, branch, tags } => {
+                if let Some(said) = git.push_refused(remote, branch, tags)? {
+                    problems.push(format!(
+                        "{remote} would refuse the push of {branch} and {}: {said}. Pull or fetch first, \
+                         or release another version",
+                        tags.join(", ")
+                    ));
+                }
+            }
+            Step::Upload { upload, plugins } => problems.extend(check_index(ws, python, upload, plugins)),
+            Step::CopyToReleaseDir { dir, files, dists_of } => {
+                problems.extend(check_release_dir(ws, dir, files, dists_of))
+            }
+            _ => {}
+        }
+    }
+    Ok(problems)
+}
+
+/// A version being released has no file on the upload index yet.
+fn check_index(ws: &Workspace, python: &Path, upload: &Upload, prefixes: &[String]) -> Vec<String> {
+    let projects: Vec<String> = prefixes.iter().map(|p| project_of(p)).collect();
+    let on_index = match files_on_index(&ws.runner, python, &upload.index_url, &projects) {
+        Ok(files) => files,
+        Err(e) => {
+            let said = format!("{e:#}");
+            let last = said.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("").trim();
+            return vec![format!(
+                "the upload index {} cannot be read ({last}): check [publish.upload] index-url and the network",
+                upload.index_url
+            )];
+        }
+    };
+    prefixes
+        .iter()
+        .filter_map(|prefix| {
+            let found: Vec<&str> = on_index
+                .keys()
+                .filter(|f| is_dist_of(f, prefix))
+                .map(String::as_str)
+                .collect();
+            (!found.is_empty()).then(|| {
+                format!(
+                    "the index {} already has {} of {prefix}: a version is uploaded once; release another version",
+                    upload.index_url,
+                    found.join(", ")
+                )
+            })
+        })
+        .collect()
+}
+
+/// The release folder can be made and written, and holds no file the release would write.
+fn check_release_dir(ws: &Workspace, dir: &str, files: &[String], dists_of: &[String]) -> Vec<String> {
+    let path = ws.root.join(dir);
+    let existing = path.ancestors().find(|a| a.exists()).unwrap_or(&path);
+    if !existing.is_dir() {
+        return vec![format!(
+            "the release folder {dir}: {} is not a folder",
+            existing.display()
+        )];
+    }
+    if let Err(e) = tempfile::Builder::new()
+        .prefix(".xtask-write-check")
+        .tempfile_in(existing)
+    {
+        return vec![format!(
+            "the release folder {dir} cannot be written ({} refuses a new file: {e})",
+            existing.display()
+        )];
+    }
+    let Ok(names) = crate::ops::fs::file_names(&path) else {
+        return Vec::new();
+    };
+    let clashing: Vec<&String> = names
+        .iter()
+        .filter(|n| files.contains(n) || dists_of.iter().any(|p| is_dist_of(n, p)))
+        .collect();
+    if clashing.is_empty() {
+        Vec::new()
+    } else {
+        vec![format!(
+            "the release folder {dir} already holds {}: move them away or release another version",
+            clashing.iter().map(|n| n.as_str()).collect::<Vec<_>>().join(", ")
+        )]
+    }
 }

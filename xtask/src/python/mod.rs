@@ -1,11 +1,12 @@
 //! Python packaging as this tool meets it: the plugins found in the repository and their
 //! metadata (`plugins`), target platforms and wheel tags (`platform`), the Python interpreter
-//! and the build-tools venv (`toolchain`), a tokenizer for version text in Python source
+//! and the build-tools venv (`toolchain`), what a package index already holds (`index`), a tokenizer for version text in Python source
 //! (`pysource`) and the files a plugin keeps its version in (`version_files`), and the small Python helper scripts run in that venv (`*.py`). May import
 //! the other domain folders (`manifest`, `versions`) file by file, never in a cycle, and
 //! `ops`; `platform` needs only the pure PEP 440 functions of `versions`, and `pysource`
 //! nothing, so the manifest and the version-text finder can use them.
 
+pub mod index;
 pub mod platform;
 pub mod plugins;
 pub mod pysource;

@@ -9,6 +9,7 @@ use anyhow::{bail, Context, Result};
 use super::exec::{Exec, Report};
 use crate::ops::fs::{file_names, move_all_into_place, sha256_file};
 use crate::plan::Step;
+use crate::python::index::is_dist_of;
 use crate::python::plugins::relative;
 use crate::steps::journal::Output;
 
@@ -64,9 +65,4 @@ pub fn outputs(exec: &Exec) -> Result<Vec<Output>> {
         }
     }
     Ok(outputs)
-}
-
-/// Whether `file` is the sdist or a wheel of `prefix` (`acme_plugin_base-1.5.0`).
-pub fn is_dist_of(file: &str, prefix: &str) -> bool {
-    file == format!("{prefix}.tar.gz") || (file.starts_with(&format!("{prefix}-")) && file.ends_with(".whl"))
 }

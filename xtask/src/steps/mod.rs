@@ -13,7 +13,6 @@ mod dispatch;
 mod exec;
 mod execute;
 pub mod journal;
-pub use deliver::is_dist_of;
 mod notes;
 mod parallel;
 pub use notes::write_checksums;

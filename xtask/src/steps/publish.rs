@@ -2,20 +2,17 @@
 //! atomically, copy the outputs into a release folder, upload the released sdists and wheels.
 //! Nothing here is undone; an interrupted publish is resumed (`release --resume`).
 
-use std::collections::BTreeMap;
 use std::path::Path;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{bail, Result};
 
-use super::deliver::is_dist_of;
 use super::exec::Exec;
 use crate::manifest::workspace::Workspace;
 use crate::manifest::Upload;
 use crate::ops::cmd::{register_secret, Cmd};
 use crate::ops::fs::{copy_file, create_dir, file_names, sha256_file};
+use crate::python::index::{files_on_index, is_dist_of, project_of};
 use crate::python::toolchain::expand_env;
-
-const INDEX_FILES: &str = include_str!("../python/index_files.py");
 
 pub fn push(exec: &Exec, remote: &str, branch: &str, tags: &[String]) -> Result<()> {
     let mut refs = vec![format!("refs/heads/{branch}")];
@@ -60,22 +57,8 @@ pub fn upload(ws: &Workspace, output: &Path, tools_python: &Path, upload: &Uploa
         files.extend(found.into_iter().cloned());
     }
 
-    let index = expand_env(&upload.index_url)?;
-    let projects: Vec<String> = plugins
-        .iter()
-        .map(|p| p.rsplit_once('-').map_or(p.as_str(), |(n, _)| n).replace('_', "-"))
-        .collect();
-    let out = ws.runner.read(
-        &Cmd::new(
-            tools_python,
-            format!("list the files the index {} already has", upload.index_url),
-        )
-        .env("XTASK_INDEX_URL", &index)
-        .args(["-I", "-c", INDEX_FILES])
-        .args(&projects),
-    )?;
-    let existing: BTreeMap<String, Option<String>> =
-        serde_json::from_slice(&out.stdout).context("the index reader printed unexpected output")?;
+    let projects: Vec<String> = plugins.iter().map(|p| project_of(p)).collect();
+    let existing = files_on_index(&ws.runner, tools_python, &upload.index_url, &projects)?;
 
     let mut to_send = Vec::new();
     let mut conflicts = Vec::new();

@@ -18,8 +18,8 @@ use crate::ops::archive::read_entry;
 use crate::ops::fs::{file_names, move_all_into_place, sha256_file, write_atomic, Staging};
 use crate::ops::git::Git;
 use crate::plan::{CHECKSUMS_FILE, NOTES_FILE};
+use crate::python::index::is_dist_of;
 use crate::python::toolchain;
-use crate::steps::is_dist_of;
 use crate::versions::units;
 
 pub struct PublishOptions {

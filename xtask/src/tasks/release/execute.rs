@@ -73,6 +73,13 @@ pub fn run(ws: &Workspace, opts: &ReleaseOptions, git_dir: &Path, started: Insta
         }
     };
 
+    // What the steps after the point of no return need from the remote, the index and the
+    // release folder, checked now with everything else.
+    let mut problems = problems;
+    if let (Some(plan), Some(tools)) = (&plan, &tools) {
+        let git = Git::new(&ws.runner, tools.git.clone(), &ws.root);
+        problems.extend(plan::check_publishing(ws, plan, &git, &tools.python.path)?);
+    }
     if let Some(plan) = &plan {
         if !opts.json || !opts.execute {
             if opts.json {
