@@ -218,10 +218,15 @@ fn the_schema_check_fails_when_a_document_drifts() {
 #[test]
 fn a_release_plan_with_every_kind_of_step_matches_the_schema() {
     let repo = Repo::bare_examples();
+    // The dry run reads the upload index (a version is uploaded once): a real one, on loopback.
+    let server = PackageServer::start("schema-pw");
     let manifest = repo.read("release-config.toml")
-        + "\n[publish]\npush = true\n\n[publish.upload]\n\
-           repository-url = \"https://${XTASK_TEST_UPLOAD_USER}@upload.example.com/legacy/\"\n\
-           index-url = \"https://upload.example.com/simple/\"\n";
+        + &format!(
+            "\n[publish]\npush = true\n\n[publish.upload]\n\
+             repository-url = \"https://${{XTASK_TEST_UPLOAD_USER}}@upload.example.com/legacy/\"\n\
+             index-url = \"{}/simple/\"\n",
+            server.url
+        );
     repo.write("release-config.toml", &manifest);
     repo.commit("fixture: push and upload");
     repo.git(&["config", "user.name", "Release Bot"]);

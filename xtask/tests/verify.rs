@@ -421,17 +421,7 @@ fn signed_archives_verify_and_a_wrong_signature_is_caught() {
 
     // A valid signature by another key of the keyring proves nothing.
     let asc = dist.join(format!("acme-plugins-{NIGHTLY}-linux.tar.bz2.asc"));
-    run_ok(Command::new("gpg").env("GNUPGHOME", gnupg.path()).args([
-        "--batch",
-        "--quiet",
-        "--passphrase",
-        "",
-        "--quick-gen-key",
-        "Mallory <mallory@example.com>",
-        "default",
-        "default",
-        "never",
-    ]));
+    gpg_add_key_for(gnupg.path(), "Mallory <mallory@example.com>");
     let mallory = fingerprint(gnupg.path(), "mallory@example.com");
     fs::remove_file(&asc).unwrap();
     run_ok(

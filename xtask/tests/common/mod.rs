@@ -357,13 +357,18 @@ impl XtaskOutput {
 /// Files of a folder, sorted (empty when it does not exist).
 /// A throwaway passphrase-less signing key in the GnuPG home `home`.
 pub fn gpg_add_key(home: &Path) {
+    gpg_add_key_for(home, "Release Bot <release-bot@example.com>");
+}
+
+/// A new key without passphrase for `user_id` in the keyring at `home`.
+pub fn gpg_add_key_for(home: &Path, user_id: &str) {
     run_ok(Command::new("gpg").env("GNUPGHOME", home).args([
         "--batch",
         "--quiet",
         "--passphrase",
         "",
         "--quick-gen-key",
-        "Release Bot <release-bot@example.com>",
+        user_id,
         "default",
         "default",
         "never",
