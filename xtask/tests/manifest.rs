@@ -550,4 +550,34 @@ fn a_locked_git_index_or_an_output_file_is_a_precheck() {
         assert!(repo.snapshot() == before, "{what}: nothing written");
         assert_eq!(repo.git(&["tag"]), tags, "{what}: no tag");
     }
+
+    // An output folder that holds the repository, a release folder nothing can be written to.
+    let repo = Repo::examples();
+    for (args, expected) in [
+        (
+            &["nightly", "--platform", "linux", "--output", "/"][..],
+            "the output folder / contains the repository",
+        ),
+        (
+            &[
+                "release",
+                "patch",
+                "--platform",
+                "linux",
+                "--release-dir",
+                "/proc/self",
+                "--execute",
+            ][..],
+            "the release folder /proc/self cannot be written",
+        ),
+    ] {
+        let run = repo.xtask(args);
+        assert_eq!(run.code, 3, "{args:?}\n{}", run.stderr);
+        assert!(
+            run.stderr.contains(expected),
+            "{args:?}: {expected:?} in\n{}",
+            run.stderr
+        );
+    }
+    assert!(!repo.path().join("dist").exists());
 }

@@ -92,6 +92,13 @@ fn release_notes(release: &str, version: &str, units: &[PlannedUnit]) -> String 
 /// tree dirty.
 pub fn check_output_dirs(ws: &Workspace, git: &Git, problems: &mut Vec<String>) -> Result<()> {
     for (what, dir) in [("output folder", ws.output_dir()), ("work folder", ws.work_dir.clone())] {
+        if dir != ws.root && ws.root.starts_with(&dir) {
+            problems.push(format!(
+                "the {what} {} contains the repository: choose a folder of its own, e.g. dist",
+                dir.display()
+            ));
+            continue;
+        }
         if dir.exists() && !dir.is_dir() {
             problems.push(format!(
                 "the {what} {} is a file, not a folder: move it away or choose another folder",
