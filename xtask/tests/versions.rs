@@ -528,6 +528,37 @@ fn stamp_versions_come_from_the_tags_of_this_branch_only() {
     assert_eq!(plan["plugins"][0]["current_version"], "1.4.0");
 }
 
+/// A release that commits nothing (placeholder versions, no changelogs) is built as of the
+/// commit its tags mark, so `bundle` of the tag rebuilds every file byte for byte.
+#[test]
+fn a_release_that_commits_nothing_is_rebuilt_from_its_tag_byte_for_byte() {
+    let repo = stamp_repo();
+    let manifest = repo
+        .read("release-config.toml")
+        .replacen("[versioning]\n", "[versioning]\nchangelog = \"\"\n", 1);
+    repo.write("release-config.toml", &manifest);
+    repo.commit("fixture: no changelogs");
+    let head = repo.git(&["rev-parse", "HEAD"]);
+    let no_epoch = |c: &mut Command| {
+        c.env_remove("SOURCE_DATE_EPOCH");
+    };
+    repo.xtask_with(&["release", "minor", "--platform", "linux", "--execute"], no_epoch)
+        .assert_code(0);
+    assert_eq!(repo.git(&["rev-parse", "HEAD"]), head, "the release made no commit");
+    let set = repo.set_dir();
+    let released = tempfile::tempdir().unwrap();
+    fs::rename(repo.path().join("dist"), released.path().join("dist")).unwrap();
+    let before = files(&released.path().join("dist").join(set.file_name().unwrap()));
+
+    repo.xtask_with(&["bundle", "--platform", "linux"], no_epoch)
+        .assert_code(0);
+    let rebuilt = files(&set);
+    assert_eq!(rebuilt.keys().collect::<Vec<_>>(), before.keys().collect::<Vec<_>>());
+    for (name, bytes) in &before {
+        assert!(rebuilt[name] == *bytes, "{name} differs from the released one");
+    }
+}
+
 #[test]
 fn a_partial_stamp_release_is_rebuilt_from_its_tag_byte_for_byte() {
     let repo = stamp_repo();

@@ -105,7 +105,7 @@ pub fn compute(ws: &Workspace, opts: &PlanOptions) -> Result<Prepared> {
         release: release_name,
         version: version_text,
         commit,
-        source_date_epoch: epoch as u64,
+        source_date_epoch: versions.epoch as u64,
         output_dir: ws.manifest.release.output.to_string_lossy().replace('\\', "/"),
         set,
         plugins: planned_plugins,

@@ -91,11 +91,13 @@ pub struct Versions {
     pub released: Option<BTreeMap<String, Version>>,
     pub nightly_number: Option<u64>,
     pub values: StampValues,
+    /// Timestamp of archive entries and wheel files (`SOURCE_DATE_EPOCH` of the builds).
+    pub epoch: i64,
 }
 
 impl Versions {
-    /// No versions yet, stamped with `values`.
-    fn new(values: StampValues) -> Versions {
+    /// No versions yet, stamped with `values`, built at `epoch`.
+    fn new(values: StampValues, epoch: i64) -> Versions {
         Versions {
             new_versions: BTreeMap::new(),
             units: Vec::new(),
@@ -106,6 +108,7 @@ impl Versions {
             released: None,
             nightly_number: None,
             values,
+            epoch,
         }
     }
 }
@@ -136,7 +139,7 @@ pub fn plan_versions(
                 build: String::new(),
                 commit: short,
             },
-            now,
+            (now, epoch),
             problems,
         )),
         Mode::Release { level, selection } => {
@@ -148,6 +151,16 @@ pub fn plan_versions(
             let outcome = units::plan_bump(ws, git, plugins, current, level, selection, &values, problems)?;
             let mut new_versions = current.clone();
             new_versions.extend(outcome.planned.clone());
+            // A release that commits nothing is built as of the commit its tags mark: `bundle`
+            // of a tag builds at that commit's time and date, so it rebuilds the release byte
+            // for byte.
+            let (values, epoch) = if outcome.tree_edits.is_empty() {
+                let tagged = git.commit_time(commit)?.max(0);
+                let date = clock::iso_date(tagged);
+                (StampValues { date, ..values }, tagged)
+            } else {
+                (values, epoch)
+            };
             Ok(Versions {
                 new_versions,
                 released: Some(outcome.planned),
@@ -156,7 +169,7 @@ pub fn plan_versions(
                 tree_edits: outcome.tree_edits,
                 next_dev_edits: outcome.next_dev_edits,
                 next_dev: outcome.next_dev,
-                ..Versions::new(values)
+                ..Versions::new(values, epoch)
             })
         }
         Mode::Bundle => {
@@ -171,25 +184,29 @@ pub fn plan_versions(
                 new_versions: current.clone(),
                 units,
                 // The release commit's date: every rebuild of the tag stamps the same bytes.
-                ..Versions::new(StampValues {
-                    date: clock::iso_date(epoch),
-                    build: String::new(),
-                    commit: short,
-                })
+                ..Versions::new(
+                    StampValues {
+                        date: clock::iso_date(epoch),
+                        build: String::new(),
+                        commit: short,
+                    },
+                    epoch,
+                )
             })
         }
     }
 }
 
 /// A nightly's dev versions: every plugin's current version with the nightly number of the
-/// build (`--build-number`, else the first set `[nightly] build-number-env` variable).
+/// build (`--build-number`, else the first set `[nightly] build-number-env` variable), the
+/// run's time `now`; built at `epoch`.
 fn nightly_versions(
     ws: &Workspace,
     plugins: &[Plugin],
     current: &BTreeMap<String, Version>,
     build_number: Option<u64>,
     mut values: StampValues,
-    now: i64,
+    (now, epoch): (i64, i64),
     problems: &mut Vec<String>,
 ) -> Versions {
     let (build_number, source) = match build_number {
@@ -222,7 +239,7 @@ fn nightly_versions(
     Versions {
         new_versions,
         nightly_number,
-        ..Versions::new(values)
+        ..Versions::new(values, epoch)
     }
 }
 
