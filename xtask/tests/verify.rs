@@ -423,22 +423,7 @@ fn signed_archives_verify_and_a_wrong_signature_is_caught() {
     let asc = dist.join(format!("acme-plugins-{NIGHTLY}-linux.tar.bz2.asc"));
     gpg_add_key_for(gnupg.path(), "Mallory <mallory@example.com>");
     let mallory = fingerprint(gnupg.path(), "mallory@example.com");
-    fs::remove_file(&asc).unwrap();
-    run_ok(
-        Command::new("gpg")
-            .env("GNUPGHOME", gnupg.path())
-            .args([
-                "--batch",
-                "--yes",
-                "--armor",
-                "--local-user",
-                &mallory,
-                "--detach-sign",
-                "--output",
-            ])
-            .arg(&asc)
-            .arg(&linux),
-    );
+    detach_sign(gnupg.path(), &mallory, &linux, &asc);
     let run = repo.xtask_with(&["verify", &linux.to_string_lossy()], with_key);
     run.assert_code(1);
     assert!(
@@ -452,21 +437,7 @@ fn signed_archives_verify_and_a_wrong_signature_is_caught() {
     );
 
     // Without [release] signers no signature is trusted, not even the release bot's.
-    run_ok(
-        Command::new("gpg")
-            .env("GNUPGHOME", gnupg.path())
-            .args([
-                "--batch",
-                "--yes",
-                "--armor",
-                "--local-user",
-                &release_bot,
-                "--detach-sign",
-                "--output",
-            ])
-            .arg(&asc)
-            .arg(&linux),
-    );
+    detach_sign(gnupg.path(), &release_bot, &linux, &asc);
     repo.xtask_with(&["verify", &linux.to_string_lossy()], with_key)
         .assert_code(0);
     repo.write("release-config.toml", &unsigned_manifest);
@@ -504,6 +475,25 @@ fn signed_archives_verify_and_a_wrong_signature_is_caught() {
     let run = repo.xtask(&["verify", &linux.to_string_lossy()]);
     run.assert_code(2);
     assert!(run.stderr.contains("is not a key fingerprint"), "{}", run.stderr);
+}
+
+/// Sign `file` with the key `fingerprint` of the keyring at `home`, into `asc` (replaced).
+fn detach_sign(home: &Path, fingerprint: &str, file: &Path, asc: &Path) {
+    run_ok(
+        Command::new("gpg")
+            .env("GNUPGHOME", home)
+            .args([
+                "--batch",
+                "--yes",
+                "--armor",
+                "--local-user",
+                fingerprint,
+                "--detach-sign",
+                "--output",
+            ])
+            .arg(asc)
+            .arg(file),
+    );
 }
 
 /// The fingerprint of the key of `email` in the keyring at `home`.
@@ -906,4 +896,44 @@ fn an_archive_named_for_another_release_is_refused() {
         "its folder is {folder}, but manifest.json says it is acme-plugins 9.9.9 for linux, whose folder is acme-plugins-9.9.9-linux"
     );
     assert!(run.stdout.contains(&expected), "{expected:?} in\n{}", run.stdout);
+}
+
+/// Real wheels as PyPI serves them (pure, native, abi3, Rust-built, dotted old-style names,
+/// quoted RECORD lines) pass the wheel proofs: their RECORD, METADATA and file names agree.
+#[test]
+fn real_wheels_from_pypi_pass_the_wheel_proofs() {
+    let repo = Repo::examples();
+    let dir = tempfile::tempdir().unwrap();
+    let bundle = dir.path().join("bundle");
+    fs::create_dir(&bundle).unwrap();
+    let mut files = Vec::new();
+    for name in list_dir(&tool_wheels()).into_iter().filter(|f| f.ends_with(".whl")) {
+        let bytes = fs::read(tool_wheels().join(&name)).unwrap();
+        fs::write(bundle.join(&name), &bytes).unwrap();
+        let mut parts = name.splitn(3, '-');
+        files.push(serde_json::json!({
+            "file": name,
+            "name": parts.next().unwrap(),
+            "version": parts.next().unwrap(),
+            "sha256": sha2::Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect::<String>(),
+            "size": bytes.len(),
+            "origin": "public",
+        }));
+    }
+    assert!(files.len() > 20, "the cached tool wheels: {files:?}");
+    let manifest = serde_json::json!({
+        "release": "acme-plugins", "version": "1.0.0", "platform": "linux", "commit": "0", "files": files,
+    });
+    fs::write(bundle.join("manifest.json"), manifest.to_string()).unwrap();
+
+    let run = repo.xtask(&["verify", &bundle.to_string_lossy()]);
+    let proven = format!("wheel contents: {n} of {n} match their RECORD", n = files.len());
+    assert!(run.stdout.contains(&proven), "{proven:?} in\n{}", run.stdout);
+    assert!(
+        !run.stdout
+            .lines()
+            .any(|l| l.contains("FAIL") && (l.contains("RECORD") || l.contains("METADATA"))),
+        "{}",
+        run.stdout
+    );
 }

@@ -240,7 +240,7 @@ sys.stdin.read()
 }
 
 /// The pinned build tools as wheels, downloaded once from the public index and cached.
-fn tool_wheels() -> PathBuf {
+pub fn tool_wheels() -> PathBuf {
     cached_wheels("tool-wheels", TOOLS)
 }
 
