@@ -97,49 +97,7 @@ enum Command {
     },
     /// Release: a dry run showing the plan unless --execute; then build, commit, tag and
     /// deliver as one transaction.
-    Release {
-        /// major, minor, patch, alpha, beta, rc, post, dev, release, or an explicit version.
-        #[arg(value_name = "LEVEL|VERSION")]
-        level: Option<String>,
-        #[command(flatten)]
-        selection: SelectionArgs,
-        /// Build only this platform's bundle (repeatable; default: every platform).
-        #[arg(long = "platform", value_name = "NAME")]
-        platforms: Vec<String>,
-        /// Make the release (default: show what it would do).
-        #[arg(long)]
-        execute: bool,
-        /// Write the plan to FILE.
-        #[arg(long, value_name = "FILE")]
-        save_plan: Option<PathBuf>,
-        /// Execute this saved plan instead of making a new one (it fixes the selection,
-        /// platforms, sources and release folder).
-        #[arg(
-            long = "plan",
-            value_name = "FILE",
-            conflicts_with_all = ["level", "plugins", "groups", "platforms", "no_sources", "release_dir", "save_plan"]
-        )]
-        plan_file: Option<PathBuf>,
-        /// Copy the artifacts to this folder too (default: RELEASE_DIR, or [publish] release-dir).
-        #[arg(long, value_name = "DIR")]
-        release_dir: Option<String>,
-        /// Leave out the sources bundle (every plugin's sdist), which is made by default.
-        #[arg(long)]
-        no_sources: bool,
-        /// `git fetch` the upstream first, so the "behind its upstream" check is current.
-        #[arg(long)]
-        fetch: bool,
-        /// Finish a release that was interrupted (killed, or a publishing step failed), from
-        /// its journal: the rest of its steps when its built outputs are intact, else undo it.
-        #[arg(long, conflicts_with_all = ["level", "execute", "plan_file", "save_plan"])]
-        resume: bool,
-        /// Undo a release that was interrupted before it started publishing, from its journal.
-        #[arg(long, conflicts_with_all = ["level", "execute", "plan_file", "save_plan", "resume"])]
-        roll_back: bool,
-        /// Print the plan (dry run) or the plan and results as JSON.
-        #[arg(long)]
-        json: bool,
-    },
+    Release(ReleaseArgs),
     /// Publish the bundles of the release HEAD is tagged with from the output folder (after
     /// `merge`, or `bundle` on one machine): copy them to the release folder, upload the
     /// released sdists and wheels.
@@ -233,6 +191,92 @@ enum Command {
         #[arg(long, value_name = "VERSION")]
         to: Option<String>,
     },
+}
+
+#[derive(Args)]
+struct ReleaseArgs {
+    /// major, minor, patch, alpha, beta, rc, post, dev, release, or an explicit version.
+    #[arg(value_name = "LEVEL|VERSION")]
+    level: Option<String>,
+    #[command(flatten)]
+    selection: SelectionArgs,
+    /// Build only this platform's bundle (repeatable; default: every platform).
+    #[arg(long = "platform", value_name = "NAME")]
+    platforms: Vec<String>,
+    /// Make the release (default: show what it would do).
+    #[arg(long)]
+    execute: bool,
+    /// Write the plan to FILE.
+    #[arg(long, value_name = "FILE")]
+    save_plan: Option<PathBuf>,
+    /// Execute this saved plan instead of making a new one (it fixes the selection,
+    /// platforms, sources and release folder).
+    #[arg(
+        long = "plan",
+        value_name = "FILE",
+        conflicts_with_all = ["level", "plugins", "groups", "platforms", "no_sources", "release_dir", "save_plan"]
+    )]
+    plan_file: Option<PathBuf>,
+    /// Copy the artifacts to this folder too (default: RELEASE_DIR, or [publish] release-dir).
+    #[arg(long, value_name = "DIR")]
+    release_dir: Option<String>,
+    /// Leave out the sources bundle (every plugin's sdist), which is made by default.
+    #[arg(long)]
+    no_sources: bool,
+    /// `git fetch` the upstream first, so the "behind its upstream" check is current.
+    #[arg(long)]
+    fetch: bool,
+    /// Finish a release that was interrupted (killed, or a publishing step failed), from
+    /// its journal: the rest of its steps when its built outputs are intact, else undo it.
+    #[arg(long, conflicts_with_all = ["level", "execute", "plan_file", "save_plan"])]
+    resume: bool,
+    /// With --resume: record this publishing step (push, copy, upload) as done by hand
+    /// instead of running it (repeatable).
+    #[arg(long, value_enum, value_name = "STEP", requires = "resume")]
+    skip: Vec<SkipStep>,
+    /// Undo a release that was interrupted before it started publishing, from its journal.
+    #[arg(long, conflicts_with_all = ["level", "execute", "plan_file", "save_plan", "resume"])]
+    roll_back: bool,
+    /// Print the plan (dry run) or the plan and results as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+/// A publishing step a maintainer did by hand (`release --resume --skip`).
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum SkipStep {
+    Push,
+    Copy,
+    Upload,
+}
+
+impl ReleaseArgs {
+    fn options(self) -> tasks::release::ReleaseOptions {
+        tasks::release::ReleaseOptions {
+            level: self.level,
+            selection: self.selection.selection(),
+            platforms: self.platforms,
+            execute: self.execute,
+            save_plan: self.save_plan,
+            plan_file: self.plan_file,
+            release_dir: self.release_dir.or_else(release_dir_from_env),
+            no_sources: self.no_sources,
+            fetch: self.fetch,
+            resume: self.resume,
+            skip: self
+                .skip
+                .iter()
+                .map(|s| match s {
+                    SkipStep::Push => "push",
+                    SkipStep::Copy => "copy_to_release_dir",
+                    SkipStep::Upload => "upload",
+                })
+                .map(str::to_string)
+                .collect(),
+            roll_back: self.roll_back,
+            json: self.json,
+        }
+    }
 }
 
 /// Which release units a bump or release takes (default: all).
@@ -355,12 +399,7 @@ fn workspace_use(command: &Command) -> Option<(&'static str, bool)> {
         Command::Merge { .. } => ("merge", false),
         Command::Publish { dry_run, .. } => ("publish", *dry_run),
         Command::Ci { check } => ("ci", *check),
-        Command::Release {
-            execute,
-            resume,
-            roll_back,
-            ..
-        } => ("release", !(*execute || *resume || *roll_back)),
+        Command::Release(a) => ("release", !(a.execute || a.resume || a.roll_back)),
         Command::Nightly { .. } => ("nightly", false),
         Command::Bundle { dry_run, .. } => ("bundle", *dry_run),
         Command::Completions { .. } | Command::Archive { .. } | Command::Init { .. } => return None,
@@ -424,38 +463,7 @@ fn dispatch(mut ws: Workspace, command: Command) -> anyhow::Result<()> {
                 },
             )
         }
-        Command::Release {
-            level,
-            selection,
-            platforms,
-            execute,
-            save_plan,
-            plan_file,
-            release_dir,
-            no_sources,
-            fetch,
-            resume,
-            roll_back,
-            json,
-        } => {
-            let selection = selection.selection();
-            let release_dir = release_dir.or_else(release_dir_from_env);
-            let opts = tasks::release::ReleaseOptions {
-                level,
-                selection,
-                platforms,
-                execute,
-                save_plan,
-                plan_file,
-                release_dir,
-                no_sources,
-                fetch,
-                resume,
-                roll_back,
-                json,
-            };
-            tasks::release::run(&ws, &opts)
-        }
+        Command::Release(args) => tasks::release::run(&ws, &args.options()),
         Command::Verify {
             targets,
             json,

@@ -263,16 +263,17 @@ impl Runner {
         }
         // Through the supervisor where there is one, so that the program and everything it
         // starts die with the run (see ops::supervise).
+        let (target, target_args, traced) = match super::faults::under_strace(&cmd.purpose, &cmd.program, &cmd.args) {
+            Some((program, args, traced)) => (program, args, Some(traced)),
+            None => (cmd.program.clone(), cmd.args.clone(), None),
+        };
         let (program, args) = match std::env::current_exe() {
             Ok(me) if super::supervise::available() => {
-                let mut args = vec![
-                    std::ffi::OsString::from(super::supervise::ARG),
-                    cmd.program.clone().into(),
-                ];
-                args.extend(cmd.args.iter().cloned());
+                let mut args = vec![std::ffi::OsString::from(super::supervise::ARG), target.into()];
+                args.extend(target_args);
                 (me, args)
             }
-            _ => (cmd.program.clone(), cmd.args.clone()),
+            _ => (target, target_args),
         };
         let mut c = xshell::cmd!(sh, "{program} {args...}").quiet().ignore_status();
         for key in &cmd.env_remove {
@@ -290,6 +291,9 @@ impl Runner {
         let out = c
             .output()
             .with_context(|| format!("{}: cannot start {}", cmd.purpose, cmd.program.display()))?;
+        if let Some(traced) = traced {
+            super::faults::after(traced);
+        }
         let stdout = String::from_utf8_lossy(&out.stdout);
         let stderr = String::from_utf8_lossy(&out.stderr);
         let code = match out.status.code() {

@@ -349,6 +349,15 @@ pub fn persist<F>(tmp: tempfile::NamedTempFile<F>, dest: &Path) -> Result<()> {
 /// On failure no destination is left holding a new file, a file that was there before is
 /// back, and no temporary file (nor a folder it created) remains.
 pub fn move_all_into_place(moves: &[(PathBuf, PathBuf)]) -> Result<()> {
+    place_all(moves, true)
+}
+
+/// Like [`move_all_into_place`], but the sources stay where they are.
+pub fn copy_all_into_place(copies: &[(PathBuf, PathBuf)]) -> Result<()> {
+    place_all(copies, false)
+}
+
+fn place_all(moves: &[(PathBuf, PathBuf)], remove_sources: bool) -> Result<()> {
     // Folders this creates (a set's folder in the output folder) go again if it fails.
     let mut created: Vec<&Path> = moves
         .iter()
@@ -357,7 +366,7 @@ pub fn move_all_into_place(moves: &[(PathBuf, PathBuf)]) -> Result<()> {
         .collect();
     created.sort();
     created.dedup();
-    let result = move_all(moves);
+    let result = move_all(moves, remove_sources);
     if result.is_err() {
         for dir in created.iter().rev() {
             let _ = fs::remove_dir(dir);
@@ -366,7 +375,7 @@ pub fn move_all_into_place(moves: &[(PathBuf, PathBuf)]) -> Result<()> {
     result
 }
 
-fn move_all(moves: &[(PathBuf, PathBuf)]) -> Result<()> {
+fn move_all(moves: &[(PathBuf, PathBuf)], remove_sources: bool) -> Result<()> {
     let mut folders: Vec<&Path> = moves.iter().filter_map(|(_, dest)| dest.parent()).collect();
     folders.dedup();
     for dir in folders {
@@ -375,6 +384,7 @@ fn move_all(moves: &[(PathBuf, PathBuf)]) -> Result<()> {
     let mut staged = Vec::new();
     for (src, dest) in moves {
         staged.push((stage_next_to(src, dest)?, dest));
+        super::faults::point(&format!("stage-{}", staged.len()));
     }
     // A file already at a destination is set aside first, and put back if a later rename fails.
     let mut done: Vec<(&PathBuf, Option<PathBuf>)> = Vec::new();
@@ -399,7 +409,7 @@ fn move_all(moves: &[(PathBuf, PathBuf)]) -> Result<()> {
         }
     }
     // The sources go only now: until every file is in place, each is still whole where it was.
-    for (src, _) in moves {
+    for (src, _) in moves.iter().filter(|_| remove_sources) {
         let _ = fs::remove_file(src);
     }
     Ok(())

@@ -1,5 +1,6 @@
 //! git, through the runner. Queries only read; `export` checks a commit out into a clone
-//! outside the working tree. Nothing here changes the repository, its index or its refs.
+//! outside the working tree; the writes (commit, tag, push, and their undoing) are named as
+//! such.
 
 use std::path::{Path, PathBuf};
 
@@ -218,7 +219,12 @@ impl<'a> Git<'a> {
             previous,
             expected,
         ]))?;
-        let mut args = vec!["reset", "-q", previous, "--"];
+        self.reset_index(previous, files)
+    }
+
+    /// Set the index entries of `files` to what `commit` holds (the working tree is left).
+    pub fn reset_index(&self, commit: &str, files: &[String]) -> Result<()> {
+        let mut args = vec!["reset", "-q", commit, "--"];
         args.extend(files.iter().map(String::as_str));
         self.runner.run(&self.cmd("restore the index").args(&args))?;
         Ok(())
@@ -282,6 +288,14 @@ impl<'a> Git<'a> {
     pub fn tags_merged(&self) -> Result<Vec<String>> {
         let text = self.read("list the tags of this branch", &["tag", "--list", "--merged", "HEAD"])?;
         Ok(text.lines().map(str::to_string).filter(|l| !l.is_empty()).collect())
+    }
+
+    /// The URL of a remote, if one of that name is configured.
+    pub fn remote_url(&self, name: &str) -> Result<Option<String>> {
+        let (ok, out) = self
+            .runner
+            .probe(&self.cmd("look up the remote").args(["remote", "get-url", name]))?;
+        Ok(ok.then(|| out.stdout_text().trim().to_string()))
     }
 
     /// Whether a remote of that name is configured.

@@ -1,9 +1,10 @@
 //! Side effects, and the only modules that have them: running programs (`cmd`, one runner
 //! that logs, redacts secrets and honours dry-run; `supervise`, the supervisor each program
-//! runs under on Linux; `git`), writing files (`fs`, atomic writes and staged delivery;
-//! `archive`; `cache`, the content-addressed cache; `lock`), the terminal (`ui`), signals,
-//! the clock (`clock`) and the crash tests' kill points (`faults`). Imports nothing of the
-//! crate but `error`: everything above may use it, it uses nothing above.
+//! runs under on Linux; `git`; `git_locks`, the locks a killed git leaves), writing files
+//! (`fs`, atomic writes and staged delivery; `archive`; `cache`, the content-addressed cache;
+//! `lock`), the terminal (`ui`), signals, the clock (`clock`) and the crash tests' kill points
+//! (`faults`). Imports nothing of the crate but `error`: everything above may use it, it uses
+//! nothing above.
 
 pub mod archive;
 pub mod cache;
@@ -12,6 +13,7 @@ pub mod cmd;
 pub mod faults;
 pub mod fs;
 pub mod git;
+pub mod git_locks;
 pub mod lock;
 pub mod signals;
 pub mod supervise;

@@ -65,6 +65,17 @@ fn execute_steps(exec: &Exec, start: usize, mut journal: Option<&mut JournalFile
         if i < batch_end {
             continue;
         }
+        if journal.as_deref().is_some_and(|j| j.journal.by_hand.contains(&i)) {
+            crate::ops::ui::progress!(
+                "==> [{}/{total}] {label}: done by hand (release --resume --skip), not run",
+                i + 1
+            );
+            if let Some(j) = journal.as_deref_mut() {
+                j.journal.next_step = i + 1;
+                j.save()?;
+            }
+            continue;
+        }
         // Independent steps (builds, platform collections) at once, before any change.
         let batch = parallel::batch_at(exec, i);
         if batch.len() > 1 {

@@ -47,6 +47,10 @@ pub struct Journal {
     /// Whether a step after delivery (push, copy, upload) has started: from then on the
     /// release may be public and is never rolled back.
     pub publishing: bool,
+    /// Publishing steps the maintainer did by hand (`release --resume --skip`), by index:
+    /// recorded as done, never run.
+    #[serde(default)]
+    pub by_hand: Vec<usize>,
 }
 
 #[derive(Clone, Serialize, Deserialize)]
@@ -124,6 +128,7 @@ impl Journal {
             commits: Vec::new(),
             next_step: 0,
             publishing: false,
+            by_hand: Vec::new(),
         })
     }
 

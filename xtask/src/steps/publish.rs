@@ -10,7 +10,7 @@ use super::exec::Exec;
 use crate::manifest::workspace::Workspace;
 use crate::manifest::Upload;
 use crate::ops::cmd::{register_secret, Cmd};
-use crate::ops::fs::{copy_file, create_dir, file_names, sha256_file};
+use crate::ops::fs::{create_dir, file_names, sha256_file};
 use crate::python::index::{files_on_index, is_dist_of, project_of};
 use crate::python::toolchain::expand_env;
 
@@ -20,7 +20,8 @@ pub fn push(exec: &Exec, remote: &str, branch: &str, tags: &[String]) -> Result<
     exec.git.push_atomic(remote, &refs)
 }
 
-/// Copy the delivered files into `dir`, each under a temporary name first.
+/// Copy the delivered files into `dir`, all or nothing, each under a temporary name first
+/// (`.<name>.<pid>.<random>.partial`, removed by a later run if this one is killed).
 /// `output` is the set's folder in the output folder.
 pub fn copy_to_release_dir(
     ws: &Workspace,
@@ -33,13 +34,12 @@ pub fn copy_to_release_dir(
     create_dir(&dir)?;
     let names = file_names(output)?;
     let dists = names.iter().filter(|f| dists_of.iter().any(|p| is_dist_of(f, p)));
-    let mut staged = Vec::new();
-    for f in files.iter().chain(dists) {
-        let tmp = dir.join(format!(".{f}.partial"));
-        copy_file(&output.join(f), &tmp)?;
-        staged.push((tmp, dir.join(f)));
-    }
-    crate::ops::fs::move_all_into_place(&staged)
+    let copies: Vec<_> = files
+        .iter()
+        .chain(dists)
+        .map(|f| (output.join(f), dir.join(f)))
+        .collect();
+    crate::ops::fs::copy_all_into_place(&copies)
 }
 
 /// Upload what the index does not have yet. A file the index has with the same sha256 is

@@ -33,6 +33,9 @@ pub struct ReleaseOptions {
     pub no_sources: bool,
     pub fetch: bool,
     pub resume: bool,
+    /// With `resume`: kinds of publishing steps done by hand (`push`, `copy_to_release_dir`,
+    /// `upload`), recorded as done instead of run.
+    pub skip: Vec<String>,
     pub roll_back: bool,
     pub json: bool,
 }

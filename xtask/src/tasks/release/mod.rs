@@ -33,7 +33,7 @@ pub fn run(ws: &Workspace, opts: &ReleaseOptions) -> Result<()> {
         None
     };
     if opts.resume || opts.roll_back {
-        return recover::run(ws, &git_dir, opts.roll_back, opts.json, started);
+        return recover::run(ws, &git_dir, opts.roll_back, &opts.skip, opts.json, started);
     }
     execute::run(ws, opts, &git_dir, started)
 }

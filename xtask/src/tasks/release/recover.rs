@@ -16,6 +16,7 @@ use crate::error::{input_error, precheck_failed};
 use crate::manifest::workspace::Workspace;
 use crate::ops::fs::{clean_dead_leftovers, move_all_into_place, replace_files, sha256_file, Staging};
 use crate::ops::git::Git;
+use crate::ops::git_locks;
 use crate::plan::Step;
 use crate::python::toolchain;
 use crate::steps::journal::{Journal, JournalFile};
@@ -39,7 +40,14 @@ enum OutputState {
     Lost,
 }
 
-pub fn run(ws: &Workspace, git_dir: &Path, roll_back: bool, json: bool, started: Instant) -> Result<()> {
+pub fn run(
+    ws: &Workspace,
+    git_dir: &Path,
+    roll_back: bool,
+    skip: &[String],
+    json: bool,
+    started: Instant,
+) -> Result<()> {
     let Some(mut file) = JournalFile::load(git_dir)? else {
         return Err(input_error(
             "nothing to resume or roll back: no release was interrupted (no journal in the git folder)",
@@ -49,7 +57,13 @@ pub fn run(ws: &Workspace, git_dir: &Path, roll_back: bool, json: bool, started:
         toolchain::find(&ws.runner, &ws.manifest).map_err(|p| precheck_failed("required tools are missing", p))?;
     let git = Git::new(&ws.runner, tools.git.clone(), &ws.root);
     crate::ops::ui::progress!("{}", file.journal.describe());
+    clear_dead_git_locks(ws, &git, git_dir, &file.journal)?;
+    record_by_hand(&mut file, skip)?;
     if file.journal.delivered() && !roll_back {
+        // Everything it built is delivered: its staging folder has nothing left to give.
+        if let Some(stage) = Staging::adopt(&file.journal.stage).ok().flatten() {
+            drop(stage);
+        }
         return continue_publishing(ws, &tools, &git, &mut file, json, started);
     }
     if roll_back && file.journal.publishing {
@@ -62,7 +76,7 @@ pub fn run(ws: &Workspace, git_dir: &Path, roll_back: bool, json: bool, started:
             )],
         ));
     }
-    let seen = observe(ws, &git, git_dir, &file.journal)?;
+    let seen = observe(ws, &git, &file.journal)?;
     for dir in leftover_dirs(ws, &file.journal) {
         clean_dead_leftovers(&dir);
     }
@@ -72,6 +86,12 @@ pub fn run(ws: &Workspace, git_dir: &Path, roll_back: bool, json: bool, started:
     };
     let lost = seen.outputs.iter().filter(|o| **o == OutputState::Lost).count();
     let forward = !roll_back && !file.journal.outputs.is_empty() && lost == 0;
+    if !forward && !skip.is_empty() {
+        return Err(input_error(
+            "--skip: the interrupted release cannot be finished (it stopped before everything was built, or its \
+             built outputs are gone), so it is undone: run `cargo xtask release --resume` without --skip",
+        ));
+    }
     let (what, result) = if forward {
         ("finished", roll_forward(ws, &git, &mut file, &seen))
     } else {
@@ -110,6 +130,17 @@ pub fn run(ws: &Workspace, git_dir: &Path, roll_back: bool, json: bool, started:
         return continue_publishing(ws, &tools, &git, &mut file, json, started);
     }
     file.remove()?;
+    print_recovered(plan, forward, &done, json, started)
+}
+
+/// What a recovery that finished did, for people or as JSON.
+fn print_recovered(
+    plan: &crate::plan::Plan,
+    forward: bool,
+    done: &[String],
+    json: bool,
+    started: Instant,
+) -> Result<()> {
     if json {
         let out = serde_json::json!({
             "recovered": if forward { "forward" } else { "back" },
@@ -121,7 +152,8 @@ pub fn run(ws: &Workspace, git_dir: &Path, roll_back: bool, json: bool, started:
         println!("{}", serde_json::to_string_pretty(&out)?);
     } else {
         crate::ops::ui::summary!(
-            "{what} the interrupted release {} {}: {}",
+            "{} the interrupted release {} {}: {}",
+            if forward { "finished" } else { "rolled back" },
             plan.release,
             plan.version,
             match (done.is_empty(), forward) {
@@ -134,7 +166,52 @@ pub fn run(ws: &Workspace, git_dir: &Path, roll_back: bool, json: bool, started:
     Ok(())
 }
 
-/// The steps after delivery (push, copy, upload), from the first not done.
+/// Record the publishing steps of the kinds in `skip` that are not done yet as done by hand
+/// (`release --resume --skip`); every kind named must have such a step.
+fn record_by_hand(file: &mut JournalFile, skip: &[String]) -> Result<()> {
+    if skip.is_empty() {
+        return Ok(());
+    }
+    let journal = &mut file.journal;
+    let first = journal.next_step.max(journal.deliver_step() + 1);
+    for kind in skip {
+        let found: Vec<usize> = (first..journal.plan.steps.len())
+            .filter(|i| step_kind(&journal.plan.steps[*i]) == kind)
+            .collect();
+        if found.is_empty() {
+            return Err(input_error(format!(
+                "--skip {}: the interrupted release has no {} step left to do",
+                kind.split('_').next().unwrap_or(kind),
+                kind.replace('_', " ")
+            )));
+        }
+        for i in found {
+            if !journal.by_hand.contains(&i) {
+                journal.by_hand.push(i);
+            }
+            crate::ops::ui::progress!(
+                "recorded as done by hand: step {}/{} ({})",
+                i + 1,
+                journal.plan.steps.len(),
+                crate::plan::describe(&journal.plan.steps[i])
+            );
+        }
+    }
+    file.save()
+}
+
+/// A step's kind as `plan --json` names it.
+fn step_kind(step: &Step) -> &'static str {
+    match step {
+        Step::Push { .. } => "push",
+        Step::CopyToReleaseDir { .. } => "copy_to_release_dir",
+        Step::Upload { .. } => "upload",
+        _ => "",
+    }
+}
+
+/// The steps after delivery (push, copy, upload), from the first not done (those recorded as
+/// done by hand are not run).
 fn continue_publishing(
     ws: &Workspace,
     tools: &toolchain::Tools,
@@ -183,6 +260,10 @@ fn leftover_dirs(ws: &Workspace, journal: &Journal) -> Vec<std::path::PathBuf> {
                 .iter()
                 .filter_map(|o| o.dest.parent().map(Path::to_path_buf)),
         )
+        .chain(journal.plan.steps.iter().filter_map(|s| match s {
+            Step::CopyToReleaseDir { dir, .. } => Some(ws.root.join(dir)),
+            _ => None,
+        }))
         .collect();
     dirs.sort();
     dirs.dedup();
@@ -190,16 +271,9 @@ fn leftover_dirs(ws: &Workspace, journal: &Journal) -> Vec<std::path::PathBuf> {
 }
 
 /// Read where the repository stands; every inconsistency with the journal at once.
-fn observe(ws: &Workspace, git: &Git, git_dir: &Path, journal: &Journal) -> Result<Seen> {
+fn observe(ws: &Workspace, git: &Git, journal: &Journal) -> Result<Seen> {
     let plan = &journal.plan;
     let mut problems = Vec::new();
-    let index_lock = git_dir.join("index.lock");
-    if index_lock.exists() {
-        problems.push(format!(
-            "{} exists (left by a git command of the interrupted run): if no git command is running, remove it",
-            index_lock.display()
-        ));
-    }
     if let Some(branch) = &plan.branch {
         let current = git.current_branch()?;
         if current.as_ref() != Some(branch) {
@@ -290,6 +364,61 @@ fn observe(ws: &Workspace, git: &Git, git_dir: &Path, journal: &Journal) -> Resu
     })
 }
 
+/// Remove the lock files git left when the interrupted run was killed in the middle of a git
+/// command (in the repository, and in the push remote when it is a folder on this machine),
+/// and say so. Locks git may still be using (a git program runs there) or that are older than
+/// the release stop the recovery, with nothing removed.
+fn clear_dead_git_locks(ws: &Workspace, git: &Git, git_dir: &Path, journal: &Journal) -> Result<()> {
+    let mut folders = vec![(git_dir.to_path_buf(), Some(ws.root.clone()))];
+    for step in &journal.plan.steps {
+        if let Step::Push { remote, .. } = step {
+            if let Some(dir) = git.remote_url(remote)?.and_then(|url| local_git_dir(&ws.root, &url)) {
+                folders.push((dir, None));
+            }
+        }
+    }
+    let found: Vec<_> = folders
+        .iter()
+        .map(|(dir, work_tree)| git_locks::find(dir, work_tree.as_deref(), journal.started))
+        .collect();
+    let kept: Vec<String> = found.iter().flat_map(|l| l.kept.clone()).collect();
+    if !kept.is_empty() {
+        return Err(precheck_failed(
+            "git lock files are in the way; nothing was changed",
+            kept,
+        ));
+    }
+    let stale: Vec<_> = found.into_iter().flat_map(|l| l.stale).collect();
+    if !stale.is_empty() {
+        git_locks::remove(&stale).map_err(anyhow::Error::msg)?;
+        let shown: Vec<String> = stale.iter().map(|p| p.display().to_string()).collect();
+        crate::ops::ui::progress!(
+            "removed the lock file(s) git left when the interrupted release was killed (no git program runs there): {}",
+            shown.join(", ")
+        );
+    }
+    Ok(())
+}
+
+/// The git folder of a remote that is a folder on this machine (a path or a `file://` URL;
+/// bare or not), else `None`.
+fn local_git_dir(root: &Path, url: &str) -> Option<std::path::PathBuf> {
+    let path = match url.strip_prefix("file://") {
+        Some(path) => std::path::PathBuf::from(path),
+        None if url.contains("://") => return None,
+        // `host:path` (scp-like) has its colon before any slash.
+        None if url.find(':').is_some_and(|c| !url[..c].contains('/') && c > 1) => return None,
+        None => root.join(url),
+    };
+    if path.join(".git").is_dir() {
+        Some(path.join(".git"))
+    } else if path.join("refs").is_dir() && path.join("objects").is_dir() {
+        Some(path)
+    } else {
+        None
+    }
+}
+
 /// The plan's commits that HEAD and its parents are, oldest first; `None` when HEAD is
 /// neither the commit the release was built from nor one of its own. A commit is the
 /// release's when the journal recorded it, or (made just before a kill) when its parent and
@@ -356,10 +485,18 @@ fn roll_forward(ws: &Workspace, git: &Git, file: &mut JournalFile, seen: &Seen) 
                 if commits.len() < commit {
                     let made = git.commit_only(message, files, plan.source_date_epoch)?;
                     done.push(format!("committed {}", &made[..12]));
-                    file.journal.commits.push(made.clone());
-                    file.save()?;
                     commits.push(made);
+                } else if !journal.commits.contains(&commits[commit - 1]) {
+                    // Made by a git killed before it wrote the index: the index entries of
+                    // the committed files become the commit's, as `git commit` leaves them.
+                    git.reset_index(&commits[commit - 1], files)?;
+                    done.push(format!(
+                        "found the commit {} the release had made",
+                        &commits[commit - 1][..12]
+                    ));
                 }
+                file.journal.commits = commits.clone();
+                file.save()?;
             }
             Step::Tag { name, message, sign } if !seen.tags_made.contains(name) => {
                 let target = commits.first().cloned().unwrap_or_else(|| plan.commit.clone());
@@ -402,9 +539,13 @@ fn undo(ws: &Workspace, git: &Git, file: &JournalFile, seen: &Seen) -> Result<Ve
     }
     if !delivered.is_empty() {
         done.push(format!("removed {} delivered file(s)", delivered.len()));
-        if let Some(set) = delivered[0].parent() {
-            let _ = std::fs::remove_dir(set); // only when empty
-        }
+    }
+    // The set's folder goes with its files, also when the kill came before the first of
+    // them was in place (only when empty: nothing else is removed).
+    let mut sets: Vec<&Path> = journal.outputs.iter().filter_map(|o| o.dest.parent()).collect();
+    sets.dedup();
+    for set in sets {
+        let _ = std::fs::remove_dir(set);
     }
     for tag in seen.tags_made.iter().rev() {
         git.delete_tag(tag)?;
