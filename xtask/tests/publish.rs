@@ -136,11 +136,53 @@ fn uploads_skip_what_the_index_has_refuse_conflicts_and_resume() {
         }
     };
 
-    // Wrong password: the release is made, the upload fails and waits for --resume.
-    let run = repo.xtask_with(
-        &["release", "minor", "--platform", "linux", "--execute"],
-        creds("wrong-password"),
-    );
+    // Wrong password: refused by the checks, before anything is built; so are none.
+    let release = ["release", "minor", "--platform", "linux", "--execute"];
+    for password in ["wrong-password", ""] {
+        let refused = repo.xtask_with(&release, |c| {
+            if password.is_empty() {
+                c.env_remove("TWINE_USERNAME").env_remove("TWINE_PASSWORD");
+            } else {
+                creds(password)(c);
+            }
+        });
+        refused.assert_code(3);
+        let said = if password.is_empty() {
+            "it answers HTTP 401 Unauthorized and no credentials are set (TWINE_USERNAME and TWINE_PASSWORD"
+        } else {
+            "it refuses the credentials (HTTP 403 Forbidden) of user 'ci'"
+        };
+        assert!(
+            refused.stderr.contains(&format!(
+                "the upload repository {}/ would not take the upload: {said}",
+                server.url
+            )) && !refused.stderr.contains("==> [1/")
+                && (password.is_empty() || !refused.stderr.contains(password)),
+            "{}",
+            refused.stderr
+        );
+        assert!(!repo.path().join("dist").exists(), "nothing built");
+    }
+
+    // Credentials that stop working after the checks (revoked meanwhile): the release is made,
+    // the upload fails and waits for --resume.
+    let plan = repo
+        .xtask_with(&["release", "minor", "--platform", "linux", "--json"], creds(PASSWORD))
+        .assert_code(0)
+        .json();
+    let upload = plan["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .position(|s| s["step"] == "upload")
+        .unwrap()
+        + 1;
+    let killed = repo.xtask_with(&release, |c| {
+        creds(PASSWORD)(c);
+        c.env("XTASK_TEST_KILL_AT", format!("before-step-{upload}"));
+    });
+    assert_eq!(killed.code, -1, "killed before the upload: {}", killed.stderr);
+    let run = repo.xtask_with(&["release", "--resume"], creds("wrong-password"));
     run.assert_code(1);
     assert!(
         run.stderr.contains("upload") && run.stderr.contains("--resume"),
@@ -285,7 +327,9 @@ fn a_plugin_kept_private_is_released_but_never_uploaded() {
     );
     let (repo, _remote) = publishing_repo(&extra);
     let plan = repo
-        .xtask(&["release", "minor", "--platform", "linux", "--json"])
+        .xtask_with(&["release", "minor", "--platform", "linux", "--json"], |c| {
+            c.env("TWINE_USERNAME", "ci").env("TWINE_PASSWORD", PASSWORD);
+        })
         .assert_code(0)
         .json();
     let upload = upload_step(&plan);
@@ -432,8 +476,9 @@ fn with_manifest_text(repo: &Repo, extra: &str, args: &[&str]) -> XtaskOutput {
 }
 
 /// What the steps after the point of no return need is checked by the dry run and before
-/// anything is built: the remote accepts the push, the index has no file of a version being
-/// released, the release folder can be written and holds none of the release's files.
+/// anything is built: the remote accepts the push, the upload repository takes the
+/// credentials (here: none are set) and its index has no file of a version being released,
+/// the release folder can be written and holds none of the release's files.
 #[test]
 fn what_publishing_needs_is_checked_before_the_point_of_no_return() {
     let server = PackageServer::start(PASSWORD);
@@ -486,6 +531,7 @@ fn what_publishing_needs_is_checked_before_the_point_of_no_return() {
             "already exists",
             "already has acme_plugin_console-1.5.0-py3-none-any.whl of acme_plugin_console-1.5.0",
             "already holds acme-plugins-1.5.0-linux.tar.bz2",
+            "would not take the upload: it answers HTTP 401 Unauthorized and no credentials are set",
         ] {
             assert!(
                 run.stderr.contains(expected),

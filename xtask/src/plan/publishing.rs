@@ -10,7 +10,7 @@ use super::versions::Versions;
 use crate::manifest::workspace::Workspace;
 use crate::manifest::Upload;
 use crate::ops::git::Git;
-use crate::python::index::{files_on_index, is_dist_of, project_of};
+use crate::python::index::{files_on_index, is_dist_of, project_of, upload_refusal};
 use crate::python::plugins::Plugin;
 use crate::python::toolchain;
 use crate::versions::units::PlannedUnit;
@@ -184,8 +184,8 @@ fn nightly_upload(
 
 /// What the steps after delivery (the point of no return) need from the world, checked before
 /// anything is built or changed: the remote accepts the push of the branch and of the new tags,
-/// the upload index holds no file of a version being released, the release folder can be
-/// written and holds no file of the same name. Contacts the remote and the index (`python`
+/// the upload repository takes the credentials and its index holds no file of a version being
+/// released, the release folder can be written and holds no file of the same name. Contacts the remote and the index (`python`
 /// reads it); changes nothing.
 pub fn check_publishing(ws: &Workspace, plan: &Plan, git: &Git, python: &Path) -> Result<Vec<String>> {
     let mut problems = Vec::new();
@@ -200,7 +200,15 @@ pub fn check_publishing(ws: &Workspace, plan: &Plan, git: &Git, python: &Path) -
                     ));
                 }
             }
-            Step::Upload { upload, plugins } => problems.extend(check_index(ws, python, upload, plugins)),
+            Step::Upload { upload, plugins } => {
+                problems.extend(check_index(ws, python, upload, plugins));
+                if let Some(why) = upload_refusal(&ws.runner, python, &upload.repository_url)? {
+                    problems.push(format!(
+                        "the upload repository {} would not take the upload: {why}",
+                        upload.repository_url
+                    ));
+                }
+            }
             Step::CopyToReleaseDir { dir, files, dists_of } => {
                 problems.extend(check_release_dir(ws, dir, files, dists_of))
             }

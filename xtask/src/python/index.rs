@@ -1,7 +1,8 @@
 //! What a package index already holds: the files of some projects with their sha256, read
-//! from its PEP 503 pages by a small stdlib-only Python script (`index_files.py`), the URL and
-//! its credentials passed in the environment, never on a command line; and the names of a
-//! release's sdists and wheels.
+//! from its PEP 503 pages by a small stdlib-only Python script (`index_files.py`); whether an
+//! upload repository takes the credentials (`upload_auth.py`); the URL and its credentials
+//! passed in the environment, never on a command line; and the names of a release's sdists
+//! and wheels.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -12,6 +13,7 @@ use crate::ops::cmd::{Cmd, Runner};
 use crate::python::toolchain::expand_env;
 
 const INDEX_FILES: &str = include_str!("index_files.py");
+const UPLOAD_AUTH: &str = include_str!("upload_auth.py");
 
 /// Every file the index at `index_url` (with `${VAR}`s) links from the pages of `projects`,
 /// with its sha256 when the index gives one. An index that does not answer is an error.
@@ -29,6 +31,41 @@ pub fn files_on_index(
             .args(projects),
     )?;
     serde_json::from_slice(&out.stdout).context("the index reader printed unexpected output")
+}
+
+/// Whether the upload repository at `repository_url` (with `${VAR}`s) takes the credentials an
+/// upload would use (an authenticated request that stores nothing, see `upload_auth.py`):
+/// `None`, or why not. Credentials travel in the environment and are registered as secrets.
+pub fn upload_refusal(runner: &Runner, python: &Path, repository_url: &str) -> Result<Option<String>> {
+    let url = expand_env(repository_url)?;
+    if let Some(password) = url
+        .split_once("://")
+        .and_then(|(_, rest)| rest.split('/').next())
+        .and_then(|host| host.rsplit_once('@'))
+        .and_then(|(info, _)| info.split_once(':'))
+        .map(|(_, password)| password.to_string())
+    {
+        crate::ops::cmd::register_secret(&password);
+    }
+    if let Ok(password) = std::env::var("TWINE_PASSWORD") {
+        crate::ops::cmd::register_secret(&password);
+    }
+    let (ok, out) = runner.probe(
+        &Cmd::new(python, format!("check the upload credentials for {repository_url}"))
+            .env("XTASK_UPLOAD_URL", &url)
+            .args(["-I", "-c", UPLOAD_AUTH]),
+    )?;
+    if ok {
+        return Ok(None);
+    }
+    let said = String::from_utf8_lossy(&out.stderr);
+    let last = said
+        .lines()
+        .rev()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("it failed")
+        .trim();
+    Ok(Some(crate::ops::cmd::redact(last)))
 }
 
 /// Whether `file` is the sdist or a wheel of `prefix` (`acme_plugin_base-1.5.0`).
