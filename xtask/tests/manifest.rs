@@ -581,3 +581,224 @@ fn a_locked_git_index_or_an_output_file_is_a_precheck() {
     }
     assert!(!repo.path().join("dist").exists());
 }
+
+/// Every kind of bad input exits with the code `xtask/docs/commands.md` gives it ("Exit
+/// codes"): 2 for a usage error or a manifest that is invalid in itself (syntax, unknown keys,
+/// wrong types or values), 3 for a check that fails (something named that does not exist, an
+/// unset `${VAR}`, the repository's state), 4 for a release that holds the lock.
+#[test]
+fn exit_codes_match_the_documented_table() {
+    let docs = fs::read_to_string(xtask_dir().join("docs/commands.md")).unwrap();
+    for row in [
+        "| 2 | usage error, or a manifest that is invalid in itself (syntax, unknown keys, wrong types or values) |",
+        "| 3 | a check before running failed:",
+        "| 4 | another release holds the lock |",
+    ] {
+        assert!(docs.contains(row), "commands.md's exit code table has {row:?}");
+    }
+    type Setup = fn(&Repo);
+    let manifest = |from: &'static str, to: &'static str| (from, to);
+    let none: Setup = |_| {};
+    let dry: &[&str] = &["release", "patch", "--platform", "linux"];
+    let cases: Vec<(&str, (&str, &str), Setup, &[&str], i32)> = vec![
+        ("TOML syntax", manifest("[release]", "[release"), none, dry, 2),
+        (
+            "unknown key",
+            manifest("[release]\n", "[release]\ncolour = 1\n"),
+            none,
+            dry,
+            2,
+        ),
+        (
+            "wrong type",
+            manifest("branches = [\"main\"]", "branches = \"main\""),
+            none,
+            dry,
+            2,
+        ),
+        (
+            "archive-name placeholder",
+            manifest("[release]\n", "[release]\narchive-name = \"{release}-{nope}\"\n"),
+            none,
+            dry,
+            2,
+        ),
+        (
+            "tag placeholder",
+            manifest("[release]\n", "[release]\ntag = \"{nmae}-{version}\"\n"),
+            none,
+            dry,
+            2,
+        ),
+        (
+            "tag equal to group-tag",
+            manifest(
+                "[release]\n",
+                "[release]\ntag = \"v{version}\"\ngroup-tag = \"v{version}\"\n",
+            ),
+            none,
+            dry,
+            2,
+        ),
+        (
+            "python 2",
+            manifest("python = \"3.11\"", "python = \"2.7\""),
+            none,
+            dry,
+            2,
+        ),
+        (
+            "archive format",
+            manifest("format = \"zip\"", "format = \"rar\""),
+            none,
+            dry,
+            2,
+        ),
+        (
+            "password in an index URL",
+            manifest(
+                "[ci]",
+                "[publish.upload]\nrepository-url = \"https://ci:hunter2@pkgs.example/\"\n\
+                 index-url = \"https://pkgs.example/simple/\"\n\n[ci]",
+            ),
+            none,
+            dry,
+            2,
+        ),
+        (
+            "password in a requirement URL",
+            manifest(
+                "requirements = [\"pluggy>=1.3\"]",
+                "requirements = [\"pluggy @ https://ci:hunter2@pkgs.example/pluggy-1.5.0-py3-none-any.whl\"]",
+            ),
+            none,
+            dry,
+            2,
+        ),
+        (
+            "unknown option",
+            manifest("", ""),
+            none,
+            &["release", "patch", "--frobnicate"],
+            2,
+        ),
+        ("unknown level", manifest("", ""), none, &["release", "sideways"], 2),
+        (
+            "unknown platform",
+            manifest("", ""),
+            none,
+            &["release", "patch", "--platform", "solaris"],
+            3,
+        ),
+        (
+            "unknown group member",
+            manifest(
+                "\"acme-plugin-console\"]",
+                "\"acme-plugin-console\", \"acme-plugin-nope\"]",
+            ),
+            none,
+            dry,
+            3,
+        ),
+        (
+            "unknown [plugin.X]",
+            manifest("[public]\n", "[plugin.acme-plugin-nope]\nupload = false\n\n[public]\n"),
+            none,
+            dry,
+            3,
+        ),
+        (
+            "unset ${VAR}",
+            manifest(
+                "[ci]",
+                "[publish.upload]\nrepository-url = \"https://ci:${XTASK_TEST_UNSET}@pkgs.example/\"\n\
+                 index-url = \"https://pkgs.example/simple/\"\n\n[ci]",
+            ),
+            none,
+            dry,
+            3,
+        ),
+        (
+            "uncommitted change",
+            manifest("", ""),
+            |repo| repo.write("plugins/acme-plugin-base/README.md", "changed\n"),
+            dry,
+            3,
+        ),
+        (
+            "locked git index",
+            manifest("", ""),
+            |repo| fs::write(repo.path().join(".git/index.lock"), "").unwrap(),
+            dry,
+            3,
+        ),
+        (
+            "output folder /",
+            manifest("", ""),
+            none,
+            &["nightly", "--platform", "linux", "--output", "/"],
+            3,
+        ),
+        (
+            "unwritable release folder",
+            manifest("", ""),
+            none,
+            &["release", "patch", "--platform", "linux", "--release-dir", "/proc/self"],
+            3,
+        ),
+    ];
+    let mut wrong = Vec::new();
+    for (what, (from, to), setup, args, code) in cases {
+        let repo = Repo::bare_examples();
+        let text = repo.read("release-config.toml");
+        assert!(text.contains(from), "{what}: the examples' manifest has {from:?}");
+        repo.write("release-config.toml", &text.replacen(from, to, 1));
+        repo.commit("fixture: a bad input");
+        setup(&repo);
+        let run = repo.xtask_with(args, |c| {
+            c.env_remove("XTASK_TEST_UNSET");
+        });
+        if run.code != code || run.stderr.contains("duplicate key") {
+            wrong.push(format!(
+                "{what}: exit {} (documented: {code})\n{}",
+                run.code, run.stderr
+            ));
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "exit codes that disagree with the docs:\n{}",
+        wrong.join("\n")
+    );
+}
+
+/// A full disk is said as such, whatever the program that hit it printed ("ensurepip returned
+/// non-zero"), and nothing is left half-written. The work folder is a 4 MiB tmpfs mounted in a
+/// user and mount namespace of its own (`unshare -rm`), where the build-tools venv cannot fit.
+#[test]
+fn a_full_disk_is_named() {
+    let repo = Repo::examples();
+    let small = tempfile::tempdir().unwrap();
+    let before = repo.snapshot();
+    let mut run = repo.command("unshare");
+    run.args([
+        "-rm",
+        "sh",
+        "-c",
+        "mount -t tmpfs -o size=4m tmpfs \"$0\" && exec \"$@\"",
+    ])
+    .arg(small.path())
+    .arg(env!("CARGO_BIN_EXE_xtask"))
+    .args(["nightly", "--platform", "linux", "--build-number", BUILD_NUMBER])
+    .env("CARGO_TARGET_DIR", small.path());
+    let out = run.output().expect("unshare (util-linux) is installed");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("no space left on device (the disk holding ")
+            && stderr.contains("free some space and run again"),
+        "{stderr}"
+    );
+    assert!(repo.snapshot() == before, "nothing written to the working tree");
+    assert!(!repo.path().join("dist").exists(), "no output folder");
+}

@@ -243,6 +243,15 @@ impl Runner {
             return Ok(out);
         }
         let mut msg = format!("{} failed ({code})", cmd.purpose);
+        // A full disk makes programs fail in many ways ("ensurepip returned non-zero"); say it.
+        let temp = std::env::temp_dir();
+        let folders = [cmd.cwd.as_deref(), self.log_path.parent(), Some(temp.as_path())];
+        if let Some(full) = folders.into_iter().flatten().find_map(full_disk) {
+            msg = format!(
+                "{}: no space left on device ({full}); free some space and run again",
+                cmd.purpose
+            );
+        }
         let tail = tail_lines(&out, cmd.log_stdout, TAIL_LINES);
         if !tail.is_empty() {
             let _ = write!(msg, "; last lines of its output:\n{}", indent(&redact(&tail)));
@@ -323,6 +332,30 @@ impl Runner {
             code,
         ))
     }
+}
+
+/// When the file system holding `dir` (or its nearest existing parent) has less than 1 MiB
+/// left: what to say about it.
+pub fn full_disk(dir: &Path) -> Option<String> {
+    let dir = dir.ancestors().find(|d| d.is_dir())?;
+    let free = free_bytes(dir)?;
+    (free < 1 << 20).then(|| format!("the disk holding {} has {free} bytes free", dir.display()))
+}
+
+#[cfg(unix)]
+fn free_bytes(dir: &Path) -> Option<u64> {
+    use std::os::unix::ffi::OsStrExt;
+    let path = std::ffi::CString::new(dir.as_os_str().as_bytes()).ok()?;
+    // SAFETY: statvfs writes into the zeroed struct it is given; the path is NUL-terminated.
+    unsafe {
+        let mut stat: libc::statvfs = std::mem::zeroed();
+        (libc::statvfs(path.as_ptr(), &mut stat) == 0).then(|| stat.f_bavail as u64 * stat.f_frsize as u64)
+    }
+}
+
+#[cfg(not(unix))]
+fn free_bytes(_dir: &Path) -> Option<u64> {
+    None
 }
 
 fn tail_lines(out: &Output, with_stdout: bool, n: usize) -> String {

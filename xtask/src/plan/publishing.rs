@@ -200,6 +200,11 @@ pub fn check_publishing(ws: &Workspace, plan: &Plan, git: &Git, python: &Path) -
                     ));
                 }
             }
+            // An unset `${VAR}` in its URLs is a problem of the plan already.
+            Step::Upload { upload, .. }
+                if [&upload.repository_url, &upload.index_url]
+                    .iter()
+                    .any(|u| !toolchain::unset_env_refs(u).is_empty()) => {}
             Step::Upload { upload, plugins } => {
                 problems.extend(check_index(ws, python, upload, plugins));
                 if let Some(why) = upload_refusal(&ws.runner, python, &upload.repository_url)? {

@@ -215,13 +215,19 @@ pub fn env_refs(text: &str) -> Vec<String> {
     out
 }
 
-/// Replace `${VAR}` with the variable's value; an unset variable is an error naming it.
+/// Replace `${VAR}` with the variable's value; an unset variable is a failed check (exit 3)
+/// naming it.
 pub fn expand_env(text: &str) -> Result<String> {
     let mut out = text.to_string();
     for var in env_refs(text) {
-        let value = std::env::var(&var).ok().filter(|v| !v.is_empty()).with_context(|| {
-            format!("environment variable {var} is not set (it is used in the package index settings)")
-        })?;
+        let Some(value) = std::env::var(&var).ok().filter(|v| !v.is_empty()) else {
+            return Err(crate::error::precheck_failed(
+                "a setting needs an environment variable",
+                vec![format!(
+                    "environment variable {var} is not set (it is used in the package index settings)"
+                )],
+            ));
+        };
         crate::ops::cmd::register_secret(&value);
         out = out.replace(&format!("${{{var}}}"), &value);
     }
