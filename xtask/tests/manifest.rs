@@ -597,10 +597,12 @@ fn exit_codes_match_the_documented_table() {
         assert!(docs.contains(row), "commands.md's exit code table has {row:?}");
     }
     type Setup = fn(&Repo);
+    /// What the case is, the manifest text replaced (from, to), a setup, the command, the code.
+    type Case<'a> = (&'a str, (&'a str, &'a str), Setup, &'a [&'a str], i32);
     let manifest = |from: &'static str, to: &'static str| (from, to);
     let none: Setup = |_| {};
     let dry: &[&str] = &["release", "patch", "--platform", "linux"];
-    let cases: Vec<(&str, (&str, &str), Setup, &[&str], i32)> = vec![
+    let cases: Vec<Case> = vec![
         ("TOML syntax", manifest("[release]", "[release"), none, dry, 2),
         (
             "unknown key",
