@@ -3,6 +3,8 @@
 
 mod common;
 
+use std::collections::BTreeMap;
+
 use std::fs;
 use std::process::Command;
 
@@ -500,6 +502,108 @@ fn releasing_one_unit_builds_the_others_as_committed() {
         "{}",
         again.stdout
     );
+}
+
+/// A partial release ships the plugins it does not release exactly as they were released:
+/// built from the commit their tag marks, at their release's time, so its bundle holds their
+/// released sdists and wheels byte for byte, although a change of one of them was committed
+/// since (not released, so not shipped) and the release runs days later.
+#[test]
+fn a_partial_release_ships_the_others_as_released() {
+    let repo = release_repo();
+    repo.xtask(&["release", "minor", "--platform", "linux", "--no-sources", "--execute"])
+        .assert_code(0);
+    let released: BTreeMap<String, Vec<u8>> = files(&repo.path().join("dist/acme-plugins-1.5.0"))
+        .into_iter()
+        .filter(|(f, _)| f.starts_with("acme_plugin_") && !f.starts_with("acme_plugin_legacy"))
+        .collect();
+    assert_eq!(released.len(), 6, "{:?}", released.keys());
+
+    let init = "plugins/acme-plugin-base/src/acme_plugin_base/__init__.py";
+    repo.write(init, &format!("{}\nUNRELEASED = True\n", repo.read(init)));
+    let log = "plugins/acme-plugin-legacy/CHANGELOG.md";
+    repo.write(
+        log,
+        &repo
+            .read(log)
+            .replacen("## [Unreleased]\n", "## [Unreleased]\n\n### Fixed\n- A fix.\n", 1),
+    );
+    repo.commit("An unreleased change of base; a fix of legacy");
+    let later = (EPOCH.parse::<u64>().unwrap() + 3 * 86400).to_string();
+    let release = [
+        "release",
+        "patch",
+        "--plugin",
+        "acme-plugin-legacy",
+        "--platform",
+        "linux",
+        "--no-sources",
+    ];
+    let dry = repo.xtask_with(&release, |c| {
+        c.env("SOURCE_DATE_EPOCH", &later);
+    });
+    dry.assert_code(0);
+    let plan = repo
+        .xtask_with(&[&release[..], &["--json"]].concat(), |c| {
+            c.env("SOURCE_DATE_EPOCH", &later);
+        })
+        .json();
+    assert_matches_schema(&plan, "plan");
+    let base = plan["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["step"] == "build" && s["plugin"] == "acme-plugin-base")
+        .unwrap();
+    assert_eq!(base["released"]["tag"], "v1.5.0");
+    assert_eq!(
+        base["released"]["epoch"].to_string(),
+        EPOCH,
+        "built at the first release's time"
+    );
+    for said in [
+        "build sdist and wheel of acme-plugin-base 1.5.0 as released (tag v1.5.0): not released now",
+        "plugins/acme-plugin-base as released, at ",
+    ] {
+        assert!(dry.stdout.contains(said), "{said:?} in\n{}", dry.stdout);
+    }
+    repo.xtask_with(&[&release[..], &["--execute"]].concat(), |c| {
+        c.env("SOURCE_DATE_EPOCH", &later);
+    })
+    .assert_code(0);
+    let (_dir, top) = unpack(&repo.in_dist("acme-plugins-acme-plugin-legacy-2.2.1-linux.tar.bz2"));
+    let mut shipped = BTreeMap::new();
+    collect_files(&top, &mut shipped);
+    for (name, bytes) in &released {
+        let found = shipped
+            .get(name)
+            .unwrap_or_else(|| panic!("{name} in the bundle: {:?}", shipped.keys()));
+        assert!(
+            found == bytes,
+            "{name}: the bundle holds other bytes than were released"
+        );
+    }
+    let legacy = shipped
+        .keys()
+        .find(|f| f.starts_with("acme_plugin_legacy-2.2.1"))
+        .cloned();
+    assert!(
+        legacy.is_some(),
+        "legacy's new version is shipped: {:?}",
+        shipped.keys()
+    );
+}
+
+/// Every file below `dir`, by name.
+fn collect_files(dir: &std::path::Path, out: &mut BTreeMap<String, Vec<u8>>) {
+    for name in list_dir(dir) {
+        let path = dir.join(&name);
+        if path.is_dir() {
+            collect_files(&path, out);
+        } else {
+            out.insert(name, fs::read(&path).unwrap());
+        }
+    }
 }
 
 #[test]

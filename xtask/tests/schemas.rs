@@ -223,8 +223,9 @@ fn a_release_plan_with_every_kind_of_step_matches_the_schema() {
     let manifest = repo.read("release-config.toml")
         + &format!(
             "\n[publish]\npush = true\n\n[publish.upload]\n\
-             repository-url = \"https://${{XTASK_TEST_UPLOAD_USER}}@upload.example.com/legacy/\"\n\
+             repository-url = \"http://${{XTASK_TEST_UPLOAD_USER}}@{}/\"\n\
              index-url = \"{}/simple/\"\n",
+            server.url.trim_start_matches("http://"),
             server.url
         );
     repo.write("release-config.toml", &manifest);
@@ -247,7 +248,7 @@ fn a_release_plan_with_every_kind_of_step_matches_the_schema() {
                 "--json",
             ],
             |c| {
-                c.env("XTASK_TEST_UPLOAD_USER", "ci");
+                c.env("XTASK_TEST_UPLOAD_USER", "ci").env("TWINE_PASSWORD", "schema-pw");
             },
         )
         .assert_code(0)
@@ -273,7 +274,10 @@ fn a_release_plan_with_every_kind_of_step_matches_the_schema() {
     let upload = planned.iter().position(|s| *s == "upload").unwrap();
     assert_eq!(
         plan["steps"][upload]["upload"]["repository_url"],
-        "https://${XTASK_TEST_UPLOAD_USER}@upload.example.com/legacy/",
+        format!(
+            "http://${{XTASK_TEST_UPLOAD_USER}}@{}/",
+            server.url.trim_start_matches("http://")
+        ),
         "the plan keeps ${{VAR}} references, never their values"
     );
 }

@@ -230,6 +230,27 @@ impl<'a> Git<'a> {
         Ok(())
     }
 
+    /// In the build clone `clone` (made by [`Git::export`]): replace the folder `path` with its
+    /// files at `commit` (files added since are gone, files removed since are back).
+    pub fn checkout_folder_in(&self, clone: &Path, commit: &str, path: &str) -> Result<()> {
+        let folder = clone.join(path);
+        if folder.exists() {
+            std::fs::remove_dir_all(&folder).with_context(|| format!("cannot empty {}", folder.display()))?;
+        }
+        self.runner.read(
+            &self
+                .cmd(&format!(
+                    "check {path} out as released ({})",
+                    &commit[..commit.len().min(12)]
+                ))
+                .cwd(clone)
+                .env("GIT_DIR", clone.join(".git"))
+                .env("GIT_WORK_TREE", clone)
+                .args(["checkout", "--quiet", commit, "--", path]),
+        )?;
+        Ok(())
+    }
+
     /// The top folder of the working tree.
     pub fn toplevel(&self) -> Result<PathBuf> {
         Ok(PathBuf::from(

@@ -8,6 +8,7 @@ use super::output::{archive_names, check_output_dirs, check_set, checksum_and_no
 use super::platforms::{check_public, plan_platforms};
 use super::publishing::delivery_steps;
 use super::repository::{check_clean_tree, check_committed, check_release_preconditions, repository_steps};
+use super::siblings::ship_siblings_as_released;
 use super::stamping::{collection_steps, planned_plugins, stamp_steps};
 use super::types::{Mode, Plan, PlanKind, PlanOptions, PlannedPlatform, Prepared, WheelhouseStrategy, SCHEMA_VERSION};
 use super::versions::{plan_versions, release_identity, resolve_groups};
@@ -63,10 +64,10 @@ pub fn compute(ws: &Workspace, opts: &PlanOptions) -> Result<Prepared> {
 
     // Platforms, builds and collections, archives, checksums and notes.
     let platforms = plan_platforms(ws, opts, tools.as_ref(), &release_name, &version_text, &mut problems);
-    check_output_dirs(ws, &git, &mut problems)?;
-    check_public(ws, &plugins, &mut problems);
+    check_folders_and_public(ws, &git, &plugins, &mut problems)?;
     let planned_plugins = planned_plugins(ws, &plugins, &groups, &current, &versions.new_versions);
     let mut steps = collection_steps(ws, &commit, &plugins, stamp_steps, &planned_plugins, &platforms);
+    ship_siblings_as_released(ws, &git, &plugins, &current, &versions, &mut steps)?;
     let archives = archive_names(
         ws,
         opts,
@@ -124,6 +125,13 @@ pub fn compute(ws: &Workspace, opts: &PlanOptions) -> Result<Prepared> {
         problems,
         tools,
     })
+}
+
+/// The output and work folders can be used; the public requirements are sound.
+fn check_folders_and_public(ws: &Workspace, git: &Git, plugins: &[Plugin], problems: &mut Vec<String>) -> Result<()> {
+    check_output_dirs(ws, git, problems)?;
+    check_public(ws, plugins, problems);
+    Ok(())
 }
 
 /// Timestamp of archive entries and wheel files: the time of a release (its commit is dated

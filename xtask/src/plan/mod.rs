@@ -4,7 +4,7 @@
 //! plugins and the host.
 //!
 //! `types` is the plan as data; `compute` calls the phases in order: `versions`, `stamping`,
-//! `platforms`, `output`, `repository`, `publishing`; `render` prints it; `identity` reads back
+//! `platforms`, `siblings`, `output`, `repository`, `publishing`; `render` prints it; `identity` reads back
 //! what a written bundle says it is. May import the domain folders and `ops`; never `steps` or
 //! `tasks`. This file is the folder's front: the parts never import it.
 
@@ -15,6 +15,7 @@ mod platforms;
 mod publishing;
 mod render;
 mod repository;
+mod siblings;
 mod stamping;
 mod types;
 mod versions;

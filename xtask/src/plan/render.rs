@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use super::types::{Plan, PlanKind, Step, WheelhouseStrategy, CHECKSUMS_FILE};
+use super::types::{FolderAt, Plan, PlanKind, Step, WheelhouseStrategy, CHECKSUMS_FILE};
 use crate::versions::edits;
 
 /// The plan for people: versions, edits, steps, artifacts.
@@ -37,29 +37,55 @@ pub fn render_human(plan: &Plan) -> String {
     s
 }
 
+/// The export step: the commit, and the folders taken as released.
+fn render_export(s: &mut String, commit: &str, paths: &[String], released: &[FolderAt]) {
+    let _ = writeln!(
+        s,
+        "  export {} plugin folder(s) at {}",
+        paths.len(),
+        &commit[..commit.len().min(12)]
+    );
+    for f in released {
+        let _ = writeln!(
+            s,
+            "      {} as released, at {}",
+            f.path,
+            &f.commit[..f.commit.len().min(12)]
+        );
+    }
+}
+
+/// A stamp step: every edit of the build copy.
+fn render_stamp(s: &mut String, plugin: &str, edits: &[edits::Edit]) {
+    let _ = writeln!(s, "  stamp {plugin} (build copy only):");
+    for e in edits {
+        let _ = writeln!(
+            s,
+            "      {}:{}: {:?} -> {:?}  ({})",
+            e.file, e.line, e.old, e.new, e.reason
+        );
+    }
+}
+
 /// One step of the plan, as `plan` and the dry run list it.
 fn render_step(s: &mut String, plan: &Plan, step: &Step) {
     match step {
-        Step::ExportSources { commit, paths } => {
-            let _ = writeln!(
-                s,
-                "  export {} plugin folder(s) at {}",
-                paths.len(),
-                &commit[..commit.len().min(12)]
-            );
-        }
-        Step::Stamp { plugin, edits } => {
-            let _ = writeln!(s, "  stamp {plugin} (build copy only):");
-            for e in edits {
-                let _ = writeln!(
-                    s,
-                    "      {}:{}: {:?} -> {:?}  ({})",
-                    e.file, e.line, e.old, e.new, e.reason
-                );
-            }
-        }
-        Step::Build { plugin, version, .. } => {
-            let _ = writeln!(s, "  build sdist and wheel of {plugin} {version}");
+        Step::ExportSources {
+            commit,
+            paths,
+            released,
+        } => render_export(s, commit, paths, released),
+        Step::Stamp { plugin, edits } => render_stamp(s, plugin, edits),
+        Step::Build {
+            plugin,
+            version,
+            released,
+            ..
+        } => {
+            let how = released.as_ref().map_or(String::new(), |r| {
+                format!(" as released (tag {}): not released now", r.tag)
+            });
+            let _ = writeln!(s, "  build sdist and wheel of {plugin} {version}{how}");
         }
         Step::Resolve { platforms, .. } => {
             let _ = writeln!(

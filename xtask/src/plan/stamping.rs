@@ -129,6 +129,7 @@ pub fn collection_steps(
     let mut steps = vec![Step::ExportSources {
         commit: commit.to_string(),
         paths: plugins.iter().map(|p| p.dir.clone()).collect(),
+        released: Vec::new(),
     }];
     steps.extend(stamp_steps);
     for p in planned_plugins {
@@ -142,6 +143,7 @@ pub fn collection_steps(
                 .get(&p.normalized_name)
                 .map(|o| o.wheel_excludes.clone())
                 .unwrap_or_default(),
+            released: None,
         });
     }
     let mut requirements: Vec<String> = planned_plugins

@@ -120,11 +120,33 @@ pub enum WheelhouseStrategy {
     Download,
 }
 
+/// A folder of the build copy taken from another commit.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct FolderAt {
+    pub path: String,
+    pub commit: String,
+}
+
+/// The release a plugin's current version comes from: its tag, the commit the tag marks, and
+/// the time it was built at (that commit's time: a release commit is dated with it).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Released {
+    pub tag: String,
+    pub commit: String,
+    pub epoch: u64,
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(tag = "step", rename_all = "snake_case")]
 pub enum Step {
-    /// Copy the committed files of the plugins into the build copy.
-    ExportSources { commit: String, paths: Vec<String> },
+    /// Copy the committed files of the plugins into the build copy; the folders of `released`
+    /// as the commit of their release (siblings a partial release ships as released).
+    ExportSources {
+        commit: String,
+        paths: Vec<String>,
+        #[serde(default)]
+        released: Vec<FolderAt>,
+    },
     /// Write versions and sibling pins into the build copy.
     Stamp { plugin: String, edits: Vec<Edit> },
     /// Build the plugin's sdist, then its wheel from that sdist; check that the wheel holds
@@ -135,6 +157,11 @@ pub enum Step {
         version: String,
         #[serde(default)]
         wheel_excludes: Vec<String>,
+        /// A plugin a partial release does not release, at a version released before: built
+        /// as that release built it (its commit's files, its time), so the bytes are the
+        /// released ones.
+        #[serde(default)]
+        released: Option<Released>,
     },
     /// Resolve the dependencies of the platforms this host is not, for each target (uv), and
     /// download their wheels; every platform is resolved before any failure is reported.

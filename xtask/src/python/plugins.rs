@@ -567,3 +567,25 @@ fn read_pyproject(path: &Path, shown: &str) -> Result<(Pyproject, String), Strin
     })?;
     Ok((doc, text))
 }
+
+/// Words in a plugin's build configuration that name a build plugin reading git's history
+/// (setuptools-scm, hatch-vcs, versioningit, dunamai, pdm's `source = "scm"`, ...): such a
+/// build also depends on the commit and the tags, not only on the files.
+const READS_GIT_HISTORY: &[&str] = &[
+    "scm",
+    "vcs",
+    "versioningit",
+    "dunamai",
+    "dynamic-versioning",
+    "git-versioning",
+];
+
+/// Whether the build of the plugin in `dir` reads git's history (see [`READS_GIT_HISTORY`]).
+pub fn reads_git_history(dir: &Path) -> bool {
+    let config: String = ["pyproject.toml", "setup.cfg", "setup.py"]
+        .iter()
+        .filter_map(|f| std::fs::read_to_string(dir.join(f)).ok())
+        .collect::<String>()
+        .to_ascii_lowercase();
+    READS_GIT_HISTORY.iter().any(|w| config.contains(w))
+}

@@ -1,6 +1,7 @@
 """Whether an upload repository takes the credentials a release would upload with:
 `XTASK_UPLOAD_URL=URL python upload_auth.py` (credentials in the URL's user-info, else
-TWINE_USERNAME / TWINE_PASSWORD, else twine's keyring when it can be imported).
+TWINE_USERNAME / TWINE_PASSWORD, else twine's keyring when it can be imported; a URL with a
+user and no password takes the password from TWINE_PASSWORD, as the upload does).
 
 Sends what twine's upload sends, minus the file: a multipart POST of `:action=file_upload`
 and `protocol_version=1` with no content, so nothing can be stored. Package indexes check
@@ -18,12 +19,14 @@ import urllib.request
 
 def credentials(url):
     parts = urllib.parse.urlsplit(url)
-    if parts.username is not None:
-        netloc = parts.hostname + (f":{parts.port}" if parts.port else "")
-        plain = urllib.parse.urlunsplit(parts._replace(netloc=netloc))
-        return plain, urllib.parse.unquote(parts.username), urllib.parse.unquote(parts.password or "")
     user = os.environ.get("TWINE_USERNAME")
     password = os.environ.get("TWINE_PASSWORD")
+    if parts.username is not None:
+        netloc = parts.hostname + (f":{parts.port}" if parts.port else "")
+        url = urllib.parse.urlunsplit(parts._replace(netloc=netloc))
+        user = urllib.parse.unquote(parts.username)
+        if parts.password is not None:
+            return url, user, urllib.parse.unquote(parts.password)
     if password is None:
         try:
             import keyring  # what twine would ask

@@ -17,33 +17,48 @@ use crate::ops::archive::normalize_sdist;
 use crate::ops::cache::Cache;
 use crate::ops::cmd::Cmd;
 use crate::ops::fs::{create_dir, file_names, rename, set_mtimes};
+use crate::plan::{FolderAt, Released};
 
+/// Check the plugin folders out of `commit` into the build copy, and the folders of
+/// `released` out of their own commits.
+pub fn export(exec: &Exec, commit: &str, paths: &[String], released: &[FolderAt]) -> Result<()> {
+    let src = exec.src_dir();
+    exec.git.export(commit, paths, &src)?;
+    for folder in released {
+        exec.git.checkout_folder_in(&src, &folder.commit, &folder.path)?;
+    }
+    Ok(())
+}
+
+#[allow(clippy::too_many_arguments)]
 pub fn build(
     exec: &Exec,
     plugin: &str,
     path: &str,
     version: &str,
     wheel_excludes: &[String],
+    released: Option<&Released>,
     report: &mut Report,
 ) -> Result<()> {
     let out = exec.stage.join("build").join(plugin);
     create_dir(&out)?;
     let source = exec.src_dir().join(path);
-    let inputs = build_inputs(exec, plugin, path, version)?;
+    let epoch = released.map_or(exec.plan.source_date_epoch, |r| r.epoch);
+    let inputs = build_inputs(exec, plugin, path, version, epoch)?;
     let key = Cache::key("builds", &inputs);
     let reused = exec.ws.cache.fetch("builds", &key, &out)?.is_some();
     if reused {
         crate::ops::ui::progress!("    {plugin} {version}: reused the sdist and wheel built from the same inputs");
     } else {
         // Backends copy file times into sdists: give every input the plan's fixed time.
-        set_mtimes(&source, exec.plan.source_date_epoch)?;
+        set_mtimes(&source, epoch)?;
         exec.ws.runner.run(
             &Cmd::new(
                 &exec.tools_python,
                 format!("build sdist and wheel of {path} (plugin {plugin})"),
             )
             .isolated_pip()
-            .env("SOURCE_DATE_EPOCH", exec.plan.source_date_epoch.to_string())
+            .env("SOURCE_DATE_EPOCH", epoch.to_string())
             .args(["-m", "build", "--no-isolation", "--outdir"])
             .arg(&out)
             .arg(&source),
@@ -85,7 +100,8 @@ pub fn build(
             );
         }
     }
-    let tracked = exec.git.tracked_files(&exec.plan.commit, &[path.to_string()])?;
+    let commit = released.map_or(exec.plan.commit.as_str(), |r| r.commit.as_str());
+    let tracked = exec.git.tracked_files(commit, &[path.to_string()])?;
     let missing = missing_from_wheel(&out.join(&wheel), path, &tracked, wheel_excludes)?;
     if !missing.is_empty() {
         bail!(
@@ -97,7 +113,7 @@ pub fn build(
         );
     }
     if !reused {
-        normalize_sdist(&out.join(&sdist), exec.plan.source_date_epoch)?;
+        normalize_sdist(&out.join(&sdist), epoch)?;
         exec.ws
             .cache
             .store("builds", &key, &[out.join(&sdist), out.join(&wheel)], inputs);
@@ -116,23 +132,11 @@ pub fn build(
     Ok(())
 }
 
-/// Words in a plugin's build configuration that name a build plugin reading git's history
-/// (setuptools-scm, hatch-vcs, versioningit, dunamai, pdm's `source = "scm"`, ...): such a
-/// build also depends on the commit and the tags, not only on the files.
-const READS_GIT_HISTORY: &[&str] = &[
-    "scm",
-    "vcs",
-    "versioningit",
-    "dunamai",
-    "dynamic-versioning",
-    "git-versioning",
-];
-
 /// Everything that decides the bytes of a plugin's sdist and wheel, as the build cache's key:
 /// the staged plugin folder after stamping (its files' paths, modes and bytes) and the files
 /// at the root of the build copy, the plan's time, the build-tools venv and its requirements;
 /// for a build that reads git's history, the commit and the tags too.
-fn build_inputs(exec: &Exec, plugin: &str, path: &str, version: &str) -> Result<serde_json::Value> {
+fn build_inputs(exec: &Exec, plugin: &str, path: &str, version: &str, epoch: u64) -> Result<serde_json::Value> {
     let src = exec.src_dir();
     let source = src.join(path);
     let mut root_files = Vec::new();
@@ -142,14 +146,7 @@ fn build_inputs(exec: &Exec, plugin: &str, path: &str, version: &str) -> Result<
             root_files.push((name, crate::ops::fs::sha256_file(&file)?));
         }
     }
-    let config: String = ["pyproject.toml", "setup.cfg", "setup.py"]
-        .iter()
-        .filter_map(|f| std::fs::read_to_string(source.join(f)).ok())
-        .collect::<String>()
-        .to_ascii_lowercase();
-    let history = READS_GIT_HISTORY
-        .iter()
-        .any(|w| config.contains(w))
+    let history = crate::python::plugins::reads_git_history(&source)
         .then(|| -> Result<_> { Ok((exec.plan.commit.clone(), exec.git.tags()?)) })
         .transpose()?;
     let venv = exec
@@ -163,7 +160,7 @@ fn build_inputs(exec: &Exec, plugin: &str, path: &str, version: &str) -> Result<
         "version": version,
         "files": crate::ops::fs::folder_digest(&source, &[".git"])?,
         "root_files": root_files,
-        "source_date_epoch": exec.plan.source_date_epoch,
+        "source_date_epoch": epoch,
         "build_tools": exec.plan.build_tools,
         "tools_python": exec.tools_python,
         "pyvenv_cfg": venv.and_then(|v| std::fs::read_to_string(v).ok()),

@@ -9,14 +9,19 @@ use crate::plan::Step;
 /// One step; what to undo it with, if it changed the repository.
 pub fn run_step(exec: &Exec, step: &Step, report: &mut Report) -> Result<Option<Undo>> {
     match step {
-        Step::ExportSources { commit, paths } => exec.git.export(commit, paths, &exec.src_dir()).map(|_| None),
+        Step::ExportSources {
+            commit,
+            paths,
+            released,
+        } => build::export(exec, commit, paths, released).map(|_| None),
         Step::Stamp { plugin, edits } => stamp::stamp(exec, plugin, edits).map(|_| None),
         Step::Build {
             plugin,
             path,
             version,
             wheel_excludes,
-        } => build::build(exec, plugin, path, version, wheel_excludes, report).map(|_| None),
+            released,
+        } => build::build(exec, plugin, path, version, wheel_excludes, released.as_ref(), report).map(|_| None),
         Step::Resolve {
             platforms,
             requirements,

@@ -103,16 +103,21 @@ pub fn upload(ws: &Workspace, output: &Path, tools_python: &Path, upload: &Uploa
         "--disable-progress-bar",
     ]);
     cmd = cmd.envs([("TWINE_REPOSITORY_URL", url)]);
+    // A URL with a user and no password leaves the password to TWINE_PASSWORD.
     if let Some((user, password)) = credentials {
-        crate::ops::cmd::register_secret(&password);
-        cmd = cmd.env("TWINE_USERNAME", user).env("TWINE_PASSWORD", password);
+        cmd = cmd.env("TWINE_USERNAME", user);
+        if let Some(password) = password {
+            crate::ops::cmd::register_secret(&password);
+            cmd = cmd.env("TWINE_PASSWORD", password);
+        }
     }
     ws.runner.run(&cmd.args(to_send.iter().map(|f| output.join(f))))?;
     Ok(())
 }
 
-/// `https://user:pass@host/x` → (`https://host/x`, Some((user, pass))).
-fn split_credentials(url: &str) -> (String, Option<(String, String)>) {
+/// `https://user:pass@host/x` → (`https://host/x`, Some((user, Some(pass)))); a user without
+/// a password has `None`.
+fn split_credentials(url: &str) -> (String, Option<(String, Option<String>)>) {
     let Some((scheme, rest)) = url.split_once("://") else {
         return (url.to_string(), None);
     };
@@ -120,10 +125,13 @@ fn split_credentials(url: &str) -> (String, Option<(String, String)>) {
     let Some(at) = rest[..end].rfind('@') else {
         return (url.to_string(), None);
     };
-    let (user, password) = rest[..at].split_once(':').unwrap_or((&rest[..at], ""));
+    let (user, password) = match rest[..at].split_once(':') {
+        Some((user, password)) => (user, Some(password.to_string())),
+        None => (&rest[..at], None),
+    };
     (
         format!("{scheme}://{}", &rest[at + 1..]),
-        Some((user.to_string(), password.to_string())),
+        Some((user.to_string(), password)),
     )
 }
 
@@ -135,8 +143,12 @@ mod tests {
             super::split_credentials("https://ci:t0k@h.example/legacy/"),
             (
                 "https://h.example/legacy/".to_string(),
-                Some(("ci".to_string(), "t0k".to_string()))
+                Some(("ci".to_string(), Some("t0k".to_string())))
             )
+        );
+        assert_eq!(
+            super::split_credentials("https://ci@h.example/legacy/"),
+            ("https://h.example/legacy/".to_string(), Some(("ci".to_string(), None)))
         );
         assert_eq!(
             super::split_credentials("http://127.0.0.1:8080/"),
