@@ -804,3 +804,98 @@ fn a_full_disk_is_named() {
     assert!(repo.snapshot() == before, "nothing written to the working tree");
     assert!(!repo.path().join("dist").exists(), "no output folder");
 }
+
+/// Metadata static reading cannot read exactly comes from the build backend, and what the
+/// backend says is checked before anything is built: a version computed in setup.py from a
+/// file the release does not stamp, a sibling requirement written as an f-string (its pin
+/// could not be rewritten), a pyproject.toml with no version at all. A requirement static
+/// reading missed is in the plan (never a silently empty list).
+#[test]
+fn computed_metadata_is_checked_against_the_build_backend() {
+    let setup = "plugins/acme-plugin-legacy/setup.py";
+    let dry: &[&str] = &["release", "patch", "--platform", "linux"];
+    // A version read from a VERSION file that says something else than __init__.py.
+    let repo = Repo::bare_examples();
+    repo.write(
+        setup,
+        &repo.read(setup).replacen(
+            "version=read_version(),",
+            "version=open(os.path.join(HERE, \"VERSION\")).read().strip(),",
+            1,
+        ),
+    );
+    repo.write("plugins/acme-plugin-legacy/VERSION", "2.0.0\n");
+    repo.commit("fixture: a version computed from another file");
+    let run = repo.xtask(dry);
+    run.assert_code(3);
+    assert!(
+        run.stderr.contains(
+            "plugins/acme-plugin-legacy: its build backend gives version 2.0.0 (setup.py computes it), but the \
+             version files this tool reads and stamps give 2.1.3 (acme_plugin_legacy/__init__.py)"
+        ),
+        "{}",
+        run.stderr
+    );
+    // Agreeing, it passes (and the backend's answer is cached: the second run is the same).
+    repo.write("plugins/acme-plugin-legacy/VERSION", "2.1.3\n");
+    repo.commit("fixture: the same version");
+    repo.xtask(dry).assert_code(0);
+    repo.xtask(dry).assert_code(0);
+
+    // Requirements written as f-strings: the sibling's pin cannot be rewritten; the public one
+    // is in the plan.
+    let repo = Repo::bare_examples();
+    repo.write(
+        setup,
+        &repo
+            .read(setup)
+            .replacen(
+                "    install_requires=[\n        \"acme-plugin-base==1.4.*,>=1.4.0\",\n    ],",
+                "    install_requires=[f\"acme-plugin-base{PIN}\", f\"tabulate>={TAB}\"],",
+                1,
+            )
+            .replacen("HERE = ", "PIN = \"==1.4.*,>=1.4.0\"\nTAB = \"0.9\"\nHERE = ", 1),
+    );
+    repo.commit("fixture: f-string requirements");
+    let run = repo.xtask(dry);
+    run.assert_code(3);
+    assert!(
+        run.stderr.contains(
+            "plugins/acme-plugin-legacy: setup.py computes the requirement \"acme-plugin-base==1.4.*,>=1.4.0\" on \
+             the sibling plugin acme-plugin-base"
+        ),
+        "{}",
+        run.stderr
+    );
+    let plan = repo.xtask(&["plan", "--json"]).json();
+    let legacy = plan["plugins"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["normalized_name"] == "acme-plugin-legacy")
+        .unwrap()
+        .clone();
+    assert!(
+        legacy["dependencies"].to_string().contains("tabulate>=0.9"),
+        "{}",
+        legacy["dependencies"]
+    );
+
+    // A pyproject.toml without a version (and none dynamic): no backend builds it.
+    let repo = Repo::bare_examples();
+    let pyproject = "plugins/acme-plugin-base/pyproject.toml";
+    repo.write(
+        pyproject,
+        &repo.read(pyproject).replacen("version = \"1.4.0\"\n", "", 1),
+    );
+    repo.commit("fixture: no version");
+    let run = repo.xtask(dry);
+    run.assert_code(3);
+    assert!(
+        run.stderr.contains(
+            "plugins/acme-plugin-base/pyproject.toml: [project] has no `version` and does not list it in `dynamic`"
+        ),
+        "{}",
+        run.stderr
+    );
+}

@@ -231,6 +231,12 @@ impl Runner {
         self.exec(cmd)
     }
 
+    /// Run a program that only fills the work folder (the build-tools venv, a cache), never the
+    /// repository or the output folder; runs in dry-run mode too.
+    pub fn fill_work_folder(&self, cmd: &Cmd) -> Result<Output> {
+        self.exec(cmd)
+    }
+
     /// Like [`Runner::read`] but returns the exit status instead of failing on it.
     pub fn probe(&self, cmd: &Cmd) -> Result<(bool, Output)> {
         let (ok, out, _) = self.spawn(cmd)?;

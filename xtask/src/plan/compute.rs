@@ -4,6 +4,7 @@
 
 use anyhow::Result;
 
+use super::metadata::check_backend_metadata;
 use super::output::{archive_names, check_output_dirs, check_set, checksum_and_notes_steps, notes, set_name};
 use super::platforms::{check_public, plan_platforms};
 use super::publishing::delivery_steps;
@@ -153,8 +154,8 @@ struct Found<'a> {
     commit: String,
 }
 
-/// The tools (when all are there), and the plugins, git and HEAD (`None` when no plan can be
-/// made; `problems` say why).
+/// The tools (when all are there), and the plugins (their computed metadata checked with their
+/// build backends), git and HEAD (`None` when no plan can be made; `problems` say why).
 fn discover<'a>(ws: &'a Workspace, problems: &mut Vec<String>) -> (Option<Tools>, Option<Found<'a>>) {
     let tools = match toolchain::find(&ws.runner, &ws.manifest) {
         Ok(t) => Some(t),
@@ -168,13 +169,17 @@ fn discover<'a>(ws: &'a Workspace, problems: &mut Vec<String>) -> (Option<Tools>
         .map(|t| t.git.clone())
         .or_else(|| which::which("git").ok());
     let python = tools.as_ref().map(|t| t.python.path.clone());
-    let plugins = match plugins::discover(&ws.root, &ws.manifest, &ws.runner, python.as_deref()) {
+    let mut plugins = match plugins::discover(&ws.root, &ws.manifest, &ws.runner, python.as_deref()) {
         Ok(p) => p,
         Err(mut p) => {
             problems.append(&mut p);
             Vec::new()
         }
     };
+    // What static reading cannot read exactly, from the build backends.
+    if let Err(e) = check_backend_metadata(ws, tools.as_ref(), &mut plugins, problems) {
+        problems.push(format!("the build backends' metadata cannot be read: {e:#}"));
+    }
     let Some(git_program) = git_program else {
         return (tools, None);
     };

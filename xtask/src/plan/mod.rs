@@ -1,15 +1,18 @@
 //! The plan: everything a run will do (versions, file edits, builds, wheelhouses, archives,
 //! commits, tags, uploads), computed before anything runs, printable as JSON, and executed
-//! step by step as printed. Computing a plan only reads: the repository, the manifest, the
-//! plugins and the host.
+//! step by step as printed. Computing a plan only reads the repository, the manifest, the
+//! plugins and the host (and fills the work folder: the build-tools venv that build backends
+//! are asked in, and its cache).
 //!
-//! `types` is the plan as data; `compute` calls the phases in order: `versions`, `stamping`,
-//! `platforms`, `siblings`, `output`, `repository`, `publishing`; `render` prints it; `identity` reads back
-//! what a written bundle says it is. May import the domain folders and `ops`; never `steps` or
-//! `tasks`. This file is the folder's front: the parts never import it.
+//! `types` is the plan as data; `compute` calls the phases in order: `metadata`, `versions`,
+//! `stamping`, `platforms`, `siblings`, `output`, `repository`, `publishing`; `render` prints
+//! it; `identity` reads back what a written bundle says it is. May import the domain folders
+//! and `ops`; never `steps` or `tasks`. This file is the folder's front: the parts never import
+//! it.
 
 mod compute;
 pub mod identity;
+mod metadata;
 mod output;
 mod platforms;
 mod publishing;

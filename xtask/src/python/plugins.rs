@@ -49,6 +49,10 @@ pub struct Plugin {
     pub requirement_places: Vec<RequirementPlace>,
     pub build_requires: Vec<String>,
     pub version_files: Vec<VersionFile>,
+    /// The metadata fields the static reading cannot read exactly (`version`, `dependencies`:
+    /// computed in setup.py, `dynamic` in pyproject.toml): the build backend's metadata is
+    /// asked for them (`plan::metadata`).
+    pub inexact: Vec<String>,
 }
 
 /// A requirement string at a byte offset of a file (relative to the plugin folder).
@@ -70,6 +74,8 @@ struct Fields {
     license: Option<String>,
     dependencies: Option<(Vec<String>, String)>,
     places: Vec<RequirementPlace>,
+    /// See [`Plugin::inexact`].
+    inexact: Vec<String>,
 }
 
 /// Find and read every plugin the manifest names. `python` reads setup.py/setup.cfg files.
@@ -251,6 +257,7 @@ enum OneOrMany {
 #[derive(Deserialize)]
 struct PyprojectProject {
     name: Option<String>,
+    version: Option<toml::Value>,
     description: Option<String>,
     #[serde(default)]
     keywords: Vec<String>,
@@ -324,6 +331,12 @@ fn read_setup_files(runner: &Runner, python: &Path, dirs: &[&PathBuf]) -> Result
 fn pyproject_fields(p: PyprojectProject, text: &str) -> (Fields, bool) {
     let mut fields = Fields::default();
     let version_dynamic = p.dynamic.iter().any(|d| d == "version");
+    fields.inexact = p
+        .dynamic
+        .iter()
+        .filter(|d| ["version", "dependencies", "optional-dependencies", "requires-python"].contains(&d.as_str()))
+        .cloned()
+        .collect();
     fields.name = p.name;
     fields.summary = p.description;
     fields.keywords = p.keywords;
@@ -380,7 +393,15 @@ fn read_plugin(dir: &Path, rel: &str, manifest: &Manifest, legacy: Option<SetupM
                 };
                 if let Some(p) = doc.project {
                     layout = Some(Layout::Pyproject);
+                    let static_version = p.version.is_some();
                     (fields, version_dynamic) = pyproject_fields(p, &text);
+                    if !static_version && !version_dynamic {
+                        problems.push(format!(
+                            "{rel}/pyproject.toml: [project] has no `version` and does not list it in `dynamic`, \
+                             so no build backend accepts it: write `version = \"X.Y.Z\"` there, or \
+                             `dynamic = [\"version\"]` with the backend's version source"
+                        ));
+                    }
                 }
             }
             Err(e) => problems.push(e),
@@ -427,6 +448,7 @@ fn read_plugin(dir: &Path, rel: &str, manifest: &Manifest, legacy: Option<SetupM
             requirement_places: fields.places,
             build_requires,
             version_files,
+            inexact: fields.inexact,
         }),
         _ => Err(problems),
     }
@@ -471,6 +493,19 @@ fn setup_fields(dir: &Path, rel: &str, setup: SetupMeta, problems: &mut Vec<Stri
         if let Some(d) = list("install_requires") {
             fields.dependencies = Some((d, file.to_string()));
             fields.places = requirement_places(dir, file, &data.requirement_places);
+        }
+        for d in &data.dynamic {
+            let computed: &[&str] = match d.as_str() {
+                "version" => &["version"],
+                "install_requires" => &["dependencies"],
+                "**kwargs" => &["version", "dependencies"],
+                _ => &[],
+            };
+            for field in computed {
+                if !fields.inexact.iter().any(|f| f == field) {
+                    fields.inexact.push(field.to_string());
+                }
+            }
         }
     }
     (layout, fields)
@@ -549,6 +584,17 @@ fn is_distribution_name(name: &str) -> bool {
     ends_ok(name.chars().next())
         && ends_ok(name.chars().last())
         && name.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
+}
+
+impl Plugin {
+    /// The file that holds its metadata.
+    pub fn layout_file(&self) -> &'static str {
+        match self.layout {
+            Layout::Pyproject => "pyproject.toml",
+            Layout::SetupCfg => "setup.cfg",
+            Layout::SetupPy => "setup.py",
+        }
+    }
 }
 
 fn metadata_file(layout: Layout) -> &'static str {

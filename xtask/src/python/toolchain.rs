@@ -254,8 +254,9 @@ fn venv_to_extend(tools: &Path, identity: &str, requirements: &[String]) -> Opti
     best
 }
 
-/// The Python of the managed build-tools venv, created on first use and reused while its
-/// requirements and base interpreter stay the same. Safe against concurrent runs.
+/// The Python of the managed build-tools venv, created on first use (dry runs too: it is part
+/// of the work folder) and reused while its requirements and base interpreter stay the same.
+/// Safe against concurrent runs.
 pub fn tools_venv(
     runner: &Runner,
     python: &Python,
@@ -320,14 +321,14 @@ pub fn tools_venv(
                 requirements.join(" "),
                 dir.display()
             );
-            runner.run(
+            runner.fill_work_folder(
                 &Cmd::new(&python.path, "create the build-tools venv")
                     .args(["-m", "venv"])
                     .arg(&dir),
             )?;
         }
     }
-    runner.run(
+    runner.fill_work_folder(
         &Cmd::new(
             &venv_python,
             "install the pinned build tools into the build-tools venv (from the index in [public])",
