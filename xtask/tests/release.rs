@@ -567,10 +567,39 @@ fn a_partial_release_ships_the_others_as_released() {
     ] {
         assert!(dry.stdout.contains(said), "{said:?} in\n{}", dry.stdout);
     }
-    repo.xtask_with(&[&release[..], &["--execute"]].concat(), |c| {
+    let execute = [&release[..], &["--execute"]].concat();
+    // Rebuilt, a sibling is compared with the released copies there are (here, the first
+    // release's set folder): one that differs stops the release before anything changed.
+    let wheel = repo
+        .path()
+        .join("dist/acme-plugins-1.5.0/acme_plugin_base-1.5.0-py3-none-any.whl");
+    let good = fs::read(&wheel).unwrap();
+    fs::write(&wheel, b"other bytes").unwrap();
+    let head = repo.git(&["rev-parse", "HEAD"]);
+    let refused = repo.xtask_with(&execute, |c| {
         c.env("SOURCE_DATE_EPOCH", &later);
-    })
-    .assert_code(0);
+    });
+    refused.assert_code(1);
+    assert!(
+        refused.stderr.contains(
+            "acme-plugin-base: built as released (v1.5.0), its files differ from the released ones: \
+             acme_plugin_base-1.5.0-py3-none-any.whl (released copy: "
+        ),
+        "{}",
+        refused.stderr
+    );
+    assert_eq!(repo.git(&["rev-parse", "HEAD"]), head, "nothing committed");
+    fs::write(&wheel, good).unwrap();
+    let run = repo.xtask_with(&execute, |c| {
+        c.env("SOURCE_DATE_EPOCH", &later);
+    });
+    run.assert_code(0);
+    assert!(
+        run.stderr
+            .contains("acme-plugin-base: built as released (v1.5.0), byte for byte equal to 2 released copy(ies)"),
+        "{}",
+        run.stderr
+    );
     let (_dir, top) = unpack(&repo.in_dist("acme-plugins-acme-plugin-legacy-2.2.1-linux.tar.bz2"));
     let mut shipped = BTreeMap::new();
     collect_files(&top, &mut shipped);

@@ -16,7 +16,7 @@ use crate::manifest::normalize_name;
 use crate::ops::archive::normalize_sdist;
 use crate::ops::cache::Cache;
 use crate::ops::cmd::Cmd;
-use crate::ops::fs::{create_dir, file_names, rename, set_mtimes};
+use crate::ops::fs::{create_dir, file_names, rename, set_mtimes, sha256_file};
 use crate::plan::{FolderAt, Released};
 
 /// Check the plugin folders out of `commit` into the build copy, and the folders of
@@ -118,6 +118,9 @@ pub fn build(
             .cache
             .store("builds", &key, &[out.join(&sdist), out.join(&wheel)], inputs);
     }
+    if let Some(released) = released {
+        check_as_released(exec, plugin, released, &out, &[&sdist, &wheel])?;
+    }
     let private = exec.private_dir();
     create_dir(&private)?;
     for f in [&sdist, &wheel] {
@@ -129,6 +132,65 @@ pub fn build(
         sdist,
         wheel,
     });
+    Ok(())
+}
+
+/// A sibling built as released must come out as the released bytes: compared with every copy
+/// of its files there is to compare with (in the output folder's sets, in `[publish]
+/// release-dir`, the upload index's sha256). A difference stops the release before anything
+/// changed.
+fn check_as_released(exec: &Exec, plugin: &str, released: &Released, out: &Path, files: &[&String]) -> Result<()> {
+    let ws = exec.ws;
+    let mut folders: Vec<std::path::PathBuf> = file_names(&ws.output_dir())
+        .unwrap_or_default()
+        .into_iter()
+        .map(|set| ws.output_dir().join(set))
+        .filter(|d| d.is_dir())
+        .collect();
+    folders.extend(ws.manifest.publish.release_dir.as_ref().map(|d| ws.root.join(d)));
+    let mut copies: Vec<(String, String, String)> = Vec::new();
+    for folder in folders {
+        for f in files {
+            let copy = folder.join(f);
+            if copy.is_file() {
+                copies.push((f.to_string(), copy.display().to_string(), sha256_file(&copy)?));
+            }
+        }
+    }
+    if let Some(upload) = &ws.manifest.publish.upload {
+        let projects = [plugin.to_string()];
+        if let Ok(on_index) =
+            crate::python::index::files_on_index(&ws.runner, &exec.tools_python, &upload.index_url, &projects)
+        {
+            for f in files {
+                if let Some(Some(sha)) = on_index.get(f.as_str()) {
+                    copies.push((f.to_string(), upload.index_url.clone(), sha.clone()));
+                }
+            }
+        }
+    }
+    let mut differ = Vec::new();
+    for (file, place, sha) in &copies {
+        if sha256_file(&out.join(file))? != *sha {
+            differ.push(format!("{file} (released copy: {place})"));
+        }
+    }
+    if !differ.is_empty() {
+        bail!(
+            "{plugin}: built as released ({}), its files differ from the released ones: {}. Its build is not \
+             reproducible here (another build backend version, or files read from outside its folder): release \
+             it too (--plugin {plugin}), or check the released copies",
+            released.tag,
+            differ.join(", ")
+        );
+    }
+    if !copies.is_empty() {
+        crate::ops::ui::progress!(
+            "    {plugin}: built as released ({}), byte for byte equal to {} released copy(ies)",
+            released.tag,
+            copies.len()
+        );
+    }
     Ok(())
 }
 
