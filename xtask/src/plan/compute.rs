@@ -29,7 +29,7 @@ pub const UV: &str = "uv==0.13.8";
 
 pub fn compute(ws: &Workspace, opts: &PlanOptions) -> Result<Prepared> {
     let mut problems = Vec::new();
-    let (tools, found) = discover(ws, &mut problems);
+    let (tools, found) = discover(ws, &mut problems)?;
     let Some(Found { plugins, git, commit }) = found else {
         return Ok(Prepared {
             plan: None,
@@ -156,7 +156,7 @@ struct Found<'a> {
 
 /// The tools (when all are there), and the plugins (their computed metadata checked with their
 /// build backends), git and HEAD (`None` when no plan can be made; `problems` say why).
-fn discover<'a>(ws: &'a Workspace, problems: &mut Vec<String>) -> (Option<Tools>, Option<Found<'a>>) {
+fn discover<'a>(ws: &'a Workspace, problems: &mut Vec<String>) -> Result<(Option<Tools>, Option<Found<'a>>)> {
     let tools = match toolchain::find(&ws.runner, &ws.manifest) {
         Ok(t) => Some(t),
         Err(mut p) => {
@@ -176,28 +176,27 @@ fn discover<'a>(ws: &'a Workspace, problems: &mut Vec<String>) -> (Option<Tools>
             Vec::new()
         }
     };
-    // What static reading cannot read exactly, from the build backends.
-    if let Err(e) = check_backend_metadata(ws, tools.as_ref(), &mut plugins, problems) {
-        problems.push(format!("the build backends' metadata cannot be read: {e:#}"));
-    }
+    // What static reading cannot read exactly, from the build backends (a venv that cannot be
+    // made is a failed step, exit 1, not a problem of the plan).
+    check_backend_metadata(ws, tools.as_ref(), &mut plugins, problems)?;
     let Some(git_program) = git_program else {
-        return (tools, None);
+        return Ok((tools, None));
     };
     let git = Git::new(&ws.runner, git_program, &ws.root);
     let commit = match git.head() {
         Ok(c) => c,
         Err(e) => {
             problems.push(e.to_string());
-            return (tools, None);
+            return Ok((tools, None));
         }
     };
     if plugins.is_empty() {
         if problems.is_empty() {
             problems.push(format!("{}: no plugins found", ws.manifest_shown()));
         }
-        return (tools, None);
+        return Ok((tools, None));
     }
-    (tools, Some(Found { plugins, git, commit }))
+    Ok((tools, Some(Found { plugins, git, commit })))
 }
 
 /// The build-tools venv's packages: the manifest's, twine when uploading, uv when a
