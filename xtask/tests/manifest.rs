@@ -899,3 +899,31 @@ fn computed_metadata_is_checked_against_the_build_backend() {
         run.stderr
     );
 }
+
+/// A tag template that cannot tell independent units apart is refused by the dry run, naming
+/// the units, the key and the placeholder to add (it used to plan one tag twice and fail at
+/// the second `git tag`, after the commit).
+#[test]
+fn a_tag_template_that_gives_two_units_one_tag_is_refused() {
+    let repo = Repo::bare_examples();
+    let manifest = repo
+        .read("release-config.toml")
+        .replacen(
+            "core = [\"acme-plugin-base\", \"acme-plugin-reports\", \"acme-plugin-console\"]",
+            "",
+            1,
+        )
+        .replacen("[release]\n", "[release]\ntag = \"plugins/{version}\"\n", 1);
+    repo.write("release-config.toml", &manifest);
+    repo.commit("fixture: one tag for every plugin");
+    let run = repo.xtask(&["release", "minor", "--platform", "linux"]);
+    run.assert_code(3);
+    assert!(
+        run.stderr.contains(
+            "acme-plugin-base and acme-plugin-console would both be tagged plugins/1.5.0: [release] tag = \
+             \"plugins/{version}\" must tell units apart; put {name} in it (e.g. \"providers-{name}/{version}\")"
+        ),
+        "{}",
+        run.stderr
+    );
+}

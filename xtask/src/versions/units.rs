@@ -263,6 +263,24 @@ fn next_versions(
                         unit.name
                     ));
                 }
+                if let Some(other) = units.iter().find(|u: &&PlannedUnit| u.tag == tag) {
+                    let (key, placeholder) = if unit.group {
+                        ("group-tag", "{group}")
+                    } else {
+                        ("tag", "{name}")
+                    };
+                    problems.push(format!(
+                        "{} and {} would both be tagged {tag}: [release] {key} = {:?} must tell units apart; \
+                         put {placeholder} in it (e.g. \"providers-{placeholder}/{{version}}\")",
+                        other.name,
+                        unit.name,
+                        if unit.group {
+                            &manifest.release.group_tag
+                        } else {
+                            &manifest.release.tag
+                        }
+                    ));
+                }
                 for m in &unit.members {
                     planned.insert(m.clone(), next.clone());
                 }
