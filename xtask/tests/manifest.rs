@@ -110,6 +110,25 @@ fn a_plugin_path_that_does_not_exist_points_at_the_manifest_line() {
         "{}",
         run.stderr
     );
+
+    // A mistyped path is one error, not also "[plugin.X] names no discovered plugin" for the
+    // plugin it meant.
+    let repo = with_manifest(|m| {
+        m.replacen(
+            "paths = [\"plugins/*\"]",
+            "paths = [\"plugins/acme-plugin-[bcr]*\", \"plugins/acme-plugin-legcy\"]",
+            1,
+        ) + "\n[plugin.acme-plugin-legacy]\nupload = false\n"
+    });
+    let run = repo.xtask(&["plan"]);
+    run.assert_code(3);
+    let problems: Vec<&str> = run.stderr.lines().filter(|l| l.starts_with("  - ")).collect();
+    assert_eq!(problems.len(), 1, "{}", run.stderr);
+    assert!(
+        problems[0].contains("plugin path \"plugins/acme-plugin-legcy\" does not exist"),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]

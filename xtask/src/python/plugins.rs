@@ -128,7 +128,10 @@ pub fn discover(
             ));
         }
     }
-    for (name, o) in &manifest.plugin_overrides {
+    // With a plugin path or a plugin that could not be read, a [plugin.NAME] may well name
+    // that plugin: one error per root cause.
+    let incomplete = !problems.is_empty();
+    for (name, o) in manifest.plugin_overrides.iter().filter(|_| !incomplete) {
         if !plugins.iter().any(|p| &p.normalized == name) {
             problems.push(format!(
                 "{}: [plugin.{name}] names no discovered plugin ({})",
