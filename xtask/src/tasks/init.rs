@@ -286,7 +286,10 @@ fn json_version_files(dir: &Path) -> Vec<(String, String)> {
         if !entry.file_type().is_file() || path.extension().is_none_or(|e| e != "json") {
             continue;
         }
-        let Ok(value) = std::fs::read_to_string(path).map(|t| serde_json::from_str::<serde_json::Value>(&t)) else {
+        // JSON with `//` or `/* */` comments is read too: the stamper keeps them.
+        let Ok(value) =
+            std::fs::read_to_string(path).map(|t| serde_json::from_str::<serde_json::Value>(&without_comments(&t)))
+        else {
             continue;
         };
         let Ok(serde_json::Value::Object(top)) = value else {
@@ -307,6 +310,49 @@ fn json_version_files(dir: &Path) -> Vec<(String, String)> {
         }
     }
     found
+}
+
+/// JSON text with its `//` and `/* */` comments (outside strings) blanked out.
+fn without_comments(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    let (mut in_string, mut escaped) = (false, false);
+    while let Some(c) = chars.next() {
+        if in_string {
+            out.push(c);
+            (in_string, escaped) = match (c, escaped) {
+                (_, true) => (true, false),
+                ('\\', false) => (true, true),
+                ('"', false) => (false, false),
+                _ => (true, false),
+            };
+            continue;
+        }
+        match (c, chars.peek()) {
+            ('"', _) => {
+                in_string = true;
+                out.push(c);
+            }
+            ('/', Some('/')) => {
+                while chars.peek().is_some_and(|n| *n != '\n') {
+                    chars.next();
+                }
+            }
+            ('/', Some('*')) => {
+                chars.next();
+                let mut last = ' ';
+                for n in chars.by_ref() {
+                    if last == '*' && n == '/' {
+                        break;
+                    }
+                    last = n;
+                }
+                out.push(' ');
+            }
+            _ => out.push(c),
+        }
+    }
+    out
 }
 
 /// The plugins a manifest text finds, as the tool reads them.
@@ -672,4 +718,16 @@ fn report(found: &Findings, path: &Path, dry_run: bool) {
         );
     }
     eprint!("{out}");
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn json_comments_are_blanked_outside_strings() {
+        let text =
+            "{\n  // the plugin's version\n  \"version\": \"4.3.4\", /* pinned */\n  \"url\": \"http://x//y\"\n}\n";
+        let value: serde_json::Value = serde_json::from_str(&super::without_comments(text)).unwrap();
+        assert_eq!(value["version"], "4.3.4");
+        assert_eq!(value["url"], "http://x//y");
+    }
 }
