@@ -262,6 +262,60 @@ fn a_committed_package_file_missing_from_the_wheel_fails_the_build_unless_exclud
         .assert_code(0);
 }
 
+/// A flit plugin below a pkgutil namespace (`module = "host.providers.sqlite"`, as in monorepos
+/// of providers): flit never ships the namespace parents' `__init__.py`, and the completeness
+/// check knows it.
+#[test]
+fn namespace_parents_a_backend_does_not_ship_are_not_missing_files() {
+    let pkgutil = "__path__ = __import__(\"pkgutil\").extend_path(__path__, __name__)\n";
+    let provider = || {
+        let files = vec![
+            (
+                "pyproject.toml".to_string(),
+                format!(
+                    "[build-system]\nrequires = [\"flit_core>=3.4\"]\nbuild-backend = \"flit_core.buildapi\"\n\n\
+                     [project]\nname = \"host-provider-sqlite\"\nversion = \"4.3.4\"\n{SUMMARY}\n\
+                     [tool.flit.module]\nname = \"host.providers.sqlite\"\n"
+                ),
+            ),
+            ("src/host/__init__.py".to_string(), pkgutil.to_string()),
+            ("src/host/providers/__init__.py".to_string(), pkgutil.to_string()),
+            (
+                "src/host/providers/sqlite/__init__.py".to_string(),
+                "NAME = \"sqlite\"\n".to_string(),
+            ),
+        ];
+        ("host-provider-sqlite", files)
+    };
+    let repo = repo_of(&[provider()], "");
+    let run = repo.xtask(&["nightly", "--platform", "linux", "--build-number", BUILD_NUMBER]);
+    run.assert_code(0);
+    let archive = list_dir(&repo.set_dir())
+        .into_iter()
+        .find(|f| f.ends_with("-linux.tar.bz2"))
+        .unwrap();
+    let (_dir, top) = unpack(&repo.set_dir().join(archive));
+    let wheelhouse = std::fs::read_dir(&top)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| {
+            p.is_dir()
+                && !list_dir(p)
+                    .iter()
+                    .filter(|f| f.starts_with("host_provider_sqlite-"))
+                    .count()
+                    == 0
+        })
+        .unwrap_or(top.clone());
+    let built = wheels(&wheelhouse);
+    let (entries, _) = built.values().next().expect("the plugin's wheel in the bundle");
+    assert!(
+        entries.contains(&"host/providers/sqlite/__init__.py".to_string()),
+        "{entries:?}"
+    );
+    assert!(!entries.contains(&"host/__init__.py".to_string()), "{entries:?}");
+}
+
 /// The build cache and git's history: plugins whose build configuration names a build plugin
 /// that reads it (setuptools-scm, hatch-vcs) are keyed on the commit and the tags too, so a new
 /// tag on the same files builds them again; the others are reused.

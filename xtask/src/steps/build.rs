@@ -239,6 +239,18 @@ const COMPILED_SOURCES: &[&str] = &[
 /// Committed files of the wheel's import packages that the wheel does not hold, as paths in
 /// the wheel (`acme_x/data/plugin.json`), minus `excludes` globs and compiled leftovers.
 /// A package's folder in the plugin is where most of its committed Python files are.
+/// Whether `file` is the `__init__.py` of a namespace parent the backend does not ship: a
+/// folder of which the wheel holds no file of its own but holds subfolders (flit's
+/// `module = "host.providers.sqlite"` ships `host/providers/sqlite/` only, never the
+/// pkgutil-style `host/__init__.py` and `host/providers/__init__.py`).
+fn is_namespace_parent_init(file: &str, entries: &std::collections::BTreeSet<String>) -> bool {
+    let Some(folder) = file.strip_suffix("__init__.py") else {
+        return false;
+    };
+    let below: Vec<&str> = entries.iter().filter_map(|e| e.strip_prefix(folder)).collect();
+    !below.is_empty() && below.iter().all(|rest| rest.contains('/'))
+}
+
 fn missing_from_wheel(
     wheel: &Path,
     plugin_dir: &str,
@@ -294,6 +306,9 @@ fn missing_from_wheel(
                     .rsplit_once('.')
                     .is_some_and(|(_, ext)| COMPILED_SOURCES.contains(&ext.to_ascii_lowercase().as_str()));
             if compiled || entries.contains(&in_wheel) || patterns.iter().any(|p| p.matches(&in_wheel)) {
+                continue;
+            }
+            if is_namespace_parent_init(&in_wheel, &entries) {
                 continue;
             }
             missing.push(in_wheel);
