@@ -220,11 +220,33 @@ fn a_saved_plan_runs_exactly_and_is_refused_once_head_moves() {
 fn a_failing_build_leaves_the_repository_as_it_was() {
     let repo = release_repo();
     let setup = "plugins/acme-plugin-legacy/setup.py";
+    let text = repo.read(setup);
+    // A setup.py that fails whatever it is asked: its computed version cannot be read from the
+    // backend, which the checks say before anything is built.
     repo.write(
         setup,
-        &repo
-            .read(setup)
-            .replace("setup(\n", "raise SystemExit('boom: legacy build broken')\nsetup(\n"),
+        &text.replace("setup(\n", "raise SystemExit('boom: legacy setup broken')\nsetup(\n"),
+    );
+    repo.commit("fixture: broken setup.py");
+    let before = state(&repo);
+    let run = repo.xtask(RELEASE);
+    run.assert_code(3);
+    assert!(
+        run.stderr.contains(
+            "plugins/acme-plugin-legacy: its build backend cannot give its metadata (version), which setup.py computes"
+        ) && run.stderr.contains("boom: legacy setup broken"),
+        "{}",
+        run.stderr
+    );
+    assert!(state(&repo) == before);
+
+    // One that fails only when it builds the sdist: the build step fails, and nothing stays.
+    repo.write(
+        setup,
+        &text.replace(
+            "setup(\n",
+            "import sys\nif 'sdist' in sys.argv:\n    raise SystemExit('boom: legacy build broken')\nsetup(\n",
+        ),
     );
     repo.commit("fixture: broken build");
     let before = state(&repo);

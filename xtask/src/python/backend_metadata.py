@@ -3,8 +3,8 @@
 backend of the build-tools venv this runs in): `python backend_metadata.py OUT DIR`.
 
 Writes {"name", "version", "requires_dist", "requires_python"} as JSON to OUT, or exits 1
-with one line saying what the backend said. Run on a copy of the plugin folder: backends
-write `*.egg-info` and `build/` next to the project. The backend's own output is kept quiet.
+with one line saying what the backend said (its own output comes before). Run on a copy of the
+plugin folder: backends write `*.egg-info` and `build/` next to the project.
 """
 import json
 import sys
@@ -12,9 +12,11 @@ import sys
 
 def main(out, project):
     try:
+        import pyproject_hooks
         from build.util import project_wheel_metadata
 
-        meta = project_wheel_metadata(project, isolated=False)
+        # The backend's output goes to this program's (the log; the last lines on failure).
+        meta = project_wheel_metadata(project, isolated=False, runner=pyproject_hooks.default_subprocess_runner)
     except Exception as exc:  # the backend's error, named; never a traceback
         said = str(exc).strip().splitlines()
         sys.exit(f"{type(exc).__name__}: {said[-1] if said else ''}")
