@@ -222,6 +222,36 @@ fn namespace_package_versions_are_found() {
         plugin["version_files"],
         serde_json::json!([{"path": "pyproject.toml", "kind": "pyproject"}, {"path": "src/acme/ns_tools/__init__.py", "kind": "python"}])
     );
+
+    // Below a pkgutil-style namespace (`__init__.py` calling `extend_path`), as monorepos of
+    // providers keep them: the provider's own `__version__` is found, not skipped.
+    let repo = Repo::bare_examples();
+    repo.write(
+        "plugins/host-provider-sqlite/pyproject.toml",
+        "[project]\nname = \"host-provider-sqlite\"\nversion = \"4.3.4\"\ndescription = \"A provider\"\n",
+    );
+    let pkgutil = "__path__ = __import__(\"pkgutil\").extend_path(__path__, __name__)\n";
+    repo.write("plugins/host-provider-sqlite/src/host/__init__.py", pkgutil);
+    repo.write("plugins/host-provider-sqlite/src/host/providers/__init__.py", pkgutil);
+    repo.write(
+        "plugins/host-provider-sqlite/src/host/providers/sqlite/__init__.py",
+        "__version__ = \"4.3.4\"\n",
+    );
+    repo.commit("fixture: a provider below a pkgutil namespace");
+    let plan = repo
+        .xtask(&["plan", "--json", "--platform", "linux", "--build-number", BUILD_NUMBER])
+        .assert_code(0)
+        .json();
+    let plugin = plan["plugins"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["normalized_name"] == "host-provider-sqlite")
+        .unwrap();
+    assert_eq!(
+        plugin["version_files"],
+        serde_json::json!([{"path": "pyproject.toml", "kind": "pyproject"}, {"path": "src/host/providers/sqlite/__init__.py", "kind": "python"}])
+    );
 }
 
 #[test]

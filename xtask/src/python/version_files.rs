@@ -213,7 +213,8 @@ fn count_mismatch(shown: &str, spec: &VersionFileSpec, found: usize) -> String {
 }
 
 /// `__version__` files of the plugin's own top-level packages (in its folder or in `src/`,
-/// also below namespace folders without `__init__.py`) and of a top-level module named like
+/// also below namespace folders: without `__init__.py`, or pkgutil / pkg_resources style) and
+/// of a top-level module named like
 /// the plugin. Subpackages (vendored code) are not searched: their `__version__` is not the
 /// plugin's.
 fn dunder_files(dir: &Path, normalized: &str) -> Vec<String> {
@@ -233,8 +234,16 @@ fn dunder_files(dir: &Path, normalized: &str) -> Vec<String> {
         .collect()
 }
 
+/// Whether an `__init__.py` only declares a namespace package (pkgutil's `extend_path` or
+/// pkg_resources' `declare_namespace`): a folder shared by several distributions, not the
+/// plugin's package.
+fn declares_namespace(init: &Path) -> bool {
+    fs::read_to_string(init).is_ok_and(|t| t.contains("extend_path(") || t.contains("declare_namespace("))
+}
+
 /// Candidate `__version__` files of the packages in `dir`, descending through namespace
-/// folders (up to three levels); `module` is a top-level module name to include.
+/// folders (without `__init__.py`, or whose `__init__.py` declares a pkgutil or pkg_resources
+/// namespace; up to three levels); `module` is a top-level module name to include.
 fn collect_packages(dir: &Path, depth: usize, module: Option<&str>, found: &mut Vec<PathBuf>) {
     let Ok(entries) = fs::read_dir(dir) else { return };
     let mut entries: Vec<PathBuf> = entries.filter_map(Result::ok).map(|e| e.path()).collect();
@@ -247,7 +256,8 @@ fn collect_packages(dir: &Path, depth: usize, module: Option<&str>, found: &mut 
             if !identifier || SKIP_DIRS.contains(&name.as_str()) || (depth == 0 && name == "src") {
                 continue;
             }
-            if path.join("__init__.py").is_file() {
+            let init = path.join("__init__.py");
+            if init.is_file() && !declares_namespace(&init) {
                 found.extend(DUNDER_FILES.iter().map(|f| path.join(f)));
             } else if depth < 3 {
                 collect_packages(&path, depth + 1, None, found);
