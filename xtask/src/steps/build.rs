@@ -71,35 +71,7 @@ pub fn build(
         ([s], [w]) => ((*s).clone(), (*w).clone()),
         _ => bail!("building {path} produced {files:?}; expected one .tar.gz sdist and one .whl wheel"),
     };
-    let WheelMeta {
-        name,
-        version: built_version,
-        ..
-    } = wheel_metadata(&out.join(&wheel))?;
-    let planned = Version::from_str(version).map_err(|e| anyhow::anyhow!("planned version {version}: {e}"))?;
-    let built = Version::from_str(&built_version).ok();
-    if normalize_name(&name) != plugin || built.as_ref() != Some(&planned) {
-        bail!(
-            "{path}: the built wheel says {name} {built_version}, the plan says {plugin} {version}; \
-             the version is probably computed somewhere the stamp does not reach: declare that file as a version file"
-        );
-    }
-    // A plugin whose version changed must not still carry the old one somewhere.
-    let changed = exec
-        .plan
-        .plugins
-        .iter()
-        .find(|p| p.normalized_name == plugin && p.current_version != p.version);
-    if let Some(current) = changed.map(|p| &p.current_version) {
-        let stale = stale_versions(&out.join(&wheel), current)?;
-        if !stale.is_empty() {
-            bail!(
-                "{path}: the built wheel still says __version__ = {current:?} in {}; \
-                 the stamp did not reach it: declare that file in [plugin.{plugin}] version-files",
-                stale.join(", ")
-            );
-        }
-    }
+    check_built_version(exec, path, plugin, version, &out.join(&wheel))?;
     let commit = released.map_or(exec.plan.commit.as_str(), |r| r.commit.as_str());
     let tracked = exec.git.tracked_files(commit, &[path.to_string()])?;
     let missing = missing_from_wheel(&out.join(&wheel), path, &tracked, wheel_excludes)?;
@@ -132,6 +104,41 @@ pub fn build(
         sdist,
         wheel,
     });
+    Ok(())
+}
+
+/// The wheel carries the planned name and version, and (when the version changed) no Python
+/// file of it still says the old `__version__`.
+fn check_built_version(exec: &Exec, path: &str, plugin: &str, version: &str, wheel: &Path) -> Result<()> {
+    let WheelMeta {
+        name,
+        version: built_version,
+        ..
+    } = wheel_metadata(wheel)?;
+    let planned = Version::from_str(version).map_err(|e| anyhow::anyhow!("planned version {version}: {e}"))?;
+    let built = Version::from_str(&built_version).ok();
+    if normalize_name(&name) != plugin || built.as_ref() != Some(&planned) {
+        bail!(
+            "{path}: the built wheel says {name} {built_version}, the plan says {plugin} {version}; \
+             the version is probably computed somewhere the stamp does not reach: declare that file as a version file"
+        );
+    }
+    // A plugin whose version changed must not still carry the old one somewhere.
+    let changed = exec
+        .plan
+        .plugins
+        .iter()
+        .find(|p| p.normalized_name == plugin && p.current_version != p.version);
+    if let Some(current) = changed.map(|p| &p.current_version) {
+        let stale = stale_versions(wheel, current)?;
+        if !stale.is_empty() {
+            bail!(
+                "{path}: the built wheel still says __version__ = {current:?} in {}; \
+                 the stamp did not reach it: declare that file in [plugin.{plugin}] version-files",
+                stale.join(", ")
+            );
+        }
+    }
     Ok(())
 }
 
