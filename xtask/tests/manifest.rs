@@ -899,6 +899,7 @@ fn computed_metadata_is_checked_against_the_build_backend() {
         "{}",
         legacy["dependencies"]
     );
+    assert_eq!(legacy["from_backend"], serde_json::json!(["version", "dependencies"]));
 
     // A pyproject.toml without a version (and none dynamic): no backend builds it.
     let repo = Repo::bare_examples();

@@ -111,6 +111,7 @@ pub fn planned_plugins(
                 })
                 .collect(),
             verify_import: ws.manifest.verify_import(&p.normalized),
+            from_backend: p.inexact.clone(),
             upload: ws.manifest.uploads(&p.normalized),
         })
         .collect()

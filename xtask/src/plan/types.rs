@@ -81,6 +81,10 @@ pub struct PlannedPlugin {
     /// Releases upload its sdist and wheel (`[plugin.NAME] upload`).
     #[serde(default = "yes")]
     pub upload: bool,
+    /// The metadata fields read from its build backend, because static reading could not read
+    /// them exactly (`version`, `dependencies`, ...); empty when everything was read statically.
+    #[serde(default)]
+    pub from_backend: Vec<String>,
 }
 
 pub fn yes() -> bool {
