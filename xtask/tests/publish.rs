@@ -565,3 +565,42 @@ fn what_publishing_needs_is_checked_before_the_point_of_no_return() {
     run.assert_code(0);
     assert!(remote_refs(remote.path()).contains("refs/tags/v1.5.0 "));
 }
+
+/// The version line goes on from what was published: a release whose units' current versions
+/// come from tags the remote does not have (a stray local tag, a release never pushed) is
+/// refused by the dry run, with the two ways out.
+#[test]
+fn a_current_version_from_a_tag_the_remote_lacks_is_refused() {
+    let (repo, _remote) = publishing_repo("");
+    repo.xtask(&["release", "minor", "--platform", "linux", "--execute"])
+        .assert_code(0);
+    let log = "plugins/acme-plugin-legacy/CHANGELOG.md";
+    repo.write(
+        log,
+        &repo
+            .read(log)
+            .replacen("## [Unreleased]\n", "## [Unreleased]\n\n### Fixed\n- A fix.\n", 1),
+    );
+    repo.commit("A fix");
+    let dry = [
+        "release",
+        "patch",
+        "--plugin",
+        "acme-plugin-legacy",
+        "--platform",
+        "linux",
+    ];
+    let run = repo.xtask(&dry);
+    run.assert_code(3);
+    assert!(
+        run.stderr.contains(
+            "acme-plugin-legacy: its current version 2.2.0 comes from the tag acme-plugin-legacy-v2.2.0, which \
+             origin does not have: if it marks a published release, push it (`git push origin \
+             acme-plugin-legacy-v2.2.0`); if it is a stray local tag, delete it"
+        ),
+        "{}",
+        run.stderr
+    );
+    repo.git(&["push", "-q", "origin", "main", "acme-plugin-legacy-v2.2.0"]);
+    repo.xtask(&dry).assert_code(0);
+}

@@ -319,6 +319,24 @@ impl<'a> Git<'a> {
         Ok(ok.then(|| out.stdout_text().trim().to_string()))
     }
 
+    /// The tags `remote` has (`git ls-remote --tags`, which changes nothing); `None` when it
+    /// cannot be reached.
+    pub fn remote_tags(&self, remote: &str) -> Result<Option<std::collections::BTreeSet<String>>> {
+        let (ok, out) = self
+            .runner
+            .probe(
+                &self
+                    .cmd(&format!("list the tags of {remote}"))
+                    .args(["ls-remote", "--tags", "--refs", remote]),
+            )?;
+        Ok(ok.then(|| {
+            out.stdout_text()
+                .lines()
+                .filter_map(|l| l.split_once("refs/tags/").map(|(_, tag)| tag.trim().to_string()))
+                .collect()
+        }))
+    }
+
     /// Whether a remote of that name is configured.
     pub fn has_remote(&self, name: &str) -> Result<bool> {
         let (ok, _) = self

@@ -188,7 +188,7 @@ fn nightly_upload(
 /// released, the release folder can be written and holds no file of the same name. Contacts the remote and the index (`python`
 /// reads it); changes nothing.
 pub fn check_publishing(ws: &Workspace, plan: &Plan, git: &Git, python: &Path) -> Result<Vec<String>> {
-    let mut problems = Vec::new();
+    let mut problems = check_version_line(ws, plan, git)?;
     for step in &plan.steps {
         match step {
             Step::Push { remote, branch, tags } => {
@@ -221,6 +221,51 @@ pub fn check_publishing(ws: &Workspace, plan: &Plan, git: &Git, python: &Path) -
         }
     }
     Ok(problems)
+}
+
+/// The tags the released units' current versions come from are on the remote: a tag only
+/// this clone has (a stray local tag, a release never pushed) would silently move the version
+/// line. Checked when the repository has the `[publish] remote`, and it answers.
+fn check_version_line(ws: &Workspace, plan: &Plan, git: &Git) -> Result<Vec<String>> {
+    let remote = &ws.manifest.publish.remote;
+    if plan.units.is_empty() || !git.has_remote(remote)? {
+        return Ok(Vec::new());
+    }
+    let local = git.tags()?;
+    let from: Vec<(String, &PlannedUnit)> = plan
+        .units
+        .iter()
+        .map(|u| {
+            let unit = crate::versions::units::Unit {
+                name: u.name.clone(),
+                group: u.group,
+                members: u.members.clone(),
+            };
+            (
+                crate::versions::units::tag_name(&ws.manifest, &unit, &u.current_version),
+                u,
+            )
+        })
+        .filter(|(tag, _)| local.contains(tag))
+        .collect();
+    if from.is_empty() {
+        return Ok(Vec::new());
+    }
+    let Some(on_remote) = git.remote_tags(remote)? else {
+        return Ok(Vec::new()); // unreachable: the push check says so when the release pushes
+    };
+    Ok(from
+        .into_iter()
+        .filter(|(tag, _)| !on_remote.contains(tag))
+        .map(|(tag, u)| {
+            format!(
+                "{}: its current version {} comes from the tag {tag}, which {remote} does not have: if it marks a \
+                 published release, push it (`git push {remote} {tag}`); if it is a stray local tag, delete it \
+                 (`git tag -d {tag}`) so the version line goes on from the last published release",
+                u.name, u.current_version
+            )
+        })
+        .collect())
 }
 
 /// A version being released has no file on the upload index yet.
