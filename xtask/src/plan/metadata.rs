@@ -52,7 +52,10 @@ pub fn check_backend_metadata(
             }
         }
     }
-    let index = ws.index_args().pip_env(&ws.root)?;
+    // An index whose `${VAR}`s are not set: the plan's checks name every one of them.
+    let Ok(index) = ws.index_args().pip_env(&ws.root) else {
+        return Ok(());
+    };
     let python = toolchain::tools_venv(&ws.runner, &tools.python, &ws.work_dir, &requirements, &index)?;
     let names: BTreeMap<String, String> = plugins.iter().map(|p| (p.normalized.clone(), p.dir.clone())).collect();
     for plugin in plugins.iter_mut().filter(|p| !p.inexact.is_empty()) {
