@@ -571,9 +571,16 @@ fn what_publishing_needs_is_checked_before_the_point_of_no_return() {
 /// refused by the dry run, with the two ways out.
 #[test]
 fn a_current_version_from_a_tag_the_remote_lacks_is_refused() {
-    let (repo, _remote) = publishing_repo("");
+    let (repo, remote) = publishing_repo("\n[publish]\npush = true\n");
     repo.xtask(&["release", "minor", "--platform", "linux", "--execute"])
         .assert_code(0);
+    // The remote lost one of the tags (or the release was made before pushing was set up).
+    run_ok(
+        Command::new("git")
+            .arg("-C")
+            .arg(remote.path())
+            .args(["tag", "-d", "acme-plugin-legacy-v2.2.0"]),
+    );
     let log = "plugins/acme-plugin-legacy/CHANGELOG.md";
     repo.write(
         log,
@@ -601,6 +608,6 @@ fn a_current_version_from_a_tag_the_remote_lacks_is_refused() {
         "{}",
         run.stderr
     );
-    repo.git(&["push", "-q", "origin", "main", "acme-plugin-legacy-v2.2.0"]);
+    repo.git(&["push", "-q", "origin", "acme-plugin-legacy-v2.2.0"]);
     repo.xtask(&dry).assert_code(0);
 }

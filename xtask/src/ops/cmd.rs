@@ -249,14 +249,19 @@ impl Runner {
             return Ok(out);
         }
         let mut msg = format!("{} failed ({code})", cmd.purpose);
-        // A full disk makes programs fail in many ways ("ensurepip returned non-zero"); say it.
+        // A full disk makes programs fail in many ways ("ensurepip returned non-zero"): say it,
+        // from what the program said or from a disk that is (still) full.
+        let said = String::from_utf8_lossy(&out.stderr) + String::from_utf8_lossy(&out.stdout);
         let temp = std::env::temp_dir();
         let folders = [cmd.cwd.as_deref(), self.log_path.parent(), Some(temp.as_path())];
-        if let Some(full) = folders.into_iter().flatten().find_map(full_disk) {
-            msg = format!(
-                "{}: no space left on device ({full}); free some space and run again",
-                cmd.purpose
-            );
+        let full = folders.into_iter().flatten().find_map(full_disk).or_else(|| {
+            ["No space left on device", "[Errno 28]", "ENOSPC"]
+                .iter()
+                .any(|s| said.contains(s))
+                .then(|| "the program says so".to_string())
+        });
+        if let Some(full) = full {
+            let _ = write!(msg, ": no space left on device ({full}); free some space and run again");
         }
         let tail = tail_lines(&out, cmd.log_stdout, TAIL_LINES);
         if !tail.is_empty() {

@@ -9,7 +9,7 @@
 //!
 //! With `XTASK_TEST_KILL_IN=<purpose>|<syscalls>|<n>`, the first program run for a purpose
 //! that contains `<purpose>` (`commit the release`, `create the tag v1.5.0`, `push the
-//! release`, `upload`) runs under strace, which kills it with SIGKILL as it (or a program it
+//! release`, `with twine`) runs under strace, which kills it with SIGKILL as it (or a program it
 //! started) enters its `n`th call of one of `<syscalls>` (counted per system call and per
 //! process); the run then kills itself too: a power loss in the middle of that program, at
 //! that system call. With `XTASK_TEST_TRACE_IN=<purpose>|<syscalls>|<file>` those calls are

@@ -233,6 +233,9 @@ impl<'a> Git<'a> {
     /// In the build clone `clone` (made by [`Git::export`]): replace the folder `path` with its
     /// files at `commit` (files added since are gone, files removed since are back).
     pub fn checkout_folder_in(&self, clone: &Path, commit: &str, path: &str) -> Result<()> {
+        if path.trim_matches(['.', '/']).is_empty() {
+            bail!("cannot check the repository's root folder out of another commit in the build clone");
+        }
         let folder = clone.join(path);
         if folder.exists() {
             std::fs::remove_dir_all(&folder).with_context(|| format!("cannot empty {}", folder.display()))?;
@@ -311,12 +314,27 @@ impl<'a> Git<'a> {
         Ok(text.lines().map(str::to_string).filter(|l| !l.is_empty()).collect())
     }
 
-    /// The URL of a remote, if one of that name is configured.
-    pub fn remote_url(&self, name: &str) -> Result<Option<String>> {
-        let (ok, out) = self
-            .runner
-            .probe(&self.cmd("look up the remote").args(["remote", "get-url", name]))?;
+    /// The URL a push to a remote goes to, if one of that name is configured.
+    pub fn remote_push_url(&self, name: &str) -> Result<Option<String>> {
+        let (ok, out) = self.runner.probe(
+            &self
+                .cmd("look up the remote")
+                .args(["remote", "get-url", "--push", name]),
+        )?;
         Ok(ok.then(|| out.stdout_text().trim().to_string()))
+    }
+
+    /// The folders of every worktree of the repository, and this worktree's own git folder
+    /// (`.git/worktrees/<name>` in a linked worktree, else the common one).
+    pub fn worktrees(&self) -> Result<(Vec<PathBuf>, PathBuf)> {
+        let list = self.read("list the worktrees", &["worktree", "list", "--porcelain"])?;
+        let trees = list
+            .lines()
+            .filter_map(|l| l.strip_prefix("worktree "))
+            .map(PathBuf::from)
+            .collect();
+        let own = self.read("find this worktree's git folder", &["rev-parse", "--absolute-git-dir"])?;
+        Ok((trees, PathBuf::from(own.trim())))
     }
 
     /// The tags `remote` has (`git ls-remote --tags`, which changes nothing); `None` when it

@@ -19,10 +19,11 @@ pub struct Locks {
 }
 
 /// The git folder's lock files (a `.lock` file anywhere in it but the object store's fan-out
-/// folders; the xtask's own release lock excluded), sorted by whether a run that started at
-/// `since` (seconds since the epoch) and is dead left them. `work_tree` is where git programs
-/// of this repository run (their working folder), besides the git folder itself.
-pub fn find(git_dir: &Path, work_tree: Option<&Path>, since: u64) -> Locks {
+/// folders and the folders of other worktrees, `worktrees/`; the xtask's own release lock
+/// excluded), sorted by whether a run that started at `since` (seconds since the epoch) and
+/// is dead left them. `work_trees` are where git programs of this repository run (their
+/// working folders: every worktree), besides the git folder itself.
+pub fn find(git_dir: &Path, work_trees: &[PathBuf], since: u64) -> Locks {
     let mut found = Vec::new();
     collect(git_dir, git_dir, &mut found);
     found.sort();
@@ -30,7 +31,9 @@ pub fn find(git_dir: &Path, work_tree: Option<&Path>, since: u64) -> Locks {
     if found.is_empty() {
         return locks;
     }
-    let busy = git_programs_in(&[Some(git_dir), work_tree].into_iter().flatten().collect::<Vec<_>>());
+    let mut watched: Vec<&Path> = vec![git_dir];
+    watched.extend(work_trees.iter().map(PathBuf::as_path));
+    let busy = git_programs_in(&watched);
     for lock in found {
         let made = std::fs::metadata(&lock)
             .and_then(|m| m.modified())
@@ -78,9 +81,10 @@ fn collect(root: &Path, dir: &Path, found: &mut Vec<PathBuf>) {
         let name = entry.file_name().to_string_lossy().into_owned();
         let Ok(kind) = entry.file_type() else { continue };
         if kind.is_dir() {
-            // The object store's fan-out and pack folders hold no locks worth a walk.
-            let objects = dir == root.join("objects");
-            if !objects {
+            // The object store's fan-out and pack folders hold no locks worth a walk; other
+            // worktrees' locks are theirs (a linked worktree's own folder is walked on its own).
+            let skipped = dir == root.join("objects") || path == root.join("worktrees");
+            if !skipped {
                 collect(root, &path, found);
             }
         } else if name.ends_with(".lock") && !(dir == root && name == "xtask-release.lock") {
@@ -135,6 +139,7 @@ mod tests {
             "refs/tags/v1.0.lock",
             "objects/maintenance.lock",
             "objects/ab/cdef.lock",
+            "worktrees/other/index.lock",
             "refs/heads/main",
         ] {
             let path = git.join(file);
@@ -145,7 +150,7 @@ mod tests {
             .duration_since(UNIX_EPOCH)
             .unwrap()
             .as_secs();
-        let locks = find(git, None, now - 10);
+        let locks = find(git, &[], now - 10);
         let names: Vec<String> = locks
             .stale
             .iter()
@@ -163,7 +168,7 @@ mod tests {
         );
         assert!(locks.kept.is_empty());
         // A run that started after the locks were made did not make them.
-        let later = find(git, None, now + 3600);
+        let later = find(git, &[], now + 3600);
         assert!(later.stale.is_empty());
         assert_eq!(later.kept.len(), 5);
         assert!(

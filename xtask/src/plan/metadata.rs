@@ -138,14 +138,15 @@ fn compare(plugin: &mut Plugin, meta: &Metadata, siblings: &BTreeMap<String, Str
         .iter()
         .filter(|r| !r.replace(' ', "").contains("extra=="))
         .collect();
-    let seen = |r: &str| {
-        plugin
-            .dependencies
-            .iter()
-            .any(|d| d.replace(' ', "") == r.replace(' ', ""))
-    };
-    let unseen: Vec<&String> = runtime.iter().copied().filter(|r| !seen(r)).collect();
-    for r in &unseen {
+    let declared: Vec<String> = plugin.dependencies.iter().map(|d| canonical(d)).collect();
+    let unseen: Vec<&String> = runtime
+        .iter()
+        .copied()
+        .filter(|r| !declared.contains(&canonical(r)))
+        .collect();
+    // Only where static reading could not read the requirements: elsewhere they are literals.
+    let computed = plugin.inexact.iter().any(|f| f == "dependencies");
+    for r in unseen.iter().filter(|_| computed) {
         let name = pep508_rs::Requirement::<pep508_rs::VerbatimUrl>::from_str(r)
             .map(|req| normalize_name(req.name.as_ref()))
             .unwrap_or_default();
@@ -157,7 +158,49 @@ fn compare(plugin: &mut Plugin, meta: &Metadata, siblings: &BTreeMap<String, Str
             ));
         }
     }
-    if plugin.inexact.iter().any(|f| f == "dependencies") || !unseen.is_empty() {
+    if computed {
         plugin.dependencies = runtime.into_iter().cloned().collect();
+    }
+}
+
+/// A requirement as it compares however a backend writes it: the normalized name, sorted
+/// extras and specifiers, the marker as PEP 508 prints it.
+fn canonical(requirement: &str) -> String {
+    let Ok(req) = pep508_rs::Requirement::<pep508_rs::VerbatimUrl>::from_str(requirement) else {
+        return requirement.replace(' ', "");
+    };
+    let mut extras: Vec<String> = req.extras.iter().map(|e| e.to_string()).collect();
+    extras.sort();
+    let version = match &req.version_or_url {
+        Some(pep508_rs::VersionOrUrl::VersionSpecifier(specifiers)) => {
+            let mut all: Vec<String> = specifiers.iter().map(|s| s.to_string()).collect();
+            all.sort();
+            all.join(",")
+        }
+        Some(pep508_rs::VersionOrUrl::Url(url)) => format!("@{url}"),
+        None => String::new(),
+    };
+    format!(
+        "{}[{}]{version};{}",
+        normalize_name(req.name.as_ref()),
+        extras.join(","),
+        req.marker.try_to_string().unwrap_or_default()
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn requirements_compare_however_a_backend_writes_them() {
+        for (a, b) in [
+            ("acme-core>=1.0,<2", "acme_core<2,>=1.0"),
+            (
+                "Tabulate[b,a] >= 0.9 ; python_version >= '3.9'",
+                "tabulate[a,b]>=0.9; python_version >= \"3.9\"",
+            ),
+        ] {
+            assert_eq!(super::canonical(a), super::canonical(b), "{a} / {b}");
+        }
+        assert_ne!(super::canonical("acme-core>=1.0"), super::canonical("acme-core>=1.1"));
     }
 }

@@ -225,10 +225,16 @@ pub fn check_publishing(ws: &Workspace, plan: &Plan, git: &Git, python: &Path) -
 
 /// The tags the released units' current versions come from are on the remote: a tag only
 /// this clone has (a stray local tag, a release never pushed) would silently move the version
-/// line. Checked when the repository has the `[publish] remote`, and it answers.
+/// line. Checked when the release pushes (the remote then holds every released tag) and the
+/// remote answers.
 fn check_version_line(ws: &Workspace, plan: &Plan, git: &Git) -> Result<Vec<String>> {
-    let remote = &ws.manifest.publish.remote;
-    if plan.units.is_empty() || !git.has_remote(remote)? {
+    let Some(remote) = plan.steps.iter().find_map(|s| match s {
+        Step::Push { remote, .. } => Some(remote.as_str()),
+        _ => None,
+    }) else {
+        return Ok(Vec::new());
+    };
+    if plan.units.is_empty() {
         return Ok(Vec::new());
     }
     let local = git.tags()?;

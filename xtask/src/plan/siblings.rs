@@ -5,7 +5,8 @@
 //! version) and that release's time (the tagged commit's time: a release commit is dated with
 //! its build time, and a release that commits nothing is built at the time of the commit its
 //! tags mark). Builds being reproducible, its sdist and wheel in the bundles are the released
-//! ones, byte for byte. Plugins whose build reads git's history (setuptools-scm and the like)
+//! ones, byte for byte. Plugins whose build reads git's history (setuptools-scm and the like),
+//! whose metadata file changed since the tag (their requirements are checked as HEAD has them)
 //! or that nest in another plugin's folder are built as committed. Reads only.
 
 use std::collections::BTreeMap;
@@ -55,11 +56,21 @@ pub fn ship_siblings_as_released(
             let Some(p) = plugins.iter().find(|p| &p.normalized == member) else {
                 continue;
             };
-            let nests = plugins.iter().any(|o| {
-                o.dir != p.dir
-                    && (o.dir.starts_with(&format!("{}/", p.dir)) || p.dir.starts_with(&format!("{}/", o.dir)))
+            let nests = plugins
+                .iter()
+                .any(|o| o.dir != p.dir && (inside(&o.dir, &p.dir) || inside(&p.dir, &o.dir)));
+            // Its requirements as checked against this release's versions are HEAD's: built
+            // from the tag, they must be the same.
+            let metadata_changed = git.files_changed(Some(&commit), &p.dir)?.iter().any(|f| {
+                ["pyproject.toml", "setup.py", "setup.cfg"]
+                    .iter()
+                    .any(|m| *f == format!("{}/{m}", p.dir))
             });
+
             let kept = stamped.contains(&member)
+                || metadata_changed
+                || p.dir.is_empty()
+                || p.dir == "."
                 || nests
                 || reads_git_history(&ws.root.join(&p.dir))
                 || git.tracked_files(&commit, std::slice::from_ref(&p.dir))?.is_empty();
@@ -89,4 +100,22 @@ pub fn ship_siblings_as_released(
         }
     }
     Ok(())
+}
+
+/// Whether folder `a` is `b` or inside it (`""` and `.` are the repository root).
+fn inside(a: &str, b: &str) -> bool {
+    let root = |d: &str| d.is_empty() || d == ".";
+    root(b) || a == b || a.starts_with(&format!("{}/", b.trim_end_matches('/')))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_root_folder_holds_every_plugin() {
+        assert!(super::inside("plugins/x", ""));
+        assert!(super::inside("plugins/x", "."));
+        assert!(super::inside("plugins/x/y", "plugins/x"));
+        assert!(!super::inside("plugins/xy", "plugins/x"));
+        assert!(!super::inside("", "plugins/x"));
+    }
 }

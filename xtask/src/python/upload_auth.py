@@ -39,6 +39,11 @@ def credentials(url):
     return url, user or "__token__", password
 
 
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        return None
+
+
 def main(url):
     url, user, password = credentials(url)
     boundary = "xtask-credential-check"
@@ -51,10 +56,15 @@ def main(url):
         token = base64.b64encode(f"{user}:{password}".encode()).decode()
         headers["Authorization"] = "Basic " + token
     request = urllib.request.Request(url, data=body.encode(), headers=headers, method="POST")
+    # Never followed: a redirect would resend the credentials elsewhere, and twine refuses
+    # redirects of uploads too.
+    opener = urllib.request.build_opener(NoRedirect)
     try:
-        with urllib.request.urlopen(request, timeout=60):
+        with opener.open(request, timeout=60):
             return
     except urllib.error.HTTPError as e:
+        if 300 <= e.code < 400:
+            sys.exit(f"it redirects (HTTP {e.code}) to {e.headers.get('Location', '?')}: use that URL as repository-url")
         if e.code not in (401, 403):
             return
         said = f"HTTP {e.code} {e.reason}"

@@ -125,14 +125,39 @@ fn split_credentials(url: &str) -> (String, Option<(String, Option<String>)>) {
     let Some(at) = rest[..end].rfind('@') else {
         return (url.to_string(), None);
     };
+    // As in any URL, the user-info is percent-encoded (`p%40ss` is `p@ss`).
     let (user, password) = match rest[..at].split_once(':') {
-        Some((user, password)) => (user, Some(password.to_string())),
+        Some((user, password)) => (user, Some(percent_decode(password))),
         None => (&rest[..at], None),
     };
     (
         format!("{scheme}://{}", &rest[at + 1..]),
-        Some((user.to_string(), password)),
+        Some((percent_decode(user), password)),
     )
+}
+
+/// `%XX` escapes decoded (an invalid escape stays as written).
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match (bytes[i], hex) {
+            (b'%', Some(byte)) => {
+                out.push(byte);
+                i += 3;
+            }
+            (byte, _) => {
+                out.push(byte);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 #[cfg(test)]
@@ -144,6 +169,13 @@ mod tests {
             (
                 "https://h.example/legacy/".to_string(),
                 Some(("ci".to_string(), Some("t0k".to_string())))
+            )
+        );
+        assert_eq!(
+            super::split_credentials("https://ci%2Dbot:p%40ss%zz@h.example/"),
+            (
+                "https://h.example/".to_string(),
+                Some(("ci-bot".to_string(), Some("p@ss%zz".to_string())))
             )
         );
         assert_eq!(

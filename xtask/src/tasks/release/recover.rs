@@ -167,12 +167,14 @@ fn print_recovered(
 }
 
 /// Record the publishing steps of the kinds in `skip` that are not done yet as done by hand
-/// (`release --resume --skip`); every kind named must have such a step.
+/// (`release --resume --skip`); every kind named must have such a step. The release counts as
+/// publishing from then on (never rolled back). Saved with the next step of the recovery.
 fn record_by_hand(file: &mut JournalFile, skip: &[String]) -> Result<()> {
     if skip.is_empty() {
         return Ok(());
     }
     let journal = &mut file.journal;
+    journal.publishing = true;
     let first = journal.next_step.max(journal.deliver_step() + 1);
     for kind in skip {
         let found: Vec<usize> = (first..journal.plan.steps.len())
@@ -197,7 +199,7 @@ fn record_by_hand(file: &mut JournalFile, skip: &[String]) -> Result<()> {
             );
         }
     }
-    file.save()
+    Ok(())
 }
 
 /// A step's kind as `plan --json` names it.
@@ -369,17 +371,25 @@ fn observe(ws: &Workspace, git: &Git, journal: &Journal) -> Result<Seen> {
 /// and say so. Locks git may still be using (a git program runs there) or that are older than
 /// the release stop the recovery, with nothing removed.
 fn clear_dead_git_locks(ws: &Workspace, git: &Git, git_dir: &Path, journal: &Journal) -> Result<()> {
-    let mut folders = vec![(git_dir.to_path_buf(), Some(ws.root.clone()))];
+    let (work_trees, own) = git.worktrees()?;
+    let mut folders = vec![(git_dir.to_path_buf(), work_trees.clone())];
+    if own != git_dir {
+        folders.push((own, work_trees));
+    }
     for step in &journal.plan.steps {
         if let Step::Push { remote, .. } = step {
-            if let Some(dir) = git.remote_url(remote)?.and_then(|url| local_git_dir(&ws.root, &url)) {
-                folders.push((dir, None));
+            if let Some(dir) = git
+                .remote_push_url(remote)?
+                .and_then(|url| local_git_dir(&ws.root, &url))
+            {
+                let work_tree = dir.parent().filter(|_| dir.ends_with(".git")).map(Path::to_path_buf);
+                folders.push((dir, work_tree.into_iter().collect()));
             }
         }
     }
     let found: Vec<_> = folders
         .iter()
-        .map(|(dir, work_tree)| git_locks::find(dir, work_tree.as_deref(), journal.started))
+        .map(|(dir, work_trees)| git_locks::find(dir, work_trees, journal.started))
         .collect();
     let kept: Vec<String> = found.iter().flat_map(|l| l.kept.clone()).collect();
     if !kept.is_empty() {
