@@ -65,7 +65,7 @@ impl<'a> Git<'a> {
     /// ignored files excluded).
     pub fn status(&self, paths: &[String]) -> Result<Vec<String>> {
         let mut args = vec!["status", "--porcelain=v1", "--untracked-files=all", "--"];
-        args.extend(paths.iter().map(String::as_str));
+        args.extend(paths.iter().map(|p| pathspec(p)));
         let text = self.read("check for uncommitted changes", &args)?;
         Ok(text.lines().map(str::to_string).filter(|l| !l.is_empty()).collect())
     }
@@ -73,7 +73,7 @@ impl<'a> Git<'a> {
     /// Files of `commit` below `paths` (relative to the root).
     pub fn tracked_files(&self, commit: &str, paths: &[String]) -> Result<std::collections::BTreeSet<String>> {
         let mut args = vec!["ls-tree", "-r", "-z", "--name-only", commit, "--"];
-        args.extend(paths.iter().map(String::as_str));
+        args.extend(paths.iter().map(|p| pathspec(p)));
         let out = self
             .runner
             .read(&self.cmd("list the committed files").args(&args).unlogged_stdout())?;
@@ -366,15 +366,21 @@ impl<'a> Git<'a> {
     /// Commits in `since..HEAD` (all of HEAD's history without `since`) that touch `path`.
     pub fn commits_touching(&self, since: Option<&str>, path: &str) -> Result<u64> {
         let range = since.map_or("HEAD".to_string(), |t| format!("{t}..HEAD"));
-        let text = self.read("count commits", &["rev-list", "--count", &range, "--", path])?;
+        let text = self.read("count commits", &["rev-list", "--count", &range, "--", pathspec(path)])?;
         Ok(text.trim().parse().unwrap_or(0))
     }
 
     /// Files below `path` that differ between `since` and HEAD (every committed file without `since`).
     pub fn files_changed(&self, since: Option<&str>, path: &str) -> Result<Vec<String>> {
         let text = match since {
-            Some(tag) => self.read("list changed files", &["diff", "--name-only", tag, "HEAD", "--", path])?,
-            None => self.read("list files", &["ls-tree", "-r", "--name-only", "HEAD", "--", path])?,
+            Some(tag) => self.read(
+                "list changed files",
+                &["diff", "--name-only", tag, "HEAD", "--", pathspec(path)],
+            )?,
+            None => self.read(
+                "list files",
+                &["ls-tree", "-r", "--name-only", "HEAD", "--", pathspec(path)],
+            )?,
         };
         Ok(text.lines().map(str::to_string).filter(|l| !l.is_empty()).collect())
     }
@@ -453,5 +459,14 @@ impl<'a> Git<'a> {
         self.runner
             .read(&in_clone("check out the commit to build").args(["checkout", "--quiet", "--detach", commit]))?;
         Ok(())
+    }
+}
+
+/// A folder relative to the repository root as a pathspec: the root (`""`) is `.`.
+fn pathspec(path: &str) -> &str {
+    if path.is_empty() {
+        "."
+    } else {
+        path
     }
 }

@@ -75,8 +75,16 @@ pub fn check_backend_metadata(
 /// The backend's metadata of `plugin`, from the cache or from the backend.
 fn backend_metadata(ws: &Workspace, python: &Path, requirements: &[String], plugin: &Plugin) -> Result<Metadata> {
     let dir = ws.root.join(&plugin.dir);
+    // Never the work or output folder (a plugin at the repository root holds them), nor git's.
+    let mut skip = vec![".git".to_string(), "target".to_string(), "dist".to_string()];
+    for folder in [&ws.work_dir, &ws.output_dir()] {
+        if let Some(name) = folder.strip_prefix(&dir).ok().and_then(|r| r.iter().next()) {
+            skip.push(name.to_string_lossy().into_owned());
+        }
+    }
+    let skip: Vec<&str> = skip.iter().map(String::as_str).collect();
     let inputs = serde_json::json!({
-        "files": crate::ops::fs::folder_digest(&dir, &[".git"])?,
+        "files": crate::ops::fs::folder_digest(&dir, &skip)?,
         "python": python,
         "requirements": requirements,
     });
@@ -88,7 +96,7 @@ fn backend_metadata(ws: &Workspace, python: &Path, requirements: &[String], plug
     let out = scratch.path().join("metadata.json");
     if ws.cache.fetch("metadata", &key, scratch.path())?.is_none() {
         let copy = scratch.path().join("project");
-        crate::ops::fs::copy_tree(&dir, &copy, &[".git"])?;
+        crate::ops::fs::copy_tree(&dir, &copy, &skip)?;
         ws.runner.read(
             &Cmd::new(
                 python,
