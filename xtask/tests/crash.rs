@@ -485,11 +485,7 @@ fn killed_between_commit_tags_and_delivery() {
     );
     // The next release goes on from the recovered one.
     for plugin in ["base", "console", "legacy", "reports"] {
-        let changelog = format!("plugins/acme-plugin-{plugin}/CHANGELOG.md");
-        let text = repo
-            .read(&changelog)
-            .replacen("## [Unreleased]\n", "## [Unreleased]\n\n### Fixed\n- A fix.\n", 1);
-        repo.write(&changelog, &text);
+        repo.describe_change(&format!("acme-plugin-{plugin}"), "Fixed", "A fix.");
     }
     repo.commit("Describe a fix");
     let next = repo.xtask(&["release", "patch", "--platform", "linux", "--no-sources", "--execute"]);

@@ -212,12 +212,7 @@ fn namespace_package_versions_are_found() {
         .assert_code(0)
         .json();
     assert_eq!(edits(&plan, "acme-ns-tools").len(), 2, "both version files are stamped");
-    let plugin = plan["plugins"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|p| p["normalized_name"] == "acme-ns-tools")
-        .unwrap();
+    let plugin = plan_plugin(&plan, "acme-ns-tools");
     assert_eq!(
         plugin["version_files"],
         serde_json::json!([{"path": "pyproject.toml", "kind": "pyproject"}, {"path": "src/acme/ns_tools/__init__.py", "kind": "python"}])
@@ -242,12 +237,7 @@ fn namespace_package_versions_are_found() {
         .xtask(&["plan", "--json", "--platform", "linux", "--build-number", BUILD_NUMBER])
         .assert_code(0)
         .json();
-    let plugin = plan["plugins"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|p| p["normalized_name"] == "host-provider-sqlite")
-        .unwrap();
+    let plugin = plan_plugin(&plan, "host-provider-sqlite");
     assert_eq!(
         plugin["version_files"],
         serde_json::json!([{"path": "pyproject.toml", "kind": "pyproject"}, {"path": "src/host/providers/sqlite/__init__.py", "kind": "python"}])
@@ -371,12 +361,7 @@ fn pins_are_rewritten_only_where_they_mean_something() {
         )],
         "no pin on itself, none on an unpinned sibling in an extra"
     );
-    let base = plan["plugins"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|p| p["normalized_name"] == "acme-plugin-base")
-        .unwrap();
+    let base = plan_plugin(&plan, "acme-plugin-base");
     assert_eq!(base["requires_plugins"], serde_json::json!([]));
     repo.xtask(&["nightly", "--platform", "linux", "--build-number", BUILD_NUMBER])
         .assert_code(0);

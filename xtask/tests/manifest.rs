@@ -887,13 +887,7 @@ fn computed_metadata_is_checked_against_the_build_backend() {
         run.stderr
     );
     let plan = repo.xtask(&["plan", "--json"]).json();
-    let legacy = plan["plugins"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|p| p["normalized_name"] == "acme-plugin-legacy")
-        .unwrap()
-        .clone();
+    let legacy = plan_plugin(&plan, "acme-plugin-legacy").clone();
     assert!(
         legacy["dependencies"].to_string().contains("tabulate>=0.9"),
         "{}",

@@ -5,15 +5,6 @@ mod common;
 use common::*;
 use serde_json::Value;
 
-fn plugin<'a>(plan: &'a Value, name: &str) -> &'a Value {
-    plan["plugins"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|p| p["normalized_name"] == name)
-        .unwrap_or_else(|| panic!("{name} in plan"))
-}
-
 #[test]
 fn plan_json_describes_every_plugin_and_artifact() {
     let repo = Repo::examples();
@@ -50,7 +41,7 @@ fn plan_json_describes_every_plugin_and_artifact() {
         ]
     );
 
-    let base = plugin(&plan, "acme-plugin-base");
+    let base = plan_plugin(&plan, "acme-plugin-base");
     assert_eq!(base["layout"], "pyproject");
     assert_eq!(base["group"], "core");
     assert_eq!(base["current_version"], "1.4.0");
@@ -65,7 +56,7 @@ fn plan_json_describes_every_plugin_and_artifact() {
         serde_json::json!([{"path": "pyproject.toml", "kind": "pyproject"}, {"path": "src/acme_plugin_base/__init__.py", "kind": "python"}])
     );
 
-    let reports = plugin(&plan, "acme-plugin-reports");
+    let reports = plan_plugin(&plan, "acme-plugin-reports");
     assert_eq!(
         reports["dependencies"],
         serde_json::json!(["acme-plugin-base==1.4.*,>=1.4.0", "tabulate>=0.9"])
@@ -77,14 +68,14 @@ fn plan_json_describes_every_plugin_and_artifact() {
         serde_json::json!([{"path": "src/acme_plugin_reports/__init__.py", "kind": "python"}])
     );
 
-    let console = plugin(&plan, "acme-plugin-console");
+    let console = plan_plugin(&plan, "acme-plugin-console");
     assert!(console["dependencies"]
         .as_array()
         .unwrap()
         .iter()
         .any(|d| d == "colorama>=0.4.6; sys_platform == 'win32'"));
 
-    let legacy = plugin(&plan, "acme-plugin-legacy");
+    let legacy = plan_plugin(&plan, "acme-plugin-legacy");
     assert_eq!(legacy["layout"], "setup-py");
     assert_eq!(legacy["group"], Value::Null);
     assert_eq!(legacy["current_version"], "2.1.3");
@@ -361,12 +352,12 @@ fn version_detection_ignores_vendored_packages_and_reads_setuptools_version_file
         .xtask(&["plan", "--json", "--platform", "linux", "--build-number", BUILD_NUMBER])
         .assert_code(0)
         .json();
-    let base = plugin(&plan, "acme-plugin-base");
+    let base = plan_plugin(&plan, "acme-plugin-base");
     assert_eq!(
         base["current_version"], "1.4.0",
         "the vendored six 1.16.0 is not the plugin's version"
     );
-    let textver = plugin(&plan, "acme-plugin-textver");
+    let textver = plan_plugin(&plan, "acme-plugin-textver");
     assert_eq!(textver["current_version"], "0.9.2");
     assert_eq!(
         textver["version_files"],

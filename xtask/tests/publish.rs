@@ -341,12 +341,7 @@ fn a_plugin_kept_private_is_released_but_never_uploaded() {
             "acme_plugin_console-1.5.0"
         ])
     );
-    let legacy = plan["plugins"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|p| p["normalized_name"] == "acme-plugin-legacy")
-        .unwrap();
+    let legacy = plan_plugin(&plan, "acme-plugin-legacy");
     assert_eq!(legacy["upload"], false);
     repo.xtask_with(&["release", "minor", "--platform", "linux", "--execute"], |c| {
         c.env("TWINE_USERNAME", "ci").env("TWINE_PASSWORD", PASSWORD);
@@ -581,13 +576,7 @@ fn a_current_version_from_a_tag_the_remote_lacks_is_refused() {
             .arg(remote.path())
             .args(["tag", "-d", "acme-plugin-legacy-v2.2.0"]),
     );
-    let log = "plugins/acme-plugin-legacy/CHANGELOG.md";
-    repo.write(
-        log,
-        &repo
-            .read(log)
-            .replacen("## [Unreleased]\n", "## [Unreleased]\n\n### Fixed\n- A fix.\n", 1),
-    );
+    repo.describe_change("acme-plugin-legacy", "Fixed", "A fix.");
     repo.commit("A fix");
     let dry = [
         "release",

@@ -500,13 +500,7 @@ fn releasing_one_unit_builds_the_others_as_committed() {
     );
 
     // The next release of legacy gets names of its own: nothing to move away first.
-    let log = "plugins/acme-plugin-legacy/CHANGELOG.md";
-    repo.write(
-        log,
-        &repo
-            .read(log)
-            .replacen("## [Unreleased]\n", "## [Unreleased]\n\n### Fixed\n- More.\n", 1),
-    );
+    repo.describe_change("acme-plugin-legacy", "Fixed", "More.");
     repo.commit("more legacy changes");
     let again = repo.xtask(&[
         "release",
@@ -543,13 +537,7 @@ fn a_partial_release_ships_the_others_as_released() {
 
     let init = "plugins/acme-plugin-base/src/acme_plugin_base/__init__.py";
     repo.write(init, &format!("{}\nUNRELEASED = True\n", repo.read(init)));
-    let log = "plugins/acme-plugin-legacy/CHANGELOG.md";
-    repo.write(
-        log,
-        &repo
-            .read(log)
-            .replacen("## [Unreleased]\n", "## [Unreleased]\n\n### Fixed\n- A fix.\n", 1),
-    );
+    repo.describe_change("acme-plugin-legacy", "Fixed", "A fix.");
     repo.commit("An unreleased change of base; a fix of legacy");
     let later = (EPOCH.parse::<u64>().unwrap() + 3 * 86400).to_string();
     let release = [

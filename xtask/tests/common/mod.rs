@@ -195,6 +195,22 @@ impl Repo {
         );
     }
 
+    /// Describe a change in the Unreleased section of `plugin`'s changelog (`### {kind}`,
+    /// one item); not committed.
+    pub fn describe_change(&self, plugin: &str, kind: &str, item: &str) {
+        let log = format!("plugins/{plugin}/CHANGELOG.md");
+        let text = self.read(&log);
+        assert!(text.contains("## [Unreleased]\n"), "{log} has an Unreleased section");
+        self.write(
+            &log,
+            &text.replacen(
+                "## [Unreleased]\n",
+                &format!("## [Unreleased]\n\n### {kind}\n- {item}\n"),
+                1,
+            ),
+        );
+    }
+
     pub fn read(&self, rel: &str) -> String {
         fs::read_to_string(self.path().join(rel)).unwrap()
     }
@@ -384,6 +400,16 @@ pub fn files(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
             (f, bytes)
         })
         .collect()
+}
+
+/// The object of the plugin `name` (normalized) in a plan's JSON.
+pub fn plan_plugin<'a>(plan: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
+    plan["plugins"]
+        .as_array()
+        .expect("a plan has plugins")
+        .iter()
+        .find(|p| p["normalized_name"] == name)
+        .unwrap_or_else(|| panic!("{name} in the plan"))
 }
 
 /// Unpack a bundle (zip with Python's zipfile, tar.* with the system tar, as a user would)
