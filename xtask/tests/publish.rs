@@ -600,3 +600,70 @@ fn a_current_version_from_a_tag_the_remote_lacks_is_refused() {
     repo.git(&["push", "-q", "origin", "acme-plugin-legacy-v2.2.0"]);
     repo.xtask(&dry).assert_code(0);
 }
+
+/// An upload repository that redirects the credential check is refused, and the redirect is
+/// not followed (a followed POST redirect would send the credentials to another host).
+#[test]
+fn an_upload_repository_that_redirects_is_refused_without_following() {
+    // A server that answers every request with a redirect to a second one, which records
+    // whether anything reached it.
+    let seen = tempfile::NamedTempFile::new().unwrap();
+    let server = std::process::Command::new(python())
+        .args([
+            "-c",
+            "import http.server, sys\n\
+             class H(http.server.BaseHTTPRequestHandler):\n\
+             \x20   def answer(self):\n\
+             \x20       if self.path.startswith('/elsewhere'):\n\
+             \x20           open(sys.argv[1], 'w').write(self.headers.get('Authorization') or 'reached')\n\
+             \x20       self.send_response(302)\n\
+             \x20       self.send_header('Location', f'http://127.0.0.1:{self.server.server_port}/elsewhere/')\n\
+             \x20       self.end_headers()\n\
+             \x20   do_GET = do_POST = do_HEAD = answer\n\
+             \x20   def log_message(self, *a): pass\n\
+             s = http.server.HTTPServer(('127.0.0.1', 0), H)\n\
+             print(s.server_port, flush=True)\n\
+             s.serve_forever()\n",
+        ])
+        .arg(seen.path())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    struct Kill(std::process::Child);
+    impl Drop for Kill {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let mut server = Kill(server);
+    let mut port = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(server.0.stdout.as_mut().unwrap()),
+        &mut port,
+    )
+    .unwrap();
+    let url = format!("http://127.0.0.1:{}/legacy/", port.trim());
+    let extra = format!(
+        "\n[publish.upload]\nrepository-url = \"{url}\"\nindex-url = \"{}\"\n",
+        index().url
+    );
+    let (repo, _remote) = publishing_repo(&extra);
+    let run = repo.xtask_with(&["release", "minor", "--platform", "linux"], |c| {
+        c.env("TWINE_USERNAME", "ci").env("TWINE_PASSWORD", "redirected-secret");
+    });
+    run.assert_code(3);
+    assert!(
+        run.stderr.contains(&format!(
+            "the upload repository {url} would not take the upload: it redirects (HTTP 302) to http://127.0.0.1:"
+        )),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("redirected-secret"), "{}", run.stderr);
+    assert_eq!(
+        fs::read_to_string(seen.path()).unwrap(),
+        "",
+        "the redirect was not followed"
+    );
+}
