@@ -934,8 +934,9 @@ fn a_tag_template_that_gives_two_units_one_tag_is_refused() {
     run.assert_code(3);
     assert!(
         run.stderr.contains(
-            "acme-plugin-base and acme-plugin-console would both be tagged plugins/1.5.0: [release] tag = \
-             \"plugins/{version}\" must tell units apart; put {name} in it (e.g. \"providers-{name}/{version}\")"
+            "acme-plugin-base and acme-plugin-console would both be tagged plugins/{version} ([release] tag = \
+             \"plugins/{version}\"): each would read the other's releases as its own. Put {name} or {id} in the \
+             template (e.g. \"providers-{id}/{version}\"), or give one of them its own [plugin.NAME] tag"
         ),
         "{}",
         run.stderr

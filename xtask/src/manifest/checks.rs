@@ -69,6 +69,9 @@ pub fn check_portable_name(name: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// What a plugin's tag template may name.
+pub const TAG_PLACEHOLDERS: &[&str] = &["name", "id", "version"];
+
 /// A tag template must name the version, and what it renders to must be a tag git takes
 /// (`git check-ref-format` rules).
 pub fn check_tag_template(template: &str, rendered: &str) -> Result<(), String> {

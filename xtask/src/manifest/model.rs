@@ -17,6 +17,8 @@ pub struct Manifest {
     pub plugin_excludes: Vec<String>,
     /// Version files every plugin has (paths relative to each plugin).
     pub version_files: Vec<VersionFileSpec>,
+    /// `[plugins] id-prefix`: stripped from a plugin's normalized name to give its `{id}`.
+    pub id_prefix: Option<String>,
     /// Per-plugin settings, keyed by normalized plugin name.
     pub plugin_overrides: BTreeMap<String, PluginOverride>,
     pub groups: Vec<Group>,
@@ -132,6 +134,10 @@ pub struct Release {
 pub struct PluginOverride {
     pub at: String,
     pub version_files: Vec<VersionFileSpec>,
+    /// `id`: the plugin's `{id}` in tag templates (else its name without `[plugins] id-prefix`).
+    pub id: Option<String>,
+    /// `tag`: the template of the plugin's own tags, in place of `[release] tag`.
+    pub tag: Option<String>,
     /// Globs (paths as in the wheel, e.g. `acme_x/tests/*`) of committed package files the
     /// wheel is meant to leave out.
     pub wheel_excludes: Vec<String>,
@@ -142,6 +148,28 @@ pub struct PluginOverride {
 }
 
 impl Manifest {
+    /// The `{id}` of a plugin (normalized name) in tag templates: `[plugin.NAME] id`, else the
+    /// name without `[plugins] id-prefix` (the whole name when it does not start with it).
+    pub fn plugin_id(&self, plugin: &str) -> String {
+        if let Some(id) = self.plugin_overrides.get(plugin).and_then(|o| o.id.clone()) {
+            return id;
+        }
+        self.id_prefix
+            .as_deref()
+            .and_then(|prefix| plugin.strip_prefix(prefix))
+            .filter(|rest| !rest.is_empty())
+            .unwrap_or(plugin)
+            .to_string()
+    }
+
+    /// The template of a plugin's own release tags: `[plugin.NAME] tag`, else `[release] tag`.
+    pub fn plugin_tag_template(&self, plugin: &str) -> &str {
+        self.plugin_overrides
+            .get(plugin)
+            .and_then(|o| o.tag.as_deref())
+            .unwrap_or(&self.release.tag)
+    }
+
     /// `[plugin.NAME] verify-import` of a plugin (normalized name); true when not set.
     pub fn verify_import(&self, plugin: &str) -> bool {
         self.plugin_overrides.get(plugin).is_none_or(|o| o.verify_import)

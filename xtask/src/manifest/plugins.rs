@@ -69,11 +69,14 @@ pub fn resolve_plugin_overrides(
                     ),
                 }
             }
+            let (id, tag) = resolve_id_and_tag(o.id, o.tag, src, problems);
             (
                 normalize_name(name.get_ref()),
                 PluginOverride {
                     at,
                     version_files: files,
+                    id,
+                    tag,
                     wheel_excludes,
                     verify_import: o.verify_import.unwrap_or(true),
                     upload: o.upload.unwrap_or(true),
@@ -81,6 +84,46 @@ pub fn resolve_plugin_overrides(
             )
         })
         .collect()
+}
+
+/// `[plugin.NAME] id` and `tag`: an id git takes in a tag, a tag template that names the
+/// version and only known placeholders.
+fn resolve_id_and_tag(
+    id: Option<Spanned<String>>,
+    tag: Option<Spanned<String>>,
+    src: &Source,
+    problems: &mut Problems,
+) -> (Option<String>, Option<String>) {
+    if let Some(id) = &id {
+        let text = id.get_ref();
+        let fits = !text.is_empty()
+            && !text.contains(['{', '}', '/'])
+            && super::checks::check_tag_template("{version}", &format!("x{text}x-1.2.0")).is_ok();
+        if !fits {
+            problems.push(
+                src.at_spanned(id),
+                format!(
+                    "id {text:?} cannot stand in a tag: use letters, digits and `-`, `_`, `.` \
+                     (git refuses spaces, `..` and `~ ^ : ? * [ \\`)"
+                ),
+            );
+        }
+    }
+    if let Some(t) = &tag {
+        match super::checks::check_template(t.get_ref(), super::checks::TAG_PLACEHOLDERS) {
+            Err(e) => problems.push(src.at_spanned(t), e),
+            Ok(()) => {
+                let rendered = super::checks::render(
+                    t.get_ref(),
+                    &[("name", "acme-plugin-base"), ("id", "base"), ("version", "1.2.0")],
+                );
+                if let Err(e) = super::checks::check_tag_template(t.get_ref(), &rendered) {
+                    problems.push(src.at_spanned(t), e);
+                }
+            }
+        }
+    }
+    (id.map(Spanned::into_inner), tag.map(Spanned::into_inner))
 }
 
 pub fn resolve_version_files(raw: Vec<RawVersionFile>, src: &Source, problems: &mut Problems) -> Vec<VersionFileSpec> {

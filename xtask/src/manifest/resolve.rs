@@ -10,7 +10,7 @@ use toml::Spanned;
 
 use super::checks::{
     check_fingerprint, check_location, check_release_name, check_tag_template, check_template, normalize_name, render,
-    requirement_list,
+    requirement_list, TAG_PLACEHOLDERS,
 };
 use super::model::{
     Ci, Group, Located, Manifest, NightlySettings, Public, Publish, PythonSettings, Release, SiblingPins, Strategy,
@@ -99,8 +99,29 @@ fn resolve(raw: RawManifest, src: &Source, path: &Path, problems: &mut Problems)
     let release = resolve_release(release, src, problems);
     let (plugin_paths, plugin_excludes) = resolve_plugin_paths(plugins.paths, plugins.exclude, src, problems);
     let version_files = resolve_version_files(plugins.version_files, src, problems);
+    let id_prefix = plugins.id_prefix.and_then(|p| {
+        if p.get_ref().trim().is_empty() {
+            problems.push(src.at_spanned(&p), "id-prefix must not be empty (leave it out instead)");
+            return None;
+        }
+        Some(p.into_inner())
+    });
     let plugin_overrides = resolve_plugin_overrides(plugin, src, problems);
     let groups = resolve_groups(groups, src, problems);
+    for g in &groups {
+        for m in &g.members {
+            if let Some(o) = plugin_overrides.get(&m.value).filter(|o| o.tag.is_some()) {
+                problems.push(
+                    o.at.clone(),
+                    format!(
+                        "[plugin.{}] tag: {} is released with the group {} under [release] group-tag; \
+                         remove the tag (or the plugin from the group)",
+                        m.value, m.value, g.name
+                    ),
+                );
+            }
+        }
+    }
     let public = resolve_public(public, src, path.parent().unwrap_or(Path::new(".")), problems);
     let python = resolve_python(python, src, problems);
     let nightly = resolve_nightly(nightly, src, problems);
@@ -114,6 +135,7 @@ fn resolve(raw: RawManifest, src: &Source, path: &Path, problems: &mut Problems)
         plugin_paths,
         plugin_excludes,
         version_files,
+        id_prefix,
         plugin_overrides,
         groups,
         public,
@@ -297,6 +319,7 @@ fn resolve_release(release: RawRelease, src: &Source, problems: &mut Problems) -
                 v.get_ref(),
                 &[
                     ("name", sample),
+                    ("id", "base"),
                     ("group", sample),
                     ("release", &name),
                     ("version", "1.2.0"),
@@ -307,7 +330,7 @@ fn resolve_release(release: RawRelease, src: &Source, problems: &mut Problems) -
             }
         }
     }
-    let tag = template(release.tag, DEFAULT_TAG, &["name", "version"], problems);
+    let tag = template(release.tag, DEFAULT_TAG, TAG_PLACEHOLDERS, problems);
     let group_tag = template(
         release.group_tag,
         DEFAULT_GROUP_TAG,

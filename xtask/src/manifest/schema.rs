@@ -76,6 +76,7 @@ pub struct RawPlugins {
     pub exclude: Vec<Spanned<String>>,
     #[serde(default)]
     pub version_files: Vec<RawVersionFile>,
+    pub id_prefix: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -83,6 +84,8 @@ pub struct RawPlugins {
 pub struct RawPluginOverride {
     #[serde(default)]
     pub version_files: Vec<RawVersionFile>,
+    pub id: Option<Spanned<String>>,
+    pub tag: Option<Spanned<String>>,
     #[serde(default)]
     pub wheel_excludes: Vec<Spanned<String>>,
     pub verify_import: Option<bool>,

@@ -127,6 +127,7 @@ pub fn plan_versions(
     epoch: i64,
     problems: &mut Vec<String>,
 ) -> Result<Versions> {
+    problems.extend(units::tag_clashes(&ws.manifest, plugins));
     let short = commit[..commit.len().min(8)].to_string();
     match &opts.mode {
         Mode::Nightly { build_number, .. } => Ok(nightly_versions(

@@ -363,54 +363,30 @@ fn read_plugins(root: &Path, runner: &Runner, text: &str) -> Result<Vec<Plugin>>
         .map_err(|problems| crate::error::precheck_failed("the plugins cannot be read as they are", problems))
 }
 
-/// Tags of released versions: `{name}-v{version}`-style per plugin, `v{version}`-style for
-/// the whole repository; the formats most tags follow become `tag` and `group-tag`.
+/// Tags of released versions (`versions::tag_families`): the format most plugin tags follow
+/// as `tag` (with `[plugins] id-prefix`), a plugin whose tags follow another as its own
+/// `[plugin.NAME] tag`, repository-wide tags as `group-tag`.
 fn detect_tags(draft: &mut Draft, plugins: &[Plugin], tags: &[String], found: &mut Findings) {
-    const PLUGIN_FORMATS: &[&str] = &[
-        "{name}-v{version}",
-        "{name}-{version}",
-        "{name}/v{version}",
-        "{name}/{version}",
-        "{name}@{version}",
-    ];
-    const REPO_FORMATS: &[&str] = &["v{version}", "{version}"];
-    let is_version =
-        |s: &str| !s.is_empty() && s.starts_with(|c: char| c.is_ascii_digit()) && crate::versions::parse(s).is_ok();
-    let mut plugin_counts: BTreeMap<&str, usize> = BTreeMap::new();
-    let mut repo_counts: BTreeMap<&str, usize> = BTreeMap::new();
-    for tag in tags {
-        for format in PLUGIN_FORMATS {
-            let (before, after) = format.split_once("{version}").expect("has {version}");
-            let matched = plugins.iter().any(|p| {
-                [p.name.as_str(), p.normalized.as_str()].iter().any(|name| {
-                    let prefix = before.replace("{name}", name);
-                    tag.strip_prefix(&prefix)
-                        .and_then(|rest| rest.strip_suffix(after))
-                        .is_some_and(is_version)
-                })
-            });
-            if matched {
-                *plugin_counts.entry(format).or_default() += 1;
-                break;
-            }
-        }
-        for format in REPO_FORMATS {
-            let prefix = format.trim_end_matches("{version}");
-            if tag.strip_prefix(prefix).is_some_and(is_version) {
-                *repo_counts.entry(format).or_default() += 1;
-                break;
-            }
-        }
+    let names: Vec<&str> = plugins.iter().map(|p| p.normalized.as_str()).collect();
+    let formats = crate::versions::tag_families::detect(&names, tags);
+    if let Some(((template, id_prefix), n)) = &formats.tag {
+        let ids = match id_prefix {
+            Some(prefix) => format!(", {{id}} being the name without {prefix:?}: [plugins] id-prefix = {prefix:?}"),
+            None => String::new(),
+        };
+        found.detected.push(format!(
+            "{n} plugin release tag(s) like {template:?}: tag = {template:?}{ids}"
+        ));
+        draft.tag = Some(template.clone());
+        draft.id_prefix = id_prefix.clone();
     }
-    let best =
-        |counts: &BTreeMap<&str, usize>| counts.iter().max_by_key(|(_, n)| **n).map(|(f, n)| (f.to_string(), *n));
-    if let Some((format, n)) = best(&plugin_counts) {
-        found
-            .detected
-            .push(format!("{n} plugin release tag(s) like {format:?}: tag = {format:?}"));
-        draft.tag = Some(format);
+    for (plugin, literal, n) in formats.plugin_tags {
+        found.detected.push(format!(
+            "{n} tag(s) of {plugin} like {literal:?}: [plugin.{plugin}] tag = {literal:?}"
+        ));
+        draft.plugin_tags.push((plugin, literal));
     }
-    if let Some((format, n)) = best(&repo_counts) {
+    if let Some((format, n)) = formats.group_tag {
         found.detected.push(format!(
             "{n} repository release tag(s) like {format:?}: group-tag = {format:?}"
         ));
@@ -603,6 +579,10 @@ struct Draft {
     json_entries: Vec<(String, String, bool)>,
     stamp: bool,
     tag: Option<String>,
+    /// `[plugins] id-prefix`, when the tag family names plugins by an id.
+    id_prefix: Option<String>,
+    /// `[plugin.NAME] tag` of plugins whose tags follow another family.
+    plugin_tags: Vec<(String, String)>,
     group_tag: Option<String>,
     groups: Vec<(String, Vec<String>)>,
     changelog: Option<String>,
@@ -634,6 +614,12 @@ impl Draft {
             );
         }
         let _ = writeln!(s, "\n[plugins]\npaths = {}", toml_list(&self.paths));
+        if let Some(prefix) = &self.id_prefix {
+            let _ = writeln!(
+                s,
+                "# A plugin's {{id}} in tags: its name without this prefix.\nid-prefix = {prefix:?}"
+            );
+        }
         if !self.json_entries.is_empty() {
             let entries: Vec<String> = self
                 .json_entries
@@ -654,6 +640,12 @@ impl Draft {
             for (name, members) in &self.groups {
                 let _ = writeln!(s, "{name} = {}", toml_list(members));
             }
+        }
+        for (plugin, tag) in &self.plugin_tags {
+            let _ = writeln!(
+                s,
+                "\n# Its tags follow another format.\n[plugin.{plugin}]\ntag = {tag:?}"
+            );
         }
         let mut versioning = String::new();
         if self.stamp {

@@ -64,6 +64,7 @@ pub fn run(ws: &Workspace, opts: &PublishOptions) -> Result<()> {
     let git = Git::new(&ws.runner, tools.git.clone(), &ws.root);
     let head = git.head()?;
     let plugins = super::discover_plugins(ws)?;
+    problems.extend(units::tag_clashes(&ws.manifest, &plugins));
     let current = units::current_versions(&ws.manifest, &git, &plugins)?;
     // Changelog problems are `bundle`'s to report; publishing needs only the units.
     let units = units::tagged_at(ws, &git, &plugins, &current, &head, &mut Vec::new())?;

@@ -33,6 +33,13 @@ pub fn run(ws: &Workspace, check: bool, json: bool) -> Result<()> {
         &ws.root,
     );
     git.head()?;
+    let clashes = units::tag_clashes(&ws.manifest, &found);
+    if !clashes.is_empty() {
+        return Err(precheck_failed(
+            "the tag templates do not tell the plugins apart",
+            clashes,
+        ));
+    }
     let current = units::current_versions(&ws.manifest, &git, &found)?;
     let tags = git.tags_merged()?;
     let mut rows = Vec::new();

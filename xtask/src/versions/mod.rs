@@ -1,6 +1,7 @@
 //! Versions and what is stamped with them. PEP 440 (`pep440`), bump levels (`bump`) and
 //! nightly numbers (`nightly`) are pure and import nothing of the crate but `ops::clock`;
-//! above them, release units, their tags and current versions (`units`), locating version
+//! above them, release units, their tags and current versions (`units`), the formats
+//! existing tags follow (`tag_families`, pure), locating version
 //! text in files (`files`), the byte-exact edits of versions and pins (`edits`) and changelogs
 //! (`changelog`). May import the other domain folders (`manifest`, `python`) file by file,
 //! never in a cycle, and `ops`. This file is the folder's front and re-exports only the pure
@@ -12,6 +13,7 @@ pub mod edits;
 pub mod files;
 mod nightly;
 mod pep440;
+pub mod tag_families;
 pub mod units;
 
 pub use bump::{bump, next_dev, skipped, Bump};

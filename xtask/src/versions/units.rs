@@ -68,8 +68,46 @@ pub fn tag_name(manifest: &Manifest, unit: &Unit, version: &str) -> String {
             ],
         )
     } else {
-        render(&manifest.release.tag, &[("name", &unit.name), ("version", version)])
+        render(
+            manifest.plugin_tag_template(&unit.name),
+            &[
+                ("name", &unit.name),
+                ("id", &manifest.plugin_id(&unit.name)),
+                ("version", version),
+            ],
+        )
     }
+}
+
+/// Units whose tags the templates do not tell apart (one tag would record two units'
+/// releases, and each would read the other's versions): one problem per clash, naming the
+/// template to change.
+pub fn tag_clashes(manifest: &Manifest, plugins: &[Plugin]) -> Vec<String> {
+    let all = units(manifest, plugins);
+    let mut problems = Vec::new();
+    for (i, a) in all.iter().enumerate() {
+        let tag = tag_name(manifest, a, "{version}");
+        let Some(b) = all[..i].iter().find(|b| tag_name(manifest, b, "{version}") == tag) else {
+            continue;
+        };
+        let which = |u: &Unit| match (
+            u.group,
+            manifest.plugin_overrides.get(&u.name).and_then(|o| o.tag.as_ref()),
+        ) {
+            (true, _) => format!("[release] group-tag = {:?}", manifest.release.group_tag),
+            (false, Some(t)) => format!("[plugin.{}] tag = {t:?}", u.name),
+            (false, None) => format!("[release] tag = {:?}", manifest.release.tag),
+        };
+        let (wa, wb) = (which(a), which(b));
+        let templates = if wa == wb { wa } else { format!("{wb} and {wa}") };
+        problems.push(format!(
+            "{} and {} would both be tagged {tag} ({templates}): each would read the other's \
+             releases as its own. Put {{name}} or {{id}} in the template (e.g. \"providers-{{id}}/{{version}}\"), \
+             or give one of them its own [plugin.NAME] tag",
+            b.name, a.name
+        ));
+    }
+    problems
 }
 
 /// The newest version recorded by a tag of `unit`, if any.
@@ -261,24 +299,6 @@ fn next_versions(
                     problems.push(format!(
                         "{}: the tag {tag} already exists: choose another version",
                         unit.name
-                    ));
-                }
-                if let Some(other) = units.iter().find(|u: &&PlannedUnit| u.tag == tag) {
-                    let (key, placeholder) = if unit.group {
-                        ("group-tag", "{group}")
-                    } else {
-                        ("tag", "{name}")
-                    };
-                    problems.push(format!(
-                        "{} and {} would both be tagged {tag}: [release] {key} = {:?} must tell units apart; \
-                         put {placeholder} in it (e.g. \"providers-{placeholder}/{{version}}\")",
-                        other.name,
-                        unit.name,
-                        if unit.group {
-                            &manifest.release.group_tag
-                        } else {
-                            &manifest.release.tag
-                        }
                     ));
                 }
                 for m in &unit.members {

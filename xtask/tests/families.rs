@@ -1,0 +1,207 @@
+//! Plugin families kept as real ones are, adopted with `init` and released without hand edits
+//! beyond what `init` asks to check: flit providers below a pkgutil namespace tagged
+//! `providers-<id>/<version>`; a stamp-strategy family whose placeholder is `1!0+dev` and
+//! whose plugins require the host application at the placeholder.
+
+mod common;
+
+use common::*;
+
+const PKGUTIL: &str = "__path__ = __import__(\"pkgutil\").extend_path(__path__, __name__)\n";
+
+/// A git repository of `files` (path, text) with a bare origin, committed on `main`.
+fn family(files: &[(String, String)]) -> (Repo, tempfile::TempDir) {
+    let dir = tempfile::Builder::new().prefix("xtask-family-").tempdir().unwrap();
+    let repo = Repo { dir };
+    for (path, text) in files {
+        repo.write(path, text);
+    }
+    repo.write(".gitignore", "/target/\n/dist/\n");
+    repo.git(&["init", "-q", "-b", "main"]);
+    repo.git(&["config", "user.name", "Release Bot"]);
+    repo.git(&["config", "user.email", "release-bot@example.com"]);
+    repo.commit("the plugins");
+    let origin = repo.add_bare_origin();
+    (repo, origin)
+}
+
+/// `init`, then what a test machine needs that no repository says (the local index and the
+/// build backends' wheels) and the push to origin; committed.
+fn adopt(repo: &Repo, extra: &str) -> XtaskOutput {
+    let init = repo.xtask(&["init"]);
+    init.assert_code(0);
+    let manifest = repo.read("release-config.toml").replacen(
+        "\n[plugins]",
+        &format!(
+            "\n[public]\nindex-url = \"{}\"\nfind-links = [\"{}\"]\n\n[publish]\npush = true\n{extra}\n[plugins]",
+            index().url,
+            backend_wheels().display()
+        ),
+        1,
+    );
+    repo.write("release-config.toml", &manifest);
+    repo.commit("release-config.toml from init");
+    repo.git(&["push", "-q", "origin", "main"]);
+    init
+}
+
+/// A flit provider `host-providers-<id>` at `version`, its module `host.providers.<id>`
+/// below pkgutil namespace folders.
+fn provider(id: &str, version: &str) -> Vec<(String, String)> {
+    let dir = format!("providers/{id}");
+    vec![
+        (
+            format!("{dir}/pyproject.toml"),
+            format!(
+                "[build-system]\nrequires = [\"flit_core>=3.4\"]\nbuild-backend = \"flit_core.buildapi\"\n\n\
+                 [project]\nname = \"host-providers-{id}\"\nversion = \"{version}\"\ndescription = \"The {id} provider\"\n\
+                 requires-python = \">=3.9\"\n\n[tool.flit.module]\nname = \"host.providers.{id}\"\n"
+            ),
+        ),
+        (format!("{dir}/src/host/__init__.py"), PKGUTIL.to_string()),
+        (format!("{dir}/src/host/providers/__init__.py"), PKGUTIL.to_string()),
+        (
+            format!("{dir}/src/host/providers/{id}/__init__.py"),
+            format!("\"\"\"The {id} provider.\"\"\"\n\n__version__ = \"{version}\"\n"),
+        ),
+        (
+            format!("{dir}/CHANGELOG.md"),
+            format!(
+                "# Changelog\n\n## [Unreleased]\n\n### Fixed\n\n- A fix of {id}.\n\n## [{version}] - 2026-11-02\n\n- Released.\n"
+            ),
+        ),
+    ]
+}
+
+#[test]
+fn providers_tagged_by_id_are_adopted_and_released_one_by_one() {
+    let files: Vec<(String, String)> = [provider("sqlite", "4.3.4"), provider("http", "2.1.0")].concat();
+    let (repo, origin) = family(&files);
+    for tag in [
+        "providers-sqlite/4.3.3",
+        "providers-sqlite/4.3.4",
+        "providers-http/2.1.0",
+    ] {
+        repo.git(&["tag", "-a", tag, "-m", "released"]);
+    }
+    repo.git(&["push", "-q", "origin", "--tags"]);
+
+    let init = adopt(&repo, "");
+    let manifest = repo.read("release-config.toml");
+    assert!(
+        manifest.contains("tag = \"providers-{id}/{version}\"") && manifest.contains("id-prefix = \"host-providers-\""),
+        "{manifest}\n{}",
+        init.stderr
+    );
+    assert!(
+        init.stderr
+            .contains("3 plugin release tag(s) like \"providers-{id}/{version}\": tag = \"providers-{id}/{version}\""),
+        "{}",
+        init.stderr
+    );
+
+    // status reads the family: each provider's last tag and version.
+    let status = repo.xtask(&["status", "--json"]).assert_code(0).json();
+    let rows: Vec<(String, String, String)> = status
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["name"].as_str().unwrap().to_string(),
+                r["version"].as_str().unwrap().to_string(),
+                r["last_tag"].as_str().unwrap_or("(none)").to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            (
+                "host-providers-http".into(),
+                "2.1.0".into(),
+                "providers-http/2.1.0".into()
+            ),
+            (
+                "host-providers-sqlite".into(),
+                "4.3.4".into(),
+                "providers-sqlite/4.3.4".into()
+            ),
+        ]
+    );
+
+    let run = repo.xtask(&[
+        "release",
+        "patch",
+        "--plugin",
+        "host-providers-sqlite",
+        "--platform",
+        "linux",
+        "--no-sources",
+        "--execute",
+    ]);
+    run.assert_code(0);
+    assert_eq!(repo.git(&["tag", "--points-at", "HEAD"]), "providers-sqlite/4.3.5\n");
+    let remote = run_ok(
+        std::process::Command::new("git")
+            .args(["ls-remote", "--tags"])
+            .arg(origin.path()),
+    );
+    assert!(
+        String::from_utf8_lossy(&remote.stdout).contains("refs/tags/providers-sqlite/4.3.5"),
+        "the tag is pushed"
+    );
+    // Exactly the provider's two version files and its changelog change.
+    let changed = repo.git(&["diff", "--name-only", "HEAD~1", "HEAD"]);
+    assert_eq!(
+        changed,
+        "providers/sqlite/CHANGELOG.md\nproviders/sqlite/pyproject.toml\nproviders/sqlite/src/host/providers/sqlite/__init__.py\n"
+    );
+    let wheel = repo.in_dist("host_providers_sqlite-4.3.5-py3-none-any.whl");
+    assert!(wheel.is_file(), "{:?}", list_dir(&repo.set_dir()));
+}
+
+#[test]
+fn a_tag_template_without_the_plugin_is_refused_before_anything_runs() {
+    let files: Vec<(String, String)> = [provider("sqlite", "4.3.4"), provider("http", "2.1.0")].concat();
+    let (repo, _origin) = family(&files);
+    adopt(&repo, "");
+    let manifest = repo.read("release-config.toml").replacen(
+        "[release]\n",
+        "[release]\ntag = \"providers-sqlite/{version}\"\n",
+        1,
+    );
+    repo.write("release-config.toml", &manifest);
+    repo.commit("one tag for every provider");
+    let run = repo.xtask(&[
+        "release",
+        "patch",
+        "--plugin",
+        "host-providers-sqlite",
+        "--platform",
+        "linux",
+    ]);
+    run.assert_code(3);
+    assert!(
+        run.stderr.contains(
+            "host-providers-http and host-providers-sqlite would both be tagged providers-sqlite/{version} \
+             ([release] tag = \"providers-sqlite/{version}\")"
+        ),
+        "{}",
+        run.stderr
+    );
+    // A plugin of its own tag family tells them apart.
+    repo.append_manifest(
+        "\n[plugin.host-providers-http]\ntag = \"providers-{id}/{version}\"\n",
+        "http has its own tags",
+    );
+    repo.xtask(&[
+        "release",
+        "patch",
+        "--plugin",
+        "host-providers-sqlite",
+        "--platform",
+        "linux",
+    ])
+    .assert_code(0);
+}
