@@ -205,3 +205,128 @@ fn a_tag_template_without_the_plugin_is_refused_before_anything_runs() {
     ])
     .assert_code(0);
 }
+
+/// A setup.py library at the placeholder `1!0+dev` that requires the host application
+/// (`tabulate` stands in for it) at the placeholder, and its `requires` (siblings) too.
+fn library(name: &str, requires: &[&str]) -> Vec<(String, String)> {
+    let module = name.replace('-', "_");
+    let requires: String = requires.iter().map(|r| format!("\"{r}==1!0+dev\", ")).collect();
+    vec![
+        (
+            format!("libraries/{name}/setup.py"),
+            format!(
+                "from setuptools import setup\n\nsetup(\n    name=\"{name}\",\n    version=\"1!0+dev\",\n    \
+                 description=\"The {name} integration\",\n    packages=[\"{module}\"],\n    \
+                 install_requires=[\"tabulate==1!0+dev\", {requires}],\n    python_requires=\">=3.9\",\n)\n"
+            ),
+        ),
+        (
+            format!("libraries/{name}/{module}/__init__.py"),
+            format!("\"\"\"{name}.\"\"\"\n"),
+        ),
+        (
+            format!("libraries/{name}/CHANGELOG.md"),
+            "# Changelog\n\n## [Unreleased]\n\n### Added\n\n- The first release.\n".to_string(),
+        ),
+    ]
+}
+
+#[test]
+fn an_epoch_placeholder_never_leaks_and_requirements_on_it_get_the_manifest_s_versions() {
+    let files: Vec<(String, String)> = [library("lib-core", &[]), library("lib-extra", &["lib-core"])].concat();
+    let (repo, _origin) = family(&files);
+    let init = adopt(&repo, "");
+    let manifest = repo.read("release-config.toml");
+    assert!(
+        manifest.contains("strategy = \"stamp\"\nplaceholder = \"1!0+dev\"\n")
+            && manifest.contains("[versioning.requirements]\n# tabulate = \">=X.Y,<X.Z\"\n"),
+        "{manifest}"
+    );
+    assert!(
+        init.stderr.contains(
+            "libraries/lib-core/setup.py: \"tabulate==1!0+dev\" requires tabulate at the placeholder: write the \
+             versions it needs in [versioning.requirements] (tabulate = \">=X.Y,<X.Z\")"
+        ),
+        "{}",
+        init.stderr
+    );
+
+    // Until the manifest says which versions, the dry run names the place.
+    let plan = repo.xtask(&["plan", "--platform", "linux", "--build-number", BUILD_NUMBER]);
+    plan.assert_code(3);
+    assert!(
+        plan.stderr.contains(
+            "libraries/lib-core/setup.py:8: the requirement \"tabulate==1!0+dev\" names the placeholder 1!0+dev, \
+             which no release of tabulate has"
+        ),
+        "{}",
+        plan.stderr
+    );
+
+    // What init asked to check, and nothing else.
+    let manifest = manifest.replace("# tabulate = \">=X.Y,<X.Z\"", "tabulate = \">=0.9,<0.10\"");
+    repo.write("release-config.toml", &manifest);
+    repo.commit("the versions of the host application");
+    repo.git(&["push", "-q", "origin", "main"]);
+    repo.xtask(&[
+        "nightly",
+        "--platform",
+        "linux",
+        "--no-sources",
+        "--build-number",
+        BUILD_NUMBER,
+    ])
+    .assert_code(0);
+    let nightly = repo.set_dir();
+    let names = list_dir(&nightly);
+    assert!(
+        names.iter().all(|n| !n.contains('!') && !n.contains("dev+")),
+        "{names:?}"
+    );
+    std::fs::remove_dir_all(repo.path().join("dist")).unwrap();
+
+    let run = repo.xtask(&[
+        "release",
+        "0.26.8",
+        "--plugin",
+        "lib-extra",
+        "--platform",
+        "linux",
+        "--no-sources",
+        "--execute",
+    ]);
+    run.assert_code(0);
+    assert_eq!(repo.git(&["tag", "--points-at", "HEAD"]), "lib-extra-v0.26.8\n");
+    let names = list_dir(&repo.set_dir());
+    assert!(names.iter().all(|n| !n.contains('!')), "{names:?}");
+    let wheel = repo.in_dist("lib_extra-0.26.8-py3-none-any.whl");
+    let metadata = wheel_metadata(&wheel);
+    let requires: Vec<&str> = metadata.lines().filter(|l| l.starts_with("Requires-Dist:")).collect();
+    assert_eq!(
+        requires,
+        [
+            "Requires-Dist: tabulate<0.10,>=0.9",
+            "Requires-Dist: lib-core==0.0.*,>=0.0.0"
+        ],
+        "{metadata}"
+    );
+    // The committed files keep the placeholder; only the changelog records the release.
+    assert_eq!(
+        repo.git(&["diff", "--name-only", "HEAD~1", "HEAD"]),
+        "libraries/lib-extra/CHANGELOG.md\n"
+    );
+}
+
+/// The METADATA of a wheel.
+fn wheel_metadata(wheel: &std::path::Path) -> String {
+    use std::io::Read;
+    let mut zip = zip::ZipArchive::new(std::fs::File::open(wheel).unwrap()).unwrap();
+    let name = zip
+        .file_names()
+        .map(|n| n.unwrap().to_string())
+        .find(|n| n.ends_with(".dist-info/METADATA"))
+        .unwrap();
+    let mut text = String::new();
+    zip.by_name(&name).unwrap().read_to_string(&mut text).unwrap();
+    text
+}

@@ -102,6 +102,12 @@ pub struct Versioning {
     pub changelog_style: crate::versions::changelog::style::Style,
     /// After a release commit, commit the next `.dev0` versions (commit strategy).
     pub next_dev: bool,
+    /// The version version files hold between releases (stamp strategy): `0.0.0` unless
+    /// `[versioning] placeholder` says otherwise. A unit without a tag is at 0.0.0.
+    pub placeholder: pep440_rs::Version,
+    /// `[versioning.requirements]`: the specifier that replaces the placeholder in a
+    /// requirement on a package outside the repository, by normalized name.
+    pub requirements: BTreeMap<String, String>,
 }
 
 /// A value together with where it stands in the manifest, for later errors.

@@ -456,8 +456,11 @@ fn resolve_versioning(versioning: RawVersioning, src: &Source, problems: &mut Pr
         Some(v) => *v.get_ref(),
         None => false,
     };
+    let (placeholder, requirements) = resolve_placeholder(&versioning, src, problems);
     Versioning {
         next_dev,
+        placeholder,
+        requirements,
         changelog_style,
         strategy: match choice(versioning.strategy, &["commit", "stamp"], problems).as_deref() {
             Some("stamp") => Strategy::Stamp,
@@ -475,6 +478,49 @@ fn resolve_versioning(versioning: RawVersioning, src: &Source, problems: &mut Pr
         },
         allow_empty_changelog: versioning.allow_empty_changelog,
     }
+}
+
+/// `[versioning] placeholder` (a PEP 440 version; only with the stamp strategy) and
+/// `[versioning.requirements]` (PEP 440 specifiers, by package name).
+fn resolve_placeholder(
+    versioning: &RawVersioning,
+    src: &Source,
+    problems: &mut Problems,
+) -> (pep440_rs::Version, BTreeMap<String, String>) {
+    let stamp = versioning.strategy.as_ref().is_some_and(|s| s.get_ref() == "stamp");
+    let mut placeholder = pep440_rs::Version::new([0, 0, 0]);
+    if let Some(p) = &versioning.placeholder {
+        match crate::versions::parse(p.get_ref()) {
+            Ok(v) if stamp => placeholder = v,
+            Ok(_) => problems.push(
+                src.at_spanned(p),
+                "[versioning] placeholder needs strategy = \"stamp\": with `commit`, version files hold released versions",
+            ),
+            Err(e) => problems.push(src.at_spanned(p), format!("placeholder {:?}: {e}", p.get_ref())),
+        }
+    }
+    let mut requirements = BTreeMap::new();
+    for (name, spec) in &versioning.requirements {
+        if !stamp {
+            problems.push(
+                src.at_spanned(name),
+                "[versioning.requirements] needs strategy = \"stamp\": it replaces the placeholder in requirements",
+            );
+        }
+        match <pep440_rs::VersionSpecifiers as std::str::FromStr>::from_str(spec.get_ref()) {
+            Ok(s) if !s.is_empty() => {
+                requirements.insert(normalize_name(name.get_ref()), spec.get_ref().trim().to_string());
+            }
+            _ => problems.push(
+                src.at_spanned(spec),
+                format!(
+                    "{:?} is not a version specifier: write one such as \">=1.10.7,<1.11\"",
+                    spec.get_ref()
+                ),
+            ),
+        }
+    }
+    (placeholder, requirements)
 }
 
 /// `[nightly]`, with its upload table (never to a production index).

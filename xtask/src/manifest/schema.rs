@@ -164,6 +164,9 @@ pub struct RawVersioning {
     pub changelog_heading: Option<Spanned<String>>,
     pub changelog_unreleased: Option<Spanned<String>>,
     pub next_dev: Option<Spanned<bool>>,
+    pub placeholder: Option<Spanned<String>>,
+    #[serde(default)]
+    pub requirements: BTreeMap<Spanned<String>, Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]

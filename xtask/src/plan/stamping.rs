@@ -47,10 +47,13 @@ pub fn stamp_steps(
         if matches!(opts.mode, Mode::Bundle) && ws.manifest.versioning.strategy == Strategy::Commit {
             continue;
         }
-        let pins = match pin_versions {
+        let mut pins = match pin_versions {
             Some(versions) => edits::pin_edits(&ws.root, p, versions, ws.manifest.versioning.sibling_pins),
             None => Ok(Vec::new()),
         };
+        if ws.manifest.versioning.strategy == Strategy::Stamp {
+            pins = join(pins, placeholder_edits(ws, p, plugins));
+        }
         match (edits::version_edits(&ws.root, p, new, values), pins) {
             (Ok(mut edits), Ok(mut pins)) => {
                 edits.append(&mut pins);
@@ -70,6 +73,25 @@ pub fn stamp_steps(
         }
     }
     stamp_steps
+}
+
+/// The stamp strategy's edits of requirements on packages outside the repository written
+/// with the placeholder (`[versioning.requirements]`).
+fn placeholder_edits(ws: &Workspace, p: &Plugin, plugins: &[Plugin]) -> Result<Vec<edits::Edit>, Vec<String>> {
+    let names: Vec<&str> = plugins.iter().map(|p| p.normalized.as_str()).collect();
+    let versioning = &ws.manifest.versioning;
+    edits::placeholder_requirement_edits(&ws.root, p, &names, &versioning.placeholder, &versioning.requirements)
+}
+
+/// Both edit lists, or every problem of either.
+fn join<E>(a: Result<Vec<E>, Vec<String>>, b: Result<Vec<E>, Vec<String>>) -> Result<Vec<E>, Vec<String>> {
+    match (a, b) {
+        (Ok(mut a), Ok(b)) => {
+            a.extend(b);
+            Ok(a)
+        }
+        (a, b) => Err([a.err().unwrap_or_default(), b.err().unwrap_or_default()].concat()),
+    }
 }
 
 /// Each plugin as the plan shows it: versions, group, metadata, version files.

@@ -94,8 +94,8 @@ pub fn run(dry_run: bool) -> Result<()> {
         }
     }
 
-    detect_stamp(&mut draft, &plugins, &mut found);
     let tags = git.tags().unwrap_or_default();
+    detect_stamp(&mut draft, &plugins, &tags, &mut found);
     detect_tags(&mut draft, &plugins, &tags, &mut found);
     detect_groups(&mut draft, &plugins, &mut found);
     detect_changelogs(&mut draft, &root, &plugins, &mut found);
@@ -169,14 +169,50 @@ fn json_entries(
     json_entries
 }
 
-/// Every plugin at the placeholder version 0.0.0 means the `stamp` strategy.
-fn detect_stamp(draft: &mut Draft, plugins: &[Plugin], found: &mut Findings) {
-    let placeholder = plugins.iter().all(|p| p.version.to_string() == "0.0.0");
-    draft.stamp = placeholder;
-    if placeholder {
-        found.detected.push(
-            "every plugin's version is the placeholder 0.0.0: the `stamp` strategy (versions come from tags)".into(),
-        );
+/// Every plugin at one placeholder version means the `stamp` strategy: a version whose
+/// release numbers are all zero (`0.0.0`, `0.0.0.dev0`, `1!0+dev`, `0+unknown`), shared by
+/// every plugin, that no tag records. Requirements on other packages written with it need
+/// the versions they mean (`[versioning.requirements]`); computed requirements are asked of
+/// the build backend by `plan`.
+fn detect_stamp(draft: &mut Draft, plugins: &[Plugin], tags: &[String], found: &mut Findings) {
+    let Some(first) = plugins.first() else { return };
+    let placeholder = &first.version;
+    let tagged = tags.iter().any(|t| {
+        crate::versions::tag_families::version_prefix(t)
+            .and_then(|prefix| crate::versions::parse(&t[prefix.len()..]).ok())
+            .is_some_and(|v| &v == placeholder)
+    });
+    draft.stamp =
+        plugins.iter().all(|p| &p.version == placeholder) && placeholder.release().iter().all(|n| *n == 0) && !tagged;
+    if !draft.stamp {
+        return;
+    }
+    found.detected.push(format!(
+        "every plugin's version is the placeholder {placeholder}: the `stamp` strategy (versions come from tags)"
+    ));
+    if placeholder.to_string() != "0.0.0" {
+        draft.placeholder = Some(placeholder.to_string());
+    }
+    let names: Vec<&str> = plugins.iter().map(|p| p.normalized.as_str()).collect();
+    for p in plugins {
+        for (place, name) in crate::versions::edits::placeholder_requirements(p, &names, placeholder) {
+            found.check.push(format!(
+                "{}/{}: {:?} requires {name} at the placeholder: write the versions it needs in \
+                 [versioning.requirements] ({name} = \">=X.Y,<X.Z\")",
+                p.dir, place.file, place.text
+            ));
+            if !draft.placeholder_requirements.contains(&name) {
+                draft.placeholder_requirements.push(name);
+            }
+        }
+        if p.inexact.iter().any(|f| f == "dependencies") {
+            found.check.push(format!(
+                "{}: {} computes its requirements: `plan` asks its build backend, and refuses a computed \
+                 requirement on a sibling plugin (its pin cannot be rewritten; write it as a literal string)",
+                p.dir,
+                p.layout_file()
+            ));
+        }
     }
 }
 
@@ -578,6 +614,10 @@ struct Draft {
     /// JSON files holding the plugins' version: (path in the plugin folder, key, optional).
     json_entries: Vec<(String, String, bool)>,
     stamp: bool,
+    /// `[versioning] placeholder`, when not 0.0.0.
+    placeholder: Option<String>,
+    /// Packages outside the repository required at the placeholder (`[versioning.requirements]`).
+    placeholder_requirements: Vec<String>,
     tag: Option<String>,
     /// `[plugins] id-prefix`, when the tag family names plugins by an id.
     id_prefix: Option<String>,
@@ -649,9 +689,14 @@ impl Draft {
         }
         let mut versioning = String::new();
         if self.stamp {
-            versioning.push_str(
-                "# Version files hold the placeholder 0.0.0; releases are recorded by tags.\nstrategy = \"stamp\"\n",
+            let placeholder = self.placeholder.as_deref().unwrap_or("0.0.0");
+            let _ = writeln!(
+                versioning,
+                "# Version files hold the placeholder {placeholder}; releases are recorded by tags.\nstrategy = \"stamp\""
             );
+            if let Some(p) = &self.placeholder {
+                let _ = writeln!(versioning, "placeholder = {p:?}");
+            }
         }
         if let Some(log) = &self.changelog {
             let _ = writeln!(versioning, "changelog = {log:?}");
@@ -664,6 +709,15 @@ impl Draft {
         }
         if !versioning.is_empty() {
             let _ = write!(s, "\n[versioning]\n{versioning}");
+        }
+        if !self.placeholder_requirements.is_empty() {
+            let _ = writeln!(
+                s,
+                "\n# CHECK: the versions each package, required at the placeholder, must have.\n[versioning.requirements]"
+            );
+            for name in &self.placeholder_requirements {
+                let _ = writeln!(s, "# {name} = \">=X.Y,<X.Z\"");
+            }
         }
         for (name, tags, format) in &self.platforms {
             let _ = writeln!(

@@ -10,7 +10,7 @@ use pep440_rs::Version;
 use serde::{Deserialize, Serialize};
 
 use crate::manifest::{first_line, line_col, SiblingPins};
-use crate::python::plugins::Plugin;
+use crate::python::plugins::{Plugin, RequirementPlace};
 use crate::versions::files;
 
 /// One change to a file: `old` at byte `offset` becomes `new`.
@@ -146,6 +146,68 @@ pub fn pin_edits(
     finish(edits, problems)
 }
 
+/// Edits that replace the placeholder in `plugin`'s requirements on packages outside the
+/// repository (`host-app==1!0+dev`) by the specifier `[versioning.requirements]` gives; a
+/// requirement it gives none for is a problem naming file, line and requirement.
+pub fn placeholder_requirement_edits(
+    root: &Path,
+    plugin: &Plugin,
+    siblings: &[&str],
+    placeholder: &Version,
+    specifiers: &BTreeMap<String, String>,
+) -> Result<Vec<Edit>, Vec<String>> {
+    let mut problems = Vec::new();
+    let mut edits = Vec::new();
+    for (place, name) in placeholder_requirements(plugin, siblings, placeholder) {
+        let shown = format!("{}/{}", plugin.dir, place.file);
+        let text = std::fs::read_to_string(root.join(&plugin.dir).join(&place.file)).unwrap_or_default();
+        let line = line_col(&text, place.offset).0;
+        let Some(new_spec) = specifiers.get(&name) else {
+            problems.push(format!(
+                "{shown}:{line}: the requirement {:?} names the placeholder {placeholder}, which no release \
+                 of {name} has: say which versions of {name} the plugin needs in [versioning.requirements] \
+                 (e.g. {name} = \">=1.10.7,<1.11\"), and each build writes that instead",
+                place.text
+            ));
+            continue;
+        };
+        match replace_specifier(&place.text, new_spec) {
+            Ok(new) => edits.push(Edit {
+                file: shown,
+                line,
+                offset: place.offset,
+                old: place.text.clone(),
+                new,
+                reason: format!("[versioning.requirements] {name}"),
+            }),
+            Err(e) => problems.push(format!("{shown}:{line}: requirement {:?}: {e}", place.text)),
+        }
+    }
+    finish(edits, problems)
+}
+
+/// `plugin`'s requirements on packages outside the repository (not `siblings`) whose
+/// specifier names the placeholder, with each package's normalized name.
+pub fn placeholder_requirements<'a>(
+    plugin: &'a Plugin,
+    siblings: &[&str],
+    placeholder: &Version,
+) -> Vec<(&'a RequirementPlace, String)> {
+    plugin
+        .requirement_places
+        .iter()
+        .filter_map(|place| {
+            let r = pep508_rs::Requirement::<pep508_rs::VerbatimUrl>::from_str(&place.text).ok()?;
+            let name = r.name.to_string();
+            let Some(pep508_rs::VersionOrUrl::VersionSpecifier(spec)) = &r.version_or_url else {
+                return None;
+            };
+            let pinned = spec.iter().any(|s| s.version() == placeholder);
+            (pinned && !siblings.contains(&name.as_str())).then_some((place, name))
+        })
+        .collect()
+}
+
 fn finish(mut edits: Vec<Edit>, problems: Vec<String>) -> Result<Vec<Edit>, Vec<String>> {
     edits.sort_by(|a, b| (&a.file, a.offset).cmp(&(&b.file, b.offset)));
     edits.dedup();
@@ -235,24 +297,6 @@ pub fn by_file(edits: &[Edit]) -> BTreeMap<&str, Vec<&Edit>> {
 /// `acme-base==1.4.*,>=1.4.1.dev5; python_version>'3'`; `exact`: `==1.4.1.dev5`; `minimum`:
 /// `>=1.4.1.dev5`.
 pub fn pin_requirement(req: &str, version: &Version, policy: SiblingPins) -> Result<String, String> {
-    let name_end = req
-        .find(|c: char| !(c.is_ascii_alphanumeric() || "-_.".contains(c)))
-        .unwrap_or(req.len());
-    let mut spec_start = name_end;
-    let after_name = &req[name_end..];
-    let trimmed = after_name.trim_start();
-    if trimmed.starts_with('[') {
-        let close = req[name_end..].find(']').ok_or("unclosed extras")?;
-        spec_start = name_end + close + 1;
-    }
-    let rest = &req[spec_start..];
-    if rest.trim_start().starts_with('@') {
-        return Err("a URL requirement cannot be pinned to a version; require the plugin by name".into());
-    }
-    let spec_len = rest.find(';').unwrap_or(rest.len());
-    let spec = &rest[..spec_len];
-    let lead = spec.len() - spec.trim_start().len();
-    let tail = spec.len() - spec.trim_end().len();
     // PEP 440: specifiers carry no local label; the epoch belongs to the prefix match too.
     let public = version.clone().without_local();
     let new_spec = match policy {
@@ -272,6 +316,30 @@ pub fn pin_requirement(req: &str, version: &Version, policy: SiblingPins) -> Res
             format!("=={epoch}{major}.{minor}.*,>={public}")
         }
     };
+    replace_specifier(req, &new_spec)
+}
+
+/// `req` with its version specifier replaced by `new_spec`, its name, extras, spacing and
+/// marker as written.
+fn replace_specifier(req: &str, new_spec: &str) -> Result<String, String> {
+    let name_end = req
+        .find(|c: char| !(c.is_ascii_alphanumeric() || "-_.".contains(c)))
+        .unwrap_or(req.len());
+    let mut spec_start = name_end;
+    let after_name = &req[name_end..];
+    let trimmed = after_name.trim_start();
+    if trimmed.starts_with('[') {
+        let close = req[name_end..].find(']').ok_or("unclosed extras")?;
+        spec_start = name_end + close + 1;
+    }
+    let rest = &req[spec_start..];
+    if rest.trim_start().starts_with('@') {
+        return Err("a URL requirement cannot be pinned to a version; require the plugin by name".into());
+    }
+    let spec_len = rest.find(';').unwrap_or(rest.len());
+    let spec = &rest[..spec_len];
+    let lead = spec.len() - spec.trim_start().len();
+    let tail = spec.len() - spec.trim_end().len();
     let lead_ws = if spec.trim().is_empty() { "" } else { &spec[..lead] };
     Ok(format!(
         "{}{lead_ws}{new_spec}{}{}",

@@ -125,14 +125,22 @@ pub fn newest_tagged(manifest: &Manifest, unit: &Unit, tags: &[String]) -> Optio
 }
 
 /// Current version of every plugin (normalized name → version). With the `stamp` strategy
-/// it is the newest release tag of the plugin's unit, or the version files' placeholder
-/// while there is no tag yet.
+/// it is the newest release tag of the plugin's unit; while there is none, 0.0.0 for version
+/// files at the placeholder (its epoch or local label never carries into a release), else
+/// what they say.
 pub fn current_versions(manifest: &Manifest, git: &Git, plugins: &[Plugin]) -> Result<BTreeMap<String, Version>> {
+    let stamp = manifest.versioning.strategy == Strategy::Stamp;
     let mut current: BTreeMap<String, Version> = plugins
         .iter()
-        .map(|p| (p.normalized.clone(), p.version.clone()))
+        .map(|p| {
+            let version = match stamp && p.version == manifest.versioning.placeholder {
+                true => Version::new([0, 0, 0]),
+                false => p.version.clone(),
+            };
+            (p.normalized.clone(), version)
+        })
         .collect();
-    if manifest.versioning.strategy == Strategy::Stamp {
+    if stamp {
         // Only this branch's history counts: a maintenance branch is not at main's version.
         let tags = git.tags_merged()?;
         for unit in units(manifest, plugins) {
