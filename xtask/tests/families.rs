@@ -330,3 +330,44 @@ fn wheel_metadata(wheel: &std::path::Path) -> String {
     zip.by_name(&name).unwrap().read_to_string(&mut text).unwrap();
     text
 }
+
+#[test]
+fn a_stray_lightweight_tag_ahead_of_the_releases_is_shown_and_refused() {
+    let files: Vec<(String, String)> = [library("lib-core", &[])].concat();
+    let (repo, _origin) = family(&files);
+    adopt(&repo, "");
+    let manifest = repo
+        .read("release-config.toml")
+        .replace("# tabulate = \">=X.Y,<X.Z\"", "tabulate = \">=0.9,<0.10\"");
+    repo.write("release-config.toml", &manifest);
+    repo.commit("the versions of the host application");
+    repo.git(&["tag", "-a", "lib-core-v2.6.0", "-m", "Release 2.6.0"]);
+    repo.git(&["push", "-q", "origin", "main", "lib-core-v2.6.0"]);
+    repo.write("libraries/lib-core/lib_core/extra.py", "X = 1\n");
+    repo.commit("a change");
+    repo.git(&["push", "-q", "origin", "main"]);
+    repo.git(&["tag", "lib-core-v2.7.0", "HEAD~1"]);
+
+    let advice = "lib-core: its newest tag lib-core-v2.7.0 is lightweight, unlike its release tags before it \
+                  (lib-core-v2.6.0 is annotated): a stray tag would make 2.7.0 its current version and the next \
+                  release skip the versions between. If 2.7.0 was released, make the tag annotated";
+    let status = repo.xtask(&["status"]);
+    status.assert_code(0);
+    assert!(
+        status.stderr.contains(&format!("warning: {advice}")),
+        "{}",
+        status.stderr
+    );
+    let run = repo.xtask(&["release", "minor", "--platform", "linux"]);
+    run.assert_code(3);
+    assert!(run.stderr.contains(advice), "{}", run.stderr);
+    assert!(run.stderr.contains("(`git tag -d lib-core-v2.7.0`)"), "{}", run.stderr);
+
+    // Following the advice: the release continues from 2.6.0.
+    repo.git(&["tag", "-d", "lib-core-v2.7.0"]);
+    let plan = repo
+        .xtask(&["release", "minor", "--platform", "linux", "--json"])
+        .assert_code(0)
+        .json();
+    assert_eq!(plan["units"][0]["version"], "2.7.0");
+}

@@ -394,6 +394,19 @@ impl<'a> Git<'a> {
         Ok(text.lines().map(str::to_string).filter(|l| !l.is_empty()).collect())
     }
 
+    /// The lightweight tags (refs to a commit, not to a tag object).
+    pub fn lightweight_tags(&self) -> Result<std::collections::BTreeSet<String>> {
+        let text = self.read(
+            "list the kinds of the tags",
+            &["for-each-ref", "--format=%(objecttype) %(refname:strip=2)", "refs/tags"],
+        )?;
+        Ok(text
+            .lines()
+            .filter_map(|l| l.strip_prefix("commit "))
+            .map(str::to_string)
+            .collect())
+    }
+
     /// Every tag name.
     pub fn tags(&self) -> Result<Vec<String>> {
         let text = self.read("list tags", &["tag", "--list"])?;

@@ -41,6 +41,10 @@ pub fn run(ws: &Workspace, check: bool, json: bool) -> Result<()> {
         ));
     }
     let current = units::current_versions(&ws.manifest, &git, &found)?;
+    let strays = units::stray_tags(&ws.manifest, &git, &found)?;
+    for s in &strays {
+        eprintln!("warning: {s}");
+    }
     let tags = git.tags_merged()?;
     let mut rows = Vec::new();
     for unit in units::units(&ws.manifest, &found) {
@@ -112,8 +116,12 @@ pub fn run(ws: &Workspace, check: bool, json: bool) -> Result<()> {
                 )
             })
             .collect();
+        let silent: Vec<String> = strays.into_iter().chain(silent).collect();
         if !silent.is_empty() {
-            return Err(precheck_failed("changes without changelog entries", silent));
+            return Err(precheck_failed(
+                "stray tags or changes without changelog entries",
+                silent,
+            ));
         }
     }
     Ok(())

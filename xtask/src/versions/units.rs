@@ -112,16 +112,57 @@ pub fn tag_clashes(manifest: &Manifest, plugins: &[Plugin]) -> Vec<String> {
 
 /// The newest version recorded by a tag of `unit`, if any.
 pub fn newest_tagged(manifest: &Manifest, unit: &Unit, tags: &[String]) -> Option<(Version, String)> {
+    tagged_versions(manifest, unit, tags).pop()
+}
+
+/// Every version recorded by a tag of `unit`, oldest first, with its tag.
+fn tagged_versions(manifest: &Manifest, unit: &Unit, tags: &[String]) -> Vec<(Version, String)> {
     let marker = "\u{0}VERSION\u{0}";
     let template = tag_name(manifest, unit, marker);
-    let (prefix, suffix) = template.split_once(marker)?;
-    tags.iter()
+    let Some((prefix, suffix)) = template.split_once(marker) else {
+        return Vec::new();
+    };
+    let mut found: Vec<(Version, String)> = tags
+        .iter()
         .filter_map(|t| {
             let middle = t.strip_prefix(prefix)?.strip_suffix(suffix)?;
             let v = crate::versions::parse(middle).ok()?;
             Some((v, t.clone()))
         })
-        .max_by(|a, b| a.0.cmp(&b.0))
+        .collect();
+    found.sort();
+    found
+}
+
+/// Stamp strategy: units whose newest tag, the one their current version comes from, is a
+/// lightweight tag while their earlier release tags are annotated (a stray tag, made by hand,
+/// would make its version current and the next release skip what lies between): one
+/// problem per unit, with what to do.
+pub fn stray_tags(manifest: &Manifest, git: &Git, plugins: &[Plugin]) -> Result<Vec<String>> {
+    if manifest.versioning.strategy != Strategy::Stamp {
+        return Ok(Vec::new());
+    }
+    let tags = git.tags_merged()?;
+    let lightweight = git.lightweight_tags()?;
+    let mut problems = Vec::new();
+    for unit in units(manifest, plugins) {
+        let mut mine = tagged_versions(manifest, &unit, &tags);
+        let Some((version, newest)) = mine.pop() else { continue };
+        if !lightweight.contains(&newest) {
+            continue;
+        }
+        if let Some((_, annotated)) = mine.iter().rev().find(|(_, t)| !lightweight.contains(t)) {
+            problems.push(format!(
+                "{}: its newest tag {newest} is lightweight, unlike its release tags before it ({annotated} is \
+                 annotated): a stray tag would make {version} its current version and the next release skip \
+                 the versions between. If {version} was released, make the tag annotated \
+                 (`git tag -a -f -m \"Release {version}\" {newest} {newest}^{{}}`); if not, delete it \
+                 (`git tag -d {newest}`)",
+                unit.name
+            ));
+        }
+    }
+    Ok(problems)
 }
 
 /// Current version of every plugin (normalized name → version). With the `stamp` strategy
