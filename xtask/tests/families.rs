@@ -371,3 +371,53 @@ fn a_stray_lightweight_tag_ahead_of_the_releases_is_shown_and_refused() {
         .json();
     assert_eq!(plan["units"][0]["version"], "2.7.0");
 }
+
+#[test]
+fn a_plugin_taken_out_of_its_group_goes_on_from_the_group_s_release() {
+    let files: Vec<(String, String)> = [library("lib-core", &[]), library("lib-extra", &["lib-core"])].concat();
+    let (repo, _origin) = family(&files);
+    adopt(&repo, "");
+    let manifest = repo
+        .read("release-config.toml")
+        .replace("# tabulate = \">=X.Y,<X.Z\"", "tabulate = \">=0.9,<0.10\"");
+    repo.write("release-config.toml", &manifest);
+    repo.commit("the versions of the host application");
+    repo.append_manifest("[groups]\ncore = [\"lib-core\", \"lib-extra\"]\n", "one group");
+    repo.git(&["push", "-q", "origin", "main"]);
+    repo.xtask(&["release", "2.8.0", "--platform", "linux", "--no-sources", "--execute"])
+        .assert_code(0);
+    assert_eq!(repo.git(&["tag", "--points-at", "HEAD"]), "v2.8.0\n");
+
+    // The group goes; lib-extra changes on its own.
+    repo.write("release-config.toml", &manifest);
+    let log = "libraries/lib-extra/CHANGELOG.md";
+    let text = repo
+        .read(log)
+        .replacen("## [Unreleased]\n", "## [Unreleased]\n\n### Fixed\n\n- A fix.\n", 1);
+    repo.write(log, &text);
+    repo.commit("lib-extra leaves the group");
+    repo.git(&["push", "-q", "origin", "main"]);
+
+    let status = repo.xtask(&["status", "--json"]).assert_code(0).json();
+    let versions: Vec<(&str, &str)> = status
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["name"].as_str().unwrap(), r["version"].as_str().unwrap()))
+        .collect();
+    assert_eq!(versions, [("lib-core", "2.8.0"), ("lib-extra", "2.8.0")]);
+    let plan = repo
+        .xtask(&[
+            "release",
+            "patch",
+            "--plugin",
+            "lib-extra",
+            "--platform",
+            "linux",
+            "--json",
+        ])
+        .assert_code(0)
+        .json();
+    assert_eq!(plan["units"][0]["current_version"], "2.8.0");
+    assert_eq!(plan["units"][0]["tag"], "lib-extra-v2.8.1");
+}

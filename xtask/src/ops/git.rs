@@ -394,6 +394,15 @@ impl<'a> Git<'a> {
         Ok(text.lines().map(str::to_string).filter(|l| !l.is_empty()).collect())
     }
 
+    /// The text of `path` (relative to the root) at `rev`, if it exists there.
+    pub fn file_at(&self, rev: &str, path: &str) -> Result<Option<String>> {
+        let spec = format!("{rev}:{path}");
+        let (ok, out) = self
+            .runner
+            .probe(&self.cmd("read a file as committed").args(["show", &spec]))?;
+        Ok(ok.then(|| out.stdout_text().to_string()))
+    }
+
     /// The lightweight tags (refs to a commit, not to a tag object).
     pub fn lightweight_tags(&self) -> Result<std::collections::BTreeSet<String>> {
         let text = self.read(

@@ -185,7 +185,14 @@ pub fn current_versions(manifest: &Manifest, git: &Git, plugins: &[Plugin]) -> R
         // Only this branch's history counts: a maintenance branch is not at main's version.
         let tags = git.tags_merged()?;
         for unit in units(manifest, plugins) {
-            if let Some((v, _)) = newest_tagged(manifest, &unit, &tags) {
+            let own = newest_tagged(manifest, &unit, &tags).map(|(v, _)| v);
+            // A plugin taken out of its group goes on from the group's releases of it.
+            let plugin = plugins.iter().find(|p| !unit.group && p.normalized == unit.name);
+            let released = match plugin {
+                Some(p) => newest_group_release(manifest, git, p, own.as_ref(), &tags)?,
+                None => None,
+            };
+            if let Some(v) = released.or(own) {
                 for m in &unit.members {
                     current.insert(m.clone(), v.clone());
                 }
@@ -193,6 +200,84 @@ pub fn current_versions(manifest: &Manifest, git: &Git, plugins: &[Plugin]) -> R
         }
     }
     Ok(current)
+}
+
+/// The newest version, above `own`, of a group tag (of any group name, also one the
+/// manifest no longer has) under which `plugin` was released: its changelog as tagged has a
+/// section of that version. None without changelogs (nothing tells members apart).
+fn newest_group_release(
+    manifest: &Manifest,
+    git: &Git,
+    plugin: &Plugin,
+    own: Option<&Version>,
+    tags: &[String],
+) -> Result<Option<Version>> {
+    let Some(log) = &manifest.versioning.changelog else {
+        return Ok(None);
+    };
+    let (group, version) = ("\u{0}GROUP\u{0}", "\u{0}VERSION\u{0}");
+    let template = render(
+        &manifest.release.group_tag,
+        &[
+            ("group", group),
+            ("version", version),
+            ("release", &manifest.release.name),
+        ],
+    );
+    let mut candidates: Vec<(Version, &String)> = tags
+        .iter()
+        .filter_map(|t| Some((group_tag_version(&template, group, version, t)?, t)))
+        .filter(|(v, _)| own.is_none_or(|own| v > own))
+        .collect();
+    candidates.sort();
+    // The newest few: a plugin released under a group is in its latest tags.
+    for (v, tag) in candidates.into_iter().rev().take(8) {
+        let Some(text) = git.file_at(tag, &format!("{}/{log}", plugin.dir))? else {
+            continue;
+        };
+        let (sections, _) = changelog::sections(&text, &manifest.versioning.changelog_style);
+        if sections.iter().any(|s| s.version.as_ref() == Some(&v)) {
+            return Ok(Some(v));
+        }
+    }
+    Ok(None)
+}
+
+/// The version of `tag` if it fits the group-tag `template` (rendered with the markers
+/// `group` and `version`), the group being any text without `/`.
+fn group_tag_version(template: &str, group: &str, version: &str, tag: &str) -> Option<Version> {
+    let v_at = template.find(version)?;
+    let text = match template.find(group) {
+        None => {
+            let (prefix, suffix) = template.split_once(version)?;
+            tag.strip_prefix(prefix)?.strip_suffix(suffix)?
+        }
+        Some(g_at) => {
+            let group_first = g_at < v_at;
+            let (first, second) = if group_first {
+                (group, version)
+            } else {
+                (version, group)
+            };
+            let (head, rest) = template.split_once(first)?;
+            let (between, tail) = rest.split_once(second)?;
+            let middle = tag.strip_prefix(head)?.strip_suffix(tail)?;
+            if between.is_empty() {
+                return None;
+            }
+            let (name, text) = if group_first {
+                middle.rsplit_once(between)?
+            } else {
+                let (text, name) = middle.split_once(between)?;
+                (name, text)
+            };
+            if name.is_empty() || name.contains('/') {
+                return None;
+            }
+            text
+        }
+    };
+    crate::versions::parse(text).ok()
 }
 
 /// The units released at `commit`: those whose tag for their current version points at it,
@@ -526,4 +611,28 @@ fn select_units(
         }
     }
     unique
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn group_tags_of_any_group_are_read() {
+        let (g, v) = ("\u{0}G\u{0}", "\u{0}V\u{0}");
+        let version = |template: &str, tag: &str| {
+            super::group_tag_version(&template.replace("{group}", g).replace("{version}", v), g, v, tag)
+                .map(|v| v.to_string())
+        };
+        assert_eq!(version("v{version}", "v2.8.0").as_deref(), Some("2.8.0"));
+        assert_eq!(version("v{version}", "acme-v2.8.0"), None);
+        assert_eq!(
+            version("{group}-v{version}", "core-tools-v2.8.0").as_deref(),
+            Some("2.8.0")
+        );
+        assert_eq!(version("{group}-v{version}", "-v2.8.0"), None);
+        assert_eq!(version("{group}/{version}", "a/b/2.8.0"), None);
+        assert_eq!(
+            version("release-{version}-{group}", "release-2.8.0-core").as_deref(),
+            Some("2.8.0")
+        );
+    }
 }
