@@ -358,6 +358,15 @@ fn a_stray_lightweight_tag_ahead_of_the_releases_is_shown_and_refused() {
         "{}",
         status.stderr
     );
+    assert!(
+        status.stdout.contains(" lib-core-v2.7.0 (stray?) "),
+        "{}",
+        status.stdout
+    );
+    let json = repo.xtask(&["status", "--json"]).assert_code(0).json();
+    assert_eq!(json[0]["stray_tag"], "lib-core-v2.7.0");
+    assert_matches_schema(&json, "status");
+    repo.xtask(&["status", "--check"]).assert_code(3);
     let run = repo.xtask(&["release", "minor", "--platform", "linux"]);
     run.assert_code(3);
     assert!(run.stderr.contains(advice), "{}", run.stderr);
@@ -399,13 +408,26 @@ fn a_plugin_taken_out_of_its_group_goes_on_from_the_group_s_release() {
     repo.git(&["push", "-q", "origin", "main"]);
 
     let status = repo.xtask(&["status", "--json"]).assert_code(0).json();
-    let versions: Vec<(&str, &str)> = status
+    let versions: Vec<(&str, &str, &str)> = status
         .as_array()
         .unwrap()
         .iter()
-        .map(|r| (r["name"].as_str().unwrap(), r["version"].as_str().unwrap()))
+        .map(|r| {
+            (
+                r["name"].as_str().unwrap(),
+                r["version"].as_str().unwrap(),
+                r["last_tag"].as_str().unwrap(),
+            )
+        })
         .collect();
-    assert_eq!(versions, [("lib-core", "2.8.0"), ("lib-extra", "2.8.0")]);
+    assert_eq!(
+        versions,
+        [("lib-core", "2.8.0", "v2.8.0"), ("lib-extra", "2.8.0", "v2.8.0")]
+    );
+    assert_eq!(
+        status[1]["changed_files"],
+        serde_json::json!(["libraries/lib-extra/CHANGELOG.md"])
+    );
     let plan = repo
         .xtask(&[
             "release",

@@ -9,6 +9,7 @@ use serde::Serialize;
 use crate::error::precheck_failed;
 use crate::manifest::workspace::Workspace;
 use crate::ops::git::Git;
+use crate::python::plugins::Plugin;
 use crate::versions::changelog;
 use crate::versions::units;
 
@@ -23,6 +24,8 @@ struct PluginStatus {
     changed_files: Vec<String>,
     changelog_has_entries: bool,
     needs_release: bool,
+    /// Its unit's newest tag when that is a stray (lightweight after annotated release tags).
+    stray_tag: Option<String>,
 }
 
 pub fn run(ws: &Workspace, check: bool, json: bool) -> Result<()> {
@@ -40,15 +43,56 @@ pub fn run(ws: &Workspace, check: bool, json: bool) -> Result<()> {
             clashes,
         ));
     }
-    let current = units::current_versions(&ws.manifest, &git, &found)?;
-    let strays = units::stray_tags(&ws.manifest, &git, &found)?;
+    let strays = units::stray_tags_by_unit(&ws.manifest, &git, &found)?;
     for s in &strays {
-        eprintln!("warning: {s}");
+        eprintln!("warning: {}", s.message);
     }
+    let rows = rows(ws, &git, &found, &strays)?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&rows)?);
+    } else {
+        print_table(&rows);
+    }
+    if check && ws.manifest.versioning.changelog.is_none() {
+        eprintln!(
+            "note: changelogs are off ([versioning] changelog = \"\" in {}): --check has nothing to check",
+            ws.manifest_shown()
+        );
+    } else if check {
+        let silent = rows
+            .iter()
+            .filter(|r| r.needs_release && !r.changelog_has_entries)
+            .map(|r| {
+                format!(
+                    "{} changed since {} ({} file(s)) but its changelog's Unreleased section is empty: describe the changes",
+                    r.name,
+                    r.last_tag.as_deref().unwrap_or("it was created"),
+                    r.changed_files.len()
+                )
+            });
+        let problems: Vec<String> = strays.into_iter().map(|s| s.message).chain(silent).collect();
+        if !problems.is_empty() {
+            return Err(precheck_failed(
+                "stray tags or changes without changelog entries",
+                problems,
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Where each plugin stands, unit by unit.
+fn rows(ws: &Workspace, git: &Git, found: &[Plugin], strays: &[units::Stray]) -> Result<Vec<PluginStatus>> {
+    let (current, from_tags) = units::current_versions_and_tags(&ws.manifest, git, found)?;
     let tags = git.tags_merged()?;
     let mut rows = Vec::new();
-    for unit in units::units(&ws.manifest, &found) {
-        let last = units::newest_tagged(&ws.manifest, &unit, &tags).map(|(_, t)| t);
+    for unit in units::units(&ws.manifest, found) {
+        // The tag the version comes from (stamp: also a group tag a plugin left), else its own.
+        let last = match from_tags.get(&unit.name) {
+            Some(tag) => Some(tag.clone()),
+            None => units::newest_tagged(&ws.manifest, &unit, &tags).map(|(_, t)| t),
+        };
+        let stray = strays.iter().find(|s| s.unit == unit.name).map(|s| s.tag.clone());
         for member in &unit.members {
             let p = found
                 .iter()
@@ -75,54 +119,32 @@ pub fn run(ws: &Workspace, check: bool, json: bool) -> Result<()> {
                 commits_since_tag: commits,
                 changed_files: changed,
                 changelog_has_entries: has_entries,
+                stray_tag: stray.clone(),
             });
         }
     }
-    if json {
-        println!("{}", serde_json::to_string_pretty(&rows)?);
-    } else {
+    Ok(rows)
+}
+
+fn print_table(rows: &[PluginStatus]) {
+    println!(
+        "{:<28} {:<12} {:<28} {:>7} {:>7}  {:<9} release?",
+        "plugin", "version", "last tag", "commits", "files", "changelog"
+    );
+    for r in rows {
+        let tag = match &r.stray_tag {
+            Some(_) => format!("{} (stray?)", r.last_tag.as_deref().unwrap_or_default()),
+            None => r.last_tag.clone().unwrap_or_else(|| "(none)".into()),
+        };
         println!(
-            "{:<28} {:<12} {:<28} {:>7} {:>7}  {:<9} release?",
-            "plugin", "version", "last tag", "commits", "files", "changelog"
+            "{:<28} {:<12} {:<28} {:>7} {:>7}  {:<9} {}",
+            r.name,
+            r.version,
+            tag,
+            r.commits_since_tag,
+            r.changed_files.len(),
+            if r.changelog_has_entries { "entries" } else { "empty" },
+            if r.needs_release { "yes" } else { "no" }
         );
-        for r in &rows {
-            println!(
-                "{:<28} {:<12} {:<28} {:>7} {:>7}  {:<9} {}",
-                r.name,
-                r.version,
-                r.last_tag.as_deref().unwrap_or("(none)"),
-                r.commits_since_tag,
-                r.changed_files.len(),
-                if r.changelog_has_entries { "entries" } else { "empty" },
-                if r.needs_release { "yes" } else { "no" }
-            );
-        }
     }
-    if check && ws.manifest.versioning.changelog.is_none() {
-        eprintln!(
-            "note: changelogs are off ([versioning] changelog = \"\" in {}): --check has nothing to check",
-            ws.manifest_shown()
-        );
-    } else if check {
-        let silent: Vec<String> = rows
-            .iter()
-            .filter(|r| r.needs_release && !r.changelog_has_entries)
-            .map(|r| {
-                format!(
-                    "{} changed since {} ({} file(s)) but its changelog's Unreleased section is empty: describe the changes",
-                    r.name,
-                    r.last_tag.as_deref().unwrap_or("it was created"),
-                    r.changed_files.len()
-                )
-            })
-            .collect();
-        let silent: Vec<String> = strays.into_iter().chain(silent).collect();
-        if !silent.is_empty() {
-            return Err(precheck_failed(
-                "stray tags or changes without changelog entries",
-                silent,
-            ));
-        }
-    }
-    Ok(())
 }

@@ -139,6 +139,21 @@ fn tagged_versions(manifest: &Manifest, unit: &Unit, tags: &[String]) -> Vec<(Ve
 /// would make its version current and the next release skip what lies between): one
 /// problem per unit, with what to do.
 pub fn stray_tags(manifest: &Manifest, git: &Git, plugins: &[Plugin]) -> Result<Vec<String>> {
+    Ok(stray_tags_by_unit(manifest, git, plugins)?
+        .into_iter()
+        .map(|s| s.message)
+        .collect())
+}
+
+/// A stray tag: the unit, the tag, and what to do.
+pub struct Stray {
+    pub unit: String,
+    pub tag: String,
+    pub message: String,
+}
+
+/// [`stray_tags`], each with its unit and tag.
+pub fn stray_tags_by_unit(manifest: &Manifest, git: &Git, plugins: &[Plugin]) -> Result<Vec<Stray>> {
     if manifest.versioning.strategy != Strategy::Stamp {
         return Ok(Vec::new());
     }
@@ -152,14 +167,19 @@ pub fn stray_tags(manifest: &Manifest, git: &Git, plugins: &[Plugin]) -> Result<
             continue;
         }
         if let Some((_, annotated)) = mine.iter().rev().find(|(_, t)| !lightweight.contains(t)) {
-            problems.push(format!(
+            let message = format!(
                 "{}: its newest tag {newest} is lightweight, unlike its release tags before it ({annotated} is \
                  annotated): a stray tag would make {version} its current version and the next release skip \
                  the versions between. If {version} was released, make the tag annotated \
                  (`git tag -a -f -m \"Release {version}\" {newest} {newest}^{{}}`); if not, delete it \
                  (`git tag -d {newest}`)",
                 unit.name
-            ));
+            );
+            problems.push(Stray {
+                unit: unit.name.clone(),
+                tag: newest,
+                message,
+            });
         }
     }
     Ok(problems)
@@ -170,6 +190,17 @@ pub fn stray_tags(manifest: &Manifest, git: &Git, plugins: &[Plugin]) -> Result<
 /// files at the placeholder (its epoch or local label never carries into a release), else
 /// what they say.
 pub fn current_versions(manifest: &Manifest, git: &Git, plugins: &[Plugin]) -> Result<BTreeMap<String, Version>> {
+    Ok(current_versions_and_tags(manifest, git, plugins)?.0)
+}
+
+/// [`current_versions`], and (stamp strategy) the tag each unit's current version comes from,
+/// by unit name: its own newest tag, or the group tag it was last released under.
+pub fn current_versions_and_tags(
+    manifest: &Manifest,
+    git: &Git,
+    plugins: &[Plugin],
+) -> Result<(BTreeMap<String, Version>, BTreeMap<String, String>)> {
+    let mut from_tags = BTreeMap::new();
     let stamp = manifest.versioning.strategy == Strategy::Stamp;
     let mut current: BTreeMap<String, Version> = plugins
         .iter()
@@ -185,21 +216,22 @@ pub fn current_versions(manifest: &Manifest, git: &Git, plugins: &[Plugin]) -> R
         // Only this branch's history counts: a maintenance branch is not at main's version.
         let tags = git.tags_merged()?;
         for unit in units(manifest, plugins) {
-            let own = newest_tagged(manifest, &unit, &tags).map(|(v, _)| v);
+            let own = newest_tagged(manifest, &unit, &tags);
             // A plugin taken out of its group goes on from the group's releases of it.
             let plugin = plugins.iter().find(|p| !unit.group && p.normalized == unit.name);
             let released = match plugin {
-                Some(p) => newest_group_release(manifest, git, p, own.as_ref(), &tags)?,
+                Some(p) => newest_group_release(manifest, git, p, own.as_ref().map(|(v, _)| v), &tags)?,
                 None => None,
             };
-            if let Some(v) = released.or(own) {
+            if let Some((v, tag)) = released.or(own) {
                 for m in &unit.members {
                     current.insert(m.clone(), v.clone());
                 }
+                from_tags.insert(unit.name.clone(), tag);
             }
         }
     }
-    Ok(current)
+    Ok((current, from_tags))
 }
 
 /// The newest version, above `own`, of a group tag (of any group name, also one the
@@ -211,7 +243,7 @@ fn newest_group_release(
     plugin: &Plugin,
     own: Option<&Version>,
     tags: &[String],
-) -> Result<Option<Version>> {
+) -> Result<Option<(Version, String)>> {
     let Some(log) = &manifest.versioning.changelog else {
         return Ok(None);
     };
@@ -237,7 +269,7 @@ fn newest_group_release(
         };
         let (sections, _) = changelog::sections(&text, &manifest.versioning.changelog_style);
         if sections.iter().any(|s| s.version.as_ref() == Some(&v)) {
-            return Ok(Some(v));
+            return Ok(Some((v, tag.clone())));
         }
     }
     Ok(None)
