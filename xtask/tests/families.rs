@@ -443,3 +443,82 @@ fn a_plugin_taken_out_of_its_group_goes_on_from_the_group_s_release() {
     assert_eq!(plan["units"][0]["current_version"], "2.8.0");
     assert_eq!(plan["units"][0]["tag"], "lib-extra-v2.8.1");
 }
+
+/// A library as integration monorepos write them: `version=get_version()` reading its
+/// `version.py` (at the placeholder), and the pin on the core library computed from it
+/// (none at the placeholder, `==<version>` once stamped).
+fn computed_library(name: &str, core: Option<&str>) -> Vec<(String, String)> {
+    let module = name.replace('-', "_");
+    let requires = match core {
+        Some(core) => format!("f\"{core}{{pin}}\""),
+        None => String::new(),
+    };
+    vec![
+        (
+            format!("libraries/{name}/setup.py"),
+            format!(
+                "from pathlib import Path\n\nfrom setuptools import setup\n\n\n\
+                 def get_version():\n    version = {{}}\n    \
+                 exec((Path(__file__).parent / \"{module}\" / \"version.py\").read_text(), version)\n    \
+                 return version[\"__version__\"]\n\n\n\
+                 ver = get_version()\n# The dev placeholder pins nothing.\npin = \"\" if ver == \"1!0+dev\" else f\"=={{ver}}\"\n\n\
+                 setup(\n    name=\"{name}\",\n    version=ver,\n    description=\"The {name} integration\",\n    \
+                 packages=[\"{module}\"],\n    install_requires=[\"tabulate==1!0+dev\", {requires}],\n    \
+                 python_requires=\">=3.9\",\n)\n"
+            ),
+        ),
+        (format!("libraries/{name}/{module}/__init__.py"), "from .version import __version__\n".into()),
+        (format!("libraries/{name}/{module}/version.py"), "__version__ = \"1!0+dev\"\n".into()),
+        (
+            format!("libraries/{name}/CHANGELOG.md"),
+            "# Changelog\n\n## [Unreleased]\n\n### Added\n\n- The first release.\n".to_string(),
+        ),
+    ]
+}
+
+#[test]
+fn pins_computed_from_the_stamped_version_are_checked_as_built() {
+    let files: Vec<(String, String)> = [
+        computed_library("lib-core", None),
+        computed_library("lib-aws", Some("lib-core")),
+    ]
+    .concat();
+    let (repo, _origin) = family(&files);
+    let init = adopt(&repo, "");
+    assert!(
+        init.stderr
+            .contains("libraries/lib-aws: setup.py computes its requirements: `plan` asks its build backend"),
+        "{}",
+        init.stderr
+    );
+    let manifest = repo
+        .read("release-config.toml")
+        .replace("# tabulate = \">=X.Y,<X.Z\"", "tabulate = \">=0.9,<0.10\"");
+    repo.write("release-config.toml", &manifest);
+    repo.commit("the versions of the host application");
+    repo.git(&["push", "-q", "origin", "main"]);
+
+    // Alone, lib-aws 0.26.8 would require lib-core==0.26.8, which this release does not build.
+    let alone = repo.xtask(&["release", "0.26.8", "--plugin", "lib-aws", "--platform", "linux"]);
+    alone.assert_code(3);
+    assert!(
+        alone.stderr.contains(
+            "libraries/lib-aws: setup.py computes the requirement \"lib-core==0.26.8\" on the sibling plugin \
+             lib-core (so its build copy says, asked of its build backend), which excludes 0.0.0, the version of \
+             lib-core this run builds"
+        ),
+        "{}",
+        alone.stderr
+    );
+
+    // Released together, the computed pin is right, and the wheel says so.
+    repo.xtask(&["release", "0.26.8", "--platform", "linux", "--no-sources", "--execute"])
+        .assert_code(0);
+    let metadata = wheel_metadata(&repo.in_dist("lib_aws-0.26.8-py3-none-any.whl"));
+    let requires: Vec<&str> = metadata.lines().filter(|l| l.starts_with("Requires-Dist:")).collect();
+    assert_eq!(
+        requires,
+        ["Requires-Dist: tabulate<0.10,>=0.9", "Requires-Dist: lib-core==0.26.8"],
+        "{metadata}"
+    );
+}

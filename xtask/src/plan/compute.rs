@@ -61,7 +61,7 @@ pub fn compute(ws: &Workspace, opts: &PlanOptions) -> Result<Prepared> {
     .unwrap_or_default();
 
     // Edits of the build copy: versions, pins, and (releases) the promoted changelogs.
-    let stamp_steps = stamp_steps(ws, opts, &plugins, &versions, &mut problems);
+    let stamp_steps = stamp_steps(ws, opts, tools.as_ref(), &plugins, &versions, &mut problems)?;
 
     // Platforms, builds and collections, archives, checksums and notes.
     let platforms = plan_platforms(ws, opts, tools.as_ref(), &release_name, &version_text, &mut problems);

@@ -4,25 +4,28 @@
 //! backend's PEP 517 `prepare_metadata_for_build_wheel` in the build-tools venv says what the
 //! built wheel will carry (on a copy of the plugin folder; cached by the folder's content).
 //! What it says is checked against the static reading before anything is built: another
-//! version than the version files the release stamps, a requirement on a sibling plugin that
-//! static reading did not see (its pin could not be written), are problems of the plan.
-//! Requirements the static reading missed are taken from the backend (never a silently empty
-//! list). Changes nothing of the repository; fills the work folder's cache and venv.
+//! version than the version files the release stamps is a problem of the plan. Requirements
+//! the static reading missed are taken from the backend (never a silently empty list). A
+//! computed requirement on a sibling plugin cannot be rewritten: the backend is asked again
+//! for the build copy (the stamp edits applied), and the pin must accept the sibling's version
+//! in this run. Changes nothing of the repository; fills the work folder's cache and venv.
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 use anyhow::{Context, Result};
 use pep440_rs::Version;
 use serde::Deserialize;
 
+use super::types::Step;
 use crate::manifest::normalize_name;
 use crate::manifest::workspace::Workspace;
 use crate::ops::cache::Cache;
 use crate::ops::cmd::Cmd;
 use crate::python::plugins::Plugin;
 use crate::python::toolchain::{self, Tools};
+use crate::versions::edits::Edit;
 
 const BACKEND_METADATA: &str = include_str!("../python/backend_metadata.py");
 
@@ -41,26 +44,15 @@ pub fn check_backend_metadata(
     plugins: &mut [Plugin],
     problems: &mut Vec<String>,
 ) -> Result<()> {
-    let (Some(tools), true) = (tools, plugins.iter().any(|p| !p.inexact.is_empty())) else {
+    if !plugins.iter().any(|p| !p.inexact.is_empty()) {
         return Ok(());
-    };
-    let mut requirements = ws.manifest.python.build_tools.clone();
-    for p in plugins.iter() {
-        for r in &p.build_requires {
-            if !requirements.contains(r) {
-                requirements.push(r.clone());
-            }
-        }
     }
-    // An index whose `${VAR}`s are not set: the plan's checks name every one of them.
-    let Ok(index) = ws.index_args().pip_env(&ws.root) else {
+    let Some((python, requirements)) = backend_venv(ws, tools, plugins)? else {
         return Ok(());
     };
-    let python = toolchain::tools_venv(&ws.runner, &tools.python, &ws.work_dir, &requirements, &index)?;
-    let names: BTreeMap<String, String> = plugins.iter().map(|p| (p.normalized.clone(), p.dir.clone())).collect();
     for plugin in plugins.iter_mut().filter(|p| !p.inexact.is_empty()) {
-        match backend_metadata(ws, &python, &requirements, plugin) {
-            Ok(meta) => compare(plugin, &meta, &names, problems),
+        match backend_metadata(ws, &python, &requirements, plugin, &[]) {
+            Ok(meta) => compare(plugin, &meta, problems),
             Err(e) => problems.push(format!(
                 "{}: its build backend cannot give its metadata ({}), which {} computes: {e:#}",
                 plugin.dir,
@@ -72,8 +64,108 @@ pub fn check_backend_metadata(
     Ok(())
 }
 
-/// The backend's metadata of `plugin`, from the cache or from the backend.
-fn backend_metadata(ws: &Workspace, python: &Path, requirements: &[String], plugin: &Plugin) -> Result<Metadata> {
+/// Requirements on sibling plugins that a plugin computes (static reading could not see them)
+/// are never rewritten: as the build copy gives them (the plugin's stamp edits applied, so a
+/// pin computed from the stamped version is seen as built), each must accept the version of
+/// the sibling this run builds.
+pub fn check_computed_pins(
+    ws: &Workspace,
+    tools: Option<&Tools>,
+    plugins: &[Plugin],
+    steps: &[Step],
+    new_versions: &BTreeMap<String, Version>,
+    problems: &mut Vec<String>,
+) -> Result<()> {
+    let names: Vec<&str> = plugins.iter().map(|p| p.normalized.as_str()).collect();
+    let computing: Vec<&Plugin> = plugins
+        .iter()
+        .filter(|p| p.inexact.iter().any(|f| f == "dependencies"))
+        .filter(|p| !crate::versions::edits::sibling_requirements(p, &names).is_empty())
+        .collect();
+    if computing.is_empty() {
+        return Ok(());
+    }
+    let Some((python, requirements)) = backend_venv(ws, tools, plugins)? else {
+        return Ok(());
+    };
+    for plugin in computing {
+        let edits: &[Edit] = steps
+            .iter()
+            .find_map(|s| match s {
+                Step::Stamp { plugin: name, edits } if *name == plugin.normalized => Some(edits.as_slice()),
+                _ => None,
+            })
+            .unwrap_or_default();
+        let meta = match backend_metadata(ws, &python, &requirements, plugin, edits) {
+            Ok(meta) => meta,
+            Err(e) => {
+                problems.push(format!(
+                    "{}: its build backend cannot give the metadata of its build copy: {e:#}",
+                    plugin.dir
+                ));
+                continue;
+            }
+        };
+        for r in meta
+            .requires_dist
+            .iter()
+            .filter(|r| !r.replace(' ', "").contains("extra=="))
+        {
+            let Ok(req) = pep508_rs::Requirement::<pep508_rs::VerbatimUrl>::from_str(r) else {
+                continue;
+            };
+            let sibling = normalize_name(req.name.as_ref());
+            let (Some(version), Some(pep508_rs::VersionOrUrl::VersionSpecifier(spec))) =
+                (new_versions.get(&sibling), &req.version_or_url)
+            else {
+                continue;
+            };
+            if sibling != plugin.normalized && !crate::versions::satisfies(spec, version) {
+                problems.push(format!(
+                    "{}: {} computes the requirement {r:?} on the sibling plugin {sibling} (so its build copy \
+                     says, asked of its build backend), which excludes {version}, the version of {sibling} this \
+                     run builds: this tool rewrites only pins written as literal strings. Write it as one, or \
+                     release the plugins together so that it accepts {version}",
+                    plugin.dir,
+                    plugin.layout_file()
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The build-tools venv with every plugin's build requirements, and those requirements;
+/// None without Python or with an index whose `${VAR}`s are not set (the plan's checks name
+/// every one of them).
+fn backend_venv(ws: &Workspace, tools: Option<&Tools>, plugins: &[Plugin]) -> Result<Option<(PathBuf, Vec<String>)>> {
+    let Some(tools) = tools else {
+        return Ok(None);
+    };
+    let mut requirements = ws.manifest.python.build_tools.clone();
+    for p in plugins.iter() {
+        for r in &p.build_requires {
+            if !requirements.contains(r) {
+                requirements.push(r.clone());
+            }
+        }
+    }
+    let Ok(index) = ws.index_args().pip_env(&ws.root) else {
+        return Ok(None);
+    };
+    let python = toolchain::tools_venv(&ws.runner, &tools.python, &ws.work_dir, &requirements, &index)?;
+    Ok(Some((python, requirements)))
+}
+
+/// The backend's metadata of `plugin` (with `edits`, relative to the repository root,
+/// applied to its copy), from the cache or from the backend.
+fn backend_metadata(
+    ws: &Workspace,
+    python: &Path,
+    requirements: &[String],
+    plugin: &Plugin,
+    edits: &[Edit],
+) -> Result<Metadata> {
     let dir = ws.root.join(&plugin.dir);
     // Never the work or output folder (a plugin at the repository root holds them), nor git's.
     let mut skip = vec![".git".to_string(), "target".to_string(), "dist".to_string()];
@@ -87,6 +179,7 @@ fn backend_metadata(ws: &Workspace, python: &Path, requirements: &[String], plug
         "files": crate::ops::fs::folder_digest(&dir, &skip)?,
         "python": python,
         "requirements": requirements,
+        "edits": edits,
     });
     let key = Cache::key("metadata", &inputs);
     let scratch = tempfile::Builder::new()
@@ -97,6 +190,7 @@ fn backend_metadata(ws: &Workspace, python: &Path, requirements: &[String], plug
     if ws.cache.fetch("metadata", &key, scratch.path())?.is_none() {
         let copy = scratch.path().join("project");
         crate::ops::fs::copy_tree(&dir, &copy, &skip)?;
+        apply_edits(&copy, &plugin.dir, edits)?;
         ws.runner.read(
             &Cmd::new(
                 python,
@@ -114,8 +208,24 @@ fn backend_metadata(ws: &Workspace, python: &Path, requirements: &[String], plug
     serde_json::from_str(&text).context("the backend metadata reader wrote unexpected output")
 }
 
+/// Apply `edits` (files relative to the repository root, in the plugin folder `dir`) to the
+/// plugin's copy `copy`.
+fn apply_edits(copy: &Path, dir: &str, edits: &[Edit]) -> Result<()> {
+    for (file, mine) in crate::versions::edits::by_file(edits) {
+        let rel = match dir {
+            "" | "." => file,
+            _ => file.strip_prefix(&format!("{dir}/")).unwrap_or(file),
+        };
+        let path = copy.join(rel);
+        let text = std::fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
+        let edited = crate::versions::edits::apply(&text, &mine).map_err(|e| anyhow::anyhow!("{file}: {e}"))?;
+        std::fs::write(&path, edited).with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    Ok(())
+}
+
 /// What the backend says against what static reading found.
-fn compare(plugin: &mut Plugin, meta: &Metadata, siblings: &BTreeMap<String, String>, problems: &mut Vec<String>) {
+fn compare(plugin: &mut Plugin, meta: &Metadata, problems: &mut Vec<String>) {
     let file = plugin.layout_file();
     if normalize_name(&meta.name) != plugin.normalized {
         problems.push(format!(
@@ -140,75 +250,16 @@ fn compare(plugin: &mut Plugin, meta: &Metadata, siblings: &BTreeMap<String, Str
             ));
         }
     }
-    // Runtime requirements (no `extra ==` marker) the static reading did not see.
+    // Runtime requirements (no `extra ==` marker).
     let runtime: Vec<&String> = meta
         .requires_dist
         .iter()
         .filter(|r| !r.replace(' ', "").contains("extra=="))
         .collect();
-    let declared: Vec<String> = plugin.dependencies.iter().map(|d| canonical(d)).collect();
-    let unseen: Vec<&String> = runtime
-        .iter()
-        .copied()
-        .filter(|r| !declared.contains(&canonical(r)))
-        .collect();
     // Only where static reading could not read the requirements: elsewhere they are literals.
+    // Computed pins on siblings are checked on the build copy (`check_computed_pins`).
     let computed = plugin.inexact.iter().any(|f| f == "dependencies");
-    for r in unseen.iter().filter(|_| computed) {
-        let name = pep508_rs::Requirement::<pep508_rs::VerbatimUrl>::from_str(r)
-            .map(|req| normalize_name(req.name.as_ref()))
-            .unwrap_or_default();
-        if siblings.contains_key(&name) {
-            problems.push(format!(
-                "{}: {file} computes the requirement {r:?} on the sibling plugin {name} (its build backend says \
-                 so): this tool cannot rewrite its pin when {name} is released. Write it as a literal string",
-                plugin.dir
-            ));
-        }
-    }
     if computed {
         plugin.dependencies = runtime.into_iter().cloned().collect();
-    }
-}
-
-/// A requirement as it compares however a backend writes it: the normalized name, sorted
-/// extras and specifiers, the marker as PEP 508 prints it.
-fn canonical(requirement: &str) -> String {
-    let Ok(req) = pep508_rs::Requirement::<pep508_rs::VerbatimUrl>::from_str(requirement) else {
-        return requirement.replace(' ', "");
-    };
-    let mut extras: Vec<String> = req.extras.iter().map(|e| e.to_string()).collect();
-    extras.sort();
-    let version = match &req.version_or_url {
-        Some(pep508_rs::VersionOrUrl::VersionSpecifier(specifiers)) => {
-            let mut all: Vec<String> = specifiers.iter().map(|s| s.to_string()).collect();
-            all.sort();
-            all.join(",")
-        }
-        Some(pep508_rs::VersionOrUrl::Url(url)) => format!("@{url}"),
-        None => String::new(),
-    };
-    format!(
-        "{}[{}]{version};{}",
-        normalize_name(req.name.as_ref()),
-        extras.join(","),
-        req.marker.try_to_string().unwrap_or_default()
-    )
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn requirements_compare_however_a_backend_writes_them() {
-        for (a, b) in [
-            ("acme-core>=1.0,<2", "acme_core<2,>=1.0"),
-            (
-                "Tabulate[b,a] >= 0.9 ; python_version >= '3.9'",
-                "tabulate[a,b]>=0.9; python_version >= \"3.9\"",
-            ),
-        ] {
-            assert_eq!(super::canonical(a), super::canonical(b), "{a} / {b}");
-        }
-        assert_ne!(super::canonical("acme-core>=1.0"), super::canonical("acme-core>=1.1"));
     }
 }

@@ -3,24 +3,29 @@
 
 use std::collections::BTreeMap;
 
+use anyhow::Result;
 use pep440_rs::Version;
 
+use super::metadata::check_computed_pins;
 use super::types::{Mode, PlanOptions, PlannedPlatform, PlannedPlugin, PlannedVersionFile, Step, WheelhouseStrategy};
 use super::versions::Versions;
 use crate::manifest::workspace::Workspace;
 use crate::manifest::Strategy;
 use crate::python::plugins::Plugin;
+use crate::python::toolchain::Tools;
 use crate::versions::edits::{self};
 
 /// One `Stamp` step per plugin: its new version, its pins on siblings, and (releases) its
-/// promoted changelog, as edits of the build copy.
+/// promoted changelog, as edits of the build copy; pins a plugin computes are checked as the
+/// build copy gives them.
 pub fn stamp_steps(
     ws: &Workspace,
     opts: &PlanOptions,
+    tools: Option<&Tools>,
     plugins: &[Plugin],
     versions: &Versions,
     problems: &mut Vec<String>,
-) -> Vec<Step> {
+) -> Result<Vec<Step>> {
     let Versions {
         new_versions,
         released,
@@ -72,7 +77,8 @@ pub fn stamp_steps(
             }
         }
     }
-    stamp_steps
+    check_computed_pins(ws, tools, plugins, &stamp_steps, new_versions, problems)?;
+    Ok(stamp_steps)
 }
 
 /// The stamp strategy's edits of requirements on packages outside the repository written

@@ -495,6 +495,9 @@ fn setup_fields(dir: &Path, rel: &str, setup: SetupMeta, problems: &mut Vec<Stri
         }
         if let Some(d) = list("install_requires") {
             fields.dependencies = Some((d, file.to_string()));
+        }
+        // Also the literal strings of a list that computes others (the backend gives the rest).
+        if !data.requirement_places.is_empty() || list("install_requires").is_some() {
             fields.places = requirement_places(dir, file, &data.requirement_places);
         }
         for d in &data.dynamic {

@@ -20,6 +20,15 @@ def _split_list(value):
     return list(value)
 
 
+def _literal_places(node):
+    """Where each requirement literal of a list stands: 1-based line, UTF-8 byte column."""
+    return [
+        [elt.lineno, elt.col_offset, elt.end_lineno, elt.end_col_offset, elt.value]
+        for elt in node.elts
+        if isinstance(elt, ast.Constant) and isinstance(elt.value, str)
+    ]
+
+
 def read_setup_py(path):
     with open(path, "rb") as f:
         tree = ast.parse(f.read(), filename=path)
@@ -53,13 +62,13 @@ def read_setup_py(path):
                 value, node = names[node.id], nodes[node.id]
             else:
                 dynamic.append(kw.arg)
+                if kw.arg == "install_requires" and isinstance(node, (ast.List, ast.Tuple)):
+                    # The literal strings of a list that also computes some stand where they are.
+                    places.extend(_literal_places(node))
                 continue
         fields[kw.arg] = value
         if kw.arg == "install_requires" and isinstance(node, (ast.List, ast.Tuple)):
-            # Where each requirement literal stands: 1-based line, UTF-8 byte column.
-            for elt in node.elts:
-                if isinstance(elt, ast.Constant) and isinstance(elt.value, str):
-                    places.append([elt.lineno, elt.col_offset, elt.end_lineno, elt.end_col_offset, elt.value])
+            places.extend(_literal_places(node))
     if any(kw.arg is None for kw in call.keywords):
         dynamic.append("**kwargs")
     if "keywords" in fields:

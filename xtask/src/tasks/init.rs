@@ -207,8 +207,9 @@ fn detect_stamp(draft: &mut Draft, plugins: &[Plugin], tags: &[String], found: &
         }
         if p.inexact.iter().any(|f| f == "dependencies") {
             found.check.push(format!(
-                "{}: {} computes its requirements: `plan` asks its build backend, and refuses a computed \
-                 requirement on a sibling plugin (its pin cannot be rewritten; write it as a literal string)",
+                "{}: {} computes its requirements: `plan` asks its build backend; a pin on a sibling plugin \
+                 computed in code is never rewritten, so it must accept the sibling's version in each release \
+                 (release them together, or write the pin as a literal string)",
                 p.dir,
                 p.layout_file()
             ));

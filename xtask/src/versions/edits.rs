@@ -90,7 +90,10 @@ pub fn pin_edits(
     let mut problems = Vec::new();
     let mut edits = Vec::new();
     let names: Vec<&str> = new_versions.keys().map(String::as_str).collect();
-    for (req, _) in sibling_requirements(plugin, &names) {
+    // Computed requirements (from the build backend) have no place to rewrite: they are
+    // checked as built (`plan::metadata::check_computed_pins`).
+    let computed = plugin.inexact.iter().any(|f| f == "dependencies");
+    for (req, _) in sibling_requirements(plugin, &names).into_iter().filter(|_| !computed) {
         if !plugin.requirement_places.iter().any(|p| p.text == req) {
             problems.push(format!(
                 "{}: cannot find where the requirement {req:?} is written to rewrite it; write it as a plain string without escapes",
@@ -158,6 +161,28 @@ pub fn placeholder_requirement_edits(
 ) -> Result<Vec<Edit>, Vec<String>> {
     let mut problems = Vec::new();
     let mut edits = Vec::new();
+    // Requirements at the placeholder that the plugin computes (the build backend's word) have
+    // no place to rewrite.
+    for d in &plugin.dependencies {
+        let Ok(r) = pep508_rs::Requirement::<pep508_rs::VerbatimUrl>::from_str(d) else {
+            continue;
+        };
+        let Some(pep508_rs::VersionOrUrl::VersionSpecifier(spec)) = &r.version_or_url else {
+            continue;
+        };
+        let name = r.name.to_string();
+        let written = plugin.requirement_places.iter().any(|p| {
+            pep508_rs::Requirement::<pep508_rs::VerbatimUrl>::from_str(&p.text).is_ok_and(|w| w.name == r.name)
+        });
+        if spec.iter().any(|s| s.version() == placeholder) && !siblings.contains(&name.as_str()) && !written {
+            problems.push(format!(
+                "{}: {} computes the requirement {d:?} at the placeholder {placeholder} (its build backend says \
+                 so): this tool can rewrite it only where it is written as a literal string",
+                plugin.dir,
+                plugin.layout_file()
+            ));
+        }
+    }
     for (place, name) in placeholder_requirements(plugin, siblings, placeholder) {
         let shown = format!("{}/{}", plugin.dir, place.file);
         let text = std::fs::read_to_string(root.join(&plugin.dir).join(&place.file)).unwrap_or_default();
