@@ -58,6 +58,13 @@ fn provider(id: &str, version: &str) -> Vec<(String, String)> {
                  requires-python = \">=3.9\"\n\n[tool.flit.module]\nname = \"host.providers.{id}\"\n"
             ),
         ),
+        (
+            format!("{dir}/provider.yaml"),
+            format!(
+                "# What the host application reads of the provider.\npackage-name: host-providers-{id}\n\
+                 name: {id}\nversions:  # newest first\n  - {version}\n  - 0.1.0\n"
+            ),
+        ),
         (format!("{dir}/src/host/__init__.py"), PKGUTIL.to_string()),
         (format!("{dir}/src/host/providers/__init__.py"), PKGUTIL.to_string()),
         (
@@ -92,6 +99,12 @@ fn providers_tagged_by_id_are_adopted_and_released_one_by_one() {
         manifest.contains("tag = \"providers-{id}/{version}\"") && manifest.contains("id-prefix = \"host-providers-\""),
         "{manifest}\n{}",
         init.stderr
+    );
+    assert!(
+        manifest.contains(
+            "version-files = [{ path = \"provider.yaml\", kind = \"yaml\", key = \"versions\", mode = \"prepend\" }]"
+        ),
+        "{manifest}"
     );
     assert!(
         init.stderr
@@ -155,7 +168,14 @@ fn providers_tagged_by_id_are_adopted_and_released_one_by_one() {
     let changed = repo.git(&["diff", "--name-only", "HEAD~1", "HEAD"]);
     assert_eq!(
         changed,
-        "providers/sqlite/CHANGELOG.md\nproviders/sqlite/pyproject.toml\nproviders/sqlite/src/host/providers/sqlite/__init__.py\n"
+        "providers/sqlite/CHANGELOG.md\nproviders/sqlite/provider.yaml\nproviders/sqlite/pyproject.toml\n\
+         providers/sqlite/src/host/providers/sqlite/__init__.py\n"
+    );
+    // The list of released versions keeps every one: the new one goes first.
+    assert_eq!(
+        repo.read("providers/sqlite/provider.yaml"),
+        "# What the host application reads of the provider.\npackage-name: host-providers-sqlite\n\
+         name: sqlite\nversions:  # newest first\n  - 4.3.5\n  - 4.3.4\n  - 0.1.0\n"
     );
     let wheel = repo.in_dist("host_providers_sqlite-4.3.5-py3-none-any.whl");
     assert!(wheel.is_file(), "{:?}", list_dir(&repo.set_dir()));

@@ -198,6 +198,13 @@ pub enum VersionFileKind {
     Python,
     /// A JSON file; the version is the string at this dotted key (`version`, `plugin.version`).
     Json(String),
+    /// A YAML file; the version is the scalar at this dotted key, or with `prepend` the first
+    /// item of the list there (released versions, newest first), before which a new version
+    /// is inserted.
+    Yaml {
+        key: String,
+        prepend: bool,
+    },
     /// A file holding only the version (`VERSION`, `version.txt`).
     Text,
     /// A search pattern with a `{version}` placeholder.
@@ -205,7 +212,8 @@ pub enum VersionFileKind {
 }
 
 impl VersionFileKind {
-    pub const NAMES: &'static [&'static str] = &["pyproject", "setup-py", "setup-cfg", "python", "json", "text"];
+    pub const NAMES: &'static [&'static str] =
+        &["pyproject", "setup-py", "setup-cfg", "python", "json", "yaml", "text"];
 
     /// What the located text is: `version` for every kind but patterns using another
     /// placeholder (`date`, `build`, `commit`).
@@ -227,6 +235,7 @@ impl VersionFileKind {
             Self::SetupCfg => "setup-cfg",
             Self::Python => "python",
             Self::Json(_) => "json",
+            Self::Yaml { .. } => "yaml",
             Self::Text => "text",
             Self::Pattern(_) => "pattern",
         }

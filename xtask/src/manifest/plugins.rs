@@ -160,7 +160,8 @@ fn resolve_version_file(f: RawVersionFile, src: &Source, problems: &mut Problems
     if f.count == Some(0) {
         problems.push(at.clone(), "`count` must be at least 1");
     }
-    let kind = with_json_key(kind, f.key, src, problems)?;
+    let kind = with_key(kind, f.key, src, problems)?;
+    let kind = with_mode(kind, f.mode, src, problems)?;
     Some(VersionFileSpec {
         path: f.path.into_inner(),
         kind,
@@ -178,6 +179,10 @@ fn named_kind(k: Spanned<String>, src: &Source, problems: &mut Problems) -> Opti
         "setup-cfg" => VersionFileKind::SetupCfg,
         "python" => VersionFileKind::Python,
         "json" => VersionFileKind::Json(String::new()),
+        "yaml" => VersionFileKind::Yaml {
+            key: String::new(),
+            prepend: false,
+        },
         "text" => VersionFileKind::Text,
         other => {
             problems.push(
@@ -229,16 +234,21 @@ fn pattern_kind(p: Spanned<String>, src: &Source, problems: &mut Problems) -> Op
     Some(VersionFileKind::Pattern(p.into_inner()))
 }
 
-/// `key`: dotted names, for JSON files only (default `version`).
-fn with_json_key(
+/// `key`: dotted names, for JSON and YAML files only (default `version`).
+fn with_key(
     kind: VersionFileKind,
     key: Option<Spanned<String>>,
     src: &Source,
     problems: &mut Problems,
 ) -> Option<VersionFileKind> {
-    Some(match (kind, key) {
-        (VersionFileKind::Json(_), None) => VersionFileKind::Json("version".into()),
-        (VersionFileKind::Json(_), Some(key)) => {
+    let keyed = matches!(kind, VersionFileKind::Json(_) | VersionFileKind::Yaml { .. });
+    let key = match key {
+        None => "version".to_string(),
+        Some(key) if !keyed => {
+            problems.push(src.at_spanned(&key), "`key` goes with kind = \"json\" or \"yaml\" only");
+            return None;
+        }
+        Some(key) => {
             if key.get_ref().split('.').any(str::is_empty) {
                 problems.push(
                     src.at_spanned(&key),
@@ -246,12 +256,40 @@ fn with_json_key(
                 );
                 return None;
             }
-            VersionFileKind::Json(key.into_inner())
+            key.into_inner()
         }
-        (_, Some(key)) => {
-            problems.push(src.at_spanned(&key), "`key` goes with kind = \"json\" only");
-            return None;
-        }
-        (kind, None) => kind,
+    };
+    Some(match kind {
+        VersionFileKind::Json(_) => VersionFileKind::Json(key),
+        VersionFileKind::Yaml { prepend, .. } => VersionFileKind::Yaml { key, prepend },
+        kind => kind,
     })
+}
+
+/// `mode`: `replace` (default) or, for YAML lists of released versions, `prepend`.
+fn with_mode(
+    kind: VersionFileKind,
+    mode: Option<Spanned<String>>,
+    src: &Source,
+    problems: &mut Problems,
+) -> Option<VersionFileKind> {
+    let Some(mode) = mode else { return Some(kind) };
+    match (kind, mode.get_ref().as_str()) {
+        (kind, "replace") => Some(kind),
+        (VersionFileKind::Yaml { key, .. }, "prepend") => Some(VersionFileKind::Yaml { key, prepend: true }),
+        (_, "prepend") => {
+            problems.push(
+                src.at_spanned(&mode),
+                "mode = \"prepend\" goes with kind = \"yaml\" only (a list of released versions)",
+            );
+            None
+        }
+        (_, other) => {
+            problems.push(
+                src.at_spanned(&mode),
+                format!("mode {other:?} is not one of replace, prepend"),
+            );
+            None
+        }
+    }
 }

@@ -99,6 +99,7 @@ pub struct RawVersionFile {
     pub kind: Option<Spanned<String>>,
     pub pattern: Option<Spanned<String>>,
     pub key: Option<Spanned<String>>,
+    pub mode: Option<Spanned<String>>,
     pub count: Option<usize>,
     #[serde(default)]
     pub optional: bool,

@@ -198,6 +198,7 @@ fn count_mismatch(shown: &str, spec: &VersionFileSpec, found: usize) -> String {
     let what = match &spec.kind {
         VersionFileKind::Pattern(p) => format!("pattern {p:?}"),
         VersionFileKind::Json(key) => format!("kind \"json\" with key {key:?}"),
+        VersionFileKind::Yaml { key, .. } => format!("kind \"yaml\" with key {key:?}"),
         k => format!("kind {:?}", k.name()),
     };
     format!(

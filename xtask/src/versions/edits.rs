@@ -9,7 +9,7 @@ use std::str::FromStr;
 use pep440_rs::Version;
 use serde::{Deserialize, Serialize};
 
-use crate::manifest::{first_line, line_col, SiblingPins};
+use crate::manifest::{first_line, line_col, SiblingPins, VersionFileKind};
 use crate::python::plugins::{Plugin, RequirementPlace};
 use crate::versions::files;
 
@@ -66,13 +66,22 @@ pub fn version_edits(
         let ranges = files::locate(&f.kind, &text).unwrap_or_default();
         let placeholder = f.kind.placeholder();
         for r in ranges {
+            let value = values.get(placeholder, new);
+            // A list of released versions keeps them: the new one goes first.
+            let (new, reason) = match &f.kind {
+                VersionFileKind::Yaml { prepend: true, .. } => (
+                    crate::versions::yaml_prepend(&text, r.clone(), &value),
+                    "version (prepended)",
+                ),
+                _ => (value, placeholder),
+            };
             edits.push(Edit {
                 file: shown.clone(),
                 line: line_col(&text, r.start).0,
                 offset: r.start,
                 old: text[r.clone()].to_string(),
-                new: values.get(placeholder, new),
-                reason: placeholder.to_string(),
+                new,
+                reason: reason.to_string(),
             });
         }
     }

@@ -37,6 +37,7 @@ pub fn locate(kind: &VersionFileKind, text: &str) -> Result<Vec<Range<usize>>, L
         VersionFileKind::SetupPy => Ok(pysource::keyword_arguments(text, "version")),
         VersionFileKind::SetupCfg => Ok(locate_setup_cfg(text)),
         VersionFileKind::Json(key) => Ok(locate_json(text, key)),
+        VersionFileKind::Yaml { key, .. } => Ok(super::yaml::locate(text, key)),
         VersionFileKind::Text => locate_text(text),
         VersionFileKind::Pattern(pattern) => Ok(locate_pattern(text, pattern)),
     }

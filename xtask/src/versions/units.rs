@@ -567,7 +567,15 @@ fn next_dev_edits(
     let mut next = BTreeMap::new();
     for p in plugins.iter().filter(|p| planned.contains_key(&p.normalized)) {
         let dev = versions::next_dev(&planned[&p.normalized]);
-        for f in p.version_files.iter().filter(|f| f.kind.placeholder() == "version") {
+        // A list of released versions never holds a development version.
+        let released_list = |f: &&crate::python::plugins::VersionFile| {
+            matches!(f.kind, crate::manifest::VersionFileKind::Yaml { prepend: true, .. })
+        };
+        for f in p
+            .version_files
+            .iter()
+            .filter(|f| f.kind.placeholder() == "version" && !released_list(f))
+        {
             let file = format!("{}/{}", p.dir, f.path);
             let Ok(text) = std::fs::read_to_string(ws.root.join(&file)) else {
                 continue; // reported by the release's own edits

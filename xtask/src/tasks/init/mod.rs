@@ -19,19 +19,9 @@ use crate::ops::fs::write_atomic;
 use crate::ops::git::Git;
 use crate::python::plugins::{self, Plugin};
 
-/// Folders never searched for plugins.
-const SKIP: &[&str] = &[
-    "target",
-    "node_modules",
-    "venv",
-    "build",
-    "dist",
-    "docs",
-    "tests",
-    "test",
-    "site-packages",
-    "xtask",
-];
+mod version_files;
+use version_files::{json_entries, json_files_by_plugin, yaml_version_files, SKIP};
+
 /// Changelog file names, in order of preference.
 const CHANGELOGS: &[&str] = &["CHANGELOG.md", "RELEASE.md", "HISTORY.md", "CHANGES.md", "NEWS.md"];
 
@@ -93,6 +83,7 @@ pub fn run(dry_run: bool) -> Result<()> {
                 .push(format!("{rel}/{file}: a JSON file holding the version at {key:?}"));
         }
     }
+    detect_yaml(&mut draft, &root, &plugins, &mut found);
 
     let tags = git.tags().unwrap_or_default();
     detect_stamp(&mut draft, &plugins, &tags, &mut found);
@@ -132,41 +123,6 @@ fn init_runner(cwd: &Path, root: &Path) -> Runner {
         false,
         false,
     )
-}
-
-/// The JSON version files of each plugin folder that has any, by the folder's path relative
-/// to the root: (path in the plugin folder, key).
-fn json_files_by_plugin(root: &Path, dirs: &[PathBuf]) -> BTreeMap<String, Vec<(String, String)>> {
-    let mut json_files: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();
-    for dir in dirs {
-        let rel = plugins::relative(root, dir);
-        let files = json_version_files(dir);
-        if !files.is_empty() {
-            json_files.insert(rel, files);
-        }
-    }
-    json_files
-}
-
-/// The JSON version files to declare, each once: for every plugin, optional where some of the
-/// `plugin_count` plugins lack them. (path, key, optional).
-fn json_entries(
-    json_files: &BTreeMap<String, Vec<(String, String)>>,
-    plugin_count: usize,
-) -> Vec<(String, String, bool)> {
-    let mut json_entries: Vec<(String, String, bool)> = Vec::new();
-    for files in json_files.values() {
-        for (file, key) in files {
-            if !json_entries.iter().any(|(f, k, _)| f == file && k == key) {
-                let everywhere = json_files
-                    .values()
-                    .filter(|fs| fs.contains(&(file.clone(), key.clone())))
-                    .count();
-                json_entries.push((file.clone(), key.clone(), everywhere < plugin_count));
-            }
-        }
-    }
-    json_entries
 }
 
 /// Every plugin at one placeholder version means the `stamp` strategy: a version whose
@@ -213,6 +169,36 @@ fn detect_stamp(draft: &mut Draft, plugins: &[Plugin], tags: &[String], found: &
                 p.dir,
                 p.layout_file()
             ));
+        }
+    }
+}
+
+/// YAML files holding each plugin's version, declared for every plugin (optional where some
+/// lack them); a list of released versions is prepended to.
+fn detect_yaml(draft: &mut Draft, root: &Path, plugins: &[Plugin], found: &mut Findings) {
+    let per_plugin: Vec<Vec<(String, String, bool)>> = plugins
+        .iter()
+        .map(|p| yaml_version_files(&root.join(&p.dir), p))
+        .collect();
+    for (p, files) in plugins.iter().zip(&per_plugin) {
+        for (file, key, prepend) in files {
+            let what = if *prepend {
+                "list of released versions"
+            } else {
+                "version"
+            };
+            found
+                .detected
+                .push(format!("{}/{file}: a YAML file holding the {what} at {key:?}", p.dir));
+            if !draft.yaml_entries.iter().any(|(f, k, _, _)| f == file && k == key) {
+                let everywhere = per_plugin
+                    .iter()
+                    .filter(|fs| fs.iter().any(|(f, k, _)| f == file && k == key))
+                    .count();
+                draft
+                    .yaml_entries
+                    .push((file.clone(), key.clone(), *prepend, everywhere < plugins.len()));
+            }
         }
     }
 }
@@ -304,92 +290,6 @@ fn release_name(root: &Path) -> String {
     } else {
         name
     }
-}
-
-/// JSON files of a plugin (up to two levels down) holding a PEP 440 version at `version` or
-/// one level deeper (`plugin.version`): (path, key).
-fn json_version_files(dir: &Path) -> Vec<(String, String)> {
-    let mut found = Vec::new();
-    let walker = walkdir::WalkDir::new(dir)
-        .max_depth(3)
-        .sort_by_file_name()
-        .into_iter()
-        .filter_entry(|e| {
-            let name = e.file_name().to_string_lossy();
-            e.depth() == 0 || !(name.starts_with('.') || SKIP.contains(&name.as_ref()))
-        });
-    for entry in walker.flatten() {
-        let path = entry.path();
-        if !entry.file_type().is_file() || path.extension().is_none_or(|e| e != "json") {
-            continue;
-        }
-        // JSON with `//` or `/* */` comments is read too: the stamper keeps them.
-        let Ok(value) =
-            std::fs::read_to_string(path).map(|t| serde_json::from_str::<serde_json::Value>(&without_comments(&t)))
-        else {
-            continue;
-        };
-        let Ok(serde_json::Value::Object(top)) = value else {
-            continue;
-        };
-        let is_version = |v: &serde_json::Value| v.as_str().is_some_and(|s| crate::versions::parse(s).is_ok());
-        let key = if top.get("version").is_some_and(is_version) {
-            Some("version".to_string())
-        } else {
-            top.iter().find_map(|(k, v)| {
-                v.get("version")
-                    .filter(|v| is_version(v))
-                    .map(|_| format!("{k}.version"))
-            })
-        };
-        if let Some(key) = key {
-            found.push((plugins::relative(dir, path), key));
-        }
-    }
-    found
-}
-
-/// JSON text with its `//` and `/* */` comments (outside strings) blanked out.
-fn without_comments(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut chars = text.chars().peekable();
-    let (mut in_string, mut escaped) = (false, false);
-    while let Some(c) = chars.next() {
-        if in_string {
-            out.push(c);
-            (in_string, escaped) = match (c, escaped) {
-                (_, true) => (true, false),
-                ('\\', false) => (true, true),
-                ('"', false) => (false, false),
-                _ => (true, false),
-            };
-            continue;
-        }
-        match (c, chars.peek()) {
-            ('"', _) => {
-                in_string = true;
-                out.push(c);
-            }
-            ('/', Some('/')) => {
-                while chars.peek().is_some_and(|n| *n != '\n') {
-                    chars.next();
-                }
-            }
-            ('/', Some('*')) => {
-                chars.next();
-                let mut last = ' ';
-                for n in chars.by_ref() {
-                    if last == '*' && n == '/' {
-                        break;
-                    }
-                    last = n;
-                }
-                out.push(' ');
-            }
-            _ => out.push(c),
-        }
-    }
-    out
 }
 
 /// The plugins a manifest text finds, as the tool reads them.
@@ -614,6 +514,8 @@ struct Draft {
     paths: Vec<String>,
     /// JSON files holding the plugins' version: (path in the plugin folder, key, optional).
     json_entries: Vec<(String, String, bool)>,
+    /// YAML files holding the plugins' version: (path, key, prepend, optional).
+    yaml_entries: Vec<(String, String, bool, bool)>,
     stamp: bool,
     /// `[versioning] placeholder`, when not 0.0.0.
     placeholder: Option<String>,
@@ -633,6 +535,30 @@ struct Draft {
 }
 
 impl Draft {
+    /// `version-files = [...]`: the JSON and YAML files found.
+    fn render_version_files(&self, s: &mut String) {
+        let optional = |o: &bool| if *o { ", optional = true" } else { "" };
+        let entries: Vec<String> = self
+            .json_entries
+            .iter()
+            .map(|(path, key, o)| format!("{{ path = {path:?}, kind = \"json\", key = {key:?}{} }}", optional(o)))
+            .chain(self.yaml_entries.iter().map(|(path, key, prepend, o)| {
+                let mode = if *prepend { ", mode = \"prepend\"" } else { "" };
+                format!(
+                    "{{ path = {path:?}, kind = \"yaml\", key = {key:?}{mode}{} }}",
+                    optional(o)
+                )
+            }))
+            .collect();
+        if !entries.is_empty() {
+            let _ = writeln!(
+                s,
+                "# JSON and YAML files holding the plugins' version (stamped with the others).\nversion-files = [{}]",
+                entries.join(", ")
+            );
+        }
+    }
+
     fn render(&self) -> String {
         let mut s = String::new();
         let _ = writeln!(
@@ -661,21 +587,7 @@ impl Draft {
                 "# A plugin's {{id}} in tags: its name without this prefix.\nid-prefix = {prefix:?}"
             );
         }
-        if !self.json_entries.is_empty() {
-            let entries: Vec<String> = self
-                .json_entries
-                .iter()
-                .map(|(path, key, optional)| {
-                    let optional = if *optional { ", optional = true" } else { "" };
-                    format!("{{ path = {path:?}, kind = \"json\", key = {key:?}{optional} }}")
-                })
-                .collect();
-            let _ = writeln!(
-                s,
-                "# JSON files holding the plugins' version (stamped with the others).\nversion-files = [{}]",
-                entries.join(", ")
-            );
-        }
+        self.render_version_files(&mut s);
         if !self.groups.is_empty() {
             let _ = writeln!(s, "\n# CHECK: plugins released in lockstep with one version.\n[groups]");
             for (name, members) in &self.groups {
@@ -765,16 +677,4 @@ fn report(found: &Findings, path: &Path, dry_run: bool) {
         );
     }
     eprint!("{out}");
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn json_comments_are_blanked_outside_strings() {
-        let text =
-            "{\n  // the plugin's version\n  \"version\": \"4.3.4\", /* pinned */\n  \"url\": \"http://x//y\"\n}\n";
-        let value: serde_json::Value = serde_json::from_str(&super::without_comments(text)).unwrap();
-        assert_eq!(value["version"], "4.3.4");
-        assert_eq!(value["url"], "http://x//y");
-    }
 }
