@@ -505,6 +505,16 @@ fn what_publishing_needs_is_checked_before_the_point_of_no_return() {
         &[],
     );
     fs::copy(&forged, server.packages.path().join(forged.file_name().unwrap())).unwrap();
+    // The index has a newer version of a plugin than the release makes (a tag missing here).
+    let newer = fake_wheel(
+        other.path(),
+        "acme-plugin-reports",
+        "1.7.0",
+        "acme_plugin_reports",
+        "# published elsewhere\n",
+        &[],
+    );
+    fs::copy(&newer, server.packages.path().join(newer.file_name().unwrap())).unwrap();
     // The release folder holds a file of the release.
     fs::write(
         release_dir.path().join("acme-plugins-1.5.0-linux.tar.bz2"),
@@ -526,6 +536,9 @@ fn what_publishing_needs_is_checked_before_the_point_of_no_return() {
             "already exists",
             "already has acme_plugin_console-1.5.0-py3-none-any.whl of acme_plugin_console-1.5.0",
             "already holds acme-plugins-1.5.0-linux.tar.bz2",
+            "has acme-plugin-reports 1.7.0, newer than the 1.5.0 this release makes: the version line here is \
+             behind what was published (a release tag missing from this clone? `git fetch --tags`); release a \
+             version above 1.7.0",
             "would not take the upload: it answers HTTP 401 Unauthorized and no credentials are set",
         ] {
             assert!(
@@ -545,7 +558,7 @@ fn what_publishing_needs_is_checked_before_the_point_of_no_return() {
     assert_eq!(remote_refs(remote.path()), remote_before);
     assert!(!repo.path().join("dist").exists());
 
-    // With the three out of the way, the same release goes through.
+    // With those out of the way, the same release goes through.
     run_ok(
         Command::new("git")
             .arg("-C")
@@ -553,6 +566,7 @@ fn what_publishing_needs_is_checked_before_the_point_of_no_return() {
             .args(["tag", "-d", "v1.5.0"]),
     );
     fs::remove_file(server.packages.path().join(forged.file_name().unwrap())).unwrap();
+    fs::remove_file(server.packages.path().join(newer.file_name().unwrap())).unwrap();
     fs::remove_file(release_dir.path().join("acme-plugins-1.5.0-linux.tar.bz2")).unwrap();
     let run = repo.xtask_with(&["release", "minor", "--platform", "linux", "--execute"], |c| {
         c.env("TWINE_USERNAME", "ci").env("TWINE_PASSWORD", PASSWORD);

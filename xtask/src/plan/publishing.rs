@@ -288,7 +288,7 @@ fn check_index(ws: &Workspace, python: &Path, upload: &Upload, prefixes: &[Strin
             )];
         }
     };
-    prefixes
+    let mut problems: Vec<String> = prefixes
         .iter()
         .filter_map(|prefix| {
             let found: Vec<&str> = on_index
@@ -304,7 +304,48 @@ fn check_index(ws: &Workspace, python: &Path, upload: &Upload, prefixes: &[Strin
                 )
             })
         })
-        .collect()
+        .collect();
+    // The version line never goes back behind what was published.
+    for prefix in prefixes {
+        let project = project_of(prefix);
+        let Some(new) = prefix
+            .rsplit_once('-')
+            .and_then(|(_, v)| crate::versions::parse(v).ok())
+        else {
+            continue;
+        };
+        let newest = on_index
+            .keys()
+            .filter_map(|f| dist_version(f).filter(|(name, _)| *name == project).map(|(_, v)| v))
+            .max();
+        if let Some(newest) = newest.filter(|v| *v > new) {
+            problems.push(format!(
+                "the index {} has {project} {newest}, newer than the {new} this release makes: the version line \
+                 here is behind what was published (a release tag missing from this clone? `git fetch --tags`); \
+                 release a version above {newest}",
+                upload.index_url
+            ));
+        }
+    }
+    problems
+}
+
+/// The normalized project name and version of an sdist or wheel file name.
+fn dist_version(file: &str) -> Option<(String, pep440_rs::Version)> {
+    let (name, version) = match file.strip_suffix(".whl") {
+        Some(stem) => {
+            let mut parts = stem.split('-');
+            (parts.next()?, parts.next()?)
+        }
+        None => file
+            .strip_suffix(".tar.gz")
+            .or_else(|| file.strip_suffix(".zip"))?
+            .rsplit_once('-')?,
+    };
+    Some((
+        crate::manifest::normalize_name(name),
+        crate::versions::parse(version).ok()?,
+    ))
 }
 
 /// The release folder can be made and written, and holds no file the release would write.
