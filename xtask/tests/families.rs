@@ -542,3 +542,66 @@ fn pins_computed_from_the_stamped_version_are_checked_as_built() {
         "{metadata}"
     );
 }
+
+#[test]
+fn files_a_backend_leaves_out_by_design_are_never_missing_but_forgotten_data_is() {
+    let files: Vec<(String, String)> = vec![
+        // setuptools: a namespace package below src/, its tests excluded from the packages.
+        (
+            "plugins/acme-x/setup.py".into(),
+            "from setuptools import setup, find_namespace_packages\n\nsetup(\n    name=\"acme-x\",\n    \
+             version=\"1.0.0\",\n    description=\"x\",\n    package_dir={\"\": \"src\"},\n    \
+             packages=find_namespace_packages(\"src\", include=[\"acme.*\"], exclude=[\"acme.x.tests*\"]),\n)\n"
+                .into(),
+        ),
+        (
+            "plugins/acme-x/src/acme/x/__init__.py".into(),
+            "__version__ = \"1.0.0\"\n".into(),
+        ),
+        ("plugins/acme-x/src/acme/x/tests/__init__.py".into(), String::new()),
+        (
+            "plugins/acme-x/src/acme/x/tests/test_x.py".into(),
+            "def test():\n    pass\n".into(),
+        ),
+        // hatch: sources and an excluded folder.
+        (
+            "plugins/acme-y/pyproject.toml".into(),
+            "[build-system]\nrequires = [\"hatchling\"]\nbuild-backend = \"hatchling.build\"\n\n\
+             [project]\nname = \"acme-y\"\nversion = \"1.0.0\"\ndescription = \"y\"\n\n\
+             [tool.hatch.build.targets.wheel]\nonly-include = [\"src/acme_y\"]\nsources = [\"src\"]\n\
+             exclude = [\"src/acme_y/tests\"]\n"
+                .into(),
+        ),
+        ("plugins/acme-y/src/acme_y/__init__.py".into(), String::new()),
+        (
+            "plugins/acme-y/src/acme_y/tests/test_y.py".into(),
+            "def test():\n    pass\n".into(),
+        ),
+    ];
+    let (repo, _origin) = family(&files);
+    adopt(&repo, "");
+    let nightly = || {
+        repo.xtask(&[
+            "nightly",
+            "--platform",
+            "linux",
+            "--no-sources",
+            "--build-number",
+            BUILD_NUMBER,
+        ])
+    };
+    nightly().assert_code(0);
+    std::fs::remove_dir_all(repo.path().join("dist")).unwrap();
+
+    // A data file nobody declared is still caught.
+    repo.write("plugins/acme-x/src/acme/x/schema.json", "{}\n");
+    repo.commit("a data file");
+    let run = nightly();
+    run.assert_code(1);
+    assert!(
+        run.stderr
+            .contains("lacks 1 committed file(s) of its packages: acme/x/schema.json."),
+        "{}",
+        run.stderr
+    );
+}

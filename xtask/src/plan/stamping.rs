@@ -162,16 +162,21 @@ pub fn collection_steps(
     }];
     steps.extend(stamp_steps);
     for p in planned_plugins {
+        // The manifest's, and what the build backend leaves out by design.
+        let mut wheel_excludes = ws
+            .manifest
+            .plugin_overrides
+            .get(&p.normalized_name)
+            .map(|o| o.wheel_excludes.clone())
+            .unwrap_or_default();
+        if let Some(plugin) = plugins.iter().find(|x| x.normalized == p.normalized_name) {
+            wheel_excludes.extend(plugin.left_out.iter().cloned());
+        }
         steps.push(Step::Build {
             plugin: p.normalized_name.clone(),
             path: p.path.clone(),
             version: p.version.clone(),
-            wheel_excludes: ws
-                .manifest
-                .plugin_overrides
-                .get(&p.normalized_name)
-                .map(|o| o.wheel_excludes.clone())
-                .unwrap_or_default(),
+            wheel_excludes,
             released: None,
         });
     }

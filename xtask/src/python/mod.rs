@@ -1,7 +1,7 @@
 //! Python packaging as this tool meets it: the plugins found in the repository and their
 //! metadata (`plugins`), target platforms and wheel tags (`platform`), the Python interpreter
 //! and the build-tools venv (`toolchain`), what a package index already holds (`index`), a tokenizer for version text in Python source
-//! (`pysource`) and the files a plugin keeps its version in (`version_files`), and the small Python helper scripts run in that venv (`*.py`). May import
+//! (`pysource`) and the files a plugin keeps its version in (`version_files`), what a backend leaves out of a wheel by design (`shipped`), and the small Python helper scripts run in that venv (`*.py`). May import
 //! the other domain folders (`manifest`, `versions`) file by file, never in a cycle, and
 //! `ops`; `platform` needs only the pure PEP 440 functions of `versions`, and `pysource`
 //! nothing, so the manifest and the version-text finder can use them.
@@ -10,5 +10,6 @@ pub mod index;
 pub mod platform;
 pub mod plugins;
 pub mod pysource;
+mod shipped;
 pub mod toolchain;
 mod version_files;

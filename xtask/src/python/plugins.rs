@@ -53,6 +53,9 @@ pub struct Plugin {
     /// computed in setup.py, `dynamic` in pyproject.toml): the build backend's metadata is
     /// asked for them (`plan::metadata`).
     pub inexact: Vec<String>,
+    /// Globs (paths in the wheel) of committed package files the build backend leaves out by
+    /// design (excluded packages and paths): never "missing" from the wheel.
+    pub left_out: Vec<String>,
 }
 
 /// A requirement string at a byte offset of a file (relative to the plugin folder).
@@ -300,6 +303,9 @@ struct SetupFile {
     /// `[line, column, end line, end column, text]` of each install_requires literal.
     #[serde(default)]
     requirement_places: Vec<(usize, usize, usize, usize, String)>,
+    /// Package patterns excluded from `find_packages`/`find_namespace_packages`.
+    #[serde(default)]
+    package_excludes: Vec<String>,
     error: Option<String>,
 }
 
@@ -378,6 +384,16 @@ fn pyproject_fields(p: PyprojectProject, text: &str) -> (Fields, bool) {
 fn read_plugin(dir: &Path, rel: &str, manifest: &Manifest, legacy: Option<SetupMeta>) -> Result<Plugin, Vec<String>> {
     let mut problems = Vec::new();
     let (mut layout, mut fields) = (None, Fields::default());
+    let setup_excludes: Vec<String> = legacy
+        .iter()
+        .flat_map(|m| [&m.setup_py, &m.setup_cfg])
+        .flatten()
+        .flat_map(|f| f.package_excludes.iter().cloned())
+        .collect();
+    let left_out = super::shipped::left_out(
+        std::fs::read_to_string(dir.join("pyproject.toml")).ok().as_deref(),
+        &setup_excludes,
+    );
     let mut build_requires = vec!["setuptools>=40.8.0".to_string()];
     let mut version_text_files = Vec::new();
     let mut version_dynamic = false;
@@ -452,6 +468,7 @@ fn read_plugin(dir: &Path, rel: &str, manifest: &Manifest, legacy: Option<SetupM
             build_requires,
             version_files,
             inexact: fields.inexact,
+            left_out,
         }),
         _ => Err(problems),
     }

@@ -69,6 +69,18 @@ def read_setup_py(path):
         fields[kw.arg] = value
         if kw.arg == "install_requires" and isinstance(node, (ast.List, ast.Tuple)):
             places.extend(_literal_places(node))
+    excludes = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            func = node.func
+            name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", None)
+            if name in ("find_packages", "find_namespace_packages"):
+                for kw in node.keywords:
+                    if kw.arg == "exclude":
+                        try:
+                            excludes.extend(str(p) for p in ast.literal_eval(kw.value))
+                        except (ValueError, TypeError, SyntaxError, RecursionError):
+                            pass
     if any(kw.arg is None for kw in call.keywords):
         dynamic.append("**kwargs")
     if "keywords" in fields:
@@ -76,7 +88,7 @@ def read_setup_py(path):
     if "install_requires" in fields:
         reqs = fields["install_requires"]
         fields["install_requires"] = [reqs] if isinstance(reqs, str) else list(reqs)
-    return {"fields": fields, "dynamic": dynamic, "requirement_places": places}
+    return {"fields": fields, "dynamic": dynamic, "requirement_places": places, "package_excludes": excludes}
 
 
 def read_setup_cfg(path):
@@ -94,7 +106,9 @@ def read_setup_cfg(path):
     reqs = parser.get("options", "install_requires", fallback=None)
     if reqs is not None:
         fields["install_requires"] = [r.strip() for r in reqs.splitlines() if r.strip() and not r.strip().startswith("#")]
-    return {"fields": fields, "dynamic": []}
+    excludes = parser.get("options.packages.find", "exclude", fallback="")
+    excludes = [e.strip() for e in excludes.replace(",", "\n").splitlines() if e.strip()]
+    return {"fields": fields, "dynamic": [], "package_excludes": excludes}
 
 
 def main(dirs):
