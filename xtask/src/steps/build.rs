@@ -243,9 +243,6 @@ const COMPILED_SOURCES: &[&str] = &[
     "pyc", "c", "cc", "cpp", "cxx", "h", "hh", "hpp", "hxx", "pyx", "pxd", "pxi", "f", "f90", "for", "rs", "m", "mm",
 ];
 
-/// Committed files of the wheel's import packages that the wheel does not hold, as paths in
-/// the wheel (`acme_x/data/plugin.json`), minus `excludes` globs and compiled leftovers.
-/// A package's folder in the plugin is where most of its committed Python files are.
 /// Whether `file` is the `__init__.py` of a namespace parent the backend does not ship: a
 /// folder of which the wheel holds no file of its own but holds subfolders (flit's
 /// `module = "host.providers.sqlite"` ships `host/providers/sqlite/` only, never the
@@ -258,6 +255,9 @@ fn is_namespace_parent_init(file: &str, entries: &std::collections::BTreeSet<Str
     !below.is_empty() && below.iter().all(|rest| rest.contains('/'))
 }
 
+/// Committed files of the wheel's import packages that the wheel does not hold, as paths in
+/// the wheel (`acme_x/data/plugin.json`), minus `excludes` globs and compiled leftovers.
+/// A package's folder in the plugin is where most of its committed Python files are.
 fn missing_from_wheel(
     wheel: &Path,
     plugin_dir: &str,
