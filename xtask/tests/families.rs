@@ -179,6 +179,60 @@ fn providers_tagged_by_id_are_adopted_and_released_one_by_one() {
     );
     let wheel = repo.in_dist("host_providers_sqlite-4.3.5-py3-none-any.whl");
     assert!(wheel.is_file(), "{:?}", list_dir(&repo.set_dir()));
+    // The wheel is what a maintainer's `python -m build` of the release commit makes.
+    let clone = tempfile::tempdir().unwrap();
+    run_ok(
+        std::process::Command::new("git")
+            .args(["clone", "-q"])
+            .arg(repo.path())
+            .arg(clone.path().join("c")),
+    );
+    run_ok(
+        std::process::Command::new(maintainer_python())
+            .args(["-m", "build", "--wheel", "--no-isolation", "--outdir"])
+            .arg(clone.path().join("out"))
+            .arg(clone.path().join("c/providers/sqlite")),
+    );
+    let theirs = clone.path().join("out/host_providers_sqlite-4.3.5-py3-none-any.whl");
+    assert!(
+        wheel_files(&wheel) == wheel_files(&theirs),
+        "the same files, byte for byte"
+    );
+}
+
+/// A venv with `build` and the fixtures' build backends, from the cached wheels (no network).
+fn maintainer_python() -> std::path::PathBuf {
+    let dir = cache_dir().join("maintainer-venv");
+    let lock = std::fs::File::create(cache_dir().join("maintainer-venv.lock")).unwrap();
+    lock.lock().unwrap();
+    if !dir.join(".ready").is_file() {
+        let _ = std::fs::remove_dir_all(&dir);
+        run_ok(std::process::Command::new(python()).args(["-m", "venv"]).arg(&dir));
+        run_ok(clean_pip(
+            std::process::Command::new(dir.join("bin/python"))
+                .args(["-m", "pip", "install", "--quiet", "--no-index", "--find-links"])
+                .arg(tool_wheels())
+                .arg("--find-links")
+                .arg(backend_wheels())
+                .args(["build", "flit_core", "setuptools", "wheel"]),
+        ));
+        std::fs::write(dir.join(".ready"), "").unwrap();
+    }
+    dir.join("bin/python")
+}
+
+/// Every file of a wheel, by name, with its bytes.
+fn wheel_files(wheel: &std::path::Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    use std::io::Read;
+    let mut zip = zip::ZipArchive::new(std::fs::File::open(wheel).unwrap()).unwrap();
+    (0..zip.len())
+        .map(|i| {
+            let mut entry = zip.by_index(i).unwrap();
+            let mut bytes = Vec::new();
+            entry.read_to_end(&mut bytes).unwrap();
+            (entry.name().unwrap().to_string(), bytes)
+        })
+        .collect()
 }
 
 #[test]
