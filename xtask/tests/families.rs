@@ -142,6 +142,16 @@ fn providers_tagged_by_id_are_adopted_and_released_one_by_one() {
             ),
         ]
     );
+    repo.xtask(&[
+        "nightly",
+        "--platform",
+        "linux",
+        "--no-sources",
+        "--build-number",
+        BUILD_NUMBER,
+    ])
+    .assert_code(0);
+    std::fs::remove_dir_all(repo.path().join("dist")).unwrap();
 
     let run = repo.xtask(&[
         "release",
