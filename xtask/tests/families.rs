@@ -669,3 +669,56 @@ fn files_a_backend_leaves_out_by_design_are_never_missing_but_forgotten_data_is(
         run.stderr
     );
 }
+
+#[test]
+fn a_repository_that_is_one_plugin_is_adopted_and_released_from_its_root() {
+    let files: Vec<(String, String)> = vec![
+        (
+            "pyproject.toml".into(),
+            "[build-system]\nrequires = [\"setuptools>=61\"]\nbuild-backend = \"setuptools.build_meta\"\n\n\
+             [project]\nname = \"acme-solo\"\nversion = \"1.2.0\"\ndescription = \"A plugin alone in its repository\"\n\n\
+             [tool.setuptools.packages.find]\ninclude = [\"acme_solo*\"]\n"
+                .into(),
+        ),
+        ("acme_solo/__init__.py".into(), "__version__ = \"1.2.0\"\n".into()),
+        (
+            "CHANGELOG.md".into(),
+            "# Changelog\n\n## [Unreleased]\n\n### Fixed\n\n- A fix.\n\n## [1.2.0] - 2026-11-02\n\n- Released.\n".into(),
+        ),
+    ];
+    let (repo, origin) = family(&files);
+    repo.git(&["tag", "-a", "acme-solo-v1.2.0", "-m", "released", "HEAD"]);
+    repo.git(&["push", "-q", "origin", "acme-solo-v1.2.0"]);
+    let init = adopt(&repo, "");
+    assert!(
+        init.stderr.contains("1 plugin folder(s): paths = [\".\"]"),
+        "{}",
+        init.stderr
+    );
+    repo.xtask(&[
+        "nightly",
+        "--platform",
+        "linux",
+        "--no-sources",
+        "--build-number",
+        BUILD_NUMBER,
+    ])
+    .assert_code(0);
+    std::fs::remove_dir_all(repo.path().join("dist")).unwrap();
+
+    repo.xtask(&["release", "patch", "--platform", "linux", "--no-sources", "--execute"])
+        .assert_code(0);
+    assert_eq!(repo.git(&["tag", "--points-at", "HEAD"]), "acme-solo-v1.2.1\n");
+    assert_eq!(
+        repo.git(&["diff", "--name-only", "HEAD~1", "HEAD"]),
+        "CHANGELOG.md\nacme_solo/__init__.py\npyproject.toml\n"
+    );
+    assert_eq!(repo.git(&["status", "--porcelain"]), "");
+    let remote = run_ok(
+        std::process::Command::new("git")
+            .args(["ls-remote", "--tags"])
+            .arg(origin.path()),
+    );
+    assert!(String::from_utf8_lossy(&remote.stdout).contains("refs/tags/acme-solo-v1.2.1"));
+    assert!(repo.in_dist("acme_solo-1.2.1-py3-none-any.whl").is_file());
+}

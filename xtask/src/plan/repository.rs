@@ -114,7 +114,7 @@ pub fn check_committed(git: &Git, commit: &str, plugins: &[Plugin], problems: &m
     let dirs: Vec<String> = plugins.iter().map(|p| p.dir.clone()).collect();
     let tracked = git.tracked_files(commit, &dirs)?;
     for p in plugins {
-        let prefix = format!("{}/", p.dir);
+        let prefix = p.prefix();
         if !tracked.iter().any(|f| f.starts_with(&prefix)) {
             problems.push(format!(
                 "{}: not in the commit {} (ignored by git, or never committed): commit it, or leave it out with [plugins] exclude",

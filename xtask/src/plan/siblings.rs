@@ -64,7 +64,7 @@ pub fn ship_siblings_as_released(
             let metadata_changed = git.files_changed(Some(&commit), &p.dir)?.iter().any(|f| {
                 ["pyproject.toml", "setup.py", "setup.cfg"]
                     .iter()
-                    .any(|m| *f == format!("{}/{m}", p.dir))
+                    .any(|m| *f == p.path(m))
             });
 
             let kept = stamped.contains(&member)

@@ -62,7 +62,7 @@ pub fn stamp_steps(
         match (edits::version_edits(&ws.root, p, new, values), pins) {
             (Ok(mut edits), Ok(mut pins)) => {
                 edits.append(&mut pins);
-                let prefix = format!("{}/", p.dir);
+                let prefix = p.prefix();
                 edits.extend(changelog_edits.iter().filter(|e| e.file.starts_with(&prefix)).cloned());
                 edits.retain(|e| e.old != e.new);
                 edits.sort_by(|a, b| (&a.file, a.offset).cmp(&(&b.file, b.offset)));

@@ -610,6 +610,20 @@ fn is_distribution_name(name: &str) -> bool {
 }
 
 impl Plugin {
+    /// `file` (relative to the plugin folder) relative to the repository root: a plugin at
+    /// the root (`paths = ["."]`) has no folder prefix.
+    pub fn path(&self, file: &str) -> String {
+        format!("{}{file}", self.prefix())
+    }
+
+    /// What its files' repository paths start with: `plugins/x/`, or nothing at the root.
+    pub fn prefix(&self) -> String {
+        match self.dir.as_str() {
+            "" | "." => String::new(),
+            dir => format!("{dir}/"),
+        }
+    }
+
     /// The file that holds its metadata.
     pub fn layout_file(&self) -> &'static str {
         match self.layout {

@@ -41,7 +41,7 @@ pub fn run(ws: &Workspace, opts: &ChangelogOptions) -> Result<()> {
         .collect();
     let mut out = String::new();
     for p in &selected {
-        let file = format!("{}/{log}", p.dir);
+        let file = p.path(log);
         let Ok(text) = std::fs::read_to_string(ws.root.join(&file)) else {
             eprintln!("warning: {file} does not exist");
             continue;

@@ -55,7 +55,7 @@ pub fn version_edits(
     let mut problems = Vec::new();
     let mut edits = Vec::new();
     for f in &plugin.version_files {
-        let shown = format!("{}/{}", plugin.dir, f.path);
+        let shown = plugin.path(&f.path);
         let text = match std::fs::read_to_string(root.join(&plugin.dir).join(&f.path)) {
             Ok(t) => t,
             Err(e) => {
@@ -128,7 +128,7 @@ pub fn pin_edits(
             Some(extra) => format!("pin on {sibling} (extra {extra:?}, which specifies a version)"),
             None => format!("pin on {sibling}"),
         };
-        let shown = format!("{}/{}", plugin.dir, place.file);
+        let shown = plugin.path(&place.file);
         let rewritten = pin_requirement(&place.text, version, policy).and_then(|new| {
             pep508_rs::Requirement::<pep508_rs::VerbatimUrl>::from_str(&new)
                 .map(|_| new.clone())
@@ -193,7 +193,7 @@ pub fn placeholder_requirement_edits(
         }
     }
     for (place, name) in placeholder_requirements(plugin, siblings, placeholder) {
-        let shown = format!("{}/{}", plugin.dir, place.file);
+        let shown = plugin.path(&place.file);
         let text = std::fs::read_to_string(root.join(&plugin.dir).join(&place.file)).unwrap_or_default();
         let line = line_col(&text, place.offset).0;
         let Some(new_spec) = specifiers.get(&name) else {

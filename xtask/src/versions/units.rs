@@ -264,7 +264,7 @@ fn newest_group_release(
     candidates.sort();
     // The newest few: a plugin released under a group is in its latest tags.
     for (v, tag) in candidates.into_iter().rev().take(8) {
-        let Some(text) = git.file_at(tag, &format!("{}/{log}", plugin.dir))? else {
+        let Some(text) = git.file_at(tag, &plugin.path(log))? else {
             continue;
         };
         let (sections, _) = changelog::sections(&text, &manifest.versioning.changelog_style);
@@ -336,7 +336,7 @@ pub fn tagged_at(
                 let Some(p) = plugins.iter().find(|p| &p.normalized == member) else {
                     continue;
                 };
-                let path = format!("{}/{log}", p.dir);
+                let path = p.path(log);
                 let Ok(text) = std::fs::read_to_string(ws.root.join(&path)) else {
                     continue;
                 };
@@ -538,7 +538,7 @@ fn promote_changelog(
     date: &str,
 ) -> Result<(Option<Edit>, String), String> {
     let manifest = &ws.manifest;
-    let file = format!("{}/{log}", p.dir);
+    let file = p.path(log);
     let Ok(text) = std::fs::read_to_string(ws.root.join(&file)) else {
         return Err(format!(
             "{file}: missing; every released plugin needs a changelog (or set [versioning] changelog = \"\")"
@@ -576,7 +576,7 @@ fn next_dev_edits(
             .iter()
             .filter(|f| f.kind.placeholder() == "version" && !released_list(f))
         {
-            let file = format!("{}/{}", p.dir, f.path);
+            let file = p.path(&f.path);
             let Ok(text) = std::fs::read_to_string(ws.root.join(&file)) else {
                 continue; // reported by the release's own edits
             };

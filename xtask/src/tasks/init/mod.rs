@@ -51,7 +51,7 @@ pub fn run(dry_run: bool) -> Result<()> {
     let dirs = plugin_dirs(&root);
     if dirs.is_empty() {
         return Err(input_error(format!(
-            "no Python plugin folders below {} (folders with pyproject.toml, setup.py or setup.cfg, up to three levels down)",
+            "no Python plugin folders in {} (it, or folders up to three levels down, with pyproject.toml, setup.py or setup.cfg)",
             root.display()
         )));
     }
@@ -218,8 +218,8 @@ fn check_result(root: &Path, runner: &Runner, git: &Git, text: &str, found: &mut
     }
 }
 
-/// Folders (not the root) holding a Python project, at most three levels down, outside
-/// hidden and build folders, and not inside another one.
+/// Folders holding a Python project, at most three levels down, outside hidden and build
+/// folders, and not inside another one; the root itself only when there is none below it.
 fn plugin_dirs(root: &Path) -> Vec<PathBuf> {
     let is_project = |d: &Path| {
         ["pyproject.toml", "setup.py", "setup.cfg"]
@@ -245,12 +245,20 @@ fn plugin_dirs(root: &Path) -> Vec<PathBuf> {
             found.push(dir.to_path_buf());
         }
     }
+    // A repository that is one plugin: the root itself (`paths = ["."]`).
+    if found.is_empty() && is_project(root) {
+        found.push(root.to_path_buf());
+    }
     found
 }
 
 /// `parent/*` when the plugins are all the folders of one parent, else each path.
 fn paths_of(root: &Path, dirs: &[PathBuf]) -> Vec<String> {
-    let rel: Vec<String> = dirs.iter().map(|d| plugins::relative(root, d)).collect();
+    let rel: Vec<String> = dirs
+        .iter()
+        .map(|d| plugins::relative(root, d))
+        .map(|r| if r.is_empty() { ".".to_string() } else { r })
+        .collect();
     let parents: Vec<&Path> = dirs.iter().filter_map(|d| d.parent()).collect();
     if let Some(parent) = parents.first() {
         let all_same = parents.iter().all(|p| p == parent) && *parent != root;
