@@ -1,7 +1,8 @@
 //! `cargo xtask status [--check] [--json]`: where every plugin stands since its last release:
 //! version, last release tag, commits and changed files since it, whether its changelog's
 //! Unreleased section says anything, and whether it needs a release. With `--check`, exit 3
-//! when a plugin changed since its release but its changelog does not say how. Reads only.
+//! when a plugin changed since its release but its changelog does not say how, or a unit's
+//! newest tag is a stray. Reads only.
 
 use anyhow::Result;
 use serde::Serialize;
@@ -53,30 +54,35 @@ pub fn run(ws: &Workspace, check: bool, json: bool) -> Result<()> {
     } else {
         print_table(&rows);
     }
-    if check && ws.manifest.versioning.changelog.is_none() {
+    if !check {
+        return Ok(());
+    }
+    let mut problems: Vec<String> = strays.into_iter().map(|s| s.message).collect();
+    if ws.manifest.versioning.changelog.is_none() {
         eprintln!(
-            "note: changelogs are off ([versioning] changelog = \"\" in {}): --check has nothing to check",
+            "note: changelogs are off ([versioning] changelog = \"\" in {}): --check has no changelog to check",
             ws.manifest_shown()
         );
-    } else if check {
-        let silent = rows
-            .iter()
-            .filter(|r| r.needs_release && !r.changelog_has_entries)
-            .map(|r| {
-                format!(
-                    "{} changed since {} ({} file(s)) but its changelog's Unreleased section is empty: describe the changes",
-                    r.name,
-                    r.last_tag.as_deref().unwrap_or("it was created"),
-                    r.changed_files.len()
-                )
-            });
-        let problems: Vec<String> = strays.into_iter().map(|s| s.message).chain(silent).collect();
-        if !problems.is_empty() {
-            return Err(precheck_failed(
-                "stray tags or changes without changelog entries",
-                problems,
-            ));
-        }
+    } else {
+        problems.extend(
+            rows.iter()
+                .filter(|r| r.needs_release && !r.changelog_has_entries)
+                .map(|r| {
+                    format!(
+                        "{} changed since {} ({} file(s)) but its changelog's Unreleased section is empty: \
+                         describe the changes",
+                        r.name,
+                        r.last_tag.as_deref().unwrap_or("it was created"),
+                        r.changed_files.len()
+                    )
+                }),
+        );
+    }
+    if !problems.is_empty() {
+        return Err(precheck_failed(
+            "stray tags or changes without changelog entries",
+            problems,
+        ));
     }
     Ok(())
 }
