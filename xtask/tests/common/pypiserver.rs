@@ -66,10 +66,15 @@ impl PackageServer {
             .local_addr()
             .unwrap()
             .port();
-        let child = Command::new(&python)
+        // pypiserver exits when this process does (EOF on its stdin), also when the server
+        // is a never-dropped static shared by a test binary's tests.
+        let mut child = Command::new(&python)
             .args([
-                "-m",
-                "pypiserver",
+                "-c",
+                "import os, runpy, sys, threading\n\
+                 threading.Thread(target=lambda: (sys.stdin.read(), os._exit(0)), daemon=True).start()\n\
+                 sys.argv[0] = 'pypiserver'\n\
+                 runpy.run_module('pypiserver', run_name='__main__', alter_sys=True)",
                 "run",
                 "-i",
                 "127.0.0.1",
@@ -82,10 +87,13 @@ impl PackageServer {
             .arg(&htpasswd)
             .args(["--disable-fallback", "--hash-algo", "sha256"])
             .arg(packages.path())
+            .stdin(Stdio::piped())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
             .expect("start pypiserver");
+        // Keep stdin open for the life of this process by leaking the handle.
+        std::mem::forget(child.stdin.take());
         let started = std::time::Instant::now();
         while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
             assert!(started.elapsed().as_secs() < 30, "pypiserver did not start");
