@@ -23,7 +23,7 @@ use crate::manifest::normalize_name;
 use crate::manifest::workspace::Workspace;
 use crate::ops::cache::Cache;
 use crate::ops::cmd::Cmd;
-use crate::python::plugins::Plugin;
+use crate::python::plugins::{folder_prefix, Plugin};
 use crate::python::toolchain::{self, Tools};
 use crate::versions::edits::Edit;
 
@@ -212,10 +212,7 @@ fn backend_metadata(
 /// plugin's copy `copy`.
 fn apply_edits(copy: &Path, dir: &str, edits: &[Edit]) -> Result<()> {
     for (file, mine) in crate::versions::edits::by_file(edits) {
-        let rel = match dir {
-            "" | "." => file,
-            _ => file.strip_prefix(&format!("{dir}/")).unwrap_or(file),
-        };
+        let rel = file.strip_prefix(&folder_prefix(dir)).unwrap_or(file);
         let path = copy.join(rel);
         let text = std::fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
         let edited = crate::versions::edits::apply(&text, &mine).map_err(|e| anyhow::anyhow!("{file}: {e}"))?;

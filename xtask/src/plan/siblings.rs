@@ -18,7 +18,7 @@ use super::types::{FolderAt, Released, Step};
 use super::versions::Versions;
 use crate::manifest::workspace::Workspace;
 use crate::ops::git::Git;
-use crate::python::plugins::{reads_git_history, Plugin};
+use crate::python::plugins::{folder_holds, reads_git_history, Plugin};
 use crate::versions::units;
 
 /// Mark the builds (and the export) of the siblings a release ships as released.
@@ -58,7 +58,7 @@ pub fn ship_siblings_as_released(
             };
             let nests = plugins
                 .iter()
-                .any(|o| o.dir != p.dir && (inside(&o.dir, &p.dir) || inside(&p.dir, &o.dir)));
+                .any(|o| o.dir != p.dir && (folder_holds(&p.dir, &o.dir) || folder_holds(&o.dir, &p.dir)));
             // Its requirements as checked against this release's versions are HEAD's: built
             // from the tag, they must be the same.
             let metadata_changed = git.files_changed(Some(&commit), &p.dir)?.iter().any(|f| {
@@ -69,8 +69,7 @@ pub fn ship_siblings_as_released(
 
             let kept = stamped.contains(&member)
                 || metadata_changed
-                || p.dir.is_empty()
-                || p.dir == "."
+                || p.prefix().is_empty()
                 || nests
                 || reads_git_history(&ws.root.join(&p.dir))
                 || git.tracked_files(&commit, std::slice::from_ref(&p.dir))?.is_empty();
@@ -100,22 +99,4 @@ pub fn ship_siblings_as_released(
         }
     }
     Ok(())
-}
-
-/// Whether folder `a` is `b` or inside it (`""` and `.` are the repository root).
-fn inside(a: &str, b: &str) -> bool {
-    let root = |d: &str| d.is_empty() || d == ".";
-    root(b) || a == b || a.starts_with(&format!("{}/", b.trim_end_matches('/')))
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn the_root_folder_holds_every_plugin() {
-        assert!(super::inside("plugins/x", ""));
-        assert!(super::inside("plugins/x", "."));
-        assert!(super::inside("plugins/x/y", "plugins/x"));
-        assert!(!super::inside("plugins/xy", "plugins/x"));
-        assert!(!super::inside("", "plugins/x"));
-    }
 }

@@ -618,10 +618,7 @@ impl Plugin {
 
     /// What its files' repository paths start with: `plugins/x/`, or nothing at the root.
     pub fn prefix(&self) -> String {
-        match self.dir.as_str() {
-            "" | "." => String::new(),
-            dir => format!("{dir}/"),
-        }
+        folder_prefix(&self.dir)
     }
 
     /// The file that holds its metadata.
@@ -632,6 +629,20 @@ impl Plugin {
             Layout::SetupPy => "setup.py",
         }
     }
+}
+
+/// What the repository paths of files in the folder `dir` start with: `dir/`, or nothing for
+/// the repository root (`""` or `"."`).
+pub fn folder_prefix(dir: &str) -> String {
+    match dir.trim_end_matches('/') {
+        "" | "." => String::new(),
+        dir => format!("{dir}/"),
+    }
+}
+
+/// Whether the folder `inner` is `outer` or inside it (the root holds every folder).
+pub fn folder_holds(outer: &str, inner: &str) -> bool {
+    inner == outer.trim_end_matches('/') || inner.starts_with(&folder_prefix(outer))
 }
 
 fn metadata_file(layout: Layout) -> &'static str {
@@ -671,4 +682,22 @@ pub fn reads_git_history(dir: &Path) -> bool {
         .collect::<String>()
         .to_ascii_lowercase();
     READS_GIT_HISTORY.iter().any(|w| config.contains(w))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{folder_holds, folder_prefix};
+
+    #[test]
+    fn folders_hold_by_path_segments_and_the_root_holds_all() {
+        assert!(folder_holds("plugins/a", "plugins/a"));
+        assert!(folder_holds("plugins/a/", "plugins/a/sub"));
+        assert!(folder_holds(".", "plugins/a"));
+        assert!(folder_holds("", "plugins/a"));
+        assert!(!folder_holds("plugins/a", "plugins/ab"));
+        assert!(!folder_holds("plugins/a/sub", "plugins/a"));
+        assert!(!folder_holds("plugins/x", ""));
+        assert_eq!(folder_prefix("."), "");
+        assert_eq!(folder_prefix("plugins/a/"), "plugins/a/");
+    }
 }

@@ -270,17 +270,8 @@ fn missing_from_wheel(
         .filter_map(|e| e.split_once('/').map(|(top, _)| top))
         .filter(|top| !top.ends_with(".dist-info") && !top.ends_with(".data"))
         .collect();
-    let prefix = format!("{}/", plugin_dir.trim_end_matches('/'));
-    let files: Vec<&str> = tracked
-        .iter()
-        .filter_map(|f| {
-            if plugin_dir.is_empty() || plugin_dir == "." {
-                Some(f.as_str())
-            } else {
-                f.strip_prefix(&prefix)
-            }
-        })
-        .collect();
+    let prefix = crate::python::plugins::folder_prefix(plugin_dir);
+    let files: Vec<&str> = tracked.iter().filter_map(|f| f.strip_prefix(&prefix)).collect();
     let patterns: Vec<glob::Pattern> = excludes.iter().filter_map(|g| glob::Pattern::new(g).ok()).collect();
     let mut missing = Vec::new();
     for package in packages {

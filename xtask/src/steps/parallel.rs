@@ -17,6 +17,7 @@ use super::dispatch::run_step;
 use super::exec::{Exec, Report, Timing};
 use crate::plan::describe;
 use crate::plan::{Step, WheelhouseStrategy};
+use crate::python::plugins::folder_holds;
 
 /// The batch of steps that starts at `i`: `i..i + 1` when step `i` runs alone.
 pub fn batch_at(exec: &Exec, i: usize) -> Range<usize> {
@@ -39,7 +40,7 @@ pub fn batch_at(exec: &Exec, i: usize) -> Range<usize> {
             if paths
                 .iter()
                 .enumerate()
-                .any(|(a, p)| paths.iter().enumerate().any(|(b, q)| a != b && nests(p, q)))
+                .any(|(a, p)| paths.iter().enumerate().any(|(b, q)| a != b && folder_holds(p, q)))
             {
                 alone
             } else {
@@ -56,12 +57,6 @@ pub fn batch_at(exec: &Exec, i: usize) -> Range<usize> {
         }
         _ => alone,
     }
-}
-
-/// Whether folder `inner` is `outer` or inside it (`.` and `` hold everything).
-fn nests(outer: &str, inner: &str) -> bool {
-    let outer = outer.trim_end_matches('/');
-    outer.is_empty() || outer == "." || inner == outer || inner.starts_with(&format!("{outer}/"))
 }
 
 /// The batch's tasks, each a list of steps run in turn: one per build; for a collection, the
@@ -194,19 +189,5 @@ fn merge(exec: &Exec, mut done: Vec<(usize, Done)>, report: &mut Report) -> Resu
         0 => Ok(()),
         1 => Err(anyhow!("{}", failures.remove(0))),
         n => Err(anyhow!("{n} steps failed:\n\n{}", failures.join("\n\n"))),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::nests;
-
-    #[test]
-    fn folders_nest_by_path_segments() {
-        assert!(nests("plugins/a", "plugins/a"));
-        assert!(nests("plugins/a", "plugins/a/sub"));
-        assert!(nests(".", "plugins/a"));
-        assert!(!nests("plugins/a", "plugins/ab"));
-        assert!(!nests("plugins/a/sub", "plugins/a"));
     }
 }
