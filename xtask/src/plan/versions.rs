@@ -149,7 +149,11 @@ pub fn plan_versions(
                 build: String::new(),
                 commit: short,
             };
-            problems.extend(units::stray_tags(&ws.manifest, git, plugins)?);
+            problems.extend(
+                units::stray_tags(&ws.manifest, git, plugins)?
+                    .into_iter()
+                    .map(|s| s.message),
+            );
             let outcome = units::plan_bump(ws, git, plugins, current, level, selection, &values, problems)?;
             let mut new_versions = current.clone();
             new_versions.extend(outcome.planned.clone());

@@ -54,7 +54,11 @@ pub fn run(ws: &Workspace, opts: &BumpOptions) -> Result<()> {
     let git = Git::new(&ws.runner, git_program, &ws.root);
     let head = git.head()?;
     problems.extend(units::tag_clashes(&ws.manifest, &plugins));
-    problems.extend(units::stray_tags(&ws.manifest, &git, &plugins)?);
+    problems.extend(
+        units::stray_tags(&ws.manifest, &git, &plugins)?
+            .into_iter()
+            .map(|s| s.message),
+    );
     let current = units::current_versions(&ws.manifest, &git, &plugins)?;
     let values = StampValues {
         date: release_date()?,

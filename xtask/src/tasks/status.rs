@@ -44,7 +44,7 @@ pub fn run(ws: &Workspace, check: bool, json: bool) -> Result<()> {
             clashes,
         ));
     }
-    let strays = units::stray_tags_by_unit(&ws.manifest, &git, &found)?;
+    let strays = units::stray_tags(&ws.manifest, &git, &found)?;
     for s in &strays {
         eprintln!("warning: {}", s.message);
     }

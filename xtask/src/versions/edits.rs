@@ -102,8 +102,8 @@ pub fn pin_edits(
     // Computed requirements (from the build backend) have no place to rewrite: they are
     // checked as built (`plan::metadata::check_computed_pins`).
     let computed = plugin.inexact.iter().any(|f| f == "dependencies");
-    for (req, _) in sibling_requirements(plugin, &names).into_iter().filter(|_| !computed) {
-        if !plugin.requirement_places.iter().any(|p| p.text == req) {
+    for (req, _) in sibling_requirements(plugin, &names) {
+        if !computed && !plugin.requirement_places.iter().any(|p| p.text == req) {
             problems.push(format!(
                 "{}: cannot find where the requirement {req:?} is written to rewrite it; write it as a plain string without escapes",
                 plugin.dir
@@ -170,20 +170,14 @@ pub fn placeholder_requirement_edits(
 ) -> Result<Vec<Edit>, Vec<String>> {
     let mut problems = Vec::new();
     let mut edits = Vec::new();
+    let written = placeholder_requirements(plugin, siblings, placeholder);
     // Requirements at the placeholder that the plugin computes (the build backend's word) have
     // no place to rewrite.
     for d in &plugin.dependencies {
-        let Ok(r) = pep508_rs::Requirement::<pep508_rs::VerbatimUrl>::from_str(d) else {
+        let Some(name) = at_placeholder(d, siblings, placeholder) else {
             continue;
         };
-        let Some(pep508_rs::VersionOrUrl::VersionSpecifier(spec)) = &r.version_or_url else {
-            continue;
-        };
-        let name = r.name.to_string();
-        let written = plugin.requirement_places.iter().any(|p| {
-            pep508_rs::Requirement::<pep508_rs::VerbatimUrl>::from_str(&p.text).is_ok_and(|w| w.name == r.name)
-        });
-        if spec.iter().any(|s| s.version() == placeholder) && !siblings.contains(&name.as_str()) && !written {
+        if !written.iter().any(|(_, w)| *w == name) {
             problems.push(format!(
                 "{}: {} computes the requirement {d:?} at the placeholder {placeholder} (its build backend says \
                  so): this tool can rewrite it only where it is written as a literal string",
@@ -192,7 +186,7 @@ pub fn placeholder_requirement_edits(
             ));
         }
     }
-    for (place, name) in placeholder_requirements(plugin, siblings, placeholder) {
+    for (place, name) in written {
         let shown = plugin.path(&place.file);
         let text = std::fs::read_to_string(root.join(&plugin.dir).join(&place.file)).unwrap_or_default();
         let line = line_col(&text, place.offset).0;
@@ -230,16 +224,19 @@ pub fn placeholder_requirements<'a>(
     plugin
         .requirement_places
         .iter()
-        .filter_map(|place| {
-            let r = pep508_rs::Requirement::<pep508_rs::VerbatimUrl>::from_str(&place.text).ok()?;
-            let name = r.name.to_string();
-            let Some(pep508_rs::VersionOrUrl::VersionSpecifier(spec)) = &r.version_or_url else {
-                return None;
-            };
-            let pinned = spec.iter().any(|s| s.version() == placeholder);
-            (pinned && !siblings.contains(&name.as_str())).then_some((place, name))
-        })
+        .filter_map(|place| Some((place, at_placeholder(&place.text, siblings, placeholder)?)))
         .collect()
+}
+
+/// The normalized package name of `requirement` when it is on a package outside the
+/// repository (not `siblings`) and its specifier names the placeholder.
+fn at_placeholder(requirement: &str, siblings: &[&str], placeholder: &Version) -> Option<String> {
+    let r = pep508_rs::Requirement::<pep508_rs::VerbatimUrl>::from_str(requirement).ok()?;
+    let name = r.name.to_string();
+    let Some(pep508_rs::VersionOrUrl::VersionSpecifier(spec)) = &r.version_or_url else {
+        return None;
+    };
+    (spec.iter().any(|s| s.version() == placeholder) && !siblings.contains(&name.as_str())).then_some(name)
 }
 
 fn finish(mut edits: Vec<Edit>, problems: Vec<String>) -> Result<Vec<Edit>, Vec<String>> {

@@ -134,17 +134,6 @@ fn tagged_versions(manifest: &Manifest, unit: &Unit, tags: &[String]) -> Vec<(Ve
     found
 }
 
-/// Stamp strategy: units whose newest tag, the one their current version comes from, is a
-/// lightweight tag while their earlier release tags are annotated (a stray tag, made by hand,
-/// would make its version current and the next release skip what lies between): one
-/// problem per unit, with what to do.
-pub fn stray_tags(manifest: &Manifest, git: &Git, plugins: &[Plugin]) -> Result<Vec<String>> {
-    Ok(stray_tags_by_unit(manifest, git, plugins)?
-        .into_iter()
-        .map(|s| s.message)
-        .collect())
-}
-
 /// A stray tag: the unit, the tag, and what to do.
 pub struct Stray {
     pub unit: String,
@@ -152,8 +141,11 @@ pub struct Stray {
     pub message: String,
 }
 
-/// [`stray_tags`], each with its unit and tag.
-pub fn stray_tags_by_unit(manifest: &Manifest, git: &Git, plugins: &[Plugin]) -> Result<Vec<Stray>> {
+/// Stamp strategy: units whose newest tag, the one their current version comes from, is a
+/// lightweight tag while their earlier release tags are annotated (a stray tag, made by hand,
+/// would make its version current and the next release skip what lies between), each with
+/// what to do.
+pub fn stray_tags(manifest: &Manifest, git: &Git, plugins: &[Plugin]) -> Result<Vec<Stray>> {
     if manifest.versioning.strategy != Strategy::Stamp {
         return Ok(Vec::new());
     }
