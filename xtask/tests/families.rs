@@ -45,6 +45,35 @@ fn adopt(repo: &Repo, extra: &str) -> XtaskOutput {
     init
 }
 
+/// A nightly of the linux platform, without the sources archive.
+fn nightly(repo: &Repo) -> XtaskOutput {
+    repo.xtask(&[
+        "nightly",
+        "--platform",
+        "linux",
+        "--no-sources",
+        "--build-number",
+        BUILD_NUMBER,
+    ])
+}
+
+/// A nightly that passes; its output folder is cleared for what follows.
+fn nightly_passes(repo: &Repo) {
+    nightly(repo).assert_code(0);
+    std::fs::remove_dir_all(repo.path().join("dist")).unwrap();
+}
+
+/// The one edit `init` asks for in the placeholder families: which versions of the host
+/// application (`tabulate` stands in for it) the libraries need; committed and pushed.
+fn set_host_versions(repo: &Repo) {
+    let manifest = repo
+        .read("release-config.toml")
+        .replace("# tabulate = \">=X.Y,<X.Z\"", "tabulate = \">=0.9,<0.10\"");
+    repo.write("release-config.toml", &manifest);
+    repo.commit("the versions of the host application");
+    repo.git(&["push", "-q", "origin", "main"]);
+}
+
 /// A flit provider `host-providers-<id>` at `version`, its module `host.providers.<id>`
 /// below pkgutil namespace folders.
 fn provider(id: &str, version: &str) -> Vec<(String, String)> {
@@ -142,16 +171,7 @@ fn providers_tagged_by_id_are_adopted_and_released_one_by_one() {
             ),
         ]
     );
-    repo.xtask(&[
-        "nightly",
-        "--platform",
-        "linux",
-        "--no-sources",
-        "--build-number",
-        BUILD_NUMBER,
-    ])
-    .assert_code(0);
-    std::fs::remove_dir_all(repo.path().join("dist")).unwrap();
+    nightly_passes(&repo);
 
     let run = repo.xtask(&[
         "release",
@@ -165,13 +185,8 @@ fn providers_tagged_by_id_are_adopted_and_released_one_by_one() {
     ]);
     run.assert_code(0);
     assert_eq!(repo.git(&["tag", "--points-at", "HEAD"]), "providers-sqlite/4.3.5\n");
-    let remote = run_ok(
-        std::process::Command::new("git")
-            .args(["ls-remote", "--tags"])
-            .arg(origin.path()),
-    );
     assert!(
-        String::from_utf8_lossy(&remote.stdout).contains("refs/tags/providers-sqlite/4.3.5"),
+        remote_refs(origin.path()).contains("refs/tags/providers-sqlite/4.3.5 "),
         "the tag is pushed"
     );
     // Exactly the provider's two version files and its changelog change.
@@ -274,20 +289,20 @@ fn a_tag_template_without_the_plugin_is_refused_before_anything_runs() {
         "{}",
         run.stderr
     );
-    // A plugin of its own tag family tells them apart.
+    // A plugin of its own tag family, with an id of its own, tells them apart.
     repo.append_manifest(
-        "\n[plugin.host-providers-http]\ntag = \"providers-{id}/{version}\"\n",
+        "\n[plugin.host-providers-http]\ntag = \"providers-{id}/{version}\"\nid = \"web\"\n",
         "http has its own tags",
     );
-    repo.xtask(&[
-        "release",
-        "patch",
-        "--plugin",
-        "host-providers-sqlite",
-        "--platform",
-        "linux",
-    ])
-    .assert_code(0);
+    let tag_of = |plugin: &str| {
+        let plan = repo
+            .xtask(&["release", "patch", "--plugin", plugin, "--platform", "linux", "--json"])
+            .assert_code(0)
+            .json();
+        plan["units"][0]["tag"].as_str().unwrap().to_string()
+    };
+    assert_eq!(tag_of("host-providers-sqlite"), "providers-sqlite/4.3.5");
+    assert_eq!(tag_of("host-providers-http"), "providers-web/2.1.1");
 }
 
 /// A setup.py library at the placeholder `1!0+dev` that requires the host application
@@ -348,21 +363,9 @@ fn an_epoch_placeholder_never_leaks_and_requirements_on_it_get_the_manifest_s_ve
     );
 
     // What init asked to check, and nothing else.
-    let manifest = manifest.replace("# tabulate = \">=X.Y,<X.Z\"", "tabulate = \">=0.9,<0.10\"");
-    repo.write("release-config.toml", &manifest);
-    repo.commit("the versions of the host application");
-    repo.git(&["push", "-q", "origin", "main"]);
-    repo.xtask(&[
-        "nightly",
-        "--platform",
-        "linux",
-        "--no-sources",
-        "--build-number",
-        BUILD_NUMBER,
-    ])
-    .assert_code(0);
-    let nightly = repo.set_dir();
-    let names = list_dir(&nightly);
+    set_host_versions(&repo);
+    nightly(&repo).assert_code(0);
+    let names = list_dir(&repo.set_dir());
     assert!(
         names.iter().all(|n| !n.contains('!') && !n.contains("dev+")),
         "{names:?}"
@@ -420,11 +423,7 @@ fn a_stray_lightweight_tag_ahead_of_the_releases_is_shown_and_refused() {
     let files: Vec<(String, String)> = [library("lib-core", &[])].concat();
     let (repo, _origin) = family(&files);
     adopt(&repo, "");
-    let manifest = repo
-        .read("release-config.toml")
-        .replace("# tabulate = \">=X.Y,<X.Z\"", "tabulate = \">=0.9,<0.10\"");
-    repo.write("release-config.toml", &manifest);
-    repo.commit("the versions of the host application");
+    set_host_versions(&repo);
     repo.git(&["tag", "-a", "lib-core-v2.6.0", "-m", "Release 2.6.0"]);
     repo.git(&["push", "-q", "origin", "main", "lib-core-v2.6.0"]);
     repo.write("libraries/lib-core/lib_core/extra.py", "X = 1\n");
@@ -470,11 +469,8 @@ fn a_plugin_taken_out_of_its_group_goes_on_from_the_group_s_release() {
     let files: Vec<(String, String)> = [library("lib-core", &[]), library("lib-extra", &["lib-core"])].concat();
     let (repo, _origin) = family(&files);
     adopt(&repo, "");
-    let manifest = repo
-        .read("release-config.toml")
-        .replace("# tabulate = \">=X.Y,<X.Z\"", "tabulate = \">=0.9,<0.10\"");
-    repo.write("release-config.toml", &manifest);
-    repo.commit("the versions of the host application");
+    set_host_versions(&repo);
+    let manifest = repo.read("release-config.toml");
     repo.append_manifest("[groups]\ncore = [\"lib-core\", \"lib-extra\"]\n", "one group");
     repo.git(&["push", "-q", "origin", "main"]);
     repo.xtask(&["release", "2.8.0", "--platform", "linux", "--no-sources", "--execute"])
@@ -575,11 +571,7 @@ fn pins_computed_from_the_stamped_version_are_checked_as_built() {
         "{}",
         init.stderr
     );
-    let manifest = repo
-        .read("release-config.toml")
-        .replace("# tabulate = \">=X.Y,<X.Z\"", "tabulate = \">=0.9,<0.10\"");
-    repo.write("release-config.toml", &manifest);
-    repo.commit("the versions of the host application");
+    set_host_versions(&repo);
     repo.git(&["push", "-q", "origin", "main"]);
 
     // Alone, lib-aws 0.26.8 would require lib-core==0.26.8, which this release does not build.
@@ -644,23 +636,12 @@ fn files_a_backend_leaves_out_by_design_are_never_missing_but_forgotten_data_is(
     ];
     let (repo, _origin) = family(&files);
     adopt(&repo, "");
-    let nightly = || {
-        repo.xtask(&[
-            "nightly",
-            "--platform",
-            "linux",
-            "--no-sources",
-            "--build-number",
-            BUILD_NUMBER,
-        ])
-    };
-    nightly().assert_code(0);
-    std::fs::remove_dir_all(repo.path().join("dist")).unwrap();
+    nightly_passes(&repo);
 
     // A data file nobody declared is still caught.
     repo.write("plugins/acme-x/src/acme/x/schema.json", "{}\n");
     repo.commit("a data file");
-    let run = nightly();
+    let run = nightly(&repo);
     run.assert_code(1);
     assert!(
         run.stderr
@@ -695,16 +676,7 @@ fn a_repository_that_is_one_plugin_is_adopted_and_released_from_its_root() {
         "{}",
         init.stderr
     );
-    repo.xtask(&[
-        "nightly",
-        "--platform",
-        "linux",
-        "--no-sources",
-        "--build-number",
-        BUILD_NUMBER,
-    ])
-    .assert_code(0);
-    std::fs::remove_dir_all(repo.path().join("dist")).unwrap();
+    nightly_passes(&repo);
 
     repo.xtask(&["release", "patch", "--platform", "linux", "--no-sources", "--execute"])
         .assert_code(0);
@@ -714,11 +686,34 @@ fn a_repository_that_is_one_plugin_is_adopted_and_released_from_its_root() {
         "CHANGELOG.md\nacme_solo/__init__.py\npyproject.toml\n"
     );
     assert_eq!(repo.git(&["status", "--porcelain"]), "");
-    let remote = run_ok(
-        std::process::Command::new("git")
-            .args(["ls-remote", "--tags"])
-            .arg(origin.path()),
-    );
-    assert!(String::from_utf8_lossy(&remote.stdout).contains("refs/tags/acme-solo-v1.2.1"));
+    assert!(remote_refs(origin.path()).contains("refs/tags/acme-solo-v1.2.1 "));
     assert!(repo.in_dist("acme_solo-1.2.1-py3-none-any.whl").is_file());
+}
+
+#[test]
+fn a_computed_requirement_at_the_placeholder_is_refused_naming_the_plugin() {
+    let setup = "from setuptools import setup\n\nHOST = \"==1!0+dev\"\n\nsetup(\n    name=\"lib-core\",\n    \
+                 version=\"1!0+dev\",\n    description=\"The core integration\",\n    packages=[\"lib_core\"],\n    \
+                 install_requires=[f\"tabulate{HOST}\"],\n)\n";
+    let files: Vec<(String, String)> = vec![
+        ("libraries/lib-core/setup.py".into(), setup.into()),
+        ("libraries/lib-core/lib_core/__init__.py".into(), String::new()),
+        (
+            "libraries/lib-core/CHANGELOG.md".into(),
+            "# Changelog\n\n## [Unreleased]\n\n- First.\n".into(),
+        ),
+    ];
+    let (repo, _origin) = family(&files);
+    adopt(&repo, "[versioning.requirements]\ntabulate = \">=0.9,<0.10\"\n");
+    let run = repo.xtask(&["plan", "--platform", "linux", "--build-number", BUILD_NUMBER]);
+    run.assert_code(3);
+    assert!(
+        run.stderr.contains(
+            "libraries/lib-core: setup.py computes the requirement \"tabulate==1!0+dev\" at the placeholder \
+             1!0+dev (its build backend says so): this tool can rewrite it only where it is written as a literal \
+             string"
+        ),
+        "{}",
+        run.stderr
+    );
 }

@@ -92,6 +92,40 @@ fn wrong_types_and_bad_values_are_reported_together() {
     );
 }
 
+/// The keys of tag families, placeholders and YAML version files: each wrong value named at
+/// its line, all at once.
+#[test]
+fn family_keys_with_wrong_values_are_reported_together() {
+    let repo = with_manifest(|m| {
+        m.replacen(
+            "paths = [\"plugins/*\"]",
+            "paths = [\"plugins/*\"]\nversion-files = [{ path = \"meta.json\", kind = \"json\", mode = \"prepend\" }]",
+            1,
+        ) + "\n[plugin.acme-plugin-base]\ntag = \"base-{version}\"\n\n[plugin.acme-plugin-legacy]\nid = \"leg acy\"\n\n\
+             [versioning]\nplaceholder = \"1!0+dev\"\n\n[versioning.requirements]\nhost-app = \"1.10\"\n"
+    });
+    let run = repo.xtask(&["plan"]);
+    run.assert_code(2);
+    for (needle, said) in [
+        ("\"prepend\" }", "mode = \"prepend\" goes with kind = \"yaml\" only"),
+        (
+            "acme-plugin-base]\ntag",
+            "[plugin.acme-plugin-base] tag: acme-plugin-base is released with the group core under [release] group-tag",
+        ),
+        ("\"leg acy\"", "id \"leg acy\" cannot stand in a tag"),
+        ("\"1!0+dev\"", "[versioning] placeholder needs strategy = \"stamp\""),
+        ("host-app", "[versioning.requirements] needs strategy = \"stamp\""),
+        ("\"1.10\"", "\"1.10\" is not a version specifier"),
+    ] {
+        let at = position(&repo, needle);
+        assert!(
+            run.stderr.contains(&format!("{at}: {said}")),
+            "{at}: {said}\n{}",
+            run.stderr
+        );
+    }
+}
+
 #[test]
 fn a_plugin_path_that_does_not_exist_points_at_the_manifest_line() {
     let repo = with_manifest(|m| {

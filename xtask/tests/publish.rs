@@ -33,16 +33,6 @@ fn upload_step(plan: &serde_json::Value) -> &serde_json::Value {
         .expect("an upload step")
 }
 
-fn remote_refs(remote: &std::path::Path) -> String {
-    let out = run_ok(
-        Command::new("git")
-            .arg("-C")
-            .arg(remote)
-            .args(["for-each-ref", "--format=%(refname) %(objectname)"]),
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
-
 #[test]
 fn the_release_is_pushed_and_copied_to_the_release_folder() {
     let (repo, remote) = publishing_repo("\n[publish]\npush = true\n");

@@ -331,6 +331,17 @@ fn collect(root: &Path, dir: &Path, out: &mut Vec<(String, Vec<u8>)>) {
     }
 }
 
+/// Every ref of a repository (a bare remote) with the object it names: `refs/tags/v1 <sha>`.
+pub fn remote_refs(remote: &Path) -> String {
+    let out = run_ok(
+        Command::new("git")
+            .arg("-C")
+            .arg(remote)
+            .args(["for-each-ref", "--format=%(refname) %(objectname)"]),
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
 pub fn copy_tree(src: &Path, dest: &Path) {
     fs::create_dir_all(dest).unwrap();
     for entry in fs::read_dir(src).unwrap() {
