@@ -390,10 +390,7 @@ fn read_plugin(dir: &Path, rel: &str, manifest: &Manifest, legacy: Option<SetupM
         .flatten()
         .flat_map(|f| f.package_excludes.iter().cloned())
         .collect();
-    let left_out = super::shipped::left_out(
-        std::fs::read_to_string(dir.join("pyproject.toml")).ok().as_deref(),
-        &setup_excludes,
-    );
+    let mut pyproject_text = None;
     let mut build_requires = vec!["setuptools>=40.8.0".to_string()];
     let mut version_text_files = Vec::new();
     let mut version_dynamic = false;
@@ -422,6 +419,7 @@ fn read_plugin(dir: &Path, rel: &str, manifest: &Manifest, legacy: Option<SetupM
                         ));
                     }
                 }
+                pyproject_text = Some(text);
             }
             Err(e) => problems.push(e),
         }
@@ -436,6 +434,7 @@ fn read_plugin(dir: &Path, rel: &str, manifest: &Manifest, legacy: Option<SetupM
         return Err(problems);
     };
     check_fields(rel, layout, &mut fields, &mut problems);
+    let left_out = super::shipped::left_out(pyproject_text.as_deref(), &setup_excludes);
     let normalized = fields.name.as_deref().map(normalize_name).unwrap_or_default();
     let (version_files, version) =
         find_version_files(dir, &version_text_files, rel, manifest, &normalized, &mut problems);
