@@ -477,7 +477,10 @@ fn a_plugin_taken_out_of_its_group_goes_on_from_the_group_s_release() {
         .assert_code(0);
     assert_eq!(repo.git(&["tag", "--points-at", "HEAD"]), "v2.8.0\n");
 
-    // The group goes; lib-extra changes on its own.
+    // The group goes, and changelogs with it (the manifest as tagged tells the members);
+    // lib-extra changes on its own.
+    assert!(manifest.contains("\n[versioning]\n"), "{manifest}");
+    let manifest = manifest.replacen("\n[versioning]\n", "\n[versioning]\nchangelog = \"\"\n", 1);
     repo.write("release-config.toml", &manifest);
     let log = "libraries/lib-extra/CHANGELOG.md";
     let text = repo
@@ -561,6 +564,7 @@ fn pins_computed_from_the_stamped_version_are_checked_as_built() {
     let files: Vec<(String, String)> = [
         computed_library("lib-core", None),
         computed_library("lib-aws", Some("lib-core")),
+        computed_library("lib-tool", None),
     ]
     .concat();
     let (repo, _origin) = family(&files);
@@ -597,6 +601,67 @@ fn pins_computed_from_the_stamped_version_are_checked_as_built() {
         ["Requires-Dist: tabulate<0.10,>=0.9", "Requires-Dist: lib-core==0.26.8"],
         "{metadata}"
     );
+
+    // Then one plugin alone: lib-core cannot go (lib-aws, built at 0.26.8, pins it exactly);
+    // lib-tool, which pins nothing, goes, and the bundle's siblings agree.
+    let core = repo.xtask(&["release", "patch", "--plugin", "lib-core", "--platform", "linux"]);
+    core.assert_code(3);
+    assert!(
+        core.stderr.contains(
+            "libraries/lib-aws: setup.py computes the requirement \"lib-core==0.26.8\" on the sibling plugin \
+             lib-core (so its build copy says, asked of its build backend), which excludes 0.26.9"
+        ),
+        "{}",
+        core.stderr
+    );
+    std::fs::remove_dir_all(repo.path().join("dist")).unwrap();
+    let log = "libraries/lib-tool/CHANGELOG.md";
+    let text = repo
+        .read(log)
+        .replacen("## [Unreleased]\n", "## [Unreleased]\n\n### Fixed\n\n- A fix.\n", 1);
+    repo.write(log, &text);
+    repo.write("libraries/lib-tool/lib_tool/fix.py", "FIXED = True\n");
+    repo.commit("a fix of lib-tool");
+    repo.git(&["push", "-q", "origin", "main"]);
+    let released = repo.xtask(&[
+        "release",
+        "patch",
+        "--plugin",
+        "lib-tool",
+        "--platform",
+        "linux",
+        "--no-sources",
+        "--execute",
+    ]);
+    released.assert_code(0);
+    assert_eq!(repo.git(&["tag", "--points-at", "HEAD"]), "lib-tool-v0.26.9\n");
+    let names = list_dir(&repo.set_dir());
+    let bundle = names.iter().find(|n| n.ends_with(".tar.bz2")).expect("a linux bundle");
+    let (_dir, top) = unpack(&repo.set_dir().join(bundle));
+    let wheels: Vec<String> = walk_names(&top)
+        .into_iter()
+        .filter(|n| n.starts_with("lib_") && n.ends_with(".whl"))
+        .collect();
+    assert_eq!(
+        wheels,
+        [
+            "lib_aws-0.26.8-py3-none-any.whl",
+            "lib_core-0.26.8-py3-none-any.whl",
+            "lib_tool-0.26.9-py3-none-any.whl"
+        ]
+    );
+}
+
+/// The names of the files below `dir`, sorted.
+fn walk_names(dir: &std::path::Path) -> Vec<String> {
+    let mut names: Vec<String> = walkdir::WalkDir::new(dir)
+        .into_iter()
+        .map(|e| e.unwrap())
+        .filter(|e| e.file_type().is_file())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
 }
 
 #[test]

@@ -10,7 +10,7 @@ use pep440_rs::Version;
 use serde::{Deserialize, Serialize};
 
 use crate::manifest::workspace::Workspace;
-use crate::manifest::{normalize_name, render, Manifest, Strategy};
+use crate::manifest::{normalize_name, render, Manifest, Strategy, MANIFEST_FILE};
 use crate::ops::git::Git;
 use crate::python::plugins::Plugin;
 use crate::versions::changelog;
@@ -227,8 +227,9 @@ pub fn current_versions_and_tags(
 }
 
 /// The newest version, above `own`, of a group tag (of any group name, also one the
-/// manifest no longer has) under which `plugin` was released: its changelog as tagged has a
-/// section of that version. None without changelogs (nothing tells members apart).
+/// manifest no longer has) under which `plugin` was released: the manifest as tagged lists it
+/// in a group or, where that manifest cannot tell (none, unreadable), its changelog as tagged
+/// has a section of that version.
 fn newest_group_release(
     manifest: &Manifest,
     git: &Git,
@@ -236,9 +237,6 @@ fn newest_group_release(
     own: Option<&Version>,
     tags: &[String],
 ) -> Result<Option<(Version, String)>> {
-    let Some(log) = &manifest.versioning.changelog else {
-        return Ok(None);
-    };
     let (group, version) = ("\u{0}GROUP\u{0}", "\u{0}VERSION\u{0}");
     let template = render(
         &manifest.release.group_tag,
@@ -256,6 +254,15 @@ fn newest_group_release(
     candidates.sort();
     // The newest few: a plugin released under a group is in its latest tags.
     for (v, tag) in candidates.into_iter().rev().take(8) {
+        if let Some(members) = git.file_at(tag, MANIFEST_FILE)?.and_then(|t| group_members(&t)) {
+            match members.contains(&plugin.normalized) {
+                true => return Ok(Some((v, tag.clone()))),
+                false => continue,
+            }
+        }
+        let Some(log) = &manifest.versioning.changelog else {
+            continue;
+        };
         let Some(text) = git.file_at(tag, &plugin.path(log))? else {
             continue;
         };
@@ -265,6 +272,18 @@ fn newest_group_release(
         }
     }
     Ok(None)
+}
+
+/// The normalized names of the plugins in the `[groups]` of a manifest's text; None when the
+/// text is not a manifest TOML can read.
+fn group_members(text: &str) -> Option<std::collections::BTreeSet<String>> {
+    let doc: toml::Table = toml::from_str(text).ok()?;
+    let groups = match doc.get("groups") {
+        None => return Some(Default::default()),
+        Some(g) => g.as_table()?,
+    };
+    let names = groups.values().filter_map(|v| v.as_array()).flatten();
+    Some(names.filter_map(|n| n.as_str()).map(normalize_name).collect())
 }
 
 /// The version of `tag` if it fits the group-tag `template` (rendered with the markers
@@ -666,5 +685,14 @@ mod tests {
             version("release-{version}-{group}", "release-2.8.0-core").as_deref(),
             Some("2.8.0")
         );
+    }
+
+    #[test]
+    fn group_members_come_from_the_manifest_as_tagged() {
+        let members =
+            super::group_members("[groups]\ncore = [\"Lib_Core\", \"lib-extra\"]\ntools = [\"t\"]\n").unwrap();
+        assert_eq!(members.into_iter().collect::<Vec<_>>(), ["lib-core", "lib-extra", "t"]);
+        assert_eq!(super::group_members("[release]\nname = \"x\"\n").unwrap().len(), 0);
+        assert!(super::group_members("[groups\n").is_none());
     }
 }
