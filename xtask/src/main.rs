@@ -117,6 +117,9 @@ enum Command {
         /// Print the status as JSON.
         #[arg(long)]
         json: bool,
+        /// Do not ask the upload index (`[publish.upload]`) for its newest releases.
+        #[arg(long)]
+        offline: bool,
     },
     /// Check bundles: checksums, signature, safe entries, manifest.json, wheel tags,
     /// dependencies for the platform, and on a matching host an offline install.
@@ -469,7 +472,7 @@ fn dispatch(mut ws: Workspace, command: Command) -> anyhow::Result<()> {
             json,
             require_signature,
         } => tasks::verify::run(&ws, &targets, json, require_signature),
-        Command::Status { check, json } => tasks::status::run(&ws, check, json),
+        Command::Status { check, json, offline } => tasks::status::run(&ws, check, json, offline),
         Command::Merge {
             folders,
             out,

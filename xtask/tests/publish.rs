@@ -515,6 +515,43 @@ fn what_publishing_needs_is_checked_before_the_point_of_no_return() {
     let tags = repo.git(&["tag"]);
     let remote_before = remote_refs(remote.path());
 
+    // `status` shows where the index is ahead of the version line here.
+    let status = repo.xtask(&["status", "--json"]);
+    status.assert_code(0);
+    let index_versions: Vec<(String, serde_json::Value)> = status
+        .json()
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["name"].as_str().unwrap().to_string(), r["index_version"].clone()))
+        .collect();
+    assert_eq!(
+        index_versions,
+        [
+            ("acme-plugin-base".to_string(), serde_json::Value::Null),
+            ("acme-plugin-reports".to_string(), "1.7.0".into()),
+            ("acme-plugin-console".to_string(), "1.5.0".into()),
+            ("acme-plugin-legacy".to_string(), serde_json::Value::Null),
+        ]
+    );
+    let check = repo.xtask(&["status", "--check"]);
+    check.assert_code(3);
+    assert!(
+        check.stderr.contains(&format!(
+            "acme-plugin-reports: the upload index {}/simple/ has 1.7.0, newer than its version 1.4.0 here: a \
+             release tag missing from this clone? (`git fetch --tags`); the next release must be above 1.7.0",
+            server.url
+        )),
+        "{}",
+        check.stderr
+    );
+    assert!(
+        check.stderr.contains("acme-plugin-console: the upload index"),
+        "{}",
+        check.stderr
+    );
+    repo.xtask(&["status", "--check", "--offline"]).assert_code(0);
+
     for args in [
         &["release", "minor", "--platform", "linux"][..],
         &["release", "minor", "--platform", "linux", "--execute"][..],
@@ -563,6 +600,34 @@ fn what_publishing_needs_is_checked_before_the_point_of_no_return() {
     });
     run.assert_code(0);
     assert!(remote_refs(remote.path()).contains("refs/tags/v1.5.0 "));
+    repo.xtask(&["status", "--check"]).assert_code(0);
+
+    // A tagged version the index lacks (while it has the project) is shown too.
+    for file in server.files() {
+        if file.starts_with("acme_plugin_reports-1.5.0") {
+            fs::remove_file(server.packages.path().join(file)).unwrap();
+        }
+    }
+    let older = fake_wheel(
+        other.path(),
+        "acme-plugin-reports",
+        "1.4.0",
+        "acme_plugin_reports",
+        "\n",
+        &[],
+    );
+    fs::copy(&older, server.packages.path().join(older.file_name().unwrap())).unwrap();
+    let check = repo.xtask(&["status", "--check"]);
+    check.assert_code(3);
+    assert!(
+        check.stderr.contains(&format!(
+            "acme-plugin-reports: its version 1.5.0 (tag v1.5.0) is not on the upload index {}/simple/: tagged \
+             but never uploaded?",
+            server.url
+        )),
+        "{}",
+        check.stderr
+    );
 }
 
 /// The version line goes on from what was published: a release whose units' current versions

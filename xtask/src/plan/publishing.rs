@@ -10,7 +10,7 @@ use super::versions::Versions;
 use crate::manifest::workspace::Workspace;
 use crate::manifest::Upload;
 use crate::ops::git::Git;
-use crate::python::index::{files_on_index, is_dist_of, project_of, upload_refusal};
+use crate::python::index::{dist_version, files_on_index, is_dist_of, project_of, upload_refusal};
 use crate::python::plugins::Plugin;
 use crate::python::toolchain;
 use crate::versions::units::PlannedUnit;
@@ -328,24 +328,6 @@ fn check_index(ws: &Workspace, python: &Path, upload: &Upload, prefixes: &[Strin
         }
     }
     problems
-}
-
-/// The normalized project name and version of an sdist or wheel file name.
-fn dist_version(file: &str) -> Option<(String, pep440_rs::Version)> {
-    let (name, version) = match file.strip_suffix(".whl") {
-        Some(stem) => {
-            let mut parts = stem.split('-');
-            (parts.next()?, parts.next()?)
-        }
-        None => file
-            .strip_suffix(".tar.gz")
-            .or_else(|| file.strip_suffix(".zip"))?
-            .rsplit_once('-')?,
-    };
-    Some((
-        crate::manifest::normalize_name(name),
-        crate::versions::parse(version).ok()?,
-    ))
 }
 
 /// The release folder can be made and written, and holds no file the release would write.

@@ -77,3 +77,21 @@ pub fn is_dist_of(file: &str, prefix: &str) -> bool {
 pub fn project_of(prefix: &str) -> String {
     prefix.rsplit_once('-').map_or(prefix, |(n, _)| n).replace('_', "-")
 }
+
+/// The normalized project name and version of an sdist or wheel file name.
+pub fn dist_version(file: &str) -> Option<(String, pep440_rs::Version)> {
+    let (name, version) = match file.strip_suffix(".whl") {
+        Some(stem) => {
+            let mut parts = stem.split('-');
+            (parts.next()?, parts.next()?)
+        }
+        None => file
+            .strip_suffix(".tar.gz")
+            .or_else(|| file.strip_suffix(".zip"))?
+            .rsplit_once('-')?,
+    };
+    Some((
+        crate::manifest::normalize_name(name),
+        crate::versions::parse(version).ok()?,
+    ))
+}

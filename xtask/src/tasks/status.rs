@@ -1,16 +1,20 @@
 //! `cargo xtask status [--check] [--json]`: where every plugin stands since its last release:
 //! version, last release tag, commits and changed files since it, whether its changelog's
 //! Unreleased section says anything, and whether it needs a release. With `--check`, exit 3
-//! when a plugin changed since its release but its changelog does not say how, or a unit's
-//! newest tag is a stray. Reads only.
+//! when a plugin changed since its release but its changelog does not say how, a unit's
+//! newest tag is a stray, or the upload index disagrees with the version line. Reads only
+//! (asks the upload index, unless `--offline`).
 
 use anyhow::Result;
+use pep440_rs::Version;
 use serde::Serialize;
 
 use crate::error::precheck_failed;
 use crate::manifest::workspace::Workspace;
 use crate::ops::git::Git;
+use crate::python::index::{dist_version, files_on_index};
 use crate::python::plugins::Plugin;
+use crate::python::toolchain;
 use crate::versions::changelog;
 use crate::versions::units;
 
@@ -27,9 +31,15 @@ struct PluginStatus {
     needs_release: bool,
     /// Its unit's newest tag when that is a stray (lightweight after annotated release tags).
     stray_tag: Option<String>,
+    /// With `[publish.upload]`: the newest version of it on the upload index (None: none there,
+    /// not uploaded, or not asked).
+    index_version: Option<String>,
+    /// `last_tag` is the tag of `version` (not of an older release).
+    #[serde(skip)]
+    version_tagged: bool,
 }
 
-pub fn run(ws: &Workspace, check: bool, json: bool) -> Result<()> {
+pub fn run(ws: &Workspace, check: bool, json: bool, offline: bool) -> Result<()> {
     let found = super::discover_plugins(ws)?;
     let git = Git::new(
         &ws.runner,
@@ -48,7 +58,14 @@ pub fn run(ws: &Workspace, check: bool, json: bool) -> Result<()> {
     for s in &strays {
         eprintln!("warning: {}", s.message);
     }
-    let rows = rows(ws, &git, &found, &strays)?;
+    let mut rows = rows(ws, &git, &found, &strays)?;
+    let behind = match offline {
+        true => Vec::new(),
+        false => compare_with_index(ws, &mut rows),
+    };
+    for problem in &behind {
+        eprintln!("warning: {problem}");
+    }
     if json {
         println!("{}", serde_json::to_string_pretty(&rows)?);
     } else {
@@ -57,7 +74,7 @@ pub fn run(ws: &Workspace, check: bool, json: bool) -> Result<()> {
     if !check {
         return Ok(());
     }
-    let mut problems: Vec<String> = strays.into_iter().map(|s| s.message).collect();
+    let mut problems: Vec<String> = strays.into_iter().map(|s| s.message).chain(behind).collect();
     if ws.manifest.versioning.changelog.is_none() {
         eprintln!(
             "note: changelogs are off ([versioning] changelog = \"\" in {}): --check has no changelog to check",
@@ -80,7 +97,7 @@ pub fn run(ws: &Workspace, check: bool, json: bool) -> Result<()> {
     }
     if !problems.is_empty() {
         return Err(precheck_failed(
-            "stray tags or changes without changelog entries",
+            "stray tags, versions that disagree with the upload index, or changes without changelog entries",
             problems,
         ));
     }
@@ -126,10 +143,85 @@ fn rows(ws: &Workspace, git: &Git, found: &[Plugin], strays: &[units::Stray]) ->
                 changed_files: changed,
                 changelog_has_entries: has_entries,
                 stray_tag: stray.clone(),
+                index_version: None,
+                version_tagged: last.as_ref()
+                    == Some(&units::tag_name(
+                        &ws.manifest,
+                        &unit,
+                        &current[&p.normalized].to_string(),
+                    )),
             });
         }
     }
     Ok(rows)
+}
+
+/// With `[publish.upload]`, each uploaded plugin's newest release on the upload index, set in
+/// `rows`; the disagreements with the version line here: the index ahead (a tag missing from
+/// this clone), or the current version tagged but missing from an index that has the project
+/// (tagged, never uploaded). An index that cannot be read is a warning, not a disagreement.
+fn compare_with_index(ws: &Workspace, rows: &mut [PluginStatus]) -> Vec<String> {
+    let Some(upload) = &ws.manifest.publish.upload else {
+        return Vec::new();
+    };
+    let asked: Vec<String> = rows
+        .iter()
+        .filter(|r| ws.manifest.uploads(&r.name))
+        .map(|r| r.name.clone())
+        .collect();
+    if asked.is_empty() {
+        return Vec::new();
+    }
+    let files = toolchain::python_path(&ws.manifest)
+        .map_err(|e| anyhow::anyhow!(e))
+        .and_then(|python| files_on_index(&ws.runner, &python, &upload.index_url, &asked));
+    let files = match files {
+        Ok(files) => files,
+        Err(e) => {
+            let said = format!("{e:#}");
+            let last = said.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("").trim();
+            eprintln!(
+                "warning: the upload index {} cannot be read ({last}): versions not compared with it \
+                 (--offline skips it)",
+                upload.index_url
+            );
+            return Vec::new();
+        }
+    };
+    let mut problems = Vec::new();
+    for row in rows.iter_mut().filter(|r| asked.contains(&r.name)) {
+        let published: Vec<Version> = files
+            .keys()
+            .filter_map(|f| dist_version(f).filter(|(n, _)| *n == row.name).map(|(_, v)| v))
+            .collect();
+        let Some(newest) = published.iter().max() else {
+            continue;
+        };
+        row.index_version = Some(newest.to_string());
+        let Ok(current) = crate::versions::parse(&row.version) else {
+            continue;
+        };
+        if *newest > current {
+            problems.push(format!(
+                "{}: the upload index {} has {newest}, newer than its version {current} here: a release tag \
+                 missing from this clone? (`git fetch --tags`); the next release must be above {newest}",
+                row.name, upload.index_url
+            ));
+        } else if let Some(tag) = row
+            .last_tag
+            .as_ref()
+            .filter(|_| row.version_tagged && !published.contains(&current))
+        {
+            problems.push(format!(
+                "{}: its version {current} (tag {tag}) is not on the upload index {}: tagged but never \
+                 uploaded? `cargo xtask release --resume` finishes an interrupted release; else `git checkout \
+                 {tag}`, `cargo xtask bundle`, `cargo xtask publish`; if the tag is a stray, delete it \
+                 (`git tag -d {tag}`)",
+                row.name, upload.index_url
+            ));
+        }
+    }
+    problems
 }
 
 fn print_table(rows: &[PluginStatus]) {
