@@ -698,10 +698,38 @@ fn files_a_backend_leaves_out_by_design_are_never_missing_but_forgotten_data_is(
             "plugins/acme-y/src/acme_y/tests/test_y.py".into(),
             "def test():\n    pass\n".into(),
         ),
+        // hatch: only one subpackage of a package shipped.
+        (
+            "plugins/acme-z/pyproject.toml".into(),
+            "[build-system]\nrequires = [\"hatchling\"]\nbuild-backend = \"hatchling.build\"\n\n\
+             [project]\nname = \"acme-z\"\nversion = \"1.0.0\"\ndescription = \"z\"\n\n\
+             [tool.hatch.build.targets.wheel]\nonly-include = [\"src/acme_z/core\"]\nsources = [\"src\"]\n"
+                .into(),
+        ),
+        ("plugins/acme-z/src/acme_z/__init__.py".into(), String::new()),
+        ("plugins/acme-z/src/acme_z/core/__init__.py".into(), String::new()),
+        ("plugins/acme-z/src/acme_z/core/schema.json".into(), "{}\n".into()),
+        ("plugins/acme-z/src/acme_z/web/app.py".into(), "APP = 1\n".into()),
     ];
     let (repo, _origin) = family(&files);
     adopt(&repo, "");
-    nightly_passes(&repo);
+    nightly(&repo).assert_code(0);
+    let names = list_dir(&repo.set_dir());
+    let bundle = names.iter().find(|n| n.ends_with(".tar.bz2")).expect("a linux bundle");
+    let (_dir, top) = unpack(&repo.set_dir().join(bundle));
+    let wheel = walkdir::WalkDir::new(&top)
+        .into_iter()
+        .map(|e| e.unwrap().into_path())
+        .find(|p| {
+            p.file_name().unwrap().to_string_lossy().starts_with("acme_z-") && p.to_string_lossy().ends_with(".whl")
+        })
+        .expect("acme-z's wheel");
+    let shipped: Vec<String> = wheel_files(&wheel)
+        .into_keys()
+        .filter(|n| !n.contains(".dist-info/"))
+        .collect();
+    assert_eq!(shipped, ["acme_z/core/__init__.py", "acme_z/core/schema.json"]);
+    std::fs::remove_dir_all(repo.path().join("dist")).unwrap();
 
     // A data file nobody declared is still caught.
     repo.write("plugins/acme-x/src/acme/x/schema.json", "{}\n");

@@ -381,6 +381,27 @@ fn pyproject_fields(p: PyprojectProject, text: &str) -> (Fields, bool) {
     (fields, version_dynamic)
 }
 
+/// The files below a plugin's folder (relative, `/`-separated), without hidden folders,
+/// `__pycache__` and the build's own folders.
+fn plugin_files(dir: &Path) -> Vec<String> {
+    let skip = |e: &walkdir::DirEntry| {
+        let name = e.file_name().to_string_lossy();
+        e.depth() > 0
+            && e.file_type().is_dir()
+            && (name.starts_with('.') || ["__pycache__", "target", "dist", "build"].contains(&name.as_ref()))
+    };
+    walkdir::WalkDir::new(dir)
+        .into_iter()
+        .filter_entry(|e| !skip(e))
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_file())
+        .filter_map(|e| {
+            let rel = e.path().strip_prefix(dir).ok()?;
+            Some(rel.to_string_lossy().replace('\\', "/"))
+        })
+        .collect()
+}
+
 fn read_plugin(dir: &Path, rel: &str, manifest: &Manifest, legacy: Option<SetupMeta>) -> Result<Plugin, Vec<String>> {
     let mut problems = Vec::new();
     let (mut layout, mut fields) = (None, Fields::default());
@@ -434,7 +455,12 @@ fn read_plugin(dir: &Path, rel: &str, manifest: &Manifest, legacy: Option<SetupM
         return Err(problems);
     };
     check_fields(rel, layout, &mut fields, &mut problems);
-    let left_out = super::shipped::left_out(pyproject_text.as_deref(), &setup_excludes);
+    // hatch's `only-include` needs the plugin's files to name what it leaves out.
+    let files = match pyproject_text.as_deref().is_some_and(|t| t.contains("only-include")) {
+        true => plugin_files(dir),
+        false => Vec::new(),
+    };
+    let left_out = super::shipped::left_out(pyproject_text.as_deref(), &setup_excludes, &files);
     let normalized = fields.name.as_deref().map(normalize_name).unwrap_or_default();
     let (version_files, version) =
         find_version_files(dir, &version_text_files, rel, manifest, &normalized, &mut problems);
