@@ -1,4 +1,4 @@
-//! Plugin families kept as real ones are, adopted with `init` and released without hand edits
+//! Plugin families kept as real ones are, adopted with `scripts/adopt.sh` and `init` and released without hand edits
 //! beyond what `init` asks to check: flit providers below a pkgutil namespace tagged
 //! `providers-<id>/<version>`; a stamp-strategy family whose placeholder is `1!0+dev` and
 //! whose plugins require the host application at the placeholder.
@@ -27,9 +27,41 @@ fn family(files: &[(String, String)]) -> (Repo, tempfile::TempDir) {
 
 /// `init`, then what a test machine needs that no repository says (the local index and the
 /// build backends' wheels) and the push to origin; committed.
-fn adopt(repo: &Repo, extra: &str) -> XtaskOutput {
+fn init(repo: &Repo, extra: &str) -> XtaskOutput {
     let init = repo.xtask(&["init"]);
     init.assert_code(0);
+    configure(repo, extra);
+    init
+}
+
+/// As a new user adopts: `scripts/adopt.sh` (which copies xtask/ in and runs `cargo xtask
+/// init` there; the copy keeps the sources' times, so cargo reuses what it compiled), then as
+/// [`init`]; what adopt.sh and init printed is `stderr`. Outside this tool's source
+/// repository (an adopted copy's own tests), [`init`].
+fn adopt(repo: &Repo, extra: &str) -> XtaskOutput {
+    let Some(source) = source_repository() else {
+        return init(repo, extra);
+    };
+    let out = repo
+        .command(source.join("scripts/adopt.sh"))
+        .arg(repo.path())
+        .env("CARGO_TARGET_DIR", cache_dir().join("adopt-target"))
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{said}");
+    assert!(repo.path().join("xtask/src/main.rs").is_file(), "{said}");
+    configure(repo, extra);
+    XtaskOutput {
+        code: 0,
+        stdout: String::new(),
+        stderr: said,
+    }
+}
+
+/// The local index, the backends' wheels, pushing, and `extra` in the manifest; committed
+/// (with whatever adopting added) and pushed.
+fn configure(repo: &Repo, extra: &str) {
     let manifest = repo.read("release-config.toml").replacen(
         "\n[plugins]",
         &format!(
@@ -42,7 +74,6 @@ fn adopt(repo: &Repo, extra: &str) -> XtaskOutput {
     repo.write("release-config.toml", &manifest);
     repo.commit("release-config.toml from init");
     repo.git(&["push", "-q", "origin", "main"]);
-    init
 }
 
 /// A nightly of the linux platform, without the sources archive.
@@ -205,24 +236,12 @@ fn providers_tagged_by_id_are_adopted_and_released_one_by_one() {
     let wheel = repo.in_dist("host_providers_sqlite-4.3.5-py3-none-any.whl");
     assert!(wheel.is_file(), "{:?}", list_dir(&repo.set_dir()));
     // The wheel is what a maintainer's `python -m build` of the release commit makes.
-    let clone = tempfile::tempdir().unwrap();
-    run_ok(
-        std::process::Command::new("git")
-            .args(["clone", "-q"])
-            .arg(repo.path())
-            .arg(clone.path().join("c")),
+    let theirs = maintainer_wheel(
+        &repo,
+        "providers/sqlite",
+        "host_providers_sqlite-4.3.5-py3-none-any.whl",
     );
-    run_ok(
-        std::process::Command::new(maintainer_python())
-            .args(["-m", "build", "--wheel", "--no-isolation", "--outdir"])
-            .arg(clone.path().join("out"))
-            .arg(clone.path().join("c/providers/sqlite")),
-    );
-    let theirs = clone.path().join("out/host_providers_sqlite-4.3.5-py3-none-any.whl");
-    assert!(
-        wheel_files(&wheel) == wheel_files(&theirs),
-        "the same files, byte for byte"
-    );
+    assert!(wheel_files(&wheel) == theirs, "the same files, byte for byte");
 }
 
 /// A venv with `build` and the fixtures' build backends, from the cached wheels (no network).
@@ -230,18 +249,29 @@ fn maintainer_python() -> std::path::PathBuf {
     let dir = cache_dir().join("maintainer-venv");
     let lock = std::fs::File::create(cache_dir().join("maintainer-venv.lock")).unwrap();
     lock.lock().unwrap();
-    if !dir.join(".ready").is_file() {
+    // The newest backends of the cached wheels, as an isolated build would take them (the
+    // venv's own setuptools is older).
+    let wanted = "upgraded";
+    if std::fs::read_to_string(dir.join(".ready")).ok().as_deref() != Some(wanted) {
         let _ = std::fs::remove_dir_all(&dir);
         run_ok(std::process::Command::new(python()).args(["-m", "venv"]).arg(&dir));
         run_ok(clean_pip(
             std::process::Command::new(dir.join("bin/python"))
-                .args(["-m", "pip", "install", "--quiet", "--no-index", "--find-links"])
+                .args([
+                    "-m",
+                    "pip",
+                    "install",
+                    "--quiet",
+                    "--upgrade",
+                    "--no-index",
+                    "--find-links",
+                ])
                 .arg(tool_wheels())
                 .arg("--find-links")
                 .arg(backend_wheels())
                 .args(["build", "flit_core", "setuptools", "wheel"]),
         ));
-        std::fs::write(dir.join(".ready"), "").unwrap();
+        std::fs::write(dir.join(".ready"), wanted).unwrap();
     }
     dir.join("bin/python")
 }
@@ -402,6 +432,65 @@ fn an_epoch_placeholder_never_leaks_and_requirements_on_it_get_the_manifest_s_ve
         repo.git(&["diff", "--name-only", "HEAD~1", "HEAD"]),
         "libraries/lib-extra/CHANGELOG.md\n"
     );
+    // A maintainer's `python -m build` of the release commit makes the same wheel but for the
+    // stamped version: the version, the requirements at the placeholder, and RECORD.
+    let theirs = maintainer_wheel(&repo, "libraries/lib-extra", "lib_extra-1!0+dev-py3-none-any.whl");
+    let strip = |files: std::collections::BTreeMap<String, Vec<u8>>, version: &str| {
+        files
+            .into_iter()
+            .filter(|(name, _)| !name.ends_with(".dist-info/RECORD"))
+            .map(|(name, bytes)| {
+                let name = name.replace(&format!("lib_extra-{version}.dist-info"), "lib_extra.dist-info");
+                let bytes = match name.ends_with("/METADATA") {
+                    true => String::from_utf8(bytes)
+                        .unwrap()
+                        .lines()
+                        .filter(|l| !l.starts_with("Version:") && !l.starts_with("Requires-Dist:"))
+                        .collect::<Vec<_>>()
+                        .join("\n")
+                        .into_bytes(),
+                    false => bytes,
+                };
+                (name, bytes)
+            })
+            .collect::<std::collections::BTreeMap<_, _>>()
+    };
+    let ours = strip(wheel_files(&wheel), "0.26.8");
+    assert!(ours.contains_key("lib_extra.dist-info/METADATA"), "{:?}", ours.keys());
+    let theirs = strip(theirs, "1!0+dev");
+    let differ: Vec<(&String, String)> = ours
+        .iter()
+        .filter(|(name, bytes)| theirs.get(*name) != Some(bytes))
+        .map(|(name, bytes)| (name, String::from_utf8_lossy(bytes).into_owned()))
+        .collect();
+    assert!(
+        differ.is_empty() && ours.len() == theirs.len(),
+        "the same files, byte for byte: {differ:?}\ntheirs: {:?}",
+        theirs
+            .iter()
+            .map(|(n, b)| (n, String::from_utf8_lossy(b)))
+            .collect::<Vec<_>>()
+    );
+}
+
+/// The files of the wheel `python -m build` makes of the plugin at `dir` in a clone of HEAD.
+fn maintainer_wheel(repo: &Repo, dir: &str, wheel: &str) -> std::collections::BTreeMap<String, Vec<u8>> {
+    let clone = tempfile::tempdir().unwrap();
+    run_ok(
+        std::process::Command::new("git")
+            .args(["clone", "-q"])
+            .arg(repo.path())
+            .arg(clone.path().join("c")),
+    );
+    run_ok(
+        std::process::Command::new(maintainer_python())
+            .args(["-m", "build", "--wheel", "--no-isolation", "--outdir"])
+            .arg(clone.path().join("out"))
+            .arg(clone.path().join("c").join(dir)),
+    );
+    let path = clone.path().join("out").join(wheel);
+    assert!(path.is_file(), "{:?}", list_dir(&clone.path().join("out")));
+    wheel_files(&path)
 }
 
 /// The METADATA of a wheel.
