@@ -899,3 +899,94 @@ fn a_computed_requirement_at_the_placeholder_is_refused_naming_the_plugin() {
         run.stderr
     );
 }
+
+/// A setuptools plugin at `version` whose package carries a `plugin.json` (JSON with comments,
+/// as editors write it) holding the version too.
+fn json_plugin(name: &str, version: &str) -> Vec<(String, String)> {
+    let module = name.replace('-', "_");
+    vec![
+        (
+            format!("plugins/{name}/pyproject.toml"),
+            format!(
+                "[build-system]\nrequires = [\"setuptools>=69\"]\nbuild-backend = \"setuptools.build_meta\"\n\n\
+                 [project]\nname = \"{name}\"\nversion = \"{version}\"\ndescription = \"A plugin\"\n\n\
+                 [tool.setuptools.package-data]\n{module} = [\"plugin.json\"]\n"
+            ),
+        ),
+        (format!("plugins/{name}/{module}/__init__.py"), String::new()),
+        (
+            format!("plugins/{name}/{module}/plugin.json"),
+            format!(
+                "{{\n  // shown in the host's plugin manager\n  \"name\": \"{name}\", /* its id */\n  \
+                 \"version\": \"{version}\",\n  \"entry\": \"{module}:load\" // loaded on start\n}}\n"
+            ),
+        ),
+        (
+            format!("plugins/{name}/CHANGELOG.md"),
+            format!("# Changelog\n\n## [Unreleased]\n\n## [{version}] - 2026-10-01\n\n- Released.\n"),
+        ),
+    ]
+}
+
+#[test]
+fn json_version_files_with_comments_are_found_and_stamped_keeping_the_comments() {
+    let plugins = [
+        ("gis-tools", "1.0.0"),
+        ("gis-viewer", "1.1.0"),
+        ("gis-export", "2.0.3"),
+        ("gis-import", "0.4.0"),
+        ("gis-styles", "3.2.1"),
+    ];
+    let files: Vec<(String, String)> = plugins.iter().flat_map(|(n, v)| json_plugin(n, v)).collect();
+    let (repo, origin) = family(&files);
+    for (name, version) in plugins {
+        repo.git(&["tag", "-a", &format!("{name}/v{version}"), "-m", "released"]);
+    }
+    repo.git(&["push", "-q", "origin", "--tags"]);
+    let init = adopt(&repo, "");
+    let manifest = repo.read("release-config.toml");
+    for expected in [
+        "tag = \"{name}/v{version}\"",
+        "{ path = \"gis_viewer/plugin.json\", kind = \"json\", key = \"version\"",
+    ] {
+        assert!(
+            manifest.contains(expected),
+            "{expected:?} in\n{manifest}\n{}",
+            init.stderr
+        );
+    }
+    nightly_passes(&repo);
+
+    let log = "plugins/gis-viewer/CHANGELOG.md";
+    let text = repo
+        .read(log)
+        .replacen("## [Unreleased]\n", "## [Unreleased]\n\n### Fixed\n\n- A fix.\n", 1);
+    repo.write(log, &text);
+    repo.commit("a fix of gis-viewer");
+    repo.git(&["push", "-q", "origin", "main"]);
+    repo.xtask(&[
+        "release",
+        "patch",
+        "--plugin",
+        "gis-viewer",
+        "--platform",
+        "linux",
+        "--no-sources",
+        "--execute",
+    ])
+    .assert_code(0);
+    assert!(remote_refs(origin.path()).contains("refs/tags/gis-viewer/v1.1.1 "));
+    // The comments stay; only the version changes.
+    assert_eq!(
+        repo.read("plugins/gis-viewer/gis_viewer/plugin.json"),
+        "{\n  // shown in the host's plugin manager\n  \"name\": \"gis-viewer\", /* its id */\n  \
+         \"version\": \"1.1.1\",\n  \"entry\": \"gis_viewer:load\" // loaded on start\n}\n"
+    );
+    assert_eq!(
+        repo.git(&["diff", "--name-only", "HEAD~1", "HEAD"]),
+        "plugins/gis-viewer/CHANGELOG.md\nplugins/gis-viewer/gis_viewer/plugin.json\nplugins/gis-viewer/pyproject.toml\n"
+    );
+    let wheel = wheel_files(&repo.in_dist("gis_viewer-1.1.1-py3-none-any.whl"));
+    let theirs = maintainer_wheel(&repo, "plugins/gis-viewer", "gis_viewer-1.1.1-py3-none-any.whl");
+    assert!(wheel == theirs, "the same files, byte for byte");
+}
