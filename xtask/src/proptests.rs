@@ -27,7 +27,7 @@ fn config() -> ProptestConfig {
 fn text(max: usize) -> impl Strategy<Value = String> {
     let special = select(vec![
         '\n', '\r', ' ', '"', '\'', '#', '=', '[', ']', '{', '}', ',', '.', '\\', '/', ':', '(', ')', 'v', '1', '0',
-        'é', '\u{0}', '\t',
+        'é', '\u{0}', '\t', '-', '`', '~', '_',
     ]);
     prop::collection::vec(prop_oneof![special, any::<char>(), select(vec!['a', 'b', '_'])], 0..max)
         .prop_map(|chars| chars.into_iter().collect())
@@ -163,6 +163,12 @@ proptest! {
             let _ = changelog::sections(&s, &style);
             let _ = changelog::promote(&s, "CHANGELOG.md", &style, &v, "2026-11-30", true);
         }
+        let rst = changelog::Style::rst_default();
+        for section in &changelog::sections(&s, &rst).0 {
+            let _ = changelog::notes(&s, section);
+        }
+        let _ = changelog::promote(&s, "CHANGELOG.rst", &rst, &v, "2026-11-30", true);
+        let _ = changelog::rst::to_markdown(&s);
     }
 
     #[test]

@@ -91,15 +91,24 @@ pub struct Upload {
     pub production: bool,
 }
 
+/// A plugin's changelog: its file, relative to the plugin, and how it names its sections.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Changelog {
+    pub file: String,
+    pub style: crate::versions::changelog::style::Style,
+}
+
 #[derive(Debug, Clone)]
 pub struct Versioning {
     pub strategy: Strategy,
     pub sibling_pins: SiblingPins,
-    /// Changelog file relative to each plugin; `None` when disabled with `changelog = ""`.
-    pub changelog: Option<String>,
+    /// Each plugin's changelog (file relative to the plugin, and how it names its sections);
+    /// `None` when disabled with `changelog = ""`. `[plugin.NAME]` may say otherwise.
+    pub changelog: Option<Changelog>,
     pub allow_empty_changelog: bool,
-    /// How changelogs name their sections.
-    pub changelog_style: crate::versions::changelog::style::Style,
+    /// `changelog-heading` and `changelog-unreleased` as written, for the plugins whose own
+    /// changelog file is set apart.
+    pub changelog_templates: (Option<String>, Option<String>),
     /// After a release commit, commit the next `.dev0` versions (commit strategy).
     pub next_dev: bool,
     /// The version version files hold between releases (stamp strategy): `0.0.0` unless
@@ -151,6 +160,8 @@ pub struct PluginOverride {
     pub verify_import: bool,
     /// `[publish.upload]` uploads its sdist and wheel.
     pub upload: bool,
+    /// `changelog` (and its templates): the plugin's own changelog, `Some(None)` for none.
+    pub changelog: Option<Option<Changelog>>,
 }
 
 impl Manifest {

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use toml::Spanned;
 
 use super::checks::{check_relative_pattern, normalize_name};
-use super::model::{Located, PluginOverride, VersionFileKind, VersionFileSpec, PLACEHOLDERS};
+use super::model::{Changelog, Located, PluginOverride, VersionFileKind, VersionFileSpec, Versioning, PLACEHOLDERS};
 use super::schema::{RawPluginOverride, RawVersionFile};
 use super::source::{Problems, Source};
 
@@ -51,6 +51,7 @@ pub fn resolve_plugin_paths(
 /// `[plugin.NAME]` tables, by normalized plugin name.
 pub fn resolve_plugin_overrides(
     plugin: BTreeMap<Spanned<String>, RawPluginOverride>,
+    versioning: &Versioning,
     src: &Source,
     problems: &mut Problems,
 ) -> BTreeMap<String, PluginOverride> {
@@ -58,6 +59,7 @@ pub fn resolve_plugin_overrides(
         .into_iter()
         .map(|(name, o)| {
             let at = src.at_spanned(&name);
+            let changelog = resolve_own_changelog(&name, &o, versioning, src, problems);
             let files = resolve_version_files(o.version_files, src, problems);
             let mut wheel_excludes = Vec::new();
             for glob in o.wheel_excludes {
@@ -80,10 +82,54 @@ pub fn resolve_plugin_overrides(
                     wheel_excludes,
                     verify_import: o.verify_import.unwrap_or(true),
                     upload: o.upload.unwrap_or(true),
+                    changelog,
                 },
             )
         })
         .collect()
+}
+
+/// `[plugin.NAME] changelog`, `changelog-heading`, `changelog-unreleased`: the plugin's own
+/// changelog (None: as `[versioning]` says), its templates falling back to `[versioning]`'s.
+fn resolve_own_changelog(
+    name: &Spanned<String>,
+    o: &RawPluginOverride,
+    versioning: &Versioning,
+    src: &Source,
+    problems: &mut Problems,
+) -> Option<Option<Changelog>> {
+    let own = [&o.changelog_heading, &o.changelog_unreleased];
+    if o.changelog.is_none() && own.iter().all(|t| t.is_none()) {
+        return None;
+    }
+    let file = match &o.changelog {
+        Some(f) => f.get_ref().clone(),
+        None => versioning
+            .changelog
+            .as_ref()
+            .map_or("CHANGELOG.md".to_string(), |c| c.file.clone()),
+    };
+    if file.trim().is_empty() {
+        return Some(None);
+    }
+    let written: Vec<&String> = own.iter().filter_map(|t| t.as_ref().map(|t| t.get_ref())).collect();
+    let templates = (
+        o.changelog_heading
+            .as_ref()
+            .map(|t| t.get_ref().clone())
+            .or(versioning.changelog_templates.0.clone()),
+        o.changelog_unreleased
+            .as_ref()
+            .map(|t| t.get_ref().clone())
+            .or(versioning.changelog_templates.1.clone()),
+    );
+    let at = own
+        .iter()
+        .find_map(|t| t.as_ref())
+        .or(o.changelog.as_ref())
+        .map_or_else(|| src.at_spanned(name), |t| src.at_spanned(t));
+    let table = format!("[plugin.{}]", name.get_ref());
+    Some(resolve_changelog(&file, &templates, &written, &at, &table, problems))
 }
 
 /// `[plugin.NAME] id` and `tag`: an id git takes in a tag, a tag template that names the
@@ -289,6 +335,51 @@ fn with_mode(
                 src.at_spanned(&mode),
                 format!("mode {other:?} is not one of replace, prepend"),
             );
+            None
+        }
+    }
+}
+
+/// The changelog `file` with the heading templates; those `written` for it (not inherited)
+/// must be of the file's format (an inherited one of the other format gives way to the
+/// format's default).
+pub fn resolve_changelog(
+    file: &str,
+    templates: &(Option<String>, Option<String>),
+    written: &[&String],
+    at: &str,
+    table: &str,
+    problems: &mut Problems,
+) -> Option<Changelog> {
+    use crate::versions::changelog::style::{Format, Style};
+    let format = Format::of(file);
+    for t in written {
+        let markdown = t.starts_with('#');
+        if markdown && format == Format::Rst {
+            problems.push(
+                at.to_string(),
+                format!(
+                    "{table} {t:?} is a Markdown heading, but {file} is reStructuredText: write the title's text \
+                     (`{{version}} ({{date}})`; its underline is the file's own)"
+                ),
+            );
+            return None;
+        }
+        if !markdown && format == Format::Markdown {
+            problems.push(
+                at.to_string(),
+                format!("{table} {t:?} is not a Markdown heading: start it with one to six `#` and a space"),
+            );
+            return None;
+        }
+    }
+    match Style::for_file(file, templates.0.as_deref(), templates.1.as_deref()) {
+        Ok(style) => Some(Changelog {
+            file: file.to_string(),
+            style,
+        }),
+        Err(e) => {
+            problems.push(at.to_string(), format!("{table} {e}"));
             None
         }
     }

@@ -17,7 +17,7 @@ use super::model::{
     Upload, Versioning,
 };
 use super::platforms::resolve_platform;
-use super::plugins::{resolve_plugin_overrides, resolve_plugin_paths, resolve_version_files};
+use super::plugins::{resolve_changelog, resolve_plugin_overrides, resolve_plugin_paths, resolve_version_files};
 use super::schema::{
     RawCi, RawManifest, RawNightly, RawPlatform, RawPublic, RawPublish, RawPython, RawRelease, RawUpload, RawVersioning,
 };
@@ -106,7 +106,8 @@ fn resolve(raw: RawManifest, src: &Source, path: &Path, problems: &mut Problems)
         }
         Some(p.into_inner())
     });
-    let plugin_overrides = resolve_plugin_overrides(plugin, src, problems);
+    let versioning = resolve_versioning(versioning, src, problems);
+    let plugin_overrides = resolve_plugin_overrides(plugin, &versioning, src, problems);
     let groups = resolve_groups(groups, src, problems);
     for g in &groups {
         for m in &g.members {
@@ -125,7 +126,6 @@ fn resolve(raw: RawManifest, src: &Source, path: &Path, problems: &mut Problems)
     let public = resolve_public(public, src, path.parent().unwrap_or(Path::new(".")), problems);
     let python = resolve_python(python, src, problems);
     let nightly = resolve_nightly(nightly, src, problems);
-    let versioning = resolve_versioning(versioning, src, problems);
     let publish = resolve_publish(publish, src, problems);
     let platforms = resolve_platforms(platforms, src, problems);
     let ci = resolve_ci(ci, &platforms, nightly.upload.is_some(), src, problems);
@@ -418,31 +418,20 @@ fn resolve_versioning(versioning: RawVersioning, src: &Source, problems: &mut Pr
             None
         }
     };
-    let changelog_style = {
-        let default = crate::versions::changelog::style::Style::default();
-        let at = versioning
-            .changelog_heading
-            .as_ref()
-            .or(versioning.changelog_unreleased.as_ref())
-            .map(|v| src.at_spanned(v));
-        let heading = versioning
-            .changelog_heading
-            .as_ref()
-            .map_or(default.heading.clone(), |v| v.get_ref().clone());
-        let unreleased = versioning.changelog_unreleased.as_ref().map_or_else(
-            // A custom heading's unreleased section defaults to `Unreleased` at its level.
-            || match heading.find(' ') {
-                Some(i) if versioning.changelog_heading.is_some() => format!("{} Unreleased", &heading[..i]),
-                _ => default.unreleased.clone(),
-            },
-            |v| v.get_ref().clone(),
-        );
-        match crate::versions::changelog::style::Style::new(&heading, &unreleased) {
-            Ok(style) => style,
-            Err(e) => {
-                problems.push(at.unwrap_or_else(|| src.shown.to_string()), format!("[versioning] {e}"));
-                default
-            }
+    let templates = (
+        versioning.changelog_heading.as_ref().map(|v| v.get_ref().clone()),
+        versioning.changelog_unreleased.as_ref().map(|v| v.get_ref().clone()),
+    );
+    let changelog = match versioning.changelog.as_deref().unwrap_or("CHANGELOG.md") {
+        file if file.trim().is_empty() => None,
+        file => {
+            let at = versioning
+                .changelog_heading
+                .as_ref()
+                .or(versioning.changelog_unreleased.as_ref())
+                .map_or_else(|| src.shown.to_string(), |v| src.at_spanned(v));
+            let written: Vec<&String> = [&templates.0, &templates.1].into_iter().flatten().collect();
+            resolve_changelog(file, &templates, &written, &at, "[versioning]", problems)
         }
     };
     let next_dev = match &versioning.next_dev {
@@ -461,7 +450,7 @@ fn resolve_versioning(versioning: RawVersioning, src: &Source, problems: &mut Pr
         next_dev,
         placeholder,
         requirements,
-        changelog_style,
+        changelog_templates: templates.clone(),
         strategy: match choice(versioning.strategy, &["commit", "stamp"], problems).as_deref() {
             Some("stamp") => Strategy::Stamp,
             _ => Strategy::Commit,
@@ -471,11 +460,7 @@ fn resolve_versioning(versioning: RawVersioning, src: &Source, problems: &mut Pr
             Some("minimum") => SiblingPins::Minimum,
             _ => SiblingPins::Compatible,
         },
-        changelog: match versioning.changelog {
-            None => Some("CHANGELOG.md".to_string()),
-            Some(s) if s.trim().is_empty() => None,
-            Some(s) => Some(s),
-        },
+        changelog,
         allow_empty_changelog: versioning.allow_empty_changelog,
     }
 }

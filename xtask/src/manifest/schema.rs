@@ -90,6 +90,9 @@ pub struct RawPluginOverride {
     pub wheel_excludes: Vec<Spanned<String>>,
     pub verify_import: Option<bool>,
     pub upload: Option<bool>,
+    pub changelog: Option<Spanned<String>>,
+    pub changelog_heading: Option<Spanned<String>>,
+    pub changelog_unreleased: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -14,6 +14,7 @@ use crate::manifest::workspace::Workspace;
 use crate::ops::archive::ArchiveFormat;
 use crate::ops::git::Git;
 use crate::python::plugins::Plugin;
+use crate::versions::changelog;
 use crate::versions::units::PlannedUnit;
 
 /// The output folder as written in the manifest.
@@ -32,7 +33,7 @@ pub fn notes(
     commit: &str,
 ) -> String {
     match opts.mode {
-        Mode::Release { .. } | Mode::Bundle => release_notes(release_name, version_text, &versions.units),
+        Mode::Release { .. } | Mode::Bundle => release_notes(ws, plugins, release_name, version_text, &versions.units),
         Mode::Nightly { .. } => nightly_notes(ws, plugins, &versions.new_versions, version_text, commit),
     }
 }
@@ -50,22 +51,22 @@ fn nightly_notes(
         ws.manifest.release.name,
         &commit[..commit.len().min(12)]
     );
-    let Some(log) = &ws.manifest.versioning.changelog else {
-        return text;
-    };
     for p in plugins {
-        let Ok(changelog) = std::fs::read_to_string(ws.root.join(&p.dir).join(log)) else {
+        let Some(log) = changelog::of(&ws.manifest, p) else {
             continue;
         };
-        let (sections, _) = crate::versions::changelog::sections(&changelog, &ws.manifest.versioning.changelog_style);
+        let Ok(changelog) = std::fs::read_to_string(ws.root.join(p.path(&log.file))) else {
+            continue;
+        };
+        let (sections, _) = changelog::sections(&changelog, &log.style);
         if let Some(unreleased) = sections.iter().find(|s| s.version.is_none()) {
-            let notes = crate::versions::changelog::notes(&changelog, unreleased);
-            if !crate::versions::changelog::is_empty(notes) {
+            let notes = changelog::notes(&changelog, unreleased);
+            if !changelog::is_empty(notes) {
                 let v = versions.get(&p.normalized).map(ToString::to_string).unwrap_or_default();
                 text.push_str(&format!(
                     "\n## {} {v}\n\n{}\n",
                     p.normalized,
-                    notes.replace("\r\n", "\n")
+                    as_markdown(ws, plugins, &p.normalized, notes)
                 ));
             }
         }
@@ -74,18 +75,32 @@ fn nightly_notes(
 }
 
 /// The notes of a release: each unit's notes, per member plugin.
-fn release_notes(release: &str, version: &str, units: &[PlannedUnit]) -> String {
+fn release_notes(ws: &Workspace, plugins: &[Plugin], release: &str, version: &str, units: &[PlannedUnit]) -> String {
     let mut text = format!("# {release} {version}\n");
     for u in units {
         for (plugin, notes) in &u.notes {
             text.push_str(&format!(
                 "\n## {plugin} {}\n\n{}\n",
                 u.version,
-                notes.replace("\r\n", "\n")
+                as_markdown(ws, plugins, plugin, notes)
             ));
         }
     }
     text
+}
+
+/// A plugin's notes as they go into the Markdown release notes: a reStructuredText
+/// changelog's converted where that is plain (else in an `rst` fenced block).
+fn as_markdown(ws: &Workspace, plugins: &[Plugin], plugin: &str, notes: &str) -> String {
+    let notes = notes.replace("\r\n", "\n");
+    let plugin = plugins.iter().find(|p| p.normalized == plugin);
+    match plugin
+        .and_then(|p| changelog::of(&ws.manifest, p))
+        .map(|c| c.style.format)
+    {
+        Some(changelog::Format::Rst) => changelog::rst::to_markdown(&notes),
+        _ => notes,
+    }
 }
 
 /// Outputs inside the repository must be ignored by git, or the run would leave the working

@@ -12,4 +12,5 @@ pub mod plugins;
 pub mod pysource;
 mod shipped;
 pub mod toolchain;
+pub mod towncrier;
 mod version_files;

@@ -56,6 +56,8 @@ pub struct Plugin {
     /// Globs (paths in the wheel) of committed package files the build backend leaves out by
     /// design (excluded packages and paths): never "missing" from the wheel.
     pub left_out: Vec<String>,
+    /// towncrier's configuration, when the plugin compiles its changelog from fragments.
+    pub towncrier: Option<super::towncrier::Towncrier>,
 }
 
 /// A requirement string at a byte offset of a file (relative to the plugin folder).
@@ -494,6 +496,7 @@ fn read_plugin(dir: &Path, rel: &str, manifest: &Manifest, legacy: Option<SetupM
             version_files,
             inexact: fields.inexact,
             left_out,
+            towncrier: super::towncrier::read(dir, pyproject_text.as_deref()),
         }),
         _ => Err(problems),
     }

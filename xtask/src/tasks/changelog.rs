@@ -5,7 +5,7 @@
 use anyhow::Result;
 use pep440_rs::Version;
 
-use crate::error::input_error;
+use crate::error::{input_error, precheck_failed};
 use crate::manifest::normalize_name;
 use crate::manifest::workspace::Workspace;
 use crate::versions::changelog;
@@ -17,11 +17,6 @@ pub struct ChangelogOptions {
 }
 
 pub fn run(ws: &Workspace, opts: &ChangelogOptions) -> Result<()> {
-    let Some(log) = &ws.manifest.versioning.changelog else {
-        return Err(input_error(
-            "changelogs are disabled ([versioning] changelog = \"\") in release-config.toml",
-        ));
-    };
     let bound = |v: &Option<String>, flag: &str| -> Result<Option<Version>> {
         v.as_deref()
             .map(|t| crate::versions::parse(t).map_err(|e| input_error(format!("{flag}: {e}"))))
@@ -38,17 +33,41 @@ pub fn run(ws: &Workspace, opts: &ChangelogOptions) -> Result<()> {
     let selected: Vec<_> = found
         .iter()
         .filter(|p| wanted.is_empty() || wanted.contains(&p.normalized))
+        .filter(|p| changelog::of(&ws.manifest, p).is_some())
         .collect();
+    if selected.is_empty() {
+        return Err(input_error(format!(
+            "changelogs are off for {} ([versioning] or [plugin.NAME] changelog = \"\" in {})",
+            if wanted.is_empty() {
+                "every plugin".to_string()
+            } else {
+                wanted.join(", ")
+            },
+            ws.manifest_shown()
+        )));
+    }
     let mut out = String::new();
+    let mut problems = Vec::new();
     for p in &selected {
-        let file = p.path(log);
+        let log = changelog::of(&ws.manifest, p).expect("selected for their changelog");
+        let file = p.path(&log.file);
         let Ok(text) = std::fs::read_to_string(ws.root.join(&file)) else {
-            eprintln!("warning: {file} does not exist");
+            problems.push(format!("{file}: missing (the changelog of {})", p.name));
             continue;
         };
-        let (sections, warnings) = changelog::sections(&text, &ws.manifest.versioning.changelog_style);
+        let (sections, warnings) = changelog::sections(&text, &log.style);
         for w in warnings {
             eprintln!("warning: {file}:{}: {}", w.line, w.message);
+        }
+        if sections.iter().all(|s| s.version.is_none()) {
+            problems.push(match changelog::undelimited(&text, &sections) {
+                true => format!(
+                    "{file}: no section this tool can delimit (Keep a Changelog or `changelog-heading` Markdown \
+                     headings; reStructuredText titles in .rst files)"
+                ),
+                false => format!("{file}: no release section yet"),
+            });
+            continue;
         }
         let mut chosen: Vec<_> = sections
             .iter()
@@ -70,5 +89,8 @@ pub fn run(ws: &Workspace, opts: &ChangelogOptions) -> Result<()> {
         }
     }
     print!("{out}");
+    if !problems.is_empty() {
+        return Err(precheck_failed("changelogs without sections", problems));
+    }
     Ok(())
 }

@@ -28,6 +28,15 @@ struct PluginStatus {
     commits_since_tag: u64,
     changed_files: Vec<String>,
     changelog_has_entries: bool,
+    /// What its changelog says of the next release: `off`, `missing`, `undelimited` (no
+    /// section this tool can find), `no-unreleased`, `empty`, `entries`, or (towncrier)
+    /// `fragments` waiting to be compiled.
+    changelog: String,
+    /// towncrier: the fragments waiting.
+    fragments: usize,
+    /// Its changelog is compiled by towncrier.
+    #[serde(skip)]
+    towncrier: bool,
     needs_release: bool,
     /// Its unit's newest tag when that is a stray (lightweight after annotated release tags).
     stray_tag: Option<String>,
@@ -75,26 +84,31 @@ pub fn run(ws: &Workspace, check: bool, json: bool, offline: bool) -> Result<()>
         return Ok(());
     }
     let mut problems: Vec<String> = strays.into_iter().map(|s| s.message).chain(behind).collect();
-    if ws.manifest.versioning.changelog.is_none() {
+    if rows.iter().all(|r| r.changelog == "off") {
         eprintln!(
             "note: changelogs are off ([versioning] changelog = \"\" in {}): --check has no changelog to check",
             ws.manifest_shown()
         );
-    } else {
-        problems.extend(
-            rows.iter()
-                .filter(|r| r.needs_release && !r.changelog_has_entries)
-                .map(|r| {
-                    format!(
-                        "{} changed since {} ({} file(s)) but its changelog's Unreleased section is empty: \
-                         describe the changes",
-                        r.name,
-                        r.last_tag.as_deref().unwrap_or("it was created"),
-                        r.changed_files.len()
-                    )
-                }),
-        );
     }
+    problems.extend(
+        rows.iter()
+            .filter(|r| r.needs_release && !r.changelog_has_entries && r.changelog != "off")
+            .map(|r| {
+                let why = match r.changelog.as_str() {
+                    "missing" => "its changelog is missing",
+                    "undelimited" => "its changelog has no section this tool can delimit",
+                    "no-unreleased" => "its changelog has no unreleased section",
+                    _ if r.towncrier => "it has no news fragment (towncrier)",
+                    _ => "its changelog's Unreleased section is empty",
+                };
+                format!(
+                    "{} changed since {} ({} file(s)) but {why}: describe the changes",
+                    r.name,
+                    r.last_tag.as_deref().unwrap_or("it was created"),
+                    r.changed_files.len()
+                )
+            }),
+    );
     if !problems.is_empty() {
         return Err(precheck_failed(
             "stray tags, versions that disagree with the upload index, or changes without changelog entries",
@@ -123,15 +137,8 @@ fn rows(ws: &Workspace, git: &Git, found: &[Plugin], strays: &[units::Stray]) ->
                 .expect("units hold discovered plugins");
             let commits = git.commits_touching(last.as_deref(), &p.dir)?;
             let changed = git.files_changed(last.as_deref(), &p.dir)?;
-            let has_entries = ws.manifest.versioning.changelog.as_ref().is_some_and(|log| {
-                std::fs::read_to_string(ws.root.join(&p.dir).join(log)).is_ok_and(|text| {
-                    let (sections, _) = changelog::sections(&text, &ws.manifest.versioning.changelog_style);
-                    sections
-                        .iter()
-                        .find(|s| s.version.is_none())
-                        .is_some_and(|s| !changelog::is_empty(changelog::notes(&text, s)))
-                })
-            });
+            let (state, fragments) = changelog_state(ws, p);
+            let has_entries = state == "entries" || state == "fragments";
             rows.push(PluginStatus {
                 name: p.normalized.clone(),
                 path: p.dir.clone(),
@@ -142,6 +149,9 @@ fn rows(ws: &Workspace, git: &Git, found: &[Plugin], strays: &[units::Stray]) ->
                 commits_since_tag: commits,
                 changed_files: changed,
                 changelog_has_entries: has_entries,
+                changelog: state.to_string(),
+                fragments,
+                towncrier: p.towncrier.is_some(),
                 stray_tag: stray.clone(),
                 index_version: None,
                 version_tagged: last.as_ref()
@@ -224,24 +234,58 @@ fn compare_with_index(ws: &Workspace, rows: &mut [PluginStatus]) -> Vec<String> 
     problems
 }
 
+/// What a plugin's changelog says of its next release (see [`PluginStatus::changelog`]), and
+/// the towncrier fragments waiting.
+fn changelog_state(ws: &Workspace, p: &Plugin) -> (&'static str, usize) {
+    let Some(log) = changelog::of(&ws.manifest, p) else {
+        return ("off", 0);
+    };
+    if let Some(t) = p.towncrier.as_ref().filter(|t| t.filename == log.file) {
+        let n = t.fragments(&ws.root.join(&p.dir)).len();
+        return (if n > 0 { "fragments" } else { "empty" }, n);
+    }
+    let Ok(text) = std::fs::read_to_string(ws.root.join(p.path(&log.file))) else {
+        return ("missing", 0);
+    };
+    let (sections, _) = changelog::sections(&text, &log.style);
+    if changelog::undelimited(&text, &sections) {
+        return ("undelimited", 0);
+    }
+    let state = match sections.iter().find(|s| s.version.is_none()) {
+        None => "no-unreleased",
+        Some(s) if changelog::is_empty(changelog::notes(&text, s)) => "empty",
+        Some(_) => "entries",
+    };
+    (state, 0)
+}
+
 fn print_table(rows: &[PluginStatus]) {
-    println!(
-        "{:<28} {:<12} {:<28} {:>7} {:>7}  {:<9} release?",
-        "plugin", "version", "last tag", "commits", "files", "changelog"
-    );
-    for r in rows {
-        let tag = match &r.stray_tag {
+    let tags: Vec<String> = rows
+        .iter()
+        .map(|r| match &r.stray_tag {
             Some(_) => format!("{} (stray?)", r.last_tag.as_deref().unwrap_or_default()),
             None => r.last_tag.clone().unwrap_or_else(|| "(none)".into()),
-        };
+        })
+        .collect();
+    // Every column as wide as its widest value: long names never push the others out of line.
+    let width = |head: &str, values: &mut dyn Iterator<Item = usize>| values.chain([head.len()]).max().unwrap_or(0);
+    let w_name = width("plugin", &mut rows.iter().map(|r| r.name.len()));
+    let w_version = width("version", &mut rows.iter().map(|r| r.version.len()));
+    let w_tag = width("last tag", &mut tags.iter().map(String::len));
+    let w_log = width("changelog", &mut rows.iter().map(|r| r.changelog.len()));
+    println!(
+        "{:<w_name$}  {:<w_version$}  {:<w_tag$}  {:>7}  {:>5}  {:<w_log$}  release?",
+        "plugin", "version", "last tag", "commits", "files", "changelog"
+    );
+    for (r, tag) in rows.iter().zip(&tags) {
         println!(
-            "{:<28} {:<12} {:<28} {:>7} {:>7}  {:<9} {}",
+            "{:<w_name$}  {:<w_version$}  {:<w_tag$}  {:>7}  {:>5}  {:<w_log$}  {}",
             r.name,
             r.version,
             tag,
             r.commits_since_tag,
             r.changed_files.len(),
-            if r.changelog_has_entries { "entries" } else { "empty" },
+            r.changelog,
             if r.needs_release { "yes" } else { "no" }
         );
     }

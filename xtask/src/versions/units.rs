@@ -10,7 +10,7 @@ use pep440_rs::Version;
 use serde::{Deserialize, Serialize};
 
 use crate::manifest::workspace::Workspace;
-use crate::manifest::{normalize_name, render, Manifest, Strategy, MANIFEST_FILE};
+use crate::manifest::{normalize_name, render, Changelog, Manifest, Strategy, MANIFEST_FILE};
 use crate::ops::git::Git;
 use crate::python::plugins::Plugin;
 use crate::versions::changelog;
@@ -260,13 +260,13 @@ fn newest_group_release(
                 false => continue,
             }
         }
-        let Some(log) = &manifest.versioning.changelog else {
+        let Some(log) = changelog::of(manifest, plugin) else {
             continue;
         };
-        let Some(text) = git.file_at(tag, &plugin.path(log))? else {
+        let Some(text) = git.file_at(tag, &plugin.path(&log.file))? else {
             continue;
         };
-        let (sections, _) = changelog::sections(&text, &manifest.versioning.changelog_style);
+        let (sections, _) = changelog::sections(&text, &log.style);
         if sections.iter().any(|s| s.version.as_ref() == Some(&v)) {
             return Ok(Some((v, tag.clone())));
         }
@@ -342,25 +342,26 @@ pub fn tagged_at(
             continue;
         }
         let mut notes = BTreeMap::new();
-        if let Some(log) = &ws.manifest.versioning.changelog {
-            for member in &unit.members {
-                let Some(p) = plugins.iter().find(|p| &p.normalized == member) else {
-                    continue;
-                };
-                let path = p.path(log);
-                let Ok(text) = std::fs::read_to_string(ws.root.join(&path)) else {
-                    continue;
-                };
-                let (sections, _) = changelog::sections(&text, &ws.manifest.versioning.changelog_style);
-                match sections.iter().find(|s| s.version.as_ref() == Some(&current[member])) {
-                    Some(section) => {
-                        notes.insert(member.clone(), changelog::notes(&text, section).to_string());
-                    }
-                    None if !ws.manifest.versioning.allow_empty_changelog => problems.push(format!(
-                        "{path}: no section for {version}, the version tagged {tag}: the release notes come from it"
-                    )),
-                    None => {}
+        for member in &unit.members {
+            let Some(p) = plugins.iter().find(|p| &p.normalized == member) else {
+                continue;
+            };
+            let Some(log) = changelog::of(&ws.manifest, p) else {
+                continue;
+            };
+            let path = p.path(&log.file);
+            let Ok(text) = std::fs::read_to_string(ws.root.join(&path)) else {
+                continue;
+            };
+            let (sections, _) = changelog::sections(&text, &log.style);
+            match sections.iter().find(|s| s.version.as_ref() == Some(&current[member])) {
+                Some(section) => {
+                    notes.insert(member.clone(), changelog::notes(&text, section).to_string());
                 }
+                None if !ws.manifest.versioning.allow_empty_changelog => problems.push(format!(
+                    "{path}: no section for {version}, the version tagged {tag}: the release notes come from it"
+                )),
+                None => {}
             }
         }
         tagged.push(PlannedUnit {
@@ -522,8 +523,8 @@ fn bump_edits(
                 Err(mut e) => problems.append(&mut e),
             }
         }
-        if let Some(log) = &manifest.versioning.changelog {
-            match promote_changelog(ws, p, log, next, &values.date) {
+        if let Some(log) = changelog::of(manifest, p) {
+            match promote_changelog(ws, p, &log, next, &values.date) {
                 Ok((edit, notes)) => {
                     changelog_edits.extend(edit);
                     if let Some(u) = units.iter_mut().find(|u| u.members.contains(&p.normalized)) {
@@ -544,12 +545,12 @@ fn bump_edits(
 fn promote_changelog(
     ws: &Workspace,
     p: &Plugin,
-    log: &str,
+    log: &Changelog,
     next: &Version,
     date: &str,
 ) -> Result<(Option<Edit>, String), String> {
     let manifest = &ws.manifest;
-    let file = p.path(log);
+    let file = p.path(&log.file);
     let Ok(text) = std::fs::read_to_string(ws.root.join(&file)) else {
         return Err(format!(
             "{file}: missing; every released plugin needs a changelog (or set [versioning] changelog = \"\")"
@@ -558,7 +559,7 @@ fn promote_changelog(
     changelog::promote(
         &text,
         &file,
-        &manifest.versioning.changelog_style,
+        &log.style,
         next,
         date,
         manifest.versioning.allow_empty_changelog,

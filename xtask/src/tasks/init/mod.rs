@@ -19,11 +19,9 @@ use crate::ops::fs::write_atomic;
 use crate::ops::git::Git;
 use crate::python::plugins::{self, Plugin};
 
+mod changelogs;
 mod version_files;
 use version_files::{json_entries, json_files_by_plugin, yaml_version_files, SKIP};
-
-/// Changelog file names, in order of preference.
-const CHANGELOGS: &[&str] = &["CHANGELOG.md", "RELEASE.md", "HISTORY.md", "CHANGES.md", "NEWS.md"];
 
 /// What `init` found, guessed, and wants checked.
 #[derive(Default)]
@@ -329,7 +327,9 @@ fn detect_tags(draft: &mut Draft, plugins: &[Plugin], tags: &[String], found: &m
         found.detected.push(format!(
             "{n} tag(s) of {plugin} like {literal:?}: [plugin.{plugin}] tag = {literal:?}"
         ));
-        draft.plugin_tags.push((plugin, literal));
+        let lines = draft.plugin_tables.entry(plugin).or_default();
+        lines.push("# Its tags follow another format.".into());
+        lines.push(format!("tag = {literal:?}"));
     }
     if let Some((format, n)) = formats.group_tag {
         found.detected.push(format!(
@@ -393,98 +393,34 @@ fn detect_groups(draft: &mut Draft, plugins: &[Plugin], found: &mut Findings) {
     }
 }
 
-/// The changelog file most plugins have, and its heading style.
+/// Each plugin's changelog: the kind most keep into `[versioning]`, others' into `[plugin.NAME]`.
 fn detect_changelogs(draft: &mut Draft, root: &Path, plugins: &[Plugin], found: &mut Findings) {
-    let has = |p: &Plugin, name: &str| root.join(&p.dir).join(name).is_file();
-    let Some(name) = CHANGELOGS
-        .iter()
-        .map(|n| (n, plugins.iter().filter(|p| has(p, n)).count()))
-        .filter(|(_, n)| *n > 0)
-        .max_by_key(|(_, n)| *n)
-        .map(|(n, _)| n.to_string())
-    else {
-        found
-            .guessed
-            .push("no changelog files: changelog handling is off (changelog = \"\")".into());
-        draft.changelog = Some(String::new());
-        return;
-    };
-    let missing: Vec<&str> = plugins
-        .iter()
-        .filter(|p| !has(p, &name))
-        .map(|p| p.dir.as_str())
-        .collect();
-    if !missing.is_empty() {
-        found.check.push(format!(
-            "{} ha(s) no {name}: a release of it needs one (or set changelog = \"\")",
-            missing.join(", ")
-        ));
-    }
-    found.detected.push(format!("changelogs: {name}"));
-    if name != "CHANGELOG.md" {
-        draft.changelog = Some(name.clone());
-    }
-    let texts: Vec<String> = plugins
-        .iter()
-        .filter_map(|p| std::fs::read_to_string(root.join(&p.dir).join(&name)).ok())
-        .collect();
-    if let Some((heading, unreleased)) = texts.iter().find_map(|t| heading_style(t)) {
-        let style = crate::versions::changelog::Style::default();
-        if heading != style.heading || unreleased.as_ref().is_some_and(|u| *u != style.unreleased) {
-            found.detected.push(format!(
-                "changelog headings like {heading:?}: changelog-heading = {heading:?}"
-            ));
-            draft.changelog_heading = Some(heading);
-            draft.changelog_unreleased = unreleased;
-        }
-    }
-}
-
-/// The heading template of a changelog's first release section (its version and a date
-/// replaced by placeholders), and the heading of an unreleased section above it.
-fn heading_style(text: &str) -> Option<(String, Option<String>)> {
-    let mut unreleased = None;
-    for line in text.lines() {
-        let hashes = line.bytes().take_while(|b| *b == b'#').count();
-        if !(1..=3).contains(&hashes) || !line[hashes..].starts_with(' ') {
-            continue;
-        }
-        let words: Vec<&str> = line[hashes + 1..].split(' ').collect();
-        let version_at = words.iter().position(|w| {
-            let w = w.trim_matches(['[', ']', '(', ')', ',']).trim_start_matches(['v', 'V']);
-            w.starts_with(|c: char| c.is_ascii_digit()) && crate::versions::parse(w).is_ok()
-        });
-        let Some(at) = version_at else {
-            if hashes <= 2 && line.to_ascii_lowercase().contains("unreleased") || line.contains("Upcoming") {
-                unreleased = Some(line.trim_end().to_string());
+    let logs = changelogs::detect(root, plugins);
+    found.detected.extend(logs.detected);
+    found.guessed.extend(logs.guessed);
+    found.check.extend(logs.check);
+    match logs.default {
+        None => draft.changelog = Some(String::new()),
+        Some(k) => {
+            if k.file != "CHANGELOG.md" {
+                draft.changelog = Some(k.file);
             }
-            continue;
-        };
-        let template: Vec<String> = words
-            .iter()
-            .enumerate()
-            .map(|(i, w)| {
-                if i == at {
-                    let bare = w.trim_matches(['[', ']', '(', ')', ',']);
-                    let v = bare.trim_start_matches(['v', 'V']);
-                    w.replacen(v, "{version}", 1)
-                } else if is_date(w.trim_matches(['(', ')', '[', ']', ','])) {
-                    w.replacen(w.trim_matches(['(', ')', '[', ']', ',']), "{date}", 1)
-                } else {
-                    w.to_string()
-                }
-            })
-            .collect();
-        let heading = format!("{} {}", "#".repeat(hashes), template.join(" "));
-        let unreleased = unreleased.filter(|u: &String| u.bytes().take_while(|b| *b == b'#').count() == hashes);
-        return Some((heading, unreleased));
+            draft.changelog_heading = k.heading;
+            draft.changelog_unreleased = k.unreleased;
+        }
     }
-    None
-}
-
-fn is_date(s: &str) -> bool {
-    let b = s.as_bytes();
-    b.len() == 10 && b[4] == b'-' && b[7] == b'-' && s.replace('-', "").bytes().all(|c| c.is_ascii_digit())
+    for (plugin, kept) in logs.own {
+        let lines = draft.plugin_tables.entry(plugin).or_default();
+        lines.push("# Its changelog is kept otherwise.".into());
+        match kept {
+            None => lines.push("changelog = \"\"".into()),
+            Some(k) => {
+                lines.push(format!("changelog = {:?}", k.file));
+                lines.extend(k.heading.map(|h| format!("changelog-heading = {h:?}")));
+                lines.extend(k.unreleased.map(|u| format!("changelog-unreleased = {u:?}")));
+            }
+        }
+    }
 }
 
 /// This host's platform (when it is Linux, macOS or Windows on a known architecture) and
@@ -532,8 +468,9 @@ struct Draft {
     tag: Option<String>,
     /// `[plugins] id-prefix`, when the tag family names plugins by an id.
     id_prefix: Option<String>,
-    /// `[plugin.NAME] tag` of plugins whose tags follow another family.
-    plugin_tags: Vec<(String, String)>,
+    /// `[plugin.NAME]` tables: the lines of each (a tag of another family, a changelog kept
+    /// otherwise), by plugin.
+    plugin_tables: BTreeMap<String, Vec<String>>,
     group_tag: Option<String>,
     groups: Vec<(String, Vec<String>)>,
     changelog: Option<String>,
@@ -602,11 +539,8 @@ impl Draft {
                 let _ = writeln!(s, "{name} = {}", toml_list(members));
             }
         }
-        for (plugin, tag) in &self.plugin_tags {
-            let _ = writeln!(
-                s,
-                "\n# Its tags follow another format.\n[plugin.{plugin}]\ntag = {tag:?}"
-            );
+        for (plugin, lines) in &self.plugin_tables {
+            let _ = writeln!(s, "\n[plugin.{plugin}]\n{}", lines.join("\n"));
         }
         let mut versioning = String::new();
         if self.stamp {

@@ -13,10 +13,14 @@ use pep440_rs::Version;
 
 use crate::versions::edits::Edit;
 
+mod kept;
+pub mod rst;
 pub mod style;
 
+pub use kept::of;
+
 use style::heading_level;
-pub use style::Style;
+pub use style::{Format, Style};
 
 #[derive(Debug, Clone)]
 pub struct Section {
@@ -27,6 +31,8 @@ pub struct Section {
     /// From after the heading line to the next heading of the same or a higher level (or the end).
     pub body: Range<usize>,
     pub line: usize,
+    /// reStructuredText: the title's adornment (Markdown: None).
+    pub adornment: Option<rst::Adornment>,
 }
 
 /// A heading of the sections' level that names no version, with its line.
@@ -39,7 +45,22 @@ pub struct Warning {
 /// Sections of a changelog. Headings of the sections' level that name neither the unreleased
 /// section nor a version end the section before them and are skipped with a warning.
 pub fn sections(text: &str, style: &Style) -> (Vec<Section>, Vec<Warning>) {
-    let level = style.level();
+    if style.format == Format::Rst {
+        return rst_sections(text, style);
+    }
+    let level = match style.by_version {
+        false => style.level(),
+        true => {
+            let first = text.lines().find_map(|l| {
+                let level = heading_level(l.trim_end())?;
+                style.classify(l).map(|_| level)
+            });
+            let Some(level) = first else {
+                return (Vec::new(), Vec::new());
+            };
+            level
+        }
+    };
     let mut sections: Vec<Section> = Vec::new();
     let mut warnings = Vec::new();
     let mut offset = 0;
@@ -75,6 +96,51 @@ pub fn sections(text: &str, style: &Style) -> (Vec<Section>, Vec<Warning>) {
             heading: start..start + line.len(),
             body: start + raw.len()..text.len(),
             line: i + 1,
+            adornment: None,
+        });
+        open = true;
+    }
+    (sections, warnings)
+}
+
+/// [`sections`] of a reStructuredText file: the sections are at the level of the first title
+/// that names a version or the unreleased section; deeper titles belong to their section,
+/// shallower ones (the document's title) end one and start none.
+fn rst_sections(text: &str, style: &Style) -> (Vec<Section>, Vec<Warning>) {
+    let titles = rst::titles(text);
+    let Some(level) = titles
+        .iter()
+        .find(|t| style.classify(&t.text).is_some())
+        .map(|t| t.level)
+    else {
+        return (Vec::new(), Vec::new());
+    };
+    let mut sections: Vec<Section> = Vec::new();
+    let mut warnings = Vec::new();
+    let mut open = false;
+    for t in titles.iter().filter(|t| t.level <= level) {
+        if open {
+            if let Some(last) = sections.last_mut() {
+                last.body.end = t.span.start;
+            }
+            open = false;
+        }
+        if t.level < level {
+            continue;
+        }
+        let Some(version) = style.classify(&t.text) else {
+            warnings.push(Warning {
+                line: t.line,
+                message: format!("title {:?} names no version; skipped", t.text),
+            });
+            continue;
+        };
+        sections.push(Section {
+            version,
+            heading: t.span.clone(),
+            body: t.next..text.len(),
+            line: t.line,
+            adornment: Some(t.adornment),
         });
         open = true;
     }
@@ -86,11 +152,105 @@ pub fn notes<'a>(text: &'a str, section: &Section) -> &'a str {
     text[section.body.clone()].trim_matches(['\n', '\r', ' '])
 }
 
-/// Whether notes say nothing (blank, or only empty subsection headings).
+/// Whether notes say nothing (blank, or only empty subsection headings or titles).
 pub fn is_empty(notes: &str) -> bool {
-    notes
-        .lines()
+    let mut rest = String::new();
+    let mut offset = 0;
+    for t in rst::titles(notes) {
+        rest.push_str(&notes[offset..t.span.start]);
+        offset = t.span.end;
+    }
+    rest.push_str(&notes[offset..]);
+    rest.lines()
         .all(|l| l.trim().is_empty() || heading_level(l.trim_start()).is_some())
+}
+
+/// A file with text but no section this tool can find (only titles, or nothing, is a
+/// changelog not started yet).
+pub fn undelimited(text: &str, sections: &[Section]) -> bool {
+    sections.is_empty() && !is_empty(text)
+}
+
+/// What to do about a changelog without the sections a release needs, in the file's own
+/// syntax: a file with no section this tool can delimit names the styles it knows.
+fn missing_unreleased(text: &str, file: &str, style: &Style, sections: &[Section]) -> String {
+    let escape = "(or set [versioning] allow-empty-changelog = true)";
+    if undelimited(text, sections) {
+        return format!(
+            "{file}: no section this tool can delimit: it knows Keep a Changelog Markdown (`## [1.2.0] - 2026-01-02`, \
+             `## [Unreleased]`), other Markdown headings through `changelog-heading` (`# Release {{version}}`), and \
+             reStructuredText titles in .rst files (`1.2.0 (2026-01-02)` underlined); set `changelog-heading` to \
+             this file's headings, or `changelog = \"\"` to release without changelogs"
+        );
+    }
+    match style.format {
+        Format::Markdown => format!(
+            "{file}: no {} section: add one above the newest release with the changes of this release {escape}",
+            style.unreleased_shown()
+        ),
+        Format::Rst => {
+            let adornment = sections.iter().find_map(|s| s.adornment).unwrap_or(rst::Adornment {
+                char: '-',
+                overline: false,
+                inset: 0,
+            });
+            format!(
+                "{file}: no `{}` section: add one above the newest release, titled as the releases are:\n\n{}\n\n\
+                 with the changes of this release below it {escape}",
+                style.unreleased,
+                adornment.render(&style.unreleased, "\n")
+            )
+        }
+    }
+}
+
+/// The title text of a new release section: the style's template or (the RST default) the
+/// wording of the file's newest version title, with its version and date replaced.
+fn release_title(text: &str, style: &Style, sections: &[Section], version: &Version, date: &str) -> String {
+    if !style.by_version {
+        return style.render(version, date);
+    }
+    let newest = sections
+        .iter()
+        .filter_map(|s| Some((s.version.as_ref()?, s)))
+        .max_by(|a, b| a.0.cmp(b.0));
+    let Some((_, s)) = newest else {
+        return style.render(version, date);
+    };
+    let title = match style.format {
+        Format::Markdown => text[s.heading.clone()].to_string(),
+        Format::Rst => rst::titles(&text[s.heading.clone()])
+            .pop()
+            .map(|t| t.text)
+            .unwrap_or_default(),
+    };
+    let mut words: Vec<String> = Vec::new();
+    let mut replaced = false;
+    for word in title.split(' ') {
+        let core = word.trim_matches(|c: char| "[]():,".contains(c));
+        let bare = core.trim_start_matches(['v', 'V']);
+        let new = if !replaced && core.contains('.') && crate::versions::parse(bare).is_ok() {
+            replaced = true;
+            word.replacen(bare, &version.to_string(), 1)
+        } else if is_date(core) {
+            word.replacen(core, date, 1)
+        } else {
+            word.to_string()
+        };
+        words.push(new);
+    }
+    words.join(" ")
+}
+
+/// `2026-11-02`.
+fn is_date(word: &str) -> bool {
+    let b = word.as_bytes();
+    b.len() == 10
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && b.iter()
+            .enumerate()
+            .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
 }
 
 /// The edit that turns the unreleased section into a release section (a heading in the
@@ -110,14 +270,10 @@ pub fn promote(
         return Err(format!("{file}:{}: already has a section for {version}", existing.line));
     }
     let Some(unreleased) = sections.iter().find(|s| s.version.is_none()) else {
-        if allow_empty {
+        if allow_empty && !undelimited(text, &sections) {
             return Ok((None, String::new()));
         }
-        return Err(format!(
-            "{file}: no {} section: add one above the newest release with the changes of this release \
-             (or set [versioning] allow-empty-changelog = true)",
-            style.unreleased_shown()
-        ));
+        return Err(missing_unreleased(text, file, style, &sections));
     };
     let body = notes(text, unreleased);
     if is_empty(body) && !allow_empty {
@@ -133,12 +289,17 @@ pub fn promote(
     } else {
         "\n"
     };
+    let title = release_title(text, style, &sections, version, date);
+    let title = match unreleased.adornment {
+        Some(adornment) => adornment.render(&title, newline),
+        None => title,
+    };
     let edit = Edit {
         file: file.to_string(),
         line: unreleased.line,
         offset: unreleased.heading.start,
         old: heading.to_string(),
-        new: format!("{heading}{newline}{newline}{}", style.render(version, date)),
+        new: format!("{heading}{newline}{newline}{title}"),
         reason: "changelog".into(),
     };
     Ok((Some(edit), body.to_string()))
@@ -258,6 +419,80 @@ mod tests {
         let v = Version::from_str("0.4.0").unwrap();
         let (edit, _) = promote(log, "CHANGELOG.md", &style, &v, "2026-11-30", false).unwrap();
         assert_eq!(edit.unwrap().new, "## Unreleased\n\n## Version 0.4.0 (2026-11-30)");
+    }
+
+    /// A `docs/changelog.rst` as Python projects keep it: an overlined document title, a note
+    /// directive, version titles underlined with `-`, subsections with `.`.
+    const RST: &str = "=========\nChangelog\n=========\n\n.. note::\n\n   Dates are UTC.\n\n\
+                       Unreleased\n----------\n\nFixed\n.....\n\n- ``read()`` keeps the encoding.\n\n\
+                       .. warning::\n\n   Drop Python 3.8.\n\n\
+                       4.3.4 (2026-11-02)\n------------------\n\n- Released.\n\n\
+                       4.3.3 (2026-10-01)\n------------------\n\nInitial version.\n";
+
+    #[test]
+    fn rst_sections_are_delimited_by_their_titles() {
+        let style = Style::rst_default();
+        let (found, warnings) = sections(RST, &style);
+        assert!(warnings.is_empty(), "{warnings:?}");
+        let titles: Vec<(Option<String>, &str)> = found
+            .iter()
+            .map(|s| (s.version.as_ref().map(ToString::to_string), notes(RST, s)))
+            .collect();
+        assert_eq!(
+            titles,
+            [
+                (
+                    None,
+                    "Fixed\n.....\n\n- ``read()`` keeps the encoding.\n\n.. warning::\n\n   Drop Python 3.8."
+                ),
+                (Some("4.3.4".into()), "- Released."),
+                (Some("4.3.3".into()), "Initial version."),
+            ]
+        );
+        let v = Version::from_str("4.3.5").unwrap();
+        let (edit, notes) = promote(RST, "docs/changelog.rst", &style, &v, "2026-12-02", false).unwrap();
+        let promoted = crate::versions::edits::apply(RST, &[&edit.unwrap()]).unwrap();
+        assert_eq!(
+            promoted,
+            RST.replace(
+                "Unreleased\n----------\n",
+                "Unreleased\n----------\n\n4.3.5 (2026-12-02)\n------------------\n"
+            )
+        );
+        assert_eq!(notes, titles[0].1);
+        // Never a Markdown heading, never the whole file: without an Unreleased title the
+        // advice is an RST title.
+        let without = RST.replace("Unreleased\n----------\n\n", "");
+        let err = promote(&without, "docs/changelog.rst", &style, &v, "d", false).unwrap_err();
+        assert!(
+            err.contains("titled as the releases are:\n\nUnreleased\n----------\n"),
+            "{err}"
+        );
+        assert!(!err.contains("##"), "{err}");
+    }
+
+    #[test]
+    fn rst_titles_of_any_adornment_and_wording() {
+        let style = Style::rst_default();
+        // `=` overlined versions under a `#` document title, wording `Version X`.
+        let log = "##########\nRelease notes\n##########\n\n==========\nUnreleased\n==========\n\n- Next.\n\n\
+                   ===============\nVersion 2.0.1\n===============\n\n- Old.\n";
+        let (found, _) = sections(log, &style);
+        assert_eq!(found.len(), 2, "{found:?}");
+        let v = Version::from_str("2.1.0").unwrap();
+        let (edit, _) = promote(log, "CHANGES.rst", &style, &v, "2026-12-02", false).unwrap();
+        assert_eq!(
+            edit.unwrap().new,
+            "==========\nUnreleased\n==========\n\n=============\nVersion 2.1.0\n============="
+        );
+        // `~` underlines, a project name before the version (as towncrier writes them).
+        let log = "acme 1.2.0 (2026-01-02)\n~~~~~~~~~~~~~~~~~~~~~~~\n\nFeatures\n^^^^^^^^\n\n- New.\n";
+        let (found, _) = sections(log, &style);
+        assert_eq!(found[0].version.as_ref().map(ToString::to_string), Some("1.2.0".into()));
+        assert_eq!(notes(log, &found[0]), "Features\n^^^^^^^^\n\n- New.");
+        // A file with text and no title at all cannot be delimited.
+        let err = promote("Just text.\n\nMore.\n", "NEWS.rst", &style, &v, "d", true).unwrap_err();
+        assert!(err.contains("no section this tool can delimit"), "{err}");
     }
 
     #[test]
