@@ -301,19 +301,39 @@ pub fn replace_files(files: &[(PathBuf, Vec<u8>)]) -> Result<()> {
     let mut staged = Vec::new();
     for (path, bytes) in files {
         clean_dead_leftovers(path.parent().unwrap_or(Path::new(".")));
-        let old = fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+        // A file that is not there (a removed one restored) is created.
+        let old = match fs::read(path) {
+            Ok(bytes) => Some(bytes),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+            Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
+        };
         staged.push((staged_beside(path, bytes)?, path, old));
     }
-    let mut done: Vec<(&PathBuf, Vec<u8>)> = Vec::new();
+    let mut done: Vec<(&PathBuf, Option<Vec<u8>>)> = Vec::new();
     for (tmp, path, old) in staged {
         if let Err(e) = tmp.persist(path) {
             for (p, bytes) in done {
-                let _ = fs::write(p, bytes);
+                let _ = match bytes {
+                    Some(bytes) => fs::write(p, bytes),
+                    None => fs::remove_file(p),
+                };
             }
             return Err(e.error).with_context(|| format!("cannot write {}; no file was changed", path.display()));
         }
         done.push((path, old));
         super::faults::point(&format!("replace-{}", done.len()));
+    }
+    Ok(())
+}
+
+/// Remove files (one already gone is fine).
+pub fn remove_files(paths: &[PathBuf]) -> Result<()> {
+    for path in paths {
+        match fs::remove_file(path) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(e).with_context(|| format!("cannot remove {}", path.display())),
+        }
     }
     Ok(())
 }

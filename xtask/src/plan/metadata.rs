@@ -216,6 +216,10 @@ fn apply_edits(copy: &Path, dir: &str, edits: &[Edit]) -> Result<()> {
         let path = copy.join(rel);
         let text = std::fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
         let edited = crate::versions::edits::apply(&text, &mine).map_err(|e| anyhow::anyhow!("{file}: {e}"))?;
+        if crate::versions::edits::removes(&mine) {
+            std::fs::remove_file(&path).with_context(|| format!("cannot remove {}", path.display()))?;
+            continue;
+        }
         std::fs::write(&path, edited).with_context(|| format!("cannot write {}", path.display()))?;
     }
     Ok(())

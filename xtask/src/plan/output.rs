@@ -1,10 +1,7 @@
 //! The outputs of a run: archive names, the set folder and what may already be in it,
 //! checksums, signatures and release notes.
 
-use std::collections::BTreeMap;
-
 use anyhow::Result;
-use pep440_rs::Version;
 
 use super::platforms::bundle_folder;
 use super::repository::check_gpg;
@@ -34,18 +31,12 @@ pub fn notes(
 ) -> String {
     match opts.mode {
         Mode::Release { .. } | Mode::Bundle => release_notes(ws, plugins, release_name, version_text, &versions.units),
-        Mode::Nightly { .. } => nightly_notes(ws, plugins, &versions.new_versions, version_text, commit),
+        Mode::Nightly { .. } => nightly_notes(ws, plugins, versions, version_text, commit),
     }
 }
 
 /// The notes of a nightly: what each plugin's changelog says is unreleased.
-fn nightly_notes(
-    ws: &Workspace,
-    plugins: &[Plugin],
-    versions: &BTreeMap<String, Version>,
-    version: &str,
-    commit: &str,
-) -> String {
+fn nightly_notes(ws: &Workspace, plugins: &[Plugin], versions: &Versions, version: &str, commit: &str) -> String {
     let mut text = format!(
         "# {} {version}\n\nNightly build of commit {}.\n",
         ws.manifest.release.name,
@@ -55,6 +46,29 @@ fn nightly_notes(
         let Some(log) = changelog::of(&ws.manifest, p) else {
             continue;
         };
+        let v = versions
+            .new_versions
+            .get(&p.normalized)
+            .map(ToString::to_string)
+            .unwrap_or_default();
+        // towncrier: its draft of the fragments waiting.
+        if let Some(t) = p.towncrier.as_ref().filter(|t| t.filename == log.file) {
+            match crate::versions::towncrier::draft(ws, p, t, &v, &versions.values.date) {
+                Ok(notes) if !notes.is_empty() => {
+                    text.push_str(&format!(
+                        "\n## {} {v}\n\n{}\n",
+                        p.normalized,
+                        as_markdown(ws, plugins, &p.normalized, &notes)
+                    ));
+                }
+                Ok(_) => {}
+                Err(e) => eprintln!(
+                    "warning: {}: towncrier's draft failed, the notes leave it out: {e:#}",
+                    p.dir
+                ),
+            }
+            continue;
+        }
         let Ok(changelog) = std::fs::read_to_string(ws.root.join(p.path(&log.file))) else {
             continue;
         };
@@ -62,7 +76,6 @@ fn nightly_notes(
         if let Some(unreleased) = sections.iter().find(|s| s.version.is_none()) {
             let notes = changelog::notes(&changelog, unreleased);
             if !changelog::is_empty(notes) {
-                let v = versions.get(&p.normalized).map(ToString::to_string).unwrap_or_default();
                 text.push_str(&format!(
                     "\n## {} {v}\n\n{}\n",
                     p.normalized,

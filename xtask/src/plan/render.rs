@@ -119,8 +119,14 @@ fn render_step(s: &mut String, plan: &Plan, step: &Step) {
             let _ = writeln!(s, "  write {file}");
         }
         Step::UpdateTree { edits } => {
-            let files = edits::by_file(edits).len();
-            let _ = writeln!(s, "  write the bump into {files} file(s) of the working tree");
+            let by_file = edits::by_file(edits);
+            let gone = by_file.values().filter(|e| edits::removes(e)).count();
+            let files = by_file.len() - gone;
+            let removed = match gone {
+                0 => String::new(),
+                n => format!(", remove {n} compiled news fragment(s)"),
+            };
+            let _ = writeln!(s, "  write the bump into {files} file(s) of the working tree{removed}");
         }
         Step::Commit { message, files } => {
             let _ = writeln!(s, "  commit {} file(s): {message:?}", files.len());

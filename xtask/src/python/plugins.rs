@@ -462,7 +462,12 @@ fn read_plugin(dir: &Path, rel: &str, manifest: &Manifest, legacy: Option<SetupM
         true => plugin_files(dir),
         false => Vec::new(),
     };
-    let left_out = super::shipped::left_out(pyproject_text.as_deref(), &setup_excludes, &files);
+    let mut left_out = super::shipped::left_out(pyproject_text.as_deref(), &setup_excludes, &files);
+    // towncrier's fragments are never package data, also in a package's folder.
+    let towncrier = super::towncrier::read(dir, pyproject_text.as_deref());
+    if let Some(t) = &towncrier {
+        left_out.extend(t.left_out());
+    }
     let normalized = fields.name.as_deref().map(normalize_name).unwrap_or_default();
     let (version_files, version) =
         find_version_files(dir, &version_text_files, rel, manifest, &normalized, &mut problems);
@@ -496,7 +501,7 @@ fn read_plugin(dir: &Path, rel: &str, manifest: &Manifest, legacy: Option<SetupM
             version_files,
             inexact: fields.inexact,
             left_out,
-            towncrier: super::towncrier::read(dir, pyproject_text.as_deref()),
+            towncrier,
         }),
         _ => Err(problems),
     }

@@ -90,6 +90,15 @@ impl Towncrier {
         found
     }
 
+    /// Globs (paths in a wheel) of the fragments folder: fragments are never package data,
+    /// wherever the folder is (`acme/newsfragments`, `src/acme/newsfragments`).
+    pub fn left_out(&self) -> Vec<String> {
+        let parts: Vec<&str> = self.directory.trim_matches('/').split('/').collect();
+        (0..parts.len())
+            .map(|i| format!("{}/*", glob::Pattern::escape(&parts[i..].join("/"))))
+            .collect()
+    }
+
     fn is_fragment(&self, name: &str) -> bool {
         !name.starts_with('.') && name.split('.').skip(1).any(|part| self.types.iter().any(|t| t == part))
     }

@@ -4,8 +4,8 @@
 use anyhow::{bail, Context, Result};
 
 use super::exec::{Exec, Report, Undo};
-use crate::ops::fs::replace_files;
-use crate::versions::edits::{apply, by_file, Edit};
+use crate::ops::fs::{remove_files, replace_files};
+use crate::versions::edits::{apply, by_file, removes, Edit};
 
 /// `committed` is the release commit when this write follows it (`[versioning] next-dev`).
 pub fn update_tree(exec: &Exec, edits: &[Edit], committed: Option<&str>) -> Result<Undo> {
@@ -30,14 +30,22 @@ pub fn update_tree(exec: &Exec, edits: &[Edit], committed: Option<&str>) -> Resu
     }
     let mut new = Vec::new();
     let mut old = Vec::new();
+    let mut gone = Vec::new();
     for (file, edits) in by_file(edits) {
         let path = exec.ws.root.join(file);
         let text = std::fs::read_to_string(&path).with_context(|| format!("cannot read {file}"))?;
         let stamped = apply(&text, &edits).map_err(anyhow::Error::msg)?;
         old.push((path.clone(), text.into_bytes()));
-        new.push((path, stamped.into_bytes()));
+        match removes(&edits) {
+            true => gone.push(path),
+            false => new.push((path, stamped.into_bytes())),
+        }
     }
     replace_files(&new)?;
+    if let Err(e) = remove_files(&gone) {
+        let _ = replace_files(&old);
+        return Err(e);
+    }
     Ok(Undo::RestoreFiles(old))
 }
 

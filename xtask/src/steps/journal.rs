@@ -62,6 +62,9 @@ pub struct TreeFile {
     pub new: String,
     /// After the second write (`[versioning] next-dev`), if the plan has one.
     pub next: Option<String>,
+    /// The release's write removes it (a towncrier fragment): `new` is empty, the file gone.
+    #[serde(default)]
+    pub removed: bool,
 }
 
 impl TreeFile {
@@ -110,6 +113,7 @@ impl Journal {
                             old,
                             new,
                             next,
+                            removed: crate::versions::edits::removes(&edits),
                         });
                     }
                 }

@@ -18,7 +18,7 @@ use crate::ops::fs::replace_files;
 use crate::ops::git::Git;
 use crate::python::plugins::{self, Plugin};
 use crate::python::toolchain;
-use crate::versions::edits::{apply, by_file, Edit, StampValues};
+use crate::versions::edits::{apply, by_file, removes, Edit, StampValues};
 use crate::versions::units::{self, PlannedUnit};
 use crate::versions::Bump;
 
@@ -97,7 +97,12 @@ pub fn run(ws: &Workspace, opts: &BumpOptions) -> Result<()> {
         return Err(precheck_failed("the bump cannot be made", plan.problems));
     }
     if write {
-        write_contents(ws, opts, &new_contents)?;
+        let removed: Vec<String> = by_file(&plan.edits)
+            .into_iter()
+            .filter(|(_, edits)| removes(edits))
+            .map(|(f, _)| f.to_string())
+            .collect();
+        write_contents(ws, opts, &new_contents, &removed)?;
     } else if !opts.json {
         println!("\ndry run: nothing was written. Run again with --execute to write these changes.");
     }
@@ -156,12 +161,27 @@ fn new_contents(ws: &Workspace, all_edits: &[Edit], problems: &mut Vec<String>) 
 }
 
 /// Write the new contents (all files or none) and say what is next.
-fn write_contents(ws: &Workspace, opts: &BumpOptions, new_contents: &[(String, String, String)]) -> Result<()> {
+fn write_contents(
+    ws: &Workspace,
+    opts: &BumpOptions,
+    new_contents: &[(String, String, String)],
+    removed: &[String],
+) -> Result<()> {
     let files: Vec<(PathBuf, Vec<u8>)> = new_contents
         .iter()
+        .filter(|(f, _, _)| !removed.contains(f))
         .map(|(f, _, new)| (ws.root.join(f), new.clone().into_bytes()))
         .collect();
     replace_files(&files)?;
+    let gone: Vec<PathBuf> = removed.iter().map(|f| ws.root.join(f)).collect();
+    if let Err(e) = crate::ops::fs::remove_files(&gone) {
+        let before: Vec<(PathBuf, Vec<u8>)> = new_contents
+            .iter()
+            .map(|(f, old, _)| (ws.root.join(f), old.clone().into_bytes()))
+            .collect();
+        let _ = replace_files(&before);
+        return Err(e);
+    }
     if !opts.json {
         println!(
             "\nwrote {} file(s). Review with `git diff`, then commit and tag the release.",

@@ -25,6 +25,15 @@ pub struct Edit {
     pub reason: String,
 }
 
+/// The reason of an edit that removes its file (its `old` is the whole text, its `new` empty):
+/// a towncrier fragment compiled into the news file.
+pub const REMOVE: &str = "remove";
+
+/// Whether the edits of one file remove it.
+pub fn removes(edits: &[&Edit]) -> bool {
+    edits.iter().any(|e| e.reason == REMOVE)
+}
+
 /// Values for the placeholders of version files: `{version}` (per plugin), `{date}`,
 /// `{build}`, `{commit}`.
 pub struct StampValues {

@@ -14,6 +14,7 @@ pub mod files;
 mod nightly;
 mod pep440;
 pub mod tag_families;
+pub mod towncrier;
 pub mod units;
 mod yaml;
 

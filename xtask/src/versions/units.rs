@@ -524,7 +524,13 @@ fn bump_edits(
             }
         }
         if let Some(log) = changelog::of(manifest, p) {
-            match promote_changelog(ws, p, &log, next, &values.date) {
+            // towncrier compiles the fragments into its news file (unless the manifest sets
+            // another changelog apart); other changelogs have their unreleased section promoted.
+            let compiled = match p.towncrier.as_ref().filter(|t| t.filename == log.file) {
+                Some(t) => super::towncrier::compile(ws, p, t, next, &values.date),
+                None => promote_changelog(ws, p, &log, next, &values.date).map(|(e, n)| (e.into_iter().collect(), n)),
+            };
+            match compiled {
                 Ok((edit, notes)) => {
                     changelog_edits.extend(edit);
                     if let Some(u) = units.iter_mut().find(|u| u.members.contains(&p.normalized)) {

@@ -29,6 +29,7 @@ const TOOLS: &[&str] = &[
     "wheel==0.48.0",
     "twine==7.0.0",
     "uv==0.13.8",
+    "towncrier==26.9.0",
 ];
 
 /// The index server the upload tests run, with htpasswd support.

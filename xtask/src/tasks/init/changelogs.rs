@@ -39,8 +39,10 @@ pub struct Kept {
 /// What `init` writes of changelogs, and what it tells.
 #[derive(Default)]
 pub struct Changelogs {
-    /// `[versioning]`'s: None turns changelogs off.
+    /// `[versioning]`'s (None: the default, or off with `off`).
     pub default: Option<Kept>,
+    /// No plugin keeps a changelog: `changelog = ""`.
+    pub off: bool,
     /// Plugins (normalized names) keeping theirs otherwise; None: the plugin has none.
     pub own: BTreeMap<String, Option<Kept>>,
     pub detected: Vec<String>,
@@ -50,7 +52,18 @@ pub struct Changelogs {
 
 pub fn detect(root: &Path, plugins: &[Plugin]) -> Changelogs {
     let mut out = Changelogs::default();
-    let kept: Vec<(&Plugin, Option<Kept>)> = plugins.iter().map(|p| (p, kept_by(root, p))).collect();
+    // towncrier's plugins keep their news file without a key (see `versions::changelog::of`).
+    for p in plugins {
+        if let Some(t) = &p.towncrier {
+            out.detected.push(format!(
+                "{}: towncrier fragments ({}/) compiled into {} at release",
+                p.dir, t.directory, t.filename
+            ));
+        }
+    }
+    let plugins: Vec<&Plugin> = plugins.iter().filter(|p| p.towncrier.is_none()).collect();
+    let towncrier_only = plugins.is_empty();
+    let kept: Vec<(&Plugin, Option<Kept>)> = plugins.iter().map(|p| (*p, kept_by(root, p))).collect();
     let mut counts: BTreeMap<&Kept, usize> = BTreeMap::new();
     for k in kept.iter().filter_map(|(_, k)| k.as_ref()) {
         *counts.entry(k).or_default() += 1;
@@ -63,8 +76,11 @@ pub fn detect(root: &Path, plugins: &[Plugin]) -> Changelogs {
         .find(|k| counts[k] == most)
         .cloned()
     else {
-        out.guessed
-            .push("no changelog files: changelog handling is off (changelog = \"\")".into());
+        if !towncrier_only {
+            out.guessed
+                .push("no changelog files: changelog handling is off (changelog = \"\")".into());
+            out.off = true;
+        }
         return out;
     };
     out.detected
@@ -101,14 +117,10 @@ fn describe(k: &Kept) -> String {
     }
 }
 
-/// The changelog a plugin keeps: its towncrier news file, else the first file of
-/// [`CANDIDATES`] it has, with its Markdown heading style when not Keep a Changelog.
+/// The changelog a plugin keeps: the first file of [`CANDIDATES`] it has, with its Markdown heading style when not Keep a Changelog.
 fn kept_by(root: &Path, p: &Plugin) -> Option<Kept> {
     let dir = root.join(&p.dir);
-    let file = match &p.towncrier {
-        Some(t) => t.filename.clone(),
-        None => CANDIDATES.iter().find(|c| dir.join(c).is_file())?.to_string(),
-    };
+    let file = CANDIDATES.iter().find(|c| dir.join(c).is_file())?.to_string();
     let mut kept = Kept {
         file,
         heading: None,

@@ -369,6 +369,13 @@ fn detect_groups(draft: &mut Draft, plugins: &[Plugin], found: &mut Findings) {
         }
         return;
     }
+    // Tags that name each plugin and none of a group: the plugins were released on their own.
+    if draft.tag.is_some() && draft.group_tag.is_none() {
+        found
+            .detected
+            .push("the release tags name each plugin: each is released on its own".into());
+        return;
+    }
     let shared: Vec<(String, Vec<String>)> = by_version
         .into_iter()
         .filter(|(_, members)| members.len() > 1)
@@ -400,7 +407,8 @@ fn detect_changelogs(draft: &mut Draft, root: &Path, plugins: &[Plugin], found: 
     found.guessed.extend(logs.guessed);
     found.check.extend(logs.check);
     match logs.default {
-        None => draft.changelog = Some(String::new()),
+        None if logs.off => draft.changelog = Some(String::new()),
+        None => {}
         Some(k) => {
             if k.file != "CHANGELOG.md" {
                 draft.changelog = Some(k.file);

@@ -478,16 +478,21 @@ fn roll_forward(ws: &Workspace, git: &Git, file: &mut JournalFile, seen: &Seen) 
         match step {
             Step::UpdateTree { .. } => {
                 write += 1;
-                let writes: Vec<_> = journal
+                let (gone, writes): (Vec<_>, Vec<_>) = journal
                     .files
                     .iter()
                     .zip(&seen.files)
                     .filter(|(f, held)| **held < write && f.after_write(write) != f.after_write(write - 1))
+                    .partition(|(f, _)| f.removed && write == 1);
+                let writes: Vec<_> = writes
+                    .into_iter()
                     .map(|(f, _)| (ws.root.join(&f.path), f.after_write(write).as_bytes().to_vec()))
                     .collect();
-                if !writes.is_empty() {
+                let gone: Vec<_> = gone.into_iter().map(|(f, _)| ws.root.join(&f.path)).collect();
+                if !writes.is_empty() || !gone.is_empty() {
                     replace_files(&writes)?;
-                    done.push(format!("wrote {} file(s)", writes.len()));
+                    crate::ops::fs::remove_files(&gone)?;
+                    done.push(format!("wrote {} file(s), removed {}", writes.len(), gone.len()));
                 }
             }
             Step::Commit { message, files } => {
