@@ -383,6 +383,26 @@ fn pyproject_fields(p: PyprojectProject, text: &str) -> (Fields, bool) {
     (fields, version_dynamic)
 }
 
+/// What the plugin's wheel leaves out by design (globs of paths in the wheel), and its
+/// towncrier configuration (whose fragments are never package data).
+fn left_out_by_design(
+    dir: &Path,
+    pyproject: Option<&str>,
+    setup_excludes: &[String],
+) -> (Vec<String>, Option<super::towncrier::Towncrier>) {
+    // hatch's `only-include` needs the plugin's files to name what it leaves out.
+    let files = match pyproject.is_some_and(|t| t.contains("only-include")) {
+        true => plugin_files(dir),
+        false => Vec::new(),
+    };
+    let mut left_out = super::shipped::left_out(pyproject, setup_excludes, &files);
+    let towncrier = super::towncrier::read(dir, pyproject);
+    if let Some(t) = &towncrier {
+        left_out.extend(t.left_out());
+    }
+    (left_out, towncrier)
+}
+
 /// The files below a plugin's folder (relative, `/`-separated), without hidden folders,
 /// `__pycache__` and the build's own folders.
 fn plugin_files(dir: &Path) -> Vec<String> {
@@ -457,17 +477,7 @@ fn read_plugin(dir: &Path, rel: &str, manifest: &Manifest, legacy: Option<SetupM
         return Err(problems);
     };
     check_fields(rel, layout, &mut fields, &mut problems);
-    // hatch's `only-include` needs the plugin's files to name what it leaves out.
-    let files = match pyproject_text.as_deref().is_some_and(|t| t.contains("only-include")) {
-        true => plugin_files(dir),
-        false => Vec::new(),
-    };
-    let mut left_out = super::shipped::left_out(pyproject_text.as_deref(), &setup_excludes, &files);
-    // towncrier's fragments are never package data, also in a package's folder.
-    let towncrier = super::towncrier::read(dir, pyproject_text.as_deref());
-    if let Some(t) = &towncrier {
-        left_out.extend(t.left_out());
-    }
+    let (left_out, towncrier) = left_out_by_design(dir, pyproject_text.as_deref(), &setup_excludes);
     let normalized = fields.name.as_deref().map(normalize_name).unwrap_or_default();
     let (version_files, version) =
         find_version_files(dir, &version_text_files, rel, manifest, &normalized, &mut problems);

@@ -165,10 +165,16 @@ pub fn is_empty(notes: &str) -> bool {
         .all(|l| l.trim().is_empty() || heading_level(l.trim_start()).is_some())
 }
 
-/// A file with text but no section this tool can find (only titles, or nothing, is a
-/// changelog not started yet).
+/// A file with no section this tool can find although headings or titles in it name
+/// versions: written in another style than the one it is read with (an intro without any
+/// version is a changelog not started yet).
 pub fn undelimited(text: &str, sections: &[Section]) -> bool {
-    sections.is_empty() && !is_empty(text)
+    let names_version = |title: &str| matches!(style::naming_a_version(title), Some(Some(_)));
+    sections.is_empty()
+        && (text
+            .lines()
+            .any(|l| heading_level(l).is_some() && names_version(l.trim_start_matches('#')))
+            || rst::titles(text).iter().any(|t| names_version(&t.text)))
 }
 
 /// What to do about a changelog without the sections a release needs, in the file's own
@@ -490,9 +496,22 @@ mod tests {
         let (found, _) = sections(log, &style);
         assert_eq!(found[0].version.as_ref().map(ToString::to_string), Some("1.2.0".into()));
         assert_eq!(notes(log, &found[0]), "Features\n^^^^^^^^\n\n- New.");
-        // A file with text and no title at all cannot be delimited.
-        let err = promote("Just text.\n\nMore.\n", "NEWS.rst", &style, &v, "d", true).unwrap_err();
+        // Titles naming versions that the style does not read: cannot be delimited; text
+        // without any is a changelog not started yet.
+        let err = promote(
+            "1.0.0\n-----\n\n- First.\n",
+            "CHANGELOG.md",
+            &Style::default(),
+            &v,
+            "d",
+            true,
+        )
+        .unwrap_err();
         assert!(err.contains("no section this tool can delimit"), "{err}");
+        assert_eq!(
+            promote("Just text.\n\nMore.\n", "NEWS.rst", &style, &v, "d", true),
+            Ok((None, String::new()))
+        );
     }
 
     #[test]
