@@ -202,6 +202,21 @@ fn rst_and_towncrier_changelogs_are_adopted_and_released_one_by_one() {
         ]
     );
 
+    // The table: every column as wide as its longest value.
+    let table = repo.xtask(&["status"]).assert_code(0).stdout.clone();
+    let lines: Vec<&str> = table.lines().collect();
+    let at = lines[0].find("release?").expect("a release? column");
+    let changelog_at = lines[0].find("changelog").unwrap();
+    for line in &lines[1..] {
+        assert!(line[at..].starts_with("yes") || line[at..].starts_with("no"), "{table}");
+        assert!(
+            ["entries", "fragments"]
+                .iter()
+                .any(|s| line[changelog_at..].starts_with(s)),
+            "{table}"
+        );
+    }
+
     // A nightly's notes: the unreleased sections, and towncrier's draft of the fragments.
     repo.xtask(&[
         "nightly",
@@ -426,7 +441,7 @@ fn towncrier_python() -> std::path::PathBuf {
 #[test]
 fn a_changelog_nothing_can_delimit_is_refused_before_anything_changes() {
     let files = plugin(
-        "setext",
+        "acme-setext-changelog-plugin-with-a-long-name",
         "",
         &[(
             "CHANGELOG.md",
@@ -450,7 +465,13 @@ fn a_changelog_nothing_can_delimit_is_refused_before_anything_changes() {
     repo.git(&["config", "user.name", "Release Bot"]);
     repo.git(&["config", "user.email", "release-bot@example.com"]);
     repo.commit("a plugin");
-    repo.git(&["tag", "-a", "setext-v1.0.0", "-m", "released"]);
+    repo.git(&[
+        "tag",
+        "-a",
+        "acme-setext-changelog-plugin-with-a-long-name-v1.0.0",
+        "-m",
+        "released",
+    ]);
     let before = repo.snapshot();
     for args in [
         &["release", "patch", "--platform", "linux"][..],
@@ -460,7 +481,7 @@ fn a_changelog_nothing_can_delimit_is_refused_before_anything_changes() {
         run.assert_code(3);
         assert!(
             run.stderr.contains(
-                "plugins/setext/CHANGELOG.md: no section this tool can delimit: it knows Keep a Changelog Markdown"
+                "plugins/acme-setext-changelog-plugin-with-a-long-name/CHANGELOG.md: no section this tool can delimit: it knows Keep a Changelog Markdown"
             ),
             "{}",
             run.stderr
@@ -472,14 +493,23 @@ fn a_changelog_nothing_can_delimit_is_refused_before_anything_changes() {
         );
     }
     assert!(repo.snapshot() == before, "nothing written");
-    assert_eq!(repo.git(&["tag"]), "setext-v1.0.0\n");
+    assert_eq!(
+        repo.git(&["tag"]),
+        "acme-setext-changelog-plugin-with-a-long-name-v1.0.0\n"
+    );
     let status = repo.xtask(&["status", "--json"]).assert_code(0).json();
     assert_eq!(status[0]["changelog"], "undelimited");
-    let log = repo.xtask(&["changelog", "--plugin", "setext"]);
+    // A long name keeps the table in line.
+    let table = repo.xtask(&["status"]).assert_code(0).stdout.clone();
+    let lines: Vec<&str> = table.lines().collect();
+    let at = lines[0].find("changelog").unwrap();
+    assert!(lines[1][at..].starts_with("undelimited"), "{table}");
+    let log = repo.xtask(&["changelog", "--plugin", "acme-setext-changelog-plugin-with-a-long-name"]);
     log.assert_code(3);
     assert!(
-        log.stderr
-            .contains("plugins/setext/CHANGELOG.md: no section this tool can delimit"),
+        log.stderr.contains(
+            "plugins/acme-setext-changelog-plugin-with-a-long-name/CHANGELOG.md: no section this tool can delimit"
+        ),
         "{}",
         log.stderr
     );
