@@ -91,16 +91,7 @@ fn families() -> Vec<(String, String)> {
 
 /// The repository, its origin, `init` run and committed with the test index.
 fn adopted() -> (Repo, tempfile::TempDir, XtaskOutput) {
-    let dir = tempfile::Builder::new().prefix("xtask-changelogs-").tempdir().unwrap();
-    let repo = Repo { dir };
-    for (path, text) in families() {
-        repo.write(&path, &text);
-    }
-    repo.write(".gitignore", "/target/\n/dist/\n");
-    repo.git(&["init", "-q", "-b", "main"]);
-    repo.git(&["config", "user.name", "Release Bot"]);
-    repo.git(&["config", "user.email", "release-bot@example.com"]);
-    repo.commit("the plugins");
+    let repo = Repo::of_files("xtask-changelogs-", &families());
     for name in ["rst-dash", "rst-tilde", "rst-overlined", "tc-md", "tc-rst"] {
         repo.git(&["tag", "-a", &format!("{name}-v1.0.0"), "-m", "released"]);
     }
@@ -218,18 +209,8 @@ fn rst_and_towncrier_changelogs_are_adopted_and_released_one_by_one() {
     }
 
     // A nightly's notes: the unreleased sections, and towncrier's draft of the fragments.
-    repo.xtask(&[
-        "nightly",
-        "--platform",
-        "linux",
-        "--no-sources",
-        "--build-number",
-        BUILD_NUMBER,
-    ])
-    .assert_code(0);
-    let names = list_dir(&repo.set_dir());
-    let bundle = names.iter().find(|n| n.ends_with(".tar.bz2")).expect("a linux bundle");
-    let (_unpacked, top) = unpack(&repo.set_dir().join(bundle));
+    repo.nightly_linux().assert_code(0);
+    let (_unpacked, top) = repo.unpack_linux_bundle();
     let notes = std::fs::read_to_string(top.join("RELEASE_NOTES.md")).unwrap();
     for expected in [
         "\n## tc-md 1.0.1.dev20261121007\n\n### Security\n\n- Tokens are masked in logs. (#12)\n",
@@ -440,7 +421,7 @@ fn towncrier_python() -> std::path::PathBuf {
 
 #[test]
 fn a_changelog_nothing_can_delimit_is_refused_before_anything_changes() {
-    let files = plugin(
+    let mut files = plugin(
         "acme-setext-changelog-plugin-with-a-long-name",
         "",
         &[(
@@ -448,23 +429,15 @@ fn a_changelog_nothing_can_delimit_is_refused_before_anything_changes() {
             "Changelog\n=========\n\nUnreleased\n----------\n\n- Next.\n\n1.0.0\n-----\n\n- First.\n",
         )],
     );
-    let dir = tempfile::Builder::new().prefix("xtask-changelogs-").tempdir().unwrap();
-    let repo = Repo { dir };
-    for (path, text) in files {
-        repo.write(&path, &text);
-    }
-    repo.write(".gitignore", "/target/\n/dist/\n");
-    repo.write(
-        "release-config.toml",
-        &format!(
-            "[release]\nname = \"acme\"\n\n[public]\nindex-url = \"{}\"\n\n[platforms.linux]\ntags = [\"manylinux2014_x86_64\"]\npython = \"3.11\"\n",
+    files.push((
+        "release-config.toml".into(),
+        format!(
+            "[release]\nname = \"acme\"\n\n[public]\nindex-url = \"{}\"\n\n\
+             [platforms.linux]\ntags = [\"manylinux2014_x86_64\"]\npython = \"3.11\"\n",
             index().url
         ),
-    );
-    repo.git(&["init", "-q", "-b", "main"]);
-    repo.git(&["config", "user.name", "Release Bot"]);
-    repo.git(&["config", "user.email", "release-bot@example.com"]);
-    repo.commit("a plugin");
+    ));
+    let repo = Repo::of_files("xtask-changelogs-", &files);
     repo.git(&[
         "tag",
         "-a",

@@ -11,16 +11,7 @@ const PKGUTIL: &str = "__path__ = __import__(\"pkgutil\").extend_path(__path__, 
 
 /// A git repository of `files` (path, text) with a bare origin, committed on `main`.
 fn family(files: &[(String, String)]) -> (Repo, tempfile::TempDir) {
-    let dir = tempfile::Builder::new().prefix("xtask-family-").tempdir().unwrap();
-    let repo = Repo { dir };
-    for (path, text) in files {
-        repo.write(path, text);
-    }
-    repo.write(".gitignore", "/target/\n/dist/\n");
-    repo.git(&["init", "-q", "-b", "main"]);
-    repo.git(&["config", "user.name", "Release Bot"]);
-    repo.git(&["config", "user.email", "release-bot@example.com"]);
-    repo.commit("the plugins");
+    let repo = Repo::of_files("xtask-family-", files);
     let origin = repo.add_bare_origin();
     (repo, origin)
 }
@@ -78,14 +69,7 @@ fn configure(repo: &Repo, extra: &str) {
 
 /// A nightly of the linux platform, without the sources archive.
 fn nightly(repo: &Repo) -> XtaskOutput {
-    repo.xtask(&[
-        "nightly",
-        "--platform",
-        "linux",
-        "--no-sources",
-        "--build-number",
-        BUILD_NUMBER,
-    ])
+    repo.nightly_linux()
 }
 
 /// A nightly that passes; its output folder is cleared for what follows.
@@ -724,9 +708,7 @@ fn pins_computed_from_the_stamped_version_are_checked_as_built() {
     ]);
     released.assert_code(0);
     assert_eq!(repo.git(&["tag", "--points-at", "HEAD"]), "lib-tool-v0.26.9\n");
-    let names = list_dir(&repo.set_dir());
-    let bundle = names.iter().find(|n| n.ends_with(".tar.bz2")).expect("a linux bundle");
-    let (_dir, top) = unpack(&repo.set_dir().join(bundle));
+    let (_dir, top) = repo.unpack_linux_bundle();
     let wheels: Vec<String> = walk_names(&top)
         .into_iter()
         .filter(|n| n.starts_with("lib_") && n.ends_with(".whl"))
@@ -803,9 +785,7 @@ fn files_a_backend_leaves_out_by_design_are_never_missing_but_forgotten_data_is(
     let (repo, _origin) = family(&files);
     adopt(&repo, "");
     nightly(&repo).assert_code(0);
-    let names = list_dir(&repo.set_dir());
-    let bundle = names.iter().find(|n| n.ends_with(".tar.bz2")).expect("a linux bundle");
-    let (_dir, top) = unpack(&repo.set_dir().join(bundle));
+    let (_dir, top) = repo.unpack_linux_bundle();
     let wheel = walkdir::WalkDir::new(&top)
         .into_iter()
         .map(|e| e.unwrap().into_path())

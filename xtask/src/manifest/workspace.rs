@@ -91,6 +91,19 @@ impl Workspace {
         normalize(&self.root.join(&self.manifest.release.output))
     }
 
+    /// The top-level names a copy of the plugin folder `dir` leaves out: git's folder, build
+    /// output, and the work and output folders when they are inside it (a plugin at the
+    /// repository root holds them).
+    pub fn copy_skips(&self, dir: &Path) -> Vec<String> {
+        let mut skip = vec![".git".to_string(), "target".to_string(), "dist".to_string()];
+        for folder in [&self.work_dir, &self.output_dir()] {
+            if let Some(name) = folder.strip_prefix(dir).ok().and_then(|r| r.iter().next()) {
+                skip.push(name.to_string_lossy().into_owned());
+            }
+        }
+        skip
+    }
+
     /// pip's package sources, from the manifest only.
     pub fn index_args(&self) -> IndexArgs {
         let public = &self.manifest.public;

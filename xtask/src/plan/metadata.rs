@@ -167,13 +167,7 @@ fn backend_metadata(
     edits: &[Edit],
 ) -> Result<Metadata> {
     let dir = ws.root.join(&plugin.dir);
-    // Never the work or output folder (a plugin at the repository root holds them), nor git's.
-    let mut skip = vec![".git".to_string(), "target".to_string(), "dist".to_string()];
-    for folder in [&ws.work_dir, &ws.output_dir()] {
-        if let Some(name) = folder.strip_prefix(&dir).ok().and_then(|r| r.iter().next()) {
-            skip.push(name.to_string_lossy().into_owned());
-        }
-    }
+    let skip = ws.copy_skips(&dir);
     let skip: Vec<&str> = skip.iter().map(String::as_str).collect();
     let inputs = serde_json::json!({
         "files": crate::ops::fs::folder_digest(&dir, &skip)?,

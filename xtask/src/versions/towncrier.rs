@@ -146,12 +146,7 @@ fn python(ws: &Workspace) -> Result<PathBuf> {
 /// file added; the scratch folder that holds it.
 fn copy_of(ws: &Workspace, plugin: &Plugin) -> Result<(tempfile::TempDir, PathBuf)> {
     let dir = ws.root.join(&plugin.dir);
-    let mut skip = vec![".git".to_string(), "target".to_string(), "dist".to_string()];
-    for folder in [&ws.work_dir, &ws.output_dir()] {
-        if let Some(name) = folder.strip_prefix(&dir).ok().and_then(|r| r.iter().next()) {
-            skip.push(name.to_string_lossy().into_owned());
-        }
-    }
+    let skip = ws.copy_skips(&dir);
     let skip: Vec<&str> = skip.iter().map(String::as_str).collect();
     let scratch = tempfile::Builder::new()
         .prefix("towncrier-")

@@ -123,6 +123,22 @@ impl Repo {
         Repo::bare_examples_in(&std::env::temp_dir())
     }
 
+    /// A git repository (folder name starting with `prefix`) of `files` (path, text) and a
+    /// `.gitignore` of the build's folders, committed on `main` by "Release Bot".
+    pub fn of_files(prefix: &str, files: &[(String, String)]) -> Repo {
+        let dir = tempfile::Builder::new().prefix(prefix).tempdir().unwrap();
+        let repo = Repo { dir };
+        for (path, text) in files {
+            repo.write(path, text);
+        }
+        repo.write(".gitignore", "/target/\n/dist/\n");
+        repo.git(&["init", "-q", "-b", "main"]);
+        repo.git(&["config", "user.name", "Release Bot"]);
+        repo.git(&["config", "user.email", "release-bot@example.com"]);
+        repo.commit("the plugins");
+        repo
+    }
+
     /// [`Repo::bare_examples`] in a folder below `parent`.
     pub fn bare_examples_in(parent: &Path) -> Repo {
         let dir = tempfile::Builder::new()
@@ -182,6 +198,25 @@ impl Repo {
             }
         }
         self.set_dir().join(file)
+    }
+
+    /// A nightly of the linux platform, without the sources archive.
+    pub fn nightly_linux(&self) -> XtaskOutput {
+        self.xtask(&[
+            "nightly",
+            "--platform",
+            "linux",
+            "--no-sources",
+            "--build-number",
+            BUILD_NUMBER,
+        ])
+    }
+
+    /// The Linux bundle (`.tar.bz2`) of the set folder, unpacked: see [`unpack`].
+    pub fn unpack_linux_bundle(&self) -> (tempfile::TempDir, PathBuf) {
+        let names = list_dir(&self.set_dir());
+        let bundle = names.iter().find(|n| n.ends_with(".tar.bz2")).expect("a linux bundle");
+        unpack(&self.set_dir().join(bundle))
     }
 
     /// Add requirements to acme-plugin-reports' dependencies (after `tabulate>=0.9`).
