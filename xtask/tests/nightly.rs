@@ -122,6 +122,7 @@ fn nightly_bundle_matches_plan_installs_offline_and_leaves_the_tree_alone() {
             "install.sh",
             "manifest.json",
             "requirements.txt",
+            "sbom.cdx.json",
         ]
         .map(String::from),
     );

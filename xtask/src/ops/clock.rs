@@ -25,6 +25,18 @@ pub fn iso_date(unix_time: i64) -> String {
     format!("{y:04}-{m:02}-{d:02}")
 }
 
+/// `YYYY-MM-DDTHH:MM:SSZ` (ISO 8601, UTC) of a unix time.
+pub fn iso_timestamp(unix_time: i64) -> String {
+    let secs = unix_time.rem_euclid(86_400);
+    format!(
+        "{}T{:02}:{:02}:{:02}Z",
+        iso_date(unix_time),
+        secs / 3600,
+        secs % 3600 / 60,
+        secs % 60
+    )
+}
+
 /// `(year, month, day)` in UTC of a unix time (Howard Hinnant's civil-from-days).
 pub fn civil_date(unix_time: i64) -> (i64, u32, u32) {
     let days = unix_time.div_euclid(86_400);

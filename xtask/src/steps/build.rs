@@ -400,9 +400,14 @@ pub fn wheel_metadata(wheel: &Path) -> Result<WheelMeta> {
 
 /// The `Requires-Dist` lines of a wheel's METADATA.
 pub fn wheel_requires(wheel: &Path) -> Result<Vec<String>> {
+    wheel_header_values(wheel, "Requires-Dist")
+}
+
+/// The values of every `key:` header of a wheel's METADATA, in order.
+pub fn wheel_header_values(wheel: &Path, key: &str) -> Result<Vec<String>> {
     let text = read_metadata(wheel)?;
     Ok(headers(&text)
-        .filter(|(k, _)| *k == "Requires-Dist")
+        .filter(|(k, _)| *k == key)
         .map(|(_, v)| v.to_string())
         .collect())
 }

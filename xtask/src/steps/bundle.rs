@@ -10,6 +10,7 @@ use serde::Serialize;
 
 use super::build::wheel_metadata;
 use super::exec::{Artifact, Exec, Report};
+use super::sbom::{Described, Packaged, SBOM_FILE};
 use crate::manifest::normalize_name;
 use crate::ops::archive::write_archive;
 use crate::ops::archive::ArchiveFormat;
@@ -27,8 +28,10 @@ struct BundleManifest<'a> {
     commit: &'a str,
     files: &'a [BundleFile],
     /// Every other file of the bundle but `manifest.json` itself: install scripts,
-    /// `requirements.txt`, the release notes.
+    /// `requirements.txt`, the release notes, the SBOM.
     support: Vec<SupportFile>,
+    /// The bill of materials among them (CycloneDX 1.6 JSON).
+    sbom: &'static str,
 }
 
 #[derive(Serialize)]
@@ -75,6 +78,7 @@ pub fn write_sources(exec: &Exec, archive: &str, folder: &str, report: &mut Repo
     }
     let files = describe_files(exec, &src)?;
     write_atomic(&src.join(crate::plan::NOTES_FILE), exec.plan.notes.as_bytes())?;
+    write_sbom(exec, &src, "sources", &files)?;
     write_manifest(exec, &src, "sources", &files)?;
     pack(exec, "sources", archive, folder, ArchiveFormat::TarBz2, files, report)
 }
@@ -192,6 +196,7 @@ fn write_manifest(exec: &Exec, dir: &std::path::Path, platform: &str, files: &[B
         commit: &plan.commit,
         files,
         support,
+        sbom: SBOM_FILE,
     };
     write_atomic(
         &dir.join("manifest.json"),
@@ -228,6 +233,30 @@ fn write_index(exec: &Exec, dir: &std::path::Path, platform: &str, files: &[Bund
         INSTALL_PS1.replace("\r\n", "\n").replace('\n', "\r\n").as_bytes(),
     )?;
     write_atomic(&dir.join(crate::plan::NOTES_FILE), plan.notes.as_bytes())?;
+    write_sbom(exec, dir, platform, files)?;
     // Last: it lists every other file with its hash.
     write_manifest(exec, dir, platform, files)
+}
+
+/// `sbom.cdx.json`: every package of the bundle, see [`super::sbom`].
+fn write_sbom(exec: &Exec, dir: &std::path::Path, platform: &str, files: &[BundleFile]) -> Result<()> {
+    let plan = exec.plan;
+    let packaged: Vec<Packaged> = files
+        .iter()
+        .map(|f| Packaged {
+            file: &f.file,
+            name: &f.name,
+            version: &f.version,
+            sha256: &f.sha256,
+            origin: f.origin,
+        })
+        .collect();
+    let described = Described {
+        release: &plan.release,
+        version: &plan.version,
+        platform,
+        commit: &plan.commit,
+        epoch: i64::try_from(plan.source_date_epoch).unwrap_or(i64::MAX),
+    };
+    super::sbom::write(dir, &described, &packaged)
 }

@@ -19,6 +19,7 @@ pub use notes::write_checksums;
 mod publish;
 pub use publish::{copy_to_release_dir, upload};
 mod resolve;
+mod sbom;
 pub use resolve::check as check_resolution;
 mod stamp;
 mod tag;

@@ -31,6 +31,7 @@ pub fn check_bundle(ws: &Workspace, host: &Host, dir: &Path, log: &mut Log) -> R
         .filter(|f| hashes.contains_key(f.file.as_str()))
         .collect();
     log.say(format!("manifest.json: {} file(s) listed", manifest.files.len()));
+    problems.extend(check_sbom(dir, &manifest, log));
     if manifest.platform == "sources" {
         return Ok(problems);
     }
@@ -260,6 +261,60 @@ pub fn asked_extras(
         .get(name)
         .map(|e| e.iter().cloned().collect())
         .unwrap_or_default()
+}
+
+/// The SBOM `manifest.json` declares is CycloneDX 1.6 JSON naming every package of the bundle
+/// by its purl with the sha256 of each of its files, and nothing else.
+fn check_sbom(dir: &Path, manifest: &BundleManifest, log: &mut Log) -> Vec<String> {
+    let Some(file) = &manifest.sbom else {
+        log.say("SBOM: none declared (a bundle made before SBOMs)".into());
+        return Vec::new();
+    };
+    if !manifest.support.iter().any(|s| &s.file == file) {
+        return vec![format!(
+            "manifest.json declares the SBOM {file} but not its sha256 among the support files"
+        )];
+    }
+    let sbom: serde_json::Value = match std::fs::read_to_string(dir.join(file))
+        .ok()
+        .and_then(|t| serde_json::from_str(&t).ok())
+    {
+        Some(v) => v,
+        None => return vec![format!("{file}: missing or not JSON")],
+    };
+    if sbom["bomFormat"] != "CycloneDX" || sbom["specVersion"] != "1.6" {
+        return vec![format!("{file}: not a CycloneDX 1.6 document")];
+    }
+    let mut listed: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for c in sbom["components"].as_array().into_iter().flatten() {
+        let hashes = c["hashes"].as_array().into_iter().flatten();
+        let purl = c["purl"].as_str().unwrap_or_default().to_string();
+        listed
+            .entry(purl)
+            .or_default()
+            .extend(hashes.filter_map(|h| h["content"].as_str().map(str::to_string)));
+    }
+    let mut problems = Vec::new();
+    let mut expected = BTreeSet::new();
+    for f in &manifest.files {
+        let purl = format!("pkg:pypi/{}@{}", normalize_name(&f.name), f.version);
+        match listed.get(&purl) {
+            Some(hashes) if hashes.contains(&f.sha256) => {}
+            Some(_) => problems.push(format!("{file}: {purl} lacks the sha256 of {}", f.file)),
+            None => problems.push(format!("{file}: no component {purl} for {}", f.file)),
+        }
+        expected.insert(purl);
+    }
+    for purl in listed.keys().filter(|p| !expected.contains(*p)) {
+        problems.push(format!("{file}: the component {purl:?} is not a package of the bundle"));
+    }
+    if problems.is_empty() {
+        log.say(format!(
+            "SBOM: {file} names the {} package(s) of the bundle",
+            listed.len()
+        ));
+    }
+    problems
 }
 
 /// `requirements.txt` pins every file of the bundle under its package and version, with its

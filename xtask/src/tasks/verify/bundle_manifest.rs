@@ -14,6 +14,9 @@ pub struct BundleManifest {
     /// Install scripts, requirements.txt, notes: every other file of the bundle.
     #[serde(default)]
     pub support: Vec<SupportFile>,
+    /// The bill of materials among the support files (bundles made before it have none).
+    #[serde(default)]
+    pub sbom: Option<String>,
 }
 
 #[derive(serde::Deserialize)]

@@ -1,0 +1,181 @@
+//! The bill of materials of a bundle: `sbom.cdx.json`, CycloneDX 1.6 JSON. Every package of
+//! the bundle (plugins and public packages) is a component with its purl
+//! (`pkg:pypi/name@version`), the sha256 of each of its files, its license (METADATA's
+//! `License-Expression`, else its `License` line or license classifiers), and the dependency
+//! edges its wheel's `Requires-Dist` draws to the other packages of the bundle (requirements
+//! of extras left out). The release itself is the described component; its serial number and
+//! timestamp come from the release, so a rebuild writes the same bytes.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+use std::str::FromStr;
+
+use anyhow::Result;
+use serde_json::{json, Value};
+
+use super::build::wheel_header_values;
+use crate::manifest::normalize_name;
+use crate::ops::fs::write_atomic;
+
+pub const SBOM_FILE: &str = "sbom.cdx.json";
+
+/// One file of the bundle, as the SBOM needs it.
+pub struct Packaged<'a> {
+    pub file: &'a str,
+    pub name: &'a str,
+    pub version: &'a str,
+    pub sha256: &'a str,
+    pub origin: &'a str,
+}
+
+/// What the SBOM describes: the release and where it comes from.
+pub struct Described<'a> {
+    pub release: &'a str,
+    pub version: &'a str,
+    pub platform: &'a str,
+    pub commit: &'a str,
+    pub epoch: i64,
+}
+
+/// The purl of a PyPI package: its name normalized (PEP 503, as the purl spec asks).
+pub fn purl(name: &str, version: &str) -> String {
+    format!("pkg:pypi/{}@{version}", normalize_name(name))
+}
+
+/// Write `sbom.cdx.json` into the bundle folder `dir` holding `files`.
+pub fn write(dir: &Path, what: &Described, files: &[Packaged]) -> Result<()> {
+    let mut by_package: BTreeMap<(String, &str), Vec<&Packaged>> = BTreeMap::new();
+    for f in files {
+        by_package
+            .entry((normalize_name(f.name), f.version))
+            .or_default()
+            .push(f);
+    }
+    let in_bundle: BTreeMap<&str, String> = by_package
+        .keys()
+        .map(|(name, version)| (name.as_str(), purl(name, version)))
+        .collect();
+    let mut components = Vec::new();
+    let mut dependencies = Vec::new();
+    let release_ref = format!("release:{}@{}", what.release, what.version);
+    let mut plugins = Vec::new();
+    for ((name, version), packaged) in &by_package {
+        let wheel = packaged
+            .iter()
+            .find(|f| f.file.ends_with(".whl"))
+            .map(|f| dir.join(f.file));
+        let (licenses, requires) = match &wheel {
+            Some(w) => (licenses(w)?, wheel_header_values(w, "Requires-Dist")?),
+            None => (Vec::new(), Vec::new()),
+        };
+        let bom_ref = purl(name, version);
+        let origin = packaged[0].origin;
+        if origin == "private" {
+            plugins.push(bom_ref.clone());
+        }
+        let mut component = json!({
+            "type": "library",
+            "bom-ref": bom_ref,
+            "name": name,
+            "version": version,
+            "purl": bom_ref,
+            "hashes": packaged.iter().map(|f| json!({"alg": "SHA-256", "content": f.sha256})).collect::<Vec<_>>(),
+            "properties": packaged
+                .iter()
+                .map(|f| json!({"name": "xtask:file", "value": f.file}))
+                .chain([json!({"name": "xtask:origin", "value": origin})])
+                .collect::<Vec<_>>(),
+        });
+        if !licenses.is_empty() {
+            component["licenses"] = Value::Array(licenses);
+        }
+        components.push(component);
+        let depends: BTreeSet<&String> = requires
+            .iter()
+            .filter_map(|r| pep508_rs::Requirement::<pep508_rs::VerbatimUrl>::from_str(r).ok())
+            .filter(|r| r.marker.evaluate_extras(&[]))
+            .filter_map(|r| in_bundle.get(normalize_name(r.name.as_ref()).as_str()))
+            .filter(|r| **r != bom_ref)
+            .collect();
+        dependencies.push(json!({"ref": bom_ref, "dependsOn": depends}));
+    }
+    dependencies.push(json!({"ref": release_ref, "dependsOn": plugins}));
+    let sbom = json!({
+        "bomFormat": "CycloneDX",
+        "specVersion": "1.6",
+        "serialNumber": serial_number(what, files),
+        "version": 1,
+        "metadata": {
+            "timestamp": crate::ops::clock::iso_timestamp(what.epoch),
+            "tools": {"components": [{
+                "type": "application",
+                "name": "xtask",
+                "version": env!("CARGO_PKG_VERSION"),
+                "description": "cargo xtask release automation",
+            }]},
+            "component": {
+                "type": "application",
+                "bom-ref": release_ref,
+                "name": what.release,
+                "version": what.version,
+            },
+            "properties": [
+                {"name": "xtask:platform", "value": what.platform},
+                {"name": "xtask:commit", "value": what.commit},
+            ],
+        },
+        "components": components,
+        "dependencies": dependencies,
+    });
+    write_atomic(
+        &dir.join(SBOM_FILE),
+        (serde_json::to_string_pretty(&sbom)? + "\n").as_bytes(),
+    )
+}
+
+/// A wheel's licenses as CycloneDX gives them: its `License-Expression`, else its `License`
+/// line and license classifiers by name.
+fn licenses(wheel: &Path) -> Result<Vec<Value>> {
+    if let Some(expression) = wheel_header_values(wheel, "License-Expression")?.into_iter().next() {
+        return Ok(vec![json!({"expression": expression})]);
+    }
+    let mut names: Vec<String> = wheel_header_values(wheel, "License")?
+        .into_iter()
+        .filter(|l| !l.is_empty() && !l.contains('\n') && l.len() <= 100)
+        .collect();
+    names.extend(wheel_header_values(wheel, "Classifier")?.into_iter().filter_map(|c| {
+        c.strip_prefix("License :: ")
+            .map(|l| l.trim_start_matches("OSI Approved :: ").to_string())
+    }));
+    names.dedup();
+    Ok(names
+        .into_iter()
+        .map(|name| json!({"license": {"name": name}}))
+        .collect())
+}
+
+/// `urn:uuid:` of a UUID (version 5 layout) drawn from the release and its files: the same
+/// bundle gets the same number.
+fn serial_number(what: &Described, files: &[Packaged]) -> String {
+    use sha2::{Digest, Sha256};
+    let mut hash = Sha256::new();
+    for part in [what.release, what.version, what.platform, what.commit] {
+        hash.update(part.as_bytes());
+        hash.update([0]);
+    }
+    for f in files {
+        hash.update(f.sha256.as_bytes());
+    }
+    let mut b: Vec<u8> = hash.finalize()[..16].to_vec();
+    b[6] = (b[6] & 0x0f) | 0x50;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    let hex: String = b.iter().map(|x| format!("{x:02x}")).collect();
+    format!(
+        "urn:uuid:{}-{}-{}-{}-{}",
+        &hex[..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..]
+    )
+}
