@@ -121,6 +121,7 @@ fn nightly_bundle_matches_plan_installs_offline_and_leaves_the_tree_alone() {
             "install.ps1",
             "install.sh",
             "manifest.json",
+            "pylock.toml",
             "requirements.txt",
             "sbom.cdx.json",
         ]

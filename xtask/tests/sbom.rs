@@ -1,4 +1,5 @@
-//! The bill of materials in every bundle: `sbom.cdx.json`, CycloneDX 1.6 JSON, validated
+//! What every bundle says of itself in standard formats: the bill of materials `sbom.cdx.json`
+//! (CycloneDX 1.6 JSON), validated
 //! against the CycloneDX schema by cyclonedx-python-lib's strict validator, declared in
 //! `manifest.json`, and checked by `verify` (a tampered SBOM is refused).
 
@@ -140,4 +141,91 @@ fn component_hash(sbom: &serde_json::Value, name: &str) -> String {
 fn sha256_hex(bytes: &[u8]) -> String {
     use sha2::{Digest, Sha256};
     Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[test]
+fn every_bundle_carries_a_pylock_that_installs_with_the_network_closed() {
+    let repo = Repo::examples();
+    repo.nightly_linux().assert_code(0);
+    let (_unpacked, top) = repo.unpack_linux_bundle();
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(top.join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(manifest["pylock"], "pylock.toml");
+    let lock = std::fs::read_to_string(top.join("pylock.toml")).unwrap();
+    assert!(
+        lock.contains("lock-version = \"1.0\"\ncreated-by = \"xtask\"\nrequires-python = \"==3.11.*\"\n"),
+        "{lock}"
+    );
+    // Every file of the bundle, by path and sha256.
+    for f in manifest["files"].as_array().unwrap() {
+        let entry = format!(
+            "{{ name = \"{0}\", path = \"{0}\", hashes = {{ sha256 = \"{1}\" }} }}",
+            f["file"].as_str().unwrap(),
+            f["sha256"].as_str().unwrap()
+        );
+        assert!(lock.contains(&entry), "{entry} in\n{lock}");
+    }
+
+    // uv and pip install from it with no network (a network namespace of its own).
+    let uv = uv_binary();
+    for (installer, venv) in [("uv", "uv-venv"), ("pip", "pip-venv")] {
+        let venv = top.parent().unwrap().join(venv);
+        run_ok(std::process::Command::new(python()).args(["-m", "venv"]).arg(&venv));
+        // pip 26.3 reads pylock.toml (experimental there); the venv's own pip may be older.
+        run_ok(clean_pip(
+            std::process::Command::new(venv.join("bin/python"))
+                .args(["-m", "pip", "install", "--quiet", "--no-index", "--find-links"])
+                .arg(tool_wheels())
+                .arg("pip==26.3"),
+        ));
+        let mut install = std::process::Command::new("unshare");
+        install.arg("-rn").current_dir(&top);
+        match installer {
+            "uv" => install
+                .arg(&uv)
+                .args(["pip", "install", "--offline", "--python"])
+                .arg(venv.join("bin/python"))
+                .args(["-r", "pylock.toml"]),
+            _ => clean_pip(install.arg(venv.join("bin/python")).args([
+                "-m",
+                "pip",
+                "install",
+                "--no-index",
+                "-r",
+                "pylock.toml",
+            ])),
+        };
+        run_ok(install.env_remove("UV_INDEX_URL").env("UV_NO_CACHE", "1"));
+        let imported = run_ok(std::process::Command::new(venv.join("bin/python")).args([
+            "-c",
+            "import acme_plugin_reports, importlib.metadata as m; \
+             print(m.version('acme-plugin-reports'), m.version('tabulate'))",
+        ]));
+        assert_eq!(
+            String::from_utf8_lossy(&imported.stdout).trim(),
+            format!("{NIGHTLY} 0.9.0"),
+            "{installer}"
+        );
+    }
+
+    // verify checks it: a lock naming a file the bundle lacks is refused.
+    repo.xtask(&["verify", &top.to_string_lossy()]).assert_code(0);
+    let forged = lock.clone() + "\n[[packages]]\nname = \"evil\"\nversion = \"1.0\"\nwheels = [\n    { name = \"evil-1.0-py3-none-any.whl\", path = \"evil-1.0-py3-none-any.whl\", hashes = { sha256 = \"00\" } },\n]\n";
+    std::fs::write(top.join("pylock.toml"), &forged).unwrap();
+    let listed = std::fs::read_to_string(top.join("manifest.json")).unwrap();
+    let listed = listed
+        .replace(&sha256_hex(lock.as_bytes()), &sha256_hex(forged.as_bytes()))
+        .replace(
+            &format!("\"size\": {}", lock.len()),
+            &format!("\"size\": {}", forged.len()),
+        );
+    std::fs::write(top.join("manifest.json"), listed).unwrap();
+    let run = repo.xtask(&["verify", &top.to_string_lossy()]);
+    run.assert_code(1);
+    assert!(
+        run.stderr
+            .contains("pylock.toml: locks \"evil-1.0-py3-none-any.whl\", which is not a file of the bundle"),
+        "{}",
+        run.stderr
+    );
 }

@@ -32,6 +32,9 @@ struct BundleManifest<'a> {
     support: Vec<SupportFile>,
     /// The bill of materials among them (CycloneDX 1.6 JSON).
     sbom: &'static str,
+    /// The lock (PEP 751) among them; none in the sources bundle.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pylock: Option<&'static str>,
 }
 
 #[derive(Serialize)]
@@ -197,6 +200,7 @@ fn write_manifest(exec: &Exec, dir: &std::path::Path, platform: &str, files: &[B
         files,
         support,
         sbom: SBOM_FILE,
+        pylock: (platform != "sources").then_some(super::pylock::PYLOCK_FILE),
     };
     write_atomic(
         &dir.join("manifest.json"),
@@ -225,6 +229,21 @@ fn write_index(exec: &Exec, dir: &std::path::Path, platform: &str, files: &[Bund
         requirements.push_str(&format!("{name}=={version} {}\n", hashes.join(" ")));
     }
     write_atomic(&dir.join("requirements.txt"), requirements.as_bytes())?;
+    let locked: Vec<super::pylock::Locked> = files
+        .iter()
+        .map(|f| (f.file.as_str(), f.name.as_str(), f.version.as_str(), f.sha256.as_str()))
+        .collect();
+    let python = plan
+        .platforms
+        .iter()
+        .find(|p| p.name == platform)
+        .map(|p| p.python.as_str());
+    super::pylock::write(
+        dir,
+        &format!("{} {} ({platform})", plan.release, plan.version),
+        python,
+        &locked,
+    )?;
     // Line endings as each shell needs them, whatever a checkout of this repository did.
     write_atomic(&dir.join("install.sh"), INSTALL_SH.replace("\r\n", "\n").as_bytes())?;
     set_executable(&dir.join("install.sh"))?;

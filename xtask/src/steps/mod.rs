@@ -17,6 +17,7 @@ mod notes;
 mod parallel;
 pub use notes::write_checksums;
 mod publish;
+mod pylock;
 pub use publish::{copy_to_release_dir, upload};
 mod resolve;
 mod sbom;

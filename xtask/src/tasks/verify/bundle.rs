@@ -32,6 +32,7 @@ pub fn check_bundle(ws: &Workspace, host: &Host, dir: &Path, log: &mut Log) -> R
         .collect();
     log.say(format!("manifest.json: {} file(s) listed", manifest.files.len()));
     problems.extend(check_sbom(dir, &manifest, log));
+    problems.extend(check_pylock(dir, &manifest, log));
     if manifest.platform == "sources" {
         return Ok(problems);
     }
@@ -312,6 +313,72 @@ fn check_sbom(dir: &Path, manifest: &BundleManifest, log: &mut Log) -> Vec<Strin
         log.say(format!(
             "SBOM: {file} names the {} package(s) of the bundle",
             listed.len()
+        ));
+    }
+    problems
+}
+
+/// The lock `manifest.json` declares (PEP 751) locks every file of the bundle under its
+/// package and version by its path and sha256, and nothing else.
+fn check_pylock(dir: &Path, manifest: &BundleManifest, log: &mut Log) -> Vec<String> {
+    let Some(file) = &manifest.pylock else {
+        return Vec::new();
+    };
+    if !manifest.support.iter().any(|s| &s.file == file) {
+        return vec![format!(
+            "manifest.json declares the lock {file} but not its sha256 among the support files"
+        )];
+    }
+    let Some(lock) = std::fs::read_to_string(dir.join(file))
+        .ok()
+        .and_then(|t| t.parse::<toml::Table>().ok())
+    else {
+        return vec![format!("{file}: missing or not TOML")];
+    };
+    if lock.get("lock-version").and_then(|v| v.as_str()) != Some("1.0") {
+        return vec![format!("{file}: not a PEP 751 lock (lock-version 1.0)")];
+    }
+    // (package, version) → (path, sha256) of each file it locks.
+    let mut locked: BTreeMap<(String, String), BTreeSet<(String, String)>> = BTreeMap::new();
+    for p in lock.get("packages").and_then(|p| p.as_array()).into_iter().flatten() {
+        let text = |v: Option<&toml::Value>, key: &str| {
+            v.and_then(|v| v.get(key))
+                .and_then(|v| v.as_str())
+                .unwrap_or_default()
+                .to_string()
+        };
+        let key = (normalize_name(&text(Some(p), "name")), text(Some(p), "version"));
+        let wheels = p.get("wheels").and_then(|w| w.as_array()).into_iter().flatten();
+        for f in wheels.chain(p.get("sdist")) {
+            let sha256 = text(f.get("hashes"), "sha256");
+            locked
+                .entry(key.clone())
+                .or_default()
+                .insert((text(Some(f), "path"), sha256));
+        }
+    }
+    let mut problems = Vec::new();
+    let mut expected = BTreeSet::new();
+    for f in &manifest.files {
+        let key = (normalize_name(&f.name), f.version.clone());
+        let entry = (f.file.clone(), f.sha256.clone());
+        if !locked.get(&key).is_some_and(|files| files.contains(&entry)) {
+            problems.push(format!(
+                "{file}: does not lock {} ({}=={}) by its sha256",
+                f.file, key.0, key.1
+            ));
+        }
+        expected.insert(entry);
+    }
+    for (path, _) in locked.values().flatten().filter(|e| !expected.contains(*e)) {
+        problems.push(format!(
+            "{file}: locks {path:?}, which is not a file of the bundle with that sha256"
+        ));
+    }
+    if problems.is_empty() {
+        log.say(format!(
+            "lock: {file} locks the {} file(s) of the bundle",
+            expected.len()
         ));
     }
     problems

@@ -17,6 +17,10 @@ pub struct BundleManifest {
     /// The bill of materials among the support files (bundles made before it have none).
     #[serde(default)]
     pub sbom: Option<String>,
+    /// The lock (PEP 751) among the support files (none in sources bundles and bundles made
+    /// before locks).
+    #[serde(default)]
+    pub pylock: Option<String>,
 }
 
 #[derive(serde::Deserialize)]
