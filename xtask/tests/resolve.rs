@@ -489,3 +489,20 @@ fn plugins_never_come_from_an_index_even_when_it_has_their_names_and_versions() 
     let linux = repo.in_dist(&archive_of("linux", "tar.bz2"));
     repo.xtask(&["verify", &linux.to_string_lossy()]).assert_code(0);
 }
+
+/// A musllinux platform is not this glibc host's even where OS, architecture and Python
+/// agree: its wheels are resolved and downloaded for musl, never built here by `pip wheel`.
+#[test]
+fn a_musllinux_platform_is_never_collected_as_the_glibc_host() {
+    let platforms = "\n[platforms.alpine]\ntags = [\"musllinux_1_2_x86_64\"]\npython = \"3.11\"\n";
+    let repo = repo_with(&["richy>=10"], platforms);
+    let plan = repo.xtask(&["plan", "--json", "--platform", "linux", "--platform", "alpine"]);
+    plan.assert_code(0);
+    let strategies: Vec<String> = plan.json()["platforms"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| format!("{}={}", p["name"].as_str().unwrap(), p["strategy"].as_str().unwrap()))
+        .collect();
+    assert_eq!(strategies, ["linux=host", "alpine=download"]);
+}

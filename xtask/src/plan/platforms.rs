@@ -153,6 +153,20 @@ pub fn select_platforms<'a>(
 }
 
 /// Bundles are built with the host's pip, so the host must be the target.
+/// The C library the Linux tags of a platform need, when they all agree: `musl` for
+/// `musllinux_*` only, `glibc` for `manylinux*`/`linux_*` only.
+fn target_libc(tags: &[String]) -> Option<&'static str> {
+    let musl = tags.iter().any(|t| t.starts_with("musllinux"));
+    let glibc = tags
+        .iter()
+        .any(|t| t.starts_with("manylinux") || t.starts_with("linux_"));
+    match (musl, glibc) {
+        (true, false) => Some("musl"),
+        (false, true) => Some("glibc"),
+        _ => None,
+    }
+}
+
 pub fn check_native(p: &crate::manifest::Platform, host: &toolchain::Python) -> Result<(), String> {
     let host_impl = match host.implementation.as_str() {
         "cpython" => "cp",
@@ -177,6 +191,10 @@ pub fn check_native(p: &crate::manifest::Platform, host: &toolchain::Python) -> 
         if arch != host.machine {
             mismatch.push(format!("architecture {arch} (host: {})", host.machine));
         }
+    }
+    // A musllinux platform is no glibc host's, nor a manylinux one a musl host's.
+    if let Some(libc) = target_libc(&p.tags).filter(|l| !host.libc.is_empty() && *l != host.libc) {
+        mismatch.push(format!("the C library {libc} (host: {})", host.libc));
     }
     if mismatch.is_empty() {
         return Ok(());

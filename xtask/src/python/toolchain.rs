@@ -29,6 +29,8 @@ pub struct Python {
     pub sys_platform: String,
     /// normalized: `x86_64`, `aarch64`
     pub machine: String,
+    /// Linux: `glibc` or `musl` (empty elsewhere).
+    pub libc: String,
 }
 
 #[derive(Debug, Clone)]
@@ -45,6 +47,8 @@ struct Probe {
     implementation: String,
     sys_platform: String,
     machine: String,
+    #[serde(default)]
+    libc: String,
     pip: bool,
     venv: bool,
 }
@@ -52,6 +56,7 @@ struct Probe {
 const PROBE: &str = "import importlib.util as u, json, platform, sys
 print(json.dumps({'version': platform.python_version(), 'major': sys.version_info[0], 'minor': sys.version_info[1],
   'implementation': sys.implementation.name, 'sys_platform': sys.platform, 'machine': platform.machine(),
+  'libc': (platform.libc_ver()[0] or 'musl') if sys.platform == 'linux' else '',
   'pip': u.find_spec('pip') is not None, 'venv': u.find_spec('venv') is not None and u.find_spec('ensurepip') is not None}))";
 
 /// Find git and a suitable Python; one error lists everything missing and how to get it.
@@ -133,6 +138,7 @@ fn find_python(runner: &Runner, manifest: &Manifest) -> Result<Python, Vec<Strin
         implementation: probe.implementation,
         sys_platform: probe.sys_platform,
         machine: normalize_machine(&probe.machine),
+        libc: probe.libc,
     })
 }
 
