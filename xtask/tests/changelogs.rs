@@ -51,7 +51,8 @@ fn families() -> Vec<(String, String)> {
     let towncrier_md = "\n[tool.towncrier]\ndirectory = \"changes\"\nfilename = \"CHANGELOG.md\"\n\
                         title_format = \"## {version} ({project_date})\"\n\n\
                         [[tool.towncrier.type]]\ndirectory = \"security\"\nname = \"Security\"\nshowcontent = true\n\n\
-                        [[tool.towncrier.type]]\ndirectory = \"feature\"\nname = \"Features\"\nshowcontent = true\n";
+                        [[tool.towncrier.type]]\ndirectory = \"feature\"\nname = \"Features\"\nshowcontent = true\n\n\
+                        [[tool.towncrier.type]]\nname = \"Misc\"\nshowcontent = false\n";
     let towncrier_rst = "\n[tool.towncrier]\npackage = \"tc_rst\"\nfilename = \"NEWS.rst\"\n";
     [
         plugin("rst-dash", "", &[("docs/changelog.rst", DASH)]),
@@ -67,6 +68,8 @@ fn families() -> Vec<(String, String)> {
                 ),
                 ("changes/12.security.md", "Tokens are masked in logs.\n"),
                 ("changes/13.feature.md", "Reports can be exported as CSV.\n"),
+                // An empty fragment of a type without content (its type named, not given).
+                ("changes/15.misc.md", ""),
                 ("changes/.gitignore", "!.gitignore\n"),
             ],
         ),
@@ -188,7 +191,7 @@ fn rst_and_towncrier_changelogs_are_adopted_and_released_one_by_one() {
             ("rst-dash".to_string(), "entries".to_string(), 0),
             ("rst-overlined".into(), "entries".into(), 0),
             ("rst-tilde".into(), "entries".into(), 0),
-            ("tc-md".into(), "fragments".into(), 2),
+            ("tc-md".into(), "fragments".into(), 3),
             ("tc-rst".into(), "fragments".into(), 1),
         ]
     );
@@ -271,7 +274,7 @@ fn rst_and_towncrier_changelogs_are_adopted_and_released_one_by_one() {
         (
             "tc-md",
             "CHANGELOG.md",
-            vec!["changes/12.security.md", "changes/13.feature.md"],
+            vec!["changes/12.security.md", "changes/13.feature.md", "changes/15.misc.md"],
         ),
         ("tc-rst", "NEWS.rst", vec!["tc_rst/newsfragments/7.bugfix.rst"]),
     ] {
@@ -301,7 +304,7 @@ fn rst_and_towncrier_changelogs_are_adopted_and_released_one_by_one() {
             let resumed = repo.xtask(&["release", "--resume"]);
             resumed.assert_code(0);
             assert!(
-                format!("{}{}", resumed.stdout, resumed.stderr).contains("wrote 1 file(s), removed 2"),
+                format!("{}{}", resumed.stdout, resumed.stderr).contains("wrote 1 file(s), removed 3"),
                 "{}",
                 resumed.stderr
             );
@@ -329,7 +332,7 @@ fn rst_and_towncrier_changelogs_are_adopted_and_released_one_by_one() {
     assert_eq!(
         notes,
         "tc-md 1.0.1\n\ntc-md 1.0.1:\n### Security\n\n- Tokens are masked in logs. (#12)\n\n\
-         ### Features\n\n- Reports can be exported as CSV. (#13)",
+         ### Features\n\n- Reports can be exported as CSV. (#13)\n\n### Misc\n\n- #15",
         "the compiled section without its title"
     );
     let status = repo.xtask(&["status", "--json"]).assert_code(0).json();

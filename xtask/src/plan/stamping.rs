@@ -64,7 +64,8 @@ pub fn stamp_steps(
                 edits.append(&mut pins);
                 let prefix = p.prefix();
                 edits.extend(changelog_edits.iter().filter(|e| e.file.starts_with(&prefix)).cloned());
-                edits.retain(|e| e.old != e.new);
+                // A removal stays, even of an empty file (an empty towncrier fragment).
+                edits.retain(|e| e.old != e.new || e.reason == edits::REMOVE);
                 edits.sort_by(|a, b| (&a.file, a.offset).cmp(&(&b.file, b.offset)));
                 stamp_steps.push(Step::Stamp {
                     plugin: p.normalized.clone(),

@@ -65,13 +65,20 @@ pub fn compile(
         ws.runner
             .read(&towncrier(&python, &copy, "compile the news fragments of", plugin).args(args))?;
         let after = std::fs::read_to_string(copy.join(&t.filename)).context("towncrier wrote no news file")?;
+        // towncrier writes `\n`; a file kept with `\r\n` keeps them.
+        let after = match before.contains("\r\n") {
+            true => after.replace("\r\n", "\n").replace('\n', "\r\n"),
+            false => after,
+        };
         // What towncrier removed: the fragments it compiled.
         let mut removed = Vec::new();
-        for file in files_below(&dir.join(&t.directory)) {
-            if !copy.join(&t.directory).join(&file).exists() {
-                let rel = format!("{}/{file}", t.directory.trim_end_matches('/'));
-                let text = std::fs::read_to_string(dir.join(&rel)).with_context(|| format!("cannot read {rel}"))?;
-                removed.push((rel, text));
+        for folder in &t.directories {
+            for file in files_below(&dir.join(folder)) {
+                let rel = format!("{}/{file}", folder.trim_end_matches('/'));
+                if !copy.join(&rel).exists() {
+                    let text = std::fs::read_to_string(dir.join(&rel)).with_context(|| format!("cannot read {rel}"))?;
+                    removed.push((rel, text));
+                }
             }
         }
         drop(scratch);
@@ -95,7 +102,7 @@ pub fn compile(
         new: String::new(),
         reason: REMOVE.into(),
     }));
-    Ok((edits, untitled(new, Format::of(&t.filename))))
+    Ok((edits, untitled(new, t)))
 }
 
 /// towncrier's draft of the plugin's next section at `version` (its title aside): a nightly's
@@ -124,7 +131,7 @@ pub fn draft(ws: &Workspace, plugin: &Plugin, t: &Towncrier, version: &str, date
         )
         .args(args),
     )?;
-    Ok(untitled(&out.stdout_text(), Format::of(&t.filename)))
+    Ok(untitled(&out.stdout_text(), t))
 }
 
 fn towncrier(python: &Path, dir: &Path, what: &str, plugin: &Plugin) -> Cmd {
@@ -204,10 +211,13 @@ fn difference<'a>(before: &'a str, after: &'a str) -> (usize, &'a str, &'a str) 
     )
 }
 
-/// A compiled section without its title, trimmed: the notes.
-fn untitled(section: &str, format: Format) -> String {
+/// A compiled section without its title (when towncrier gives it one), trimmed: the notes.
+fn untitled(section: &str, t: &Towncrier) -> String {
     let section = section.trim_start_matches(['\n', '\r']);
-    let body = match format {
+    if !t.titled {
+        return section.trim_matches(['\n', '\r', ' ']).to_string();
+    }
+    let body = match Format::of(&t.filename) {
         Format::Markdown => match section.split_once('\n') {
             Some((first, rest)) if first.starts_with('#') => rest,
             _ => section,
@@ -248,16 +258,22 @@ mod tests {
 
     #[test]
     fn notes_are_the_section_without_its_title() {
-        use super::Format;
+        let dir = tempfile::tempdir().unwrap();
+        let read = |text: &str| crate::python::towncrier::read(dir.path(), Some(text)).unwrap();
+        let md = read("[tool.towncrier]\nfilename = \"CHANGES.md\"\n");
         assert_eq!(
-            super::untitled("# x 1.1.0 (d)\n\n## Features\n\n- New.\n\n\n", Format::Markdown),
+            super::untitled("# x 1.1.0 (d)\n\n## Features\n\n- New.\n\n\n", &md),
             "## Features\n\n- New."
         );
+        let rst = read("[tool.towncrier]\n");
         assert_eq!(
-            super::untitled(
-                "x 1.1.0 (d)\n===========\n\nFeatures\n--------\n\n- New.\n\n",
-                Format::Rst
-            ),
+            super::untitled("x 1.1.0 (d)\n===========\n\nFeatures\n--------\n\n- New.\n\n", &rst),
+            "Features\n--------\n\n- New."
+        );
+        // Without titles (`title_format = false`), the section is all notes.
+        let bare = read("[tool.towncrier]\ntitle_format = false\n");
+        assert_eq!(
+            super::untitled("Features\n--------\n\n- New.\n", &bare),
             "Features\n--------\n\n- New."
         );
     }

@@ -292,8 +292,17 @@ fn observe(ws: &Workspace, git: &Git, journal: &Journal) -> Result<Seen> {
         .count();
     let mut files = Vec::new();
     for f in &journal.files {
-        let bytes = std::fs::read(ws.root.join(&f.path)).unwrap_or_default();
-        match (0..=writes).rev().find(|n| bytes == f.after_write(*n).as_bytes()) {
+        let read = std::fs::read(ws.root.join(&f.path));
+        // A file the release removes is told by its presence (it may be empty).
+        let held = match (&read, f.removed) {
+            (Err(_), true) => Some(writes),
+            (Ok(bytes), true) => (bytes == f.old.as_bytes()).then_some(0),
+            (_, false) => {
+                let bytes = read.as_deref().unwrap_or_default();
+                (0..=writes).rev().find(|n| bytes == f.after_write(*n).as_bytes())
+            }
+        };
+        match held {
             Some(n) => files.push(n),
             None => {
                 problems.push(format!(
@@ -482,7 +491,10 @@ fn roll_forward(ws: &Workspace, git: &Git, file: &mut JournalFile, seen: &Seen) 
                     .files
                     .iter()
                     .zip(&seen.files)
-                    .filter(|(f, held)| **held < write && f.after_write(write) != f.after_write(write - 1))
+                    .filter(|(f, held)| {
+                        let removes = f.removed && write == 1;
+                        **held < write && (removes || f.after_write(write) != f.after_write(write - 1))
+                    })
                     .partition(|(f, _)| f.removed && write == 1);
                 let writes: Vec<_> = writes
                     .into_iter()
