@@ -210,7 +210,8 @@ fn every_bundle_carries_a_pylock_that_installs_with_the_network_closed() {
 
     // verify checks it: a lock naming a file the bundle lacks is refused.
     repo.xtask(&["verify", &top.to_string_lossy()]).assert_code(0);
-    let forged = lock.clone() + "\n[[packages]]\nname = \"evil\"\nversion = \"1.0\"\nwheels = [\n    { name = \"evil-1.0-py3-none-any.whl\", path = \"evil-1.0-py3-none-any.whl\", hashes = { sha256 = \"00\" } },\n]\n";
+    // A marker that would make installers skip tabulate, and a package the bundle lacks.
+    let forged = lock.replace("name = \"tabulate\"\n", "name = \"tabulate\"\nmarker = \"sys_platform == 'win32'\"\n") + "\n[[packages]]\nname = \"evil\"\nversion = \"1.0\"\nwheels = [\n    { name = \"evil-1.0-py3-none-any.whl\", path = \"evil-1.0-py3-none-any.whl\", hashes = { sha256 = \"00\" } },\n]\n";
     std::fs::write(top.join("pylock.toml"), &forged).unwrap();
     let listed = std::fs::read_to_string(top.join("manifest.json")).unwrap();
     let listed = listed
@@ -222,10 +223,11 @@ fn every_bundle_carries_a_pylock_that_installs_with_the_network_closed() {
     std::fs::write(top.join("manifest.json"), listed).unwrap();
     let run = repo.xtask(&["verify", &top.to_string_lossy()]);
     run.assert_code(1);
-    assert!(
-        run.stderr
-            .contains("pylock.toml: locks \"evil-1.0-py3-none-any.whl\", which is not a file of the bundle"),
-        "{}",
-        run.stderr
-    );
+    for expected in [
+        "pylock.toml: locks \"evil-1.0-py3-none-any.whl\", which is not a file of the bundle",
+        "pylock.toml: locks evil 1.0, which is not a package of the bundle",
+        "pylock.toml: tabulate 0.9.0 has [\"marker\"]: a bundle's lock names its files only",
+    ] {
+        assert!(run.stderr.contains(expected), "{expected:?} in\n{}", run.stderr);
+    }
 }

@@ -19,8 +19,12 @@ pub type Locked<'a> = (&'a str, &'a str, &'a str, &'a str);
 /// Write `pylock.toml` into the bundle folder `dir` holding `files`; `python` is the
 /// platform's `X.Y`.
 pub fn write(dir: &Path, heading: &str, python: Option<&str>, files: &[Locked]) -> Result<()> {
-    // A TOML basic string: JSON's escapes are all TOML's.
-    let quote = |s: &str| serde_json::Value::String(s.to_string()).to_string();
+    // A TOML basic string: JSON's escapes are all TOML's (and DEL, which JSON leaves, escaped).
+    let quote = |s: &str| {
+        serde_json::Value::String(s.to_string())
+            .to_string()
+            .replace('\u{7f}', "\\u007F")
+    };
     let mut by_package: BTreeMap<(String, &str), Vec<(&str, &str)>> = BTreeMap::new();
     for (file, name, version, sha256) in files {
         by_package

@@ -340,6 +340,7 @@ fn check_pylock(dir: &Path, manifest: &BundleManifest, log: &mut Log) -> Vec<Str
     }
     // (package, version) → (path, sha256) of each file it locks.
     let mut locked: BTreeMap<(String, String), BTreeSet<(String, String)>> = BTreeMap::new();
+    let mut problems = Vec::new();
     for p in lock.get("packages").and_then(|p| p.as_array()).into_iter().flatten() {
         let text = |v: Option<&toml::Value>, key: &str| {
             v.and_then(|v| v.get(key))
@@ -348,6 +349,22 @@ fn check_pylock(dir: &Path, manifest: &BundleManifest, log: &mut Log) -> Vec<Str
                 .to_string()
         };
         let key = (normalize_name(&text(Some(p), "name")), text(Some(p), "version"));
+        // Files of the bundle only: no other source, and no marker that would skip one.
+        let other: Vec<&String> = p
+            .as_table()
+            .into_iter()
+            .flat_map(|t| t.keys())
+            .filter(|k| !["name", "version", "wheels", "sdist"].contains(&k.as_str()))
+            .collect();
+        if !other.is_empty() {
+            problems.push(format!(
+                "{file}: {} {} has {other:?}: a bundle's lock names its files only",
+                key.0, key.1
+            ));
+        }
+        if locked.insert(key.clone(), BTreeSet::new()).is_some() {
+            problems.push(format!("{file}: {} {} is locked twice", key.0, key.1));
+        }
         let wheels = p.get("wheels").and_then(|w| w.as_array()).into_iter().flatten();
         for f in wheels.chain(p.get("sdist")) {
             let sha256 = text(f.get("hashes"), "sha256");
@@ -357,10 +374,11 @@ fn check_pylock(dir: &Path, manifest: &BundleManifest, log: &mut Log) -> Vec<Str
                 .insert((text(Some(f), "path"), sha256));
         }
     }
-    let mut problems = Vec::new();
     let mut expected = BTreeSet::new();
+    let mut packages = BTreeSet::new();
     for f in &manifest.files {
         let key = (normalize_name(&f.name), f.version.clone());
+        packages.insert(key.clone());
         let entry = (f.file.clone(), f.sha256.clone());
         if !locked.get(&key).is_some_and(|files| files.contains(&entry)) {
             problems.push(format!(
@@ -373,6 +391,11 @@ fn check_pylock(dir: &Path, manifest: &BundleManifest, log: &mut Log) -> Vec<Str
     for (path, _) in locked.values().flatten().filter(|e| !expected.contains(*e)) {
         problems.push(format!(
             "{file}: locks {path:?}, which is not a file of the bundle with that sha256"
+        ));
+    }
+    for (name, version) in locked.keys().filter(|k| !packages.contains(*k)) {
+        problems.push(format!(
+            "{file}: locks {name} {version}, which is not a package of the bundle"
         ));
     }
     if problems.is_empty() {

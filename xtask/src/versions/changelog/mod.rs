@@ -240,6 +240,9 @@ fn release_title(text: &str, style: &Style, sections: &[Section], version: &Vers
             word.replacen(bare, &version.to_string(), 1)
         } else if is_date(core) {
             word.replacen(core, date, 1)
+        } else if word.contains(|c: char| c.is_ascii_digit()) {
+            // A date in another form (`January 1, 2026`) would be carried over stale.
+            return style.render(version, date);
         } else {
             word.to_string()
         };
@@ -496,6 +499,17 @@ mod tests {
         let (found, _) = sections(log, &style);
         assert_eq!(found[0].version.as_ref().map(ToString::to_string), Some("1.2.0".into()));
         assert_eq!(notes(log, &found[0]), "Features\n^^^^^^^^\n\n- New.");
+        // A date of another form falls back to the template; a version title that says
+        // `unreleased` is its version's.
+        let log = "Unreleased\n----------\n\n- Next.\n\n1.0.0 (January 1, 2026)\n-----------------------\n";
+        let (edit, _) = promote(log, "CHANGES.rst", &style, &v, "2026-12-02", false).unwrap();
+        assert_eq!(
+            edit.unwrap().new,
+            "Unreleased\n----------\n\n2.1.0 (2026-12-02)\n------------------"
+        );
+        let log = "1.1.0 (unreleased)\n------------------\n\n- Next.\n";
+        let (found, _) = sections(log, &style);
+        assert_eq!(found[0].version.as_ref().map(ToString::to_string), Some("1.1.0".into()));
         // Titles naming versions that the style does not read: cannot be delimited; text
         // without any is a changelog not started yet.
         let err = promote(

@@ -71,14 +71,18 @@ pub fn titles(text: &str) -> Vec<Title> {
     let mut styles: Vec<(char, bool)> = Vec::new();
     let mut found = Vec::new();
     let mut i = 0;
+    // The line after a title may start another title, blank line or not (as docutils reads).
+    let mut title_ended = 0;
     while i < lines.len() {
-        let after_blank = i == 0 || blank(i - 1);
+        let after_blank = i == 0 || blank(i - 1) || title_ended == i;
         let (start, line) = lines[i];
         // Overline, text, underline of the same character and length.
         if let (true, Some((c, width))) = (after_blank, adornment_line(line)) {
             if let (Some(&(_, title)), Some(&(end, under))) = (lines.get(i + 1), lines.get(i + 2)) {
                 let text = title.trim();
-                if !text.is_empty() && adornment_line(under) == Some((c, width)) && width >= text.chars().count() {
+                // Shorter than its text but of 4 or more: still a title (docutils warns).
+                let long_enough = width >= text.chars().count() || width >= 4;
+                if !text.is_empty() && adornment_line(under) == Some((c, width)) && long_enough {
                     found.push((
                         (c, true),
                         title.len() - title.trim_start().len(),
@@ -88,18 +92,27 @@ pub fn titles(text: &str) -> Vec<Title> {
                         i + 3,
                     ));
                     i += 3;
+                    title_ended = i;
                     continue;
                 }
             }
         }
         // Text, then its underline.
         let text = line.trim_end();
-        if after_blank && !text.is_empty() && !line.starts_with(char::is_whitespace) && adornment_line(text).is_none() {
+        // A bullet (`- Fixed`) over a line of dashes is a list item, not a title.
+        let bullet = ["- ", "* ", "+ ", "• "].iter().any(|b| text.starts_with(b));
+        if after_blank
+            && !text.is_empty()
+            && !bullet
+            && !line.starts_with(char::is_whitespace)
+            && adornment_line(text).is_none()
+        {
             if let Some(&(end, under)) = lines.get(i + 1) {
                 if let Some((c, width)) = adornment_line(under) {
                     if width >= text.chars().count() || width >= 4 {
                         found.push(((c, false), 0, text, start, end + under.len(), i + 2));
                         i += 2;
+                        title_ended = i;
                         continue;
                     }
                 }
@@ -267,6 +280,13 @@ mod tests {
         assert_eq!(titles("A longer title\n-----\n").len(), 1);
         // A transition between paragraphs is no title.
         assert!(titles("Text.\n\n------\n\nMore.\n").is_empty());
+        // A title right after another, without a blank line between.
+        let found = titles("Changelog\n=========\nUnreleased\n----------\n1.0.0 (d)\n---------\n\n- y\n");
+        let seen: Vec<&str> = found.iter().map(|t| t.text.as_str()).collect();
+        assert_eq!(seen, ["Changelog", "Unreleased", "1.0.0 (d)"]);
+        // An overline shorter than its text but of 4 or more; a bullet over dashes is none.
+        assert_eq!(titles("======\nUnreleased\n======\n").len(), 1);
+        assert!(titles("- Fixed a bug\n-------------\n").is_empty());
     }
 
     #[test]

@@ -206,21 +206,25 @@ fn check_placeholders(heading: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// A title that says `Unreleased`, or names a version (its first word with a dot that reads
-/// as one, `v` and brackets aside): `4.3.4 (2026-11-02)`, `[v4.3.4]`, `acme 4.3.4 (date)`.
+/// A title that names a version (its first word with a dot that reads as one, `v` and
+/// brackets aside: `4.3.4 (2026-11-02)`, `[v4.3.4]`, `acme 4.3.4 (date)`), else one that says
+/// `Unreleased`. A version wins: `1.1.0 (unreleased)` is the section of 1.1.0.
 pub(super) fn naming_a_version(title: &str) -> Option<Option<Version>> {
     let words: Vec<&str> = title
         .split_whitespace()
         .map(|w| w.trim_matches(|c: char| "[]():,".contains(c)))
         .collect();
-    if words.iter().any(|w| w.eq_ignore_ascii_case("unreleased")) {
-        return Some(None);
-    }
-    words
+    let version = words
         .iter()
         .filter(|w| w.contains('.'))
-        .find_map(|w| crate::versions::parse(w.trim_start_matches(['v', 'V'])).ok())
-        .map(Some)
+        .find_map(|w| crate::versions::parse(w.trim_start_matches(['v', 'V'])).ok());
+    match version {
+        Some(v) => Some(Some(v)),
+        None => words
+            .iter()
+            .any(|w| w.eq_ignore_ascii_case("unreleased"))
+            .then_some(None),
+    }
 }
 
 /// `## [1.4.0] - date`, `## 1.4.0`, `## v1.4.0 (date)`, `## Unreleased`: Keep a Changelog and
