@@ -19,7 +19,7 @@ use crate::ops::git::Git;
 use crate::ops::git_locks;
 use crate::plan::Step;
 use crate::python::toolchain;
-use crate::steps::journal::{Journal, JournalFile};
+use crate::steps::journal::{Journal, JournalFile, TreeFile};
 
 /// Where the repository stands, as seen.
 struct Seen {
@@ -272,6 +272,21 @@ fn leftover_dirs(ws: &Workspace, journal: &Journal) -> Vec<std::path::PathBuf> {
     dirs
 }
 
+/// How many of the `writes` of the working tree a journaled file holds (0: none, as before
+/// the release), None when it holds none of them. A file the release removes is told by its
+/// presence (it may be empty).
+fn writes_held(ws: &Workspace, f: &TreeFile, writes: usize) -> Option<usize> {
+    let read = std::fs::read(ws.root.join(&f.path));
+    match (&read, f.removed) {
+        (Err(_), true) => Some(writes),
+        (Ok(bytes), true) => (bytes == f.old.as_bytes()).then_some(0),
+        (_, false) => {
+            let bytes = read.as_deref().unwrap_or_default();
+            (0..=writes).rev().find(|n| bytes == f.after_write(*n).as_bytes())
+        }
+    }
+}
+
 /// Read where the repository stands; every inconsistency with the journal at once.
 fn observe(ws: &Workspace, git: &Git, journal: &Journal) -> Result<Seen> {
     let plan = &journal.plan;
@@ -292,17 +307,7 @@ fn observe(ws: &Workspace, git: &Git, journal: &Journal) -> Result<Seen> {
         .count();
     let mut files = Vec::new();
     for f in &journal.files {
-        let read = std::fs::read(ws.root.join(&f.path));
-        // A file the release removes is told by its presence (it may be empty).
-        let held = match (&read, f.removed) {
-            (Err(_), true) => Some(writes),
-            (Ok(bytes), true) => (bytes == f.old.as_bytes()).then_some(0),
-            (_, false) => {
-                let bytes = read.as_deref().unwrap_or_default();
-                (0..=writes).rev().find(|n| bytes == f.after_write(*n).as_bytes())
-            }
-        };
-        match held {
+        match writes_held(ws, f, writes) {
             Some(n) => files.push(n),
             None => {
                 problems.push(format!(
