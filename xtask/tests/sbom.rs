@@ -106,7 +106,11 @@ fn every_bundle_carries_a_cyclonedx_sbom_that_verify_checks() {
     repo.xtask(&["verify", &top.to_string_lossy()]).assert_code(0);
     let text = std::fs::read_to_string(top.join("sbom.cdx.json")).unwrap();
     let tabulate = component_hash(&sbom, "tabulate");
-    let forged = text.replace(&tabulate, &"0".repeat(64));
+    let forged = text.replace(&tabulate, &"0".repeat(64)).replacen(
+        "\"dependsOn\": [\n",
+        "\"dependsOn\": [\n        \"pkg:pypi/ghost@1.0\",\n",
+        1,
+    );
     std::fs::write(top.join("sbom.cdx.json"), &forged).unwrap();
     let listed = std::fs::read_to_string(top.join("manifest.json")).unwrap();
     let old_hash = sha256_hex(text.as_bytes());
@@ -117,13 +121,12 @@ fn every_bundle_carries_a_cyclonedx_sbom_that_verify_checks() {
     std::fs::write(top.join("manifest.json"), listed).unwrap();
     let run = repo.xtask(&["verify", &top.to_string_lossy()]);
     run.assert_code(1);
-    assert!(
-        run.stderr
-            .contains("sbom.cdx.json: pkg:pypi/tabulate@0.9.0 lacks the sha256 of tabulate-0.9.0-py3-none-any.whl"),
-        "{}\n{}",
-        run.stdout,
-        run.stderr
-    );
+    for expected in [
+        "sbom.cdx.json: pkg:pypi/tabulate@0.9.0 lacks the sha256 of tabulate-0.9.0-py3-none-any.whl",
+        "sbom.cdx.json: a dependency names \"pkg:pypi/ghost@1.0\", which is no component of it",
+    ] {
+        assert!(run.stderr.contains(expected), "{expected:?} in\n{}", run.stderr);
+    }
 }
 
 /// The first sha256 of the component named `name`.

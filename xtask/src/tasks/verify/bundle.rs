@@ -287,7 +287,16 @@ fn check_sbom(dir: &Path, manifest: &BundleManifest, log: &mut Log) -> Vec<Strin
         return vec![format!("{file}: not a CycloneDX 1.6 document")];
     }
     let mut listed: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    let mut problems = Vec::new();
+    let mut refs: BTreeSet<&str> = sbom["metadata"]["component"]["bom-ref"].as_str().into_iter().collect();
     for c in sbom["components"].as_array().into_iter().flatten() {
+        refs.extend(c["bom-ref"].as_str());
+        if c.get("components").is_some() {
+            problems.push(format!(
+                "{file}: the component {} nests components: a bundle's SBOM lists its packages flat",
+                c["purl"]
+            ));
+        }
         let hashes = c["hashes"].as_array().into_iter().flatten();
         let purl = c["purl"].as_str().unwrap_or_default().to_string();
         listed
@@ -295,7 +304,17 @@ fn check_sbom(dir: &Path, manifest: &BundleManifest, log: &mut Log) -> Vec<Strin
             .or_default()
             .extend(hashes.filter_map(|h| h["content"].as_str().map(str::to_string)));
     }
-    let mut problems = Vec::new();
+    // Every dependency edge joins components of the document.
+    for d in sbom["dependencies"].as_array().into_iter().flatten() {
+        let ends = d["dependsOn"].as_array().into_iter().flatten().chain([&d["ref"]]);
+        for end in ends.map(|e| e.as_str().unwrap_or_default()) {
+            if !refs.contains(end) {
+                problems.push(format!(
+                    "{file}: a dependency names {end:?}, which is no component of it"
+                ));
+            }
+        }
+    }
     let mut expected = BTreeSet::new();
     for f in &manifest.files {
         let purl = format!("pkg:pypi/{}@{}", normalize_name(&f.name), f.version);
