@@ -27,6 +27,16 @@ fn repo_with(requirements: &[&str], platforms: &str) -> Repo {
     repo
 }
 
+/// `name=strategy` of every platform of a plan.
+fn strategies(plan: &serde_json::Value) -> Vec<String> {
+    plan["platforms"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| format!("{}={}", p["name"].as_str().unwrap(), p["strategy"].as_str().unwrap()))
+        .collect()
+}
+
 /// (normalized name, version) of every wheel in a bundle.
 fn wheel_set(files: &[String]) -> BTreeSet<(String, String)> {
     files
@@ -400,12 +410,7 @@ fn the_download_strategy_on_the_host_gives_what_pip_wheel_gives() {
     let repo = repo_with(&reqs, platforms);
     let plan = repo.xtask(&["plan", "--json", "--platform", "linux", "--platform", "linux-dl"]);
     plan.assert_code(0);
-    let strategies: Vec<String> = plan.json()["platforms"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| format!("{}={}", p["name"].as_str().unwrap(), p["strategy"].as_str().unwrap()))
-        .collect();
+    let strategies = strategies(&plan.json());
     assert_eq!(strategies, ["linux=host", "linux-dl=download"]);
     repo.xtask(&[
         "nightly",
@@ -498,11 +503,6 @@ fn a_musllinux_platform_is_never_collected_as_the_glibc_host() {
     let repo = repo_with(&["richy>=10"], platforms);
     let plan = repo.xtask(&["plan", "--json", "--platform", "linux", "--platform", "alpine"]);
     plan.assert_code(0);
-    let strategies: Vec<String> = plan.json()["platforms"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| format!("{}={}", p["name"].as_str().unwrap(), p["strategy"].as_str().unwrap()))
-        .collect();
+    let strategies = strategies(&plan.json());
     assert_eq!(strategies, ["linux=host", "alpine=download"]);
 }
