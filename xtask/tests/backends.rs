@@ -175,15 +175,7 @@ fn assert_complete(dir: &Path, version: &str) {
 #[test]
 fn every_common_backend_builds_complete_wheels_in_nightlies_releases_and_rebuilds() {
     let repo = repo_of(&backend_plugins(), "");
-    repo.xtask(&[
-        "nightly",
-        "--platform",
-        "linux",
-        "--no-sources",
-        "--build-number",
-        BUILD_NUMBER,
-    ])
-    .assert_code(0);
+    repo.nightly_linux().assert_code(0);
     let archive = list_dir(&repo.set_dir())
         .into_iter()
         .find(|f| f.ends_with(".tar.bz2"))

@@ -10,7 +10,7 @@ use super::versions::Versions;
 use crate::manifest::workspace::Workspace;
 use crate::manifest::Upload;
 use crate::ops::git::Git;
-use crate::python::index::{dist_version, files_on_index, is_dist_of, project_of, upload_refusal};
+use crate::python::index::{files_on_index, is_dist_of, project_of, upload_refusal, versions_on_index};
 use crate::python::plugins::Plugin;
 use crate::python::toolchain;
 use crate::versions::units::PlannedUnit;
@@ -314,10 +314,7 @@ fn check_index(ws: &Workspace, python: &Path, upload: &Upload, prefixes: &[Strin
         else {
             continue;
         };
-        let newest = on_index
-            .keys()
-            .filter_map(|f| dist_version(f).filter(|(name, _)| *name == project).map(|(_, v)| v))
-            .max();
+        let newest = versions_on_index(on_index.keys(), &project).into_iter().max();
         if let Some(newest) = newest.filter(|v| *v > new) {
             problems.push(format!(
                 "the index {} has {project} {newest}, newer than the {new} this release makes: the version line \

@@ -95,3 +95,11 @@ pub fn dist_version(file: &str) -> Option<(String, pep440_rs::Version)> {
         crate::versions::parse(version).ok()?,
     ))
 }
+
+/// The versions of `project` (normalized) among the file names an index lists.
+pub fn versions_on_index<'a>(files: impl IntoIterator<Item = &'a String>, project: &str) -> Vec<pep440_rs::Version> {
+    files
+        .into_iter()
+        .filter_map(|f| dist_version(f).filter(|(name, _)| name == project).map(|(_, v)| v))
+        .collect()
+}

@@ -6,13 +6,12 @@
 //! (asks the upload index, unless `--offline`).
 
 use anyhow::Result;
-use pep440_rs::Version;
 use serde::Serialize;
 
 use crate::error::precheck_failed;
 use crate::manifest::workspace::Workspace;
 use crate::ops::git::Git;
-use crate::python::index::{dist_version, files_on_index};
+use crate::python::index::{files_on_index, versions_on_index};
 use crate::python::plugins::Plugin;
 use crate::python::toolchain;
 use crate::versions::changelog;
@@ -200,10 +199,7 @@ fn compare_with_index(ws: &Workspace, rows: &mut [PluginStatus]) -> Vec<String> 
     };
     let mut problems = Vec::new();
     for row in rows.iter_mut().filter(|r| asked.contains(&r.name)) {
-        let published: Vec<Version> = files
-            .keys()
-            .filter_map(|f| dist_version(f).filter(|(n, _)| *n == row.name).map(|(_, v)| v))
-            .collect();
+        let published = versions_on_index(files.keys(), &row.name);
         let Some(newest) = published.iter().max() else {
             continue;
         };

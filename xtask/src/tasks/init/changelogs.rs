@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use crate::python::plugins::Plugin;
-use crate::versions::changelog::Style;
+use crate::versions::changelog::{is_date, Style};
 
 /// Changelog files, in order of preference.
 const CANDIDATES: &[&str] = &[
@@ -180,9 +180,4 @@ fn heading_style(text: &str) -> Option<(String, Option<String>)> {
         return Some((heading, unreleased));
     }
     None
-}
-
-fn is_date(s: &str) -> bool {
-    let b = s.as_bytes();
-    b.len() == 10 && b[4] == b'-' && b[7] == b'-' && s.replace('-', "").bytes().all(|c| c.is_ascii_digit())
 }

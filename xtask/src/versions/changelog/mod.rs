@@ -252,7 +252,7 @@ fn release_title(text: &str, style: &Style, sections: &[Section], version: &Vers
 }
 
 /// `2026-11-02`.
-fn is_date(word: &str) -> bool {
+pub fn is_date(word: &str) -> bool {
     let b = word.as_bytes();
     b.len() == 10
         && b[4] == b'-'
