@@ -46,6 +46,14 @@ struct Cli {
     /// Neither reuse nor keep built plugins and archives, and give pip and uv no cache.
     #[arg(long, global = true)]
     no_cache: bool,
+    /// Use the committed lock (locks/pylock.<platform>.toml) as it is: refuse to run when it
+    /// no longer fits the manifest and the plugins' requirements.
+    #[arg(long, global = true)]
+    locked: bool,
+    /// Ask no package index: the committed lock must fit and the wheel store hold its files
+    /// (implies --locked); `status` skips the upload index.
+    #[arg(long, global = true)]
+    offline: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -79,6 +87,19 @@ enum Command {
         /// Print the plan (with --dry-run) or the plan and the results as JSON.
         #[arg(long)]
         json: bool,
+    },
+    /// Resolve every platform's public dependencies and write the repository's locks
+    /// (locks/pylock.<platform>.toml, PEP 751), keeping locked versions that still fit.
+    Lock {
+        /// Resolve every package to its newest fitting version.
+        #[arg(long)]
+        upgrade: bool,
+        /// Move only this package to its newest fitting version (repeatable).
+        #[arg(long, value_name = "NAME")]
+        upgrade_package: Vec<String>,
+        /// Show what would change; write nothing.
+        #[arg(long)]
+        dry_run: bool,
     },
     /// Compute the next versions; show old -> new, tags, release notes and file diffs.
     /// Writes only with --execute.
@@ -117,9 +138,6 @@ enum Command {
         /// Print the status as JSON.
         #[arg(long)]
         json: bool,
-        /// Do not ask the upload index (`[publish.upload]`) for its newest releases.
-        #[arg(long)]
-        offline: bool,
     },
     /// Check bundles: checksums, signature, safe entries, manifest.json, wheel tags,
     /// dependencies for the platform, and on a matching host an offline install.
@@ -385,7 +403,7 @@ fn main() -> ExitCode {
         return run_without_workspace(cli.command);
     };
     let result = Workspace::open(cli.manifest.as_deref(), name, dry_run, cli.verbose)
-        .map(|ws| ws.with_run_options(cli.jobs.map(usize::from), cli.no_cache))
+        .map(|ws| ws.with_run_options(cli.jobs.map(usize::from), cli.no_cache, cli.locked, cli.offline))
         .and_then(|ws| dispatch(ws, cli.command));
     finish(result)
 }
@@ -405,6 +423,7 @@ fn workspace_use(command: &Command) -> Option<(&'static str, bool)> {
         Command::Release(a) => ("release", !(a.execute || a.resume || a.roll_back)),
         Command::Nightly { .. } => ("nightly", false),
         Command::Bundle { dry_run, .. } => ("bundle", *dry_run),
+        Command::Lock { .. } => ("lock", false),
         Command::Completions { .. } | Command::Archive { .. } | Command::Init { .. } => return None,
     })
 }
@@ -448,6 +467,18 @@ fn dispatch(mut ws: Workspace, command: Command) -> anyhow::Result<()> {
                 tasks::nightly::run(&ws, &opts, json)
             }
         }
+        Command::Lock {
+            upgrade,
+            upgrade_package,
+            dry_run,
+        } => tasks::lock::run(
+            &ws,
+            &tasks::lock::LockOptions {
+                upgrade,
+                upgrade_packages: upgrade_package,
+                dry_run,
+            },
+        ),
         Command::Bump {
             level,
             selection,
@@ -472,7 +503,10 @@ fn dispatch(mut ws: Workspace, command: Command) -> anyhow::Result<()> {
             json,
             require_signature,
         } => tasks::verify::run(&ws, &targets, json, require_signature),
-        Command::Status { check, json, offline } => tasks::status::run(&ws, check, json, offline),
+        Command::Status { check, json } => {
+            let offline = ws.offline;
+            tasks::status::run(&ws, check, json, offline)
+        }
         Command::Merge {
             folders,
             out,

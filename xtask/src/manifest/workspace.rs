@@ -21,6 +21,10 @@ pub struct Workspace {
     pub jobs: usize,
     /// Built plugins and archives reused by content (off with `--no-cache`).
     pub cache: Cache,
+    /// `--locked`: the committed lock must fit; nothing is resolved again.
+    pub locked: bool,
+    /// `--offline`: no index is asked; the lock must fit and the wheel store hold its files.
+    pub offline: bool,
 }
 
 impl Workspace {
@@ -65,15 +69,19 @@ impl Workspace {
             work_dir,
             runner: Runner::new(log, dry_run, verbose),
             jobs: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            locked: false,
+            offline: false,
         })
     }
 
-    /// `--jobs` and `--no-cache`.
-    pub fn with_run_options(mut self, jobs: Option<usize>, no_cache: bool) -> Workspace {
+    /// `--jobs`, `--no-cache`, `--locked` and `--offline`.
+    pub fn with_run_options(mut self, jobs: Option<usize>, no_cache: bool, locked: bool, offline: bool) -> Workspace {
         if let Some(jobs) = jobs {
             self.jobs = jobs.max(1);
         }
         self.cache = Cache::new(&self.work_dir, !no_cache);
+        self.locked = locked || offline;
+        self.offline = offline;
         self
     }
 

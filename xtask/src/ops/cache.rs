@@ -51,6 +51,11 @@ impl Cache {
         self.dir.is_some()
     }
 
+    /// The wheel store's folder (`<work>/cache/wheels`: one folder per sha256), or none.
+    pub fn store_dir(&self) -> Option<PathBuf> {
+        self.dir.as_ref().map(|d| d.join("wheels"))
+    }
+
     /// The key of `inputs` for entries of `kind`: sha256 of the inputs, this program's own
     /// bytes (a changed xtask makes new keys) and the layout.
     pub fn key(kind: &str, inputs: &serde_json::Value) -> String {
@@ -202,15 +207,13 @@ pub fn prune(work_dir: &Path, max_bytes: u64) -> Result<Pruned> {
     }
     // Our entries, by last use.
     let mut entries: Vec<(std::time::SystemTime, PathBuf, u64)> = Vec::new();
-    for kind in ["builds", "archives"] {
+    for kind in ["builds", "archives", "wheels", "sdist-wheels"] {
         let Ok(read) = fs::read_dir(dir.join(kind)) else {
             continue;
         };
         for e in read.flatten() {
             let path = e.path();
-            let used = fs::metadata(path.join("entry.json"))
-                .and_then(|m| m.modified())
-                .unwrap_or(std::time::UNIX_EPOCH);
+            let used = last_use(&path);
             entries.push((used, path.clone(), folder_size(&path)));
         }
     }
@@ -257,6 +260,21 @@ pub fn prune(work_dir: &Path, max_bytes: u64) -> Result<Pruned> {
     }
     pruned.size_after = total;
     Ok(pruned)
+}
+
+/// When an entry was last used: its `entry.json`'s time, or (the wheel store's entries,
+/// touched when taken) the newest time of its files.
+fn last_use(entry: &Path) -> std::time::SystemTime {
+    let time = |p: &Path| fs::metadata(p).and_then(|m| m.modified()).ok();
+    time(&entry.join("entry.json"))
+        .or_else(|| {
+            fs::read_dir(entry)
+                .ok()?
+                .flatten()
+                .filter_map(|f| time(&f.path()))
+                .max()
+        })
+        .unwrap_or(std::time::UNIX_EPOCH)
 }
 
 /// Bytes of the files below `dir` (0 when it does not exist).

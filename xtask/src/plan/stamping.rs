@@ -7,7 +7,7 @@ use anyhow::Result;
 use pep440_rs::Version;
 
 use super::metadata::check_computed_pins;
-use super::types::{Mode, PlanOptions, PlannedPlatform, PlannedPlugin, PlannedVersionFile, Step, WheelhouseStrategy};
+use super::types::{Mode, PlanOptions, PlannedPlatform, PlannedPlugin, PlannedVersionFile, Step};
 use super::versions::Versions;
 use crate::manifest::workspace::Workspace;
 use crate::manifest::Strategy;
@@ -186,9 +186,15 @@ pub fn collection_steps(
         .map(|p| format!("{}=={}", p.normalized_name, p.version))
         .collect();
     requirements.extend(ws.manifest.public.requirements.iter().cloned());
+    // Every platform uv resolves for takes its public wheels from its lock; the others (a
+    // host interpreter uv cannot express) are collected by `pip wheel` on their host.
     let resolved: Vec<String> = platforms
         .iter()
-        .filter(|p| p.strategy == WheelhouseStrategy::Download)
+        .filter(|p| {
+            ws.manifest
+                .platform(&p.name)
+                .is_some_and(|m| crate::python::platform::resolver_target(m).is_ok())
+        })
         .map(|p| p.name.clone())
         .collect();
     if !resolved.is_empty() {

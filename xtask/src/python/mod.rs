@@ -7,6 +7,7 @@
 //! nothing, so the manifest and the version-text finder can use them.
 
 pub mod index;
+pub mod lockfile;
 pub mod platform;
 pub mod plugins;
 pub mod pysource;

@@ -493,6 +493,73 @@ pub fn python_admits(requires_python: &str, python: &str) -> bool {
     })
 }
 
+/// The target's platform tags in the order its installer prefers them (`packaging.tags`):
+/// glibc, musl and macOS tags newest first (a modern `manylinux_2_Y` name before its legacy
+/// alias), then the other tags (`linux_x86_64`, `win_amd64`) in manifest order.
+fn preferred_platforms(p: &Platform) -> Vec<String> {
+    let mut tags: Vec<(usize, String)> = expand_tags(&p.tags).into_iter().enumerate().collect();
+    let key = |(i, tag): &(usize, String)| match (linux_policy(tag), mac_policy(tag)) {
+        (Some((_, version, _)), _) => (
+            0,
+            std::cmp::Reverse(version),
+            tag.starts_with("manylinux") && !tag.starts_with("manylinux_"),
+            0,
+        ),
+        (None, Some((version, _))) => (0, std::cmp::Reverse(version), false, *i),
+        (None, None) => (1, std::cmp::Reverse((0, 0)), false, *i),
+    };
+    tags.sort_by_key(key);
+    tags.into_iter().map(|(_, t)| t).collect()
+}
+
+/// Every (python, abi, platform) tag the target accepts, most preferred first, as
+/// `packaging.tags.sys_tags` lists them for CPython: its own ABI, `abi3`, `none` on each
+/// platform; older `abi3`; `pyXY`/`py3` on each platform; then `any`.
+pub fn tag_priority(p: &Platform) -> Vec<(String, String, String)> {
+    let platforms = preferred_platforms(p);
+    let (major, minor): (u32, u32) = {
+        let mut it = p.python.split('.').map(|n| n.parse().unwrap_or(0));
+        (it.next().unwrap_or(3), it.next().unwrap_or(0))
+    };
+    let own = format!("{}{major}{minor}", p.implementation);
+    let mut out = Vec::new();
+    let on_each = |py: &str, abi: &str, out: &mut Vec<(String, String, String)>| {
+        for plat in &platforms {
+            out.push((py.to_string(), abi.to_string(), plat.clone()));
+        }
+    };
+    on_each(&own, &p.abi, &mut out);
+    let cpython = p.implementation == "cp";
+    if cpython {
+        on_each(&own, "abi3", &mut out);
+    }
+    on_each(&own, "none", &mut out);
+    if cpython {
+        for m in (2..minor).rev() {
+            on_each(&format!("cp{major}{m}"), "abi3", &mut out);
+        }
+    }
+    let mut generic = vec![format!("py{major}{minor}"), format!("py{major}")];
+    generic.extend((0..minor).rev().map(|m| format!("py{major}{m}")));
+    for py in &generic {
+        on_each(py, "none", &mut out);
+    }
+    out.push((own, "none".into(), "any".into()));
+    for py in &generic {
+        out.push((py.clone(), "none".into(), "any".into()));
+    }
+    out
+}
+
+/// The rank of a wheel for the target in `priority` ([`tag_priority`]; lower is preferred),
+/// or `None` when none of its tags fits.
+pub fn wheel_rank(file: &str, priority: &[(String, String, String)]) -> Option<usize> {
+    let (pythons, abis, platforms) = wheel_tags(file)?;
+    priority.iter().position(|(py, abi, plat)| {
+        pythons.contains(&py.as_str()) && abis.contains(&abi.as_str()) && platforms.contains(&plat.as_str())
+    })
+}
+
 /// Whether a wheel fits a target: some (python, abi, platform) combination of its tags is one
 /// the target's interpreter accepts.
 pub fn wheel_fits(file: &str, p: &Platform) -> Result<bool, String> {
@@ -537,6 +604,41 @@ pub fn wheel_fits(file: &str, p: &Platform) -> Result<bool, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn wheels_rank_as_the_targets_installer_prefers_them() {
+        let p = platform(
+            &["manylinux2014_x86_64", "manylinux_2_28_x86_64", "linux_x86_64"],
+            TargetOs::Linux,
+        );
+        let priority = tag_priority(&p);
+        let rank = |f: &str| wheel_rank(f, &priority);
+        let files = [
+            "x-1-cp311-cp311-manylinux2014_x86_64.whl",
+            "x-1-cp311-cp311-manylinux_2_28_x86_64.whl",
+            "x-1-cp311-cp311-linux_x86_64.whl",
+            "x-1-cp38-abi3-manylinux_2_28_x86_64.whl",
+            "x-1-py3-none-any.whl",
+        ];
+        let mut sorted = files.to_vec();
+        sorted.sort_by_key(|f| rank(f));
+        assert_eq!(
+            sorted,
+            [
+                "x-1-cp311-cp311-manylinux_2_28_x86_64.whl",
+                "x-1-cp311-cp311-manylinux2014_x86_64.whl",
+                "x-1-cp311-cp311-linux_x86_64.whl",
+                "x-1-cp38-abi3-manylinux_2_28_x86_64.whl",
+                "x-1-py3-none-any.whl",
+            ]
+        );
+        assert_eq!(rank("x-1-cp311-cp311-win_amd64.whl"), None);
+        assert_eq!(rank("x-1-cp312-cp312-manylinux_2_28_x86_64.whl"), None);
+        assert!(
+            rank("x-1-cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64.whl")
+                < rank("x-1-cp311-cp311-manylinux_2_5_x86_64.manylinux1_x86_64.whl")
+        );
+    }
 
     #[test]
     fn classifies_real_tags_and_rejects_typos() {

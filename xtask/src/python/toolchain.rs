@@ -182,6 +182,14 @@ impl IndexArgs {
         Ok(env)
     }
 
+    /// The index URLs with `${VAR}`s expanded (credentials included): for the file fetcher,
+    /// through its environment only.
+    pub fn expanded_urls(&self) -> Result<Vec<String>> {
+        let mut urls = vec![expand_env(&self.index_url)?];
+        urls.extend(expand_all(&self.extra_index_urls)?);
+        Ok(urls)
+    }
+
     fn find_links(&self, root: &Path) -> Result<Vec<String>> {
         self.find_links
             .iter()

@@ -412,6 +412,23 @@ pub fn wheel_header_values(wheel: &Path, key: &str) -> Result<Vec<String>> {
         .collect())
 }
 
+/// The `Requires-Python` of an sdist's top-level PKG-INFO, if it has one (read from the
+/// archive; nothing is run).
+pub fn sdist_requires_python(sdist: &Path) -> Result<Option<String>> {
+    let Some(bytes) = crate::ops::archive::read_entry(sdist, |n| {
+        n.trim_start_matches("./").matches('/').count() == 1 && n.ends_with("/PKG-INFO")
+    })?
+    else {
+        return Ok(None);
+    };
+    let text = String::from_utf8_lossy(&bytes).into_owned();
+    let found = headers(&text)
+        .find(|(k, _)| *k == "Requires-Python")
+        .map(|(_, v)| v.to_string())
+        .filter(|v| !v.is_empty());
+    Ok(found)
+}
+
 /// The `Requires-Python` of a wheel's METADATA, if it has one.
 pub fn wheel_requires_python(wheel: &Path) -> Result<Option<String>> {
     let text = read_metadata(wheel)?;

@@ -22,10 +22,7 @@ pub fn run_step(exec: &Exec, step: &Step, report: &mut Report) -> Result<Option<
             wheel_excludes,
             released,
         } => build::build(exec, plugin, path, version, wheel_excludes, released.as_ref(), report).map(|_| None),
-        Step::Resolve {
-            platforms,
-            requirements,
-        } => resolve::resolve(exec, platforms, requirements).map(|_| None),
+        Step::Resolve { platforms, .. } => resolve::resolve(exec, platforms).map(|_| None),
         Step::Wheelhouse { platform, requirements } => wheelhouse::collect(exec, platform, requirements).map(|_| None),
         Step::Bundle {
             platform,

@@ -16,7 +16,7 @@ use anyhow::{anyhow, Result};
 use super::dispatch::run_step;
 use super::exec::{Exec, Report, Timing};
 use crate::plan::describe;
-use crate::plan::{Step, WheelhouseStrategy};
+use crate::plan::Step;
 use crate::python::plugins::folder_holds;
 
 /// The batch of steps that starts at `i`: `i..i + 1` when step `i` runs alone.
@@ -67,12 +67,8 @@ fn tasks(exec: &Exec, batch: Range<usize>) -> Vec<Vec<usize>> {
     if matches!(steps[batch.start], Step::Build { .. }) {
         return batch.map(|i| vec![i]).collect();
     }
-    let downloaded = |platform: &str| {
-        exec.plan
-            .platforms
-            .iter()
-            .any(|p| p.name == platform && p.strategy == WheelhouseStrategy::Download)
-    };
+    let locked = super::resolve::locked_platforms(exec.plan);
+    let downloaded = |platform: &str| locked.iter().any(|p| p == platform);
     let mut download_lane = Vec::new();
     let mut lanes: Vec<(String, Vec<usize>)> = Vec::new();
     let mut sources = Vec::new();

@@ -1,32 +1,29 @@
-//! Resolve: the dependency set of every platform this host is not, by uv's resolver run for
-//! the target (markers evaluated for it, backtracking on conflicts), then every pinned wheel
-//! fetched in one `pip download --no-deps` per platform. What uv does not check is checked
-//! here: each chosen distribution's `Requires-Python` against the target's Python (a misfit
-//! is excluded and the set resolved again), and a dependency that has only an sdist for the
-//! target is built into a `py3-none-any` wheel when it is pure Python, never compiled for
-//! another platform. Every platform is resolved before any fails, so one error lists them all.
+//! Resolve: the public wheels of every platform uv resolves for (the host included), taken
+//! from the wheel store exactly as the platform's lock names them (see `lock`: resolved, and
+//! fetched, before anything was built). A locked package that has no wheel for the target is
+//! built from its sdist (fetched by URL, never by `pip download`, which would run its setup):
+//! on the target's own host as pip would; for another platform with every compiler replaced
+//! by `false`, so only a pure-Python wheel (or one whose optional C speed-ups fall back) can
+//! come out and nothing is compiled for the wrong platform (a Rust sdist is not even tried).
+//! A built wheel is kept in the cache under the sdist's sha256 and the target. Every platform is resolved before any fails, so
+//! one error lists them all.
 //!
-//! Owns `<stage>/resolved/<platform>/` (the wheels of each platform, the plugins' excluded)
-//! and `<stage>/pure-wheels/` (wheels built from pure sdists, shared by all platforms).
-//! Never writes to the repository or the output folder.
+//! Owns `<stage>/resolved/<platform>/` (the public wheels of each platform). Never writes to
+//! the repository or the output folder.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
-use std::str::FromStr;
 
 use anyhow::{bail, Context, Result};
-use pep440_rs::Version;
 
-use super::build::{wheel_metadata, wheel_requires_python};
 use super::exec::Exec;
+use super::store::{choose, place, take, Chosen};
 use crate::manifest::{normalize_name, Platform};
+use crate::ops::cache::Cache;
 use crate::ops::cmd::Cmd;
-use crate::ops::fs::{create_dir, file_names, rename, write_atomic};
-use crate::python::platform::{expand_tags, python_admits, resolver_target, wheel_fits, ResolverTarget, TargetOs};
-
-/// How often a platform is resolved again after excluding distributions whose
-/// Requires-Python does not admit its Python.
-const MAX_ROUNDS: usize = 8;
+use crate::ops::fs::{create_dir, file_names, write_atomic};
+use crate::python::lockfile::Lock;
+use crate::python::platform::{expand_tags, resolver_target, wheel_fits, ResolverTarget, TargetOs};
 
 /// uv's targets for the other operating systems, asked whether a package that has no wheel
 /// for the target has wheels elsewhere (then it probably does not support the target).
@@ -41,7 +38,18 @@ pub fn resolved_dir(stage: &Path, platform: &str) -> PathBuf {
     stage.join("resolved").join(platform)
 }
 
-pub fn resolve(exec: &Exec, platforms: &[String], requirements: &[String]) -> Result<()> {
+/// The platforms whose public wheels come from their lock (the `resolve` step's).
+pub fn locked_platforms(plan: &crate::plan::Plan) -> Vec<String> {
+    plan.steps
+        .iter()
+        .find_map(|s| match s {
+            crate::plan::Step::Resolve { platforms, .. } => Some(platforms.clone()),
+            _ => None,
+        })
+        .unwrap_or_default()
+}
+
+pub fn resolve(exec: &Exec, platforms: &[String]) -> Result<()> {
     let mut failures = Vec::new();
     for name in platforms {
         let target = exec
@@ -49,7 +57,7 @@ pub fn resolve(exec: &Exec, platforms: &[String], requirements: &[String]) -> Re
             .manifest
             .platform(name)
             .with_context(|| format!("platform {name} is not in the manifest"))?;
-        if let Err(e) = resolve_platform(exec, target, requirements) {
+        if let Err(e) = resolve_platform(exec, target) {
             failures.push(format!("{name}: {e:#}"));
         }
     }
@@ -63,227 +71,188 @@ pub fn resolve(exec: &Exec, platforms: &[String], requirements: &[String]) -> Re
     Ok(())
 }
 
-/// Before anything is built: resolve every platform collected by download from the plugins'
-/// declared metadata (static stand-ins, `name @ file://`, with the planned versions and sibling
-/// pins) and the public requirements, so that a conflict is reported for every platform at
-/// once before a single plugin is built. An index out of reach is not a problem here (the
-/// resolution after the build says what is wrong); only a proven conflict is.
-pub fn check(exec: &Exec) -> Result<Vec<String>> {
-    let platforms: Vec<&crate::plan::PlannedPlatform> = exec
-        .plan
-        .platforms
-        .iter()
-        .filter(|p| p.strategy == crate::plan::WheelhouseStrategy::Download)
-        .collect();
-    if platforms.is_empty() {
-        return Ok(Vec::new());
+fn resolve_platform(exec: &Exec, target: &Platform) -> Result<()> {
+    let file = super::lock::stage_lock(exec.stage, &target.name);
+    let text = std::fs::read_to_string(&file).with_context(|| format!("cannot read {}", file.display()))?;
+    let lock = Lock::parse(&text, &file.to_string_lossy())?;
+    let out = resolved_dir(exec.stage, &target.name);
+    create_dir(&out)?;
+    let (chosen, without) = choose(&lock, target);
+    if let Some(p) = without.first() {
+        bail!("the lock has no file of {} {} for {}", p.name, p.version, target.name);
     }
-    let work = exec.stage.join("resolve-check");
-    let versions: BTreeMap<&str, &str> = exec
+    let mut sdists = Vec::new();
+    for c in &chosen {
+        match c {
+            Chosen::Wheel(_, f) => place(&take(exec, f)?, &out, &f.name)?,
+            Chosen::Sdist(..) => sdists.push(c),
+        }
+    }
+    if !sdists.is_empty() {
+        build_sdists(exec, target, &out, &sdists, &chosen)?;
+    }
+    Ok(())
+}
+
+/// Who asks for `name`: the plugins and wheels whose requirements name it, and `[public]`.
+fn requirers(exec: &Exec, chosen: &[&Chosen], out: &Path, name: &str) -> String {
+    let names = |reqs: &[String]| {
+        reqs.iter().any(|r| {
+            <pep508_rs::Requirement<pep508_rs::VerbatimUrl> as std::str::FromStr>::from_str(r)
+                .is_ok_and(|req| normalize_name(req.name.as_ref()) == name)
+        })
+    };
+    let mut by: Vec<String> = exec
         .plan
         .plugins
         .iter()
-        .map(|p| (p.normalized_name.as_str(), p.version.as_str()))
+        .filter(|p| names(&p.dependencies))
+        .map(|p| p.normalized_name.clone())
         .collect();
-    let mut roots = Vec::new();
-    for p in &exec.plan.plugins {
-        let mut deps = Vec::new();
-        for dep in &p.dependencies {
-            let Ok(req) = pep508_rs::Requirement::<pep508_rs::VerbatimUrl>::from_str(dep) else {
-                continue;
-            };
-            let name = normalize_name(req.name.as_ref());
-            if name == p.normalized_name {
-                continue;
+    for c in chosen {
+        if let Chosen::Wheel(p, f) = c {
+            if super::build::wheel_requires(&out.join(&f.name)).is_ok_and(|r| names(&r)) {
+                by.push(p.name.clone());
             }
-            deps.push(match versions.get(name.as_str()) {
-                Some(version) => match dep.split_once(';') {
-                    Some((_, marker)) => format!("{name}=={version}; {}", marker.trim()),
-                    None => format!("{name}=={version}"),
-                },
-                None => dep.clone(),
-            });
         }
-        let quoted: Vec<String> = deps.iter().map(serde_json::to_string).collect::<Result<_, _>>()?;
-        let dir = work.join(&p.normalized_name);
-        create_dir(&dir)?;
-        write_atomic(
-            &dir.join("pyproject.toml"),
-            format!(
-                "[project]\nname = {}\nversion = {}\ndependencies = [{}]\n",
-                serde_json::to_string(&p.normalized_name)?,
-                serde_json::to_string(&p.version)?,
-                quoted.join(", ")
-            )
-            .as_bytes(),
-        )?;
-        roots.push(format!("{} @ {}", p.normalized_name, file_url(&dir)));
     }
-    roots.extend(exec.plan.public_requirements.iter().cloned());
+    if names(&exec.plan.public_requirements) {
+        by.push("[public] requirements".into());
+    }
+    by.join(", ")
+}
+
+/// The chosen sdists built into wheels in `out` (see the module), each kept in the cache.
+fn build_sdists(exec: &Exec, target: &Platform, out: &Path, sdists: &[&Chosen], all: &[Chosen]) -> Result<()> {
+    let host = exec
+        .plan
+        .platforms
+        .iter()
+        .any(|p| p.name == target.name && p.strategy == crate::plan::WheelhouseStrategy::Host);
+    let all: Vec<&Chosen> = all.iter().collect();
     let mut problems = Vec::new();
-    for planned in platforms {
-        let target = exec
-            .ws
-            .manifest
-            .platform(&planned.name)
-            .with_context(|| format!("platform {} is not in the manifest", planned.name))?;
-        let resolver = resolver_target(target).map_err(anyhow::Error::msg)?;
-        let dir = work.join("platforms").join(&target.name);
-        create_dir(&dir)?;
-        write_atomic(&dir.join("requirements.in"), roots.join("\n").as_bytes())?;
-        write_atomic(&dir.join("constraints.txt"), b"")?;
-        let outcome = compile(exec, &resolver, target, &dir, &dir, true).and_then(|r| match r {
-            Ok(_) => Ok(Ok(())),
-            Err(_) => compile(exec, &resolver, target, &dir, &dir, false).map(|r| r.map(|_| ())),
+    let mut native = Vec::new();
+    for c in sdists {
+        let (package, file) = (c.package(), c.file());
+        let requirement = format!("{}=={}", package.name, package.version);
+        let inputs = serde_json::json!({
+            "sdist": file.sha256, "target": target.tags, "python": target.python,
+            "abi": target.abi, "host": host,
         });
-        match outcome {
-            Ok(Ok(())) => {}
-            Ok(Err(conflict)) => problems.push(format!(
-                "{}: {}",
-                target.name,
-                explain_conflict(&conflict, target, &resolver)
-            )),
-            Err(e) => crate::ops::ui::progress!(
-                "    could not check the dependencies for {} before building ({}); they are resolved after the build",
-                target.name,
-                e.to_string().lines().next().unwrap_or_default()
-            ),
+        let key = Cache::key("sdist-wheels", &inputs);
+        if exec.ws.cache.fetch("sdist-wheels", &key, out)?.is_some() {
+            continue;
         }
+        let sdist = take(exec, file)?;
+        let source = native_source(&sdist)?;
+        if let Some(rust) = source.as_deref().filter(|s| !host && is_rust(s)) {
+            native.push((package.clone(), rust.to_string()));
+            continue;
+        }
+        let scratch = tempfile::Builder::new()
+            .prefix("sdist-")
+            .tempdir_in(exec.stage)
+            .context("cannot create a build folder")?;
+        let mut build = pip(
+            exec,
+            format!(
+                "build a wheel of {requirement} from its sdist{}",
+                if host { "" } else { ", without compilers" }
+            ),
+        )?
+        .env("SOURCE_DATE_EPOCH", exec.plan.source_date_epoch.to_string());
+        if !host {
+            // A pure package (or one whose optional C speed-ups fall back) still gives a
+            // `py3-none-any` wheel; nothing is compiled for the wrong platform.
+            for compiler in ["CC", "CXX", "LDSHARED", "FC", "F77", "F90"] {
+                build = build.env(compiler, "false");
+            }
+        }
+        let (built, _) = exec.ws.runner.probe(
+            &build
+                .args(["wheel", "--no-deps", "--wheel-dir"])
+                .arg(scratch.path())
+                .arg(&sdist),
+        )?;
+        let wheels: Vec<String> = file_names(scratch.path())?
+            .into_iter()
+            .filter(|f| f.ends_with(".whl"))
+            .collect();
+        match wheels.as_slice() {
+            [wheel] if built && wheel_fits(wheel, target).unwrap_or(false) => {
+                let path = scratch.path().join(wheel);
+                place(&path, out, wheel)?;
+                exec.ws.cache.store("sdist-wheels", &key, &[path], inputs);
+            }
+            _ => match source {
+                Some(source) if !host => native.push((package.clone(), source)),
+                _ => problems.push(format!(
+                    "{requirement} (required by {}) has no wheel for {} and its sdist does not build into a wheel for it (see the log)",
+                    requirers(exec, &all, out, &package.name),
+                    target.name
+                )),
+            },
+        }
+    }
+    problems.extend(native_advice(exec, target, out, &all, &native)?);
+    if !problems.is_empty() {
+        bail!("{}", problems.join("\n"));
+    }
+    Ok(())
+}
+
+/// What to do about each sdist that is not pure Python: keep it off the target with a marker
+/// when it publishes wheels for other systems only, else build the bundle on the target.
+fn native_advice(
+    exec: &Exec,
+    target: &Platform,
+    out: &Path,
+    all: &[&Chosen],
+    native: &[(crate::python::lockfile::LockedPackage, String)],
+) -> Result<Vec<String>> {
+    if native.is_empty() {
+        return Ok(Vec::new());
+    }
+    let resolver = resolver_target(target).map_err(anyhow::Error::msg)?;
+    let work = exec.stage.join("resolve").join(&target.name);
+    create_dir(&work)?;
+    let pins: Vec<(String, String)> = native
+        .iter()
+        .map(|(p, _)| (p.name.clone(), p.version.clone()))
+        .collect();
+    let mut elsewhere: BTreeMap<String, Vec<&str>> = BTreeMap::new();
+    for (os, triple) in OTHER_SYSTEMS.iter().filter(|(os, _)| *os != target.os) {
+        let missing = without_target_wheels(exec, &resolver, target, &work, &pins, triple)?;
+        for (name, _) in &pins {
+            if !missing.iter().any(|(m, _)| m == name) {
+                elsewhere.entry(name.clone()).or_default().push(os.sys_platform());
+            }
+        }
+    }
+    let mut problems = Vec::new();
+    for (package, source) in native {
+        let sys_platform = target.os.sys_platform();
+        let via = requirers(exec, all, out, &package.name);
+        let (name, version, t) = (&package.name, &package.version, &target.name);
+        problems.push(match elsewhere.get(name) {
+            Some(systems) => format!(
+                "{name} {version} (required by {via}) publishes wheels for {} but none for {t}: it probably does not support {t}. \
+                 Keep it off this platform with a marker where it is required, e.g. `{name}; sys_platform != \"{sys_platform}\"`, \
+                 or require a version that has a {t} wheel",
+                systems.join(", ")
+            ),
+            None => format!(
+                "{name} {version} (required by {via}) has no wheel for {t} and its sdist is not pure Python ({source}): \
+                 it must be compiled on {t} itself, so build the {t} bundle on a {t} machine"
+            ),
+        });
     }
     Ok(problems)
 }
 
-/// A pinned distribution of a resolution, and who asked for it.
-#[derive(Debug, Clone)]
-struct Pin {
-    name: String,
-    version: String,
-    via: String,
-}
-
-fn resolve_platform(exec: &Exec, target: &Platform, requirements: &[String]) -> Result<()> {
-    let resolver = resolver_target(target).map_err(anyhow::Error::msg)?;
-    let work = exec.stage.join("resolve").join(&target.name);
-    let out = resolved_dir(exec.stage, &target.name);
-    let pure = exec.stage.join("pure-wheels");
-    for dir in [&work, &out, &pure] {
-        create_dir(dir)?;
-    }
-    let roots = root_requirements(exec, target, requirements)?;
-    write_atomic(&work.join("requirements.in"), roots.join("\n").as_bytes())?;
-
-    let mut excluded: Vec<String> = Vec::new();
-    for _ in 0..MAX_ROUNDS {
-        write_atomic(&work.join("constraints.txt"), excluded.join("\n").as_bytes())?;
-        let pins = match compile(exec, &resolver, target, &work, &pure, true)? {
-            Ok(pins) => pins,
-            Err(binary_only) => {
-                // No solution from wheels alone: with sdists allowed, either it resolves (and
-                // the sdist-only pins are built or named) or it is a real conflict.
-                let pins = compile(exec, &resolver, target, &work, &pure, false)?
-                    .map_err(|conflict| anyhow::anyhow!("{}", explain_conflict(&conflict, target, &resolver)))?;
-                build_pure_sdists(exec, &resolver, target, &work, &pure, &pins)?;
-                compile(exec, &resolver, target, &work, &pure, true)?
-                    .map_err(|_| anyhow::anyhow!("{}", explain_conflict(&binary_only, target, &resolver)))?
-            }
-        };
-        download(exec, target, &work, &pure, &out, &pins)?;
-        let misfits = python_misfits(target, &out, &pins)?;
-        if misfits.is_empty() {
-            return keep_only(&out, &pins);
-        }
-        for (pin, file, requires) in misfits {
-            crate::ops::ui::progress!(
-                "    {} {} requires Python {requires}, not {}: resolving {} again without it",
-                pin.name,
-                pin.version,
-                target.python,
-                target.name
-            );
-            std::fs::remove_file(out.join(&file)).with_context(|| format!("cannot remove {file}"))?;
-            excluded.push(format!("{}!={}", pin.name, pin.version));
-        }
-    }
-    bail!(
-        "no set of versions whose Requires-Python admits Python {} was found after excluding {}",
-        target.python,
-        excluded.join(", ")
-    )
-}
-
-/// The plugins' own wheels (which must fit the target) by file URL, so that no index is ever
-/// asked for them, and the public requirements.
-fn root_requirements(exec: &Exec, target: &Platform, requirements: &[String]) -> Result<Vec<String>> {
-    let private = exec.private_dir();
-    let plugins: Vec<&str> = exec.plan.plugins.iter().map(|p| p.normalized_name.as_str()).collect();
-    let mut roots = Vec::new();
-    let mut native = Vec::new();
-    for file in file_names(&private)?.into_iter().filter(|f| f.ends_with(".whl")) {
-        if !wheel_fits(&file, target).map_err(anyhow::Error::msg)? {
-            native.push(file);
-            continue;
-        }
-        let meta = wheel_metadata(&private.join(&file))?;
-        roots.push(format!(
-            "{} @ {}",
-            normalize_name(&meta.name),
-            file_url(&private.join(&file))
-        ));
-    }
-    if !native.is_empty() {
-        bail!(
-            "{} {} built for this host only (it is not pure Python): build the {} bundle on a {} machine",
-            native.join(", "),
-            if native.len() == 1 { "is" } else { "are" },
-            target.name,
-            target.name
-        );
-    }
-    roots.extend(
-        requirements
-            .iter()
-            .filter(|r| !plugins.iter().any(|p| r.starts_with(&format!("{p}=="))))
-            .cloned(),
-    );
-    Ok(roots)
-}
-
-/// `uv pip compile` for the target. `Ok(pins)`, or `Err(uv's explanation)` when there is no
-/// solution.
-fn compile(
-    exec: &Exec,
-    resolver: &ResolverTarget,
-    target: &Platform,
-    work: &Path,
-    pure: &Path,
-    binary_only: bool,
-) -> Result<Result<Vec<Pin>, String>> {
-    let output = work.join(if binary_only {
-        "pins.txt"
-    } else {
-        "pins-with-sdists.txt"
-    });
-    let mut cmd = uv_compile(exec, resolver, target)?
-        .args(["--no-header", "--annotation-style", "line", "--quiet"])
-        .arg("--constraint")
-        .arg(work.join("constraints.txt"))
-        .arg("--find-links")
-        .arg(pure)
-        .arg("--output-file")
-        .arg(&output);
-    if binary_only {
-        cmd = cmd.args(["--only-binary", ":all:"]);
-    }
-    if let Err(no_solution) = run_uv(exec, &cmd.arg(work.join("requirements.in")))? {
-        return Ok(Err(no_solution));
-    }
-    let text = std::fs::read_to_string(&output).with_context(|| format!("cannot read {}", output.display()))?;
-    Ok(Ok(parse_pins(&text)))
-}
-
 /// Run uv; `Ok(Err(explanation))` when it found no solution, an error for any other failure
 /// (an index out of reach, a malformed requirement), with uv's own words.
-fn run_uv(exec: &Exec, cmd: &Cmd) -> Result<Result<(), String>> {
+pub(super) fn run_uv(exec: &Exec, cmd: &Cmd) -> Result<Result<(), String>> {
     let (ok, out) = exec.ws.runner.probe(cmd)?;
     if ok {
         return Ok(Ok(()));
@@ -303,7 +272,7 @@ fn run_uv(exec: &Exec, cmd: &Cmd) -> Result<Result<(), String>> {
 /// `uv pip compile` for the target, with the pinned tools venv's interpreter for any metadata
 /// build, the index from the manifest (through the environment), its cache under the work
 /// folder (none with `--no-cache`), and no ambient configuration or Python downloads.
-fn uv_compile(exec: &Exec, resolver: &ResolverTarget, target: &Platform) -> Result<Cmd> {
+pub(super) fn uv_compile(exec: &Exec, resolver: &ResolverTarget, target: &Platform) -> Result<Cmd> {
     let uv = exec
         .tools_python
         .parent()
@@ -340,154 +309,20 @@ fn uv_compile(exec: &Exec, resolver: &ResolverTarget, target: &Platform) -> Resu
         ]))
 }
 
-/// `name==version  # via a, b` lines of a compiled requirements file; direct URL lines (the
-/// plugins' own wheels) are left out.
-fn parse_pins(text: &str) -> Vec<Pin> {
-    text.lines()
-        .filter_map(|line| {
-            let (req, comment) = line.split_once('#').unwrap_or((line, ""));
-            let (name, version) = req.trim().split_once("==")?;
-            let via: Vec<&str> = comment
-                .trim()
-                .strip_prefix("via ")
-                .unwrap_or("")
-                .split(", ")
-                .map(|v| {
-                    if v.starts_with("-r ") {
-                        "[public] requirements"
-                    } else {
-                        v.trim()
-                    }
-                })
-                .filter(|v| !v.is_empty())
-                .collect();
-            Some(Pin {
-                name: normalize_name(name.trim()),
-                version: version.trim().to_string(),
-                via: via.join(", "),
-            })
-        })
-        .collect()
-}
-
-/// The pins that have no wheel for the target: pure Python ones are built into a
-/// `py3-none-any` wheel in `pure` (used by the next resolution through `--find-links`); the
-/// others are errors that say whether the package supports the target at all.
-fn build_pure_sdists(
-    exec: &Exec,
-    resolver: &ResolverTarget,
-    target: &Platform,
-    work: &Path,
-    pure: &Path,
-    pins: &[Pin],
-) -> Result<()> {
-    let sdist_only = without_target_wheels(exec, resolver, target, work, pins, &resolver.triple)?;
-    let mut problems = Vec::new();
-    let mut native = Vec::new();
-    for pin in sdist_only {
-        let requirement = format!("{}=={}", pin.name, pin.version);
-        let scratch = tempfile::Builder::new()
-            .prefix("sdist-")
-            .tempdir_in(work)
-            .context("cannot create a download folder")?;
-        exec.ws.runner.read(
-            &pip(exec, format!("download the sdist of {requirement}"))?
-                // `--no-binary :all:` would reach the build-dependency install too.
-                .args(["download", "--no-deps", "--no-binary", &pin.name, "--dest"])
-                .arg(scratch.path())
-                .arg(&requirement),
-        )?;
-        let sdist = file_names(scratch.path())?
-            .into_iter()
-            .next()
-            .with_context(|| format!("pip downloaded no sdist of {requirement}"))?;
-        let source = native_source(&scratch.path().join(&sdist))?;
-        if source.as_deref().is_some_and(is_rust) {
-            native.push((pin, source.unwrap_or_default()));
-            continue;
-        }
-        // Built with every compiler replaced by `false`: a pure package (or one whose
-        // optional C speed-ups fall back) still gives a `py3-none-any` wheel; nothing is
-        // compiled for the wrong platform.
-        let mut build = pip(
-            exec,
-            format!("build a wheel of {requirement} from its sdist, without compilers"),
-        )?
-        .env("SOURCE_DATE_EPOCH", exec.plan.source_date_epoch.to_string());
-        for compiler in ["CC", "CXX", "LDSHARED", "FC", "F77", "F90"] {
-            build = build.env(compiler, "false");
-        }
-        let (built, _) = exec.ws.runner.probe(
-            &build
-                .args(["wheel", "--no-deps", "--wheel-dir"])
-                .arg(scratch.path())
-                .arg(scratch.path().join(&sdist)),
-        )?;
-        let wheels: Vec<String> = file_names(scratch.path())?
-            .into_iter()
-            .filter(|f| f.ends_with(".whl"))
-            .collect();
-        match wheels.as_slice() {
-            [wheel] if built && wheel_fits(wheel, target).unwrap_or(false) => {
-                rename(&scratch.path().join(wheel), &pure.join(wheel))?;
-            }
-            _ => match source {
-                Some(source) => native.push((pin, source)),
-                None => problems.push(format!(
-                    "{requirement} (required by {}) has no wheel for {} and its sdist does not build into a pure-Python wheel (see the log)",
-                    pin.via, target.name
-                )),
-            },
-        }
-    }
-    if !native.is_empty() {
-        let names: Vec<Pin> = native.iter().map(|(p, _)| p.clone()).collect();
-        let mut elsewhere: BTreeMap<String, Vec<&str>> = BTreeMap::new();
-        for (os, triple) in OTHER_SYSTEMS.iter().filter(|(os, _)| *os != target.os) {
-            let missing = without_target_wheels(exec, resolver, target, work, &names, triple)?;
-            for pin in &names {
-                if !missing.iter().any(|m| m.name == pin.name) {
-                    elsewhere.entry(pin.name.clone()).or_default().push(os.sys_platform());
-                }
-            }
-        }
-        for (pin, source) in native {
-            let sys_platform = target.os.sys_platform();
-            problems.push(match elsewhere.get(&pin.name) {
-                Some(systems) => format!(
-                    "{} {} (required by {}) publishes wheels for {} but none for {}: it probably does not support {}. \
-                     Keep it off this platform with a marker where it is required, e.g. `{}; sys_platform != \"{sys_platform}\"`, \
-                     or require a version that has a {} wheel",
-                    pin.name, pin.version, pin.via, systems.join(", "), target.name, target.name, pin.name, target.name
-                ),
-                None => format!(
-                    "{} {} (required by {}) has no wheel for {} and its sdist is not pure Python ({source}): \
-                     it must be compiled on {} itself, so build the {} bundle on a {} machine",
-                    pin.name, pin.version, pin.via, target.name, target.name, target.name, target.name
-                ),
-            });
-        }
-    }
-    if !problems.is_empty() {
-        bail!("{}", problems.join("\n"));
-    }
-    Ok(())
-}
-
-/// Of `pins`, those that have no wheel for the uv target `triple`: asked of uv in one call
+/// Of `pins` (name, version), those that have no wheel for the uv target `triple`: asked of uv in one call
 /// (`--no-deps`, PEP 751 output, which lists the wheels that fit and any sdist).
 fn without_target_wheels(
     exec: &Exec,
     resolver: &ResolverTarget,
     target: &Platform,
     work: &Path,
-    pins: &[Pin],
+    pins: &[(String, String)],
     triple: &str,
-) -> Result<Vec<Pin>> {
+) -> Result<Vec<(String, String)>> {
     let input = work.join(format!("files-{triple}.in"));
     // uv insists on PEP 751 names: pylock.<name>.toml, no dots in <name>.
     let output = work.join(format!("pylock.{}.toml", triple.replace('.', "-")));
-    let lines: Vec<String> = pins.iter().map(|p| format!("{}=={}", p.name, p.version)).collect();
+    let lines: Vec<String> = pins.iter().map(|(n, v)| format!("{n}=={v}")).collect();
     write_atomic(&input, lines.join("\n").as_bytes())?;
     let other = ResolverTarget {
         triple: triple.to_string(),
@@ -520,11 +355,7 @@ fn without_target_wheels(
         })
         .filter_map(|p| p.get("name").and_then(|n| n.as_str()).map(normalize_name))
         .collect();
-    Ok(pins
-        .iter()
-        .filter(|p| !with_wheels.contains(&p.name))
-        .cloned()
-        .collect())
+    Ok(pins.iter().filter(|(n, _)| !with_wheels.contains(n)).cloned().collect())
 }
 
 fn is_rust(source: &str) -> bool {
@@ -547,25 +378,6 @@ pub(super) fn pip(exec: &Exec, purpose: String) -> Result<Cmd> {
         .envs(exec.plan.index.pip_env(&exec.ws.root)?)
         .env_vars(exec.ws.tool_cache_env())
         .args(["-m", "pip"]))
-}
-
-/// Fetch every pinned wheel for the target in one `pip download`. Requires-Python is judged
-/// afterwards ([`python_misfits`]), so pip is told to ignore it.
-fn download(exec: &Exec, target: &Platform, work: &Path, pure: &Path, out: &Path, pins: &[Pin]) -> Result<()> {
-    if pins.is_empty() {
-        return Ok(());
-    }
-    let list = work.join("download.txt");
-    let lines: Vec<String> = pins.iter().map(|p| format!("{}=={}", p.name, p.version)).collect();
-    write_atomic(&list, lines.join("\n").as_bytes())?;
-    let cmd = pip(exec, format!("download {} wheel(s) for {}", pins.len(), target.name))?
-        .args(["download", "--ignore-requires-python", "--dest"])
-        .arg(out)
-        .arg("--find-links")
-        .arg(pure)
-        .args(pip_target_args(target));
-    exec.ws.runner.read(&cmd.arg("--requirement").arg(&list))?;
-    Ok(())
 }
 
 /// `pip download` options that fetch exactly one wheel per requirement for the target:
@@ -594,60 +406,8 @@ pub(super) fn pip_target_args(target: &Platform) -> Vec<String> {
     args
 }
 
-/// The downloaded wheels whose Requires-Python does not admit the target's Python.
-fn python_misfits(target: &Platform, out: &Path, pins: &[Pin]) -> Result<Vec<(Pin, String, String)>> {
-    let files = wheel_files(out)?;
-    let mut misfits = Vec::new();
-    for pin in pins {
-        let file = files
-            .get(&(pin.name.clone(), normalize_version(&pin.version)))
-            .with_context(|| {
-                format!(
-                    "pip did not download a wheel of {}=={} for {}",
-                    pin.name, pin.version, target.name
-                )
-            })?;
-        if let Some(requires) = wheel_requires_python(&out.join(file))? {
-            if !python_admits(&requires, &target.python) {
-                misfits.push((pin.clone(), file.clone(), requires));
-            }
-        }
-    }
-    Ok(misfits)
-}
-
-/// Remove wheels of earlier rounds that the final pins no longer name.
-fn keep_only(out: &Path, pins: &[Pin]) -> Result<()> {
-    let wanted: BTreeSet<(String, String)> = pins
-        .iter()
-        .map(|p| (p.name.clone(), normalize_version(&p.version)))
-        .collect();
-    for (key, file) in wheel_files(out)? {
-        if !wanted.contains(&key) {
-            std::fs::remove_file(out.join(&file)).with_context(|| format!("cannot remove {file}"))?;
-        }
-    }
-    Ok(())
-}
-
-/// Wheels in `dir` by (normalized name, normalized version).
-fn wheel_files(dir: &Path) -> Result<BTreeMap<(String, String), String>> {
-    let mut files = BTreeMap::new();
-    for file in file_names(dir)?.into_iter().filter(|f| f.ends_with(".whl")) {
-        let mut parts = file.splitn(3, '-');
-        if let (Some(name), Some(version)) = (parts.next(), parts.next()) {
-            files.insert((normalize_name(name), normalize_version(version)), file.clone());
-        }
-    }
-    Ok(files)
-}
-
-fn normalize_version(v: &str) -> String {
-    Version::from_str(v).map_or_else(|_| v.to_string(), |v| v.to_string())
-}
-
 /// uv's "no solution" explanation, with what "you require" means here.
-fn explain_conflict(text: &str, target: &Platform, resolver: &ResolverTarget) -> String {
+pub(super) fn explain_conflict(text: &str, target: &Platform, resolver: &ResolverTarget) -> String {
     let explanation: Vec<&str> = text
         .lines()
         .filter(|l| !l.starts_with("warning:") && !l.trim().is_empty())
@@ -665,7 +425,7 @@ fn explain_conflict(text: &str, target: &Platform, resolver: &ResolverTarget) ->
 }
 
 /// A `file://` URL for a local path, as uv and pip take it in a requirement.
-fn file_url(path: &Path) -> String {
+pub(super) fn file_url(path: &Path) -> String {
     let path = path.to_string_lossy().replace('\\', "/");
     let mut url = String::from("file://");
     if !path.starts_with('/') {
@@ -685,24 +445,6 @@ fn file_url(path: &Path) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn pins_come_with_their_requirers() {
-        let pins = parse_pins(
-            "acme-a @ file:///tmp/a.whl  # via -r requirements.in\nrich==11.2.0  # via acme-a, -r requirements.in\nmdurl==0.1.2\n",
-        );
-        let got: Vec<(&str, &str, &str)> = pins
-            .iter()
-            .map(|p| (p.name.as_str(), p.version.as_str(), p.via.as_str()))
-            .collect();
-        assert_eq!(
-            got,
-            [
-                ("rich", "11.2.0", "acme-a, [public] requirements"),
-                ("mdurl", "0.1.2", "")
-            ]
-        );
-    }
 
     #[test]
     fn file_urls_escape_what_a_url_cannot_hold() {

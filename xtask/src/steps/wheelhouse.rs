@@ -12,7 +12,6 @@ use super::exec::Exec;
 use super::resolve::{pip, pip_target_args};
 use crate::manifest::normalize_name;
 use crate::ops::fs::{copy_file, create_dir, file_names, rename, sha256_file};
-use crate::plan::WheelhouseStrategy;
 use crate::python::platform::wheel_fits;
 
 /// Fill a platform's bundle folder with its wheelhouse: by `pip wheel` on a matching host, else
@@ -26,7 +25,10 @@ pub fn collect(exec: &Exec, platform: &str, requirements: &[String]) -> Result<(
         .context("platform missing from the plan")?;
     let dir = exec.bundle_dir(&planned.folder);
     create_dir(&dir)?;
-    if planned.strategy == WheelhouseStrategy::Download {
+    if super::resolve::locked_platforms(exec.plan)
+        .iter()
+        .any(|p| p == platform)
+    {
         return place_resolved(exec, platform, &dir);
     }
     let house = PipWheelhouse {
@@ -170,12 +172,30 @@ impl PipWheelhouse<'_, '_> {
     }
 }
 
-/// Fill a platform's bundle folder from what [`super::resolve`] resolved for it: the
-/// plugins' wheels and sdists as built here, and the public wheels it downloaded.
+/// Fill a platform's bundle folder from what [`super::resolve`] took from its lock: the
+/// plugins' wheels (which must fit the target) and sdists as built here, and the public
+/// wheels.
 fn place_resolved(exec: &Exec, platform: &str, dir: &Path) -> Result<()> {
+    let target = exec
+        .ws
+        .manifest
+        .platform(platform)
+        .with_context(|| format!("platform {platform} is not in the manifest"))?;
     let private = exec.private_dir();
-    for file in file_names(&private)? {
-        copy_file(&private.join(&file), &dir.join(&file))?;
+    let files = file_names(&private)?;
+    let native: Vec<&String> = files
+        .iter()
+        .filter(|f| f.ends_with(".whl") && !wheel_fits(f, target).unwrap_or(false))
+        .collect();
+    if !native.is_empty() {
+        bail!(
+            "{} {} built for this host only (it is not pure Python): build the {platform} bundle on a {platform} machine",
+            native.iter().map(|f| f.as_str()).collect::<Vec<_>>().join(", "),
+            if native.len() == 1 { "is" } else { "are" },
+        );
+    }
+    for file in &files {
+        copy_file(&private.join(file), &dir.join(file))?;
     }
     let resolved = super::resolve::resolved_dir(exec.stage, platform);
     for file in file_names(&resolved)? {

@@ -9,6 +9,7 @@ pub mod bump;
 pub mod changelog;
 pub mod ci;
 pub mod init;
+pub mod lock;
 pub mod merge;
 pub mod nightly;
 pub mod plan;

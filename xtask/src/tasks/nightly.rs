@@ -38,7 +38,7 @@ pub fn run(ws: &Workspace, opts: &PlanOptions, json: bool) -> Result<()> {
         stage: stage.path(),
         tools_python,
     };
-    let conflicts = steps::check_resolution(&exec)?;
+    let conflicts = steps::settle_for_run(&exec)?;
     if !conflicts.is_empty() {
         return Err(precheck_failed(
             &format!(

@@ -136,7 +136,7 @@ fn execute_new(ws: &Workspace, tools: &toolchain::Tools, plan: &Plan, git_dir: &
         stage: stage.path(),
         tools_python,
     };
-    let conflicts = steps::check_resolution(&exec)?;
+    let conflicts = steps::settle_for_run(&exec)?;
     if !conflicts.is_empty() {
         return Err(precheck_failed(
             "the dependencies cannot be resolved; nothing was built",

@@ -1,0 +1,267 @@
+//! The repository's lock of one platform: a PEP 751 `pylock.<platform>.toml` as uv writes it
+//! (`uv pip compile --format pylock.toml` for the platform's target), the plugins' stand-ins
+//! taken out, with a `[tool.xtask]` table that records what it was resolved from: the
+//! platform's resolver target and every requirement of the plugins and `[public]`. A lock
+//! whose recorded requirements are the current ones is used as it is, with no index asked.
+
+use std::collections::BTreeSet;
+
+use anyhow::{bail, Context, Result};
+
+/// The folder of the repository's locks, beside `release-config.toml`.
+pub const LOCKS_DIR: &str = "locks";
+
+/// The lock file of a platform: `locks/pylock.<platform>.toml` (PEP 751 names).
+pub fn lock_path(platform: &str) -> String {
+    format!("{LOCKS_DIR}/pylock.{platform}.toml")
+}
+
+/// One locked file: its name, where it comes from (a URL, or a path for find-links folders)
+/// and its sha256.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LockedFile {
+    pub name: String,
+    pub url: String,
+    pub sha256: String,
+}
+
+/// One locked package: the wheels uv found for the target, and its sdist when it has one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LockedPackage {
+    pub name: String,
+    pub version: String,
+    pub marker: Option<String>,
+    pub wheels: Vec<LockedFile>,
+    pub sdist: Option<LockedFile>,
+}
+
+/// A platform's lock: its text (kept as written) and what was read from it.
+#[derive(Debug, Clone)]
+pub struct Lock {
+    pub text: String,
+    pub packages: Vec<LockedPackage>,
+    /// `[tool.xtask] target`: the resolver target and Python it was resolved for.
+    pub target: String,
+    /// `[tool.xtask] requirements`: what it was resolved from, sorted.
+    pub requirements: Vec<String>,
+}
+
+impl Lock {
+    /// Read a lock written by [`Lock::from_uv`] (`what` names it in errors).
+    pub fn parse(text: &str, what: &str) -> Result<Lock> {
+        let doc: toml::Table = text
+            .parse()
+            .with_context(|| format!("{what} is not valid TOML: restore it from git or run `cargo xtask lock`"))?;
+        let tool = doc.get("tool").and_then(|t| t.get("xtask"));
+        let target = tool
+            .and_then(|t| t.get("target"))
+            .and_then(|t| t.as_str())
+            .unwrap_or_default()
+            .to_string();
+        let requirements = tool
+            .and_then(|t| t.get("requirements"))
+            .and_then(|r| r.as_array())
+            .map(|r| r.iter().filter_map(|v| v.as_str().map(str::to_string)).collect())
+            .unwrap_or_default();
+        Ok(Lock {
+            text: text.to_string(),
+            packages: packages(&doc, what)?,
+            target,
+            requirements,
+        })
+    }
+
+    /// The lock from uv's `pylock.toml` output: its header comments and the packages named
+    /// `leave_out` (the plugins' stand-ins) removed, `[tool.xtask]` added.
+    pub fn from_uv(
+        uv_text: &str,
+        leave_out: &[String],
+        heading: &str,
+        target: &str,
+        requirements: &[String],
+    ) -> Result<Lock> {
+        let mut blocks = uv_text.split("\n[[packages]]\n");
+        let head: Vec<&str> = blocks
+            .next()
+            .unwrap_or_default()
+            .lines()
+            .filter(|l| !l.starts_with('#'))
+            .collect();
+        let mut text = format!("# {heading}\n# Written by `cargo xtask lock`; do not edit by hand.\n");
+        text.push_str(head.join("\n").trim());
+        text.push('\n');
+        for block in blocks {
+            let doc: toml::Table = format!("[[packages]]\n{block}")
+                .parse()
+                .context("uv wrote an unreadable pylock.toml")?;
+            // Stand-ins are `directory` packages, which have no version.
+            let name = doc
+                .get("packages")
+                .and_then(|p| p.get(0))
+                .and_then(|p| p.get("name"))
+                .and_then(|n| n.as_str())
+                .map(crate::manifest::normalize_name)
+                .unwrap_or_default();
+            if leave_out.contains(&name) {
+                continue;
+            }
+            text.push_str("\n[[packages]]\n");
+            text.push_str(block.trim_end());
+            text.push('\n');
+        }
+        let quote = |s: &str| serde_json::Value::String(s.to_string()).to_string();
+        text.push_str(&format!(
+            "\n[tool.xtask]\ntarget = {}\nrequirements = [\n",
+            quote(target)
+        ));
+        for r in requirements {
+            text.push_str(&format!("    {},\n", quote(r)));
+        }
+        text.push_str("]\n");
+        Lock::parse(&text, "the lock just written")
+    }
+
+    /// What changed between the requirements this lock was resolved from and `now`, for a
+    /// message (`added "x>=2"`, `removed "x>=1"`), and the target when it differs.
+    pub fn differences(&self, target: &str, now: &[String]) -> Vec<String> {
+        let mut out = Vec::new();
+        if self.target != target {
+            out.push(format!("the target was {:?}, now {target:?}", self.target));
+        }
+        let before: BTreeSet<&String> = self.requirements.iter().collect();
+        let after: BTreeSet<&String> = now.iter().collect();
+        for r in after.difference(&before) {
+            out.push(format!("requirement {r:?} is new"));
+        }
+        for r in before.difference(&after) {
+            out.push(format!("requirement {r:?} is gone"));
+        }
+        out
+    }
+}
+
+/// The `[[packages]]` of a lock document.
+fn packages(doc: &toml::Table, what: &str) -> Result<Vec<LockedPackage>> {
+    let mut out = Vec::new();
+    for (i, p) in doc
+        .get("packages")
+        .and_then(|p| p.as_array())
+        .into_iter()
+        .flatten()
+        .enumerate()
+    {
+        let field = |key: &str| p.get(key).and_then(|v| v.as_str()).map(str::to_string);
+        let (Some(name), Some(version)) = (field("name"), field("version")) else {
+            bail!("{what}: package {} has no name or version", i + 1);
+        };
+        let wheels = p
+            .get("wheels")
+            .and_then(|w| w.as_array())
+            .into_iter()
+            .flatten()
+            .map(|w| file(w, &name, what))
+            .collect::<Result<Vec<_>>>()?;
+        let sdist = p.get("sdist").map(|s| file(s, &name, what)).transpose()?;
+        out.push(LockedPackage {
+            name: crate::manifest::normalize_name(&name),
+            version,
+            marker: field("marker"),
+            wheels,
+            sdist,
+        });
+    }
+    Ok(out)
+}
+
+/// A wheel or sdist entry: `url` (or `path`), `hashes.sha256`, the name from `name` or the
+/// last part of the URL.
+fn file(entry: &toml::Value, package: &str, what: &str) -> Result<LockedFile> {
+    let text = |key: &str| entry.get(key).and_then(|v| v.as_str());
+    let url = text("url")
+        .or_else(|| text("path"))
+        .with_context(|| format!("{what}: a file of {package} has neither url nor path"))?;
+    let sha256 = entry
+        .get("hashes")
+        .and_then(|h| h.get("sha256"))
+        .and_then(|h| h.as_str())
+        .with_context(|| format!("{what}: {url} has no sha256 hash"))?;
+    let name = text("name")
+        .map(str::to_string)
+        .unwrap_or_else(|| percent_decode(url.rsplit('/').next().unwrap_or(url)));
+    if name.is_empty() || name.contains(['/', '\\']) || name.starts_with('.') {
+        bail!("{what}: {url} does not name a file");
+    }
+    Ok(LockedFile {
+        name,
+        url: url.to_string(),
+        sha256: sha256.to_ascii_lowercase(),
+    })
+}
+
+/// `%XX` escapes of a URL path segment decoded.
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            if let Some(b) = std::str::from_utf8(&bytes[i + 1..i + 3])
+                .ok()
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+            {
+                out.push(b);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const UV: &str = "# This file was autogenerated by uv via the following command:\n\
+#    uv pip compile --format pylock.toml -o /tmp/x/pylock.linux.toml\n\
+lock-version = \"1.0\"\ncreated-by = \"uv\"\nrequires-python = \">=3.11\"\n\n\
+[[packages]]\nname = \"acme-plugin-a\"\nversion = \"1.0\"\ndirectory = { path = \"/tmp/x/a\" }\n\n\
+[[packages]]\nname = \"Rich\"\nversion = \"11.2\"\nmarker = \"sys_platform != 'win32'\"\n\
+sdist = { url = \"http://i/simple/rich/rich-11.2.tar.gz\", hashes = { sha256 = \"AB\" } }\n\
+wheels = [{ url = \"http://i/simple/rich/rich-11.2-py3-none-any.whl\", hashes = { sha256 = \"cd\" } }]\n";
+
+    #[test]
+    fn uv_output_becomes_a_lock_without_the_plugins_and_with_its_inputs() {
+        let lock = Lock::from_uv(UV, &["acme-plugin-a".into()], "linux", "t 3.11", &["rich>=10".into()]).unwrap();
+        assert!(!lock.text.contains("acme-plugin-a"), "{}", lock.text);
+        assert!(!lock.text.contains("/tmp/x"), "{}", lock.text);
+        assert_eq!(lock.packages.len(), 1);
+        let p = &lock.packages[0];
+        assert_eq!((p.name.as_str(), p.version.as_str()), ("rich", "11.2"));
+        assert_eq!(p.wheels[0].name, "rich-11.2-py3-none-any.whl");
+        assert_eq!(p.sdist.as_ref().unwrap().sha256, "ab");
+        let again = Lock::parse(&lock.text, "x").unwrap();
+        assert_eq!(again.requirements, ["rich>=10"]);
+        assert_eq!(again.target, "t 3.11");
+        assert!(again.differences("t 3.11", &["rich>=10".into()]).is_empty());
+        assert_eq!(
+            again.differences("t 3.12", &["rich>=11".into()]),
+            [
+                "the target was \"t 3.11\", now \"t 3.12\"",
+                "requirement \"rich>=11\" is new",
+                "requirement \"rich>=10\" is gone"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_file_without_hash_or_name_is_refused() {
+        let bad = "lock-version = \"1.0\"\n[[packages]]\nname = \"x\"\nversion = \"1\"\nwheels = [{ url = \"http://i/x.whl\" }]\n";
+        assert!(format!("{:#}", Lock::parse(bad, "L").unwrap_err()).contains("no sha256"));
+        let dots = "[[packages]]\nname = \"x\"\nversion = \"1\"\nwheels = [{ url = \"http://i/..\", hashes = { sha256 = \"a\" } }]\n";
+        assert!(Lock::parse(dots, "L").is_err());
+        assert_eq!(percent_decode("a%2Bb%20c.whl"), "a+b c.whl");
+    }
+}

@@ -1,0 +1,390 @@
+//! Lock: before anything is built, one resolution per platform by uv for its target (the
+//! host included), from the plugins' declared requirements (static stand-ins, `name @
+//! file://`, with the planned versions and sibling pins) and `[public]`. The repository's
+//! lock (`locks/pylock.<platform>.toml`, as committed) is used as it is when it was resolved
+//! from the same requirements for the same target: no index is asked. Otherwise uv resolves
+//! again, preferring the locked versions; `--locked` (and `--offline`) refuse instead, naming
+//! what changed. Every platform is resolved before a conflict is reported, so one error lists
+//! them all.
+//!
+//! Owns `<stage>/locks/` (the lock each platform uses in this run) and `<stage>/lock-work/`;
+//! writes the repository's `locks/` only for `cargo xtask lock`.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use anyhow::{Context, Result};
+
+use super::exec::Exec;
+use super::resolve::{explain_conflict, file_url, run_uv, uv_compile};
+use crate::manifest::{normalize_name, Platform};
+use crate::ops::fs::{create_dir, write_atomic};
+use crate::python::lockfile::{lock_path, Lock};
+use crate::python::platform::{python_admits, resolver_target, ResolverTarget};
+
+/// How a run treats the repository's lock.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum LockUse {
+    /// `nightly`, `release`, `bundle`: the committed lock when it fits, else resolve again.
+    #[default]
+    Prefer,
+    /// `--locked` / `--offline`: the committed lock must fit.
+    Require,
+    /// `cargo xtask lock`: resolve (keeping locked versions unless upgraded) and write.
+    Write {
+        upgrade: bool,
+        upgrade_packages: Vec<String>,
+    },
+}
+
+/// What settling the locks found: problems that stop the run, and notes for the user.
+#[derive(Debug, Default)]
+pub struct Settled {
+    pub problems: Vec<String>,
+    /// Per platform: the lock used (or written), and whether it came from the repository as is.
+    pub locks: Vec<(String, Lock, bool)>,
+}
+
+/// The lock a platform uses in this run, written by [`settle`].
+pub fn stage_lock(stage: &Path, platform: &str) -> PathBuf {
+    stage.join("locks").join(format!("pylock.{platform}.toml"))
+}
+
+/// Before a run builds anything: every platform's lock settled for this run (`--locked` and
+/// `--offline` require the committed one); the problems that stop it.
+pub fn settle_for_run(exec: &Exec) -> Result<Vec<String>> {
+    let how = if exec.ws.locked {
+        LockUse::Require
+    } else {
+        LockUse::Prefer
+    };
+    Ok(settle(exec, &how)?.problems)
+}
+
+/// Settle every platform uv can resolve for: use, check or make its lock (see the module).
+pub fn settle(exec: &Exec, how: &LockUse) -> Result<Settled> {
+    let mut settled = Settled::default();
+    let mut stand_ins: Option<(Vec<String>, Vec<String>)> = None;
+    for planned in &exec.plan.platforms {
+        let target = exec
+            .ws
+            .manifest
+            .platform(&planned.name)
+            .with_context(|| format!("platform {} is not in the manifest", planned.name))?;
+        let Ok(resolver) = resolver_target(target) else {
+            continue; // collected by `pip wheel` on its own host, unlocked (see wheelhouse)
+        };
+        let (roots, requirements) = match &stand_ins {
+            Some(s) => s.clone(),
+            None => stand_ins.insert(stand_in_roots(exec)?).clone(),
+        };
+        let signature = target_signature(&resolver, target);
+        let file = lock_path(&target.name);
+        let committed = committed_lock(exec, how, &file)?;
+        let fits = committed
+            .as_ref()
+            .map(|lock| lock.differences(&signature, &requirements))
+            .filter(|d| d.is_empty())
+            .is_some();
+        if fits && !matches!(how, LockUse::Write { upgrade: true, .. }) && !upgrades_some(how) {
+            let lock = committed.expect("checked above");
+            match check_files(exec, &lock, target) {
+                Ok(misfits) if misfits.is_empty() => {}
+                Ok(misfits) => {
+                    settled.problems.push(format!(
+                        "{}: {file}: {}; run `cargo xtask lock` and commit it",
+                        target.name,
+                        misfits.iter().map(|m| m.reason.clone()).collect::<Vec<_>>().join("; ")
+                    ));
+                    continue;
+                }
+                Err(e) => {
+                    settled.problems.push(format!("{}: {e:#}", target.name));
+                    continue;
+                }
+            }
+            write_atomic(&stage_lock(exec.stage, &target.name), lock.text.as_bytes())?;
+            settled.locks.push((target.name.clone(), lock, true));
+            continue;
+        }
+        if *how == LockUse::Require || exec.ws.offline {
+            settled.problems.push(match &committed {
+                None => format!(
+                    "{}: {file} does not exist; run `cargo xtask lock` and commit it (or run without --locked/--offline)",
+                    target.name
+                ),
+                Some(lock) => format!(
+                    "{}: {file} no longer fits the manifest and the plugins' requirements ({}); run `cargo xtask lock` and commit it",
+                    target.name,
+                    lock.differences(&signature, &requirements).join("; ")
+                ),
+            });
+            continue;
+        }
+        let heading = format!(
+            "The lock of platform {} ({}): every public package of its bundle.",
+            target.name, signature
+        );
+        match resolve_fitting(
+            exec,
+            how,
+            target,
+            &resolver,
+            &roots,
+            committed.as_ref(),
+            &heading,
+            &requirements,
+        )? {
+            Ok(lock) => {
+                if let (Some(old), LockUse::Prefer) = (&committed, how) {
+                    crate::ops::ui::progress!(
+                        "    {file} is out of date ({}): resolved again for this run; run `cargo xtask lock` and commit it",
+                        old.differences(&signature, &requirements).join("; ")
+                    );
+                }
+                write_atomic(&stage_lock(exec.stage, &target.name), lock.text.as_bytes())?;
+                settled.locks.push((target.name.clone(), lock, false));
+            }
+            Err(problem) => settled.problems.push(format!("{}: {problem}", target.name)),
+        }
+    }
+    Ok(settled)
+}
+
+fn upgrades_some(how: &LockUse) -> bool {
+    matches!(how, LockUse::Write { upgrade_packages, .. } if !upgrade_packages.is_empty())
+}
+
+/// What a lock was resolved for: uv's target, the platform's Python and macOS deployment target.
+fn target_signature(resolver: &ResolverTarget, target: &Platform) -> String {
+    let mut s = format!("{} python {}", resolver.triple, target.python);
+    if let Some(v) = &resolver.macos_deployment_target {
+        s.push_str(&format!(" macos {v}"));
+    }
+    s
+}
+
+/// The repository's lock of a platform: as committed at the plan's commit for runs, as in
+/// the working tree for `cargo xtask lock`. An unreadable lock is an error that names it.
+fn committed_lock(exec: &Exec, how: &LockUse, file: &str) -> Result<Option<Lock>> {
+    let text = if matches!(how, LockUse::Write { .. }) {
+        std::fs::read_to_string(exec.ws.root.join(file)).ok()
+    } else {
+        exec.git.file_at(&exec.plan.commit, &format!("./{file}"))?
+    };
+    text.map(|t| Lock::parse(&t, file)).transpose()
+}
+
+/// How often a platform is resolved again after excluding distributions whose
+/// Requires-Python does not admit the platform's whole minor series (uv judges only its
+/// lower bound). Each round excludes every misfit found, and a misfit at the series' first
+/// patch release excludes that version and every newer one at once.
+const MAX_ROUNDS: usize = 30;
+
+/// A locked wheel whose Requires-Python does not admit the target's Python.
+struct Misfit {
+    constraint: String,
+    reason: String,
+}
+
+/// Resolve for the target until every chosen wheel's Requires-Python admits the platform's
+/// Python, fetching the chosen files into the wheel store: `Ok(lock)`, or `Err(problem)`.
+#[allow(clippy::too_many_arguments)]
+fn resolve_fitting(
+    exec: &Exec,
+    how: &LockUse,
+    target: &Platform,
+    resolver: &ResolverTarget,
+    roots: &[String],
+    committed: Option<&Lock>,
+    heading: &str,
+    requirements: &[String],
+) -> Result<Result<Lock, String>> {
+    let plugins: Vec<String> = exec.plan.plugins.iter().map(|p| p.normalized_name.clone()).collect();
+    let signature = target_signature(resolver, target);
+    let mut constraints: Vec<String> = Vec::new();
+    for _ in 0..MAX_ROUNDS {
+        let uv_text = match resolve(exec, how, target, resolver, roots, committed, &constraints)? {
+            Ok(text) => text,
+            Err(conflict) => return Ok(Err(explain_conflict(&conflict, target, resolver))),
+        };
+        let lock = Lock::from_uv(&uv_text, &plugins, heading, &signature, requirements)?;
+        let misfits = match check_files(exec, &lock, target) {
+            Ok(m) => m,
+            Err(e) => return Ok(Err(format!("{e:#}"))),
+        };
+        if misfits.is_empty() {
+            return Ok(Ok(lock));
+        }
+        for m in misfits {
+            crate::ops::ui::progress!("    {}: resolving {} again without it", m.reason, target.name);
+            constraints.push(m.constraint);
+        }
+    }
+    Ok(Err(format!(
+        "no set of versions whose Requires-Python admits Python {} was found after excluding {}",
+        target.python,
+        constraints.join(", ")
+    )))
+}
+
+/// Fetch the files a lock names for the target into the wheel store and check each chosen
+/// file's Requires-Python (a wheel's METADATA, an sdist's PKG-INFO) against the platform's
+/// whole `X.Y` series: the misfits.
+fn check_files(exec: &Exec, lock: &Lock, target: &Platform) -> Result<Vec<Misfit>> {
+    let (chosen, without) = super::store::choose(lock, target);
+    if !without.is_empty() {
+        let names: Vec<String> = without.iter().map(|p| format!("{} {}", p.name, p.version)).collect();
+        anyhow::bail!("the lock has no file of {} for this platform", names.join(", "));
+    }
+    let files: Vec<&crate::python::lockfile::LockedFile> = chosen.iter().map(|c| c.file()).collect();
+    super::store::ensure(exec, &files)?;
+    let mut misfits = Vec::new();
+    for c in &chosen {
+        let (package, path) = (c.package(), super::store::take(exec, c.file())?);
+        let requires = match c {
+            super::store::Chosen::Wheel(..) => super::build::wheel_requires_python(&path)?,
+            super::store::Chosen::Sdist(..) => super::build::sdist_requires_python(&path)?,
+        };
+        let Some(requires) = requires else {
+            continue;
+        };
+        if python_admits(&requires, &target.python) {
+            continue;
+        }
+        let first_patch = python_admits_version(&requires, &format!("{}.0", target.python));
+        misfits.push(Misfit {
+            // Failing at X.Y.0 only (a patch floor like `!=3.9.0` or `>=3.11.5`): newer
+            // versions keep the floor, so they go too.
+            constraint: if !first_patch && python_admits_version(&requires, &format!("{}.99", target.python)) {
+                format!("{}<{}", package.name, package.version)
+            } else {
+                format!("{}!={}", package.name, package.version)
+            },
+            reason: format!(
+                "{} {} requires Python {requires}, not {}",
+                package.name, package.version, target.python
+            ),
+        });
+    }
+    Ok(misfits)
+}
+
+/// Whether `requires_python` admits the exact version `python`.
+fn python_admits_version(requires_python: &str, python: &str) -> bool {
+    match (
+        pep440_rs::VersionSpecifiers::from_str(requires_python),
+        pep440_rs::Version::from_str(python),
+    ) {
+        (Ok(spec), Ok(v)) => crate::versions::satisfies(&spec, &v),
+        _ => false,
+    }
+}
+
+/// One `uv pip compile --format pylock.toml` for the target: `Ok(lock text)`, or
+/// `Err(uv's explanation)` when no set of versions satisfies the requirements. The committed
+/// lock is uv's output file beforehand, so uv keeps its versions unless told to upgrade.
+fn resolve(
+    exec: &Exec,
+    how: &LockUse,
+    target: &Platform,
+    resolver: &ResolverTarget,
+    roots: &[String],
+    committed: Option<&Lock>,
+    constraints: &[String],
+) -> Result<Result<String, String>> {
+    let dir = exec.stage.join("lock-work").join(&target.name);
+    create_dir(&dir)?;
+    let input = dir.join("requirements.in");
+    write_atomic(&input, roots.join("\n").as_bytes())?;
+    let constraint_file = dir.join("constraints.txt");
+    write_atomic(&constraint_file, constraints.join("\n").as_bytes())?;
+    let output = dir.join(format!("pylock.{}.toml", target.name));
+    match committed {
+        Some(lock) => write_atomic(&output, lock.text.as_bytes())?,
+        None => {
+            let _ = std::fs::remove_file(&output);
+        }
+    }
+    let mut cmd = uv_compile(exec, resolver, target)?
+        .args(["--quiet", "--format", "pylock.toml", "--constraint"])
+        .arg(&constraint_file)
+        .arg("--output-file")
+        .arg(&output);
+    if let LockUse::Write {
+        upgrade,
+        upgrade_packages,
+    } = how
+    {
+        if *upgrade {
+            cmd = cmd.arg("--upgrade");
+        }
+        for p in upgrade_packages {
+            cmd = cmd.args(["--upgrade-package", p]);
+        }
+    }
+    if let Err(no_solution) = run_uv(exec, &cmd.arg(&input))? {
+        return Ok(Err(no_solution));
+    }
+    Ok(Ok(
+        std::fs::read_to_string(&output).with_context(|| format!("cannot read {}", output.display()))?
+    ))
+}
+
+/// The roots of every resolution: one stand-in project per plugin (its declared requirements,
+/// siblings pinned to their planned versions) as `name @ file://`, and the `[public]`
+/// requirements; and what a lock records it was resolved from (every plugin's requirements
+/// on public packages and `[public]`, versions of the plugins themselves left out, so that a
+/// nightly's new dev version does not make the lock stale).
+fn stand_in_roots(exec: &Exec) -> Result<(Vec<String>, Vec<String>)> {
+    let work = exec.stage.join("lock-work").join("plugins");
+    let versions: BTreeMap<&str, &str> = exec
+        .plan
+        .plugins
+        .iter()
+        .map(|p| (p.normalized_name.as_str(), p.version.as_str()))
+        .collect();
+    let mut roots = Vec::new();
+    let mut recorded: Vec<String> = exec.plan.public_requirements.clone();
+    for p in &exec.plan.plugins {
+        let mut deps = Vec::new();
+        for dep in &p.dependencies {
+            let Ok(req) = pep508_rs::Requirement::<pep508_rs::VerbatimUrl>::from_str(dep) else {
+                continue;
+            };
+            let name = normalize_name(req.name.as_ref());
+            if name == p.normalized_name {
+                continue;
+            }
+            deps.push(match versions.get(name.as_str()) {
+                Some(version) => match dep.split_once(';') {
+                    Some((_, marker)) => format!("{name}=={version}; {}", marker.trim()),
+                    None => format!("{name}=={version}"),
+                },
+                None => {
+                    recorded.push(dep.clone());
+                    dep.clone()
+                }
+            });
+        }
+        let quoted: Vec<String> = deps.iter().map(serde_json::to_string).collect::<Result<_, _>>()?;
+        let dir = work.join(&p.normalized_name);
+        create_dir(&dir)?;
+        write_atomic(
+            &dir.join("pyproject.toml"),
+            format!(
+                "[project]\nname = {}\nversion = {}\ndependencies = [{}]\n",
+                serde_json::to_string(&p.normalized_name)?,
+                serde_json::to_string(&p.version)?,
+                quoted.join(", ")
+            )
+            .as_bytes(),
+        )?;
+        roots.push(format!("{} @ {}", p.normalized_name, file_url(&dir)));
+    }
+    roots.extend(exec.plan.public_requirements.iter().cloned());
+    recorded.sort();
+    recorded.dedup();
+    Ok((roots, recorded))
+}

@@ -1,0 +1,118 @@
+//! `cargo xtask lock`: resolve every platform uv can resolve for (the host included) and
+//! write the repository's locks, `locks/pylock.<platform>.toml` (PEP 751), like Cargo.lock:
+//! locked versions are kept while they still fit (`--upgrade`, `--upgrade-package NAME` move
+//! them), every locked file is fetched into the wheel store, and the locks are written all
+//! at once or not at all. Prints what changed per platform.
+
+use std::collections::BTreeMap;
+
+use anyhow::Result;
+
+use crate::error::precheck_failed;
+use crate::manifest::workspace::Workspace;
+use crate::ops::git::Git;
+use crate::plan::{self, Mode, PlanOptions};
+use crate::python::lockfile::{lock_path, Lock};
+use crate::steps::{self, Exec, LockUse};
+
+pub struct LockOptions {
+    pub upgrade: bool,
+    pub upgrade_packages: Vec<String>,
+    pub dry_run: bool,
+}
+
+pub fn run(ws: &Workspace, opts: &LockOptions) -> Result<()> {
+    let plan_opts = PlanOptions {
+        mode: Mode::Nightly {
+            build_number: Some(0),
+            upload: false,
+        },
+        platforms: Vec::new(),
+        release_dir: None,
+        no_sources: true,
+        no_sign: true,
+    };
+    let prepared = plan::compute(ws, &plan_opts)?;
+    let (Some(plan), Some(tools), true) = (prepared.plan, prepared.tools, prepared.problems.is_empty()) else {
+        return Err(precheck_failed("cannot lock the dependencies", prepared.problems));
+    };
+    let (stage, tools_python) = steps::prepare(ws, &tools, &plan, "lock")?;
+    let exec = Exec {
+        ws,
+        plan: &plan,
+        git: Git::new(&ws.runner, tools.git.clone(), &ws.root),
+        stage: stage.path(),
+        tools_python,
+    };
+    let how = LockUse::Write {
+        upgrade: opts.upgrade,
+        upgrade_packages: opts.upgrade_packages.clone(),
+    };
+    let settled = steps::settle(&exec, &how)?;
+    if !settled.problems.is_empty() {
+        return Err(precheck_failed(
+            "the dependencies cannot be locked; no lock was written",
+            settled.problems,
+        ));
+    }
+    let mut writes = Vec::new();
+    for (platform, lock, _) in &settled.locks {
+        let file = lock_path(platform);
+        let old = std::fs::read_to_string(ws.root.join(&file))
+            .ok()
+            .and_then(|t| Lock::parse(&t, &file).ok());
+        let changes = changes(old.as_ref(), lock);
+        crate::ops::ui::summary!(
+            "{file}: {} package(s){}",
+            lock.packages.len(),
+            if changes.is_empty() {
+                ", unchanged".to_string()
+            } else {
+                format!(": {}", changes.join(", "))
+            }
+        );
+        if old.as_ref().is_none_or(|o| o.text != lock.text) {
+            writes.push((ws.root.join(&file), lock.text.clone().into_bytes()));
+        }
+    }
+    if settled.locks.is_empty() {
+        crate::ops::ui::summary!("no platform is resolved by uv (see [platforms]): nothing to lock");
+    }
+    if opts.dry_run || writes.is_empty() {
+        return Ok(());
+    }
+    crate::ops::fs::create_dir(&ws.root.join(crate::python::lockfile::LOCKS_DIR))?;
+    crate::ops::fs::replace_files(&writes)?;
+    crate::ops::ui::summary!("wrote {} lock file(s); commit them", writes.len());
+    Ok(())
+}
+
+/// `name old -> new`, `+name version`, `-name version` between two locks.
+fn changes(old: Option<&Lock>, new: &Lock) -> Vec<String> {
+    let versions = |lock: &Lock| -> BTreeMap<String, String> {
+        lock.packages
+            .iter()
+            .map(|p| (p.name.clone(), p.version.clone()))
+            .collect()
+    };
+    let before = old.map(versions).unwrap_or_default();
+    let after = versions(new);
+    let mut out = Vec::new();
+    for (name, version) in &after {
+        match before.get(name) {
+            Some(v) if v != version => out.push(format!("{name} {v} -> {version}")),
+            Some(_) => {}
+            None if old.is_some() => out.push(format!("+{name} {version}")),
+            None => {}
+        }
+    }
+    for (name, version) in &before {
+        if !after.contains_key(name) {
+            out.push(format!("-{name} {version}"));
+        }
+    }
+    if old.is_none() {
+        out.insert(0, "new".into());
+    }
+    out
+}
