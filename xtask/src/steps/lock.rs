@@ -17,7 +17,7 @@ use std::str::FromStr;
 use anyhow::{Context, Result};
 
 use super::exec::Exec;
-use super::resolve::{explain_conflict, file_url, run_uv, uv_compile};
+use super::uv::{explain_conflict, file_url, run_uv, uv_compile};
 use crate::manifest::{normalize_name, Platform};
 use crate::ops::fs::{create_dir, write_atomic};
 use crate::python::lockfile::{lock_path, Lock};

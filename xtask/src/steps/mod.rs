@@ -26,6 +26,7 @@ mod sbom;
 mod stamp;
 mod store;
 mod tag;
+mod uv;
 mod wheelhouse;
 pub use exec::{prepare, Exec, Report};
 pub use execute::execute;

@@ -79,6 +79,62 @@ pub fn index() -> &'static Index {
     })
 }
 
+/// An index of a test's own: the shared index's files (hard links) served by a server that
+/// the test may stop, in a folder it may add files to.
+pub struct OwnIndex {
+    pub url: String,
+    pub dir: tempfile::TempDir,
+    server: Option<Child>,
+}
+
+impl OwnIndex {
+    pub fn start() -> OwnIndex {
+        let dir = tempfile::Builder::new().prefix("xtask-own-index-").tempdir().unwrap();
+        let simple = dir.path().join("simple");
+        for project in fs::read_dir(index().dir.join("simple")).unwrap() {
+            let project = project.unwrap().path();
+            let folder = simple.join(project.file_name().unwrap());
+            fs::create_dir_all(&folder).unwrap();
+            for file in fs::read_dir(&project).unwrap() {
+                let file = file.unwrap().path();
+                fs::hard_link(&file, folder.join(file.file_name().unwrap())).unwrap();
+            }
+        }
+        let (server, url) = serve(dir.path());
+        OwnIndex {
+            url: format!("{url}/simple/"),
+            dir,
+            server: Some(server),
+        }
+    }
+
+    /// Put a file on the index (under its project's page).
+    pub fn add(&self, file: &Path) {
+        let name = file.file_name().unwrap().to_string_lossy().into_owned();
+        let folder = self
+            .dir
+            .path()
+            .join("simple")
+            .join(normalize(name.split('-').next().unwrap()));
+        fs::create_dir_all(&folder).unwrap();
+        fs::copy(file, folder.join(&name)).unwrap();
+    }
+
+    /// Stop serving: every request from now on is refused.
+    pub fn stop(&mut self) {
+        if let Some(mut server) = self.server.take() {
+            let _ = server.kill();
+            let _ = server.wait();
+        }
+    }
+}
+
+impl Drop for OwnIndex {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
 /// Packages that make a resolver earn its keep (see tests/resolve.rs):
 /// - `swapa` 2.0 needs `swapcore` 2.0, which has a Linux wheel only; `swapa` 1.0 needs
 ///   `swapcore` 1.0, which has Windows and Linux wheels: a Windows resolution must backtrack;
@@ -90,7 +146,10 @@ pub fn index() -> &'static Index {
 ///   Windows);
 /// - `markered`: requirements behind `sys_platform`, `platform_system`, `python_version` and
 ///   an extra;
-/// - `macpkg`: one `macosx_10_9_universal2` wheel; `armpkg`: aarch64 and x86_64 wheels.
+/// - `macpkg`: one `macosx_10_9_universal2` wheel; `armpkg`: aarch64 and x86_64 wheels;
+/// - `glibcpkg` 1.0: a `manylinux2014` and a `manylinux_2_28` wheel (the target's installer
+///   takes the newer glibc's);
+/// - `patchfloor` 3.0 and 2.0 declare `Requires-Python >=3.7,!=3.11.0,!=3.11.1`, 1.0 nothing.
 pub fn resolver_fixtures(dir: &Path) -> Vec<PathBuf> {
     let linux = "cp311-cp311-manylinux2014_x86_64";
     vec![
@@ -124,6 +183,35 @@ pub fn resolver_fixtures(dir: &Path) -> Vec<PathBuf> {
             "Requires-Python: >=3.11.4\n",
         ),
         fake_wheel(dir, "rppatch", "1.0", "rppatch", "", &[]),
+        fake_wheel_tagged(dir, "glibcpkg", "1.0", "glibcpkg", "", &[], linux),
+        fake_wheel_tagged(
+            dir,
+            "glibcpkg",
+            "1.0",
+            "glibcpkg",
+            "",
+            &[],
+            "cp311-cp311-manylinux_2_28_x86_64",
+        ),
+        fake_wheel_meta(
+            dir,
+            "patchfloor",
+            "3.0",
+            "patchfloor",
+            &[],
+            "py3-none-any",
+            "Requires-Python: >=3.7,!=3.11.0,!=3.11.1\n",
+        ),
+        fake_wheel_meta(
+            dir,
+            "patchfloor",
+            "2.0",
+            "patchfloor",
+            &[],
+            "py3-none-any",
+            "Requires-Python: >=3.7,!=3.11.0,!=3.11.1\n",
+        ),
+        fake_wheel(dir, "patchfloor", "1.0", "patchfloor", "", &[]),
         fake_wheel(dir, "reqs", "2.31", "reqs", "", &[]),
         fake_wheel(dir, "reqs", "2.29", "reqs", "", &[]),
         fake_wheel_tagged(dir, "uvl", "0.21", "uvl", "", &[], linux),

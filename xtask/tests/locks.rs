@@ -1,0 +1,228 @@
+//! The repository's lock (`cargo xtask lock`, `locks/pylock.<platform>.toml`): resolved by uv
+//! for every platform, the host included, as the target's installer would (Requires-Python
+//! over the whole minor series, wheels in the target's tag priority); a locked nightly asks
+//! no index (served here by a server the test stops); `--locked` names the requirement that
+//! changed; `--offline` names the files the wheel store lacks; `bundle` on a release tag ships
+//! the same bytes after the index gained newer versions.
+
+mod common;
+
+use std::fs;
+
+use common::*;
+
+/// The example plugins on an index of the test's own, with these extra `[public]`
+/// requirements, committed.
+fn repo_on(own: &OwnIndex, requirements: &[&str]) -> Repo {
+    let repo = Repo::bare_examples();
+    let quoted: Vec<String> = requirements.iter().map(|r| format!("{r:?}")).collect();
+    let mut manifest = repo.read("release-config.toml").replace(&index().url, &own.url);
+    if !quoted.is_empty() {
+        manifest = manifest.replace(
+            "requirements = [\"pluggy>=1.3\"]",
+            &format!("requirements = [\"pluggy>=1.3\", {}]", quoted.join(", ")),
+        );
+    }
+    assert!(manifest.contains(&own.url) && manifest.contains(&quoted.join(", ")));
+    repo.write("release-config.toml", &manifest);
+    repo.commit("fixture: an index of its own");
+    repo
+}
+
+/// (name, version) of every package of a lock file.
+fn locked(text: &str) -> Vec<(String, String)> {
+    let doc: toml::Table = text.parse().unwrap();
+    doc["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["name"].as_str().unwrap().to_string(),
+                p["version"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn a_committed_lock_is_used_with_no_index_and_locked_names_what_changed() {
+    let mut own = OwnIndex::start();
+    let repo = repo_on(&own, &["glibcpkg; sys_platform == 'linux'", "patchfloor", "rppatch"]);
+    let run = repo.xtask(&["lock"]);
+    run.assert_code(0);
+    assert!(
+        run.stdout.contains("locks/pylock.linux.toml: ") && run.stdout.contains("wrote 2 lock file(s)"),
+        "{}",
+        run.stdout
+    );
+    let linux = repo.read("locks/pylock.linux.toml");
+    let packages = locked(&linux);
+    // Python 3.11 means every 3.11.x: patchfloor 3.0 and 2.0 refuse 3.11.0 (one more
+    // resolution excludes both), rppatch 2.0 needs 3.11.4.
+    for (name, version) in [
+        ("patchfloor", "1.0"),
+        ("rppatch", "1.0"),
+        ("glibcpkg", "1.0"),
+        ("pluggy", "1.5.0"),
+    ] {
+        assert!(
+            packages.contains(&(name.to_string(), version.to_string())),
+            "{name} {version} in {packages:?}"
+        );
+    }
+    assert!(
+        run.stderr
+            .contains("patchfloor 3.0 requires Python >=3.7,!=3.11.0,!=3.11.1, not 3.11"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        !packages.iter().any(|(n, _)| n.starts_with("acme-plugin")),
+        "{packages:?}"
+    );
+    assert!(
+        linux.contains("[tool.xtask]") && linux.contains("\"pluggy>=1.3\"") && linux.contains("sha256 = "),
+        "{linux}"
+    );
+    assert!(!linux.contains(repo.path().to_str().unwrap()), "no local path: {linux}");
+    repo.commit("lock the dependencies");
+    let again = repo.xtask(&["lock"]);
+    again.assert_code(0);
+    let line = again
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("locks/pylock.linux.toml: "))
+        .unwrap_or_default();
+    assert!(line.ends_with(" package(s), unchanged"), "{}", again.stdout);
+    assert_eq!(repo.read("locks/pylock.linux.toml"), linux);
+
+    // With the index gone, a locked nightly builds from the wheel store.
+    own.stop();
+    repo.xtask(&[
+        "nightly",
+        "--locked",
+        "--platform",
+        "linux",
+        "--no-sources",
+        "--build-number",
+        BUILD_NUMBER,
+    ])
+    .assert_code(0);
+    let (_keep, bundle) = repo.unpack_linux_bundle();
+    let files = list_dir(&bundle);
+    for wheel in [
+        "glibcpkg-1.0-cp311-cp311-manylinux_2_28_x86_64.whl",
+        "patchfloor-1.0-py3-none-any.whl",
+        "rppatch-1.0-py3-none-any.whl",
+    ] {
+        assert!(files.contains(&wheel.to_string()), "{wheel} in {files:?}");
+    }
+    assert!(
+        !files.iter().any(|f| f.contains("manylinux2014")),
+        "the target's installer prefers the newer glibc's wheel: {files:?}"
+    );
+    fs::remove_dir_all(repo.path().join("dist")).unwrap();
+
+    // --offline with an empty wheel store (--no-cache: the run's own) names what is missing.
+    let offline = repo.xtask(&[
+        "--no-cache",
+        "--offline",
+        "nightly",
+        "--platform",
+        "linux",
+        "--build-number",
+        BUILD_NUMBER,
+    ]);
+    offline.assert_code(3);
+    assert!(
+        offline.stderr.contains("--offline: ")
+            && offline.stderr.contains("locked file(s) are not in the wheel store")
+            && offline
+                .stderr
+                .contains("glibcpkg-1.0-cp311-cp311-manylinux_2_28_x86_64.whl"),
+        "{}",
+        offline.stderr
+    );
+
+    // A requirement that changed: --locked refuses before building, naming it.
+    let manifest = repo.read("release-config.toml");
+    repo.write(
+        "release-config.toml",
+        &manifest.replace("\"rppatch\"]", "\"rppatch\", \"richy<12\"]"),
+    );
+    repo.commit("fixture: a new requirement");
+    let stale = repo.xtask(&[
+        "nightly",
+        "--locked",
+        "--platform",
+        "linux",
+        "--build-number",
+        BUILD_NUMBER,
+    ]);
+    stale.assert_code(3);
+    assert!(
+        stale.stderr.contains("locks/pylock.linux.toml no longer fits")
+            && stale.stderr.contains("requirement \"richy<12\" is new")
+            && stale.stderr.contains("run `cargo xtask lock`"),
+        "{}",
+        stale.stderr
+    );
+    assert!(!stale.stderr.contains("==> ["), "nothing ran: {}", stale.stderr);
+    assert!(!repo.path().join("dist").exists());
+}
+
+#[test]
+fn bundle_on_a_release_tag_ships_the_same_bytes_after_the_index_moves_on() {
+    let own = OwnIndex::start();
+    let repo = repo_on(&own, &[]);
+    repo.xtask(&["lock"]).assert_code(0);
+    repo.commit("lock the dependencies");
+    repo.xtask(&["release", "minor", "--execute", "--platform", "linux", "--no-sources"])
+        .assert_code(0);
+    let archive = repo
+        .path()
+        .join("dist/acme-plugins-1.5.0/acme-plugins-1.5.0-linux.tar.bz2");
+    let (_released, released) = unpack(&archive);
+    fs::remove_dir_all(repo.path().join("dist")).unwrap();
+    let bundle = |args: &[&str]| {
+        let mut all = vec!["bundle", "--platform", "linux", "--no-sources"];
+        all.extend(args);
+        repo.xtask(&all).assert_code(0);
+        let bytes = fs::read(&archive).unwrap();
+        fs::remove_dir_all(repo.path().join("dist")).unwrap();
+        bytes
+    };
+    let before = bundle(&[]);
+
+    // The index gains a newer pluggy: an upgrade would take it, the tag's lock does not.
+    let newer = tempfile::tempdir().unwrap();
+    own.add(&fake_wheel(newer.path(), "pluggy", "1.9.0", "pluggy", "", &[]));
+    let dry = repo.xtask(&["lock", "--dry-run", "--upgrade-package", "pluggy"]);
+    dry.assert_code(0);
+    assert!(dry.stdout.contains("pluggy 1.5.0 -> 1.9.0"), "{}", dry.stdout);
+    assert!(
+        repo.git(&["status", "--porcelain"]).trim().is_empty(),
+        "a dry run writes nothing"
+    );
+
+    let after = bundle(&["--locked"]);
+    assert!(
+        after == before,
+        "bundle on the tag rebuilt other bytes once the index moved on"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("rebuilt.tar.bz2");
+    fs::write(&path, &after).unwrap();
+    let (_keep, rebuilt) = unpack(&path);
+    let wheels =
+        |d: &std::path::Path| -> Vec<String> { list_dir(d).into_iter().filter(|f| f.ends_with(".whl")).collect() };
+    assert!(wheels(&rebuilt).contains(&"pluggy-1.5.0-py3-none-any.whl".to_string()));
+    assert_eq!(wheels(&rebuilt), wheels(&released), "the release's wheels");
+    for wheel in wheels(&released) {
+        assert!(
+            fs::read(rebuilt.join(&wheel)).unwrap() == fs::read(released.join(&wheel)).unwrap(),
+            "{wheel} differs"
+        );
+    }
+}
