@@ -325,6 +325,21 @@ fn a_native_dependency_gets_the_advice_that_fits_and_is_never_compiled() {
 }
 
 #[test]
+fn a_macos_target_older_than_every_wheel_is_told_so_and_nothing_is_compiled() {
+    let platform = "\n[platforms.oldmac]\ntags = [\"macosx_10_9_x86_64\"]\npython = \"3.11\"\n";
+    let repo = repo_with(&["newmac"], platform);
+    let run = repo.xtask(&["nightly", "--platform", "oldmac", "--build-number", BUILD_NUMBER]);
+    run.assert_code(1);
+    assert!(
+        run.stderr.contains("newmac 1.0 (required by [public] requirements) has no wheel for oldmac: its macOS wheels need a newer deployment target than 10.9")
+            && run.stderr.contains("Raise the platform's macosx tag"),
+        "{}",
+        run.stderr
+    );
+    assert!(!repo.path().join("dist").exists());
+}
+
+#[test]
 fn macos_and_aarch64_bundles_take_the_wheels_pip_would() {
     let platforms = "\n[platforms.mac]\ntags = [\"macosx_12_0_arm64\"]\npython = \"3.11\"\n\n\
                      [platforms.arm]\ntags = [\"manylinux_2_28_aarch64\"]\npython = \"3.11\"\n";

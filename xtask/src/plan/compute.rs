@@ -11,7 +11,7 @@ use super::publishing::delivery_steps;
 use super::repository::{check_clean_tree, check_committed, check_release_preconditions, repository_steps};
 use super::siblings::ship_siblings_as_released;
 use super::stamping::{collection_steps, planned_plugins, stamp_steps};
-use super::types::{Mode, Plan, PlanKind, PlanOptions, PlannedPlatform, Prepared, WheelhouseStrategy, SCHEMA_VERSION};
+use super::types::{Mode, Plan, PlanKind, PlanOptions, PlannedPlatform, Prepared, SCHEMA_VERSION};
 use super::versions::{plan_versions, release_identity, resolve_groups};
 use crate::manifest::workspace::Workspace;
 use crate::ops::clock;
@@ -216,7 +216,12 @@ pub fn build_tools(
     if uploads {
         build_tools.push(TWINE.to_string());
     }
-    if platforms.iter().any(|p| p.strategy == WheelhouseStrategy::Download) {
+    // uv resolves every platform it can express, the host's included.
+    if platforms.iter().any(|p| {
+        ws.manifest
+            .platform(&p.name)
+            .is_some_and(|m| crate::python::platform::resolver_target(m).is_ok())
+    }) {
         build_tools.push(UV.to_string());
     }
     for p in plugins {

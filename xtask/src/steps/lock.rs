@@ -122,20 +122,15 @@ pub fn settle(exec: &Exec, how: &LockUse) -> Result<Settled> {
             });
             continue;
         }
-        let heading = format!(
-            "The lock of platform {} ({}): every public package of its bundle.",
-            target.name, signature
-        );
-        match resolve_fitting(
+        let resolution = Resolution {
             exec,
             how,
             target,
-            &resolver,
-            &roots,
-            committed.as_ref(),
-            &heading,
-            &requirements,
-        )? {
+            resolver: &resolver,
+            roots: &roots,
+            committed: committed.as_ref(),
+        };
+        match resolution.until_fitting(&signature, &requirements)? {
             Ok(lock) => {
                 if let (Some(old), LockUse::Prefer) = (&committed, how) {
                     crate::ops::ui::progress!(
@@ -188,45 +183,97 @@ struct Misfit {
     reason: String,
 }
 
-/// Resolve for the target until every chosen wheel's Requires-Python admits the platform's
-/// Python, fetching the chosen files into the wheel store: `Ok(lock)`, or `Err(problem)`.
-#[allow(clippy::too_many_arguments)]
-fn resolve_fitting(
-    exec: &Exec,
-    how: &LockUse,
-    target: &Platform,
-    resolver: &ResolverTarget,
-    roots: &[String],
-    committed: Option<&Lock>,
-    heading: &str,
-    requirements: &[String],
-) -> Result<Result<Lock, String>> {
-    let plugins: Vec<String> = exec.plan.plugins.iter().map(|p| p.normalized_name.clone()).collect();
-    let signature = target_signature(resolver, target);
-    let mut constraints: Vec<String> = Vec::new();
-    for _ in 0..MAX_ROUNDS {
-        let uv_text = match resolve(exec, how, target, resolver, roots, committed, &constraints)? {
-            Ok(text) => text,
-            Err(conflict) => return Ok(Err(explain_conflict(&conflict, target, resolver))),
-        };
-        let lock = Lock::from_uv(&uv_text, &plugins, heading, &signature, requirements)?;
-        let misfits = match check_files(exec, &lock, target) {
-            Ok(m) => m,
-            Err(e) => return Ok(Err(format!("{e:#}"))),
-        };
-        if misfits.is_empty() {
-            return Ok(Ok(lock));
+/// One platform's resolution: what uv is given.
+struct Resolution<'a, 'e> {
+    exec: &'a Exec<'e>,
+    how: &'a LockUse,
+    target: &'a Platform,
+    resolver: &'a ResolverTarget,
+    roots: &'a [String],
+    /// The repository's lock, whose versions uv keeps unless told to upgrade.
+    committed: Option<&'a Lock>,
+}
+
+impl Resolution<'_, '_> {
+    /// Resolve until every chosen file's Requires-Python admits the platform's Python,
+    /// fetching the chosen files into the wheel store: `Ok(lock)` (recording `signature` and
+    /// `requirements`), or `Err(problem)`.
+    fn until_fitting(&self, signature: &str, requirements: &[String]) -> Result<Result<Lock, String>> {
+        let (exec, target) = (self.exec, self.target);
+        let plugins: Vec<String> = exec.plan.plugins.iter().map(|p| p.normalized_name.clone()).collect();
+        let heading = format!(
+            "The lock of platform {} ({signature}): every public package of its bundle.",
+            target.name
+        );
+        let mut constraints: Vec<String> = Vec::new();
+        for _ in 0..MAX_ROUNDS {
+            let uv_text = match self.once(&constraints)? {
+                Ok(text) => text,
+                Err(conflict) => return Ok(Err(explain_conflict(&conflict, target, self.resolver))),
+            };
+            let lock = Lock::from_uv(&uv_text, &plugins, &heading, signature, requirements)?;
+            let misfits = match check_files(exec, &lock, target) {
+                Ok(m) => m,
+                Err(e) => return Ok(Err(format!("{e:#}"))),
+            };
+            if misfits.is_empty() {
+                return Ok(Ok(lock));
+            }
+            for m in misfits {
+                crate::ops::ui::progress!("    {}: resolving {} again without it", m.reason, target.name);
+                constraints.push(m.constraint);
+            }
         }
-        for m in misfits {
-            crate::ops::ui::progress!("    {}: resolving {} again without it", m.reason, target.name);
-            constraints.push(m.constraint);
-        }
+        Ok(Err(format!(
+            "no set of versions whose Requires-Python admits Python {} was found after excluding {}",
+            target.python,
+            constraints.join(", ")
+        )))
     }
-    Ok(Err(format!(
-        "no set of versions whose Requires-Python admits Python {} was found after excluding {}",
-        target.python,
-        constraints.join(", ")
-    )))
+
+    /// One `uv pip compile --format pylock.toml` for the target with `constraints`:
+    /// `Ok(lock text)`, or `Err(uv's explanation)` when no set of versions satisfies the
+    /// requirements. The committed lock is uv's output file beforehand, so uv keeps its
+    /// versions unless told to upgrade.
+    fn once(&self, constraints: &[String]) -> Result<Result<String, String>> {
+        let (exec, target) = (self.exec, self.target);
+        let dir = exec.stage.join("lock-work").join(&target.name);
+        create_dir(&dir)?;
+        let input = dir.join("requirements.in");
+        write_atomic(&input, self.roots.join("\n").as_bytes())?;
+        let constraint_file = dir.join("constraints.txt");
+        write_atomic(&constraint_file, constraints.join("\n").as_bytes())?;
+        let output = dir.join(format!("pylock.{}.toml", target.name));
+        match self.committed {
+            Some(lock) => write_atomic(&output, lock.text.as_bytes())?,
+            None => {
+                let _ = std::fs::remove_file(&output);
+            }
+        }
+        let mut cmd = uv_compile(exec, self.resolver, target)?
+            .args(["--quiet", "--format", "pylock.toml", "--constraint"])
+            .arg(&constraint_file)
+            .arg("--output-file")
+            .arg(&output);
+        if let LockUse::Write {
+            upgrade,
+            upgrade_packages,
+        } = self.how
+        {
+            if *upgrade {
+                cmd = cmd.arg("--upgrade");
+            }
+            for p in upgrade_packages {
+                cmd = cmd.args(["--upgrade-package", p]);
+            }
+        }
+        if let Err(no_solution) = run_uv(exec, &cmd.arg(&input))? {
+            return Ok(Err(no_solution));
+        }
+        Ok(Ok(
+            std::fs::read_to_string(&output).with_context(|| format!("cannot read {}", output.display()))?
+        ))
+    }
 }
 
 /// Fetch the files a lock names for the target into the wheel store and check each chosen
@@ -280,56 +327,6 @@ fn python_admits_version(requires_python: &str, python: &str) -> bool {
         (Ok(spec), Ok(v)) => crate::versions::satisfies(&spec, &v),
         _ => false,
     }
-}
-
-/// One `uv pip compile --format pylock.toml` for the target: `Ok(lock text)`, or
-/// `Err(uv's explanation)` when no set of versions satisfies the requirements. The committed
-/// lock is uv's output file beforehand, so uv keeps its versions unless told to upgrade.
-fn resolve(
-    exec: &Exec,
-    how: &LockUse,
-    target: &Platform,
-    resolver: &ResolverTarget,
-    roots: &[String],
-    committed: Option<&Lock>,
-    constraints: &[String],
-) -> Result<Result<String, String>> {
-    let dir = exec.stage.join("lock-work").join(&target.name);
-    create_dir(&dir)?;
-    let input = dir.join("requirements.in");
-    write_atomic(&input, roots.join("\n").as_bytes())?;
-    let constraint_file = dir.join("constraints.txt");
-    write_atomic(&constraint_file, constraints.join("\n").as_bytes())?;
-    let output = dir.join(format!("pylock.{}.toml", target.name));
-    match committed {
-        Some(lock) => write_atomic(&output, lock.text.as_bytes())?,
-        None => {
-            let _ = std::fs::remove_file(&output);
-        }
-    }
-    let mut cmd = uv_compile(exec, resolver, target)?
-        .args(["--quiet", "--format", "pylock.toml", "--constraint"])
-        .arg(&constraint_file)
-        .arg("--output-file")
-        .arg(&output);
-    if let LockUse::Write {
-        upgrade,
-        upgrade_packages,
-    } = how
-    {
-        if *upgrade {
-            cmd = cmd.arg("--upgrade");
-        }
-        for p in upgrade_packages {
-            cmd = cmd.args(["--upgrade-package", p]);
-        }
-    }
-    if let Err(no_solution) = run_uv(exec, &cmd.arg(&input))? {
-        return Ok(Err(no_solution));
-    }
-    Ok(Ok(
-        std::fs::read_to_string(&output).with_context(|| format!("cannot read {}", output.display()))?
-    ))
 }
 
 /// The roots of every resolution: one stand-in project per plugin (its declared requirements,

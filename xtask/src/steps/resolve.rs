@@ -230,9 +230,37 @@ fn native_advice(
             }
         }
     }
+    // macOS: wheels for a newer deployment target than the platform's tags allow.
+    let mut newer_macos: Vec<String> = Vec::new();
+    if resolver.macos_deployment_target.is_some() {
+        let newest = crate::python::platform::ResolverTarget {
+            triple: resolver.triple.clone(),
+            macos_deployment_target: Some("99.0".into()),
+        };
+        let missing = without_target_wheels(exec, &newest, target, &work, &pins, &resolver.triple)?;
+        newer_macos = pins
+            .iter()
+            .filter(|(n, _)| !missing.iter().any(|(m, _)| m == n))
+            .map(|(n, _)| n.clone())
+            .collect();
+    }
     let mut problems = Vec::new();
     for (package, source) in native {
         let sys_platform = target.os.sys_platform();
+        if let Some(version) = resolver
+            .macos_deployment_target
+            .as_deref()
+            .filter(|_| newer_macos.contains(&package.name))
+        {
+            let (name, v, t) = (&package.name, &package.version, &target.name);
+            let via = requirers(exec, all, out, name);
+            problems.push(format!(
+                "{name} {v} (required by {via}) has no wheel for {t}: its macOS wheels need a newer deployment target \
+                 than {version} (the newest macosx tag of [platforms.{t}]), and its sdist is not pure Python ({source}). \
+                 Raise the platform's macosx tag, or require an older {name} that has wheels for macOS {version}"
+            ));
+            continue;
+        }
         let via = requirers(exec, all, out, &package.name);
         let (name, version, t) = (&package.name, &package.version, &target.name);
         problems.push(match elsewhere.get(name) {

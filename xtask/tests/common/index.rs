@@ -149,6 +149,7 @@ impl Drop for OwnIndex {
 /// - `macpkg`: one `macosx_10_9_universal2` wheel; `armpkg`: aarch64 and x86_64 wheels;
 /// - `glibcpkg` 1.0: a `manylinux2014` and a `manylinux_2_28` wheel (the target's installer
 ///   takes the newer glibc's);
+/// - `newmac` 1.0: a `macosx_11_0_x86_64` wheel and a native sdist;
 /// - `patchfloor` 3.0 and 2.0 declare `Requires-Python >=3.7,!=3.11.0,!=3.11.1`, 1.0 nothing.
 pub fn resolver_fixtures(dir: &Path) -> Vec<PathBuf> {
     let linux = "cp311-cp311-manylinux2014_x86_64";
@@ -183,6 +184,16 @@ pub fn resolver_fixtures(dir: &Path) -> Vec<PathBuf> {
             "Requires-Python: >=3.11.4\n",
         ),
         fake_wheel(dir, "rppatch", "1.0", "rppatch", "", &[]),
+        fake_wheel_tagged(
+            dir,
+            "newmac",
+            "1.0",
+            "newmac",
+            "",
+            &[],
+            "cp311-cp311-macosx_11_0_x86_64",
+        ),
+        fake_sdist(dir, "newmac", "1.0", "newmac", true),
         fake_wheel_tagged(dir, "glibcpkg", "1.0", "glibcpkg", "", &[], linux),
         fake_wheel_tagged(
             dir,
