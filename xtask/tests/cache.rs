@@ -214,7 +214,7 @@ fn parallel_and_cached_runs_give_the_bytes_of_a_sequential_uncached_run() {
     assert_eq!(entries(t, "builds") + entries(t, "archives"), 0);
 }
 
-/// A run that needs one more tool (uv, for a platform collected by download) makes its venv
+/// A run that needs one more tool (here one more `[python] build-tools` entry) makes its venv
 /// from the one it has, adding that tool, instead of from scratch; the venv it had stays.
 #[test]
 fn a_new_tool_extends_a_copy_of_the_build_tools_venv() {
@@ -240,18 +240,39 @@ fn a_new_tool_extends_a_copy_of_the_build_tools_venv() {
             .filter(|n| !n.ends_with(".lock"))
             .collect::<Vec<_>>()
     };
-    assert_eq!(venvs().len(), 1);
-    let made = target.path().join("xtask/tools").join(&venvs()[0]);
+    // The plugins' metadata is read in the manifest's build tools; the run's venv adds uv.
+    assert_eq!(venvs().len(), 2, "{first}");
+    let had = venvs();
 
+    // The windows platform needs nothing more (uv resolves the host too).
     let both = nightly(&["linux", "windows"]);
-    assert!(!both.contains("creating the build-tools venv"), "{both}");
-    let line = both
+    assert!(!both.contains("build-tools venv"), "{both}");
+    repo.write(
+        "release-config.toml",
+        &repo.read("release-config.toml").replacen(
+            "[public]\n",
+            "[python]\nbuild-tools = [\"pip==26.3\", \"build==1.6.1\", \"setuptools==84.2.1\", \"wheel==0.48.0\", \"towncrier==26.9.0\"]\n\n[public]\n",
+            1,
+        ),
+    );
+    repo.commit("one more build tool");
+    let more = nightly(&["linux"]);
+    assert!(!more.contains("creating the build-tools venv"), "{more}");
+    let line = more
         .lines()
         .find(|l| l.contains("==> making the build-tools venv"))
-        .unwrap_or_else(|| panic!("{both}"));
-    assert!(line.contains(&format!(" from {}, ", made.display())), "{line}");
-    assert!(line.ends_with("adding uv==0.13.8"), "{line}");
-    assert_eq!(venvs().len(), 2, "the first venv stays as it was");
+        .unwrap_or_else(|| panic!("{more}"));
+    assert!(
+        had.iter().any(|v| line.contains(&format!(
+            " from {}, ",
+            target.path().join("xtask/tools").join(v).display()
+        ))),
+        "{line}"
+    );
+    assert!(line.ends_with("adding towncrier==26.9.0"), "{line}");
+    // Two new ones (the metadata's and the run's, each from one it had); those stay.
+    assert_eq!(venvs().len(), 4, "the venvs it had stay as they were");
+    assert!(had.iter().all(|v| venvs().contains(v)));
 
     let again = nightly(&["linux"]);
     assert!(!again.contains("build-tools venv"), "{again}");

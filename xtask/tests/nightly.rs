@@ -457,7 +457,7 @@ fn a_full_disk_leaves_no_partial_artifact() {
 }
 
 #[test]
-fn pip_failing_on_a_plugin_dependency_shows_pip_and_the_plugin() {
+fn a_plugin_dependency_no_index_has_is_named_before_anything_is_built() {
     let repo = Repo::bare_examples();
     repo.write(
         "plugins/acme-plugin-extra/pyproject.toml",
@@ -469,24 +469,20 @@ fn pip_failing_on_a_plugin_dependency_shows_pip_and_the_plugin() {
     repo.commit("fixture: a plugin with an unavailable dependency");
 
     let run = repo.xtask(&["nightly", "--platform", "linux", "--build-number", BUILD_NUMBER]);
-    run.assert_code(1);
+    run.assert_code(3);
     assert!(
-        run.stderr
-            .contains("collect wheels of all dependencies for linux (pip wheel) failed"),
-        "{}",
+        run.stderr.contains("cannot be resolved; nothing was built")
+            && run
+                .stderr
+                .contains("acme-nowhere-to-be-found was not found in the package registry")
+            && run
+                .stderr
+                .contains("acme-plugin-extra==0.3.1.dev20261121007 depends on acme-nowhere-to-be-found>=1"),
+        "uv's explanation names the package and the plugin that needs it:\n{}",
         run.stderr
     );
-    assert!(
-        run.stderr.contains("acme-nowhere-to-be-found"),
-        "pip's own lines:\n{}",
-        run.stderr
-    );
-    assert!(
-        run.stderr.contains("(from acme-plugin-extra)"),
-        "names the plugin that needs it:\n{}",
-        run.stderr
-    );
-    assert_eq!(list_dir(&repo.path().join("dist")), Vec::<String>::new());
+    assert!(!run.stderr.contains("==> ["), "no step ran: {}", run.stderr);
+    assert!(!repo.path().join("dist").exists());
     assert_eq!(repo.git(&["status", "--porcelain"]), "");
 }
 
@@ -556,9 +552,9 @@ fn index_credentials_never_appear_in_plans_output_or_logs() {
             .read(base)
             .replace("dependencies = []", "dependencies = [\"acme-absent>=1\"]"),
     );
-    repo.commit("fixture: make pip fail");
+    repo.commit("fixture: make the resolution fail");
     let failed = repo.xtask_with(&["nightly", "--verbose", "--platform", "linux"], secrets);
-    failed.assert_code(1);
+    failed.assert_code(3);
     assert!(
         failed.stderr.contains("http://***@127.0.0.1"),
         "URLs are shown redacted:\n{}",
@@ -579,8 +575,8 @@ fn index_credentials_never_appear_in_plans_output_or_logs() {
         "the checked text includes the plan's index URL"
     );
     assert!(
-        seen.contains("PIP_EXTRA_INDEX_URL=http://***@127.0.0.1"),
-        "the checked text includes the pip command line, with its index settings redacted"
+        seen.contains("UV_INDEX=http://***@127.0.0.1"),
+        "the checked text includes uv's command line, with its index settings redacted"
     );
     assert!(!seen.contains(TOKEN), "the password leaked");
     assert!(!seen.contains(USER_TOKEN), "the token in the user name leaked");

@@ -137,6 +137,7 @@ fn plan_json_describes_every_plugin_and_artifact() {
             "build",
             "build",
             "build",
+            "resolve",
             "wheelhouse",
             "bundle",
             "sources",

@@ -160,13 +160,7 @@ impl PipWheelhouse<'_, '_> {
             }
         }
         if !unfixed.is_empty() {
-            bail!(
-                "wheels that do not fit platform {platform} ({} {}{}): {}; if such a wheel is right for it, add its platform tag to [platforms.{platform}] tags",
-                target.tags.join(" "),
-                target.implementation,
-                target.python,
-                unfixed.join(", ")
-            );
+            bail!("{}", unfit(target, &unfixed));
         }
         Ok(())
     }
@@ -187,6 +181,18 @@ fn place_resolved(exec: &Exec, platform: &str, dir: &Path) -> Result<()> {
         .iter()
         .filter(|f| f.ends_with(".whl") && !wheel_fits(f, target).unwrap_or(false))
         .collect();
+    let host = exec
+        .plan
+        .platforms
+        .iter()
+        .any(|p| p.name == platform && p.strategy == crate::plan::WheelhouseStrategy::Host);
+    if !native.is_empty() && host {
+        let unfixed: Vec<String> = native
+            .iter()
+            .map(|f| format!("{f} (a plugin, as built on this machine)"))
+            .collect();
+        bail!("{}", unfit(target, &unfixed));
+    }
     if !native.is_empty() {
         bail!(
             "{} {} built for this host only (it is not pure Python): build the {platform} bundle on a {platform} machine",
@@ -202,6 +208,18 @@ fn place_resolved(exec: &Exec, platform: &str, dir: &Path) -> Result<()> {
         copy_file(&resolved.join(&file), &dir.join(&file))?;
     }
     Ok(())
+}
+
+/// The error for wheels that do not fit a platform's tags, with the way out.
+fn unfit(target: &crate::manifest::Platform, unfixed: &[String]) -> String {
+    format!(
+        "wheels that do not fit platform {platform} ({} {}{}): {}; if such a wheel is right for it, add its platform tag to [platforms.{platform}] tags",
+        target.tags.join(" "),
+        target.implementation,
+        target.python,
+        unfixed.join(", "),
+        platform = target.name
+    )
 }
 
 /// Download the best wheel of `requirement` for the target into `dir` (only one file there at
