@@ -360,8 +360,18 @@ fn stand_in_roots(exec: &Exec) -> Result<(Vec<String>, Vec<String>)> {
                     None => format!("{name}=={version}"),
                 },
                 None => {
+                    // A requirement at the placeholder, as the stamp will write it.
+                    let siblings: Vec<&str> = versions.keys().copied().collect();
+                    let versioning = &exec.ws.manifest.versioning;
+                    let dep = crate::versions::edits::stamped_requirement(
+                        dep,
+                        &siblings,
+                        &versioning.placeholder,
+                        &versioning.requirements,
+                    )
+                    .unwrap_or_else(|| dep.clone());
                     recorded.push(dep.clone());
-                    dep.clone()
+                    dep
                 }
             });
         }

@@ -239,6 +239,19 @@ pub fn placeholder_requirements<'a>(
 
 /// The normalized package name of `requirement` when it is on a package outside the
 /// repository (not `siblings`) and its specifier names the placeholder.
+/// A requirement on a package outside the repository at the placeholder, as the stamp writes
+/// it (`[versioning.requirements]`); `None` for any other requirement, or one without a
+/// specifier to write (a problem the plan reports).
+pub fn stamped_requirement(
+    requirement: &str,
+    siblings: &[&str],
+    placeholder: &Version,
+    specifiers: &BTreeMap<String, String>,
+) -> Option<String> {
+    let name = at_placeholder(requirement, siblings, placeholder)?;
+    replace_specifier(requirement, specifiers.get(&name)?).ok()
+}
+
 fn at_placeholder(requirement: &str, siblings: &[&str], placeholder: &Version) -> Option<String> {
     let r = pep508_rs::Requirement::<pep508_rs::VerbatimUrl>::from_str(requirement).ok()?;
     let name = r.name.to_string();
