@@ -1,14 +1,30 @@
 # Shared by the benchmark scripts (sourced, from the repository root): a realistic public
-# dependency set (Twisted, SQLAlchemy, pydantic, requests, rich, cryptography, ...: 43 wheels
-# per platform), downloaded from PyPI once into target/bench/mirror, served on 127.0.0.1 with
-# PyPI's cache lifetime so that runs compare and need no network. Sets reqs, mirror, port and
-# server (the server's pid).
+# dependency set, downloaded from PyPI once into target/bench/mirror-<set>, served on
+# 127.0.0.1 so that runs compare and need no network. BENCH_SET=default (Twisted, SQLAlchemy,
+# pydantic, requests, rich, cryptography, ...: 45 wheels per platform) or BENCH_SET=large
+# (that plus the scientific, web and tooling stacks: 140+ wheels per platform). The mirror
+# sends no cache headers (no Cache-Control, no Last-Modified), as internal mirrors and
+# proxies often do, so pip's and uv's HTTP caches cannot help; MIRROR_CACHE=pypi serves it
+# with PyPI's cache lifetime instead (max-age=600). Sets reqs, extra (the large set's
+# additions), mirror, port and server (the server's pid).
 root=$(pwd)
 reqs=("twisted>=24" "sqlalchemy>=2" "pydantic>=2.5,<2.10" "requests" "click>=8" "rich>=13"
       "jinja2" "pyyaml" "attrs" "python-dateutil" "cryptography" "colorama; sys_platform == 'win32'"
       "uvloop; sys_platform != 'win32'" "httpx" "packaging" "pluggy>=1.3"
       "tabulate>=0.9" "ptyprocess>=0.7; sys_platform != 'win32'")
-mirror="$root/target/bench/mirror"
+extra=()
+set_name=${BENCH_SET:-default}
+case "$set_name" in
+    default) ;;
+    large) extra=("boto3" "pandas" "scipy" "matplotlib" "scikit-learn" "fastapi" "uvicorn" "django"
+                  "flask" "celery" "aiohttp" "sphinx" "pytest" "grpcio" "openpyxl" "lxml" "pillow"
+                  "redis" "alembic" "paramiko" "networkx" "sympy" "ipython" "pyarrow" "tqdm" "black"
+                  "mypy" "typer" "marshmallow" "jsonschema" "pyzmq" "tornado" "google-auth"
+                  "gunicorn; sys_platform != 'win32'" "pywin32; sys_platform == 'win32'") ;;
+    *) echo "BENCH_SET must be default or large, not $set_name" >&2; exit 2 ;;
+esac
+reqs+=("${extra[@]}")
+mirror="$root/target/bench/mirror-$set_name"
 tools=(pip==26.3 build==1.6.1 setuptools==84.2.1 wheel==0.48.0 uv==0.13.8 "setuptools>=69" "setuptools>=40.8.0")
 
 if [ ! -f "$mirror/.ready" ]; then
@@ -37,13 +53,17 @@ PY
 fi
 
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-# The mirror is served with the cache lifetime PyPI gives its pages (max-age=600), so that a
-# warm run is as warm as against the real index.
-python3 - "$port" "$mirror" 2>/dev/null <<'PY' &
+# No cache headers by default (see above); MIRROR_CACHE=pypi: PyPI's max-age=600.
+python3 - "$port" "$mirror" "${MIRROR_CACHE:-none}" 2>/dev/null <<'PY' &
 import functools, http.server, sys
+pypi = sys.argv[3] == "pypi"
 class Handler(http.server.SimpleHTTPRequestHandler):
+    def send_header(self, key, value):
+        if key.lower() != "last-modified" or pypi:
+            super().send_header(key, value)
     def end_headers(self):
-        self.send_header("Cache-Control", "max-age=600, public")
+        if pypi:
+            super().send_header("Cache-Control", "max-age=600, public")
         super().end_headers()
     def log_message(self, *args):
         pass

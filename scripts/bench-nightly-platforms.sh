@@ -6,7 +6,7 @@
 # same nightly by the xtask of that revision (built in a worktree) side by side.
 #
 # The first run downloads the wheels for both platforms from the public index into
-# target/bench/mirror (once); later runs need no network.
+# target/bench/mirror-<set> (once); later runs need no network.
 # Usage: scripts/bench-nightly-platforms.sh [RUNS]    (BASELINE=44746a1 to compare)
 set -euo pipefail
 cd "$(dirname "$0")/.."

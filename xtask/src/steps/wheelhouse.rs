@@ -1,7 +1,8 @@
 //! Wheelhouse: a wheel of every private plugin and of every transitive dependency for a
-//! platform. On a host that is the target: `pip wheel`. For another target: the wheels the
-//! resolve step (uv, for the target) chose and downloaded. pip runs isolated from ambient
-//! configuration, with the manifest's index in its environment.
+//! platform: the plugins as built here and the public wheels the `resolve` step took from the
+//! platform's lock, checked to satisfy every requirement the built plugin wheels declare for
+//! the target. Only a host platform uv cannot express is collected by `pip wheel`, isolated
+//! from ambient configuration, with the manifest's index in its environment.
 
 use anyhow::{bail, Context, Result};
 
@@ -14,8 +15,8 @@ use crate::manifest::normalize_name;
 use crate::ops::fs::{copy_file, create_dir, file_names, rename, sha256_file};
 use crate::python::platform::wheel_fits;
 
-/// Fill a platform's bundle folder with its wheelhouse: by `pip wheel` on a matching host, else
-/// from what the resolve step downloaded.
+/// Fill a platform's bundle folder with its wheelhouse: from what the resolve step took from
+/// the platform's lock, else (a host platform uv cannot express) by `pip wheel`.
 pub fn collect(exec: &Exec, platform: &str, requirements: &[String]) -> Result<()> {
     let planned = exec
         .plan
@@ -206,6 +207,54 @@ fn place_resolved(exec: &Exec, platform: &str, dir: &Path) -> Result<()> {
     let resolved = super::resolve::resolved_dir(exec.stage, platform);
     for file in file_names(&resolved)? {
         copy_file(&resolved.join(&file), &dir.join(&file))?;
+    }
+    let wheels: Vec<String> = files.into_iter().filter(|f| f.ends_with(".whl")).collect();
+    check_plugin_requirements(target, dir, &wheels)
+}
+
+/// Every requirement the built plugin wheels declare for the target (markers evaluated for
+/// it, extras aside) is met by a wheel in `dir`: the lock was resolved from the plugins'
+/// declared metadata, and a build backend may compute other requirements.
+fn check_plugin_requirements(target: &crate::manifest::Platform, dir: &Path, plugin_wheels: &[String]) -> Result<()> {
+    use std::str::FromStr;
+    let env = crate::python::platform::marker_environment(target);
+    let held: std::collections::BTreeMap<String, pep440_rs::Version> = file_names(dir)?
+        .into_iter()
+        .filter(|f| f.ends_with(".whl"))
+        .filter_map(|f| {
+            let mut parts = f.splitn(3, '-');
+            let name = normalize_name(parts.next()?);
+            Some((name, pep440_rs::Version::from_str(parts.next()?).ok()?))
+        })
+        .collect();
+    let mut problems = Vec::new();
+    for wheel in plugin_wheels {
+        for text in super::build::wheel_requires(&dir.join(wheel))? {
+            let Ok(req) = pep508_rs::Requirement::<pep508_rs::VerbatimUrl>::from_str(&text) else {
+                continue;
+            };
+            if !req.marker.evaluate(&env, &[]) {
+                continue;
+            }
+            let name = normalize_name(req.name.as_ref());
+            let fits = match (held.get(&name), &req.version_or_url) {
+                (None, _) => false,
+                (Some(v), Some(pep508_rs::VersionOrUrl::VersionSpecifier(spec))) => crate::versions::satisfies(spec, v),
+                (Some(_), _) => true,
+            };
+            if !fits {
+                problems.push(format!("{wheel} requires {text:?}"));
+            }
+        }
+    }
+    if !problems.is_empty() {
+        bail!(
+            "the public wheels of {} do not satisfy what the built plugins require: {}; the resolution reads the \
+             plugins' declared metadata, and their build computed other requirements: declare them in the plugin's \
+             static metadata, or add them to [public] requirements",
+            target.name,
+            problems.join(", ")
+        );
     }
     Ok(())
 }
