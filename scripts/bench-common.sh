@@ -31,14 +31,24 @@ if [ ! -f "$mirror/.ready" ]; then
     echo "==> one-time download of the dependency set for linux and windows into $mirror"
     rm -rf "$mirror" && mkdir -p "$mirror/files"
     dl() { env -u PIP_FIND_LINKS PIP_CONFIG_FILE=/dev/null python3 -m pip download -q --dest "$mirror/files" "$@"; }
+    # pip evaluates markers for this host even with --platform, so each target's set is
+    # resolved by uv for that target first (every 3.11.x, Windows-only dependencies), then
+    # fetched pin by pin.
+    python3 -m venv "$mirror/uv-venv" && "$mirror/uv-venv/bin/pip" install -q uv==0.13.8
+    printf '%s\n' "${reqs[@]}" >"$mirror/reqs.in"
+    pins() { # TRIPLE OUT
+        UV_NO_CONFIG=1 "$mirror/uv-venv/bin/uv" pip compile -q --python-platform "$1" --python-version 3.11 \
+            --only-binary :all: --no-header --no-annotate -o "$2" "$mirror/reqs.in"
+    }
+    pins x86_64-manylinux_2_28 "$mirror/linux.txt"
+    pins x86_64-pc-windows-msvc "$mirror/windows.txt"
     # Linux wheels for the manifest's tags (up to manylinux_2_28), not this host's newest.
-    dl --only-binary=:all: --platform manylinux_2_28_x86_64 --platform manylinux2014_x86_64 \
+    dl --no-deps --only-binary=:all: --platform manylinux_2_28_x86_64 --platform manylinux2014_x86_64 \
        --platform linux_x86_64 --python-version 3.11 --implementation cp --abi cp311 --abi abi3 \
-       --abi none "${reqs[@]}" "${tools[@]}"
-    # pip evaluates markers for this host even with --platform: give it the Windows set.
-    win=(colorama); for r in "${reqs[@]}"; do [[ $r == *sys_platform* ]] || win+=("$r"); done
-    dl --only-binary=:all: --platform win_amd64 --python-version 3.11 --implementation cp \
-       --abi cp311 --abi abi3 --abi none "${win[@]}"
+       --abi none -r "$mirror/linux.txt"
+    dl --only-binary=:all: "${tools[@]}"
+    dl --no-deps --only-binary=:all: --platform win_amd64 --python-version 3.11 --implementation cp \
+       --abi cp311 --abi abi3 --abi none -r "$mirror/windows.txt"
     python3 - "$mirror" <<'PY'
 import os, re, shutil, sys
 mirror = sys.argv[1]

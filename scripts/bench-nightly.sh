@@ -22,7 +22,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/bench-common.sh
 work=$(mktemp -d)
-trap 'kill $server 2>/dev/null; rm -rf "$work"' EXIT
+# BENCH_KEEP=1 keeps the fixture and its work folders (printed) for a closer look.
+trap 'kill $server 2>/dev/null; if [ -n "${BENCH_KEEP:-}" ]; then echo "kept $work"; else rm -rf "$work"; fi' EXIT
 sleep 1
 index="http://127.0.0.1:$port/simple/"
 # No ambient pip settings (a machine's PIP_FIND_LINKS would skew what is downloaded).
@@ -128,6 +129,7 @@ echo "==> the next nightly after a change to one plugin"
 printf 'def g(x):\n    return x\n' >>"$repo/plugins/bench-plugin-cli/src/bench_plugin_cli/m1.py"
 git -C "$repo" -c user.name=b -c user.email=b@example.com commit -qam "cli: a change"
 start=$(ms); nightly "$work/t1" 2; took[changed]=$(( $(ms) - start ))
+cp "$work/last.json" "$work/changed.json"
 
 # Packing the Linux bundle's folder.
 mkdir -p "$work/pack" && tar xjf "$work/linux.tar.bz2" -C "$work/pack"
@@ -140,19 +142,20 @@ if command -v lbzip2 >/dev/null; then
     start=$(ms); tar -I lbzip2 -cf "$work/lbzip2.tar.bz2" -C "$work/pack" "$folder"; took[lbzip2]=$(( $(ms) - start ))
 fi
 
-python3 - "$work/nochange.json" "$wheels" "$(nproc)" "${took[seed]}" "${took[cold]}" "${took[nochange]}" "${took[changed]}" \
+python3 - "$work/nochange.json" "$work/changed.json" "$wheels" "$(nproc)" "${took[seed]}" "${took[cold]}" "${took[nochange]}" "${took[changed]}" \
     "${took[tar]}" "${took[archive]}" "${took[lbzip2]:-}" <<'PY'
 import json, sys
-report, wheels, cores = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-seed, cold, nochange, changed, tar, archive = (int(a) / 1000 for a in sys.argv[4:10])
-lbzip2 = int(sys.argv[10]) / 1000 if sys.argv[10] else None
+report, changed_report, wheels, cores = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+seed, cold, nochange, changed, tar, archive = (int(a) / 1000 for a in sys.argv[5:11])
+lbzip2 = int(sys.argv[11]) / 1000 if sys.argv[11] else None
 print(f"\n6 plugins, {wheels} wheels in the Linux bundle, {cores} core(s), a committed lock\n")
 print(f"{'':34}{'seconds':>9}{'x seed':>9}")
 for label, s in [("seed-style procedure (Linux)", seed), ("nightly, cold (all platforms)", cold),
                  ("nightly, no change", nochange), ("nightly after a one-plugin change", changed)]:
     print(f"{label:34}{s:9.1f}{s / seed:9.2f}")
-slowest = sorted(json.load(open(report))["timings"], key=lambda t: -t["seconds"])[:4]
-print("  no change, slowest steps: " + ", ".join(f"{t['step']} {t['seconds']:.2f} s" for t in slowest))
+for what, path in [("no change", report), ("one-plugin change", changed_report)]:
+    slowest = sorted(json.load(open(path))["timings"], key=lambda t: -t["seconds"])[:4]
+    print(f"  {what}, slowest steps: " + ", ".join(f"{t['step']} {t['seconds']:.2f} s" for t in slowest))
 print(f"\n{'packing the Linux bundle':34}{'seconds':>9}{'x tar':>9}")
 rows = [("tar cjf", tar), ("cargo xtask archive", archive)] + ([("tar -I lbzip2", lbzip2)] if lbzip2 else [])
 for label, s in rows:

@@ -122,6 +122,10 @@ fn a_committed_lock_is_used_with_no_index_and_locked_names_what_changed() {
         !files.iter().any(|f| f.contains("manylinux2014")),
         "the target's installer prefers the newer glibc's wheel: {files:?}"
     );
+    // A lock that fits needs no index either, and a partial set in dist/ is no concern of it.
+    let offline_lock = repo.xtask(&["lock"]);
+    offline_lock.assert_code(0);
+    assert!(offline_lock.stdout.contains(", unchanged"), "{}", offline_lock.stdout);
     fs::remove_dir_all(repo.path().join("dist")).unwrap();
 
     // --offline with an empty wheel store (--no-cache: the run's own) names what is missing.
@@ -206,7 +210,8 @@ fn bundle_on_a_release_tag_ships_the_same_bytes_after_the_index_moves_on() {
         "a dry run writes nothing"
     );
 
-    let after = bundle(&["--locked"]);
+    // No cache: every file comes again from the index, as the lock names it.
+    let after = bundle(&["--locked", "--no-cache"]);
     assert!(
         after == before,
         "bundle on the tag rebuilt other bytes once the index moved on"
@@ -225,4 +230,57 @@ fn bundle_on_a_release_tag_ships_the_same_bytes_after_the_index_moves_on() {
             "{wheel} differs"
         );
     }
+}
+
+#[test]
+fn an_unchanged_nightly_is_reused_until_its_resolution_moves() {
+    let own = OwnIndex::start();
+    let repo = repo_on(&own, &[]);
+    let nightly = || {
+        let run = repo.xtask(&[
+            "nightly",
+            "--platform",
+            "linux",
+            "--no-sources",
+            "--build-number",
+            BUILD_NUMBER,
+        ]);
+        run.assert_code(0);
+        run
+    };
+    let first = nightly();
+    assert!(!first.stderr.contains("its outputs are reused"), "{}", first.stderr);
+    let built = files(&repo.set_dir());
+    let again = nightly();
+    assert!(again.stderr.contains("its outputs are reused"), "{}", again.stderr);
+    assert!(!again.stderr.contains("==> [1/"), "no step ran: {}", again.stderr);
+    assert!(files(&repo.set_dir()) == built, "the same bytes");
+
+    // Unlocked, the run resolves again: a newer pluggy on the index is a new run.
+    let newer = tempfile::tempdir().unwrap();
+    own.add(&fake_wheel(newer.path(), "pluggy", "1.9.0", "pluggy", "", &[]));
+    let moved = nightly();
+    assert!(!moved.stderr.contains("its outputs are reused"), "{}", moved.stderr);
+    let (_keep, bundle) = repo.unpack_linux_bundle();
+    assert!(
+        list_dir(&bundle).contains(&"pluggy-1.9.0-py3-none-any.whl".to_string()),
+        "{:?}",
+        list_dir(&bundle)
+    );
+    // --no-cache neither takes nor keeps a run.
+    let uncached = repo.xtask(&[
+        "--no-cache",
+        "nightly",
+        "--platform",
+        "linux",
+        "--no-sources",
+        "--build-number",
+        BUILD_NUMBER,
+    ]);
+    uncached.assert_code(0);
+    assert!(
+        !uncached.stderr.contains("its outputs are reused"),
+        "{}",
+        uncached.stderr
+    );
 }

@@ -207,7 +207,7 @@ pub fn prune(work_dir: &Path, max_bytes: u64) -> Result<Pruned> {
     }
     // Our entries, by last use.
     let mut entries: Vec<(std::time::SystemTime, PathBuf, u64)> = Vec::new();
-    for kind in ["builds", "archives", "wheels", "sdist-wheels"] {
+    for kind in ["builds", "archives", "runs", "wheels", "sdist-wheels"] {
         let Ok(read) = fs::read_dir(dir.join(kind)) else {
             continue;
         };

@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::Result;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::manifest::workspace::Workspace;
 use crate::ops::git::Git;
@@ -58,12 +58,12 @@ pub fn prepare(
 }
 
 /// What a run produced.
-#[derive(Debug, Default, Serialize)]
+#[derive(Debug, Default, Serialize, Deserialize)]
 pub struct Report {
     /// The release commit, when one was made.
     pub commit: Option<String>,
     /// Every commit made, in order (the release commit, then a next-dev commit).
-    #[serde(skip)]
+    #[serde(skip, default)]
     pub made: Vec<String>,
     /// Tags created.
     pub tags: Vec<String>,
@@ -72,7 +72,7 @@ pub struct Report {
     pub timings: Vec<Timing>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct Artifact {
     /// Path relative to the repository root (or absolute when outside it).
     pub path: String,
@@ -84,7 +84,7 @@ pub struct Artifact {
     pub public_files: Vec<String>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct BuiltPlugin {
     pub plugin: String,
     pub version: String,
@@ -92,7 +92,7 @@ pub struct BuiltPlugin {
     pub wheel: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct Timing {
     pub step: String,
     pub seconds: f64,

@@ -22,6 +22,7 @@ mod publish;
 mod pylock;
 pub use publish::{copy_to_release_dir, upload};
 mod resolve;
+pub mod reuse;
 mod sbom;
 mod stamp;
 mod store;

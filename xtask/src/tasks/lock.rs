@@ -27,9 +27,11 @@ pub fn run(ws: &Workspace, opts: &LockOptions) -> Result<()> {
             build_number: Some(0),
             upload: false,
         },
+        // Every platform and the sources, as a full nightly: the plan's checks of the output
+        // folder then never object to a set a partial run would leave half rebuilt.
         platforms: Vec::new(),
         release_dir: None,
-        no_sources: true,
+        no_sources: false,
         no_sign: true,
     };
     let prepared = plan::compute(ws, &plan_opts)?;
