@@ -314,7 +314,12 @@ fn namespace_parents_a_backend_does_not_ship_are_not_missing_files() {
 #[test]
 fn a_new_tag_builds_again_only_the_plugins_that_read_git_history() {
     let repo = repo_of(&backend_plugins(), "");
+    // Each run writes to an output folder of its own, so that no run is reused as a whole
+    // (the output folder is part of the plan) and every plugin's build cache is asked.
+    let runs = std::cell::Cell::new(0);
     let nightly = || {
+        runs.set(runs.get() + 1);
+        let output = format!("dist/run-{}", runs.get());
         let run = repo.xtask(&[
             "nightly",
             "--platform",
@@ -322,9 +327,11 @@ fn a_new_tag_builds_again_only_the_plugins_that_read_git_history() {
             "--no-sources",
             "--build-number",
             BUILD_NUMBER,
+            "--output",
+            &output,
         ]);
         run.assert_code(0);
-        std::fs::remove_dir_all(repo.path().join("dist")).unwrap();
+        std::fs::remove_dir_all(repo.path().join(&output)).unwrap();
         let mut reused: Vec<String> = run
             .stderr
             .lines()

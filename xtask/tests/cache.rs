@@ -142,7 +142,12 @@ fn parallel_and_cached_runs_give_the_bytes_of_a_sequential_uncached_run() {
     }
     assert_eq!(blocks, 4, "{log}");
 
-    // Again: everything reused, the same bytes.
+    // Again: the whole run is reused (same plan, locks and tools), the same bytes.
+    let retry = run(&repo, t, &[]);
+    assert!(retry.stderr.contains("its outputs are reused"), "{}", retry.stderr);
+    assert_eq!(take_dist(&repo), reference, "a reused run delivers the same bytes");
+    // Without that run's entry: every build and archive is reused, the same bytes.
+    std::fs::remove_dir_all(t.join("xtask/cache/runs")).unwrap();
     let warm = run(&repo, t, &[]);
     assert_eq!(take_dist(&repo), reference, "a cached run writes the same bytes");
     let mut got = reused(&warm);
@@ -171,6 +176,7 @@ fn parallel_and_cached_runs_give_the_bytes_of_a_sequential_uncached_run() {
         .unwrap();
     let wheel = list_dir(&entry).into_iter().find(|f| f.ends_with(".whl")).unwrap();
     std::fs::write(entry.join(&wheel), b"not a wheel").unwrap();
+    std::fs::remove_dir_all(t.join("xtask/cache/runs")).unwrap();
     let repaired = run(&repo, t, &[]);
     assert_eq!(take_dist(&repo), reference);
     assert!(repaired.stderr.contains("is damaged: removed"), "{}", repaired.stderr);

@@ -233,15 +233,22 @@ fn nightly_json_reports_artifacts_with_checksums() {
         .xtask(&["plan", "--json", "--platform", "linux", "--build-number", BUILD_NUMBER])
         .assert_code(0)
         .json();
-    let run = repo.xtask(&[
-        "nightly",
-        "--json",
-        "--platform",
-        "linux",
-        "--build-number",
-        BUILD_NUMBER,
-    ]);
-    run.assert_code(0);
+    let nightly = |args: &[&str]| {
+        let mut all = args.to_vec();
+        all.extend([
+            "nightly",
+            "--json",
+            "--platform",
+            "linux",
+            "--build-number",
+            BUILD_NUMBER,
+        ]);
+        let run = repo.xtask(&all);
+        run.assert_code(0);
+        run
+    };
+    // --no-cache: every step runs (another test may have run this very plan).
+    let run = nightly(&["--no-cache"]);
     let doc = run.json();
     assert_matches_schema(&plan, "plan");
     assert_matches_schema(&doc, "run");
@@ -268,6 +275,16 @@ fn nightly_json_reports_artifacts_with_checksums() {
         "step progress goes to stderr:\n{}",
         run.stderr
     );
+
+    // A run of the same plan reports the same artifacts and builds when it is reused.
+    nightly(&[]);
+    let reused = nightly(&[]);
+    assert!(reused.stderr.contains("its outputs are reused"), "{}", reused.stderr);
+    let again = reused.json();
+    assert_matches_schema(&again, "run");
+    assert_eq!(again["artifacts"], doc["artifacts"]);
+    assert_eq!(again["built"], doc["built"]);
+    assert_eq!(again["plan"], plan);
     assert!(
         !run.stderr.contains(['\x1b', '\r']),
         "no live progress when stderr is not a terminal:\n{}",
@@ -711,8 +728,9 @@ fn a_wheel_that_does_not_fit_the_platform_stops_the_bundle() {
 fn a_terminal_gets_live_progress_that_ends_in_plain_lines() {
     let repo = Repo::examples();
     // `script` runs the nightly on a pseudo-terminal and copies what it drew.
+    // --no-cache: every step runs and draws its line (a run of the same plan is not reused).
     let line = format!(
-        "{} nightly --platform linux --build-number {BUILD_NUMBER}",
+        "{} --no-cache nightly --platform linux --build-number {BUILD_NUMBER}",
         env!("CARGO_BIN_EXE_xtask")
     );
     let out = repo
