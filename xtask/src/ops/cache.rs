@@ -51,6 +51,12 @@ impl Cache {
         self.dir.is_some()
     }
 
+    /// The folder of compressed bzip2 chunks (`<work>/cache/bz2-chunks`, one file per chunk
+    /// by the sha256 of its bytes), or none.
+    pub fn chunk_dir(&self) -> Option<PathBuf> {
+        self.dir.as_ref().map(|d| d.join("bz2-chunks"))
+    }
+
     /// The wheel store's folder (`<work>/cache/wheels`: one folder per sha256), or none.
     pub fn store_dir(&self) -> Option<PathBuf> {
         self.dir.as_ref().map(|d| d.join("wheels"))
@@ -207,7 +213,7 @@ pub fn prune(work_dir: &Path, max_bytes: u64) -> Result<Pruned> {
     }
     // Our entries, by last use.
     let mut entries: Vec<(std::time::SystemTime, PathBuf, u64)> = Vec::new();
-    for kind in ["builds", "archives", "runs", "wheels", "sdist-wheels"] {
+    for kind in ["builds", "archives", "runs", "wheels", "sdist-wheels", "bz2-chunks"] {
         let Ok(read) = fs::read_dir(dir.join(kind)) else {
             continue;
         };
@@ -233,7 +239,13 @@ pub fn prune(work_dir: &Path, max_bytes: u64) -> Result<Pruned> {
         if total <= max_bytes {
             break;
         }
-        if fs::remove_dir_all(&path).is_ok() {
+        // An entry is a folder; a compressed chunk a file.
+        let removed = if path.is_dir() {
+            fs::remove_dir_all(&path)
+        } else {
+            fs::remove_file(&path)
+        };
+        if removed.is_ok() {
             total = total.saturating_sub(size);
             pruned.entries += 1;
         }
@@ -263,9 +275,12 @@ pub fn prune(work_dir: &Path, max_bytes: u64) -> Result<Pruned> {
 }
 
 /// When an entry was last used: its `entry.json`'s time, or (the wheel store's entries,
-/// touched when taken) the newest time of its files.
+/// touched when taken) the newest time of its files, or a chunk file's own time.
 fn last_use(entry: &Path) -> std::time::SystemTime {
     let time = |p: &Path| fs::metadata(p).and_then(|m| m.modified()).ok();
+    if entry.is_file() {
+        return time(entry).unwrap_or(std::time::UNIX_EPOCH);
+    }
     time(&entry.join("entry.json"))
         .or_else(|| {
             fs::read_dir(entry)

@@ -116,6 +116,7 @@ fn pack(
             &dest,
             format,
             exec.plan.source_date_epoch,
+            exec.ws.cache.chunk_dir().as_deref(),
         )?;
         exec.ws
             .cache

@@ -29,5 +29,5 @@ pub fn run(format: &str, mtime: Option<u64>, source: &Path, dest: &Path) -> Resu
         .strip_suffix(&format!(".{}", format.extension()))
         .unwrap_or(&name)
         .to_string();
-    write_archive(source, &top, dest, format, mtime)
+    write_archive(source, &top, dest, format, mtime, None)
 }

@@ -53,7 +53,14 @@ impl ArchiveFormat {
 }
 
 /// Pack the folder `src` into `dest` under the single top-level folder `top`.
-pub fn write_archive(src: &Path, top: &str, dest: &Path, format: ArchiveFormat, mtime: u64) -> Result<()> {
+pub fn write_archive(
+    src: &Path,
+    top: &str,
+    dest: &Path,
+    format: ArchiveFormat,
+    mtime: u64,
+    chunk_cache: Option<&Path>,
+) -> Result<()> {
     let dir = dest.parent().unwrap_or(Path::new("."));
     let tmp = tempfile::Builder::new()
         .prefix(&format!(".{}.", dest.file_name().unwrap_or_default().to_string_lossy()))
@@ -70,7 +77,7 @@ pub fn write_archive(src: &Path, top: &str, dest: &Path, format: ArchiveFormat, 
         crate::ops::ui::bytes_total(total);
     }
     let written = match format {
-        ArchiveFormat::TarBz2 => write_tar_bz2(src, top, tmp.as_file(), mtime),
+        ArchiveFormat::TarBz2 => write_tar_bz2(src, top, tmp.as_file(), mtime, chunk_cache),
         ArchiveFormat::Zip => write_zip(src, top, tmp.as_file(), mtime),
         ArchiveFormat::TarGz => write_tar_gz(src, top, tmp.as_file(), mtime),
         ArchiveFormat::TarZst => write_tar_zst(src, top, tmp.as_file(), mtime),
@@ -81,9 +88,20 @@ pub fn write_archive(src: &Path, top: &str, dest: &Path, format: ArchiveFormat, 
 
 /// Write the tar stream of `src` into `out` and return `out` (for its compressor to finish).
 fn tar_into<W: Write>(out: W, src: &Path, top: &str, mtime: u64) -> Result<W> {
+    tar_into_cut(out, src, top, mtime, &mut |_| Ok(()))
+}
+
+/// [`tar_into`], calling `cut` on the writer before each entry.
+fn tar_into_cut<W: Write>(
+    out: W,
+    src: &Path,
+    top: &str,
+    mtime: u64,
+    cut: &mut dyn FnMut(&mut W) -> io::Result<()>,
+) -> Result<W> {
     let mut tar = tar::Builder::new(out);
     tar.follow_symlinks(false);
-    append_tree(&mut tar, src, top, mtime)?;
+    append_tree(&mut tar, src, top, mtime, cut)?;
     tar.into_inner().context("cannot finish the tar stream")
 }
 
@@ -94,12 +112,13 @@ fn sync(mut buffered: BufWriter<&File>) -> Result<()> {
     Ok(())
 }
 
-fn write_tar_bz2(src: &Path, top: &str, file: &File, mtime: u64) -> Result<()> {
-    let encoder = tar_into(
-        ParallelBzip2::new(BufWriter::with_capacity(1 << 20, file)),
+fn write_tar_bz2(src: &Path, top: &str, file: &File, mtime: u64, chunk_cache: Option<&Path>) -> Result<()> {
+    let encoder = tar_into_cut(
+        ParallelBzip2::with_chunk_cache(BufWriter::with_capacity(1 << 20, file), chunk_cache),
         src,
         top,
         mtime,
+        &mut |w| w.cut(),
     )?;
     sync(encoder.finish().context("cannot finish the bzip2 stream")?)
 }
@@ -144,12 +163,17 @@ fn write_tar_zst(src: &Path, top: &str, file: &File, mtime: u64) -> Result<()> {
 /// written in order. A file of concatenated streams is valid bzip2 (`bunzip2`, `tar xjf`,
 /// Python's `bz2` and `tarfile`, the bzip2 crate's multi-decoder all read it). Memory stays
 /// bounded: at most two chunks per core are in flight; the output is the same for the same
-/// input whatever the number of cores.
+/// input whatever the number of cores. A tar stream is also cut where each entry starts, so an
+/// entry's bytes (header, data, padding: the same wherever it stands) always make the same
+/// chunks; with a chunk cache, a chunk compressed before is taken from it by the sha256 of its
+/// bytes instead of compressed again: a bundle whose wheels mostly did not change is written
+/// in the time it takes to compress the ones that did.
 pub struct ParallelBzip2<W: Write> {
     out: W,
     chunk: Vec<u8>,
     pending: std::collections::VecDeque<std::thread::JoinHandle<io::Result<Vec<u8>>>>,
     max_pending: usize,
+    cache: Option<std::path::PathBuf>,
 }
 
 const BZIP2_CHUNK: usize = 500 * 1000;
@@ -157,23 +181,32 @@ const BZIP2_CHUNK: usize = 500 * 1000;
 const BZIP2_LEVEL: u32 = 5;
 
 impl<W: Write> ParallelBzip2<W> {
-    pub fn new(out: W) -> Self {
+    /// With compressed chunks kept in (and taken from) the folder `cache`.
+    pub fn with_chunk_cache(out: W, cache: Option<&Path>) -> Self {
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
         ParallelBzip2 {
             out,
             chunk: Vec::with_capacity(BZIP2_CHUNK),
             pending: Default::default(),
             max_pending: 2 * cores,
+            cache: cache.map(Path::to_path_buf),
         }
+    }
+
+    /// End the current chunk here (a tar entry starts).
+    pub fn cut(&mut self) -> io::Result<()> {
+        if self.chunk.is_empty() {
+            return Ok(());
+        }
+        self.spawn_chunk()
     }
 
     fn spawn_chunk(&mut self) -> io::Result<()> {
         let data = std::mem::replace(&mut self.chunk, Vec::with_capacity(BZIP2_CHUNK));
-        self.pending.push_back(std::thread::spawn(move || {
-            let mut encoder =
-                bzip2::write::BzEncoder::new(Vec::with_capacity(data.len() / 3), bzip2::Compression::new(BZIP2_LEVEL));
-            encoder.write_all(&data)?;
-            encoder.finish()
+        let cache = self.cache.clone();
+        self.pending.push_back(std::thread::spawn(move || match cache {
+            Some(dir) => cached_chunk(&dir, &data),
+            None => compress_chunk(&data),
         }));
         while self.pending.len() > self.max_pending {
             self.write_oldest()?;
@@ -203,6 +236,43 @@ impl<W: Write> ParallelBzip2<W> {
     }
 }
 
+fn compress_chunk(data: &[u8]) -> io::Result<Vec<u8>> {
+    let mut encoder = bzip2::write::BzEncoder::new(Vec::with_capacity(data.len() / 3), bzip2::Compression::new(BZIP2_LEVEL));
+    encoder.write_all(data)?;
+    encoder.finish()
+}
+
+/// A chunk compressed, from the cache folder when it was compressed before: a file named by
+/// the sha256 of the level and the chunk, holding the sha256 of the compressed bytes and
+/// those bytes (checked when taken; a damaged file is compressed again). A cache that cannot
+/// be written is no error.
+fn cached_chunk(dir: &Path, data: &[u8]) -> io::Result<Vec<u8>> {
+    use sha2::{Digest, Sha256};
+    let mut key = Sha256::new();
+    key.update([BZIP2_LEVEL as u8]);
+    key.update(data);
+    let path = dir.join(format!("{}.bz2", crate::ops::fs::hex(&key.finalize())));
+    if let Ok(stored) = std::fs::read(&path) {
+        if stored.len() > 32 && Sha256::digest(&stored[32..])[..] == stored[..32] {
+            // Recently used: pruned last.
+            if let Ok(f) = File::options().append(true).open(&path) {
+                let _ = f.set_modified(std::time::SystemTime::now());
+            }
+            return Ok(stored[32..].to_vec());
+        }
+    }
+    let compressed = compress_chunk(data)?;
+    let mut stored = Sha256::digest(&compressed).to_vec();
+    stored.extend_from_slice(&compressed);
+    if std::fs::create_dir_all(dir).is_ok() {
+        let tmp = dir.join(format!(".{}.partial-{:?}", std::process::id(), std::thread::current().id()));
+        if std::fs::write(&tmp, &stored).is_ok() && std::fs::rename(&tmp, &path).is_err() {
+            let _ = std::fs::remove_file(&tmp);
+        }
+    }
+    Ok(compressed)
+}
+
 impl<W: Write> Write for ParallelBzip2<W> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         let take = buf.len().min(BZIP2_CHUNK - self.chunk.len());
@@ -218,7 +288,13 @@ impl<W: Write> Write for ParallelBzip2<W> {
     }
 }
 
-fn append_tree<W: Write>(tar: &mut tar::Builder<W>, src: &Path, top: &str, mtime: u64) -> Result<()> {
+fn append_tree<W: Write>(
+    tar: &mut tar::Builder<W>,
+    src: &Path,
+    top: &str,
+    mtime: u64,
+    cut: &mut dyn FnMut(&mut W) -> io::Result<()>,
+) -> Result<()> {
     let header = |kind: tar::EntryType, mode: u32, size: u64| {
         let mut h = tar::Header::new_ustar();
         h.set_entry_type(kind);
@@ -238,6 +314,7 @@ fn append_tree<W: Write>(tar: &mut tar::Builder<W>, src: &Path, top: &str, mtime
         let rel = entry.path().strip_prefix(src).expect("below root");
         let name = format!("{top}/{}", rel.to_string_lossy().replace('\\', "/"));
         let meta = entry.metadata()?;
+        cut(tar.get_mut())?;
         if meta.is_dir() {
             let mut h = header(tar::EntryType::Directory, 0o755, 0);
             tar.append_data(&mut h, format!("{name}/"), io::empty())?;
@@ -474,20 +551,20 @@ mod tests {
         let out = tempfile::tempdir().unwrap();
         let one = out.path().join("one.tar.bz2");
         let two = out.path().join("two.tar.bz2");
-        write_archive(src.path(), "top", &one, ArchiveFormat::TarBz2, 1_700_000_000).unwrap();
-        write_archive(src.path(), "top", &two, ArchiveFormat::TarBz2, 1_700_000_000).unwrap();
+        write_archive(src.path(), "top", &one, ArchiveFormat::TarBz2, 1_700_000_000, None).unwrap();
+        write_archive(src.path(), "top", &two, ArchiveFormat::TarBz2, 1_700_000_000, None).unwrap();
         let bytes = std::fs::read(&one).unwrap();
         assert_eq!(bytes, std::fs::read(&two).unwrap());
         let zst = out.path().join("one.tar.zst");
-        write_archive(src.path(), "top", &zst, ArchiveFormat::TarZst, 1_700_000_000).unwrap();
+        write_archive(src.path(), "top", &zst, ArchiveFormat::TarZst, 1_700_000_000, None).unwrap();
         assert_eq!(list_entries(&zst).unwrap().len(), 4);
         let zst_again = out.path().join("again.tar.zst");
-        write_archive(src.path(), "top", &zst_again, ArchiveFormat::TarZst, 1_700_000_000).unwrap();
+        write_archive(src.path(), "top", &zst_again, ArchiveFormat::TarZst, 1_700_000_000, None).unwrap();
         assert_eq!(std::fs::read(&zst).unwrap(), std::fs::read(&zst_again).unwrap());
         std::fs::remove_file(&zst).unwrap();
         std::fs::remove_file(&zst_again).unwrap();
         let gz = out.path().join("one.tar.gz");
-        write_archive(src.path(), "top", &gz, ArchiveFormat::TarGz, 1_700_000_000).unwrap();
+        write_archive(src.path(), "top", &gz, ArchiveFormat::TarGz, 1_700_000_000, None).unwrap();
         let mut tgz = tar::Archive::new(flate2::read::GzDecoder::new(std::fs::File::open(&gz).unwrap()));
         assert_eq!(tgz.entries().unwrap().count(), 4);
         std::fs::remove_file(&gz).unwrap();
@@ -526,7 +603,7 @@ mod tests {
     #[test]
     fn parallel_bzip2_writes_ordered_streams() {
         let data: Vec<u8> = (0..3 * BZIP2_CHUNK + 12345).map(|i| (i * 7 % 251) as u8).collect();
-        let mut writer = ParallelBzip2::new(Vec::new());
+        let mut writer = ParallelBzip2::with_chunk_cache(Vec::new(), None);
         for piece in data.chunks(70_000) {
             writer.write_all(piece).unwrap();
         }
@@ -538,9 +615,53 @@ mod tests {
         let mut back = Vec::new();
         io::Read::read_to_end(&mut bzip2::read::MultiBzDecoder::new(compressed.as_slice()), &mut back).unwrap();
         assert!(back == data);
-        let mut again = ParallelBzip2::new(Vec::new());
+        let mut again = ParallelBzip2::with_chunk_cache(Vec::new(), None);
         again.write_all(&data).unwrap();
         assert!(again.finish().unwrap() == compressed, "deterministic");
+    }
+
+    /// With a chunk cache: the same bytes, each entry's chunks taken from the cache the second
+    /// time, a changed entry compressed alone, a damaged cached chunk compressed again.
+    #[test]
+    fn cached_bzip2_chunks_give_the_same_archive() {
+        let src = tempfile::tempdir().unwrap();
+        let big: Vec<u8> = (0..BZIP2_CHUNK + 999).map(|i| (i * 13 % 241) as u8).collect();
+        std::fs::write(src.path().join("a.whl"), &big).unwrap();
+        std::fs::write(src.path().join("b.whl"), b"bbb").unwrap();
+        let out = tempfile::tempdir().unwrap();
+        let cache = out.path().join("chunks");
+        let write = |name: &str, cache: Option<&Path>| {
+            let dest = out.path().join(name);
+            write_archive(src.path(), "top", &dest, ArchiveFormat::TarBz2, 1_700_000_000, cache).unwrap();
+            std::fs::read(dest).unwrap()
+        };
+        let plain = write("plain.tar.bz2", None);
+        let first = write("first.tar.bz2", Some(&cache));
+        let chunks = std::fs::read_dir(&cache).unwrap().count();
+        // The top folder, a.whl (two chunks), b.whl with the tar's end.
+        assert_eq!(chunks, 4);
+        assert_eq!(write("second.tar.bz2", Some(&cache)), first, "taken from the cache: the same bytes");
+        assert_eq!(std::fs::read_dir(&cache).unwrap().count(), chunks);
+        let mut tar = tar::Archive::new(bzip2::read::MultiBzDecoder::new(first.as_slice()));
+        let names: Vec<String> = tar
+            .entries()
+            .unwrap()
+            .map(|e| e.unwrap().path().unwrap().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(names, ["top/", "top/a.whl", "top/b.whl"]);
+        let mut back = Vec::new();
+        io::Read::read_to_end(&mut bzip2::read::MultiBzDecoder::new(plain.as_slice()), &mut back).unwrap();
+        let mut again = Vec::new();
+        io::Read::read_to_end(&mut bzip2::read::MultiBzDecoder::new(first.as_slice()), &mut again).unwrap();
+        assert!(back == again, "the same tar stream with or without the cache");
+        // A changed entry: one new chunk; a damaged chunk: compressed again, same bytes.
+        std::fs::write(src.path().join("b.whl"), b"b2").unwrap();
+        let changed = write("changed.tar.bz2", Some(&cache));
+        assert_eq!(std::fs::read_dir(&cache).unwrap().count(), chunks + 1, "b.whl with the tar's end");
+        for f in std::fs::read_dir(&cache).unwrap() {
+            std::fs::write(f.unwrap().path(), b"garbage").unwrap();
+        }
+        assert_eq!(write("repaired.tar.bz2", Some(&cache)), changed);
     }
 
     #[test]
@@ -572,8 +693,8 @@ mod tests {
         let out = tempfile::tempdir().unwrap();
         let one = out.path().join("one.zip");
         let two = out.path().join("two.zip");
-        write_archive(src.path(), "top", &one, ArchiveFormat::Zip, 1_795_255_200).unwrap();
-        write_archive(src.path(), "top", &two, ArchiveFormat::Zip, 1_795_255_200).unwrap();
+        write_archive(src.path(), "top", &one, ArchiveFormat::Zip, 1_795_255_200, None).unwrap();
+        write_archive(src.path(), "top", &two, ArchiveFormat::Zip, 1_795_255_200, None).unwrap();
         assert_eq!(std::fs::read(&one).unwrap(), std::fs::read(&two).unwrap());
         let mut zip = zip::ZipArchive::new(std::fs::File::open(&one).unwrap()).unwrap();
         let names: Vec<String> = zip.file_names().map(|n| n.unwrap().into_owned()).collect();
