@@ -163,9 +163,9 @@ fn write_tar_zst(src: &Path, top: &str, file: &File, mtime: u64) -> Result<()> {
 /// written in order. A file of concatenated streams is valid bzip2 (`bunzip2`, `tar xjf`,
 /// Python's `bz2` and `tarfile`, the bzip2 crate's multi-decoder all read it). Memory stays
 /// bounded: at most two chunks per core are in flight; the output is the same for the same
-/// input whatever the number of cores. A tar stream is also cut where each entry starts, so an
-/// entry's bytes (header, data, padding: the same wherever it stands) always make the same
-/// chunks; with a chunk cache, a chunk compressed before is taken from it by the sha256 of its
+/// input whatever the number of cores. A tar stream is also cut where each large file's entry
+/// starts, so its bytes (header, data, padding: the same wherever it stands) always make the
+/// same chunks; with a chunk cache, a chunk compressed before is taken from it by the sha256 of its
 /// bytes instead of compressed again: a bundle whose wheels mostly did not change is written
 /// in the time it takes to compress the ones that did.
 pub struct ParallelBzip2<W: Write> {
@@ -179,6 +179,10 @@ pub struct ParallelBzip2<W: Write> {
 const BZIP2_CHUNK: usize = 500 * 1000;
 
 const BZIP2_LEVEL: u32 = 5;
+
+/// A tar stream is cut before each file of at least this size (wheels, sdists); smaller files
+/// share chunks, which keeps streams few.
+const CUT_BEFORE: u64 = 64 * 1024;
 
 impl<W: Write> ParallelBzip2<W> {
     /// With compressed chunks kept in (and taken from) the folder `cache`.
@@ -237,7 +241,8 @@ impl<W: Write> ParallelBzip2<W> {
 }
 
 fn compress_chunk(data: &[u8]) -> io::Result<Vec<u8>> {
-    let mut encoder = bzip2::write::BzEncoder::new(Vec::with_capacity(data.len() / 3), bzip2::Compression::new(BZIP2_LEVEL));
+    let mut encoder =
+        bzip2::write::BzEncoder::new(Vec::with_capacity(data.len() / 3), bzip2::Compression::new(BZIP2_LEVEL));
     encoder.write_all(data)?;
     encoder.finish()
 }
@@ -265,7 +270,11 @@ fn cached_chunk(dir: &Path, data: &[u8]) -> io::Result<Vec<u8>> {
     let mut stored = Sha256::digest(&compressed).to_vec();
     stored.extend_from_slice(&compressed);
     if std::fs::create_dir_all(dir).is_ok() {
-        let tmp = dir.join(format!(".{}.partial-{:?}", std::process::id(), std::thread::current().id()));
+        let tmp = dir.join(format!(
+            ".{}.partial-{:?}",
+            std::process::id(),
+            std::thread::current().id()
+        ));
         if std::fs::write(&tmp, &stored).is_ok() && std::fs::rename(&tmp, &path).is_err() {
             let _ = std::fs::remove_file(&tmp);
         }
@@ -314,7 +323,9 @@ fn append_tree<W: Write>(
         let rel = entry.path().strip_prefix(src).expect("below root");
         let name = format!("{top}/{}", rel.to_string_lossy().replace('\\', "/"));
         let meta = entry.metadata()?;
-        cut(tar.get_mut())?;
+        if meta.is_file() && meta.len() >= CUT_BEFORE {
+            cut(tar.get_mut())?;
+        }
         if meta.is_dir() {
             let mut h = header(tar::EntryType::Directory, 0o755, 0);
             tar.append_data(&mut h, format!("{name}/"), io::empty())?;
@@ -559,7 +570,15 @@ mod tests {
         write_archive(src.path(), "top", &zst, ArchiveFormat::TarZst, 1_700_000_000, None).unwrap();
         assert_eq!(list_entries(&zst).unwrap().len(), 4);
         let zst_again = out.path().join("again.tar.zst");
-        write_archive(src.path(), "top", &zst_again, ArchiveFormat::TarZst, 1_700_000_000, None).unwrap();
+        write_archive(
+            src.path(),
+            "top",
+            &zst_again,
+            ArchiveFormat::TarZst,
+            1_700_000_000,
+            None,
+        )
+        .unwrap();
         assert_eq!(std::fs::read(&zst).unwrap(), std::fs::read(&zst_again).unwrap());
         std::fs::remove_file(&zst).unwrap();
         std::fs::remove_file(&zst_again).unwrap();
@@ -638,9 +657,13 @@ mod tests {
         let plain = write("plain.tar.bz2", None);
         let first = write("first.tar.bz2", Some(&cache));
         let chunks = std::fs::read_dir(&cache).unwrap().count();
-        // The top folder, a.whl (two chunks), b.whl with the tar's end.
-        assert_eq!(chunks, 4);
-        assert_eq!(write("second.tar.bz2", Some(&cache)), first, "taken from the cache: the same bytes");
+        // The top folder, a.whl (two chunks, the second with the small b.whl and the tar's end).
+        assert_eq!(chunks, 3);
+        assert_eq!(
+            write("second.tar.bz2", Some(&cache)),
+            first,
+            "taken from the cache: the same bytes"
+        );
         assert_eq!(std::fs::read_dir(&cache).unwrap().count(), chunks);
         let mut tar = tar::Archive::new(bzip2::read::MultiBzDecoder::new(first.as_slice()));
         let names: Vec<String> = tar
@@ -657,7 +680,11 @@ mod tests {
         // A changed entry: one new chunk; a damaged chunk: compressed again, same bytes.
         std::fs::write(src.path().join("b.whl"), b"b2").unwrap();
         let changed = write("changed.tar.bz2", Some(&cache));
-        assert_eq!(std::fs::read_dir(&cache).unwrap().count(), chunks + 1, "b.whl with the tar's end");
+        assert_eq!(
+            std::fs::read_dir(&cache).unwrap().count(),
+            chunks + 1,
+            "a.whl's second chunk"
+        );
         for f in std::fs::read_dir(&cache).unwrap() {
             std::fs::write(f.unwrap().path(), b"garbage").unwrap();
         }
