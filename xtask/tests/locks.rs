@@ -237,14 +237,7 @@ fn an_unchanged_nightly_is_reused_until_its_resolution_moves() {
     let own = OwnIndex::start();
     let repo = repo_on(&own, &[]);
     let nightly = || {
-        let run = repo.xtask(&[
-            "nightly",
-            "--platform",
-            "linux",
-            "--no-sources",
-            "--build-number",
-            BUILD_NUMBER,
-        ]);
+        let run = repo.nightly_linux();
         run.assert_code(0);
         run
     };
