@@ -82,7 +82,9 @@ fn parallel_and_cached_runs_give_the_bytes_of_a_sequential_uncached_run() {
     let reference = take_dist(&repo);
     assert_eq!(reference.len(), 7, "{:?}", reference.keys());
     assert!(reused(&sequential).is_empty(), "{}", sequential.stderr);
-    assert_eq!(entries(t, "builds") + entries(t, "archives"), 0);
+    let kinds = ["builds", "archives", "runs", "wheels", "sdist-wheels", "bz2-chunks"];
+    let kept = || kinds.iter().map(|k| entries(t, k)).sum::<usize>();
+    assert_eq!(kept(), 0, "--no-cache keeps nothing");
     assert!(!t.join("xtask/cache/uv").exists(), "uv had no cache");
 
     // In parallel, with an empty cache: the same bytes; plugins built at once; entries kept.
@@ -90,6 +92,9 @@ fn parallel_and_cached_runs_give_the_bytes_of_a_sequential_uncached_run() {
     assert_eq!(take_dist(&repo), reference, "a parallel run writes the same bytes");
     assert!(reused(&cold).is_empty(), "{}", cold.stderr);
     assert_eq!(entries(t, "builds"), 4, "one entry per plugin");
+    for kind in ["wheels", "runs", "bz2-chunks"] {
+        assert!(entries(t, kind) > 0, "the cache keeps {kind}");
+    }
     assert_eq!(entries(t, "archives"), 3, "linux, windows, sources");
     // uv's cache under the work folder (pip caches only what an index lets it cache).
     assert!(
@@ -217,7 +222,7 @@ fn parallel_and_cached_runs_give_the_bytes_of_a_sequential_uncached_run() {
         "{}",
         pruned.stderr
     );
-    assert_eq!(entries(t, "builds") + entries(t, "archives"), 0);
+    assert_eq!(kept(), 0, "every kind of entry is pruned");
 }
 
 /// A run that needs one more tool (here one more `[python] build-tools` entry) makes its venv

@@ -177,6 +177,26 @@ fn a_committed_lock_is_used_with_no_index_and_locked_names_what_changed() {
 }
 
 #[test]
+fn a_conflict_on_one_platform_writes_no_lock() {
+    let own = OwnIndex::start();
+    // glibcpkg has Linux wheels only: Windows cannot be resolved.
+    let repo = repo_on(&own, &["glibcpkg"]);
+    let run = repo.xtask(&["lock"]);
+    run.assert_code(3);
+    assert!(
+        run.stderr.contains("no lock was written")
+            && run.stderr.contains("- windows: ")
+            && run
+                .stderr
+                .contains("glibcpkg==1.0 has no wheels with a matching platform tag"),
+        "{}",
+        run.stderr
+    );
+    assert!(!repo.path().join("locks").exists(), "not even the Linux lock");
+    assert_eq!(repo.git(&["status", "--porcelain"]), "");
+}
+
+#[test]
 fn bundle_on_a_release_tag_ships_the_same_bytes_after_the_index_moves_on() {
     let own = OwnIndex::start();
     let repo = repo_on(&own, &[]);

@@ -546,7 +546,9 @@ fn index_credentials_never_appear_in_plans_output_or_logs() {
     let mut seen = String::new();
     for args in [
         &["plan", "--json", "--platform", "linux"][..],
+        // --no-cache: the locked files are fetched, with the index's credentials.
         &[
+            "--no-cache",
             "nightly",
             "--json",
             "--verbose",

@@ -217,11 +217,7 @@ pub fn build_tools(
         build_tools.push(TWINE.to_string());
     }
     // uv resolves every platform it can express, the host's included.
-    if platforms.iter().any(|p| {
-        ws.manifest
-            .platform(&p.name)
-            .is_some_and(|m| crate::python::platform::resolver_target(m).is_ok())
-    }) {
+    if platforms.iter().any(|p| super::platforms::resolved_by_uv(ws, p)) {
         build_tools.push(UV.to_string());
     }
     for p in plugins {

@@ -95,6 +95,14 @@ pub fn plan_platforms(
     platforms
 }
 
+/// Whether uv resolves the platform (a lock, public wheels from the wheel store); the others
+/// are host platforms collected by `pip wheel`.
+pub fn resolved_by_uv(ws: &Workspace, p: &PlannedPlatform) -> bool {
+    ws.manifest
+        .platform(&p.name)
+        .is_some_and(|m| crate::python::platform::resolver_target(m).is_ok())
+}
+
 /// `[public]`: every `${VAR}` in its URLs is set, and no requirement names a plugin.
 pub fn check_public(ws: &Workspace, plugins: &[Plugin], problems: &mut Vec<String>) {
     let public = &ws.manifest.public;

@@ -190,11 +190,7 @@ pub fn collection_steps(
     // host interpreter uv cannot express) are collected by `pip wheel` on their host.
     let resolved: Vec<String> = platforms
         .iter()
-        .filter(|p| {
-            ws.manifest
-                .platform(&p.name)
-                .is_some_and(|m| crate::python::platform::resolver_target(m).is_ok())
-        })
+        .filter(|p| super::platforms::resolved_by_uv(ws, p))
         .map(|p| p.name.clone())
         .collect();
     if !resolved.is_empty() {

@@ -484,13 +484,22 @@ fn linux_target(p: &Platform, arch: &str) -> Result<ResolverTarget, String> {
 /// every patch release of it, so both `X.Y.0` (what `--python-version X.Y` means to pip and
 /// uv) and a late `X.Y.N` must satisfy it. An unparsable specifier does not admit it.
 pub fn python_admits(requires_python: &str, python: &str) -> bool {
+    ["0", "99"]
+        .iter()
+        .all(|patch| python_admits_version(requires_python, &format!("{python}.{patch}")))
+}
+
+/// Whether a `Requires-Python` admits the exact version `python` (`3.11.0`). An unparsable
+/// specifier admits nothing.
+pub fn python_admits_version(requires_python: &str, python: &str) -> bool {
     use std::str::FromStr;
-    let Ok(spec) = pep440_rs::VersionSpecifiers::from_str(requires_python) else {
-        return false;
-    };
-    ["0", "99"].iter().all(|patch| {
-        pep440_rs::Version::from_str(&format!("{python}.{patch}")).is_ok_and(|v| crate::versions::satisfies(&spec, &v))
-    })
+    match (
+        pep440_rs::VersionSpecifiers::from_str(requires_python),
+        pep440_rs::Version::from_str(python),
+    ) {
+        (Ok(spec), Ok(v)) => crate::versions::satisfies(&spec, &v),
+        _ => false,
+    }
 }
 
 /// The target's platform tags in the order its installer prefers them (`packaging.tags`):

@@ -35,6 +35,13 @@ impl Exec<'_> {
     pub(super) fn out_dir(&self) -> PathBuf {
         self.stage.join("out")
     }
+    /// Whether this machine is `platform` (its strategy is `host`).
+    pub(super) fn on_host(&self, platform: &str) -> bool {
+        self.plan
+            .platforms
+            .iter()
+            .any(|p| p.name == platform && p.strategy == crate::plan::WheelhouseStrategy::Host)
+    }
     /// This run's set in the output folder.
     pub(super) fn set_dir(&self) -> PathBuf {
         self.ws.output_dir().join(&self.plan.set)

@@ -28,7 +28,7 @@ pub fn execute(exec: &Exec, start: usize, journal: Option<&mut JournalFile>) -> 
 }
 
 /// Keep the work folder's cache within `[python] cache-max-mb`.
-fn prune_cache(ws: &Workspace) {
+pub(super) fn prune_cache(ws: &Workspace) {
     if ws.runner.is_dry_run() {
         return;
     }
@@ -49,7 +49,7 @@ fn prune_cache(ws: &Workspace) {
     }
 }
 
-fn execute_steps(exec: &Exec, start: usize, mut journal: Option<&mut JournalFile>) -> Result<Report> {
+pub(super) fn execute_steps(exec: &Exec, start: usize, mut journal: Option<&mut JournalFile>) -> Result<Report> {
     let mut report = Report::default();
     let mut undo: Vec<Undo> = Vec::new();
     let total = exec.plan.steps.len();

@@ -21,7 +21,7 @@ use super::uv::{explain_conflict, file_url, run_uv, uv_compile};
 use crate::manifest::{normalize_name, Platform};
 use crate::ops::fs::{create_dir, write_atomic};
 use crate::python::lockfile::{lock_path, Lock};
-use crate::python::platform::{python_admits, resolver_target, ResolverTarget};
+use crate::python::platform::{python_admits, python_admits_version, resolver_target, ResolverTarget};
 
 /// How a run treats the repository's lock.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -38,12 +38,20 @@ pub enum LockUse {
     },
 }
 
+impl LockUse {
+    /// `cargo xtask lock --upgrade` or `--upgrade-package`: the committed lock is a
+    /// preference, not the answer.
+    fn upgrades(&self) -> bool {
+        matches!(self, LockUse::Write { upgrade, upgrade_packages } if *upgrade || !upgrade_packages.is_empty())
+    }
+}
+
 /// What settling the locks found: problems that stop the run, and notes for the user.
 #[derive(Debug, Default)]
 pub struct Settled {
     pub problems: Vec<String>,
-    /// Per platform: the lock used (or written), and whether it came from the repository as is.
-    pub locks: Vec<(String, Lock, bool)>,
+    /// Per platform: the lock used (or written).
+    pub locks: Vec<(String, Lock)>,
 }
 
 /// The lock a platform uses in this run, written by [`settle`].
@@ -87,25 +95,16 @@ pub fn settle(exec: &Exec, how: &LockUse) -> Result<Settled> {
             .map(|lock| lock.differences(&signature, &requirements))
             .filter(|d| d.is_empty())
             .is_some();
-        if fits && !matches!(how, LockUse::Write { upgrade: true, .. }) && !upgrades_some(how) {
+        if fits && !how.upgrades() {
+            // Its Requires-Python checks were made when it was resolved for this very target:
+            // only its files must be at hand.
             let lock = committed.expect("checked above");
-            match check_files(exec, &lock, target) {
-                Ok(misfits) if misfits.is_empty() => {}
-                Ok(misfits) => {
-                    settled.problems.push(format!(
-                        "{}: {file}: {}; run `cargo xtask lock` and commit it",
-                        target.name,
-                        misfits.iter().map(|m| m.reason.clone()).collect::<Vec<_>>().join("; ")
-                    ));
-                    continue;
-                }
-                Err(e) => {
-                    settled.problems.push(format!("{}: {e:#}", target.name));
-                    continue;
-                }
+            if let Err(e) = fetch_chosen(exec, &lock, target) {
+                settled.problems.push(format!("{}: {e:#}", target.name));
+                continue;
             }
             write_atomic(&stage_lock(exec.stage, &target.name), lock.text.as_bytes())?;
-            settled.locks.push((target.name.clone(), lock, true));
+            settled.locks.push((target.name.clone(), lock));
             continue;
         }
         if *how == LockUse::Require || exec.ws.offline {
@@ -139,16 +138,12 @@ pub fn settle(exec: &Exec, how: &LockUse) -> Result<Settled> {
                     );
                 }
                 write_atomic(&stage_lock(exec.stage, &target.name), lock.text.as_bytes())?;
-                settled.locks.push((target.name.clone(), lock, false));
+                settled.locks.push((target.name.clone(), lock));
             }
             Err(problem) => settled.problems.push(format!("{}: {problem}", target.name)),
         }
     }
     Ok(settled)
-}
-
-fn upgrades_some(how: &LockUse) -> bool {
-    matches!(how, LockUse::Write { upgrade_packages, .. } if !upgrade_packages.is_empty())
 }
 
 /// What a lock was resolved for: uv's target, the platform's Python and macOS deployment target.
@@ -212,7 +207,7 @@ impl Resolution<'_, '_> {
                 Err(conflict) => return Ok(Err(explain_conflict(&conflict, target, self.resolver))),
             };
             let lock = Lock::from_uv(&uv_text, &plugins, &heading, signature, requirements)?;
-            let misfits = match check_files(exec, &lock, target) {
+            let misfits = match fetch_chosen(exec, &lock, target).and_then(|c| misfits(exec, &c, target)) {
                 Ok(m) => m,
                 Err(e) => return Ok(Err(format!("{e:#}"))),
             };
@@ -276,10 +271,9 @@ impl Resolution<'_, '_> {
     }
 }
 
-/// Fetch the files a lock names for the target into the wheel store and check each chosen
-/// file's Requires-Python (a wheel's METADATA, an sdist's PKG-INFO) against the platform's
-/// whole `X.Y` series: the misfits.
-fn check_files(exec: &Exec, lock: &Lock, target: &Platform) -> Result<Vec<Misfit>> {
+/// The files of a lock the target takes ([`super::store::choose`]), fetched into the wheel
+/// store when missing.
+fn fetch_chosen(exec: &Exec, lock: &Lock, target: &Platform) -> Result<Vec<super::store::Chosen>> {
     let (chosen, without) = super::store::choose(lock, target);
     if !without.is_empty() {
         let names: Vec<String> = without.iter().map(|p| format!("{} {}", p.name, p.version)).collect();
@@ -287,9 +281,16 @@ fn check_files(exec: &Exec, lock: &Lock, target: &Platform) -> Result<Vec<Misfit
     }
     let files: Vec<&crate::python::lockfile::LockedFile> = chosen.iter().map(|c| c.file()).collect();
     super::store::ensure(exec, &files)?;
+    Ok(chosen)
+}
+
+/// The chosen files (in the wheel store) whose Requires-Python (a wheel's METADATA, an
+/// sdist's PKG-INFO) does not admit the platform's whole `X.Y` series. Their bytes are checked
+/// against the lock when the `resolve` step takes them.
+fn misfits(exec: &Exec, chosen: &[super::store::Chosen], target: &Platform) -> Result<Vec<Misfit>> {
     let mut misfits = Vec::new();
-    for c in &chosen {
-        let (package, path) = (c.package(), super::store::take(exec, c.file())?);
+    for c in chosen {
+        let (package, path) = (c.package(), super::store::stored_path(exec, c.file()));
         let requires = match c {
             super::store::Chosen::Wheel(..) => super::build::wheel_requires_python(&path)?,
             super::store::Chosen::Sdist(..) => super::build::sdist_requires_python(&path)?,
@@ -300,11 +301,11 @@ fn check_files(exec: &Exec, lock: &Lock, target: &Platform) -> Result<Vec<Misfit
         if python_admits(&requires, &target.python) {
             continue;
         }
-        let first_patch = python_admits_version(&requires, &format!("{}.0", target.python));
+        let admits = |patch: &str| python_admits_version(&requires, &format!("{}.{patch}", target.python));
         misfits.push(Misfit {
-            // Failing at X.Y.0 only (a patch floor like `!=3.9.0` or `>=3.11.5`): newer
-            // versions keep the floor, so they go too.
-            constraint: if !first_patch && python_admits_version(&requires, &format!("{}.99", target.python)) {
+            // Refused only at the series' first patch releases (a floor like `!=3.9.0` or
+            // `>=3.11.5`): that version and the newer ones go at once.
+            constraint: if !admits("0") && admits("99") {
                 format!("{}<{}", package.name, package.version)
             } else {
                 format!("{}!={}", package.name, package.version)
@@ -316,17 +317,6 @@ fn check_files(exec: &Exec, lock: &Lock, target: &Platform) -> Result<Vec<Misfit
         });
     }
     Ok(misfits)
-}
-
-/// Whether `requires_python` admits the exact version `python`.
-fn python_admits_version(requires_python: &str, python: &str) -> bool {
-    match (
-        pep440_rs::VersionSpecifiers::from_str(requires_python),
-        pep440_rs::Version::from_str(python),
-    ) {
-        (Ok(spec), Ok(v)) => crate::versions::satisfies(&spec, &v),
-        _ => false,
-    }
 }
 
 /// The roots of every resolution: one stand-in project per plugin (its declared requirements,
@@ -342,6 +332,8 @@ fn stand_in_roots(exec: &Exec) -> Result<(Vec<String>, Vec<String>)> {
         .iter()
         .map(|p| (p.normalized_name.as_str(), p.version.as_str()))
         .collect();
+    let siblings: Vec<&str> = versions.keys().copied().collect();
+    let versioning = &exec.ws.manifest.versioning;
     let mut roots = Vec::new();
     let mut recorded: Vec<String> = exec.plan.public_requirements.clone();
     for p in &exec.plan.plugins {
@@ -361,8 +353,6 @@ fn stand_in_roots(exec: &Exec) -> Result<(Vec<String>, Vec<String>)> {
                 },
                 None => {
                     // A requirement at the placeholder, as the stamp will write it.
-                    let siblings: Vec<&str> = versions.keys().copied().collect();
-                    let versioning = &exec.ws.manifest.versioning;
                     let dep = crate::versions::edits::stamped_requirement(
                         dep,
                         &siblings,

@@ -17,12 +17,12 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context, Result};
 
 use super::exec::Exec;
-use super::store::{choose, place, take, Chosen};
+use super::store::{choose, take, Chosen};
 use super::uv::without_target_wheels;
 use crate::manifest::{normalize_name, Platform};
 use crate::ops::cache::Cache;
 use crate::ops::cmd::Cmd;
-use crate::ops::fs::{create_dir, file_names};
+use crate::ops::fs::{copy_file, create_dir, file_names};
 use crate::python::lockfile::Lock;
 use crate::python::platform::{expand_tags, resolver_target, wheel_fits, TargetOs};
 
@@ -85,7 +85,7 @@ fn resolve_platform(exec: &Exec, target: &Platform) -> Result<()> {
     let mut sdists = Vec::new();
     for c in &chosen {
         match c {
-            Chosen::Wheel(_, f) => place(&take(exec, f)?, &out, &f.name)?,
+            Chosen::Wheel(_, f) => copy_file(&take(exec, f)?, &out.join(&f.name))?,
             Chosen::Sdist(..) => sdists.push(c),
         }
     }
@@ -125,11 +125,7 @@ fn requirers(exec: &Exec, chosen: &[&Chosen], out: &Path, name: &str) -> String 
 
 /// The chosen sdists built into wheels in `out` (see the module), each kept in the cache.
 fn build_sdists(exec: &Exec, target: &Platform, out: &Path, sdists: &[&Chosen], all: &[Chosen]) -> Result<()> {
-    let host = exec
-        .plan
-        .platforms
-        .iter()
-        .any(|p| p.name == target.name && p.strategy == crate::plan::WheelhouseStrategy::Host);
+    let host = exec.on_host(&target.name);
     let all: Vec<&Chosen> = all.iter().collect();
     let mut problems = Vec::new();
     let mut native = Vec::new();
@@ -182,7 +178,7 @@ fn build_sdists(exec: &Exec, target: &Platform, out: &Path, sdists: &[&Chosen], 
         match wheels.as_slice() {
             [wheel] if built && wheel_fits(wheel, target).unwrap_or(false) => {
                 let path = scratch.path().join(wheel);
-                place(&path, out, wheel)?;
+                copy_file(&path, &out.join(wheel))?;
                 exec.ws.cache.store("sdist-wheels", &key, &[path], inputs);
             }
             _ => match source {

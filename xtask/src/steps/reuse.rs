@@ -25,8 +25,31 @@ fn delivered(exec: &Exec) -> Option<Vec<String>> {
     }
 }
 
+/// Run a nightly's or bundle's plan: the outputs of an earlier run of the same key delivered
+/// when the cache has them, else every step (and its outputs kept); the cache is pruned after,
+/// whatever happened.
+pub fn run(exec: &Exec) -> Result<Report> {
+    let result = run_or_reuse(exec);
+    super::execute::prune_cache(exec.ws);
+    result
+}
+
+fn run_or_reuse(exec: &Exec) -> Result<Report> {
+    let key = key(exec)?;
+    if let Some(key) = &key {
+        if let Some(report) = deliver_reused(exec, key)? {
+            return Ok(report);
+        }
+    }
+    let report = super::execute::execute_steps(exec, 0, None)?;
+    if let Some(key) = &key {
+        keep(exec, key, &report);
+    }
+    Ok(report)
+}
+
 /// The run's key, or `None` when it may not be reused (see the module).
-pub fn key(exec: &Exec) -> Result<Option<String>> {
+fn key(exec: &Exec) -> Result<Option<String>> {
     if !exec.ws.cache.enabled() || delivered(exec).is_none() {
         return Ok(None);
     }
@@ -46,7 +69,7 @@ pub fn key(exec: &Exec) -> Result<Option<String>> {
 
 /// The outputs of an earlier run with the same key, delivered into the output folder: its
 /// report (the time is this run's), or `None` when there is none.
-pub fn deliver_reused(exec: &Exec, key: &str) -> Result<Option<Report>> {
+fn deliver_reused(exec: &Exec, key: &str) -> Result<Option<Report>> {
     let Some(files) = delivered(exec) else {
         return Ok(None);
     };
@@ -73,7 +96,7 @@ pub fn deliver_reused(exec: &Exec, key: &str) -> Result<Option<Report>> {
 
 /// Keep the delivered outputs of a finished run and its report under `key`; a failure to
 /// keep them is reported and otherwise ignored (the run does not depend on its cache).
-pub fn keep(exec: &Exec, key: &str, report: &Report) {
+fn keep(exec: &Exec, key: &str, report: &Report) {
     if let Err(e) = try_keep(exec, key, report) {
         crate::ops::ui::progress!("    could not keep this run's outputs in the cache: {e:#}");
     }

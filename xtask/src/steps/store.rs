@@ -5,7 +5,7 @@
 //! names (`fetch_files.py`: nothing is built or run, sdists included) and checked against
 //! their sha256 when fetched and whenever they are taken.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::{bail, Context, Result};
 
@@ -78,7 +78,7 @@ fn store_root(exec: &Exec) -> PathBuf {
 }
 
 /// Where the store keeps `file` (whether or not it is there).
-fn stored_path(exec: &Exec, file: &LockedFile) -> PathBuf {
+pub fn stored_path(exec: &Exec, file: &LockedFile) -> PathBuf {
     store_root(exec).join(&file.sha256).join(&file.name)
 }
 
@@ -153,9 +153,4 @@ pub fn take(exec: &Exec, file: &LockedFile) -> Result<PathBuf> {
         let _ = f.set_modified(std::time::SystemTime::now());
     }
     Ok(path)
-}
-
-/// A file `name` in `dir`, copied from `path`.
-pub fn place(path: &Path, dir: &Path, name: &str) -> Result<()> {
-    crate::ops::fs::copy_file(path, &dir.join(name))
 }

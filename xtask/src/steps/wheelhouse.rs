@@ -182,11 +182,7 @@ fn place_resolved(exec: &Exec, platform: &str, dir: &Path) -> Result<()> {
         .iter()
         .filter(|f| f.ends_with(".whl") && !wheel_fits(f, target).unwrap_or(false))
         .collect();
-    let host = exec
-        .plan
-        .platforms
-        .iter()
-        .any(|p| p.name == platform && p.strategy == crate::plan::WheelhouseStrategy::Host);
+    let host = exec.on_host(platform);
     if !native.is_empty() && host {
         let unfixed: Vec<String> = native
             .iter()

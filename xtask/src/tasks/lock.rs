@@ -58,7 +58,7 @@ pub fn run(ws: &Workspace, opts: &LockOptions) -> Result<()> {
         ));
     }
     let mut writes = Vec::new();
-    for (platform, lock, _) in &settled.locks {
+    for (platform, lock) in &settled.locks {
         let file = lock_path(platform);
         let old = std::fs::read_to_string(ws.root.join(&file))
             .ok()

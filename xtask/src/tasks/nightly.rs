@@ -48,29 +48,14 @@ pub fn run(ws: &Workspace, opts: &PlanOptions, json: bool) -> Result<()> {
             conflicts,
         ));
     }
-    let failed = || {
+    let report = steps::reuse::run(&exec).with_context(|| {
         format!(
             "the {} was not built; nothing was written to {}/ and the repository is unchanged (log: {})",
             what(opts),
             plan.output_dir,
             ws.runner.log_path().display()
         )
-    };
-    let reuse = steps::reuse::key(&exec)?;
-    let reused = match &reuse {
-        Some(key) => steps::reuse::deliver_reused(&exec, key).with_context(failed)?,
-        None => None,
-    };
-    let report = match reused {
-        Some(report) => report,
-        None => {
-            let report = steps::execute(&exec, 0, None).with_context(failed)?;
-            if let Some(key) = &reuse {
-                steps::reuse::keep(&exec, key, &report);
-            }
-            report
-        }
-    };
+    })?;
     drop(stage);
 
     if json {
