@@ -73,7 +73,7 @@ fn a_committed_lock_is_used_with_no_index_and_locked_names_what_changed() {
     }
     assert!(
         run.stderr
-            .contains("patchfloor 3.0 requires Python >=3.7,!=3.11.0,!=3.11.1, not 3.11"),
+            .contains("patchfloor 3.0 requires Python >=3.7,!=3.11.0,!=3.11.1, not every 3.11 release"),
         "{}",
         run.stderr
     );
@@ -194,6 +194,122 @@ fn a_conflict_on_one_platform_writes_no_lock() {
     );
     assert!(!repo.path().join("locks").exists(), "not even the Linux lock");
     assert_eq!(repo.git(&["status", "--porcelain"]), "");
+}
+
+#[test]
+fn versions_refusing_early_patch_releases_are_excluded_at_once_from_the_index_pages() {
+    // Like cryptography's `!=3.9.0,!=3.9.1` on every release for years: 35 versions refuse
+    // 3.11.0 and 3.11.1, more than the rounds a resolution may take one version at a time.
+    // Its 1.0 needs `floordep`, whose newest version refuses them too (a second layer).
+    let own = OwnIndex::start();
+    let files = tempfile::tempdir().unwrap();
+    let refusing = "Requires-Python: >=3.7,!=3.11.0,!=3.11.1\n";
+    for major in 2..=36 {
+        own.add(&fake_wheel_meta(
+            files.path(),
+            "manypatch",
+            &format!("{major}.0"),
+            "manypatch",
+            &[],
+            "py3-none-any",
+            refusing,
+        ));
+    }
+    own.add(&fake_wheel_meta(
+        files.path(),
+        "manypatch",
+        "1.0",
+        "manypatch",
+        &["floordep"],
+        "py3-none-any",
+        "Requires-Python: >=3.7\n",
+    ));
+    own.add(&fake_wheel_meta(
+        files.path(),
+        "floordep",
+        "2.0",
+        "floordep",
+        &[],
+        "py3-none-any",
+        refusing,
+    ));
+    own.add(&fake_wheel(files.path(), "floordep", "1.0", "floordep", "", &[]));
+    own.write_pages();
+    let repo = repo_on(&own, &["manypatch"]);
+    let run = repo.xtask(&["lock"]);
+    run.assert_code(0);
+    for platform in ["linux", "windows"] {
+        let packages = locked(&repo.read(&format!("locks/pylock.{platform}.toml")));
+        for (name, version) in [("manypatch", "1.0"), ("floordep", "1.0")] {
+            assert!(
+                packages.contains(&(name.to_string(), version.to_string())),
+                "{platform}: {name} {version} in {packages:?}"
+            );
+        }
+    }
+    let said = |text: &str| run.stderr.matches(text).count();
+    assert_eq!(
+        said("manypatch: 35 version(s) require another Python than every 3.11 release (the newest, 36.0: >=3.7,!=3.11.0,!=3.11.1)"),
+        2,
+        "once per platform: {}",
+        run.stderr
+    );
+    assert_eq!(
+        said("floordep: 1 version(s) require another Python"),
+        2,
+        "{}",
+        run.stderr
+    );
+    assert_eq!(said("again"), 4, "two rounds more per platform: {}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("(if every target runs 3.11.2 or later, say python = \"3.11.2\" in [platforms.linux])"),
+        "{}",
+        run.stderr
+    );
+
+    // Taking the advice (the lock keeps its versions unless told): the newest versions, for
+    // 3.11.2 and later only.
+    let manifest = repo.read("release-config.toml");
+    let linux = "[platforms.linux]\ntags = [\"manylinux2014_x86_64\", \"manylinux_2_28_x86_64\", \"linux_x86_64\"]\npython = \"3.11\"";
+    assert!(manifest.contains(linux), "{manifest}");
+    repo.write(
+        "release-config.toml",
+        &manifest.replace(linux, &linux.replace("\"3.11\"", "\"3.11.2\"")),
+    );
+    repo.commit("the Linux targets run 3.11.2 or later");
+    let floor = repo.xtask(&["lock", "--upgrade-package", "manypatch"]);
+    floor.assert_code(0);
+    let packages = locked(&repo.read("locks/pylock.linux.toml"));
+    for (name, version) in [("manypatch", "36.0"), ("pluggy", "1.5.0")] {
+        assert!(
+            packages.contains(&(name.to_string(), version.to_string())),
+            "{name} {version} in {packages:?}"
+        );
+    }
+    assert!(!floor.stderr.contains("linux again"), "{}", floor.stderr);
+    repo.commit("lock");
+    repo.xtask(&[
+        "nightly",
+        "--locked",
+        "--platform",
+        "linux",
+        "--no-sources",
+        "--build-number",
+        BUILD_NUMBER,
+    ])
+    .assert_code(0);
+    let (_keep, bundle) = repo.unpack_linux_bundle();
+    let pylock = fs::read_to_string(bundle.join("pylock.toml")).unwrap();
+    assert!(pylock.contains("requires-python = \">=3.11.2,==3.11.*\""), "{pylock}");
+    assert!(list_dir(&bundle).contains(&"manypatch-36.0-py3-none-any.whl".to_string()));
+    let archive = list_dir(&repo.set_dir())
+        .into_iter()
+        .find(|n| n.ends_with(".tar.bz2"))
+        .unwrap();
+    let verify = repo.xtask(&["verify", &repo.set_dir().join(archive).to_string_lossy()]);
+    verify.assert_code(0);
+    assert!(verify.stdout.contains("admit Python 3.11.2"), "{}", verify.stdout);
 }
 
 #[test]

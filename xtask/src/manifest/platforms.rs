@@ -26,8 +26,12 @@ pub fn resolve_platform(
     let before = problems.0.len();
     let os = target_os(&p.tags, src, problems);
     let python_at = src.at_spanned(&p.python);
-    let python = p.python.into_inner();
-    check_python(&python, python_at, problems);
+    let series = p.python.into_inner();
+    check_python(&series, python_at, problems);
+    let (python, oldest_patch) = match series.splitn(3, '.').collect::<Vec<_>>()[..] {
+        [major, minor, patch] => (format!("{major}.{minor}"), patch.parse().unwrap_or(0)),
+        _ => (series.clone(), 0),
+    };
     let implementation = implementation(p.implementation, src, problems);
     let abi = abi(p.abi, &implementation, &python, src, problems);
     let format = archive_format(p.format, os, src, problems);
@@ -41,6 +45,7 @@ pub fn resolve_platform(
         tags: p.tags.into_inner().into_iter().map(Spanned::into_inner).collect(),
         os: os?,
         python,
+        oldest_patch,
         implementation,
         abi,
         format,
@@ -77,13 +82,18 @@ fn target_os(tags: &Spanned<Vec<Spanned<String>>>, src: &Source, problems: &mut 
     }
 }
 
-/// `python` is `MAJOR.MINOR`.
+/// `python` is `MAJOR.MINOR`, or `MAJOR.MINOR.PATCH` for the oldest patch release the
+/// targets run.
 fn check_python(python: &str, at: String, problems: &mut Problems) {
-    let mut parts = python.split('.');
-    let valid_python = matches!((parts.next(), parts.next(), parts.next()),
-        (Some(a), Some(b), None) if a.parse::<u8>().is_ok() && b.parse::<u8>().is_ok());
+    let parts: Vec<&str> = python.split('.').collect();
+    let valid_python = (2..=3).contains(&parts.len()) && parts.iter().all(|p| p.parse::<u8>().is_ok());
     if !valid_python {
-        problems.push(at, format!("python {python:?} must be MAJOR.MINOR, e.g. \"3.11\""));
+        problems.push(
+            at,
+            format!(
+                "python {python:?} must be MAJOR.MINOR, e.g. \"3.11\", or MAJOR.MINOR.PATCH for the oldest patch release the targets run, e.g. \"3.9.2\""
+            ),
+        );
     } else if !python.starts_with("3.") {
         problems.push(
             at,

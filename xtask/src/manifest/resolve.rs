@@ -622,6 +622,18 @@ mod tests {
     }
 
     #[test]
+    fn a_platform_may_name_the_oldest_patch_release_its_targets_run() {
+        let m = parse(&MINIMAL.replace("python = \"3.11\"", "python = \"3.9.2\"")).unwrap();
+        let p = m.platform("linux").unwrap();
+        assert_eq!((p.python.as_str(), p.oldest_patch, p.abi.as_str()), ("3.9", 2, "cp39"));
+        assert_eq!((p.series(), p.oldest()), ("3.9.2".to_string(), "3.9.2".to_string()));
+        let err = parse(&MINIMAL.replace("python = \"3.11\"", "python = \"3.9.2.1\""))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("python \"3.9.2.1\" must be MAJOR.MINOR"), "{err}");
+    }
+
+    #[test]
     fn templates_reject_unknown_placeholders() {
         let text = MINIMAL.replace("name = \"acme\"", "name = \"acme\"\ntag = \"{nmae}-{version}\"");
         let err = parse(&text).unwrap_err().to_string();

@@ -83,7 +83,7 @@ pub fn plan_platforms(
             name: p.name.clone(),
             tags: p.tags.clone(),
             os: p.os,
-            python: p.python.clone(),
+            python: p.series(),
             implementation: p.implementation.clone(),
             abi: p.abi.clone(),
             format: p.format,
@@ -194,6 +194,16 @@ pub fn check_native(p: &crate::manifest::Platform, host: &toolchain::Python) -> 
             host.major_minor,
             host.path.display()
         ));
+    }
+    let host_patch: u32 = host
+        .version
+        .split('.')
+        .nth(2)
+        .map(|p| p.chars().take_while(char::is_ascii_digit).collect::<String>())
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(0);
+    if p.python == host.major_minor && host_patch < p.oldest_patch {
+        mismatch.push(format!("Python {} or later (host: {})", p.oldest(), host.version));
     }
     if let Some(arch) = target_arch {
         if arch != host.machine {

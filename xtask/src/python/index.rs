@@ -15,6 +15,13 @@ use crate::python::toolchain::expand_env;
 const INDEX_FILES: &str = include_str!("index_files.py");
 const UPLOAD_AUTH: &str = include_str!("upload_auth.py");
 
+/// What an index's project page says of one file (PEP 503 anchors).
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct IndexedFile {
+    pub sha256: Option<String>,
+    pub requires_python: Option<String>,
+}
+
 /// Every file the index at `index_url` (with `${VAR}`s) links from the pages of `projects`,
 /// with its sha256 when the index gives one. An index that does not answer is an error.
 pub fn files_on_index(
@@ -23,6 +30,20 @@ pub fn files_on_index(
     index_url: &str,
     projects: &[String],
 ) -> Result<BTreeMap<String, Option<String>>> {
+    Ok(indexed_files(runner, python, index_url, projects)?
+        .into_iter()
+        .map(|(file, f)| (file, f.sha256))
+        .collect())
+}
+
+/// Every file the index at `index_url` (with `${VAR}`s) links from the pages of `projects`,
+/// with its sha256 and `data-requires-python` when the index gives them.
+pub fn indexed_files(
+    runner: &Runner,
+    python: &Path,
+    index_url: &str,
+    projects: &[String],
+) -> Result<BTreeMap<String, IndexedFile>> {
     let index = expand_env(index_url)?;
     let out = runner.read(
         &Cmd::new(python, format!("list the files the index {index_url} already has"))

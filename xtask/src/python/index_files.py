@@ -1,7 +1,8 @@
-"""Which files a PEP 503 index already has: `XTASK_INDEX_URL=URL python index_files.py PROJECT...`.
+"""What a PEP 503 index holds: `XTASK_INDEX_URL=URL python index_files.py PROJECT...`.
 
-Prints {"filename": "sha256 or null", ...} for every file linked from each project's page
-(a project the index does not have is no files). The URL comes from the environment so that
+Prints {"filename": {"sha256": "... or null", "requires_python": "... or null"}, ...} for
+every file linked from each project's page (`data-requires-python`, PEP 503; a project the
+index does not have is no files). The URL comes from the environment so that
 credentials in it (sent as HTTP basic auth) never stand on a command line. An index URL that
 does not answer is an error, not "no files".
 """
@@ -24,12 +25,13 @@ class Links(html.parser.HTMLParser):
     def handle_starttag(self, tag, attrs):
         if tag != "a":
             return
-        href = dict(attrs).get("href") or ""
+        attrs = dict(attrs)
+        href = attrs.get("href") or ""
         url, _, fragment = href.partition("#")
         name = urllib.parse.unquote(url.rsplit("/", 1)[-1])
         sha = fragment[len("sha256="):] if fragment.startswith("sha256=") else None
         if name:
-            self.files[name] = sha
+            self.files[name] = {"sha256": sha, "requires_python": attrs.get("data-requires-python")}
 
 
 def fetch(url, method="GET"):

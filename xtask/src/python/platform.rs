@@ -13,7 +13,10 @@ pub struct Platform {
     /// Where `tags` stands in the manifest, for messages.
     pub tags_at: String,
     pub os: TargetOs,
+    /// `MAJOR.MINOR`.
     pub python: String,
+    /// The oldest patch release of `python` the targets run (`python = "3.9.2"`: 2), else 0.
+    pub oldest_patch: u32,
     pub implementation: String,
     pub abi: String,
     pub format: ArchiveFormat,
@@ -29,6 +32,22 @@ pub enum TargetOs {
     Macos,
     /// Only `any`: pure wheels, fits every OS.
     Any,
+}
+
+impl Platform {
+    /// The Python series the bundle is for, as the manifest names it: `3.11`, or `3.9.2`
+    /// (3.9.2 and every later 3.9 release).
+    pub fn series(&self) -> String {
+        match self.oldest_patch {
+            0 => self.python.clone(),
+            patch => format!("{}.{patch}", self.python),
+        }
+    }
+
+    /// The oldest Python release of the series: `3.11.0`, `3.9.2`.
+    pub fn oldest(&self) -> String {
+        format!("{}.{}", self.python, self.oldest_patch)
+    }
 }
 
 impl TargetOs {
@@ -193,7 +212,7 @@ pub fn marker_environment(p: &Platform) -> pep508_rs::MarkerEnvironment {
     } else {
         ("cpython", "CPython")
     };
-    let full = format!("{}.0", p.python);
+    let full = p.oldest();
     pep508_rs::MarkerEnvironment::try_from(pep508_rs::MarkerEnvironmentBuilder {
         implementation_name: implementation,
         implementation_version: &full,
@@ -480,13 +499,28 @@ fn linux_target(p: &Platform, arch: &str) -> Result<ResolverTarget, String> {
     }
 }
 
-/// Whether a distribution's `Requires-Python` admits the platform's `MAJOR.MINOR` Python:
-/// every patch release of it, so both `X.Y.0` (what `--python-version X.Y` means to pip and
-/// uv) and a late `X.Y.N` must satisfy it. An unparsable specifier does not admit it.
-pub fn python_admits(requires_python: &str, python: &str) -> bool {
-    ["0", "99"]
+/// Whether a distribution's `Requires-Python` admits the platform's Python `series`
+/// ([`Platform::series`]): every release of it, so both its oldest (`X.Y.0`, what
+/// `--python-version X.Y` means to pip and uv, or the named `X.Y.Z`) and a late `X.Y.N` must
+/// satisfy it. An unparsable specifier does not admit it.
+pub fn python_admits(requires_python: &str, series: &str) -> bool {
+    let minor = series.splitn(3, '.').take(2).collect::<Vec<_>>().join(".");
+    let oldest = match series.matches('.').count() {
+        1 => format!("{series}.0"),
+        _ => series.to_string(),
+    };
+    [oldest, format!("{minor}.99")]
         .iter()
-        .all(|patch| python_admits_version(requires_python, &format!("{python}.{patch}")))
+        .all(|v| python_admits_version(requires_python, v))
+}
+
+/// The `Requires-Python` specifier of a Python `series` ([`Platform::series`]):
+/// `==3.11.*`, or `>=3.9.2,==3.9.*`.
+pub fn series_specifier(series: &str) -> String {
+    match series.rsplit_once('.').filter(|_| series.matches('.').count() == 2) {
+        Some((minor, _)) => format!(">={series},=={minor}.*"),
+        None => format!("=={series}.*"),
+    }
 }
 
 /// Whether a `Requires-Python` admits the exact version `python` (`3.11.0`). An unparsable
@@ -615,6 +649,18 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_series_admits_what_every_release_of_it_installs() {
+        let cryptography = ">=3.7,!=3.9.0,!=3.9.1";
+        assert!(!python_admits(cryptography, "3.9"), "3.9.0 is refused");
+        assert!(python_admits(cryptography, "3.9.2"));
+        assert!(!python_admits(">=3.11.5", "3.11.2"));
+        assert!(python_admits(">=3.11.5", "3.11.5"));
+        assert!(!python_admits("<3.11.8", "3.11.2"), "a late 3.11 is refused");
+        assert_eq!(series_specifier("3.11"), "==3.11.*");
+        assert_eq!(series_specifier("3.9.2"), ">=3.9.2,==3.9.*");
+    }
+
+    #[test]
     fn wheels_rank_as_the_targets_installer_prefers_them() {
         let p = platform(
             &["manylinux2014_x86_64", "manylinux_2_28_x86_64", "linux_x86_64"],
@@ -691,6 +737,7 @@ mod tests {
             always_download: false,
             os,
             python: "3.11".into(),
+            oldest_patch: 0,
             implementation: "cp".into(),
             abi: "cp311".into(),
             format: ArchiveFormat::TarBz2,

@@ -10,7 +10,7 @@
 //! Owns `<stage>/locks/` (the lock each platform uses in this run) and `<stage>/lock-work/`;
 //! writes the repository's `locks/` only for `cargo xtask lock`.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
@@ -148,7 +148,7 @@ pub fn settle(exec: &Exec, how: &LockUse) -> Result<Settled> {
 
 /// What a lock was resolved for: uv's target, the platform's Python and macOS deployment target.
 fn target_signature(resolver: &ResolverTarget, target: &Platform) -> String {
-    let mut s = format!("{} python {}", resolver.triple, target.python);
+    let mut s = format!("{} python {}", resolver.triple, target.series());
     if let Some(v) = &resolver.macos_deployment_target {
         s.push_str(&format!(" macos {v}"));
     }
@@ -166,14 +166,11 @@ fn committed_lock(exec: &Exec, how: &LockUse, file: &str) -> Result<Option<Lock>
     text.map(|t| Lock::parse(&t, file)).transpose()
 }
 
-/// How often a platform is resolved again after excluding distributions whose
-/// Requires-Python does not admit the platform's whole minor series (uv judges only its
-/// lower bound). Each round excludes every misfit found, and a misfit at the series' first
-/// patch release excludes that version and every newer one at once.
-const MAX_ROUNDS: usize = 30;
-
 /// A locked wheel whose Requires-Python does not admit the target's Python.
 struct Misfit {
+    /// The package's normalized name.
+    package: String,
+    version: String,
     constraint: String,
     reason: String,
 }
@@ -190,9 +187,14 @@ struct Resolution<'a, 'e> {
 }
 
 impl Resolution<'_, '_> {
-    /// Resolve until every chosen file's Requires-Python admits the platform's Python,
-    /// fetching the chosen files into the wheel store: `Ok(lock)` (recording `signature` and
-    /// `requirements`), or `Err(problem)`.
+    /// Resolve until every chosen file's Requires-Python admits the platform's whole minor
+    /// series (uv judges only its lower bound), fetching the chosen files into the wheel
+    /// store: `Ok(lock)` (recording `signature` and `requirements`), or `Err(problem)`. Each
+    /// round excludes every misfit found: with the index's `data-requires-python`, every
+    /// refused version of the package at once (a round per layer of newly chosen packages);
+    /// without it (plain folder indexes), that version, or at a floor on the series' first
+    /// patch releases that version and every newer one. Every round excludes something more,
+    /// so the rounds end, with a fitting lock or uv's conflict.
     fn until_fitting(&self, signature: &str, requirements: &[String]) -> Result<Result<Lock, String>> {
         let (exec, target) = (self.exec, self.target);
         let plugins: Vec<String> = exec.plan.plugins.iter().map(|p| p.normalized_name.clone()).collect();
@@ -201,7 +203,8 @@ impl Resolution<'_, '_> {
             target.name
         );
         let mut constraints: Vec<String> = Vec::new();
-        for _ in 0..MAX_ROUNDS {
+        let mut asked = BTreeSet::new();
+        loop {
             let uv_text = match self.once(&constraints)? {
                 Ok(text) => text,
                 Err(conflict) => return Ok(Err(explain_conflict(&conflict, target, self.resolver))),
@@ -214,16 +217,53 @@ impl Resolution<'_, '_> {
             if misfits.is_empty() {
                 return Ok(Ok(lock));
             }
+            let new: Vec<String> = misfits
+                .iter()
+                .map(|m| m.package.clone())
+                .filter(|p| asked.insert(p.clone()))
+                .collect();
+            let refused = refused_on_index(exec, &new, target);
+            let before = constraints.len();
+            let reasons: Vec<String> = misfits.iter().map(|m| m.reason.clone()).collect();
             for m in misfits {
-                crate::ops::ui::progress!("    {}: resolving {} again without it", m.reason, target.name);
-                constraints.push(m.constraint);
+                match refused.get(&m.package) {
+                    Some(versions) if !versions.is_empty() => {
+                        crate::ops::ui::progress!(
+                            "    {}: {} version(s) require another Python than every {} release (the newest, {}: {}); resolving {} again without them{}",
+                            m.package,
+                            versions.len(),
+                            target.series(),
+                            versions[0].0,
+                            versions[0].1,
+                            target.name,
+                            patch_floor_hint(&versions[0].1, target)
+                        );
+                        // The misfit itself too, should the page and its METADATA disagree.
+                        let mut excluded: BTreeSet<String> = versions.iter().map(|(v, _)| format!("!={v}")).collect();
+                        excluded.insert(format!("!={}", m.version));
+                        let excluded: Vec<String> = excluded.into_iter().collect();
+                        let line = format!("{}{}", m.package, excluded.join(","));
+                        if !constraints.contains(&line) {
+                            constraints.push(line);
+                        }
+                    }
+                    _ => {
+                        crate::ops::ui::progress!("    {}: resolving {} again without it", m.reason, target.name);
+                        if !constraints.contains(&m.constraint) {
+                            constraints.push(m.constraint);
+                        }
+                    }
+                }
+            }
+            if constraints.len() == before {
+                // Never expected (uv honours constraints): stop rather than loop.
+                return Ok(Err(format!(
+                    "uv chose what was excluded ({}) again: {}",
+                    constraints.join(", "),
+                    reasons.join("; ")
+                )));
             }
         }
-        Ok(Err(format!(
-            "no set of versions whose Requires-Python admits Python {} was found after excluding {}",
-            target.python,
-            constraints.join(", ")
-        )))
     }
 
     /// One `uv pip compile --format pylock.toml` for the target with `constraints`:
@@ -284,6 +324,46 @@ fn fetch_chosen(exec: &Exec, lock: &Lock, target: &Platform) -> Result<Vec<super
     Ok(chosen)
 }
 
+/// Per package of `packages`: the versions whose files on the index (its PEP 503 pages'
+/// `data-requires-python`) all refuse the platform's Python series, newest first, with what
+/// they require. Excluded at once, a package that turned away early patch releases over many
+/// versions (cryptography's `!=3.9.0,!=3.9.1`) costs one round, not one per version. An index
+/// that gives no such data, or cannot be read, leaves the package to the rounds.
+fn refused_on_index(
+    exec: &Exec,
+    packages: &[String],
+    target: &Platform,
+) -> BTreeMap<String, Vec<(pep440_rs::Version, String)>> {
+    let mut seen: BTreeMap<(String, pep440_rs::Version), Vec<Option<String>>> = BTreeMap::new();
+    if packages.is_empty() {
+        return BTreeMap::new();
+    }
+    let index = &exec.plan.index;
+    for url in std::iter::once(&index.index_url).chain(&index.extra_index_urls) {
+        match crate::python::index::indexed_files(&exec.ws.runner, &exec.tools_python, url, packages) {
+            Ok(files) => {
+                for (file, f) in files {
+                    if let Some(key) = crate::python::index::dist_version(&file) {
+                        seen.entry(key).or_default().push(f.requires_python);
+                    }
+                }
+            }
+            Err(e) => crate::ops::ui::progress!(
+                "    (the index pages of {} could not be read: {e:#})",
+                packages.join(", ")
+            ),
+        }
+    }
+    let mut refused: BTreeMap<String, Vec<(pep440_rs::Version, String)>> = BTreeMap::new();
+    for ((name, version), requires) in seen.into_iter().rev() {
+        let given: Vec<&String> = requires.iter().flatten().collect();
+        if !given.is_empty() && given.iter().all(|r| !python_admits(r, &target.series())) {
+            refused.entry(name).or_default().push((version, given[0].clone()));
+        }
+    }
+    refused
+}
+
 /// The chosen files (in the wheel store) whose Requires-Python (a wheel's METADATA, an
 /// sdist's PKG-INFO) does not admit the platform's whole `X.Y` series. Their bytes are checked
 /// against the lock when the `resolve` step takes them.
@@ -298,25 +378,44 @@ fn misfits(exec: &Exec, chosen: &[super::store::Chosen], target: &Platform) -> R
         let Some(requires) = requires else {
             continue;
         };
-        if python_admits(&requires, &target.python) {
+        if python_admits(&requires, &target.series()) {
             continue;
         }
         let admits = |patch: &str| python_admits_version(&requires, &format!("{}.{patch}", target.python));
+        let oldest = target.oldest_patch.to_string();
         misfits.push(Misfit {
+            package: normalize_name(&package.name),
+            version: package.version.clone(),
             // Refused only at the series' first patch releases (a floor like `!=3.9.0` or
             // `>=3.11.5`): that version and the newer ones go at once.
-            constraint: if !admits("0") && admits("99") {
+            constraint: if !admits(&oldest) && admits("99") {
                 format!("{}<{}", package.name, package.version)
             } else {
                 format!("{}!={}", package.name, package.version)
             },
             reason: format!(
-                "{} {} requires Python {requires}, not {}",
-                package.name, package.version, target.python
+                "{} {} requires Python {requires}, not every {} release{}",
+                package.name,
+                package.version,
+                target.series(),
+                patch_floor_hint(&requires, target)
             ),
         });
     }
     Ok(misfits)
+}
+
+/// For a `Requires-Python` that turns away only the series' first patch releases
+/// (`!=3.9.0,!=3.9.1`, `>=3.11.5`): how to say the targets run a later one.
+fn patch_floor_hint(requires: &str, target: &Platform) -> String {
+    let admits = |patch: u32| python_admits_version(requires, &format!("{}.{patch}", target.python));
+    match (target.oldest_patch + 1..=99).find(|p| admits(*p)) {
+        Some(patch) if admits(99) => format!(
+            " (if every target runs {0}.{patch} or later, say python = \"{0}.{patch}\" in [platforms.{1}])",
+            target.python, target.name
+        ),
+        _ => String::new(),
+    }
 }
 
 /// The roots of every resolution: one stand-in project per plugin (its declared requirements,

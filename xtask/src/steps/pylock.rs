@@ -17,7 +17,7 @@ pub const PYLOCK_FILE: &str = "pylock.toml";
 pub type Locked<'a> = (&'a str, &'a str, &'a str, &'a str);
 
 /// Write `pylock.toml` into the bundle folder `dir` holding `files`; `python` is the
-/// platform's `X.Y`.
+/// platform's series (`3.11`, `3.9.2`).
 pub fn write(dir: &Path, heading: &str, python: Option<&str>, files: &[Locked]) -> Result<()> {
     // A TOML basic string: JSON's escapes are all TOML's (and DEL, which JSON leaves, escaped).
     let quote = |s: &str| {
@@ -38,7 +38,10 @@ pub fn write(dir: &Path, heading: &str, python: Option<&str>, files: &[Locked]) 
          lock-version = \"1.0\"\ncreated-by = \"xtask\"\n"
     );
     if let Some(python) = python {
-        text.push_str(&format!("requires-python = {}\n", quote(&format!("=={python}.*"))));
+        text.push_str(&format!(
+            "requires-python = {}\n",
+            quote(&crate::python::platform::series_specifier(python))
+        ));
     }
     for ((name, version), files) in &by_package {
         text.push_str(&format!(

@@ -133,7 +133,7 @@ fn build_sdists(exec: &Exec, target: &Platform, out: &Path, sdists: &[&Chosen], 
         let (package, file) = (c.package(), c.file());
         let requirement = format!("{}=={}", package.name, package.version);
         let inputs = serde_json::json!({
-            "sdist": file.sha256, "target": target.tags, "python": target.python,
+            "sdist": file.sha256, "target": target.tags, "python": target.series(),
             "abi": target.abi, "host": host,
         });
         let key = Cache::key("sdist-wheels", &inputs);
@@ -301,13 +301,14 @@ pub(super) fn pip(exec: &Exec, purpose: String) -> Result<Cmd> {
 /// its Python, implementation, ABIs (its own, `abi3`, `none`) and every platform tag it
 /// accepts (`any` included), binaries only, no dependencies.
 pub(super) fn pip_target_args(target: &Platform) -> Vec<String> {
+    let series = target.series();
     let mut args: Vec<String> = [
         "--no-deps",
         "--only-binary=:all:",
         "--progress-bar",
         "off",
         "--python-version",
-        &target.python,
+        &series,
         "--implementation",
         &target.implementation,
     ]

@@ -62,7 +62,7 @@ pub(super) fn uv_compile(exec: &Exec, resolver: &ResolverTarget, target: &Platfo
             "--python-platform",
             &resolver.triple,
             "--python-version",
-            &target.python,
+            &target.series(),
         ])
         .args([
             "--index-strategy",
@@ -134,7 +134,7 @@ pub(super) fn explain_conflict(text: &str, target: &Platform, resolver: &Resolve
          \"depends on\" names the package that asks)",
         target.name,
         resolver.triple,
-        target.python,
+        target.series(),
         explanation.join("\n  ")
     )
 }

@@ -261,7 +261,7 @@ fn unfit(target: &crate::manifest::Platform, unfixed: &[String]) -> String {
         "wheels that do not fit platform {platform} ({} {}{}): {}; if such a wheel is right for it, add its platform tag to [platforms.{platform}] tags",
         target.tags.join(" "),
         target.implementation,
-        target.python,
+        target.series(),
         unfixed.join(", "),
         platform = target.name
     )

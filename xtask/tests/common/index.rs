@@ -120,6 +120,41 @@ impl OwnIndex {
         fs::copy(file, folder.join(&name)).unwrap();
     }
 
+    /// Give every project a PEP 503 page (`index.html`) as real indexes serve them: each
+    /// file's `#sha256=` and `data-requires-python` (read from its METADATA or PKG-INFO),
+    /// instead of the bare folder listing.
+    pub fn write_pages(&self) {
+        let script = r#"
+import hashlib, html, os, re, sys, tarfile, zipfile
+root = os.path.join(sys.argv[1], "simple")
+for project in os.listdir(root):
+    folder = os.path.join(root, project)
+    links = []
+    for name in sorted(os.listdir(folder)):
+        path = os.path.join(folder, name)
+        if name == "index.html":
+            continue
+        if name.endswith(".whl"):
+            with zipfile.ZipFile(path) as z:
+                meta = z.read(next(n for n in z.namelist() if n.endswith(".dist-info/METADATA"))).decode()
+        else:
+            with tarfile.open(path) as t:
+                meta = t.extractfile(next(m for m in t.getmembers() if m.name.count("/") == 1 and m.name.endswith("/PKG-INFO"))).read().decode()
+        found = re.search(r"^Requires-Python: (.*)$", meta, re.M)
+        attr = f' data-requires-python="{html.escape(found.group(1).strip())}"' if found else ""
+        sha = hashlib.sha256(open(path, "rb").read()).hexdigest()
+        links.append(f'<a href="{name}#sha256={sha}"{attr}>{name}</a><br>')
+    with open(os.path.join(folder, "index.html"), "w") as f:
+        f.write("<!DOCTYPE html><html><body>\n" + "\n".join(links) + "\n</body></html>\n")
+"#;
+        let status = Command::new(python())
+            .args(["-c", script])
+            .arg(self.dir.path())
+            .status()
+            .unwrap();
+        assert!(status.success(), "write the index pages");
+    }
+
     /// Stop serving: every request from now on is refused.
     pub fn stop(&mut self) {
         if let Some(mut server) = self.server.take() {

@@ -161,11 +161,13 @@ pub fn check_requires_python(
     let mut too_new_or_old = 0;
     for w in wheels {
         if let Some(requires) = crate::steps::wheel_requires_python(&dir.join(&w.file))? {
-            if !crate::python::platform::python_admits(&requires, &platform.python) {
+            if !crate::python::platform::python_admits(&requires, &platform.series()) {
                 too_new_or_old += 1;
                 problems.push(format!(
                     "{} requires Python {requires}; platform {} is Python {}",
-                    w.file, platform.name, platform.python
+                    w.file,
+                    platform.name,
+                    platform.series()
                 ));
             }
         }
@@ -174,7 +176,7 @@ pub fn check_requires_python(
         "requires-python: {} of {} admit Python {}",
         wheels.len() - too_new_or_old,
         wheels.len(),
-        platform.python
+        platform.series()
     ));
     Ok(problems)
 }
