@@ -1,5 +1,5 @@
 //! Python packaging as this tool meets it: the plugins found in the repository and their
-//! metadata (`plugins`), target platforms and wheel tags (`platform`), the Python interpreter
+//! metadata (`plugins`), target platforms and wheel tags (`platform`), Requires-Python judged for a platform's Python series (`requires_python`), the Python interpreter
 //! and the build-tools venv (`toolchain`), what a package index already holds (`index`), a tokenizer for version text in Python source
 //! (`pysource`) and the files a plugin keeps its version in (`version_files`), what a backend leaves out of a wheel by design (`shipped`), and the small Python helper scripts run in that venv (`*.py`). May import
 //! the other domain folders (`manifest`, `versions`) file by file, never in a cycle, and
@@ -11,6 +11,7 @@ pub mod lockfile;
 pub mod platform;
 pub mod plugins;
 pub mod pysource;
+pub mod requires_python;
 mod shipped;
 pub mod toolchain;
 pub mod towncrier;

@@ -21,7 +21,8 @@ use super::uv::{explain_conflict, file_url, run_uv, uv_compile};
 use crate::manifest::{normalize_name, Platform};
 use crate::ops::fs::{create_dir, write_atomic};
 use crate::python::lockfile::{lock_path, Lock};
-use crate::python::platform::{python_admits, python_admits_version, resolver_target, ResolverTarget};
+use crate::python::platform::{resolver_target, ResolverTarget};
+use crate::python::requires_python::{python_admits, python_admits_version};
 
 /// How a run treats the repository's lock.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -40,7 +40,7 @@ pub fn write(dir: &Path, heading: &str, python: Option<&str>, files: &[Locked]) 
     if let Some(python) = python {
         text.push_str(&format!(
             "requires-python = {}\n",
-            quote(&crate::python::platform::series_specifier(python))
+            quote(&crate::python::requires_python::series_specifier(python))
         ));
     }
     for ((name, version), files) in &by_package {

@@ -161,7 +161,7 @@ pub fn check_requires_python(
     let mut too_new_or_old = 0;
     for w in wheels {
         if let Some(requires) = crate::steps::wheel_requires_python(&dir.join(&w.file))? {
-            if !crate::python::platform::python_admits(&requires, &platform.series()) {
+            if !crate::python::requires_python::python_admits(&requires, &platform.series()) {
                 too_new_or_old += 1;
                 problems.push(format!(
                     "{} requires Python {requires}; platform {} is Python {}",
