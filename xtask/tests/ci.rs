@@ -206,6 +206,42 @@ fn the_nightly_workflow_uploads_a_dev_build_of_every_push() {
 }
 
 #[test]
+fn a_platform_whose_lock_is_committed_is_built_locked() {
+    let repo = Repo::examples();
+    repo.xtask(&["lock"]).assert_code(0);
+    fs::remove_file(repo.path().join("locks/pylock.linux.toml")).unwrap();
+    repo.xtask(&["ci"]).assert_code(0);
+    let nightly = repo.read(WORKFLOW);
+    for expected in [
+        "          - platform: linux\n            runner: ubuntu-24.04\n            python: \"3.11\"\n            options: \"\"\n",
+        "          - platform: windows\n            runner: windows-2022\n            python: \"3.11\"\n            options: \"--no-sources --locked\"\n",
+    ] {
+        assert!(nightly.contains(expected), "missing {expected:?} in:\n{nightly}");
+    }
+    assert!(repo.read(RELEASE).contains("options: \"--no-sources --locked\""));
+    let gitlab = repo.read(".gitlab-ci.yml");
+    for expected in [
+        "    - cargo xtask nightly --platform windows --no-sources --locked --output dist/bundle-windows\n",
+        "    - cargo xtask bundle --platform windows --no-sources --locked --output dist/bundle-windows\n",
+        "    - cargo xtask nightly --platform linux --output dist/bundle-linux\n",
+    ] {
+        assert!(gitlab.contains(expected), "missing {expected:?} in:\n{gitlab}");
+    }
+    assert_valid_and_clean(&repo, &[WORKFLOW, RELEASE], "informational");
+    // Locking Linux too makes the committed workflows stale.
+    repo.xtask(&["lock"]).assert_code(0);
+    let check = repo.xtask(&["ci", "--check"]);
+    check.assert_code(3);
+    assert!(
+        check
+            .stderr
+            .contains(&format!("{WORKFLOW} differs from what release-config.toml generates")),
+        "{}",
+        check.stderr
+    );
+}
+
+#[test]
 fn a_platform_without_a_hosted_runner_is_named() {
     let repo = Repo::bare_examples();
     let manifest = repo.read("release-config.toml");

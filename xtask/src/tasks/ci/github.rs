@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 
 use anyhow::Result;
 
-use super::args::{no_sign, output_dir};
+use super::args::{locked, no_sign, output_dir};
 use crate::error::precheck_failed;
 use crate::manifest::workspace::Workspace;
 use crate::manifest::{render, Platform};
@@ -65,11 +65,13 @@ fn matrix(ws: &Workspace) -> Result<String> {
     for p in platforms {
         match runner(p) {
             Ok(image) => {
-                let options = if Some(p.name.as_str()) == sources_by {
+                let sources = if Some(p.name.as_str()) == sources_by {
                     ""
                 } else {
-                    "--no-sources"
+                    " --no-sources"
                 };
+                let options = format!("{sources}{}", locked(ws, &p.name));
+                let options = options.trim_start();
                 let _ = write!(
                     matrix,
                     "          - platform: {}\n            runner: {image}\n            python: \"{}\"\n            options: \"{options}\"\n",
@@ -205,10 +207,11 @@ fn dev_upload(ws: &Workspace) -> Result<(String, String, String)> {
     let job = format!(
         "\n  dev-upload:\n    name: Upload a dev build of this push\n    if: github.event_name == 'push'\n    \
          runs-on: ubuntu-24.04\n    permissions:\n      contents: read\n    env:\n{env}    steps:\n{setup}      \
-         - run: cargo xtask nightly --platform {platform} --no-sources{no_sign} --upload\n",
+         - run: cargo xtask nightly --platform {platform} --no-sources{no_sign}{locked} --upload\n",
         env = secret_env(&vars, "      "),
         setup = setup(&format!("\"{}\"", linux_python(ws))),
         no_sign = no_sign(ws),
+        locked = locked(ws, platform),
     );
     Ok((
         format!("  push:\n    branches: [{}]\n", quoted.join(", ")),

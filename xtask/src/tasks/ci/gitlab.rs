@@ -12,7 +12,7 @@ use std::fmt::Write as _;
 
 use anyhow::Result;
 
-use super::args::{no_sign, output_dir};
+use super::args::{locked, no_sign, output_dir};
 use crate::manifest::workspace::Workspace;
 use crate::manifest::Platform;
 use crate::python::platform::{tag_arch, TargetOs};
@@ -77,10 +77,11 @@ fn part_jobs(ws: &Workspace, prefix: &str, command: &str, keep: &str) -> (String
         let _ = write!(
             jobs,
             "{job}:\n  stage: bundle\n  extends: .{prefix}\n  needs: [{prefix}-plan]\n{tags}  script:\n    \
-             - cargo xtask {command} --platform {name}{sources}{no_sign} --output {folder}\n  artifacts:\n    \
+             - cargo xtask {command} --platform {name}{sources}{no_sign}{locked} --output {folder}\n  artifacts:\n    \
              paths: [{folder}/]\n    expire_in: {keep}\n\n",
             tags = tags_line(&runner_tags(ws, p)),
             name = p.name,
+            locked = locked(ws, &p.name),
         );
         names.push(job);
         folders.push(folder);
@@ -168,8 +169,9 @@ fn dev_upload(ws: &Workspace, linux_tags: &str) -> (String, String) {
             "\n# Every push to the default branch: a dev build of every plugin, uploaded to [nightly.upload]\n\
              # (TWINE_USERNAME, TWINE_PASSWORD as masked CI/CD variables). A rerun uploads nothing twice.\n\
              dev-upload:\n  stage: bundle\n  rules:\n    - if: {rule}\n{linux_tags}  script:\n    \
-             - cargo xtask nightly --platform {platform} --no-sources{no_sign} --upload --output {output}/dev-upload\n",
+             - cargo xtask nightly --platform {platform} --no-sources{no_sign}{locked} --upload --output {output}/dev-upload\n",
             no_sign = no_sign(ws),
+            locked = locked(ws, platform),
         ),
     )
 }
