@@ -318,8 +318,27 @@ fn bundle_on_a_release_tag_ships_the_same_bytes_after_the_index_moves_on() {
     let repo = repo_on(&own, &[]);
     repo.xtask(&["lock"]).assert_code(0);
     repo.commit("lock the dependencies");
-    repo.xtask(&["release", "minor", "--execute", "--platform", "linux", "--no-sources"])
-        .assert_code(0);
+    // A requirement added after the lock: the release refuses before it changes anything, so
+    // that its tag never holds a lock it was not built with.
+    repo.add_reports_dependencies(&["rppatch"]);
+    repo.commit("reports needs rppatch");
+    let head = repo.git(&["rev-parse", "HEAD"]);
+    let release = ["release", "minor", "--execute", "--platform", "linux", "--no-sources"];
+    let refused = repo.xtask(&release);
+    refused.assert_code(3);
+    assert!(
+        refused.stderr.contains(
+            "locks/pylock.linux.toml does not cover this release (requirement \"rppatch\" is new): run `cargo xtask lock`, commit it"
+        ),
+        "{}",
+        refused.stderr
+    );
+    assert_eq!(repo.git(&["rev-parse", "HEAD"]), head);
+    assert_eq!(repo.git(&["tag", "--list"]).trim(), "");
+    assert_eq!(repo.git(&["status", "--porcelain"]).trim(), "");
+    repo.xtask(&["lock"]).assert_code(0);
+    repo.commit("lock rppatch");
+    repo.xtask(&release).assert_code(0);
     let archive = repo
         .path()
         .join("dist/acme-plugins-1.5.0/acme-plugins-1.5.0-linux.tar.bz2");

@@ -18,8 +18,11 @@ use anyhow::{Context, Result};
 
 use super::exec::Exec;
 use super::uv::{explain_conflict, file_url, run_uv, uv_compile};
-use crate::manifest::{normalize_name, Platform};
+use crate::manifest::workspace::Workspace;
+use crate::manifest::{normalize_name, Manifest, Platform};
 use crate::ops::fs::{create_dir, write_atomic};
+use crate::ops::git::Git;
+use crate::plan::Plan;
 use crate::python::lockfile::{lock_path, Lock};
 use crate::python::platform::{resolver_target, ResolverTarget};
 use crate::python::requires_python::{python_admits, python_admits_version};
@@ -419,24 +422,22 @@ fn patch_floor_hint(requires: &str, target: &Platform) -> String {
     }
 }
 
-/// The roots of every resolution: one stand-in project per plugin (its declared requirements,
-/// siblings pinned to their planned versions) as `name @ file://`, and the `[public]`
-/// requirements; and what a lock records it was resolved from (every plugin's requirements
-/// on public packages and `[public]`, versions of the plugins themselves left out, so that a
-/// nightly's new dev version does not make the lock stale).
-fn stand_in_roots(exec: &Exec) -> Result<(Vec<String>, Vec<String>)> {
-    let work = exec.stage.join("lock-work").join("plugins");
-    let versions: BTreeMap<&str, &str> = exec
-        .plan
+/// Per plugin of the plan: its requirements as a resolution takes them (siblings pinned to
+/// their planned versions, a requirement at the placeholder as the stamp will write it); and
+/// what a lock records it was resolved from (every plugin's requirement on a public package
+/// and `[public]`; the plugins' own versions are left out, so that a nightly's new dev version
+/// does not make the lock stale).
+fn requirements_of(manifest: &Manifest, plan: &Plan) -> (Vec<(String, Vec<String>)>, Vec<String>) {
+    let versions: BTreeMap<&str, &str> = plan
         .plugins
         .iter()
         .map(|p| (p.normalized_name.as_str(), p.version.as_str()))
         .collect();
     let siblings: Vec<&str> = versions.keys().copied().collect();
-    let versioning = &exec.ws.manifest.versioning;
-    let mut roots = Vec::new();
-    let mut recorded: Vec<String> = exec.plan.public_requirements.clone();
-    for p in &exec.plan.plugins {
+    let versioning = &manifest.versioning;
+    let mut recorded: Vec<String> = plan.public_requirements.clone();
+    let mut plugins = Vec::new();
+    for p in &plan.plugins {
         let mut deps = Vec::new();
         for dep in &p.dependencies {
             let Ok(req) = pep508_rs::Requirement::<pep508_rs::VerbatimUrl>::from_str(dep) else {
@@ -452,7 +453,6 @@ fn stand_in_roots(exec: &Exec) -> Result<(Vec<String>, Vec<String>)> {
                     None => format!("{name}=={version}"),
                 },
                 None => {
-                    // A requirement at the placeholder, as the stamp will write it.
                     let dep = crate::versions::edits::stamped_requirement(
                         dep,
                         &siblings,
@@ -465,23 +465,66 @@ fn stand_in_roots(exec: &Exec) -> Result<(Vec<String>, Vec<String>)> {
                 }
             });
         }
+        plugins.push((p.normalized_name.clone(), deps));
+    }
+    recorded.sort();
+    recorded.dedup();
+    (plugins, recorded)
+}
+
+/// The roots of every resolution: one stand-in project per plugin (its requirements from
+/// [`requirements_of`], at its planned version) as `name @ file://`, and the `[public]`
+/// requirements; and what a lock records it was resolved from.
+fn stand_in_roots(exec: &Exec) -> Result<(Vec<String>, Vec<String>)> {
+    let work = exec.stage.join("lock-work").join("plugins");
+    let (plugins, recorded) = requirements_of(&exec.ws.manifest, exec.plan);
+    let mut roots = Vec::new();
+    for ((name, deps), p) in plugins.iter().zip(&exec.plan.plugins) {
         let quoted: Vec<String> = deps.iter().map(serde_json::to_string).collect::<Result<_, _>>()?;
-        let dir = work.join(&p.normalized_name);
+        let dir = work.join(name);
         create_dir(&dir)?;
         write_atomic(
             &dir.join("pyproject.toml"),
             format!(
                 "[project]\nname = {}\nversion = {}\ndependencies = [{}]\n",
-                serde_json::to_string(&p.normalized_name)?,
+                serde_json::to_string(name)?,
                 serde_json::to_string(&p.version)?,
                 quoted.join(", ")
             )
             .as_bytes(),
         )?;
-        roots.push(format!("{} @ {}", p.normalized_name, file_url(&dir)));
+        roots.push(format!("{name} @ {}", file_url(&dir)));
     }
     roots.extend(exec.plan.public_requirements.iter().cloned());
-    recorded.sort();
-    recorded.dedup();
     Ok((roots, recorded))
+}
+
+/// Before a release: every platform whose lock is in the repository at the plan's commit must
+/// have been resolved for its target from the requirements the release has (every plugin's:
+/// all are built), so that the release builds from, and its tag keeps, exactly that lock.
+/// Read from git only: no resolver, no index.
+pub fn locks_behind(ws: &Workspace, plan: &Plan, git: &Git) -> Result<Vec<String>> {
+    let (_, recorded) = requirements_of(&ws.manifest, plan);
+    let mut problems = Vec::new();
+    for planned in &plan.platforms {
+        let Some(target) = ws.manifest.platform(&planned.name) else {
+            continue;
+        };
+        let Ok(resolver) = resolver_target(target) else {
+            continue;
+        };
+        let file = lock_path(&target.name);
+        let Some(text) = git.file_at(&plan.commit, &format!("./{file}"))? else {
+            continue;
+        };
+        let lock = Lock::parse(&text, &file)?;
+        let behind = lock.differences(&target_signature(&resolver, target), &recorded);
+        if !behind.is_empty() {
+            problems.push(format!(
+                "{file} does not cover this release ({}): run `cargo xtask lock`, commit it and release again, so that the tag keeps the lock the release was built with",
+                behind.join("; ")
+            ));
+        }
+    }
+    Ok(problems)
 }
