@@ -432,3 +432,61 @@ fn an_unchanged_nightly_is_reused_until_its_resolution_moves() {
         uncached.stderr
     );
 }
+
+#[test]
+fn an_index_that_needs_a_login_gets_it_from_the_environment_and_no_lock_keeps_it() {
+    const PASSWORD: &str = "l0ck-t3st-pa55";
+    let own = OwnIndex::start_with_login("ci-bot", PASSWORD);
+    let repo = Repo::bare_examples();
+    let with_login = own
+        .url
+        .replacen("http://", "http://ci-bot:${XTASK_TEST_LOCK_PASSWORD}@", 1);
+    let manifest = repo.read("release-config.toml").replace(&index().url, &with_login);
+    assert!(manifest.contains(&with_login));
+    repo.write("release-config.toml", &manifest);
+    repo.commit("fixture: an index that needs a login");
+    let login = |c: &mut std::process::Command| {
+        c.env("XTASK_TEST_LOCK_PASSWORD", PASSWORD);
+    };
+    let lock = repo.xtask_with(&["lock"], login);
+    lock.assert_code(0);
+    for platform in ["linux", "windows"] {
+        let text = repo.read(&format!("locks/pylock.{platform}.toml"));
+        assert!(
+            !text.contains(PASSWORD) && !text.contains("ci-bot"),
+            "a committed lock holds no login:\n{text}"
+        );
+        assert!(text.contains("pluggy-1.5.0-py3-none-any.whl"), "{text}");
+    }
+    repo.commit("lock");
+    // An empty wheel store (--no-cache): every locked file is fetched, with the login.
+    let nightly = [
+        "--no-cache",
+        "nightly",
+        "--locked",
+        "--platform",
+        "linux",
+        "--no-sources",
+        "--build-number",
+        BUILD_NUMBER,
+    ];
+    let run = repo.xtask_with(&nightly, login);
+    run.assert_code(0);
+    let (_keep, bundle) = repo.unpack_linux_bundle();
+    assert!(list_dir(&bundle).contains(&"pluggy-1.5.0-py3-none-any.whl".to_string()));
+    for text in [&lock.stdout, &lock.stderr, &run.stdout, &run.stderr] {
+        assert!(!text.contains(PASSWORD), "{text}");
+    }
+    // A wrong password is refused by the index: said, not shown.
+    fs::remove_dir_all(repo.path().join("dist")).unwrap();
+    let wrong = repo.xtask_with(&nightly, |c| {
+        c.env("XTASK_TEST_LOCK_PASSWORD", "wr0ng-pa55");
+    });
+    assert_ne!(wrong.code, 0, "{}", wrong.stderr);
+    assert!(
+        wrong.stderr.contains("HTTP Error 401") && wrong.stderr.contains("The index refuses the login"),
+        "{}",
+        wrong.stderr
+    );
+    assert!(!wrong.stderr.contains("wr0ng-pa55"), "{}", wrong.stderr);
+}

@@ -135,7 +135,20 @@ pub fn ensure(exec: &Exec, files: &[&LockedFile]) -> Result<()> {
         })
         .collect();
     if !failed.is_empty() {
-        bail!("cannot fetch {} locked file(s): {}", failed.len(), failed.join("; "));
+        let refused = failed
+            .iter()
+            .any(|f| f.contains("HTTP Error 401") || f.contains("HTTP Error 403"));
+        let advice = if refused {
+            ". The index refuses the login: check the user and password that [public] index-url and \
+             extra-index-urls take from the environment (${VAR})"
+        } else {
+            ""
+        };
+        bail!(
+            "cannot fetch {} locked file(s): {}{advice}",
+            failed.len(),
+            failed.join("; ")
+        );
     }
     Ok(())
 }

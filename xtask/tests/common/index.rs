@@ -89,6 +89,16 @@ pub struct OwnIndex {
 
 impl OwnIndex {
     pub fn start() -> OwnIndex {
+        OwnIndex::start_guarded(None)
+    }
+
+    /// Like [`OwnIndex::start`], but every request without HTTP basic auth of `user` and
+    /// `password` is answered 401, as an internal index that needs a login answers.
+    pub fn start_with_login(user: &str, password: &str) -> OwnIndex {
+        OwnIndex::start_guarded(Some((user, password)))
+    }
+
+    fn start_guarded(login: Option<(&str, &str)>) -> OwnIndex {
         let dir = tempfile::Builder::new().prefix("xtask-own-index-").tempdir().unwrap();
         let simple = dir.path().join("simple");
         for project in fs::read_dir(index().dir.join("simple")).unwrap() {
@@ -100,7 +110,7 @@ impl OwnIndex {
                 fs::hard_link(&file, folder.join(file.file_name().unwrap())).unwrap();
             }
         }
-        let (server, url) = serve(dir.path());
+        let (server, url) = serve_guarded(dir.path(), login);
         OwnIndex {
             url: format!("{url}/simple/"),
             dir,
@@ -345,18 +355,37 @@ pub fn public_fixtures() -> Vec<(
 /// Serve `dir` over HTTP on 127.0.0.1 at a free port. The server exits when this process
 /// does (it waits for EOF on its stdin).
 fn serve(dir: &Path) -> (Child, String) {
+    serve_guarded(dir, None)
+}
+
+/// Serve `dir`; with a login, only to requests that carry it (HTTP basic auth).
+fn serve_guarded(dir: &Path, login: Option<(&str, &str)>) -> (Child, String) {
     let script = r#"
-import functools, http.server, sys, threading
+import base64, functools, http.server, os, sys, threading
+login = os.environ.get("XTASK_TEST_LOGIN")
+expected = "Basic " + base64.b64encode(login.encode()).decode() if login else None
 class Quiet(http.server.SimpleHTTPRequestHandler):
     def log_message(self, *args):
         pass
+    def send_head(self):
+        if expected and self.headers.get("Authorization") != expected:
+            self.send_response(401)
+            self.send_header("WWW-Authenticate", 'Basic realm="index"')
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return None
+        return super().send_head()
 handler = functools.partial(Quiet, directory=sys.argv[1])
 server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
 print(server.server_address[1], flush=True)
 threading.Thread(target=server.serve_forever, daemon=True).start()
 sys.stdin.read()
 "#;
-    let mut child = Command::new(python())
+    let mut command = Command::new(python());
+    if let Some((user, password)) = login {
+        command.env("XTASK_TEST_LOGIN", format!("{user}:{password}"));
+    }
+    let mut child = command
         .args(["-c", script])
         .arg(dir)
         .stdin(Stdio::piped())
