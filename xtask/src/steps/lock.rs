@@ -233,7 +233,7 @@ impl Resolution<'_, '_> {
                 match refused.get(&m.package) {
                     Some(versions) if !versions.is_empty() => {
                         crate::ops::ui::progress!(
-                            "    {}: {} version(s) require another Python than every {} release (the newest, {}: {}); resolving {} again without them{}",
+                            "    {}: {} version(s) do not install on every Python {} release (the newest, {}, requires Python {}); resolving {} again without them{}",
                             m.package,
                             versions.len(),
                             target.series(),
