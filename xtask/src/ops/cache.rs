@@ -15,7 +15,7 @@ use std::sync::OnceLock;
 use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
 
-use super::fs::{hex, sha256_file};
+use super::fs::{hex, link_or_copy, sha256_file, sha256_stored};
 
 /// Part of every key: a change to how entries are made or laid out starts new keys.
 const LAYOUT: &str = "xtask-cache-1";
@@ -91,7 +91,8 @@ impl Cache {
         let intact = entry.as_ref().is_some_and(|e| {
             e.files.iter().all(|f| {
                 let path = dir.join(&f.name);
-                fs::metadata(&path).is_ok_and(|m| m.len() == f.size) && sha256_file(&path).is_ok_and(|h| h == f.sha256)
+                fs::metadata(&path).is_ok_and(|m| m.len() == f.size)
+                    && sha256_stored(&path).is_ok_and(|h| h == f.sha256)
             })
         });
         let Some(entry) = entry.filter(|_| intact) else {
@@ -104,8 +105,8 @@ impl Cache {
         };
         fs::create_dir_all(dest).with_context(|| format!("cannot create {}", dest.display()))?;
         for f in &entry.files {
-            fs::copy(dir.join(&f.name), dest.join(&f.name))
-                .with_context(|| format!("cannot copy {} from the cache", f.name))?;
+            link_or_copy(&dir.join(&f.name), &dest.join(&f.name))
+                .with_context(|| format!("cannot take {} from the cache", f.name))?;
         }
         // Recently used: evicted last.
         if let Ok(file) = fs::File::options().append(true).open(dir.join("entry.json")) {
@@ -141,12 +142,12 @@ fn store(dir: &Path, files: &[PathBuf], inputs: serde_json::Value) -> Result<()>
             .context("a cached file has a name")?
             .to_string_lossy()
             .into_owned();
-        fs::copy(file, tmp.path().join(&name)).with_context(|| format!("cannot copy {}", file.display()))?;
         listed.push(EntryFile {
             size: fs::metadata(file)?.len(),
-            sha256: sha256_file(file)?,
-            name,
+            sha256: sha256_stored(file)?,
+            name: name.clone(),
         });
+        link_or_copy(file, &tmp.path().join(&name)).with_context(|| format!("cannot keep {}", file.display()))?;
     }
     let entry = Entry { files: listed, inputs };
     fs::write(tmp.path().join("entry.json"), serde_json::to_vec_pretty(&entry)?)?;

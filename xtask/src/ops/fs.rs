@@ -516,6 +516,53 @@ pub fn sha256_file(path: &Path) -> Result<String> {
     Ok(hex(&hasher.finalize()))
 }
 
+/// sha256 of a file that is never rewritten in place (a wheel in the store or a bundle, an
+/// archive, a cache entry's file: all written through a new file and a rename), remembered
+/// for the run by the file's identity (device, inode, size, modification time), so that the
+/// same bytes reached through hard links are read once.
+pub fn sha256_stored(path: &Path) -> Result<String> {
+    use std::collections::HashMap;
+    use std::sync::{Mutex, OnceLock};
+    static KNOWN: OnceLock<Mutex<HashMap<String, String>>> = OnceLock::new();
+    let meta = fs::metadata(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let modified = meta
+        .modified()
+        .ok()
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .map_or(0, |d| d.as_nanos());
+    #[cfg(unix)]
+    let identity = {
+        use std::os::unix::fs::MetadataExt;
+        format!("{}:{}:{}:{modified}", meta.dev(), meta.ino(), meta.len())
+    };
+    #[cfg(not(unix))]
+    let identity = format!("{}:{}:{modified}", path.display(), meta.len());
+    let known = KNOWN.get_or_init(Default::default);
+    if let Some(sha) = known.lock().expect("the hash memo").get(&identity) {
+        return Ok(sha.clone());
+    }
+    let sha = sha256_file(path)?;
+    known.lock().expect("the hash memo").insert(identity, sha.clone());
+    Ok(sha)
+}
+
+/// Make `dest` the file `src` (replacing it): a hard link where the file system allows one
+/// (no bytes copied), else a copy. For files never rewritten in place (see
+/// [`sha256_stored`]), so that both names keep the same bytes.
+pub fn link_or_copy(src: &Path, dest: &Path) -> Result<()> {
+    match fs::hard_link(src, dest) {
+        Ok(()) => return Ok(()),
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
+            fs::remove_file(dest).with_context(|| format!("cannot replace {}", dest.display()))?;
+            if fs::hard_link(src, dest).is_ok() {
+                return Ok(());
+            }
+        }
+        Err(_) => {}
+    }
+    copy_file(src, dest)
+}
+
 /// Copy the folder `src` to `dest` (which must not exist): files with their permissions,
 /// symbolic links as links; entries named in `skip` (at the top) are left out.
 pub fn copy_tree(src: &Path, dest: &Path, skip: &[&str]) -> Result<()> {
@@ -544,6 +591,16 @@ pub fn copy_tree(src: &Path, dest: &Path, skip: &[&str]) -> Result<()> {
 /// sha256 of a folder's content: every file's path below it, executable bit and bytes, in
 /// path order (times and owners left out); folders named in `skip` are left out.
 pub fn folder_digest(dir: &Path, skip: &[&str]) -> Result<String> {
+    digest_with(dir, skip, sha256_file)
+}
+
+/// [`folder_digest`] of a folder whose files are never rewritten in place (a bundle's), each
+/// file hashed once per run ([`sha256_stored`]).
+pub fn folder_digest_stored(dir: &Path) -> Result<String> {
+    digest_with(dir, &[], sha256_stored)
+}
+
+fn digest_with(dir: &Path, skip: &[&str], sha256: fn(&Path) -> Result<String>) -> Result<String> {
     use sha2::{Digest, Sha256};
     let mut hasher = Sha256::new();
     let walk = walkdir::WalkDir::new(dir)
@@ -558,7 +615,7 @@ pub fn folder_digest(dir: &Path, skip: &[&str]) -> Result<String> {
             format!("link {}", target.to_string_lossy())
         } else if entry.file_type().is_file() {
             let exec = is_executable_file(entry.path());
-            format!("file {exec} {}", sha256_file(entry.path())?)
+            format!("file {exec} {}", sha256(entry.path())?)
         } else {
             "dir".to_string()
         };
@@ -590,6 +647,28 @@ pub fn hex(bytes: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_linked_file_has_the_bytes_and_the_hash_of_its_source_until_replaced() {
+        let dir = tempfile::tempdir().unwrap();
+        let (src, dest) = (dir.path().join("a.whl"), dir.path().join("b.whl"));
+        write_atomic(&src, b"first").unwrap();
+        std::fs::write(&dest, b"an older file of that name").unwrap();
+        link_or_copy(&src, &dest).unwrap();
+        assert_eq!(std::fs::read(&dest).unwrap(), b"first");
+        let first = sha256_stored(&src).unwrap();
+        assert_eq!(sha256_stored(&dest).unwrap(), first);
+        assert_eq!(first, sha256_file(&src).unwrap());
+        // Replaced through a new file and a rename (as every writer here does): a new hash.
+        write_atomic(&src, b"second").unwrap();
+        assert_eq!(sha256_stored(&src).unwrap(), sha256_file(&src).unwrap());
+        assert_ne!(sha256_stored(&src).unwrap(), first);
+        assert_eq!(
+            std::fs::read(&dest).unwrap(),
+            b"first",
+            "the other name keeps its bytes"
+        );
+    }
 
     #[cfg(unix)]
     #[test]

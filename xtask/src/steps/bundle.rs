@@ -15,7 +15,9 @@ use crate::manifest::normalize_name;
 use crate::ops::archive::write_archive;
 use crate::ops::archive::ArchiveFormat;
 use crate::ops::cache::Cache;
-use crate::ops::fs::{copy_file, create_dir, file_names, folder_digest, set_executable, sha256_file, write_atomic};
+use crate::ops::fs::{
+    create_dir, file_names, folder_digest_stored, link_or_copy, set_executable, sha256_stored, write_atomic,
+};
 
 pub const INSTALL_SH: &str = include_str!("install.sh");
 pub const INSTALL_PS1: &str = include_str!("install.ps1");
@@ -77,7 +79,7 @@ pub fn write_sources(exec: &Exec, archive: &str, folder: &str, report: &mut Repo
     create_dir(&src)?;
     let private = exec.private_dir();
     for f in file_names(&private)?.into_iter().filter(|f| f.ends_with(".tar.gz")) {
-        copy_file(&private.join(&f), &src.join(&f))?;
+        link_or_copy(&private.join(&f), &src.join(&f))?;
     }
     let files = describe_files(exec, &src)?;
     write_atomic(&src.join(crate::plan::NOTES_FILE), exec.plan.notes.as_bytes())?;
@@ -104,7 +106,7 @@ fn pack(
         "folder": folder,
         "format": format,
         "source_date_epoch": exec.plan.source_date_epoch,
-        "content": folder_digest(&exec.bundle_dir(folder), &[])?,
+        "content": folder_digest_stored(&exec.bundle_dir(folder))?,
     });
     let key = Cache::key("archives", &inputs);
     if exec.ws.cache.fetch("archives", &key, &out)?.is_some() {
@@ -130,7 +132,7 @@ fn pack(
         path: archive.to_string(),
         platform: platform.to_string(),
         size,
-        sha256: sha256_file(&dest)?,
+        sha256: sha256_stored(&dest)?,
         private_files: private_files.into_iter().map(|f| f.file).collect(),
         public_files: public_files.into_iter().map(|f| f.file).collect(),
     });
@@ -166,7 +168,7 @@ fn describe_files(exec: &Exec, dir: &std::path::Path) -> Result<Vec<BundleFile>>
             file,
             name,
             version,
-            sha256: sha256_file(&path)?,
+            sha256: sha256_stored(&path)?,
             size,
             origin,
             license,
@@ -186,7 +188,7 @@ fn write_manifest(exec: &Exec, dir: &std::path::Path, platform: &str, files: &[B
         }
         let path = dir.join(&file);
         support.push(SupportFile {
-            sha256: sha256_file(&path)?,
+            sha256: sha256_stored(&path)?,
             size: std::fs::metadata(&path)
                 .with_context(|| format!("cannot read {}", path.display()))?
                 .len(),

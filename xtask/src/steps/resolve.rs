@@ -22,7 +22,7 @@ use super::uv::without_target_wheels;
 use crate::manifest::{normalize_name, Platform};
 use crate::ops::cache::Cache;
 use crate::ops::cmd::Cmd;
-use crate::ops::fs::{copy_file, create_dir, file_names};
+use crate::ops::fs::{create_dir, file_names, link_or_copy};
 use crate::python::lockfile::Lock;
 use crate::python::platform::{expand_tags, resolver_target, wheel_fits, TargetOs};
 
@@ -85,7 +85,7 @@ fn resolve_platform(exec: &Exec, target: &Platform) -> Result<()> {
     let mut sdists = Vec::new();
     for c in &chosen {
         match c {
-            Chosen::Wheel(_, f) => copy_file(&take(exec, f)?, &out.join(&f.name))?,
+            Chosen::Wheel(_, f) => link_or_copy(&take(exec, f)?, &out.join(&f.name))?,
             Chosen::Sdist(..) => sdists.push(c),
         }
     }
@@ -178,8 +178,8 @@ fn build_sdists(exec: &Exec, target: &Platform, out: &Path, sdists: &[&Chosen], 
         match wheels.as_slice() {
             [wheel] if built && wheel_fits(wheel, target).unwrap_or(false) => {
                 let path = scratch.path().join(wheel);
-                copy_file(&path, &out.join(wheel))?;
-                exec.ws.cache.store("sdist-wheels", &key, &[path], inputs);
+                exec.ws.cache.store("sdist-wheels", &key, std::slice::from_ref(&path), inputs);
+                link_or_copy(&path, &out.join(wheel))?;
             }
             _ => match source {
                 Some(source) if !host => native.push((package.clone(), source)),

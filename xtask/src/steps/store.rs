@@ -11,7 +11,7 @@ use anyhow::{bail, Context, Result};
 
 use super::exec::Exec;
 use crate::ops::cmd::Cmd;
-use crate::ops::fs::{create_dir, sha256_file, write_atomic};
+use crate::ops::fs::{create_dir, sha256_stored, write_atomic};
 use crate::python::lockfile::{Lock, LockedFile, LockedPackage};
 use crate::python::platform::{marker_environment, tag_priority, wheel_rank};
 
@@ -157,13 +157,15 @@ pub fn ensure(exec: &Exec, files: &[&LockedFile]) -> Result<()> {
 /// file fetched again) and marked as used.
 pub fn take(exec: &Exec, file: &LockedFile) -> Result<PathBuf> {
     let path = stored_path(exec, file);
-    if path.is_file() && sha256_file(&path)? != file.sha256 {
+    // Recently used: pruned last (touched first: its time is part of what the run remembers
+    // of its hash).
+    if let Ok(f) = std::fs::File::options().append(true).open(&path) {
+        let _ = f.set_modified(std::time::SystemTime::now());
+    }
+    if path.is_file() && sha256_stored(&path)? != file.sha256 {
         crate::ops::ui::progress!("    {} in the wheel store is damaged: fetched again", file.name);
         std::fs::remove_file(&path).with_context(|| format!("cannot remove {}", path.display()))?;
     }
     ensure(exec, &[file])?;
-    if let Ok(f) = std::fs::File::options().append(true).open(&path) {
-        let _ = f.set_modified(std::time::SystemTime::now());
-    }
     Ok(path)
 }

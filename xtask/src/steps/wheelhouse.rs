@@ -12,7 +12,7 @@ use super::build::wheel_metadata;
 use super::exec::Exec;
 use super::resolve::{pip, pip_target_args};
 use crate::manifest::normalize_name;
-use crate::ops::fs::{copy_file, create_dir, file_names, rename, sha256_file};
+use crate::ops::fs::{create_dir, file_names, link_or_copy, rename, sha256_file};
 use crate::python::platform::wheel_fits;
 
 /// Fill a platform's bundle folder with its wheelhouse: from what the resolve step took from
@@ -111,7 +111,7 @@ impl PipWheelhouse<'_, '_> {
                     bail!("{name} in the {platform} wheelhouse is not the wheel built from this repository (an index has a file of the same name)");
                 }
             } else {
-                copy_file(&private.join(&name), &target)?;
+                link_or_copy(&private.join(&name), &target)?;
             }
         }
         let plugin_names = self.plugin_names();
@@ -198,11 +198,11 @@ fn place_resolved(exec: &Exec, platform: &str, dir: &Path) -> Result<()> {
         );
     }
     for file in &files {
-        copy_file(&private.join(file), &dir.join(file))?;
+        link_or_copy(&private.join(file), &dir.join(file))?;
     }
     let resolved = super::resolve::resolved_dir(exec.stage, platform);
     for file in file_names(&resolved)? {
-        copy_file(&resolved.join(&file), &dir.join(&file))?;
+        link_or_copy(&resolved.join(&file), &dir.join(&file))?;
     }
     let wheels: Vec<String> = files.into_iter().filter(|f| f.ends_with(".whl")).collect();
     check_plugin_requirements(target, dir, &wheels)

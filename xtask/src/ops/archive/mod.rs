@@ -324,7 +324,11 @@ fn append_tree<W: Write>(
         let name = format!("{top}/{}", rel.to_string_lossy().replace('\\', "/"));
         let meta = entry.metadata()?;
         if meta.is_file() && meta.len() >= CUT_BEFORE {
-            cut(tar.get_mut())?;
+            let mode = if is_executable(&meta) { 0o755 } else { 0o644 };
+            let mut h = header(tar::EntryType::Regular, mode, meta.len());
+            append_cut_apart(tar, &mut h, &name, entry.path(), cut)?;
+            crate::ops::ui::bytes_done(meta.len());
+            continue;
         }
         if meta.is_dir() {
             let mut h = header(tar::EntryType::Directory, 0o755, 0);
@@ -343,6 +347,36 @@ fn append_tree<W: Write>(
         }
     }
     tar.finish()?;
+    Ok(())
+}
+
+/// A large file's entry as `append_data` writes it (its header, with a long-name entry when
+/// the name needs one; its bytes; the padding to 512), cut before, between header and bytes,
+/// and after: its bytes then make the same chunks whatever the entry is named (a bundle's
+/// folder carries the version) and whatever follows it.
+fn append_cut_apart<W: Write>(
+    tar: &mut tar::Builder<W>,
+    h: &mut tar::Header,
+    name: &str,
+    path: &Path,
+    cut: &mut dyn FnMut(&mut W) -> io::Result<()>,
+) -> Result<()> {
+    let mut headers = tar::Builder::new(Vec::new());
+    headers.append_data(h, name, io::empty())?;
+    let header_bytes = headers.get_ref().clone();
+    let size = h.size()?;
+    let out = tar.get_mut();
+    cut(out)?;
+    out.write_all(&header_bytes)?;
+    cut(out)?;
+    let mut f = File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let copied = io::copy(&mut f, out)?;
+    if copied != size {
+        anyhow::bail!("{} changed while it was archived", path.display());
+    }
+    let padding = (512 - size % 512) % 512;
+    out.write_all(&vec![0u8; padding as usize])?;
+    cut(out)?;
     Ok(())
 }
 
@@ -649,16 +683,27 @@ mod tests {
         std::fs::write(src.path().join("b.whl"), b"bbb").unwrap();
         let out = tempfile::tempdir().unwrap();
         let cache = out.path().join("chunks");
-        let write = |name: &str, cache: Option<&Path>| {
+        let write_under = |top: &str, name: &str, cache: Option<&Path>| {
             let dest = out.path().join(name);
-            write_archive(src.path(), "top", &dest, ArchiveFormat::TarBz2, 1_700_000_000, cache).unwrap();
+            write_archive(src.path(), top, &dest, ArchiveFormat::TarBz2, 1_700_000_000, cache).unwrap();
             std::fs::read(dest).unwrap()
         };
+        let write = |name: &str, cache: Option<&Path>| write_under("top", name, cache);
         let plain = write("plain.tar.bz2", None);
         let first = write("first.tar.bz2", Some(&cache));
-        let chunks = std::fs::read_dir(&cache).unwrap().count();
-        // The top folder, a.whl (two chunks, the second with the small b.whl and the tar's end).
-        assert_eq!(chunks, 3);
+        let cached = || -> Vec<(std::path::PathBuf, u64)> {
+            std::fs::read_dir(&cache)
+                .unwrap()
+                .map(|f| {
+                    let f = f.unwrap();
+                    (f.path(), f.metadata().unwrap().len())
+                })
+                .collect()
+        };
+        let chunks = cached().len();
+        // The top folder; a.whl's header; its bytes (two chunks, the second ending with its
+        // padding); the small b.whl with the tar's end.
+        assert_eq!(chunks, 5);
         assert_eq!(
             write("second.tar.bz2", Some(&cache)),
             first,
@@ -677,14 +722,22 @@ mod tests {
         let mut again = Vec::new();
         io::Read::read_to_end(&mut bzip2::read::MultiBzDecoder::new(first.as_slice()), &mut again).unwrap();
         assert!(back == again, "the same tar stream with or without the cache");
+        // Another top folder (a bundle of another version): a.whl's bytes are not compressed
+        // again; only the small chunks that name the folder are new.
+        let before = cached();
+        write_under("top-1.1", "renamed.tar.bz2", Some(&cache));
+        let new: Vec<u64> = cached()
+            .into_iter()
+            .filter(|c| !before.contains(c))
+            .map(|(_, len)| len)
+            .collect();
+        assert_eq!(new.len(), 3, "the folder, a.whl's header, b.whl: {new:?}");
+        assert!(new.iter().all(|len| *len < 1000), "{new:?}");
+        let chunks = cached().len();
         // A changed entry: one new chunk; a damaged chunk: compressed again, same bytes.
         std::fs::write(src.path().join("b.whl"), b"b2").unwrap();
         let changed = write("changed.tar.bz2", Some(&cache));
-        assert_eq!(
-            std::fs::read_dir(&cache).unwrap().count(),
-            chunks + 1,
-            "a.whl's second chunk"
-        );
+        assert_eq!(cached().len(), chunks + 1, "b.whl's chunk");
         for f in std::fs::read_dir(&cache).unwrap() {
             std::fs::write(f.unwrap().path(), b"garbage").unwrap();
         }
