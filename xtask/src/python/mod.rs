@@ -6,6 +6,11 @@
 //! `ops`; `platform` needs only the pure PEP 440 functions of `versions`, and `pysource`
 //! nothing, so the manifest and the version-text finder can use them.
 
+/// `python -m build` with its backend hooks run in children forked from one process that
+/// imported the backend (`build_forked.py`): the same builds, without an interpreter start and
+/// a backend import per hook.
+pub const BUILD_FORKED: &str = include_str!("build_forked.py");
+
 pub mod index;
 pub mod lockfile;
 pub mod platform;

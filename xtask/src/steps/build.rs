@@ -59,7 +59,7 @@ pub fn build(
             )
             .isolated_pip()
             .env("SOURCE_DATE_EPOCH", epoch.to_string())
-            .args(["-m", "build", "--no-isolation", "--outdir"])
+            .args(["-c", crate::python::BUILD_FORKED, "--no-isolation", "--outdir"])
             .arg(&out)
             .arg(&source),
         )?;
