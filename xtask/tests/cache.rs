@@ -148,13 +148,43 @@ fn parallel_and_cached_runs_give_the_bytes_of_a_sequential_uncached_run() {
     assert_eq!(blocks, 4, "{log}");
 
     // Again: the whole run is reused (same plan, locks and tools), the same bytes.
+    let linux_archive = |repo: &Repo| {
+        walk(&repo.path().join("dist"))
+            .into_iter()
+            .find(|p| p.to_string_lossy().ends_with("-linux.tar.bz2"))
+            .unwrap()
+    };
     let retry = run(&repo, t, &[]);
     assert!(retry.stderr.contains("its outputs are reused"), "{}", retry.stderr);
+    // What a reused run delivers is a copy: changed in place, it changes nothing kept.
+    std::fs::write(linux_archive(&repo), b"changed in place").unwrap();
+    std::fs::remove_dir_all(repo.path().join("dist")).unwrap();
+    let again = run(&repo, t, &[]);
+    assert!(again.stderr.contains("its outputs are reused"), "{}", again.stderr);
     assert_eq!(take_dist(&repo), reference, "a reused run delivers the same bytes");
     // Without that run's entry: every build and archive is reused, the same bytes.
     std::fs::remove_dir_all(t.join("xtask/cache/runs")).unwrap();
     let warm = run(&repo, t, &[]);
-    assert_eq!(take_dist(&repo), reference, "a cached run writes the same bytes");
+    let dist = repo.path().join("dist");
+    let delivered: BTreeMap<String, Vec<u8>> = walk(&dist)
+        .into_iter()
+        .map(|p| {
+            (
+                p.strip_prefix(&dist).unwrap().to_string_lossy().into_owned(),
+                std::fs::read(&p).unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(delivered, reference, "a cached run writes the same bytes");
+    // What a run delivers shares its bytes with what the cache keeps of it: changed in place,
+    // the kept run is found damaged by the next run, which runs again.
+    std::fs::write(linux_archive(&repo), b"changed in place").unwrap();
+    std::fs::rename(repo.path().join("dist"), repo.path().join("dist-moved-away")).unwrap();
+    let rerun = run(&repo, t, &[]);
+    assert!(rerun.stderr.contains("is damaged: removed"), "{}", rerun.stderr);
+    assert!(!rerun.stderr.contains("its outputs are reused"), "{}", rerun.stderr);
+    assert_eq!(take_dist(&repo), reference, "run again, the same bytes");
+    std::fs::remove_dir_all(repo.path().join("dist-moved-away")).unwrap();
     let mut got = reused(&warm);
     got.sort();
     assert_eq!(

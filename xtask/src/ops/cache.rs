@@ -104,9 +104,11 @@ impl Cache {
             return Ok(None);
         };
         fs::create_dir_all(dest).with_context(|| format!("cannot create {}", dest.display()))?;
+        // Copies: what is taken may be delivered to the output folder, where a file changed in
+        // place must not change another run's outputs.
         for f in &entry.files {
-            link_or_copy(&dir.join(&f.name), &dest.join(&f.name))
-                .with_context(|| format!("cannot take {} from the cache", f.name))?;
+            fs::copy(dir.join(&f.name), dest.join(&f.name))
+                .with_context(|| format!("cannot copy {} from the cache", f.name))?;
         }
         // Recently used: evicted last.
         if let Ok(file) = fs::File::options().append(true).open(dir.join("entry.json")) {
@@ -115,8 +117,10 @@ impl Cache {
         Ok(Some(entry.files.into_iter().map(|f| f.name).collect()))
     }
 
-    /// Store `files` as entry `key` (a no-op when it exists, or without a cache). A failure to
-    /// store is reported and otherwise ignored: the run does not depend on its cache.
+    /// Store `files` as entry `key` (a no-op when it exists, or without a cache), as hard links
+    /// where the file system allows: a delivered file changed in place later fails the entry's
+    /// sha256 check, and the entry is dropped. A failure to store is reported and otherwise
+    /// ignored: the run does not depend on its cache.
     pub fn store(&self, kind: &str, key: &str, files: &[PathBuf], inputs: serde_json::Value) {
         let Some(dir) = self.entry_dir(kind, key) else { return };
         if dir.join("entry.json").is_file() {
