@@ -550,6 +550,12 @@ pub fn sha256_stored(path: &Path) -> Result<String> {
 /// (no bytes copied), else a copy. For files never rewritten in place (see
 /// [`sha256_stored`]), so that both names keep the same bytes.
 pub fn link_or_copy(src: &Path, dest: &Path) -> Result<()> {
+    if fs::canonicalize(src)
+        .ok()
+        .is_some_and(|s| fs::canonicalize(dest).ok() == Some(s))
+    {
+        return Ok(()); // the same name: replacing it would remove it
+    }
     match fs::hard_link(src, dest) {
         Ok(()) => return Ok(()),
         Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
@@ -667,6 +673,12 @@ mod tests {
             std::fs::read(&dest).unwrap(),
             b"first",
             "the other name keeps its bytes"
+        );
+        link_or_copy(&src, &src).unwrap();
+        assert_eq!(
+            std::fs::read(&src).unwrap(),
+            b"second",
+            "a file linked onto itself stays"
         );
     }
 

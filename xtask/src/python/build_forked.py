@@ -41,7 +41,13 @@ def forked_runner(cmd, cwd=None, extra_environ=None):
             runpy.run_path(cmd[1], run_name="__main__")
             code = 0
         except SystemExit as e:
-            code = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
+            # As an interpreter ends on it: a number is the exit code, anything else is
+            # printed (`raise SystemExit("message")` in a setup.py) and exits 1.
+            if e.code is None or isinstance(e.code, int):
+                code = e.code or 0
+            else:
+                print(e.code, file=sys.stderr)
+                code = 1
         except BaseException:
             traceback.print_exc()
         finally:
