@@ -88,11 +88,21 @@ impl Cache {
             return Ok(None);
         };
         let entry: Option<Entry> = serde_json::from_str(&text).ok();
+        // Every file checked, at once (an entry may hold several large archives).
         let intact = entry.as_ref().is_some_and(|e| {
-            e.files.iter().all(|f| {
-                let path = dir.join(&f.name);
-                fs::metadata(&path).is_ok_and(|m| m.len() == f.size)
-                    && sha256_stored(&path).is_ok_and(|h| h == f.sha256)
+            std::thread::scope(|scope| {
+                let checks: Vec<_> = e
+                    .files
+                    .iter()
+                    .map(|f| {
+                        let path = dir.join(&f.name);
+                        scope.spawn(move || {
+                            fs::metadata(&path).is_ok_and(|m| m.len() == f.size)
+                                && sha256_stored(&path).is_ok_and(|h| h == f.sha256)
+                        })
+                    })
+                    .collect();
+                checks.into_iter().all(|c| c.join().unwrap_or(false))
             })
         });
         let Some(entry) = entry.filter(|_| intact) else {

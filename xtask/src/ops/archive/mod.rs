@@ -318,7 +318,7 @@ fn append_tree<W: Write>(
     };
     let mut h = header(tar::EntryType::Directory, 0o755, 0);
     tar.append_data(&mut h, format!("{top}/"), io::empty())?;
-    for entry in walkdir::WalkDir::new(src).min_depth(1).sort_by_file_name() {
+    for entry in in_archive_order(src) {
         let entry = entry.with_context(|| format!("cannot read {}", src.display()))?;
         let rel = entry.path().strip_prefix(src).expect("below root");
         let name = format!("{top}/{}", rel.to_string_lossy().replace('\\', "/"));
@@ -348,6 +348,19 @@ fn append_tree<W: Write>(
     }
     tar.finish()?;
     Ok(())
+}
+
+/// The entries below `src` in the order an archive holds them: by name, except that a
+/// top-level `manifest.json` comes first, so that a reader learns what the archive is (a
+/// bundle's release, platform and commit) without decompressing the rest.
+fn in_archive_order(src: &Path) -> walkdir::IntoIter {
+    walkdir::WalkDir::new(src)
+        .min_depth(1)
+        .sort_by(|a, b| {
+            let later = |e: &walkdir::DirEntry| !(e.depth() == 1 && e.file_name() == "manifest.json");
+            (later(a), a.file_name()).cmp(&(later(b), b.file_name()))
+        })
+        .into_iter()
 }
 
 /// A large file's entry as `append_data` writes it (its header, with a long-name entry when
@@ -490,7 +503,7 @@ fn fill_zip<W: Write + io::Seek>(
     options: &dyn Fn(u32) -> zip::write::SimpleFileOptions,
 ) -> Result<()> {
     zip.add_directory(format!("{top}/"), options(0o755))?;
-    for entry in walkdir::WalkDir::new(src).min_depth(1).sort_by_file_name() {
+    for entry in in_archive_order(src) {
         let entry = entry.with_context(|| format!("cannot read {}", src.display()))?;
         let rel = entry.path().strip_prefix(src).expect("below root");
         let name = format!("{top}/{}", rel.to_string_lossy().replace('\\', "/"));
@@ -650,6 +663,35 @@ mod tests {
             .map(|e| e.unwrap().file_name())
             .collect();
         assert_eq!(leftovers.len(), 2, "no temporary files left: {leftovers:?}");
+    }
+
+    /// A bundle's manifest first, then every entry by name, in both formats.
+    #[test]
+    fn the_manifest_comes_first() {
+        let src = tempfile::tempdir().unwrap();
+        for f in ["a.whl", "manifest.json", "z.txt"] {
+            std::fs::write(src.path().join(f), f).unwrap();
+        }
+        std::fs::create_dir(src.path().join("docs")).unwrap();
+        std::fs::write(src.path().join("docs/manifest.json"), b"not the top one").unwrap();
+        let out = tempfile::tempdir().unwrap();
+        for format in [ArchiveFormat::TarBz2, ArchiveFormat::Zip] {
+            let dest = out.path().join(format!("x.{}", format.extension()));
+            write_archive(src.path(), "top", &dest, format, 1_700_000_000, None).unwrap();
+            let names: Vec<String> = list_entries(&dest).unwrap().into_iter().map(|e| e.name).collect();
+            assert_eq!(
+                names,
+                [
+                    "top/",
+                    "top/manifest.json",
+                    "top/a.whl",
+                    "top/docs/",
+                    "top/docs/manifest.json",
+                    "top/z.txt"
+                ],
+                "{format:?}"
+            );
+        }
     }
 
     /// Several streams, in order, whatever the thread timing; read back by the multi-decoder.
