@@ -29,6 +29,17 @@ fn repo_on(own: &OwnIndex, requirements: &[&str]) -> Repo {
     repo
 }
 
+/// A locked nightly of the Linux bundle alone.
+const LOCKED_LINUX_NIGHTLY: &[&str] = &[
+    "nightly",
+    "--locked",
+    "--platform",
+    "linux",
+    "--no-sources",
+    "--build-number",
+    BUILD_NUMBER,
+];
+
 /// (name, version) of every package of a lock file.
 fn locked(text: &str) -> Vec<(String, String)> {
     let doc: toml::Table = text.parse().unwrap();
@@ -99,16 +110,7 @@ fn a_committed_lock_is_used_with_no_index_and_locked_names_what_changed() {
 
     // With the index gone, a locked nightly builds from the wheel store.
     own.stop();
-    repo.xtask(&[
-        "nightly",
-        "--locked",
-        "--platform",
-        "linux",
-        "--no-sources",
-        "--build-number",
-        BUILD_NUMBER,
-    ])
-    .assert_code(0);
+    repo.xtask(LOCKED_LINUX_NIGHTLY).assert_code(0);
     let (_keep, bundle) = repo.unpack_linux_bundle();
     let files = list_dir(&bundle);
     for wheel in [
@@ -289,16 +291,7 @@ fn versions_refusing_early_patch_releases_are_excluded_at_once_from_the_index_pa
     }
     assert!(!floor.stderr.contains("linux again"), "{}", floor.stderr);
     repo.commit("lock");
-    repo.xtask(&[
-        "nightly",
-        "--locked",
-        "--platform",
-        "linux",
-        "--no-sources",
-        "--build-number",
-        BUILD_NUMBER,
-    ])
-    .assert_code(0);
+    repo.xtask(LOCKED_LINUX_NIGHTLY).assert_code(0);
     let (_keep, bundle) = repo.unpack_linux_bundle();
     let pylock = fs::read_to_string(bundle.join("pylock.toml")).unwrap();
     assert!(pylock.contains("requires-python = \">=3.11.2,==3.11.*\""), "{pylock}");
@@ -460,16 +453,9 @@ fn an_index_that_needs_a_login_gets_it_from_the_environment_and_no_lock_keeps_it
     }
     repo.commit("lock");
     // An empty wheel store (--no-cache): every locked file is fetched, with the login.
-    let nightly = [
-        "--no-cache",
-        "nightly",
-        "--locked",
-        "--platform",
-        "linux",
-        "--no-sources",
-        "--build-number",
-        BUILD_NUMBER,
-    ];
+    let nightly: Vec<&str> = std::iter::once("--no-cache")
+        .chain(LOCKED_LINUX_NIGHTLY.iter().copied())
+        .collect();
     let run = repo.xtask_with(&nightly, login);
     run.assert_code(0);
     let (_keep, bundle) = repo.unpack_linux_bundle();
