@@ -186,7 +186,7 @@ fn discover<'a>(ws: &'a Workspace, problems: &mut Vec<String>) -> Result<(Option
     let commit = match git.head() {
         Ok(c) => c,
         Err(e) => {
-            problems.push(e.to_string());
+            problems.push(format!("{e:#}"));
             return Ok((tools, None));
         }
     };
