@@ -225,3 +225,39 @@ pub fn check_native(p: &crate::manifest::Platform, host: &toolchain::Python) -> 
         mismatch.join(", ")
     ))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A platform that names the oldest patch release its targets run is not this host's when
+    /// this host runs an older one: what it installs may refuse that host's Python.
+    #[test]
+    fn a_host_older_than_the_platform_s_oldest_patch_release_is_not_its_host() {
+        let platform = |oldest_patch| Platform {
+            name: "linux".into(),
+            tags: vec!["manylinux_2_28_x86_64".into()],
+            tags_at: String::new(),
+            os: TargetOs::Linux,
+            python: "3.9".into(),
+            oldest_patch,
+            implementation: "cp".into(),
+            abi: "cp39".into(),
+            format: crate::ops::archive::ArchiveFormat::TarBz2,
+            always_download: false,
+        };
+        let host = toolchain::Python {
+            path: "/usr/bin/python3".into(),
+            version: "3.9.1".into(),
+            major_minor: "3.9".into(),
+            implementation: "cpython".into(),
+            sys_platform: "linux".into(),
+            machine: "x86_64".into(),
+            libc: "glibc".into(),
+        };
+        assert_eq!(check_native(&platform(0), &host), Ok(()));
+        assert_eq!(check_native(&platform(1), &host), Ok(()));
+        let err = check_native(&platform(2), &host).unwrap_err();
+        assert!(err.contains("it needs Python 3.9.2 or later (host: 3.9.1)"), "{err}");
+    }
+}

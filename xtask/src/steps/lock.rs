@@ -25,7 +25,7 @@ use crate::ops::git::Git;
 use crate::plan::Plan;
 use crate::python::lockfile::{lock_path, Lock};
 use crate::python::platform::{resolver_target, ResolverTarget};
-use crate::python::requires_python::{python_admits, python_admits_version};
+use crate::python::requires_python::{patch_floor, python_admits};
 
 /// How a run treats the repository's lock.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -231,7 +231,7 @@ impl Resolution<'_, '_> {
             let reasons: Vec<String> = misfits.iter().map(|m| m.reason.clone()).collect();
             for m in misfits {
                 match refused.get(&m.package) {
-                    Some(versions) if !versions.is_empty() => {
+                    Some(versions) => {
                         crate::ops::ui::progress!(
                             "    {}: {} version(s) do not install on every Python {} release (the newest, {}, requires Python {}); resolving {} again without them{}",
                             m.package,
@@ -338,10 +338,10 @@ fn refused_on_index(
     packages: &[String],
     target: &Platform,
 ) -> BTreeMap<String, Vec<(pep440_rs::Version, String)>> {
-    let mut seen: BTreeMap<(String, pep440_rs::Version), Vec<Option<String>>> = BTreeMap::new();
     if packages.is_empty() {
         return BTreeMap::new();
     }
+    let mut seen: BTreeMap<(String, pep440_rs::Version), Vec<Option<String>>> = BTreeMap::new();
     let index = &exec.plan.index;
     for url in std::iter::once(&index.index_url).chain(&index.extra_index_urls) {
         match crate::python::index::indexed_files(&exec.ws.runner, &exec.tools_python, url, packages) {
@@ -385,14 +385,12 @@ fn misfits(exec: &Exec, chosen: &[super::store::Chosen], target: &Platform) -> R
         if python_admits(&requires, &target.series()) {
             continue;
         }
-        let admits = |patch: &str| python_admits_version(&requires, &format!("{}.{patch}", target.python));
-        let oldest = target.oldest_patch.to_string();
         misfits.push(Misfit {
             package: normalize_name(&package.name),
             version: package.version.clone(),
             // Refused only at the series' first patch releases (a floor like `!=3.9.0` or
             // `>=3.11.5`): that version and the newer ones go at once.
-            constraint: if !admits(&oldest) && admits("99") {
+            constraint: if patch_floor(&requires, &target.series()).is_some() {
                 format!("{}<{}", package.name, package.version)
             } else {
                 format!("{}!={}", package.name, package.version)
@@ -410,15 +408,14 @@ fn misfits(exec: &Exec, chosen: &[super::store::Chosen], target: &Platform) -> R
 }
 
 /// For a `Requires-Python` that turns away only the series' first patch releases
-/// (`!=3.9.0,!=3.9.1`, `>=3.11.5`): how to say the targets run a later one.
+/// ([`patch_floor`]): how to say the targets run a later one.
 fn patch_floor_hint(requires: &str, target: &Platform) -> String {
-    let admits = |patch: u32| python_admits_version(requires, &format!("{}.{patch}", target.python));
-    match (target.oldest_patch + 1..=99).find(|p| admits(*p)) {
-        Some(patch) if admits(99) => format!(
-            " (if every target runs {0}.{patch} or later, say python = \"{0}.{patch}\" in [platforms.{1}])",
-            target.python, target.name
+    match patch_floor(requires, &target.series()) {
+        Some(floor) => format!(
+            " (if every target runs {floor} or later, say python = \"{floor}\" in [platforms.{}])",
+            target.name
         ),
-        _ => String::new(),
+        None => String::new(),
     }
 }
 

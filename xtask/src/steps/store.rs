@@ -156,11 +156,13 @@ pub fn ensure(exec: &Exec, files: &[&LockedFile]) -> Result<()> {
 /// The stored copy of `file`, checked against its sha256 (a damaged copy is removed and the
 /// file fetched again) and marked as used.
 pub fn take(exec: &Exec, file: &LockedFile) -> Result<PathBuf> {
+    // Recently used: pruned last. One time for the whole run, set before the file is hashed:
+    // its time is part of what the run remembers of the hash, so a wheel two platforms take
+    // (and its links in the bundles) is read once.
+    static TAKEN: std::sync::OnceLock<std::time::SystemTime> = std::sync::OnceLock::new();
     let path = stored_path(exec, file);
-    // Recently used: pruned last (touched first: its time is part of what the run remembers
-    // of its hash).
     if let Ok(f) = std::fs::File::options().append(true).open(&path) {
-        let _ = f.set_modified(std::time::SystemTime::now());
+        let _ = f.set_modified(*TAKEN.get_or_init(std::time::SystemTime::now));
     }
     if path.is_file() && sha256_stored(&path)? != file.sha256 {
         crate::ops::ui::progress!("    {} in the wheel store is damaged: fetched again", file.name);

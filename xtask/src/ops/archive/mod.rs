@@ -532,6 +532,50 @@ mod tests {
         assert_eq!(leftovers.len(), 2, "no temporary files left: {leftovers:?}");
     }
 
+    /// A large file's entry, written apart from its header so that its bytes make chunks of
+    /// their own, is byte for byte what `tar::Builder::append_data` writes, a long name (a
+    /// multi-tag manylinux wheel, over tar's 100 bytes) included.
+    #[test]
+    fn large_entries_cut_apart_are_the_tar_crate_s_bytes() {
+        let src = tempfile::tempdir().unwrap();
+        let long = "aiohttp-3.14.5-cp311-cp311-manylinux2014_x86_64.manylinux_2_17_x86_64.manylinux_2_28_x86_64.whl";
+        let big: Vec<u8> = (0..CUT_BEFORE as usize + 777).map(|i| (i * 31 % 253) as u8).collect();
+        std::fs::write(src.path().join(long), &big).unwrap();
+        std::fs::write(src.path().join("small.txt"), b"small").unwrap();
+        let out = tempfile::tempdir().unwrap();
+        let dest = out.path().join("x.tar.gz");
+        write_archive(src.path(), "top", &dest, ArchiveFormat::TarGz, 1_700_000_000, None).unwrap();
+        let mut written = Vec::new();
+        io::Read::read_to_end(
+            &mut flate2::read::GzDecoder::new(std::fs::File::open(&dest).unwrap()),
+            &mut written,
+        )
+        .unwrap();
+        let mut reference = tar::Builder::new(Vec::new());
+        for (name, kind, mode, data) in [
+            ("top/".to_string(), tar::EntryType::Directory, 0o755, &b""[..]),
+            (format!("top/{long}"), tar::EntryType::Regular, 0o644, &big[..]),
+            (
+                "top/small.txt".to_string(),
+                tar::EntryType::Regular,
+                0o644,
+                &b"small"[..],
+            ),
+        ] {
+            let mut h = tar::Header::new_ustar();
+            h.set_entry_type(kind);
+            h.set_mode(mode);
+            h.set_size(data.len() as u64);
+            h.set_mtime(1_700_000_000);
+            h.set_uid(0);
+            h.set_gid(0);
+            h.set_username("").unwrap();
+            h.set_groupname("").unwrap();
+            reference.append_data(&mut h, name, data).unwrap();
+        }
+        assert!(written == reference.into_inner().unwrap(), "other tar bytes");
+    }
+
     /// A bundle's manifest first, then every entry by name, in both formats.
     #[test]
     fn the_manifest_comes_first() {
