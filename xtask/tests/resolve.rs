@@ -524,3 +524,63 @@ fn a_musllinux_platform_is_never_collected_as_the_glibc_host() {
     let strategies = strategies(&plan.json());
     assert_eq!(strategies, ["linux=host", "alpine=download"]);
 }
+
+/// A setup.py that appends to its requirement list (`REQUIRES.append(...)` under an `if`, as
+/// many do) computes its requirements: the backend is asked for them, so the resolution and
+/// the bundle hold what the built wheel requires. One that adds a requirement only while
+/// building a wheel (`"bdist_wheel" in sys.argv`) gives the backend's metadata hook another
+/// answer than its build: the built wheel's requirements are checked against the bundle's
+/// wheels, and the run stops before delivering anything, naming the wheel and requirement.
+#[test]
+fn requirements_a_setup_py_adds_are_resolved_and_a_wheel_requiring_more_stops_the_run() {
+    let setup = "plugins/acme-plugin-legacy/setup.py";
+    let repo = Repo::bare_examples();
+    let appending = |condition: &str| {
+        repo.read(setup)
+            .replacen(
+                "    install_requires=[\n        \"acme-plugin-base==1.4.*,>=1.4.0\",\n    ],",
+                "    install_requires=REQUIRES,",
+                1,
+            )
+            .replacen(
+                "HERE = ",
+                &format!(
+                    "REQUIRES = [\"acme-plugin-base==1.4.*,>=1.4.0\"]\nif {condition}:\n    \
+                     REQUIRES.append(\"colorama>=0.4.6\")\n\nHERE = "
+                ),
+                1,
+            )
+            .replacen("import os\n", "import os\nimport sys\n", 1)
+    };
+    let computed = appending("sys.version_info >= (3, 9)");
+    assert!(computed.contains("install_requires=REQUIRES,") && computed.contains("REQUIRES.append"));
+    repo.write(setup, &computed);
+    repo.commit("fixture: requirements appended in setup.py");
+    let plan = repo.xtask(&["plan", "--json", "--platform", "linux"]).json();
+    let legacy = plan_plugin(&plan, "acme-plugin-legacy").clone();
+    assert!(
+        legacy["dependencies"].to_string().contains("colorama>=0.4.6"),
+        "{}",
+        legacy["dependencies"]
+    );
+    assert!(legacy["from_backend"].to_string().contains("dependencies"), "{}", legacy);
+    repo.nightly_linux().assert_code(0);
+    let (_tmp, bundle) = repo.unpack_linux_bundle();
+    let wheels = list_dir(&bundle);
+    assert!(wheels.iter().any(|w| w.starts_with("colorama-0.4.6-")), "{wheels:?}");
+
+    // Added only while building a wheel: the metadata hook (dist_info) does not see it.
+    fs::remove_dir_all(repo.path().join("dist")).unwrap();
+    repo.write(setup, &appending("\"bdist_wheel\" in sys.argv"));
+    repo.commit("fixture: a requirement added only when building a wheel");
+    let run = repo.nightly_linux();
+    run.assert_code(1);
+    assert!(
+        run.stderr.contains("the public wheels of linux do not satisfy what the built plugins require: acme_plugin_legacy-")
+            && run.stderr.contains("-py3-none-any.whl requires \"colorama>=0.4.6\""),
+        "{}",
+        run.stderr
+    );
+    assert!(!repo.path().join("dist").exists() || list_dir(&repo.path().join("dist")).is_empty());
+    assert_eq!(repo.git(&["status", "--porcelain"]), "");
+}

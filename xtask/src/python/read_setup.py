@@ -1,8 +1,8 @@
 """Read static metadata of setup.py / setup.cfg projects without running them.
 
 Called by the xtask as `python read_setup.py DIR...`; prints one JSON object per DIR (a
-list). setup.py is parsed with `ast`: only literal values (or names bound to literals at
-module level) are read; anything computed is reported as dynamic.
+list). setup.py is parsed with `ast`: only literal values (or names bound once to literals at
+module level, never changed in place) are read; anything computed is reported as dynamic.
 """
 
 import ast
@@ -29,10 +29,49 @@ def _literal_places(node):
     ]
 
 
+_MUTATORS = {"append", "extend", "insert", "remove", "pop", "clear", "sort", "reverse", "update", "setdefault", "add",
+             "discard", "__setitem__", "__iadd__"}
+
+
+def _changed_names(tree):
+    """Names bound more than once, or changed in place, anywhere in the module: their first
+    literal is not what `setup()` gets (`REQUIRES.append(...)` under an `if`, `+=`)."""
+    bound, changed = {}, set()
+
+    def bind(target):
+        for node in ast.walk(target):
+            if isinstance(node, ast.Name):
+                bound[node.id] = bound.get(node.id, 0) + 1
+            elif isinstance(node, (ast.Subscript, ast.Attribute)) and isinstance(node.value, ast.Name):
+                changed.add(node.value.id)  # NAME[...] = ..., NAME.attr = ...
+
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assign):
+            for target in node.targets:
+                bind(target)
+        elif isinstance(node, (ast.AugAssign, ast.AnnAssign, ast.NamedExpr, ast.For, ast.AsyncFor, ast.comprehension)):
+            bind(node.target)
+        elif isinstance(node, (ast.With, ast.AsyncWith)):
+            for item in node.items:
+                if item.optional_vars is not None:
+                    bind(item.optional_vars)
+        elif isinstance(node, ast.Delete):
+            for target in node.targets:
+                bind(target)
+        elif isinstance(node, (ast.Global, ast.Nonlocal)):
+            changed.update(node.names)
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            if isinstance(node.func.value, ast.Name) and node.func.attr in _MUTATORS:
+                changed.add(node.func.value.id)
+    changed.update(name for name, count in bound.items() if count > 1)
+    return changed
+
+
 def read_setup_py(path):
     with open(path, "rb") as f:
         tree = ast.parse(f.read(), filename=path)
     names, nodes = {}, {}
+    changed = _changed_names(tree)
     for node in tree.body:
         if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
             try:
@@ -58,9 +97,11 @@ def read_setup_py(path):
         try:
             value = ast.literal_eval(node)
         except (ValueError, TypeError, SyntaxError, RecursionError):
-            if isinstance(node, ast.Name) and node.id in names:
+            if isinstance(node, ast.Name) and node.id in names and node.id not in changed:
                 value, node = names[node.id], nodes[node.id]
             else:
+                if isinstance(node, ast.Name) and node.id in nodes:
+                    node = nodes[node.id]  # its literal strings stand where they are all the same
                 dynamic.append(kw.arg)
                 if kw.arg == "install_requires" and isinstance(node, (ast.List, ast.Tuple)):
                     # The literal strings of a list that also computes some stand where they are.
