@@ -563,7 +563,11 @@ fn requirements_a_setup_py_adds_are_resolved_and_a_wheel_requiring_more_stops_th
         "{}",
         legacy["dependencies"]
     );
-    assert!(legacy["from_backend"].to_string().contains("dependencies"), "{}", legacy);
+    assert!(
+        legacy["from_backend"].to_string().contains("dependencies"),
+        "{}",
+        legacy
+    );
     repo.nightly_linux().assert_code(0);
     let (_tmp, bundle) = repo.unpack_linux_bundle();
     let wheels = list_dir(&bundle);
@@ -576,7 +580,8 @@ fn requirements_a_setup_py_adds_are_resolved_and_a_wheel_requiring_more_stops_th
     let run = repo.nightly_linux();
     run.assert_code(1);
     assert!(
-        run.stderr.contains("the public wheels of linux do not satisfy what the built plugins require: acme_plugin_legacy-")
+        run.stderr
+            .contains("the public wheels of linux do not satisfy what the built plugins require: acme_plugin_legacy-")
             && run.stderr.contains("-py3-none-any.whl requires \"colorama>=0.4.6\""),
         "{}",
         run.stderr

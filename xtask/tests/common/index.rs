@@ -20,18 +20,16 @@ pub fn index() -> &'static Index {
     static INDEX: OnceLock<Index> = OnceLock::new();
     INDEX.get_or_init(|| {
         let tools = tool_wheels();
-        let dir = tempfile::Builder::new()
-            .prefix("xtask-index-")
-            .tempdir()
-            .unwrap()
-            .keep();
+        let dir = index_dir();
         let simple = dir.join("simple");
         let add = |file: &Path| {
             let name = file.file_name().unwrap().to_string_lossy().into_owned();
             let project = normalize(name.split('-').next().unwrap());
             let folder = simple.join(project);
             fs::create_dir_all(&folder).unwrap();
-            fs::copy(file, folder.join(&name)).unwrap();
+            if fs::hard_link(file, folder.join(&name)).is_err() {
+                fs::copy(file, folder.join(&name)).unwrap();
+            }
         };
         for entry in fs::read_dir(&tools).unwrap() {
             let path = entry.unwrap().path();
@@ -77,6 +75,34 @@ pub fn index() -> &'static Index {
             _server: server,
         }
     })
+}
+
+/// The shared index's folder, `xtask-index-<pid>` in the temporary folder: it lives as long
+/// as this test process (a static is never dropped), so each process first removes the folders
+/// of test processes that have ended.
+fn index_dir() -> PathBuf {
+    let tmp = std::env::temp_dir();
+    for entry in fs::read_dir(&tmp).into_iter().flatten().flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let Some(pid) = name.strip_prefix("xtask-index-") else {
+            continue;
+        };
+        let ended = match pid.parse::<u32>() {
+            Ok(pid) => !Path::new("/proc").join(pid.to_string()).exists(),
+            // The random names of older versions of these tests: ended unless recent.
+            Err(_) => entry
+                .metadata()
+                .and_then(|m| m.modified())
+                .is_ok_and(|t| t.elapsed().is_ok_and(|age| age.as_secs() > 3 * 3600)),
+        };
+        if ended {
+            let _ = fs::remove_dir_all(entry.path());
+        }
+    }
+    let dir = tmp.join(format!("xtask-index-{}", std::process::id()));
+    let _ = fs::remove_dir_all(&dir);
+    fs::create_dir_all(&dir).unwrap();
+    dir
 }
 
 /// An index of a test's own: the shared index's files (hard links) served by a server that
