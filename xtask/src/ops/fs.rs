@@ -682,6 +682,39 @@ mod tests {
         );
     }
 
+    /// Across file systems (a cache on another disk than the work folder) there is no hard
+    /// link: the file is copied, with its bytes and mode, replacing an older file of that name.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_link_across_file_systems_is_a_copy() {
+        use std::os::unix::fs::{MetadataExt, PermissionsExt};
+        let shm = Path::new("/dev/shm");
+        let here = tempfile::tempdir().unwrap();
+        if !shm.is_dir() || fs::metadata(shm).unwrap().dev() == fs::metadata(here.path()).unwrap().dev() {
+            eprintln!("skipped: /dev/shm is not another file system here");
+            return;
+        }
+        let other = tempfile::tempdir_in(shm).unwrap();
+        let (src, dest) = (other.path().join("a.whl"), here.path().join("a.whl"));
+        fs::write(&src, b"wheel bytes").unwrap();
+        fs::set_permissions(&src, fs::Permissions::from_mode(0o755)).unwrap();
+        fs::write(&dest, b"an older file of that name").unwrap();
+        assert!(
+            fs::hard_link(&src, here.path().join("probe")).is_err(),
+            "no link across devices"
+        );
+        link_or_copy(&src, &dest).unwrap();
+        assert_eq!(fs::read(&dest).unwrap(), b"wheel bytes");
+        assert_eq!(fs::metadata(&dest).unwrap().permissions().mode() & 0o777, 0o755);
+        fs::write(&src, b"changed in place").unwrap();
+        assert_eq!(fs::read(&dest).unwrap(), b"wheel bytes", "a copy, not a link");
+        let names: Vec<_> = fs::read_dir(here.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names, ["a.whl"], "no temporary file left");
+    }
+
     #[cfg(unix)]
     #[test]
     fn an_atomic_write_keeps_the_mode_of_the_file_it_replaces() {
