@@ -351,3 +351,92 @@ fn a_new_tag_builds_again_only_the_plugins_that_read_git_history() {
         "a new tag: the history readers are built again"
     );
 }
+
+/// A build's hooks run in children forked from one process that imported the backend, unless
+/// that process has other threads by then (forking it could leave a child waiting forever on
+/// a lock another thread held): a backend that starts a thread on import gets a new
+/// interpreter per hook, and its plugin builds all the same.
+#[test]
+fn hooks_of_a_backend_that_starts_a_thread_run_in_new_interpreters() {
+    let wheels = tempfile::tempdir().unwrap();
+    let imports = tempfile::tempdir().unwrap();
+    let backend = |name: &str, thread: bool| {
+        // Where it logs comes from the environment: the build-tools venv outlives the test.
+        let body = format!(
+            "import os, threading, time\nfrom setuptools.build_meta import *  # noqa: F401,F403\n\
+             if os.environ.get(\"ACME_IMPORTS\"):\n    \
+             with open(os.path.join(os.environ[\"ACME_IMPORTS\"], {name:?} + \".txt\"), \"a\") as f:\n        \
+             f.write(str(os.getpid()) + \"\\n\")\n{}",
+            if thread {
+                "threading.Thread(target=time.sleep, args=(3600,), daemon=True).start()\n"
+            } else {
+                ""
+            }
+        );
+        fake_wheel(wheels.path(), name, "1.0", name, &body, &["setuptools>=69"]);
+        imports.path().join(format!("{name}.txt"))
+    };
+    let plugin = |folder: &str, backend: &str| {
+        let module = folder.replace('-', "_");
+        (
+            folder.to_string(),
+            vec![
+                (
+                    "pyproject.toml".to_string(),
+                    format!(
+                        "[build-system]\nrequires = [\"{backend}==1.0\", \"setuptools>=69\"]\nbuild-backend = \"{backend}\"\n\n\
+                         [project]\nname = \"{folder}\"\nversion = \"1.0.0\"\ndescription = \"A plugin\"\nlicense = \"MIT\"\n"
+                    ),
+                ),
+                (format!("src/{module}/__init__.py"), "__version__ = \"1.0.0\"\n".to_string()),
+            ],
+        )
+    };
+    let (threaded, quiet) = (backend("threadingbackend", true), backend("plainbackend", false));
+    let plugins = [
+        plugin("acme-threads", "threadingbackend"),
+        plugin("acme-quiet", "plainbackend"),
+    ];
+    let plugins: Vec<(&str, Vec<(String, String)>)> =
+        plugins.iter().map(|(f, files)| (f.as_str(), files.clone())).collect();
+    let repo = repo_of(&plugins, "");
+    let manifest = repo.read("release-config.toml");
+    let find_links = format!("find-links = [\"{}\"", backend_wheels().display());
+    assert!(manifest.contains(&find_links));
+    repo.write(
+        "release-config.toml",
+        &manifest.replacen(
+            &find_links,
+            &format!("{find_links}, \"{}\"", wheels.path().display()),
+            1,
+        ),
+    );
+    repo.commit("fixture: backends of its own");
+    let args = [
+        "nightly",
+        "--platform",
+        "linux",
+        "--no-sources",
+        "--build-number",
+        BUILD_NUMBER,
+    ];
+    repo.xtask_with(&args, |c| {
+        c.env("ACME_IMPORTS", imports.path());
+    })
+    .assert_code(0);
+    let (_keep, top) = repo.unpack_linux_bundle();
+    let built = list_dir(&top);
+    for wheel in [
+        "acme_threads-1.0.1.dev20261121007-py3-none-any.whl",
+        "acme_quiet-1.0.1.dev20261121007-py3-none-any.whl",
+    ] {
+        assert!(built.iter().any(|f| f == wheel), "{built:?}");
+    }
+    let lines = |log: &Path| std::fs::read_to_string(log).unwrap().lines().count();
+    assert_eq!(lines(&quiet), 1, "imported once, before the forks");
+    assert_eq!(
+        lines(&threaded),
+        5,
+        "imported before, then by each of the 4 hooks' interpreters"
+    );
+}

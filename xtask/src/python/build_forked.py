@@ -8,7 +8,8 @@ sdist); only its hook runner differs. This process imports the plugin's build ba
 pyproject_hooks' `_in_process.py` as a new interpreter would: same arguments, working folder,
 environment and first `sys.path` entry, the backend not yet called. The child pays no
 interpreter start and no backend import, the larger part of a small plugin's build. Where
-there is no `fork` (Windows, macOS), the hooks run in new interpreters as usual.
+there is no `fork` (Windows, macOS), or when this process has other threads by then, the hooks
+run in new interpreters as usual.
 """
 import importlib
 import os
@@ -20,9 +21,24 @@ import traceback
 # What a new interpreter's first `sys.path` entry is here (its script's folder there); entries
 # a backend adds on import (poetry-core puts its vendored packages first) stay where they are.
 FIRST_PATH = sys.path[0]
+# pyproject_hooks' own runner (a new interpreter per hook), for when forking is not safe.
+NEW_INTERPRETER = None
+
+
+def single_threaded():
+    """Forking a process with other threads (a backend that started one on import, natively
+    or not) can leave the child waiting forever on a lock one of them held."""
+    try:
+        return len(os.listdir("/proc/self/task")) == 1
+    except OSError:
+        import threading
+
+        return threading.active_count() == 1
 
 
 def forked_runner(cmd, cwd=None, extra_environ=None):
+    if not single_threaded():
+        return NEW_INTERPRETER(cmd, cwd=cwd, extra_environ=extra_environ)
     sys.stdout.flush()
     sys.stderr.flush()
     pid = os.fork()
@@ -87,6 +103,8 @@ def main():
     if sys.platform == "linux" and hasattr(os, "fork"):
         import pyproject_hooks
 
+        global NEW_INTERPRETER
+        NEW_INTERPRETER = pyproject_hooks.default_subprocess_runner
         pyproject_hooks.default_subprocess_runner = forked_runner
         preimport_backend(args[-1])
     sys.argv = ["python -m build", *args]
