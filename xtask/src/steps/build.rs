@@ -376,22 +376,40 @@ fn read_metadata(wheel: &Path) -> Result<String> {
     Ok(text)
 }
 
-/// The header lines of METADATA (up to the first empty line).
-fn headers(text: &str) -> impl Iterator<Item = (&str, &str)> {
-    text.lines()
-        .take_while(|l| !l.is_empty())
-        .filter_map(|l| l.split_once(':'))
-        .map(|(k, v)| (k, v.trim()))
+/// The header fields of METADATA or PKG-INFO (up to the first empty line). A line that starts
+/// with a space or a tab continues the field before it (RFC 822 folding: a `License` holding
+/// the license's whole text), joined with a newline.
+fn headers(text: &str) -> impl Iterator<Item = (&str, String)> {
+    let mut fields: Vec<(&str, String)> = Vec::new();
+    for line in text.lines().take_while(|l| !l.is_empty()) {
+        if line.starts_with([' ', '\t']) {
+            if let Some((_, value)) = fields.last_mut() {
+                value.push('\n');
+                value.push_str(line.trim());
+            }
+        } else if let Some((key, value)) = line.split_once(':') {
+            fields.push((key, value.trim().to_string()));
+        }
+    }
+    fields.into_iter().map(|(k, v)| (k, v.trim_end().to_string()))
+}
+
+/// A `License` field that names a license: one short line, not setuptools' `UNKNOWN` (some
+/// projects put the license's whole text there).
+pub fn license_name(value: &str) -> Option<&str> {
+    let value = value.trim();
+    (!value.is_empty() && !value.contains('\n') && value.len() <= 100 && !value.eq_ignore_ascii_case("UNKNOWN"))
+        .then_some(value)
 }
 
 /// `Name`, `Version` and license (`License-Expression`, else a one-line `License`) from a
 /// wheel's METADATA.
 pub fn wheel_metadata(wheel: &Path) -> Result<WheelMeta> {
     let text = read_metadata(wheel)?;
-    let header = |key: &str| headers(&text).find(|(k, _)| *k == key).map(|(_, v)| v.to_string());
+    let header = |key: &str| headers(&text).find(|(k, _)| *k == key).map(|(_, v)| v);
     let license = header("License-Expression")
-        .or_else(|| header("License"))
-        .filter(|l| !l.is_empty());
+        .filter(|l| !l.is_empty())
+        .or_else(|| header("License").and_then(|l| license_name(&l).map(str::to_string)));
     match (header("Name"), header("Version")) {
         (Some(name), Some(version)) => Ok(WheelMeta { name, version, license }),
         _ => bail!("{}: METADATA lacks Name or Version", wheel.display()),
@@ -406,10 +424,7 @@ pub fn wheel_requires(wheel: &Path) -> Result<Vec<String>> {
 /// The values of every `key:` header of a wheel's METADATA, in order.
 pub fn wheel_header_values(wheel: &Path, key: &str) -> Result<Vec<String>> {
     let text = read_metadata(wheel)?;
-    Ok(headers(&text)
-        .filter(|(k, _)| *k == key)
-        .map(|(_, v)| v.to_string())
-        .collect())
+    Ok(headers(&text).filter(|(k, _)| *k == key).map(|(_, v)| v).collect())
 }
 
 /// The `Requires-Python` of an sdist's top-level PKG-INFO, if it has one (read from the
@@ -424,7 +439,7 @@ pub fn sdist_requires_python(sdist: &Path) -> Result<Option<String>> {
     let text = String::from_utf8_lossy(&bytes).into_owned();
     let found = headers(&text)
         .find(|(k, _)| *k == "Requires-Python")
-        .map(|(_, v)| v.to_string())
+        .map(|(_, v)| v)
         .filter(|v| !v.is_empty());
     Ok(found)
 }
@@ -434,7 +449,7 @@ pub fn wheel_requires_python(wheel: &Path) -> Result<Option<String>> {
     let text = read_metadata(wheel)?;
     let found = headers(&text)
         .find(|(k, _)| *k == "Requires-Python")
-        .map(|(_, v)| v.to_string())
+        .map(|(_, v)| v)
         .filter(|v| !v.is_empty());
     Ok(found)
 }

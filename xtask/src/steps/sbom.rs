@@ -140,14 +140,17 @@ fn licenses(wheel: &Path) -> Result<Vec<Value>> {
         return Ok(vec![json!({"expression": expression})]);
     }
     let mut names: Vec<String> = wheel_header_values(wheel, "License")?
-        .into_iter()
-        .filter(|l| !l.is_empty() && !l.contains('\n') && l.len() <= 100)
+        .iter()
+        .filter_map(|l| super::build::license_name(l).map(str::to_string))
         .collect();
-    names.extend(wheel_header_values(wheel, "Classifier")?.into_iter().filter_map(|c| {
-        c.strip_prefix("License :: ")
-            .map(|l| l.trim_start_matches("OSI Approved :: ").to_string())
-    }));
-    names.dedup();
+    for classifier in wheel_header_values(wheel, "Classifier")? {
+        if let Some(name) = classifier.strip_prefix("License :: ") {
+            let name = name.trim_start_matches("OSI Approved :: ").to_string();
+            if !names.contains(&name) {
+                names.push(name);
+            }
+        }
+    }
     Ok(names
         .into_iter()
         .map(|name| json!({"license": {"name": name}}))
@@ -178,4 +181,57 @@ fn serial_number(what: &Described, files: &[Packaged]) -> String {
         &hex[16..20],
         &hex[20..]
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write as _;
+
+    fn wheel_with_metadata(dir: &Path, metadata: &str) -> std::path::PathBuf {
+        let path = dir.join("demo-1.0-py3-none-any.whl");
+        let mut zip = zip::ZipWriter::new(std::fs::File::create(&path).unwrap());
+        zip.start_file("demo-1.0.dist-info/METADATA", zip::write::SimpleFileOptions::default())
+            .unwrap();
+        zip.write_all(metadata.as_bytes()).unwrap();
+        zip.finish().unwrap();
+        path
+    }
+
+    /// Real METADATA shapes: a `License` holding the whole license text (automat), setuptools'
+    /// `UNKNOWN` (ptyprocess), a `License` line a classifier repeats (uvloop).
+    #[test]
+    fn licenses_are_names_never_a_licence_text_unknown_or_twice() {
+        let dir = tempfile::tempdir().unwrap();
+        let names = |metadata: &str| licenses(&wheel_with_metadata(dir.path(), metadata)).unwrap();
+        let full_text = "Metadata-Version: 2.1\nName: automat\nVersion: 25.4.16\nLicense: Copyright (c) 2014\n        \
+                         Rackspace\n        \n        Permission is hereby granted, free of charge, subject to\n        \
+                         the following conditions:\n        \nClassifier: License :: OSI Approved :: MIT License\n\
+                         License-File: LICENSE\n\nThe description.\n";
+        assert_eq!(names(full_text), [json!({"license": {"name": "MIT License"}})]);
+        let unknown = "Metadata-Version: 2.1\nName: ptyprocess\nVersion: 0.7.0\nLicense: UNKNOWN\n\
+                       Classifier: License :: OSI Approved :: ISC License (ISCL)\n\n";
+        assert_eq!(names(unknown), [json!({"license": {"name": "ISC License (ISCL)"}})]);
+        let twice = "Metadata-Version: 2.1\nName: uvloop\nVersion: 0.23.0\nLicense: MIT License\n\
+                     Classifier: License :: OSI Approved :: Apache Software License\n\
+                     Classifier: License :: OSI Approved :: MIT License\n\n";
+        assert_eq!(
+            names(twice),
+            [
+                json!({"license": {"name": "MIT License"}}),
+                json!({"license": {"name": "Apache Software License"}})
+            ]
+        );
+        let expression = "Metadata-Version: 2.4\nName: cryptography\nVersion: 51.0.1\n\
+                          License-Expression: Apache-2.0 OR BSD-3-Clause\nLicense: BSD\n\n";
+        assert_eq!(names(expression), [json!({"expression": "Apache-2.0 OR BSD-3-Clause"})]);
+        // The manifest's license of a file: the same judgement.
+        let wheel = wheel_with_metadata(dir.path(), full_text);
+        assert_eq!(super::super::build::wheel_metadata(&wheel).unwrap().license, None);
+        let wheel = wheel_with_metadata(dir.path(), twice);
+        assert_eq!(
+            super::super::build::wheel_metadata(&wheel).unwrap().license.as_deref(),
+            Some("MIT License")
+        );
+    }
 }
