@@ -476,3 +476,64 @@ fn an_index_that_needs_a_login_gets_it_from_the_environment_and_no_lock_keeps_it
     );
     assert!(!wrong.stderr.contains("wr0ng-pa55"), "{}", wrong.stderr);
 }
+
+/// A lock edited by hand so that it no longer holds what it records it was resolved from (a
+/// package taken out, a version changed) is refused by `--locked` before anything is built,
+/// naming the requirement; without `--locked` the run resolves again and says so.
+#[test]
+fn a_lock_edited_by_hand_that_misses_a_requirement_is_refused_before_any_build() {
+    let own = OwnIndex::start();
+    let repo = repo_on(&own, &[]);
+    repo.xtask(&["lock"]).assert_code(0);
+    repo.commit("lock the dependencies");
+    let file = "locks/pylock.linux.toml";
+    let lock = repo.read(file);
+    // Without pluggy's [[packages]] block.
+    let start = lock.find("[[packages]]\nname = \"pluggy\"").expect("pluggy is locked");
+    let end = start + 1 + lock[start + 1..].find("\n[").expect("a table after it");
+    repo.write(file, &format!("{}{}", &lock[..start], &lock[end + 1..]));
+    repo.commit("fixture: pluggy taken out of the lock by hand");
+    let run = repo.xtask(LOCKED_LINUX_NIGHTLY);
+    run.assert_code(3);
+    assert!(
+        run.stderr.contains("locks/pylock.linux.toml no longer fits")
+            && run
+                .stderr
+                .contains("requirement \"pluggy>=1.3\" has no package pluggy in it"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("==> ["), "nothing ran: {}", run.stderr);
+    assert!(!repo.path().join("dist").exists());
+
+    // A version changed by hand to one the requirement excludes.
+    let old = lock
+        .find("name = \"tabulate\"\nversion = \"0.9.0\"")
+        .expect("tabulate 0.9.0 is locked");
+    let edited = format!(
+        "{}name = \"tabulate\"\nversion = \"0.8.0\"{}",
+        &lock[..old],
+        &lock[old + "name = \"tabulate\"\nversion = \"0.9.0\"".len()..]
+    );
+    repo.write(file, &edited);
+    repo.commit("fixture: tabulate's version changed by hand");
+    let run = repo.xtask(LOCKED_LINUX_NIGHTLY);
+    run.assert_code(3);
+    assert!(
+        run.stderr
+            .contains("requirement \"tabulate>=0.9\" is not met by tabulate 0.8.0"),
+        "{}",
+        run.stderr
+    );
+    // Unlocked, the run resolves again (and the bundle gets what the requirements ask for).
+    let run = repo.nightly_linux();
+    run.assert_code(0);
+    assert!(
+        run.stderr
+            .contains("locks/pylock.linux.toml is out of date (requirement \"tabulate>=0.9\" is not met"),
+        "{}",
+        run.stderr
+    );
+    let (_keep, bundle) = repo.unpack_linux_bundle();
+    assert!(list_dir(&bundle).contains(&"tabulate-0.9.0-py3-none-any.whl".to_string()));
+}

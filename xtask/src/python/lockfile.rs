@@ -121,6 +121,46 @@ impl Lock {
         Lock::parse(&text, "the lock just written")
     }
 
+    /// The recorded requirements that apply on a target (`env`) and that no package of the lock
+    /// meets (a package taken out or changed by hand), for a message: a lock must hold what it
+    /// says it was resolved from.
+    pub fn unsatisfied(&self, env: &pep508_rs::MarkerEnvironment) -> Vec<String> {
+        use std::str::FromStr;
+        let applies = |marker: &Option<String>| {
+            marker
+                .as_deref()
+                .is_none_or(|m| pep508_rs::MarkerTree::from_str(m).map_or(true, |tree| tree.evaluate(env, &[])))
+        };
+        let mut out = Vec::new();
+        for text in &self.requirements {
+            let Ok(req) = pep508_rs::Requirement::<pep508_rs::VerbatimUrl>::from_str(text) else {
+                continue;
+            };
+            if !req.marker.evaluate(env, &[]) {
+                continue;
+            }
+            let name = crate::manifest::normalize_name(req.name.as_ref());
+            let held: Vec<&LockedPackage> = self
+                .packages
+                .iter()
+                .filter(|p| p.name == name && applies(&p.marker))
+                .collect();
+            let fits = |p: &&LockedPackage| match (&req.version_or_url, pep440_rs::Version::from_str(&p.version)) {
+                (Some(pep508_rs::VersionOrUrl::VersionSpecifier(spec)), Ok(v)) => crate::versions::satisfies(spec, &v),
+                (Some(pep508_rs::VersionOrUrl::VersionSpecifier(_)), Err(_)) => false,
+                _ => true,
+            };
+            match held.first() {
+                None => out.push(format!("requirement {text:?} has no package {name} in it")),
+                Some(p) if !held.iter().any(fits) => {
+                    out.push(format!("requirement {text:?} is not met by {name} {}", p.version))
+                }
+                Some(_) => {}
+            }
+        }
+        out
+    }
+
     /// What changed between the requirements this lock was resolved from and `now`, for a
     /// message (`added "x>=2"`, `removed "x>=1"`), and the target when it differs.
     pub fn differences(&self, target: &str, now: &[String]) -> Vec<String> {

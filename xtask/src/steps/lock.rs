@@ -94,11 +94,8 @@ pub fn settle(exec: &Exec, how: &LockUse) -> Result<Settled> {
         let signature = target_signature(&resolver, target);
         let file = lock_path(&target.name);
         let committed = committed_lock(exec, how, &file)?;
-        let fits = committed
-            .as_ref()
-            .map(|lock| lock.differences(&signature, &requirements))
-            .filter(|d| d.is_empty())
-            .is_some();
+        let differences = |lock: &Lock| why_unfit(lock, &signature, &requirements, target);
+        let fits = committed.as_ref().is_some_and(|lock| differences(lock).is_empty());
         if fits && !how.upgrades() {
             // Its Requires-Python checks were made when it was resolved for this very target:
             // only its files must be at hand.
@@ -120,7 +117,7 @@ pub fn settle(exec: &Exec, how: &LockUse) -> Result<Settled> {
                 Some(lock) => format!(
                     "{}: {file} no longer fits the manifest and the plugins' requirements ({}); run `cargo xtask lock` and commit it",
                     target.name,
-                    lock.differences(&signature, &requirements).join("; ")
+                    differences(lock).join("; ")
                 ),
             });
             continue;
@@ -138,7 +135,7 @@ pub fn settle(exec: &Exec, how: &LockUse) -> Result<Settled> {
                 if let (Some(old), LockUse::Prefer) = (&committed, how) {
                     crate::ops::ui::progress!(
                         "    {file} is out of date ({}): resolved again for this run; run `cargo xtask lock` and commit it",
-                        old.differences(&signature, &requirements).join("; ")
+                        differences(old).join("; ")
                     );
                 }
                 write_atomic(&stage_lock(exec.stage, &target.name), lock.text.as_bytes())?;
@@ -148,6 +145,16 @@ pub fn settle(exec: &Exec, how: &LockUse) -> Result<Settled> {
         }
     }
     Ok(settled)
+}
+
+/// Why a lock does not fit a run: resolved for another target or from other requirements, or
+/// (edited by hand) not meeting a requirement it records on this target. Empty when it fits.
+fn why_unfit(lock: &Lock, signature: &str, requirements: &[String], target: &Platform) -> Vec<String> {
+    let differences = lock.differences(signature, requirements);
+    if !differences.is_empty() {
+        return differences;
+    }
+    lock.unsatisfied(&crate::python::platform::marker_environment(target))
 }
 
 /// What a lock was resolved for: uv's target, the platform's Python and macOS deployment target.
@@ -515,7 +522,7 @@ pub fn locks_behind(ws: &Workspace, plan: &Plan, git: &Git) -> Result<Vec<String
             continue;
         };
         let lock = Lock::parse(&text, &file)?;
-        let behind = lock.differences(&target_signature(&resolver, target), &recorded);
+        let behind = why_unfit(&lock, &target_signature(&resolver, target), &recorded, target);
         if !behind.is_empty() {
             problems.push(format!(
                 "{file} does not cover this release ({}): run `cargo xtask lock`, commit it and release again, so that the tag keeps the lock the release was built with",
