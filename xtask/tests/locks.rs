@@ -536,4 +536,28 @@ fn a_lock_edited_by_hand_that_misses_a_requirement_is_refused_before_any_build()
     );
     let (_keep, bundle) = repo.unpack_linux_bundle();
     assert!(list_dir(&bundle).contains(&"tabulate-0.9.0-py3-none-any.whl".to_string()));
+    fs::remove_dir_all(repo.path().join("dist")).unwrap();
+
+    // Not TOML at all: a problem of the run (exit 3, nothing built), naming the file and line;
+    // `cargo xtask lock`, which that message advises, writes it anew.
+    repo.write(file, &format!("{lock}[[packages\n"));
+    repo.commit("fixture: a lock cut short");
+    let run = repo.xtask(LOCKED_LINUX_NIGHTLY);
+    run.assert_code(3);
+    assert!(
+        run.stderr
+            .contains("locks/pylock.linux.toml is not valid TOML: restore it from git or run `cargo xtask lock`")
+            && run.stderr.contains("line "),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("==> ["), "nothing ran: {}", run.stderr);
+    let rewrite = repo.xtask(&["lock"]);
+    rewrite.assert_code(0);
+    assert!(
+        rewrite.stderr.contains("locks/pylock.linux.toml cannot be read (") && rewrite.stderr.contains("resolved anew"),
+        "{}",
+        rewrite.stderr
+    );
+    assert_eq!(repo.read(file), lock, "the same resolution as first written");
 }

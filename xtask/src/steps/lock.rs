@@ -93,7 +93,22 @@ pub fn settle(exec: &Exec, how: &LockUse) -> Result<Settled> {
         };
         let signature = target_signature(&resolver, target);
         let file = lock_path(&target.name);
-        let committed = committed_lock(exec, how, &file)?;
+        let committed = match committed_lock(exec, how, &file) {
+            Ok(lock) => lock,
+            // `cargo xtask lock` replaces a lock it cannot read (the advice runs give).
+            Err(e) if matches!(how, LockUse::Write { .. }) => {
+                let cause = e.root_cause().to_string();
+                crate::ops::ui::progress!(
+                    "    {file} cannot be read ({}): resolved anew",
+                    cause.lines().next().unwrap_or_default()
+                );
+                None
+            }
+            Err(e) => {
+                settled.problems.push(format!("{}: {e:#}", target.name));
+                continue;
+            }
+        };
         let differences = |lock: &Lock| why_unfit(lock, &signature, &requirements, target);
         let fits = committed.as_ref().is_some_and(|lock| differences(lock).is_empty());
         if fits && !how.upgrades() {
@@ -167,7 +182,8 @@ fn target_signature(resolver: &ResolverTarget, target: &Platform) -> String {
 }
 
 /// The repository's lock of a platform: as committed at the plan's commit for runs, as in
-/// the working tree for `cargo xtask lock`. An unreadable lock is an error that names it.
+/// the working tree for `cargo xtask lock`. An unreadable lock is an error that names it (a
+/// problem of the run; `cargo xtask lock` writes it anew).
 fn committed_lock(exec: &Exec, how: &LockUse, file: &str) -> Result<Option<Lock>> {
     let text = if matches!(how, LockUse::Write { .. }) {
         std::fs::read_to_string(exec.ws.root.join(file)).ok()
@@ -521,7 +537,13 @@ pub fn locks_behind(ws: &Workspace, plan: &Plan, git: &Git) -> Result<Vec<String
         let Some(text) = git.file_at(&plan.commit, &format!("./{file}"))? else {
             continue;
         };
-        let lock = Lock::parse(&text, &file)?;
+        let lock = match Lock::parse(&text, &file) {
+            Ok(lock) => lock,
+            Err(e) => {
+                problems.push(format!("{e:#}"));
+                continue;
+            }
+        };
         let behind = why_unfit(&lock, &target_signature(&resolver, target), &recorded, target);
         if !behind.is_empty() {
             problems.push(format!(
