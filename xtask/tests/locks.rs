@@ -561,3 +561,80 @@ fn a_lock_edited_by_hand_that_misses_a_requirement_is_refused_before_any_build()
     );
     assert_eq!(repo.read(file), lock, "the same resolution as first written");
 }
+
+/// A lock records where its packages come from (`[public]` index-url, extra-index-urls,
+/// find-links): after the index moves, `--locked` refuses the old lock naming both, and
+/// `lock` resolves again from the new index. Like Cargo's checksums, a file the index now
+/// serves with other bytes under a locked name is refused by `lock` until accepted with
+/// `--upgrade-package`.
+#[test]
+fn a_moved_index_makes_the_lock_stale_and_a_replaced_file_needs_consent() {
+    let mut first = OwnIndex::start();
+    let repo = repo_on(&first, &[]);
+    repo.xtask(&["lock"]).assert_code(0);
+    repo.commit("lock the dependencies");
+    let second = OwnIndex::start();
+    let manifest = repo.read("release-config.toml");
+    repo.write("release-config.toml", &manifest.replace(&first.url, &second.url));
+    repo.commit("fixture: the index moved");
+    first.stop();
+    let run = repo.xtask(LOCKED_LINUX_NIGHTLY);
+    run.assert_code(3);
+    assert!(
+        run.stderr.contains("locks/pylock.linux.toml no longer fits")
+            && run
+                .stderr
+                .contains(&format!("the package index and find-links were [\"{}\"", first.url))
+            && run.stderr.contains(&format!("now [\"{}\"", second.url)),
+        "{}",
+        run.stderr
+    );
+    let relock = repo.xtask(&["lock"]);
+    relock.assert_code(0);
+    assert!(
+        relock.stdout.contains("file(s) now from another URL") && !relock.stdout.contains("unchanged"),
+        "{}",
+        relock.stdout
+    );
+    let file = "locks/pylock.linux.toml";
+    assert!(repo.read(file).contains(&second.url) && !repo.read(file).contains(&first.url));
+    repo.commit("lock: the new index");
+
+    // The index replaces tabulate 0.9.0's wheel with other bytes under the same name (its
+    // files are hard links to the shared index's: replaced, never written in place).
+    let name = "tabulate-0.9.0-py3-none-any.whl";
+    let served = second.dir.path().join("simple/tabulate").join(name);
+    fs::remove_file(&served).unwrap();
+    let other = tempfile::tempdir().unwrap();
+    let forged = fake_wheel(
+        other.path(),
+        "tabulate",
+        "0.9.0",
+        "tabulate",
+        "def tabulate(*a, **k):\n    return ''\n",
+        &[],
+    );
+    fs::copy(&forged, &served).unwrap();
+    let locked = repo.read(file);
+    // An empty wheel store (--no-cache), so the lock's files are fetched again.
+    let run = repo.xtask(&["--no-cache", "lock"]);
+    run.assert_code(3);
+    assert!(
+        run.stderr.contains(&format!(
+            "locks/pylock.linux.toml: tabulate 0.9.0: the index now serves {name} with another sha256 than the lock records"
+        )) && run.stderr.contains("`cargo xtask lock --upgrade-package tabulate`"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(repo.read(file), locked, "nothing written");
+    let accepted = repo.xtask(&["--no-cache", "lock", "--upgrade-package", "tabulate"]);
+    accepted.assert_code(0);
+    assert!(
+        accepted
+            .stdout
+            .contains(&format!("tabulate 0.9.0: {name} has another sha256")),
+        "{}",
+        accepted.stdout
+    );
+    assert!(repo.read(file).contains(&sha256_hex(&fs::read(&forged).unwrap())));
+}

@@ -141,11 +141,6 @@ fn component_hash(sbom: &serde_json::Value, name: &str) -> String {
         .to_string()
 }
 
-fn sha256_hex(bytes: &[u8]) -> String {
-    use sha2::{Digest, Sha256};
-    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
-}
-
 #[test]
 fn every_bundle_carries_a_pylock_that_installs_with_the_network_closed() {
     let repo = Repo::examples();

@@ -1,8 +1,9 @@
 //! The repository's lock of one platform: a PEP 751 `pylock.<platform>.toml` as uv writes it
 //! (`uv pip compile --format pylock.toml` for the platform's target), the plugins' stand-ins
 //! taken out, with a `[tool.xtask]` table that records what it was resolved from: the
-//! platform's resolver target and every requirement of the plugins and `[public]`. A lock
-//! whose recorded requirements are the current ones is used as it is, with no index asked.
+//! platform's resolver target, every requirement of the plugins and `[public]`, and the
+//! package sources. A lock whose record is the current one, and whose packages meet the
+//! requirements, is used as it is, with no index asked.
 
 use std::collections::BTreeSet;
 
@@ -44,6 +45,9 @@ pub struct Lock {
     pub target: String,
     /// `[tool.xtask] requirements`: what it was resolved from, sorted.
     pub requirements: Vec<String>,
+    /// `[tool.xtask] sources`: the manifest's `[public]` index and find-links locations it was
+    /// resolved from, logins masked.
+    pub sources: Vec<String>,
 }
 
 impl Lock {
@@ -58,16 +62,19 @@ impl Lock {
             .and_then(|t| t.as_str())
             .unwrap_or_default()
             .to_string();
-        let requirements = tool
-            .and_then(|t| t.get("requirements"))
-            .and_then(|r| r.as_array())
-            .map(|r| r.iter().filter_map(|v| v.as_str().map(str::to_string)).collect())
-            .unwrap_or_default();
+        let strings = |key: &str| -> Vec<String> {
+            tool.and_then(|t| t.get(key))
+                .and_then(|r| r.as_array())
+                .map(|r| r.iter().filter_map(|v| v.as_str().map(str::to_string)).collect())
+                .unwrap_or_default()
+        };
+        let (requirements, sources) = (strings("requirements"), strings("sources"));
         Ok(Lock {
             text: text.to_string(),
             packages: packages(&doc, what)?,
             target,
             requirements,
+            sources,
         })
     }
 
@@ -79,6 +86,7 @@ impl Lock {
         heading: &str,
         target: &str,
         requirements: &[String],
+        sources: &[String],
     ) -> Result<Lock> {
         let mut blocks = uv_text.split("\n[[packages]]\n");
         let head: Vec<&str> = blocks
@@ -115,6 +123,10 @@ impl Lock {
             quote(target)
         ));
         for r in requirements {
+            text.push_str(&format!("    {},\n", quote(r)));
+        }
+        text.push_str("]\nsources = [\n");
+        for r in sources {
             text.push_str(&format!("    {},\n", quote(r)));
         }
         text.push_str("]\n");
@@ -163,10 +175,16 @@ impl Lock {
 
     /// What changed between the requirements this lock was resolved from and `now`, for a
     /// message (`added "x>=2"`, `removed "x>=1"`), and the target when it differs.
-    pub fn differences(&self, target: &str, now: &[String]) -> Vec<String> {
+    pub fn differences(&self, target: &str, now: &[String], sources: &[String]) -> Vec<String> {
         let mut out = Vec::new();
         if self.target != target {
             out.push(format!("the target was {:?}, now {target:?}", self.target));
+        }
+        if self.sources != sources {
+            out.push(format!(
+                "the package index and find-links were {:?}, now {sources:?}",
+                self.sources
+            ));
         }
         let before: BTreeSet<&String> = self.requirements.iter().collect();
         let after: BTreeSet<&String> = now.iter().collect();
@@ -274,7 +292,15 @@ wheels = [{ url = \"http://i/simple/rich/rich-11.2-py3-none-any.whl\", hashes = 
 
     #[test]
     fn uv_output_becomes_a_lock_without_the_plugins_and_with_its_inputs() {
-        let lock = Lock::from_uv(UV, &["acme-plugin-a".into()], "linux", "t 3.11", &["rich>=10".into()]).unwrap();
+        let lock = Lock::from_uv(
+            UV,
+            &["acme-plugin-a".into()],
+            "linux",
+            "t 3.11",
+            &["rich>=10".into()],
+            &["http://i/simple/".into()],
+        )
+        .unwrap();
         assert!(!lock.text.contains("acme-plugin-a"), "{}", lock.text);
         assert!(!lock.text.contains("/tmp/x"), "{}", lock.text);
         assert_eq!(lock.packages.len(), 1);
@@ -285,11 +311,13 @@ wheels = [{ url = \"http://i/simple/rich/rich-11.2-py3-none-any.whl\", hashes = 
         let again = Lock::parse(&lock.text, "x").unwrap();
         assert_eq!(again.requirements, ["rich>=10"]);
         assert_eq!(again.target, "t 3.11");
-        assert!(again.differences("t 3.11", &["rich>=10".into()]).is_empty());
+        let sources = ["http://i/simple/".to_string()];
+        assert!(again.differences("t 3.11", &["rich>=10".into()], &sources).is_empty());
         assert_eq!(
-            again.differences("t 3.12", &["rich>=11".into()]),
+            again.differences("t 3.12", &["rich>=11".into()], &["http://j/simple/".into()]),
             [
                 "the target was \"t 3.11\", now \"t 3.12\"",
+                "the package index and find-links were [\"http://i/simple/\"], now [\"http://j/simple/\"]",
                 "requirement \"rich>=11\" is new",
                 "requirement \"rich>=10\" is gone"
             ]

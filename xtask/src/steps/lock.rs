@@ -19,7 +19,7 @@ use anyhow::{Context, Result};
 use super::exec::Exec;
 use super::uv::{explain_conflict, file_url, run_uv, uv_compile};
 use crate::manifest::workspace::Workspace;
-use crate::manifest::{normalize_name, Manifest, Platform};
+use crate::manifest::{first_line, normalize_name, Manifest, Platform};
 use crate::ops::fs::{create_dir, write_atomic};
 use crate::ops::git::Git;
 use crate::plan::Plan;
@@ -78,6 +78,7 @@ pub fn settle_for_run(exec: &Exec) -> Result<Vec<String>> {
 pub fn settle(exec: &Exec, how: &LockUse) -> Result<Settled> {
     let mut settled = Settled::default();
     let mut stand_ins: Option<(Vec<String>, Vec<String>)> = None;
+    let sources = package_sources(&exec.ws.manifest);
     for planned in &exec.plan.platforms {
         let target = exec
             .ws
@@ -109,19 +110,31 @@ pub fn settle(exec: &Exec, how: &LockUse) -> Result<Settled> {
                 continue;
             }
         };
-        let differences = |lock: &Lock| why_unfit(lock, &signature, &requirements, target);
+        let differences = |lock: &Lock| why_unfit(lock, &signature, &requirements, &sources, target);
         let fits = committed.as_ref().is_some_and(|lock| differences(lock).is_empty());
         if fits && !how.upgrades() {
             // Its Requires-Python checks were made when it was resolved for this very target:
             // only its files must be at hand.
-            let lock = committed.expect("checked above");
-            if let Err(e) = fetch_chosen(exec, &lock, target) {
-                settled.problems.push(format!("{}: {e:#}", target.name));
-                continue;
+            let lock = committed.clone().expect("checked above");
+            match fetch_chosen(exec, &lock, target) {
+                Ok(_) => {
+                    write_atomic(&stage_lock(exec.stage, &target.name), lock.text.as_bytes())?;
+                    settled.locks.push((target.name.clone(), lock));
+                    continue;
+                }
+                // `cargo xtask lock` resolves again from the index the manifest names now.
+                Err(e) if matches!(how, LockUse::Write { .. }) => crate::ops::ui::progress!(
+                    "    {file}: its files cannot be fetched from the URLs it records ({}): resolved again",
+                    first_line(&format!("{e:#}"))
+                ),
+                Err(e) => {
+                    settled.problems.push(format!(
+                        "{}: {e:#}. The lock's files come from the URLs it records: if the index moved, run `cargo xtask lock` and commit it",
+                        target.name
+                    ));
+                    continue;
+                }
             }
-            write_atomic(&stage_lock(exec.stage, &target.name), lock.text.as_bytes())?;
-            settled.locks.push((target.name.clone(), lock));
-            continue;
         }
         if *how == LockUse::Require || exec.ws.offline {
             settled.problems.push(match &committed {
@@ -144,6 +157,7 @@ pub fn settle(exec: &Exec, how: &LockUse) -> Result<Settled> {
             resolver: &resolver,
             roots: &roots,
             committed: committed.as_ref(),
+            sources: &sources,
         };
         match resolution.until_fitting(&signature, &requirements)? {
             Ok(lock) => {
@@ -164,12 +178,30 @@ pub fn settle(exec: &Exec, how: &LockUse) -> Result<Settled> {
 
 /// Why a lock does not fit a run: resolved for another target or from other requirements, or
 /// (edited by hand) not meeting a requirement it records on this target. Empty when it fits.
-fn why_unfit(lock: &Lock, signature: &str, requirements: &[String], target: &Platform) -> Vec<String> {
-    let differences = lock.differences(signature, requirements);
+fn why_unfit(
+    lock: &Lock,
+    signature: &str,
+    requirements: &[String],
+    sources: &[String],
+    target: &Platform,
+) -> Vec<String> {
+    let differences = lock.differences(signature, requirements, sources);
     if !differences.is_empty() {
         return differences;
     }
     lock.unsatisfied(&crate::python::platform::marker_environment(target))
+}
+
+/// Where a lock's packages come from, as the manifest says: `[public]` index-url,
+/// extra-index-urls and find-links, with any login masked (`https://***@host/`: a login is
+/// not where packages come from, and a committed lock holds none).
+fn package_sources(manifest: &Manifest) -> Vec<String> {
+    let public = &manifest.public;
+    std::iter::once(&public.index_url)
+        .chain(&public.extra_index_urls)
+        .chain(&public.find_links)
+        .map(|l| crate::ops::cmd::redact(&l.value))
+        .collect()
 }
 
 /// What a lock was resolved for: uv's target, the platform's Python and macOS deployment target.
@@ -211,6 +243,8 @@ struct Resolution<'a, 'e> {
     roots: &'a [String],
     /// The repository's lock, whose versions uv keeps unless told to upgrade.
     committed: Option<&'a Lock>,
+    /// [`package_sources`], recorded in the lock.
+    sources: &'a [String],
 }
 
 impl Resolution<'_, '_> {
@@ -236,7 +270,7 @@ impl Resolution<'_, '_> {
                 Ok(text) => text,
                 Err(conflict) => return Ok(Err(explain_conflict(&conflict, target, self.resolver))),
             };
-            let lock = Lock::from_uv(&uv_text, &plugins, &heading, signature, requirements)?;
+            let lock = Lock::from_uv(&uv_text, &plugins, &heading, signature, requirements, self.sources)?;
             let misfits = match fetch_chosen(exec, &lock, target).and_then(|c| misfits(exec, &c, target)) {
                 Ok(m) => m,
                 Err(e) => return Ok(Err(format!("{e:#}"))),
@@ -525,6 +559,7 @@ fn stand_in_roots(exec: &Exec) -> Result<(Vec<String>, Vec<String>)> {
 /// Read from git only: no resolver, no index.
 pub fn locks_behind(ws: &Workspace, plan: &Plan, git: &Git) -> Result<Vec<String>> {
     let (_, recorded) = requirements_of(&ws.manifest, plan);
+    let sources = package_sources(&ws.manifest);
     let mut problems = Vec::new();
     for planned in &plan.platforms {
         let Some(target) = ws.manifest.platform(&planned.name) else {
@@ -544,7 +579,7 @@ pub fn locks_behind(ws: &Workspace, plan: &Plan, git: &Git) -> Result<Vec<String
                 continue;
             }
         };
-        let behind = why_unfit(&lock, &target_signature(&resolver, target), &recorded, target);
+        let behind = why_unfit(&lock, &target_signature(&resolver, target), &recorded, &sources, target);
         if !behind.is_empty() {
             problems.push(format!(
                 "{file} does not cover this release ({}): run `cargo xtask lock`, commit it and release again, so that the tag keeps the lock the release was built with",

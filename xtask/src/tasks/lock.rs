@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 use anyhow::Result;
 
 use crate::error::precheck_failed;
+use crate::manifest::normalize_name;
 use crate::manifest::workspace::Workspace;
 use crate::ops::git::Git;
 use crate::plan::{self, Mode, PlanOptions};
@@ -58,11 +59,23 @@ pub fn run(ws: &Workspace, opts: &LockOptions) -> Result<()> {
         ));
     }
     let mut writes = Vec::new();
+    let mut replaced = Vec::new();
     for (platform, lock) in &settled.locks {
         let file = lock_path(platform);
         let old = std::fs::read_to_string(ws.root.join(&file))
             .ok()
             .and_then(|t| Lock::parse(&t, &file).ok());
+        // Like Cargo's checksum check: the index serving other bytes under a locked file's name
+        // is accepted only when asked for (`--upgrade`, `--upgrade-package NAME`).
+        for (name, version, name_of_file) in old.as_ref().map(|o| replaced_files(o, lock)).unwrap_or_default() {
+            if !opts.upgrade && !opts.upgrade_packages.iter().any(|p| normalize_name(p) == name) {
+                replaced.push(format!(
+                    "{file}: {name} {version}: the index now serves {name_of_file} with another sha256 than the lock \
+                     records; if that is expected (the file was republished), accept it with \
+                     `cargo xtask lock --upgrade-package {name}`"
+                ));
+            }
+        }
         let changes = changes(old.as_ref(), lock);
         crate::ops::ui::summary!(
             "{file}: {} package(s){}",
@@ -77,6 +90,9 @@ pub fn run(ws: &Workspace, opts: &LockOptions) -> Result<()> {
             writes.push((ws.root.join(&file), lock.text.clone().into_bytes()));
         }
     }
+    if !replaced.is_empty() {
+        return Err(precheck_failed("the locks were not written", replaced));
+    }
     if settled.locks.is_empty() {
         crate::ops::ui::summary!("no platform is resolved by uv (see [platforms]): nothing to lock");
     }
@@ -89,8 +105,69 @@ pub fn run(ws: &Workspace, opts: &LockOptions) -> Result<()> {
     Ok(())
 }
 
-/// `name old -> new`, `+name version`, `-name version` between two locks.
+/// `name old -> new`, `+name version`, `-name version` between two locks; for a version kept,
+/// a file whose sha256 changed (the index replaced it under the same name), files added or
+/// gone, and how many files are now fetched from another URL (an index that moved).
 fn changes(old: Option<&Lock>, new: &Lock) -> Vec<String> {
+    let mut out = version_changes(old, new);
+    let Some(old) = old else {
+        return out;
+    };
+    let mut moved = 0;
+    for p in &new.packages {
+        let Some(before) = old.packages.iter().find(|o| o.name == p.name && o.version == p.version) else {
+            continue;
+        };
+        let (was, now) = (files(before), files(p));
+        for (file, (url, sha256)) in &now {
+            match was.get(file) {
+                Some((_, old_sha)) if old_sha != sha256 => {
+                    out.push(format!("{} {}: {file} has another sha256", p.name, p.version))
+                }
+                Some((old_url, _)) if old_url != url => moved += 1,
+                Some(_) => {}
+                None => out.push(format!("{} {}: +{file}", p.name, p.version)),
+            }
+        }
+        for file in was.keys().filter(|f| !now.contains_key(*f)) {
+            out.push(format!("{} {}: -{file}", p.name, p.version));
+        }
+    }
+    if moved > 0 {
+        out.push(format!("{moved} file(s) now from another URL"));
+    }
+    out
+}
+
+/// (package, version, file) of every file a kept version still has under the same name but
+/// with another sha256.
+fn replaced_files(old: &Lock, new: &Lock) -> Vec<(String, String, String)> {
+    let mut out = Vec::new();
+    for p in &new.packages {
+        let Some(before) = old.packages.iter().find(|o| o.name == p.name && o.version == p.version) else {
+            continue;
+        };
+        let was = files(before);
+        for (file, (_, sha256)) in files(p) {
+            if was.get(file).is_some_and(|(_, old)| *old != sha256) {
+                out.push((p.name.clone(), p.version.clone(), file.to_string()));
+            }
+        }
+    }
+    out
+}
+
+/// A locked package's files: name -> (URL, sha256).
+fn files(p: &crate::python::lockfile::LockedPackage) -> BTreeMap<&str, (&str, &str)> {
+    p.wheels
+        .iter()
+        .chain(&p.sdist)
+        .map(|f| (f.name.as_str(), (f.url.as_str(), f.sha256.as_str())))
+        .collect()
+}
+
+/// `name old -> new`, `+name version`, `-name version` between two locks.
+fn version_changes(old: Option<&Lock>, new: &Lock) -> Vec<String> {
     let versions = |lock: &Lock| -> BTreeMap<String, String> {
         lock.packages
             .iter()
