@@ -484,8 +484,18 @@ fn an_index_that_needs_a_login_gets_it_from_the_environment_and_no_lock_keeps_it
 fn a_lock_edited_by_hand_that_misses_a_requirement_is_refused_before_any_build() {
     let own = OwnIndex::start();
     let repo = repo_on(&own, &[]);
+    // `plan --locked` runs the lock's checks with the others: no lock yet.
+    let plan = repo.xtask(&["plan", "--locked", "--platform", "linux"]);
+    plan.assert_code(3);
+    assert!(
+        plan.stderr
+            .contains("linux: locks/pylock.linux.toml does not exist; run `cargo xtask lock` and commit it"),
+        "{}",
+        plan.stderr
+    );
     repo.xtask(&["lock"]).assert_code(0);
     repo.commit("lock the dependencies");
+    repo.xtask(&["plan", "--locked", "--platform", "linux"]).assert_code(0);
     let file = "locks/pylock.linux.toml";
     let lock = repo.read(file);
     // Without pluggy's [[packages]] block.
@@ -505,6 +515,14 @@ fn a_lock_edited_by_hand_that_misses_a_requirement_is_refused_before_any_build()
     );
     assert!(!run.stderr.contains("==> ["), "nothing ran: {}", run.stderr);
     assert!(!repo.path().join("dist").exists());
+    let plan = repo.xtask(&["plan", "--locked", "--platform", "linux"]);
+    plan.assert_code(3);
+    assert!(
+        plan.stderr
+            .contains("requirement \"pluggy>=1.3\" has no package pluggy in it"),
+        "{}",
+        plan.stderr
+    );
 
     // A version changed by hand to one the requirement excludes.
     let old = lock

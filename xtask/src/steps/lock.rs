@@ -137,17 +137,11 @@ pub fn settle(exec: &Exec, how: &LockUse) -> Result<Settled> {
             }
         }
         if *how == LockUse::Require || exec.ws.offline {
-            settled.problems.push(match &committed {
-                None => format!(
-                    "{}: {file} does not exist; run `cargo xtask lock` and commit it (or run without --locked/--offline)",
-                    target.name
-                ),
-                Some(lock) => format!(
-                    "{}: {file} no longer fits the manifest and the plugins' requirements ({}); run `cargo xtask lock` and commit it",
-                    target.name,
-                    differences(lock).join("; ")
-                ),
-            });
+            settled.problems.push(required_lock_problem(
+                &target.name,
+                &file,
+                committed.as_ref().map(differences),
+            ));
             continue;
         }
         let resolution = Resolution {
@@ -553,14 +547,51 @@ fn stand_in_roots(exec: &Exec) -> Result<(Vec<String>, Vec<String>)> {
     Ok((roots, recorded))
 }
 
-/// Before a release: every platform whose lock is in the repository at the plan's commit must
-/// have been resolved for its target from the requirements the release has (every plugin's:
-/// all are built), so that the release builds from, and its tag keeps, exactly that lock.
-/// Read from git only: no resolver, no index.
-pub fn locks_behind(ws: &Workspace, plan: &Plan, git: &Git) -> Result<Vec<String>> {
+/// What `--locked` says of a platform whose committed lock is missing (`None`) or does not
+/// fit the run (why not).
+fn required_lock_problem(platform: &str, file: &str, unfit: Option<Vec<String>>) -> String {
+    match unfit {
+        None => format!(
+            "{platform}: {file} does not exist; run `cargo xtask lock` and commit it (or run without --locked/--offline)"
+        ),
+        Some(why) => format!(
+            "{platform}: {file} no longer fits the manifest and the plugins' requirements ({}); run `cargo xtask lock` \
+             and commit it",
+            why.join("; ")
+        ),
+    }
+}
+
+/// With `--locked` (or `--offline`), checked with the plan's other prechecks so that one run
+/// reports every problem: each platform's committed lock must exist and fit the run. Read from
+/// git only: no resolver, no index (its files are checked when the run takes them).
+pub fn locks_unfit(ws: &Workspace, plan: &Plan, git: &Git) -> Result<Vec<String>> {
+    let mut problems = Vec::new();
+    for (target, file, lock) in committed_locks(ws, plan, git)? {
+        match lock {
+            None => problems.push(required_lock_problem(&target.name, &file, None)),
+            Some(Err(e)) => problems.push(format!("{}: {e}", target.name)),
+            Some(Ok(unfit)) if !unfit.is_empty() => {
+                problems.push(required_lock_problem(&target.name, &file, Some(unfit)))
+            }
+            Some(Ok(_)) => {}
+        }
+    }
+    Ok(problems)
+}
+
+/// Per platform uv resolves for: the platform, its lock file, and the lock as committed at the
+/// plan's commit: `None` when there is none, else why it does not fit the plan (empty when it
+/// fits) or why it cannot be read.
+#[allow(clippy::type_complexity)]
+fn committed_locks<'m>(
+    ws: &'m Workspace,
+    plan: &Plan,
+    git: &Git,
+) -> Result<Vec<(&'m Platform, String, Option<Result<Vec<String>, String>>)>> {
     let (_, recorded) = requirements_of(&ws.manifest, plan);
     let sources = package_sources(&ws.manifest);
-    let mut problems = Vec::new();
+    let mut out = Vec::new();
     for planned in &plan.platforms {
         let Some(target) = ws.manifest.platform(&planned.name) else {
             continue;
@@ -569,22 +600,32 @@ pub fn locks_behind(ws: &Workspace, plan: &Plan, git: &Git) -> Result<Vec<String
             continue;
         };
         let file = lock_path(&target.name);
-        let Some(text) = git.file_at(&plan.commit, &format!("./{file}"))? else {
-            continue;
-        };
-        let lock = match Lock::parse(&text, &file) {
-            Ok(lock) => lock,
-            Err(e) => {
-                problems.push(format!("{e:#}"));
-                continue;
-            }
-        };
-        let behind = why_unfit(&lock, &target_signature(&resolver, target), &recorded, &sources, target);
-        if !behind.is_empty() {
-            problems.push(format!(
-                "{file} does not cover this release ({}): run `cargo xtask lock`, commit it and release again, so that the tag keeps the lock the release was built with",
+        let lock = git.file_at(&plan.commit, &format!("./{file}"))?.map(|text| {
+            Lock::parse(&text, &file)
+                .map(|lock| why_unfit(&lock, &target_signature(&resolver, target), &recorded, &sources, target))
+                .map_err(|e| format!("{e:#}"))
+        });
+        out.push((target, file, lock));
+    }
+    Ok(out)
+}
+
+/// Before a release: every platform whose lock is in the repository at the plan's commit must
+/// have been resolved for its target from the requirements the release has (every plugin's:
+/// all are built), so that the release builds from, and its tag keeps, exactly that lock.
+/// Read from git only: no resolver, no index.
+pub fn locks_behind(ws: &Workspace, plan: &Plan, git: &Git) -> Result<Vec<String>> {
+    let mut problems = Vec::new();
+    for (_, file, lock) in committed_locks(ws, plan, git)? {
+        match lock {
+            None => {}
+            Some(Err(e)) => problems.push(e),
+            Some(Ok(behind)) if !behind.is_empty() => problems.push(format!(
+                "{file} does not cover this release ({}): run `cargo xtask lock`, commit it and release again, so \
+                 that the tag keeps the lock the release was built with",
                 behind.join("; ")
-            ));
+            )),
+            Some(Ok(_)) => {}
         }
     }
     Ok(problems)

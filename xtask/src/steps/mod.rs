@@ -14,7 +14,7 @@ mod exec;
 mod execute;
 pub mod journal;
 mod lock;
-pub use lock::{locks_behind, settle, settle_for_run, LockUse};
+pub use lock::{locks_behind, locks_unfit, settle, settle_for_run, LockUse};
 mod notes;
 mod parallel;
 pub use notes::write_checksums;

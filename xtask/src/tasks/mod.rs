@@ -55,3 +55,14 @@ fn print_run_json(plan: &Plan, report: &Report, started: Instant) -> anyhow::Res
     println!("{}", serde_json::to_string_pretty(&out)?);
     Ok(())
 }
+
+/// The plan's prechecks and, with `--locked` or `--offline`, the committed locks' (so that one
+/// run reports every problem at once).
+fn prechecks(ws: &Workspace, prepared: &crate::plan::Prepared) -> anyhow::Result<Vec<String>> {
+    let mut problems = prepared.problems.clone();
+    if let (true, Some(plan), Some(tools)) = (ws.locked || ws.offline, &prepared.plan, &prepared.tools) {
+        let git = crate::ops::git::Git::new(&ws.runner, tools.git.clone(), &ws.root);
+        problems.extend(crate::steps::locks_unfit(ws, plan, &git)?);
+    }
+    Ok(problems)
+}

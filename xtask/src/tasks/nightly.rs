@@ -18,11 +18,9 @@ pub fn run(ws: &Workspace, opts: &PlanOptions, json: bool) -> Result<()> {
     let started = Instant::now();
     crate::steps::journal::refuse_if_interrupted(ws)?;
     let prepared = plan::compute(ws, opts)?;
-    let (Some(plan), Some(tools), true) = (prepared.plan, prepared.tools, prepared.problems.is_empty()) else {
-        return Err(precheck_failed(
-            &format!("cannot build the {}", what(opts)),
-            prepared.problems,
-        ));
+    let problems = super::prechecks(ws, &prepared)?;
+    let (Some(plan), Some(tools), true) = (prepared.plan, prepared.tools, problems.is_empty()) else {
+        return Err(precheck_failed(&format!("cannot build the {}", what(opts)), problems));
     };
 
     let prefix = if matches!(opts.mode, Mode::Bundle) {

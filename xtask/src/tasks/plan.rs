@@ -9,6 +9,7 @@ use crate::plan::{self, Mode, PlanOptions};
 
 pub fn run(ws: &Workspace, opts: &PlanOptions, json: bool) -> Result<()> {
     let prepared = plan::compute(ws, opts)?;
+    let problems = super::prechecks(ws, &prepared)?;
     if let Some(plan) = &prepared.plan {
         if json {
             println!("{}", serde_json::to_string_pretty(plan)?);
@@ -16,15 +17,12 @@ pub fn run(ws: &Workspace, opts: &PlanOptions, json: bool) -> Result<()> {
             print!("{}", plan::render_human(plan));
         }
     }
-    if !prepared.problems.is_empty() {
+    if !problems.is_empty() {
         let what = match opts.mode {
             Mode::Bundle => "`bundle`",
             _ => "`nightly`",
         };
-        return Err(precheck_failed(
-            &format!("{what} would stop before building"),
-            prepared.problems,
-        ));
+        return Err(precheck_failed(&format!("{what} would stop before building"), problems));
     }
     Ok(())
 }

@@ -82,7 +82,11 @@ pub fn run(ws: &Workspace, opts: &ReleaseOptions, git_dir: &Path, started: Insta
     if let (Some(plan), Some(tools)) = (&plan, &tools) {
         let git = Git::new(&ws.runner, tools.git.clone(), &ws.root);
         problems.extend(plan::check_publishing(ws, plan, &git, &tools.python.path)?);
-        problems.extend(steps::locks_behind(ws, plan, &git)?);
+        problems.extend(if ws.locked || ws.offline {
+            steps::locks_unfit(ws, plan, &git)?
+        } else {
+            steps::locks_behind(ws, plan, &git)?
+        });
     }
     if let Some(plan) = &plan {
         if !opts.json || !opts.execute {
