@@ -538,12 +538,13 @@ fn release_dir_from_env() -> Option<String> {
     std::env::var("RELEASE_DIR").ok().filter(|d| !d.is_empty())
 }
 
-/// Print an error with its causes; the exit code of its class.
+/// Print an error with its causes (secrets and URL logins masked); the exit code of its class.
 fn finish(result: anyhow::Result<()>) -> ExitCode {
     match result {
         Ok(()) => ExitCode::from(exit::OK),
         Err(err) => {
-            let mut chain = err.chain();
+            // Masked here too: a message may quote a URL from a file (a lock) or a program.
+            let mut chain = err.chain().map(|e| ops::cmd::redact(&e.to_string()));
             if let Some(top) = chain.next() {
                 eprintln!("error: {top}");
             }

@@ -556,6 +556,26 @@ fn a_lock_edited_by_hand_that_misses_a_requirement_is_refused_before_any_build()
     assert!(list_dir(&bundle).contains(&"tabulate-0.9.0-py3-none-any.whl".to_string()));
     fs::remove_dir_all(repo.path().join("dist")).unwrap();
 
+    // A sha256 that is a path (a hostile change): refused before anything touches the disk.
+    let victim = tempfile::tempdir().unwrap();
+    let precious = victim.path().join("tabulate-0.9.0-py3-none-any.whl");
+    fs::write(&precious, "precious").unwrap();
+    let sha = lock
+        .split("tabulate-0.9.0-py3-none-any.whl\", hashes = { sha256 = \"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("tabulate's sha256")
+        .to_string();
+    repo.write(file, &lock.replace(&sha, &victim.path().display().to_string()));
+    repo.commit("fixture: a path where a hash belongs");
+    let run = repo.xtask(LOCKED_LINUX_NIGHTLY);
+    run.assert_code(3);
+    assert!(run.stderr.contains("not 64 hex digits"), "{}", run.stderr);
+    assert!(!run.stderr.contains("==> ["), "nothing ran: {}", run.stderr);
+    assert_eq!(fs::read_to_string(&precious).unwrap(), "precious");
+    repo.nightly_linux().assert_code(3);
+    assert_eq!(fs::read_to_string(&precious).unwrap(), "precious");
+
     // Not TOML at all: a problem of the run (exit 3, nothing built), naming the file and line;
     // `cargo xtask lock`, which that message advises, writes it anew.
     repo.write(file, &format!("{lock}[[packages\n"));

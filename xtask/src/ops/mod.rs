@@ -2,7 +2,7 @@
 //! that logs, redacts secrets and honours dry-run; `supervise`, the supervisor each program
 //! runs under on Linux; `git`; `git_locks`, the locks a killed git leaves), writing files
 //! (`fs`, atomic writes and staged delivery; `archive`; `cache`, the content-addressed cache;
-//! `lock`), the terminal (`ui`), signals, the clock (`clock`) and the crash tests' kill points
+//! `lock`), the terminal (`ui`; `secrets`, what is never shown), signals, the clock (`clock`) and the crash tests' kill points
 //! (`faults`). Imports nothing of the crate but `error`: everything above may use it, it uses
 //! nothing above.
 
@@ -15,6 +15,7 @@ pub mod fs;
 pub mod git;
 pub mod git_locks;
 pub mod lock;
+pub mod secrets;
 pub mod signals;
 pub mod supervise;
 pub mod ui;

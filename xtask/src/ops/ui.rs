@@ -30,11 +30,11 @@ macro_rules! progress {
     };
 }
 
-/// A summary line on stdout, unless `-q`.
+/// A summary line on stdout, unless `-q`; secrets and URL logins masked.
 macro_rules! summary {
     ($($arg:tt)*) => {
         if !$crate::ops::ui::quiet() {
-            println!($($arg)*);
+            println!("{}", $crate::ops::secrets::redact(&format!($($arg)*)));
         }
     };
 }
@@ -69,8 +69,9 @@ pub fn interactive() -> bool {
         && std::env::var("TERM").map_or(true, |t| t != "dumb")
 }
 
-/// A line on stderr, printed above the live step lines.
+/// A line on stderr, printed above the live step lines; secrets and URL logins masked.
 pub fn line(text: &str) {
+    let text = &super::secrets::redact(text);
     static PRINT: Mutex<()> = Mutex::new(());
     let _one_at_a_time = PRINT.lock().unwrap_or_else(|e| e.into_inner());
     if interactive() {

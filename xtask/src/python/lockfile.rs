@@ -243,11 +243,30 @@ fn file(entry: &toml::Value, package: &str, what: &str) -> Result<LockedFile> {
         .and_then(|h| h.get("sha256"))
         .and_then(|h| h.as_str())
         .with_context(|| format!("{what}: {url} has no sha256 hash"))?;
+    // Both name a place in the wheel store (`<sha256>/<name>`): nothing but a hash and a
+    // plain distribution file name may (a lock is a file of the repository, like any input).
+    if sha256.len() != 64 || !sha256.bytes().all(|b| b.is_ascii_hexdigit()) {
+        bail!("{what}: the sha256 of a file of {package} is {sha256:?}, not 64 hex digits: restore the lock from git or run `cargo xtask lock`");
+    }
     let name = text("name")
         .map(str::to_string)
         .unwrap_or_else(|| percent_decode(url.rsplit('/').next().unwrap_or(url)));
-    if name.is_empty() || name.contains(['/', '\\']) || name.starts_with('.') {
-        bail!("{what}: {url} does not name a file");
+    let distribution = [".whl", ".tar.gz", ".zip"].iter().any(|s| name.ends_with(s));
+    if !distribution || name.contains(['/', '\\']) || name.starts_with('.') || name.chars().any(char::is_control) {
+        bail!("{what}: {url} does not name a wheel or sdist file");
+    }
+    if let Some((_, rest)) = url.split_once("://") {
+        if rest
+            .split(['/', '?', '#'])
+            .next()
+            .is_some_and(|host| host.contains('@'))
+        {
+            bail!(
+                "{what}: the URL of {name} holds a login ({}): a lock holds no credentials; the index's login \
+                 comes from the `${{VAR}}`s of [public] index-url",
+                crate::ops::cmd::redact(url)
+            );
+        }
     }
     Ok(LockedFile {
         name,
@@ -287,8 +306,8 @@ mod tests {
 lock-version = \"1.0\"\ncreated-by = \"uv\"\nrequires-python = \">=3.11\"\n\n\
 [[packages]]\nname = \"acme-plugin-a\"\nversion = \"1.0\"\ndirectory = { path = \"/tmp/x/a\" }\n\n\
 [[packages]]\nname = \"Rich\"\nversion = \"11.2\"\nmarker = \"sys_platform != 'win32'\"\n\
-sdist = { url = \"http://i/simple/rich/rich-11.2.tar.gz\", hashes = { sha256 = \"AB\" } }\n\
-wheels = [{ url = \"http://i/simple/rich/rich-11.2-py3-none-any.whl\", hashes = { sha256 = \"cd\" } }]\n";
+sdist = { url = \"http://i/simple/rich/rich-11.2.tar.gz\", hashes = { sha256 = \"ABABABABABABABABABABABABABABABABABABABABABABABABABABABABABABABAB\" } }\n\
+wheels = [{ url = \"http://i/simple/rich/rich-11.2-py3-none-any.whl\", hashes = { sha256 = \"cdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcd\" } }]\n";
 
     #[test]
     fn uv_output_becomes_a_lock_without_the_plugins_and_with_its_inputs() {
@@ -307,7 +326,7 @@ wheels = [{ url = \"http://i/simple/rich/rich-11.2-py3-none-any.whl\", hashes = 
         let p = &lock.packages[0];
         assert_eq!((p.name.as_str(), p.version.as_str()), ("rich", "11.2"));
         assert_eq!(p.wheels[0].name, "rich-11.2-py3-none-any.whl");
-        assert_eq!(p.sdist.as_ref().unwrap().sha256, "ab");
+        assert_eq!(p.sdist.as_ref().unwrap().sha256, "ab".repeat(32));
         let again = Lock::parse(&lock.text, "x").unwrap();
         assert_eq!(again.requirements, ["rich>=10"]);
         assert_eq!(again.target, "t 3.11");
@@ -328,8 +347,40 @@ wheels = [{ url = \"http://i/simple/rich/rich-11.2-py3-none-any.whl\", hashes = 
     fn a_file_without_hash_or_name_is_refused() {
         let bad = "lock-version = \"1.0\"\n[[packages]]\nname = \"x\"\nversion = \"1\"\nwheels = [{ url = \"http://i/x.whl\" }]\n";
         assert!(format!("{:#}", Lock::parse(bad, "L").unwrap_err()).contains("no sha256"));
-        let dots = "[[packages]]\nname = \"x\"\nversion = \"1\"\nwheels = [{ url = \"http://i/..\", hashes = { sha256 = \"a\" } }]\n";
-        assert!(Lock::parse(dots, "L").is_err());
+        // Hash and name make a path in the wheel store: nothing but a hash and a file name.
+        let with = |url: &str, sha256: &str| {
+            let text = format!(
+                "[[packages]]\nname = \"x\"\nversion = \"1\"\nwheels = [{{ url = {url:?}, hashes = {{ sha256 = {sha256:?} }} }}]\n"
+            );
+            Lock::parse(&text, "L").map(|_| ()).map_err(|e| format!("{e:#}"))
+        };
+        let hash = "0123456789abcdef".repeat(4);
+        assert_eq!(with("http://i/x-1-py3-none-any.whl", &hash), Ok(()));
+        for bad in [
+            "../../../../victim",
+            "/tmp/victim",
+            "a",
+            &format!("{hash}0"),
+            &"g".repeat(64),
+        ] {
+            let err = with("http://i/x-1-py3-none-any.whl", bad).unwrap_err();
+            assert!(err.contains("not 64 hex digits"), "{bad}: {err}");
+        }
+        for bad in [
+            "http://i/..",
+            "http://i/x/",
+            "http://i/.hidden.whl",
+            "http://i/setup.py",
+            "http://i/a%2F..%2Fb.whl",
+        ] {
+            let err = with(bad, &hash).unwrap_err();
+            assert!(err.contains("does not name a wheel or sdist file"), "{bad}: {err}");
+        }
+        let err = with("http://tok:s3cr3t@i/x-1-py3-none-any.whl", &hash).unwrap_err();
+        assert!(
+            err.contains("holds a login (http://***@i/") && !err.contains("s3cr3t"),
+            "{err}"
+        );
         assert_eq!(percent_decode("a%2Bb%20c.whl"), "a+b c.whl");
     }
 }
