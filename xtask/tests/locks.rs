@@ -151,6 +151,33 @@ fn a_committed_lock_is_used_with_no_index_and_locked_names_what_changed() {
         offline.stderr
     );
 
+    // --offline in a work folder without the build-tools venv: no index is asked for its
+    // tools either; the run says how to get them.
+    let fresh = tempfile::tempdir().unwrap();
+    let run = repo.xtask_with(
+        &[
+            "--offline",
+            "nightly",
+            "--platform",
+            "linux",
+            "--build-number",
+            BUILD_NUMBER,
+        ],
+        |c| {
+            c.env("CARGO_TARGET_DIR", fresh.path());
+        },
+    );
+    assert_ne!(run.code, 0);
+    assert!(
+        run.stderr.contains("is not made yet")
+            && run
+                .stderr
+                .contains("--offline asks no index for its tools: run once without --offline"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("Retrying"), "pip never asked: {}", run.stderr);
+
     // A requirement that changed: --locked refuses before building, naming it.
     let manifest = repo.read("release-config.toml");
     repo.write(

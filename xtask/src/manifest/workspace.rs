@@ -119,6 +119,7 @@ impl Workspace {
             index_url: public.index_url.value.clone(),
             extra_index_urls: public.extra_index_urls.iter().map(|u| u.value.clone()).collect(),
             find_links: public.find_links.iter().map(|u| u.value.clone()).collect(),
+            offline: self.offline,
         }
     }
 }

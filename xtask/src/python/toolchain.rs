@@ -4,7 +4,7 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result};
+use anyhow::{bail, Context, Result};
 use serde::Deserialize;
 
 use crate::manifest::Manifest;
@@ -144,12 +144,19 @@ fn find_python(runner: &Runner, manifest: &Manifest) -> Result<Python, Vec<Strin
 
 /// Where pip looks for packages, from the manifest only. URLs may hold `${VAR}` references
 /// (for credentials); they are expanded only when pip is called, so plans never hold secrets.
+/// What [`IndexArgs::pip_env`] sets with `--offline`.
+const PIP_NO_INDEX: &str = "PIP_NO_INDEX";
+
 #[derive(Debug, Clone, serde::Serialize, Deserialize)]
 pub struct IndexArgs {
     pub index_url: String,
     pub extra_index_urls: Vec<String>,
     /// URLs, or paths relative to the repository root.
     pub find_links: Vec<String>,
+    /// `--offline`: pip and uv are told to ask no index. Not part of the plan's JSON: it
+    /// changes where files may come from, not what is built.
+    #[serde(skip)]
+    pub offline: bool,
 }
 
 impl IndexArgs {
@@ -157,6 +164,9 @@ impl IndexArgs {
     /// a command line, which every local user can read in `/proc/PID/cmdline`. Relative
     /// find-links paths are taken from `root`.
     pub fn pip_env(&self, root: &Path) -> Result<Vec<(String, String)>> {
+        if self.offline {
+            return Ok(vec![(PIP_NO_INDEX.to_string(), "1".to_string())]);
+        }
         let mut env = vec![("PIP_INDEX_URL".to_string(), expand_env(&self.index_url)?)];
         if !self.extra_index_urls.is_empty() {
             env.push((
@@ -172,6 +182,9 @@ impl IndexArgs {
 
     /// The same settings for uv (`UV_DEFAULT_INDEX`, `UV_INDEX`, `UV_FIND_LINKS`).
     pub fn uv_env(&self, root: &Path) -> Result<Vec<(String, String)>> {
+        if self.offline {
+            return Ok(vec![("UV_OFFLINE".to_string(), "1".to_string())]);
+        }
         let mut env = vec![("UV_DEFAULT_INDEX".to_string(), expand_env(&self.index_url)?)];
         if !self.extra_index_urls.is_empty() {
             env.push(("UV_INDEX".to_string(), expand_all(&self.extra_index_urls)?.join(" ")));
@@ -308,6 +321,14 @@ pub fn tools_venv(
         if ok {
             return Ok(venv_python);
         }
+    }
+    if index.iter().any(|(key, _)| key == PIP_NO_INDEX) {
+        bail!(
+            "the build-tools venv {} is not made yet (or lacks {}), and --offline asks no index for its tools: run \
+             once without --offline on this machine",
+            dir.display(),
+            requirements.join(" ")
+        );
     }
     if dir.exists() {
         fs::remove_dir_all(&dir).with_context(|| format!("cannot remove the broken venv {}", dir.display()))?;

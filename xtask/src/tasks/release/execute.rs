@@ -209,12 +209,13 @@ pub(super) fn print_result(ws: &Workspace, plan: &Plan, report: &Report, json: b
 fn load_saved(ws: &Workspace, file: &Path) -> Result<(Option<Plan>, Option<toolchain::Tools>, Vec<String>)> {
     let path = ws.root.join(file);
     let text = std::fs::read_to_string(&path).with_context(|| format!("cannot read the plan {}", path.display()))?;
-    let plan: Plan = serde_json::from_str(&text).map_err(|e| {
+    let mut plan: Plan = serde_json::from_str(&text).map_err(|e| {
         input_error(format!(
             "{}: not a plan saved by `release --save-plan` ({e})",
             path.display()
         ))
     })?;
+    plan.index.offline = ws.offline; // this run's, not the saving run's
     if plan.schema_version != plan::SCHEMA_VERSION || plan.kind != PlanKind::Release {
         return Err(input_error(format!(
             "{}: a {:?} plan of schema {}; expected a release plan of schema {}",
