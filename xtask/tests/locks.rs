@@ -625,6 +625,41 @@ fn a_lock_edited_by_hand_that_misses_a_requirement_is_refused_before_any_build()
         rewrite.stderr
     );
     assert_eq!(repo.read(file), lock, "the same resolution as first written");
+    repo.commit("lock again");
+
+    // --offline with a damaged file in the wheel store (a work folder of its own): named with
+    // the missing ones, before anything is built.
+    let work = tempfile::tempdir().unwrap();
+    let private = |c: &mut std::process::Command| {
+        c.env("CARGO_TARGET_DIR", work.path());
+    };
+    repo.xtask_with(LOCKED_LINUX_NIGHTLY, private).assert_code(0);
+    fs::remove_dir_all(repo.path().join("dist")).unwrap();
+    let sha = |name: &str| {
+        lock.split(&format!("{name}\", hashes = {{ sha256 = \""))
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+            .expect("a locked sha256")
+            .to_string()
+    };
+    let stored = |name: &str| work.path().join("xtask/cache/wheels").join(sha(name)).join(name);
+    let (damaged, gone) = ("tabulate-0.9.0-py3-none-any.whl", "pluggy-1.5.0-py3-none-any.whl");
+    fs::remove_file(stored(damaged)).unwrap();
+    fs::write(stored(damaged), "junk").unwrap();
+    fs::remove_file(stored(gone)).unwrap();
+    let offline: Vec<&str> = std::iter::once("--offline")
+        .chain(LOCKED_LINUX_NIGHTLY.iter().copied())
+        .collect();
+    let run = repo.xtask_with(&offline, private);
+    run.assert_code(3);
+    assert!(
+        run.stderr.contains("2 locked file(s) are not in the wheel store")
+            && run.stderr.contains(&format!("{gone}, {damaged} (damaged)"))
+            && !run.stderr.contains("fetched again"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("==> ["), "nothing ran: {}", run.stderr);
 }
 
 /// A lock records where its packages come from (`[public]` index-url, extra-index-urls,

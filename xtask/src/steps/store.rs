@@ -5,7 +5,7 @@
 //! names (`fetch_files.py`: nothing is built or run, sdists included) and checked against
 //! their sha256 when fetched and whenever they are taken.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 
@@ -90,17 +90,30 @@ pub fn ensure(exec: &Exec, files: &[&LockedFile]) -> Result<()> {
         .copied()
         .filter(|f| !stored_path(exec, f).is_file())
         .collect();
+    if exec.ws.offline {
+        // Nothing can be fetched again: a damaged copy is as missing, and said now, before
+        // anything is built (the hash is remembered for the run: taking the file reads it
+        // no more).
+        let mut unusable: Vec<String> = missing.iter().map(|f| f.name.clone()).collect();
+        for f in files.iter().filter(|f| !missing.contains(f)) {
+            let path = stored_path(exec, f);
+            mark_used(&path);
+            if sha256_stored(&path)? != f.sha256 {
+                unusable.push(format!("{} (damaged)", f.name));
+            }
+        }
+        if !unusable.is_empty() {
+            bail!(
+                "--offline: {} locked file(s) are not in the wheel store ({}) or are damaged there: {}; run once \
+                 without --offline to fetch them",
+                unusable.len(),
+                store_root(exec).display(),
+                unusable.join(", ")
+            );
+        }
+    }
     if missing.is_empty() {
         return Ok(());
-    }
-    if exec.ws.offline {
-        let names: Vec<&str> = missing.iter().map(|f| f.name.as_str()).collect();
-        bail!(
-            "--offline: {} locked file(s) are not in the wheel store ({}): {}; run once without --offline to fetch them",
-            names.len(),
-            store_root(exec).display(),
-            names.join(", ")
-        );
     }
     let mut listing = Vec::new();
     for f in &missing {
@@ -156,18 +169,22 @@ pub fn ensure(exec: &Exec, files: &[&LockedFile]) -> Result<()> {
 /// The stored copy of `file`, checked against its sha256 (a damaged copy is removed and the
 /// file fetched again) and marked as used.
 pub fn take(exec: &Exec, file: &LockedFile) -> Result<PathBuf> {
-    // Recently used: pruned last. One time for the whole run, set before the file is hashed:
-    // its time is part of what the run remembers of the hash, so a wheel two platforms take
-    // (and its links in the bundles) is read once.
-    static TAKEN: std::sync::OnceLock<std::time::SystemTime> = std::sync::OnceLock::new();
     let path = stored_path(exec, file);
-    if let Ok(f) = std::fs::File::options().append(true).open(&path) {
-        let _ = f.set_modified(*TAKEN.get_or_init(std::time::SystemTime::now));
-    }
-    if path.is_file() && sha256_stored(&path)? != file.sha256 {
+    mark_used(&path);
+    if !exec.ws.offline && path.is_file() && sha256_stored(&path)? != file.sha256 {
         crate::ops::ui::progress!("    {} in the wheel store is damaged: fetched again", file.name);
         std::fs::remove_file(&path).with_context(|| format!("cannot remove {}", path.display()))?;
     }
     ensure(exec, &[file])?;
     Ok(path)
+}
+
+/// Recently used: pruned last. One time for the whole run, set before the file is hashed: its
+/// time is part of what the run remembers of the hash, so a wheel two platforms take (and its
+/// links in the bundles) is read once.
+fn mark_used(path: &Path) {
+    static TAKEN: std::sync::OnceLock<std::time::SystemTime> = std::sync::OnceLock::new();
+    if let Ok(f) = std::fs::File::options().append(true).open(path) {
+        let _ = f.set_modified(*TAKEN.get_or_init(std::time::SystemTime::now));
+    }
 }
