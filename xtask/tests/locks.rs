@@ -689,6 +689,22 @@ fn a_moved_index_makes_the_lock_stale_and_a_replaced_file_needs_consent() {
         "{}",
         run.stderr
     );
+    // `--upgrade-package` of a name no lock holds, or that is no name: refused, like Cargo.
+    let run = repo.xtask(&["lock", "--upgrade-package", "no-such-package"]);
+    run.assert_code(3);
+    assert!(
+        run.stderr
+            .contains("--upgrade-package no-such-package: no lock holds a package no-such-package"),
+        "{}",
+        run.stderr
+    );
+    let run = repo.xtask(&["lock", "--upgrade-package", "../etc"]);
+    run.assert_code(2);
+    assert!(
+        run.stderr.contains("--upgrade-package \"../etc\": not a package name"),
+        "{}",
+        run.stderr
+    );
     let relock = repo.xtask(&["lock"]);
     relock.assert_code(0);
     assert!(

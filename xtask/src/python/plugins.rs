@@ -645,7 +645,7 @@ fn requirement_places(
 }
 
 /// A name pip and the indexes take (PEP 508 `identifier`).
-fn is_distribution_name(name: &str) -> bool {
+pub fn is_distribution_name(name: &str) -> bool {
     let ends_ok = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric());
     ends_ok(name.chars().next())
         && ends_ok(name.chars().last())

@@ -23,6 +23,15 @@ pub struct LockOptions {
 }
 
 pub fn run(ws: &Workspace, opts: &LockOptions) -> Result<()> {
+    if let Some(bad) = opts
+        .upgrade_packages
+        .iter()
+        .find(|p| !crate::python::plugins::is_distribution_name(p))
+    {
+        return Err(crate::error::input_error(format!(
+            "--upgrade-package {bad:?}: not a package name (ASCII letters and digits, with `.`, `_` or `-` between them)"
+        )));
+    }
     let plan_opts = PlanOptions {
         mode: Mode::Nightly {
             build_number: Some(0),
@@ -88,6 +97,23 @@ pub fn run(ws: &Workspace, opts: &LockOptions) -> Result<()> {
         );
         if old.as_ref().is_none_or(|o| o.text != lock.text) {
             writes.push((ws.root.join(&file), lock.text.clone().into_bytes()));
+        }
+    }
+    // Like `cargo update -p`: a name no lock holds, before or after, is a mistake.
+    for name in &opts.upgrade_packages {
+        let held = |lock: &Lock| lock.packages.iter().any(|p| p.name == normalize_name(name));
+        let before = settled.locks.iter().any(|(platform, _)| {
+            let file = lock_path(platform);
+            std::fs::read_to_string(ws.root.join(&file))
+                .ok()
+                .and_then(|t| Lock::parse(&t, &file).ok())
+                .is_some_and(|old| held(&old))
+        });
+        if !before && !settled.locks.iter().any(|(_, lock)| held(lock)) {
+            replaced.push(format!(
+                "--upgrade-package {name}: no lock holds a package {}; `lock` without it locks what the requirements need",
+                normalize_name(name)
+            ));
         }
     }
     if !replaced.is_empty() {
