@@ -180,7 +180,9 @@ impl Lock {
         if self.target != target {
             out.push(format!("the target was {:?}, now {target:?}", self.target));
         }
-        if self.sources != sources {
+        if self.sources.is_empty() {
+            out.push("it does not record where its packages come from (an older lock)".to_string());
+        } else if self.sources != sources {
             out.push(format!(
                 "the package index and find-links were {:?}, now {sources:?}",
                 self.sources
@@ -220,6 +222,13 @@ fn packages(doc: &toml::Table, what: &str) -> Result<Vec<LockedPackage>> {
             .map(|w| file(w, &name, what))
             .collect::<Result<Vec<_>>>()?;
         let sdist = p.get("sdist").map(|s| file(s, &name, what)).transpose()?;
+        if let Some(f) = wheels.iter().chain(&sdist).find(|f| !belongs(&f.name, &name, &version)) {
+            bail!(
+                "{what}: package {name} {version} lists the file {}, which is not one of {name} {version}: restore \
+                 the lock from git or run `cargo xtask lock`",
+                f.name
+            );
+        }
         out.push(LockedPackage {
             name: crate::manifest::normalize_name(&name),
             version,
@@ -229,6 +238,30 @@ fn packages(doc: &toml::Table, what: &str) -> Result<Vec<LockedPackage>> {
         });
     }
     Ok(out)
+}
+
+/// Whether a wheel (`name-version-tags.whl`, PEP 427) or sdist (`name-version.tar.gz`) file
+/// name is of `package` at `version` (names normalized, versions compared as PEP 440 ones).
+fn belongs(file: &str, package: &str, version: &str) -> bool {
+    use std::str::FromStr;
+    let (name, file_version) = if let Some(stem) = file.strip_suffix(".whl") {
+        let mut parts = stem.splitn(3, '-');
+        (parts.next(), parts.next())
+    } else {
+        let stem = file
+            .strip_suffix(".tar.gz")
+            .or_else(|| file.strip_suffix(".zip"))
+            .unwrap_or(file);
+        stem.rsplit_once('-').map_or((None, None), |(n, v)| (Some(n), Some(v)))
+    };
+    let same_version = match (
+        file_version.map(pep440_rs::Version::from_str),
+        pep440_rs::Version::from_str(version),
+    ) {
+        (Some(Ok(a)), Ok(b)) => a == b,
+        _ => file_version == Some(version),
+    };
+    name.is_some_and(|n| crate::manifest::normalize_name(n) == crate::manifest::normalize_name(package)) && same_version
 }
 
 /// A wheel or sdist entry: `url` (or `path`), `hashes.sha256`, the name from `name` or the
@@ -376,6 +409,20 @@ wheels = [{ url = \"http://i/simple/rich/rich-11.2-py3-none-any.whl\", hashes = 
             let err = with(bad, &hash).unwrap_err();
             assert!(err.contains("does not name a wheel or sdist file"), "{bad}: {err}");
         }
+        // A file of another package or version under this one's name.
+        for other in [
+            "http://i/evil-6.6.6-py3-none-any.whl",
+            "http://i/x-2-py3-none-any.whl",
+            "http://i/x-1.tar.gz.whl",
+        ] {
+            let err = with(other, &hash).unwrap_err();
+            assert!(err.contains("which is not one of x 1"), "{other}: {err}");
+        }
+        assert_eq!(
+            with("http://i/X-1.0-py3-none-any.whl", &hash),
+            Ok(()),
+            "1.0 is 1, X is x"
+        );
         let err = with("http://tok:s3cr3t@i/x-1-py3-none-any.whl", &hash).unwrap_err();
         assert!(
             err.contains("holds a login (http://***@i/") && !err.contains("s3cr3t"),
