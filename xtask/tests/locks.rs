@@ -754,3 +754,56 @@ fn a_moved_index_makes_the_lock_stale_and_a_replaced_file_needs_consent() {
     );
     assert!(repo.read(file).contains(&sha256_hex(&fs::read(&forged).unwrap())));
 }
+
+/// The bundle's wheels are checked as a complete set before anything is delivered: a lock
+/// edited by hand that lost a dependency of a dependency (reached through an extra), or that
+/// gained a package nothing requires, stops the run naming the wheel and the lock.
+#[test]
+fn a_lock_that_lost_a_dependency_or_gained_a_stray_package_ships_nothing() {
+    let own = OwnIndex::start();
+    let repo = repo_on(&own, &["extrapkg[socks]"]);
+    repo.xtask(&["lock"]).assert_code(0);
+    repo.commit("lock the dependencies");
+    let file = "locks/pylock.linux.toml";
+    let lock = repo.read(file);
+    assert!(lock.contains("name = \"socksdep\""), "{lock}");
+    // socksdep taken out: extrapkg[socks] still met, its own requirement not.
+    let start = lock.find("[[packages]]\nname = \"socksdep\"").unwrap();
+    let end = start + 1 + lock[start + 1..].find("\n[").unwrap();
+    repo.write(file, &format!("{}{}", &lock[..start], &lock[end + 1..]));
+    repo.commit("fixture: socksdep taken out by hand");
+    let run = repo.xtask(LOCKED_LINUX_NIGHTLY);
+    run.assert_code(1);
+    assert!(
+        run.stderr.contains("the wheels of linux are not a complete set: extrapkg-1.0-py3-none-any.whl requires \"socksdep>=1; extra == \\\"socks\\\"\"")
+            && run.stderr.contains("the lock locks/pylock.linux.toml was changed by hand: run `cargo xtask lock`"),
+        "{}",
+        run.stderr
+    );
+    assert!(!repo.path().join("dist").exists(), "nothing delivered");
+
+    // A package nothing requires, added with its right URL and sha256.
+    let stray = "linuxonly_native-1.0-cp311-cp311-manylinux2014_x86_64.whl";
+    let bytes = fs::read(own.dir.path().join("simple/linuxonly-native").join(stray)).unwrap();
+    let block = format!(
+        "[[packages]]\nname = \"linuxonly-native\"\nversion = \"1.0\"\nwheels = [{{ url = \"{}linuxonly-native/{stray}\", hashes = {{ sha256 = \"{}\" }} }}]\n\n",
+        own.url,
+        sha256_hex(&bytes)
+    );
+    let at = lock.find("[tool.xtask]").unwrap();
+    repo.write(file, &format!("{}{block}{}", &lock[..at], &lock[at..]));
+    repo.commit("fixture: a stray package added by hand");
+    let run = repo.xtask(LOCKED_LINUX_NIGHTLY);
+    run.assert_code(1);
+    assert!(
+        run.stderr
+            .contains(&format!("{stray} is required by nothing in the bundle")),
+        "{}",
+        run.stderr
+    );
+    assert!(!repo.path().join("dist").exists(), "nothing delivered");
+    // As the lock was written, the set is complete.
+    repo.write(file, &lock);
+    repo.commit("fixture: the lock as written");
+    repo.xtask(LOCKED_LINUX_NIGHTLY).assert_code(0);
+}

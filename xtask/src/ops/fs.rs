@@ -516,14 +516,9 @@ pub fn sha256_file(path: &Path) -> Result<String> {
     Ok(hex(&hasher.finalize()))
 }
 
-/// sha256 of a file that is never rewritten in place (a wheel in the store or a bundle, an
-/// archive, a cache entry's file: all written through a new file and a rename), remembered
-/// for the run by the file's identity (device, inode, size, modification time), so that the
-/// same bytes reached through hard links are read once.
-pub fn sha256_stored(path: &Path) -> Result<String> {
-    use std::collections::HashMap;
-    use std::sync::{Mutex, OnceLock};
-    static KNOWN: OnceLock<Mutex<HashMap<String, String>>> = OnceLock::new();
+/// What identifies the bytes of a file never rewritten in place, for memos that last the run:
+/// its device, inode, size and modification time.
+pub fn stored_identity(path: &Path) -> Result<String> {
     let meta = fs::metadata(path).with_context(|| format!("cannot read {}", path.display()))?;
     let modified = meta
         .modified()
@@ -537,6 +532,18 @@ pub fn sha256_stored(path: &Path) -> Result<String> {
     };
     #[cfg(not(unix))]
     let identity = format!("{}:{}:{modified}", path.display(), meta.len());
+    Ok(identity)
+}
+
+/// sha256 of a file that is never rewritten in place (a wheel in the store or a bundle, an
+/// archive, a cache entry's file: all written through a new file and a rename), remembered
+/// for the run by the file's identity (device, inode, size, modification time), so that the
+/// same bytes reached through hard links are read once.
+pub fn sha256_stored(path: &Path) -> Result<String> {
+    use std::collections::HashMap;
+    use std::sync::{Mutex, OnceLock};
+    static KNOWN: OnceLock<Mutex<HashMap<String, String>>> = OnceLock::new();
+    let identity = stored_identity(path)?;
     let known = KNOWN.get_or_init(Default::default);
     if let Some(sha) = known.lock().expect("the hash memo").get(&identity) {
         return Ok(sha.clone());

@@ -360,8 +360,23 @@ pub struct WheelMeta {
     pub license: Option<String>,
 }
 
-/// The text of a wheel's `*.dist-info/METADATA`.
+/// The text of a wheel's `*.dist-info/METADATA`, read once per run (several checks and the
+/// SBOM ask for its fields; the wheels are never rewritten in place).
 fn read_metadata(wheel: &Path) -> Result<String> {
+    use std::collections::HashMap;
+    use std::sync::{Mutex, OnceLock};
+    static KNOWN: OnceLock<Mutex<HashMap<String, String>>> = OnceLock::new();
+    let identity = crate::ops::fs::stored_identity(wheel)?;
+    let known = KNOWN.get_or_init(Default::default);
+    if let Some(text) = known.lock().expect("the metadata memo").get(&identity) {
+        return Ok(text.clone());
+    }
+    let text = read_metadata_uncached(wheel)?;
+    known.lock().expect("the metadata memo").insert(identity, text.clone());
+    Ok(text)
+}
+
+fn read_metadata_uncached(wheel: &Path) -> Result<String> {
     let file = std::fs::File::open(wheel).with_context(|| format!("cannot open {}", wheel.display()))?;
     let mut zip =
         zip::ZipArchive::new(file).with_context(|| format!("{} is not a valid wheel (zip)", wheel.display()))?;

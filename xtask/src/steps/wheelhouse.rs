@@ -205,51 +205,121 @@ fn place_resolved(exec: &Exec, platform: &str, dir: &Path) -> Result<()> {
         link_or_copy(&resolved.join(&file), &dir.join(&file))?;
     }
     let wheels: Vec<String> = files.into_iter().filter(|f| f.ends_with(".whl")).collect();
-    check_plugin_requirements(target, dir, &wheels)
+    check_complete(target, dir, &wheels, &exec.plan.public_requirements)
 }
 
-/// Every requirement the built plugin wheels declare for the target (markers evaluated for
-/// it, extras aside) is met by a wheel in `dir`: the lock was resolved from the plugins'
-/// declared metadata, and a build backend may compute other requirements.
-fn check_plugin_requirements(target: &crate::manifest::Platform, dir: &Path, plugin_wheels: &[String]) -> Result<()> {
+/// The bundle's wheels are a complete set, as the target's installer will need it: every
+/// requirement of every wheel it reaches from the plugins and `[public] requirements`
+/// (markers evaluated for the target, with the extras asked for) is met by a wheel there, and
+/// every public wheel is named by some requirement. The lock was resolved from the plugins'
+/// declared metadata (a build backend may compute other requirements), and a lock may have
+/// been edited by hand (a package taken out, or one added that nothing needs).
+fn check_complete(
+    target: &crate::manifest::Platform,
+    dir: &Path,
+    plugin_wheels: &[String],
+    public: &[String],
+) -> Result<()> {
+    use pep508_rs::{ExtraName, Requirement, VerbatimUrl, VersionOrUrl};
+    use std::collections::{BTreeMap, BTreeSet};
     use std::str::FromStr;
     let env = crate::python::platform::marker_environment(target);
-    let held: std::collections::BTreeMap<String, pep440_rs::Version> = file_names(dir)?
-        .into_iter()
-        .filter(|f| f.ends_with(".whl"))
-        .filter_map(|f| {
-            let mut parts = f.splitn(3, '-');
-            let name = normalize_name(parts.next()?);
-            Some((name, pep440_rs::Version::from_str(parts.next()?).ok()?))
-        })
-        .collect();
-    let mut problems = Vec::new();
-    for wheel in plugin_wheels {
-        for text in super::build::wheel_requires(&dir.join(wheel))? {
-            let Ok(req) = pep508_rs::Requirement::<pep508_rs::VerbatimUrl>::from_str(&text) else {
-                continue;
-            };
-            if !req.marker.evaluate(&env, &[]) {
-                continue;
-            }
-            let name = normalize_name(req.name.as_ref());
-            let fits = match (held.get(&name), &req.version_or_url) {
-                (None, _) => false,
-                (Some(v), Some(pep508_rs::VersionOrUrl::VersionSpecifier(spec))) => crate::versions::satisfies(spec, v),
-                (Some(_), _) => true,
-            };
-            if !fits {
-                problems.push(format!("{wheel} requires {text:?}"));
-            }
+    // name -> (file, version, requirements)
+    let mut wheels: BTreeMap<String, (String, Option<pep440_rs::Version>, Vec<String>)> = BTreeMap::new();
+    for file in file_names(dir)?.into_iter().filter(|f| f.ends_with(".whl")) {
+        let meta = super::build::wheel_metadata(&dir.join(&file))?;
+        let requires = super::build::wheel_requires(&dir.join(&file))?;
+        let version = pep440_rs::Version::from_str(&meta.version).ok();
+        wheels.insert(normalize_name(&meta.name), (file, version, requires));
+    }
+    let parse = |text: &str| Requirement::<VerbatimUrl>::from_str(text).ok();
+    let (mut from_plugins, mut from_others) = (Vec::new(), Vec::new());
+    let met =
+        |req: &Requirement<VerbatimUrl>| match (wheels.get(&normalize_name(req.name.as_ref())), &req.version_or_url) {
+            (None, _) => false,
+            (Some((_, Some(v), _)), Some(VersionOrUrl::VersionSpecifier(spec))) => crate::versions::satisfies(spec, v),
+            (Some((_, None, _)), Some(VersionOrUrl::VersionSpecifier(_))) => false,
+            (Some(_), _) => true,
+        };
+    // Breadth first over (package, extras asked of it).
+    let mut asked: BTreeMap<String, BTreeSet<ExtraName>> = BTreeMap::new();
+    let mut queue: Vec<(String, Vec<ExtraName>)> = Vec::new();
+    for file in plugin_wheels {
+        if let Some((name, _)) = wheels.iter().find(|(_, (f, _, _))| f == file) {
+            queue.push((name.clone(), Vec::new()));
         }
     }
-    if !problems.is_empty() {
+    for text in public {
+        let Some(req) = parse(text) else { continue };
+        if !req.marker.evaluate(&env, &[]) {
+            continue;
+        }
+        if !met(&req) {
+            from_others.push(format!("[public] requirements asks for {text:?}"));
+        }
+        queue.push((normalize_name(req.name.as_ref()), req.extras.clone()));
+    }
+    while let Some((name, extras)) = queue.pop() {
+        let Some((file, _, requires)) = wheels.get(&name) else {
+            continue;
+        };
+        // Read again only when asked with an extra it was not asked with before.
+        let seen = asked.contains_key(&name);
+        let known = asked.entry(name.clone()).or_default();
+        let before = known.len();
+        known.extend(extras);
+        if seen && known.len() == before {
+            continue;
+        }
+        let extras: Vec<ExtraName> = known.iter().cloned().collect();
+        for text in requires {
+            let Some(req) = parse(text) else { continue };
+            if !req.marker.evaluate(&env, &extras) {
+                continue;
+            }
+            if !met(&req) {
+                let problem = format!("{file} requires {text:?}");
+                let list = if plugin_wheels.contains(file) {
+                    &mut from_plugins
+                } else {
+                    &mut from_others
+                };
+                if !list.contains(&problem) {
+                    list.push(problem);
+                }
+            }
+            queue.push((normalize_name(req.name.as_ref()), req.extras.clone()));
+        }
+    }
+    if !from_plugins.is_empty() {
         bail!(
             "the public wheels of {} do not satisfy what the built plugins require: {}; the resolution reads the \
              plugins' declared metadata, and their build computed other requirements: declare them in the plugin's \
              static metadata, or add them to [public] requirements",
             target.name,
-            problems.join(", ")
+            from_plugins.join(", ")
+        );
+    }
+    // Named by no requirement at all (markers aside, so that no marker judged here otherwise
+    // than by the resolver makes a needed wheel look stray).
+    let named: BTreeSet<String> = wheels
+        .values()
+        .flat_map(|(_, _, requires)| requires.iter())
+        .chain(public)
+        .filter_map(|text| parse(text).map(|r| normalize_name(r.name.as_ref())))
+        .collect();
+    for (name, (file, _, _)) in &wheels {
+        if !plugin_wheels.contains(file) && !named.contains(name) {
+            from_others.push(format!("{file} is required by nothing in the bundle"));
+        }
+    }
+    if !from_others.is_empty() {
+        bail!(
+            "the wheels of {} are not a complete set: {}; the lock {} was changed by hand: run `cargo xtask lock` \
+             and commit it",
+            target.name,
+            from_others.join(", "),
+            crate::python::lockfile::lock_path(&target.name)
         );
     }
     Ok(())
