@@ -24,11 +24,15 @@ const STAGING_LOCK: &str = ".xtask-staging.lock";
 /// names it (work folders can be shared by several repositories through CARGO_TARGET_DIR).
 const JOURNALED: &str = ".xtask-journaled";
 /// The prefixes of staging folders; `<prefix>-<pid>-<random>`.
-const STAGING_PREFIXES: &[&str] = &["release", "nightly", "bundle", "merge", "publish"];
+const STAGING_PREFIXES: &[&str] = &["release", "nightly", "bundle", "merge", "publish", "lock"];
 
 impl Staging {
     /// Create `parent/<prefix>-<pid>-<random>`, removing the folders of dead runs first.
     pub fn create(parent: &Path, prefix: &str) -> Result<Staging> {
+        debug_assert!(
+            STAGING_PREFIXES.contains(&prefix),
+            "{prefix}: a staging prefix later runs clean up"
+        );
         fs::create_dir_all(parent).with_context(|| format!("cannot create {}", parent.display()))?;
         remove_dead_staging(parent);
         let dir = tempfile::Builder::new()
@@ -720,6 +724,31 @@ mod tests {
             .map(|e| e.unwrap().file_name())
             .collect();
         assert_eq!(names, ["a.whl"], "no temporary file left");
+    }
+
+    /// The staging folder of a run that died (killed: its lock file left, its lock gone) is
+    /// removed by the next run of any command; a live run's is not.
+    #[test]
+    fn every_command_s_staging_folder_is_removed_once_its_run_died() {
+        let work = tempfile::tempdir().unwrap();
+        let live = Staging::create(work.path(), "lock").unwrap();
+        for prefix in STAGING_PREFIXES {
+            let dead = work.path().join(format!("{prefix}-4194999-aB3dE"));
+            fs::create_dir_all(dead.join("downloads")).unwrap();
+            fs::write(dead.join(STAGING_LOCK), b"").unwrap();
+        }
+        let other = Staging::create(work.path(), "nightly").unwrap();
+        let mut left: Vec<String> = fs::read_dir(work.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        left.sort();
+        let mut expected = vec![
+            live.path().file_name().unwrap().to_string_lossy().into_owned(),
+            other.path().file_name().unwrap().to_string_lossy().into_owned(),
+        ];
+        expected.sort();
+        assert_eq!(left, expected);
     }
 
     #[cfg(unix)]
