@@ -72,4 +72,7 @@ def main(listing):
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    try:
+        main(sys.argv[1])
+    except KeyboardInterrupt:  # Ctrl-C reaches the whole process group: the xtask says it
+        sys.exit(130)

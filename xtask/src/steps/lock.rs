@@ -76,6 +76,15 @@ pub fn settle_for_run(exec: &Exec) -> Result<Vec<String>> {
 
 /// Settle every platform uv can resolve for: use, check or make its lock (see the module).
 pub fn settle(exec: &Exec, how: &LockUse) -> Result<Settled> {
+    let settled = settle_platforms(exec, how);
+    // A fetch or resolution a Ctrl-C cut short is no problem of the lock, whatever it said.
+    if crate::ops::signals::interrupted() {
+        anyhow::bail!("interrupted (Ctrl-C or SIGTERM) while settling the locks; nothing was built or written");
+    }
+    settled
+}
+
+fn settle_platforms(exec: &Exec, how: &LockUse) -> Result<Settled> {
     let mut settled = Settled::default();
     let mut stand_ins: Option<(Vec<String>, Vec<String>)> = None;
     let sources = package_sources(&exec.ws.manifest);
