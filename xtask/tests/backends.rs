@@ -412,15 +412,7 @@ fn hooks_of_a_backend_that_starts_a_thread_run_in_new_interpreters() {
         ),
     );
     repo.commit("fixture: backends of its own");
-    let args = [
-        "nightly",
-        "--platform",
-        "linux",
-        "--no-sources",
-        "--build-number",
-        BUILD_NUMBER,
-    ];
-    repo.xtask_with(&args, |c| {
+    repo.xtask_with(NIGHTLY_LINUX, |c| {
         c.env("ACME_IMPORTS", imports.path());
     })
     .assert_code(0);

@@ -202,14 +202,7 @@ impl Repo {
 
     /// A nightly of the linux platform, without the sources archive.
     pub fn nightly_linux(&self) -> XtaskOutput {
-        self.xtask(&[
-            "nightly",
-            "--platform",
-            "linux",
-            "--no-sources",
-            "--build-number",
-            BUILD_NUMBER,
-        ])
+        self.xtask(NIGHTLY_LINUX)
     }
 
     /// The Linux bundle (`.tar.bz2`) of the set folder, unpacked: see [`unpack`].
@@ -488,6 +481,16 @@ pub fn list_dir(dir: &Path) -> Vec<String> {
     names.sort();
     names
 }
+
+/// The arguments of [`Repo::nightly_linux`].
+pub const NIGHTLY_LINUX: &[&str] = &[
+    "nightly",
+    "--platform",
+    "linux",
+    "--no-sources",
+    "--build-number",
+    BUILD_NUMBER,
+];
 
 /// The sha256 of `bytes`, in lowercase hex.
 pub fn sha256_hex(bytes: &[u8]) -> String {
