@@ -565,6 +565,18 @@ fn a_lock_edited_by_hand_that_misses_a_requirement_is_refused_before_any_build()
     let run = repo.xtask(LOCKED_LINUX_NIGHTLY);
     run.assert_code(3);
     assert!(
+        run.stderr.contains(
+            "package tabulate 0.8.0 lists the file tabulate-0.9.0-py3-none-any.whl, which is not one of tabulate 0.8.0"
+        ),
+        "{}",
+        run.stderr
+    );
+    // Its file names changed with it: the lock reads, and does not meet the requirement.
+    repo.write(file, &edited.replace("tabulate-0.9.0", "tabulate-0.8.0"));
+    repo.commit("fixture: tabulate's version and files changed by hand");
+    let run = repo.xtask(LOCKED_LINUX_NIGHTLY);
+    run.assert_code(3);
+    assert!(
         run.stderr
             .contains("requirement \"tabulate>=0.9\" is not met by tabulate 0.8.0"),
         "{}",

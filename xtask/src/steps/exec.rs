@@ -56,12 +56,15 @@ pub fn prepare(
     tools: &crate::python::toolchain::Tools,
     plan: &Plan,
     prefix: &str,
-) -> Result<(crate::ops::fs::Staging, PathBuf)> {
+) -> Result<(crate::ops::staging::Staging, PathBuf)> {
     let index = plan.index.pip_env(&ws.root)?;
     let tools_python =
         crate::python::toolchain::tools_venv(&ws.runner, &tools.python, &ws.work_dir, &plan.build_tools, &index)?;
     crate::ops::signals::defer_interrupts();
-    Ok((crate::ops::fs::Staging::create(&ws.work_dir, prefix)?, tools_python))
+    Ok((
+        crate::ops::staging::Staging::create(&ws.work_dir, prefix)?,
+        tools_python,
+    ))
 }
 
 /// What a run produced.

@@ -8,6 +8,7 @@ mod build;
 pub use build::{wheel_metadata, wheel_requires, wheel_requires_python};
 mod bundle;
 mod commit;
+mod complete;
 mod deliver;
 mod dispatch;
 mod exec;

@@ -67,24 +67,20 @@ pub fn run(ws: &Workspace, opts: &LockOptions) -> Result<()> {
             settled.problems,
         ));
     }
+    let olds: Vec<Option<Lock>> = settled
+        .locks
+        .iter()
+        .map(|(platform, _)| {
+            let file = lock_path(platform);
+            std::fs::read_to_string(ws.root.join(&file))
+                .ok()
+                .and_then(|t| Lock::parse(&t, &file).ok())
+        })
+        .collect();
+    let replaced = refusals(opts, &settled.locks, &olds);
     let mut writes = Vec::new();
-    let mut replaced = Vec::new();
-    for (platform, lock) in &settled.locks {
+    for ((platform, lock), old) in settled.locks.iter().zip(&olds) {
         let file = lock_path(platform);
-        let old = std::fs::read_to_string(ws.root.join(&file))
-            .ok()
-            .and_then(|t| Lock::parse(&t, &file).ok());
-        // Like Cargo's checksum check: the index serving other bytes under a locked file's name
-        // is accepted only when asked for (`--upgrade`, `--upgrade-package NAME`).
-        for (name, version, name_of_file) in old.as_ref().map(|o| replaced_files(o, lock)).unwrap_or_default() {
-            if !opts.upgrade && !opts.upgrade_packages.iter().any(|p| normalize_name(p) == name) {
-                replaced.push(format!(
-                    "{file}: {name} {version}: the index now serves {name_of_file} with another sha256 than the lock \
-                     records; if that is expected (the file was republished), accept it with \
-                     `cargo xtask lock --upgrade-package {name}`"
-                ));
-            }
-        }
         let changes = changes(old.as_ref(), lock);
         crate::ops::ui::summary!(
             "{file}: {} package(s){}",
@@ -97,23 +93,6 @@ pub fn run(ws: &Workspace, opts: &LockOptions) -> Result<()> {
         );
         if old.as_ref().is_none_or(|o| o.text != lock.text) {
             writes.push((ws.root.join(&file), lock.text.clone().into_bytes()));
-        }
-    }
-    // Like `cargo update -p`: a name no lock holds, before or after, is a mistake.
-    for name in &opts.upgrade_packages {
-        let held = |lock: &Lock| lock.packages.iter().any(|p| p.name == normalize_name(name));
-        let before = settled.locks.iter().any(|(platform, _)| {
-            let file = lock_path(platform);
-            std::fs::read_to_string(ws.root.join(&file))
-                .ok()
-                .and_then(|t| Lock::parse(&t, &file).ok())
-                .is_some_and(|old| held(&old))
-        });
-        if !before && !settled.locks.iter().any(|(_, lock)| held(lock)) {
-            replaced.push(format!(
-                "--upgrade-package {name}: no lock holds a package {}; `lock` without it locks what the requirements need",
-                normalize_name(name)
-            ));
         }
     }
     if !replaced.is_empty() {
@@ -129,6 +108,37 @@ pub fn run(ws: &Workspace, opts: &LockOptions) -> Result<()> {
     crate::ops::fs::replace_files(&writes)?;
     crate::ops::ui::summary!("wrote {} lock file(s); commit them", writes.len());
     Ok(())
+}
+
+/// What stops the new locks from being written: like Cargo's checksum check, a locked file the
+/// index now serves with other bytes under the same name, unless accepted (`--upgrade`,
+/// `--upgrade-package NAME`); like `cargo update -p`, an `--upgrade-package` name no lock holds
+/// before or after.
+fn refusals(opts: &LockOptions, locks: &[(String, Lock)], olds: &[Option<Lock>]) -> Vec<String> {
+    let mut out = Vec::new();
+    let accepted = |name: &str| opts.upgrade || opts.upgrade_packages.iter().any(|p| normalize_name(p) == name);
+    for ((platform, lock), old) in locks.iter().zip(olds) {
+        for (name, version, file) in old.as_ref().map(|o| replaced_files(o, lock)).unwrap_or_default() {
+            if !accepted(&name) {
+                out.push(format!(
+                    "{}: {name} {version}: the index now serves {file} with another sha256 than the lock records; if \
+                     that is expected (the file was republished), accept it with `cargo xtask lock --upgrade-package \
+                     {name}`",
+                    lock_path(platform)
+                ));
+            }
+        }
+    }
+    for name in &opts.upgrade_packages {
+        let held = |lock: &Lock| lock.packages.iter().any(|p| p.name == normalize_name(name));
+        if !olds.iter().flatten().any(held) && !locks.iter().any(|(_, lock)| held(lock)) {
+            out.push(format!(
+                "--upgrade-package {name}: no lock holds a package {}; `lock` without it locks what the requirements need",
+                normalize_name(name)
+            ));
+        }
+    }
+    out
 }
 
 /// `name old -> new`, `+name version`, `-name version` between two locks; for a version kept,

@@ -12,7 +12,8 @@ use anyhow::{Context, Result};
 
 use crate::error::precheck_failed;
 use crate::manifest::workspace::Workspace;
-use crate::ops::fs::{copy_file, file_names, move_all_into_place, sha256_file, Staging};
+use crate::ops::fs::{copy_file, file_names, move_all_into_place, sha256_file};
+use crate::ops::staging::Staging;
 use crate::plan::identity::{read_identity, Identity};
 use crate::plan::{CHECKSUMS_FILE, NOTES_FILE};
 

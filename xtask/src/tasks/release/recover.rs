@@ -14,9 +14,10 @@ use anyhow::{Context, Result};
 
 use crate::error::{input_error, precheck_failed};
 use crate::manifest::workspace::Workspace;
-use crate::ops::fs::{clean_dead_leftovers, move_all_into_place, replace_files, sha256_file, Staging};
+use crate::ops::fs::{clean_dead_leftovers, move_all_into_place, replace_files, sha256_file};
 use crate::ops::git::Git;
 use crate::ops::git_locks;
+use crate::ops::staging::Staging;
 use crate::plan::Step;
 use crate::python::toolchain;
 use crate::steps::journal::{Journal, JournalFile, TreeFile};
