@@ -46,7 +46,7 @@ pub struct Lock {
     /// `[tool.xtask] requirements`: what it was resolved from, sorted.
     pub requirements: Vec<String>,
     /// `[tool.xtask] sources`: the manifest's `[public]` index and find-links locations it was
-    /// resolved from, logins masked.
+    /// resolved from, without logins.
     pub sources: Vec<String>,
 }
 
