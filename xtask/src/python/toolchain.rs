@@ -142,11 +142,11 @@ fn find_python(runner: &Runner, manifest: &Manifest) -> Result<Python, Vec<Strin
     })
 }
 
-/// Where pip looks for packages, from the manifest only. URLs may hold `${VAR}` references
-/// (for credentials); they are expanded only when pip is called, so plans never hold secrets.
 /// What [`IndexArgs::pip_env`] sets with `--offline`.
 const PIP_NO_INDEX: &str = "PIP_NO_INDEX";
 
+/// Where pip looks for packages, from the manifest only. URLs may hold `${VAR}` references
+/// (for credentials); they are expanded only when pip is called, so plans never hold secrets.
 #[derive(Debug, Clone, serde::Serialize, Deserialize)]
 pub struct IndexArgs {
     pub index_url: String,
