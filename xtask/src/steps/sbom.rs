@@ -134,7 +134,8 @@ pub fn write(dir: &Path, what: &Described, files: &[Packaged]) -> Result<()> {
 }
 
 /// A wheel's licenses as CycloneDX gives them: its `License-Expression`, else its `License`
-/// line and license classifiers by name.
+/// line and license classifiers, each once: by SPDX id where it names one unambiguously
+/// ([`spdx_id`]), else by name.
 fn licenses(wheel: &Path) -> Result<Vec<Value>> {
     if let Some(expression) = wheel_header_values(wheel, "License-Expression")?.into_iter().next() {
         return Ok(vec![json!({"expression": expression})]);
@@ -145,16 +146,74 @@ fn licenses(wheel: &Path) -> Result<Vec<Value>> {
         .collect();
     for classifier in wheel_header_values(wheel, "Classifier")? {
         if let Some(name) = classifier.strip_prefix("License :: ") {
-            let name = name.trim_start_matches("OSI Approved :: ").to_string();
-            if !names.contains(&name) {
-                names.push(name);
-            }
+            names.push(name.trim_start_matches("OSI Approved :: ").to_string());
         }
     }
-    Ok(names
-        .into_iter()
-        .map(|name| json!({"license": {"name": name}}))
-        .collect())
+    let mut out: Vec<Value> = Vec::new();
+    for name in names {
+        let license = match spdx_id(&name) {
+            Some(id) => json!({"license": {"id": id}}),
+            None => json!({"license": {"name": name}}),
+        };
+        if !out.contains(&license) {
+            out.push(license);
+        }
+    }
+    Ok(out)
+}
+
+/// The SPDX id a `License` line or license classifier names without doubt: the line is the id
+/// itself (any case), or the classifier names one license version. Only ids of the SPDX list
+/// (which the CycloneDX schema checks `id` against); `Apache Software License`, `BSD License`
+/// or the GPL classifiers name no version, or not whether later ones apply, so they stay names.
+fn spdx_id(name: &str) -> Option<&'static str> {
+    const IDS: &[&str] = &[
+        "0BSD",
+        "AGPL-3.0-only",
+        "AGPL-3.0-or-later",
+        "Apache-2.0",
+        "Artistic-2.0",
+        "BSD-2-Clause",
+        "BSD-3-Clause",
+        "BSL-1.0",
+        "CC0-1.0",
+        "EPL-2.0",
+        "GPL-2.0-only",
+        "GPL-2.0-or-later",
+        "GPL-3.0-only",
+        "GPL-3.0-or-later",
+        "HPND",
+        "ISC",
+        "LGPL-2.1-only",
+        "LGPL-2.1-or-later",
+        "LGPL-3.0-only",
+        "LGPL-3.0-or-later",
+        "MIT",
+        "MIT-0",
+        "MPL-2.0",
+        "PSF-2.0",
+        "Python-2.0",
+        "Unlicense",
+        "Zlib",
+        "ZPL-2.1",
+    ];
+    const CLASSIFIERS: &[(&str, &str)] = &[
+        ("MIT License", "MIT"),
+        ("MIT No Attribution License (MIT-0)", "MIT-0"),
+        ("ISC License (ISCL)", "ISC"),
+        ("Mozilla Public License 2.0 (MPL 2.0)", "MPL-2.0"),
+        ("Python Software Foundation License", "PSF-2.0"),
+        ("The Unlicense (Unlicense)", "Unlicense"),
+        ("Boost Software License 1.0 (BSL-1.0)", "BSL-1.0"),
+        ("zlib/libpng License", "Zlib"),
+        ("Eclipse Public License 2.0 (EPL-2.0)", "EPL-2.0"),
+        ("Zero-Clause BSD (0BSD)", "0BSD"),
+    ];
+    let name = name.trim();
+    IDS.iter()
+        .find(|id| id.eq_ignore_ascii_case(name))
+        .copied()
+        .or_else(|| CLASSIFIERS.iter().find(|(c, _)| *c == name).map(|(_, id)| *id))
 }
 
 /// `urn:uuid:` of a UUID (version 5 layout) drawn from the release and its files: the same
@@ -199,7 +258,8 @@ mod tests {
     }
 
     /// Real METADATA shapes: a `License` holding the whole license text (automat), setuptools'
-    /// `UNKNOWN` (ptyprocess), a `License` line a classifier repeats (uvloop).
+    /// `UNKNOWN` (ptyprocess), a `License` line a classifier repeats (uvloop); SPDX ids where
+    /// the line or classifier names one without doubt.
     #[test]
     fn licenses_are_names_never_a_licence_text_unknown_or_twice() {
         let dir = tempfile::tempdir().unwrap();
@@ -208,18 +268,27 @@ mod tests {
                          Rackspace\n        \n        Permission is hereby granted, free of charge, subject to\n        \
                          the following conditions:\n        \nClassifier: License :: OSI Approved :: MIT License\n\
                          License-File: LICENSE\n\nThe description.\n";
-        assert_eq!(names(full_text), [json!({"license": {"name": "MIT License"}})]);
+        assert_eq!(names(full_text), [json!({"license": {"id": "MIT"}})]);
         let unknown = "Metadata-Version: 2.1\nName: ptyprocess\nVersion: 0.7.0\nLicense: UNKNOWN\n\
                        Classifier: License :: OSI Approved :: ISC License (ISCL)\n\n";
-        assert_eq!(names(unknown), [json!({"license": {"name": "ISC License (ISCL)"}})]);
+        assert_eq!(names(unknown), [json!({"license": {"id": "ISC"}})]);
         let twice = "Metadata-Version: 2.1\nName: uvloop\nVersion: 0.23.0\nLicense: MIT License\n\
                      Classifier: License :: OSI Approved :: Apache Software License\n\
                      Classifier: License :: OSI Approved :: MIT License\n\n";
         assert_eq!(
             names(twice),
             [
-                json!({"license": {"name": "MIT License"}}),
+                json!({"license": {"id": "MIT"}}),
                 json!({"license": {"name": "Apache Software License"}})
+            ]
+        );
+        let spelled = "Metadata-Version: 2.1\nName: charset-normalizer\nVersion: 3.5.3\nLicense: mit\n\
+                       Classifier: License :: OSI Approved :: BSD License\n\n";
+        assert_eq!(
+            names(spelled),
+            [
+                json!({"license": {"id": "MIT"}}),
+                json!({"license": {"name": "BSD License"}})
             ]
         );
         let expression = "Metadata-Version: 2.4\nName: cryptography\nVersion: 51.0.1\n\
