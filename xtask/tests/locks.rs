@@ -436,15 +436,10 @@ fn an_unchanged_nightly_is_reused_until_its_resolution_moves() {
         list_dir(&bundle)
     );
     // --no-cache neither takes nor keeps a run.
-    let uncached = repo.xtask(&[
-        "--no-cache",
-        "nightly",
-        "--platform",
-        "linux",
-        "--no-sources",
-        "--build-number",
-        BUILD_NUMBER,
-    ]);
+    let no_cache: Vec<&str> = std::iter::once("--no-cache")
+        .chain(NIGHTLY_LINUX.iter().copied())
+        .collect();
+    let uncached = repo.xtask(&no_cache);
     uncached.assert_code(0);
     assert!(
         !uncached.stderr.contains("its outputs are reused"),

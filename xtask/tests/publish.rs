@@ -359,18 +359,11 @@ fn a_nightly_uploads_to_a_development_index_once() {
         "\n[nightly]\nlocal-version = true\n\n[nightly.upload]\nrepository-url = \"{}/\"\nindex-url = \"{}/simple/\"\n",
         server.url, server.url
     ));
-    let args = [
-        "nightly",
-        "--platform",
-        "linux",
-        "--no-sources",
-        "--build-number",
-        BUILD_NUMBER,
-    ];
+    let args = NIGHTLY_LINUX;
     let creds = |c: &mut Command| {
         c.env("TWINE_USERNAME", "ci").env("TWINE_PASSWORD", PASSWORD);
     };
-    repo.xtask_with(&args, creds).assert_code(0);
+    repo.xtask_with(args, creds).assert_code(0);
     assert_eq!(server.files(), Vec::<String>::new(), "no upload without --upload");
     fs::remove_dir_all(repo.path().join("dist")).unwrap();
 
