@@ -809,8 +809,17 @@ fn a_lock_that_lost_a_dependency_or_gained_a_stray_package_ships_nothing() {
         run.stderr
     );
     assert!(!repo.path().join("dist").exists(), "nothing delivered");
-    // As the lock was written, the set is complete.
-    repo.write(file, &lock);
-    repo.commit("fixture: the lock as written");
+    // `lock` makes it whole again: the stray package goes, nothing else changes.
+    let relock = repo.xtask(&["lock"]);
+    relock.assert_code(0);
+    assert!(
+        relock.stderr.contains("locks/pylock.linux.toml is not a complete set (")
+            && relock.stderr.contains(&format!("{stray} is required by nothing in the bundle")),
+        "{}",
+        relock.stderr
+    );
+    assert!(relock.stdout.contains("-linuxonly-native 1.0"), "{}", relock.stdout);
+    assert_eq!(repo.read(file), lock, "the lock as first written");
+    repo.commit("lock: whole again");
     repo.xtask(LOCKED_LINUX_NIGHTLY).assert_code(0);
 }

@@ -7,7 +7,7 @@
 //! that nothing needs).
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 use anyhow::{bail, Result};
@@ -16,16 +16,19 @@ use pep508_rs::{ExtraName, Requirement, VerbatimUrl, VersionOrUrl};
 use crate::manifest::{normalize_name, Platform};
 use crate::ops::fs::file_names;
 
-/// A wheel of the bundle: its file, version and requirements (`Requires-Dist`).
+/// A wheel of the bundle: its file, version and requirements (`Requires-Dist`); `opaque`
+/// for a package whose requirements are not known (an sdist, unbuilt).
 struct Wheel {
     file: String,
     version: Option<pep440_rs::Version>,
     requires: Vec<String>,
+    opaque: bool,
 }
 
 /// Check the wheels in `dir` (see the module); `plugin_wheels` are the plugins' files there.
 pub fn check(target: &Platform, dir: &Path, plugin_wheels: &[String], public: &[String]) -> Result<()> {
-    let wheels = read(dir)?;
+    let paths: Vec<PathBuf> = file_names(dir)?.into_iter().map(|f| dir.join(f)).collect();
+    let wheels = read(&paths)?;
     let (from_plugins, mut from_others) = unmet(&wheels, target, plugin_wheels, public);
     if !from_plugins.is_empty() {
         bail!(
@@ -49,12 +52,43 @@ pub fn check(target: &Platform, dir: &Path, plugin_wheels: &[String], public: &[
     Ok(())
 }
 
-/// Every wheel in `dir` by normalized name.
-fn read(dir: &Path) -> Result<BTreeMap<String, Wheel>> {
+/// What a lock that was used as it is lacks or holds in excess, as a complete set of the
+/// files a target takes from it (`files`, in the wheel store), from the requirements it
+/// records: for `cargo xtask lock`, which then resolves again. An sdist's requirements are
+/// not read (that needs a build): its package counts as present, and no package as stray.
+pub fn lock_gaps(
+    target: &Platform,
+    files: &[PathBuf],
+    sdists: &[(String, String)],
+    requirements: &[String],
+) -> Result<Vec<String>> {
+    let mut wheels = read(files)?;
+    for (name, version) in sdists {
+        wheels.insert(
+            normalize_name(name),
+            Wheel {
+                file: format!("{name} {version} (an sdist)"),
+                version: pep440_rs::Version::from_str(version).ok(),
+                requires: Vec::new(),
+                opaque: true,
+            },
+        );
+    }
+    let (_, mut gaps) = unmet(&wheels, target, &[], requirements);
+    if sdists.is_empty() {
+        // What an unread sdist requires is unknown: nothing can be called stray then.
+        gaps.extend(stray(&wheels, &[], requirements));
+    }
+    Ok(gaps)
+}
+
+/// Every wheel of `paths` by normalized name.
+fn read(paths: &[PathBuf]) -> Result<BTreeMap<String, Wheel>> {
     let mut wheels = BTreeMap::new();
-    for file in file_names(dir)?.into_iter().filter(|f| f.ends_with(".whl")) {
-        let meta = super::build::wheel_metadata(&dir.join(&file))?;
-        let requires = super::build::wheel_requires(&dir.join(&file))?;
+    for path in paths.iter().filter(|p| p.extension().is_some_and(|e| e == "whl")) {
+        let file = path.file_name().unwrap_or_default().to_string_lossy().into_owned();
+        let meta = super::build::wheel_metadata(path)?;
+        let requires = super::build::wheel_requires(path)?;
         let version = pep440_rs::Version::from_str(&meta.version).ok();
         wheels.insert(
             normalize_name(&meta.name),
@@ -62,6 +96,7 @@ fn read(dir: &Path) -> Result<BTreeMap<String, Wheel>> {
                 file,
                 version,
                 requires,
+                opaque: false,
             },
         );
     }
@@ -152,7 +187,7 @@ fn stray(wheels: &BTreeMap<String, Wheel>, plugin_wheels: &[String], public: &[S
         .collect();
     wheels
         .iter()
-        .filter(|(name, w)| !plugin_wheels.contains(&w.file) && !named.contains(*name))
+        .filter(|(name, w)| !w.opaque && !plugin_wheels.contains(&w.file) && !named.contains(*name))
         .map(|(_, w)| format!("{} is required by nothing in the bundle", w.file))
         .collect()
 }

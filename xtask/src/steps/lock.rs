@@ -125,11 +125,15 @@ fn settle_platforms(exec: &Exec, how: &LockUse) -> Result<Settled> {
             // Its Requires-Python checks were made when it was resolved for this very target:
             // only its files must be at hand.
             let lock = committed.clone().expect("checked above");
-            match fetch_chosen(exec, &lock, target) {
-                Ok(_) => {
+            match fetch_chosen(exec, &lock, target).and_then(|chosen| incomplete(exec, how, &lock, &chosen, target)) {
+                Ok(gaps) if gaps.is_empty() => {
                     write_atomic(&stage_lock(exec.stage, &target.name), lock.text.as_bytes())?;
                     settled.locks.push((target.name.clone(), lock));
                     continue;
+                }
+                // `cargo xtask lock` makes a lock edited by hand whole again.
+                Ok(gaps) => {
+                    crate::ops::ui::progress!("    {file} is not a complete set ({}): resolved again", gaps.join(", "))
                 }
                 // `cargo xtask lock` resolves again from the index the manifest names now.
                 Err(e) if matches!(how, LockUse::Write { .. }) => crate::ops::ui::progress!(
@@ -177,6 +181,30 @@ fn settle_platforms(exec: &Exec, how: &LockUse) -> Result<Settled> {
         }
     }
     Ok(settled)
+}
+
+/// For `cargo xtask lock` only (runs check their bundles as complete sets before delivery,
+/// and a run that reuses its outputs reads no wheel): what a lock used as it is lacks or
+/// holds in excess, from the requirements it records ([`super::complete::lock_gaps`]).
+fn incomplete(
+    exec: &Exec,
+    how: &LockUse,
+    lock: &Lock,
+    chosen: &[super::store::Chosen],
+    target: &Platform,
+) -> Result<Vec<String>> {
+    if !matches!(how, LockUse::Write { .. }) {
+        return Ok(Vec::new());
+    }
+    let mut wheels = Vec::new();
+    let mut sdists = Vec::new();
+    for c in chosen {
+        match c {
+            super::store::Chosen::Wheel(_, f) => wheels.push(super::store::stored_path(exec, f)),
+            super::store::Chosen::Sdist(p, _) => sdists.push((p.name.clone(), p.version.clone())),
+        }
+    }
+    super::complete::lock_gaps(target, &wheels, &sdists, &lock.requirements)
 }
 
 /// Why a lock does not fit a run: resolved for another target or from other requirements, or
