@@ -151,6 +151,25 @@ fn a_committed_lock_is_used_with_no_index_and_locked_names_what_changed() {
         offline.stderr
     );
 
+    // `lock --offline` works from the wheel store, and says what would need the index.
+    let run = repo.xtask(&["--offline", "lock", "--upgrade"]);
+    run.assert_code(2);
+    assert!(run
+        .stderr
+        .contains("--upgrade and --upgrade-package resolve again, which needs the index"));
+    let run = repo.xtask(&["--no-cache", "--offline", "lock"]);
+    run.assert_code(3);
+    assert!(
+        run.stderr
+            .contains("locks/pylock.linux.toml: its files cannot be fetched from the URLs it records (")
+            && run
+                .stderr
+                .contains("resolving it again needs the index (run without --offline)")
+            && !run.stderr.contains("resolved again"),
+        "{}",
+        run.stderr
+    );
+
     // --offline in a work folder without the build-tools venv: no index is asked for its
     // tools either; the run says how to get them.
     let fresh = tempfile::tempdir().unwrap();
@@ -813,8 +832,12 @@ fn a_lock_that_lost_a_dependency_or_gained_a_stray_package_ships_nothing() {
     let relock = repo.xtask(&["lock"]);
     relock.assert_code(0);
     assert!(
-        relock.stderr.contains("locks/pylock.linux.toml is not a complete set (")
-            && relock.stderr.contains(&format!("{stray} is required by nothing in the bundle")),
+        relock
+            .stderr
+            .contains("locks/pylock.linux.toml: it is not a complete set (")
+            && relock
+                .stderr
+                .contains(&format!("{stray} is required by nothing in the bundle")),
         "{}",
         relock.stderr
     );

@@ -240,6 +240,22 @@ fn packages(doc: &toml::Table, what: &str) -> Result<Vec<LockedPackage>> {
     Ok(out)
 }
 
+/// The file name endings of sdists uv records (PEP 625 `.tar.gz`, and the older formats).
+const SDIST_SUFFIXES: &[&str] = &[
+    ".tar.gz",
+    ".zip",
+    ".tgz",
+    ".tar.bz2",
+    ".tbz",
+    ".tar.xz",
+    ".txz",
+    ".tar.lz",
+    ".tlz",
+    ".tar.lzma",
+    ".tar.zst",
+    ".tar",
+];
+
 /// Whether a wheel (`name-version-tags.whl`, PEP 427) or sdist (`name-version.tar.gz`) file
 /// name is of `package` at `version` (names normalized, versions compared as PEP 440 ones).
 fn belongs(file: &str, package: &str, version: &str) -> bool {
@@ -248,9 +264,9 @@ fn belongs(file: &str, package: &str, version: &str) -> bool {
         let mut parts = stem.splitn(3, '-');
         (parts.next(), parts.next())
     } else {
-        let stem = file
-            .strip_suffix(".tar.gz")
-            .or_else(|| file.strip_suffix(".zip"))
+        let stem = SDIST_SUFFIXES
+            .iter()
+            .find_map(|suffix| file.strip_suffix(suffix))
             .unwrap_or(file);
         stem.rsplit_once('-').map_or((None, None), |(n, v)| (Some(n), Some(v)))
     };
@@ -284,8 +300,13 @@ fn file(entry: &toml::Value, package: &str, what: &str) -> Result<LockedFile> {
     let name = text("name")
         .map(str::to_string)
         .unwrap_or_else(|| percent_decode(url.rsplit('/').next().unwrap_or(url)));
-    let distribution = [".whl", ".tar.gz", ".zip"].iter().any(|s| name.ends_with(s));
-    if !distribution || name.contains(['/', '\\']) || name.starts_with('.') || name.chars().any(char::is_control) {
+    // Plain ASCII names only (no separator, no drive letter, no leading dot), of a wheel or an
+    // sdist in any format uv records.
+    let distribution = name.ends_with(".whl") || SDIST_SUFFIXES.iter().any(|s| name.ends_with(s));
+    let plain = name
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b"._+-!~".contains(&b));
+    if !distribution || !plain || name.starts_with('.') {
         bail!("{what}: {url} does not name a wheel or sdist file");
     }
     if let Some((_, rest)) = url.split_once("://") {
@@ -423,6 +444,26 @@ wheels = [{ url = \"http://i/simple/rich/rich-11.2-py3-none-any.whl\", hashes = 
             Ok(()),
             "1.0 is 1, X is x"
         );
+        // Older sdist formats uv records (Twisted 17 shipped .tar.bz2), local versions.
+        for fine in [
+            "http://i/X-1.0.tar.bz2",
+            "http://i/x-1.tgz",
+            "http://i/x-1.zip",
+            "http://i/x-1+local.1-py3-none-any.whl",
+        ] {
+            let ok = if fine.contains("+local") {
+                let text = format!(
+                    "[[packages]]\nname = \"x\"\nversion = \"1+local.1\"\nwheels = [{{ url = {fine:?}, hashes = {{ sha256 = {hash:?} }} }}]\n"
+                );
+                Lock::parse(&text, "L").map(|_| ()).map_err(|e| format!("{e:#}"))
+            } else {
+                with(fine, &hash)
+            };
+            assert_eq!(ok, Ok(()), "{fine}");
+        }
+        // A drive-relative name (Windows would leave the store for it).
+        let err = with("http://i/C%3Ax-1-py3-none-any.whl", &hash).unwrap_err();
+        assert!(err.contains("does not name a wheel or sdist file"), "{err}");
         let err = with("http://tok:s3cr3t@i/x-1-py3-none-any.whl", &hash).unwrap_err();
         assert!(
             err.contains("holds a login (http://***@i/") && !err.contains("s3cr3t"),

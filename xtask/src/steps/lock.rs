@@ -125,29 +125,37 @@ fn settle_platforms(exec: &Exec, how: &LockUse) -> Result<Settled> {
             // Its Requires-Python checks were made when it was resolved for this very target:
             // only its files must be at hand.
             let lock = committed.clone().expect("checked above");
-            match fetch_chosen(exec, &lock, target).and_then(|chosen| incomplete(exec, how, &lock, &chosen, target)) {
+            let again = match fetch_chosen(exec, &lock, target).and_then(|c| incomplete(exec, how, &lock, &c, target)) {
                 Ok(gaps) if gaps.is_empty() => {
                     write_atomic(&stage_lock(exec.stage, &target.name), lock.text.as_bytes())?;
                     settled.locks.push((target.name.clone(), lock));
                     continue;
                 }
                 // `cargo xtask lock` makes a lock edited by hand whole again.
-                Ok(gaps) => {
-                    crate::ops::ui::progress!("    {file} is not a complete set ({}): resolved again", gaps.join(", "))
-                }
+                Ok(gaps) => format!("it is not a complete set ({})", gaps.join(", ")),
                 // `cargo xtask lock` resolves again from the index the manifest names now.
-                Err(e) if matches!(how, LockUse::Write { .. }) => crate::ops::ui::progress!(
-                    "    {file}: its files cannot be fetched from the URLs it records ({}): resolved again",
+                Err(e) if matches!(how, LockUse::Write { .. }) => format!(
+                    "its files cannot be fetched from the URLs it records ({})",
                     first_line(&format!("{e:#}"))
                 ),
                 Err(e) => {
-                    settled.problems.push(format!(
-                        "{}: {e:#}. The lock's files come from the URLs it records: if the index moved, run `cargo xtask lock` and commit it",
-                        target.name
-                    ));
+                    let advice = if exec.ws.offline {
+                        ""
+                    } else {
+                        ". The lock's files come from the URLs it records: if the index moved, run `cargo xtask lock` and commit it"
+                    };
+                    settled.problems.push(format!("{}: {e:#}{advice}", target.name));
                     continue;
                 }
+            };
+            if exec.ws.offline {
+                settled.problems.push(format!(
+                    "{}: {file}: {again}; resolving it again needs the index (run without --offline)",
+                    target.name
+                ));
+                continue;
             }
+            crate::ops::ui::progress!("    {file}: {again}: resolved again");
         }
         if *how == LockUse::Require || exec.ws.offline {
             settled.problems.push(required_lock_problem(

@@ -32,6 +32,11 @@ pub fn run(ws: &Workspace, opts: &LockOptions) -> Result<()> {
             "--upgrade-package {bad:?}: not a package name (ASCII letters and digits, with `.`, `_` or `-` between them)"
         )));
     }
+    if ws.offline && (opts.upgrade || !opts.upgrade_packages.is_empty()) {
+        return Err(crate::error::input_error(
+            "--offline: --upgrade and --upgrade-package resolve again, which needs the index",
+        ));
+    }
     let plan_opts = PlanOptions {
         mode: Mode::Nightly {
             build_number: Some(0),
