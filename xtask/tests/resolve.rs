@@ -535,8 +535,9 @@ fn a_musllinux_platform_is_never_collected_as_the_glibc_host() {
 fn requirements_a_setup_py_adds_are_resolved_and_a_wheel_requiring_more_stops_the_run() {
     let setup = "plugins/acme-plugin-legacy/setup.py";
     let repo = Repo::bare_examples();
+    let original = repo.read(setup);
     let appending = |condition: &str| {
-        repo.read(setup)
+        original
             .replacen(
                 "    install_requires=[\n        \"acme-plugin-base==1.4.*,>=1.4.0\",\n    ],",
                 "    install_requires=REQUIRES,",
@@ -572,6 +573,27 @@ fn requirements_a_setup_py_adds_are_resolved_and_a_wheel_requiring_more_stops_th
     let (_tmp, bundle) = repo.unpack_linux_bundle();
     let wheels = list_dir(&bundle);
     assert!(wheels.iter().any(|w| w.starts_with("colorama-0.4.6-")), "{wheels:?}");
+
+    // Changed through another name, or by a helper given the list: computed all the same.
+    for (how, changing) in [
+        ("an alias", "deps = REQUIRES\ndeps.append(\"colorama>=0.4.6\")\n"),
+        (
+            "a helper",
+            "def add(r):\n    r.append(\"colorama>=0.4.6\")\n\nadd(REQUIRES)\n",
+        ),
+    ] {
+        let text = appending("False").replacen("if False:\n    REQUIRES.append(\"colorama>=0.4.6\")\n", changing, 1);
+        assert!(text.contains(changing) && !text.contains("REQUIRES.append"), "{text}");
+        repo.write(setup, &text);
+        repo.commit(&format!("fixture: requirements changed through {how}"));
+        let plan = repo.xtask(&["plan", "--json", "--platform", "linux"]).json();
+        let legacy = plan_plugin(&plan, "acme-plugin-legacy").clone();
+        assert!(
+            legacy["from_backend"].to_string().contains("dependencies")
+                && legacy["dependencies"].to_string().contains("colorama>=0.4.6"),
+            "{how}: {legacy}"
+        );
+    }
 
     // Added only while building a wheel: the metadata hook (dist_info) does not see it.
     fs::remove_dir_all(repo.path().join("dist")).unwrap();

@@ -29,14 +29,12 @@ def _literal_places(node):
     ]
 
 
-_MUTATORS = {"append", "extend", "insert", "remove", "pop", "clear", "sort", "reverse", "update", "setdefault", "add",
-             "discard", "__setitem__", "__iadd__"}
-
-
-def _changed_names(tree):
-    """Names bound more than once, or changed in place, anywhere in the module: their first
-    literal is not what `setup()` gets (`REQUIRES.append(...)` under an `if`, `+=`)."""
-    bound, changed = {}, set()
+def _changed_names(tree, call):
+    """Names whose first literal may not be what `setup()` gets: bound more than once anywhere
+    (imports too), changed through an attribute or item, or used anywhere else than as a
+    value of `setup()` (`REQUIRES.append(...)` under an `if`, `deps = REQUIRES`, a helper
+    called with it). Returns (changed, rebound)."""
+    bound, loads, changed = {}, {}, set()
 
     def bind(target):
         for node in ast.walk(target):
@@ -58,20 +56,29 @@ def _changed_names(tree):
         elif isinstance(node, ast.Delete):
             for target in node.targets:
                 bind(target)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            for alias in node.names:
+                name = alias.asname or alias.name.split(".")[0]
+                bound[name] = bound.get(name, 0) + 1
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            bound[node.name] = bound.get(node.name, 0) + 1
         elif isinstance(node, (ast.Global, ast.Nonlocal)):
             changed.update(node.names)
-        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
-            if isinstance(node.func.value, ast.Name) and node.func.attr in _MUTATORS:
-                changed.add(node.func.value.id)
-    changed.update(name for name, count in bound.items() if count > 1)
-    return changed
+        elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
+            loads[node.id] = loads.get(node.id, 0) + 1
+    expected = {}
+    for kw in call.keywords:
+        if isinstance(kw.value, ast.Name):
+            expected[kw.value.id] = expected.get(kw.value.id, 0) + 1
+    changed.update(name for name, count in loads.items() if count > expected.get(name, 0))
+    rebound = {name for name, count in bound.items() if count > 1}
+    return changed | rebound, rebound
 
 
 def read_setup_py(path):
     with open(path, "rb") as f:
         tree = ast.parse(f.read(), filename=path)
     names, nodes = {}, {}
-    changed = _changed_names(tree)
     for node in tree.body:
         if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
             try:
@@ -89,6 +96,7 @@ def read_setup_py(path):
                 break
     if call is None:
         return {"error": "no setup(...) call found"}
+    changed, rebound = _changed_names(tree, call)
     fields, dynamic, places = {}, [], []
     for kw in call.keywords:
         if kw.arg not in FIELDS:
@@ -100,7 +108,7 @@ def read_setup_py(path):
             if isinstance(node, ast.Name) and node.id in names and node.id not in changed:
                 value, node = names[node.id], nodes[node.id]
             else:
-                if isinstance(node, ast.Name) and node.id in nodes:
+                if isinstance(node, ast.Name) and node.id in nodes and node.id not in rebound:
                     node = nodes[node.id]  # its literal strings stand where they are all the same
                 dynamic.append(kw.arg)
                 if kw.arg == "install_requires" and isinstance(node, (ast.List, ast.Tuple)):

@@ -137,7 +137,8 @@ pub fn write(dir: &Path, what: &Described, files: &[Packaged]) -> Result<()> {
 /// line and license classifiers, each once: by SPDX id where it names one unambiguously
 /// ([`spdx_id`]), else by name.
 fn licenses(wheel: &Path) -> Result<Vec<Value>> {
-    if let Some(expression) = wheel_header_values(wheel, "License-Expression")?.into_iter().next() {
+    let expressions = wheel_header_values(wheel, "License-Expression")?;
+    if let Some(expression) = expressions.into_iter().find(|e| !e.is_empty()) {
         return Ok(vec![json!({"expression": expression})]);
     }
     let mut names: Vec<String> = wheel_header_values(wheel, "License")?

@@ -87,16 +87,18 @@ pub fn run(ws: &Workspace, opts: &LockOptions) -> Result<()> {
     for ((platform, lock), old) in settled.locks.iter().zip(&olds) {
         let file = lock_path(platform);
         let changes = changes(old.as_ref(), lock);
+        let rewritten = old.as_ref().is_none_or(|o| o.text != lock.text);
         crate::ops::ui::summary!(
             "{file}: {} package(s){}",
             lock.packages.len(),
-            if changes.is_empty() {
-                ", unchanged".to_string()
-            } else {
-                format!(": {}", changes.join(", "))
+            match (changes.is_empty(), rewritten) {
+                (true, false) => ", unchanged".to_string(),
+                // What it records was resolved from changed, not what it holds.
+                (true, true) => ", the same packages; its [tool.xtask] record rewritten".to_string(),
+                (false, _) => format!(": {}", changes.join(", ")),
             }
         );
-        if old.as_ref().is_none_or(|o| o.text != lock.text) {
+        if rewritten {
             writes.push((ws.root.join(&file), lock.text.clone().into_bytes()));
         }
     }
