@@ -846,3 +846,43 @@ fn a_lock_that_lost_a_dependency_or_gained_a_stray_package_ships_nothing() {
     repo.commit("lock: whole again");
     repo.xtask(LOCKED_LINUX_NIGHTLY).assert_code(0);
 }
+
+/// `--offline` with a locked package the platform takes as an sdist: its wheel is built once
+/// with the index at hand and kept; before that, the offline run says so before building
+/// anything (pip needs an index for the sdist's build tools).
+#[test]
+fn offline_needs_the_wheel_an_sdist_was_built_into_once() {
+    let own = OwnIndex::start();
+    let repo = repo_on(&own, &["puresdist"]);
+    let work = tempfile::tempdir().unwrap();
+    let private = |c: &mut std::process::Command| {
+        c.env("CARGO_TARGET_DIR", work.path());
+    };
+    repo.xtask_with(&["lock"], private).assert_code(0);
+    repo.commit("lock the dependencies");
+    let offline: Vec<&str> = std::iter::once("--offline")
+        .chain(LOCKED_LINUX_NIGHTLY.iter().copied())
+        .collect();
+    let run = repo.xtask_with(&offline, private);
+    run.assert_code(3);
+    assert!(
+        run.stderr.contains(
+            "linux: --offline: puresdist 1.0 has only an sdist for this platform, and no wheel built from it is in the cache"
+        ),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("==> ["), "nothing ran: {}", run.stderr);
+    repo.xtask_with(LOCKED_LINUX_NIGHTLY, private).assert_code(0);
+    fs::remove_dir_all(repo.path().join("dist")).unwrap();
+    let run = repo.xtask_with(&offline, private);
+    run.assert_code(0);
+    let (_keep, bundle) = repo.unpack_linux_bundle();
+    assert!(
+        list_dir(&bundle)
+            .iter()
+            .any(|f| f.starts_with("puresdist-1.0-") && f.ends_with(".whl")),
+        "{:?}",
+        list_dir(&bundle)
+    );
+}

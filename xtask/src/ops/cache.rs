@@ -74,6 +74,12 @@ impl Cache {
         hex(&hasher.finalize())
     }
 
+    /// Whether entry `key` is kept (its files are checked when it is fetched).
+    pub fn holds(&self, kind: &str, key: &str) -> bool {
+        self.entry_dir(kind, key)
+            .is_some_and(|d| d.join("entry.json").is_file())
+    }
+
     fn entry_dir(&self, kind: &str, key: &str) -> Option<PathBuf> {
         self.dir.as_ref().map(|d| d.join(kind).join(key))
     }

@@ -125,14 +125,28 @@ fn settle_platforms(exec: &Exec, how: &LockUse) -> Result<Settled> {
             // Its Requires-Python checks were made when it was resolved for this very target:
             // only its files must be at hand.
             let lock = committed.clone().expect("checked above");
-            let again = match fetch_chosen(exec, &lock, target).and_then(|c| incomplete(exec, how, &lock, &c, target)) {
-                Ok(gaps) if gaps.is_empty() => {
+            let checked = fetch_chosen(exec, &lock, target).and_then(|c| {
+                let gaps = incomplete(exec, how, &lock, &c, target)?;
+                Ok((gaps, unbuilt_offline(exec, &c, target)))
+            });
+            let again = match checked {
+                Ok((gaps, unbuilt)) if gaps.is_empty() && !unbuilt.is_empty() => {
+                    settled.problems.push(format!(
+                        "{}: --offline: {} {} only an sdist for this platform, and no wheel built from it is in \
+                         the cache (building one needs the index for its build tools): run once without --offline",
+                        target.name,
+                        unbuilt.join(", "),
+                        if unbuilt.len() == 1 { "has" } else { "have" }
+                    ));
+                    continue;
+                }
+                Ok((gaps, _)) if gaps.is_empty() => {
                     write_atomic(&stage_lock(exec.stage, &target.name), lock.text.as_bytes())?;
                     settled.locks.push((target.name.clone(), lock));
                     continue;
                 }
                 // `cargo xtask lock` makes a lock edited by hand whole again.
-                Ok(gaps) => format!("it is not a complete set ({})", gaps.join(", ")),
+                Ok((gaps, _)) => format!("it is not a complete set ({})", gaps.join(", ")),
                 // `cargo xtask lock` resolves again from the index the manifest names now.
                 Err(e) if matches!(how, LockUse::Write { .. }) => format!(
                     "its files cannot be fetched from the URLs it records ({})",
@@ -213,6 +227,24 @@ fn incomplete(
         }
     }
     super::complete::lock_gaps(target, &wheels, &sdists, &lock.requirements)
+}
+
+/// With `--offline`: the packages a platform takes as an sdist whose wheel for it was never
+/// built here (it cannot be now: pip needs an index for the sdist's build tools).
+fn unbuilt_offline(exec: &Exec, chosen: &[super::store::Chosen], target: &Platform) -> Vec<String> {
+    if !exec.ws.offline {
+        return Vec::new();
+    }
+    chosen
+        .iter()
+        .filter_map(|c| match c {
+            super::store::Chosen::Sdist(p, f) => {
+                let (key, _) = super::resolve::sdist_wheel_key(exec, target, f);
+                (!exec.ws.cache.holds("sdist-wheels", &key)).then(|| format!("{} {}", p.name, p.version))
+            }
+            super::store::Chosen::Wheel(..) => None,
+        })
+        .collect()
 }
 
 /// Why a lock does not fit a run: resolved for another target or from other requirements, or
