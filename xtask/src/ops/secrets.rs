@@ -17,6 +17,13 @@ pub fn register_secret(value: &str) {
     }
 }
 
+/// Whether `text` holds a registered secret (a credential taken from the environment), for
+/// files that must never keep one.
+pub fn holds_secret(text: &str) -> bool {
+    let secrets = SECRETS.lock().unwrap_or_else(|e| e.into_inner());
+    secrets.iter().any(|s| text.contains(s.as_str()))
+}
+
 /// Hide credentials: the whole user-info part of URLs (`https://user:token@host` →
 /// `https://***@host`; a token may stand where the user name does), the values of a URL's
 /// query string (`?token=abc` → `?token=***`) and every registered secret. Applied to

@@ -130,7 +130,18 @@ impl Lock {
             text.push_str(&format!("    {},\n", quote(r)));
         }
         text.push_str("]\n");
-        Lock::parse(&text, "the lock just written")
+        let lock = Lock::parse(&text, "the lock just written")?;
+        // An index that takes its token in the path (`https://host/${TOKEN}/simple/`) gives
+        // file URLs that carry it: such a lock must not be written, nor committed.
+        let mut files = lock.packages.iter().flat_map(|p| p.wheels.iter().chain(&p.sdist));
+        if files.any(|f| crate::ops::secrets::holds_secret(after_authority(&f.url))) {
+            bail!(
+                "the lock would hold the value of a `${{VAR}}` of the package index settings: the index's file URLs \
+                 carry it in their path (a token there); give a token as the URL's login \
+                 (`https://user:${{TOKEN}}@host/...`), and a value that is no secret as written text"
+            );
+        }
+        Ok(lock)
     }
 
     /// The recorded requirements that apply on a target (`env`) and that no package of the lock
@@ -329,6 +340,14 @@ fn file(entry: &toml::Value, package: &str, what: &str) -> Result<LockedFile> {
     })
 }
 
+/// A URL's path, query and fragment (what follows `scheme://authority`); a path as it is.
+fn after_authority(url: &str) -> &str {
+    match url.split_once("://") {
+        Some((_, rest)) => rest.find('/').map_or("", |i| &rest[i..]),
+        None => url,
+    }
+}
+
 /// `%XX` escapes of a URL path segment decoded.
 fn percent_decode(s: &str) -> String {
     let bytes = s.as_bytes();
@@ -395,6 +414,22 @@ wheels = [{ url = \"http://i/simple/rich/rich-11.2-py3-none-any.whl\", hashes = 
                 "requirement \"rich>=10\" is gone"
             ]
         );
+    }
+
+    #[test]
+    fn a_lock_whose_file_urls_carry_a_credential_is_never_written() {
+        crate::ops::secrets::register_secret("tok-7f3e9a2b");
+        let uv = UV.replace("http://i/simple/rich/", "http://i/tok-7f3e9a2b/simple/rich/");
+        let err = Lock::from_uv(&uv, &[], "linux", "t 3.11", &[], &[]).unwrap_err();
+        assert!(
+            format!("{err:#}").contains("the lock would hold the value of a `${VAR}`"),
+            "{err:#}"
+        );
+        assert!(!format!("{err:#}").contains("tok-7f3e9a2b"));
+        // A value in the host (a mirror named by the environment) is where files come from.
+        crate::ops::secrets::register_secret("mirror-9c1d.example");
+        let uv = UV.replace("http://i/simple/rich/", "http://mirror-9c1d.example/simple/rich/");
+        assert!(Lock::from_uv(&uv, &[], "linux", "t 3.11", &[], &[]).is_ok());
     }
 
     #[test]
