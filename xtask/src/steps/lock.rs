@@ -122,54 +122,25 @@ fn settle_platforms(exec: &Exec, how: &LockUse) -> Result<Settled> {
         let differences = |lock: &Lock| why_unfit(lock, &signature, &requirements, &sources, target);
         let fits = committed.as_ref().is_some_and(|lock| differences(lock).is_empty());
         if fits && !how.upgrades() {
-            // Its Requires-Python checks were made when it was resolved for this very target:
-            // only its files must be at hand.
             let lock = committed.clone().expect("checked above");
-            let checked = fetch_chosen(exec, &lock, target).and_then(|c| {
-                let gaps = incomplete(exec, how, &lock, &c, target)?;
-                Ok((gaps, unbuilt_offline(exec, &c, target)))
-            });
-            let again = match checked {
-                Ok((gaps, unbuilt)) if gaps.is_empty() && !unbuilt.is_empty() => {
+            match as_committed(exec, how, lock, target)? {
+                AsCommitted::Used(lock) => {
+                    settled.locks.push((target.name.clone(), *lock));
+                    continue;
+                }
+                AsCommitted::Problem(problem) => {
+                    settled.problems.push(problem);
+                    continue;
+                }
+                AsCommitted::Again(why) if exec.ws.offline => {
                     settled.problems.push(format!(
-                        "{}: --offline: {} {} only an sdist for this platform, and no wheel built from it is in \
-                         the cache (building one needs the index for its build tools): run once without --offline",
-                        target.name,
-                        unbuilt.join(", "),
-                        if unbuilt.len() == 1 { "has" } else { "have" }
+                        "{}: {file}: {why}; resolving it again needs the index (run without --offline)",
+                        target.name
                     ));
                     continue;
                 }
-                Ok((gaps, _)) if gaps.is_empty() => {
-                    write_atomic(&stage_lock(exec.stage, &target.name), lock.text.as_bytes())?;
-                    settled.locks.push((target.name.clone(), lock));
-                    continue;
-                }
-                // `cargo xtask lock` makes a lock edited by hand whole again.
-                Ok((gaps, _)) => format!("it is not a complete set ({})", gaps.join(", ")),
-                // `cargo xtask lock` resolves again from the index the manifest names now.
-                Err(e) if matches!(how, LockUse::Write { .. }) => format!(
-                    "its files cannot be fetched from the URLs it records ({})",
-                    first_line(&format!("{e:#}"))
-                ),
-                Err(e) => {
-                    let advice = if exec.ws.offline {
-                        ""
-                    } else {
-                        ". The lock's files come from the URLs it records: if the index moved, run `cargo xtask lock` and commit it"
-                    };
-                    settled.problems.push(format!("{}: {e:#}{advice}", target.name));
-                    continue;
-                }
-            };
-            if exec.ws.offline {
-                settled.problems.push(format!(
-                    "{}: {file}: {again}; resolving it again needs the index (run without --offline)",
-                    target.name
-                ));
-                continue;
+                AsCommitted::Again(why) => crate::ops::ui::progress!("    {file}: {why}: resolved again"),
             }
-            crate::ops::ui::progress!("    {file}: {again}: resolved again");
         }
         if *how == LockUse::Require || exec.ws.offline {
             settled.problems.push(required_lock_problem(
@@ -203,6 +174,55 @@ fn settle_platforms(exec: &Exec, how: &LockUse) -> Result<Settled> {
         }
     }
     Ok(settled)
+}
+
+/// What became of a committed lock that fits the run ([`as_committed`]).
+enum AsCommitted {
+    /// Used as it is (written to the staging folder).
+    Used(Box<Lock>),
+    /// A problem that stops the run.
+    Problem(String),
+    /// `cargo xtask lock` resolves again, for this reason.
+    Again(String),
+}
+
+/// A committed lock that fits the run, used as it is: its Requires-Python checks were made
+/// when it was resolved for this very target, so only its files must be at hand (and for
+/// `cargo xtask lock`, make a complete set; with `--offline`, wheels built from its sdists
+/// too).
+fn as_committed(exec: &Exec, how: &LockUse, lock: Lock, target: &Platform) -> Result<AsCommitted> {
+    let checked = fetch_chosen(exec, &lock, target).and_then(|c| {
+        let gaps = incomplete(exec, how, &lock, &c, target)?;
+        Ok((gaps, unbuilt_offline(exec, &c, target)))
+    });
+    Ok(match checked {
+        Ok((gaps, unbuilt)) if gaps.is_empty() && !unbuilt.is_empty() => AsCommitted::Problem(format!(
+            "{}: --offline: {} {} only an sdist for this platform, and no wheel built from it is in the cache \
+             (building one needs the index for its build tools): run once without --offline",
+            target.name,
+            unbuilt.join(", "),
+            if unbuilt.len() == 1 { "has" } else { "have" }
+        )),
+        Ok((gaps, _)) if gaps.is_empty() => {
+            write_atomic(&stage_lock(exec.stage, &target.name), lock.text.as_bytes())?;
+            AsCommitted::Used(Box::new(lock))
+        }
+        // `cargo xtask lock` makes a lock edited by hand whole again.
+        Ok((gaps, _)) => AsCommitted::Again(format!("it is not a complete set ({})", gaps.join(", "))),
+        // `cargo xtask lock` resolves again from the index the manifest names now.
+        Err(e) if matches!(how, LockUse::Write { .. }) => AsCommitted::Again(format!(
+            "its files cannot be fetched from the URLs it records ({})",
+            first_line(&format!("{e:#}"))
+        )),
+        Err(e) => {
+            let advice = if exec.ws.offline {
+                ""
+            } else {
+                ". The lock's files come from the URLs it records: if the index moved, run `cargo xtask lock` and commit it"
+            };
+            AsCommitted::Problem(format!("{}: {e:#}{advice}", target.name))
+        }
+    })
 }
 
 /// For `cargo xtask lock` only (runs check their bundles as complete sets before delivery,
@@ -239,7 +259,7 @@ fn unbuilt_offline(exec: &Exec, chosen: &[super::store::Chosen], target: &Platfo
         .iter()
         .filter_map(|c| match c {
             super::store::Chosen::Sdist(p, f) => {
-                let (key, _) = super::resolve::sdist_wheel_key(exec, target, f);
+                let (key, _) = super::store::sdist_wheel_key(exec, target, f);
                 (!exec.ws.cache.holds("sdist-wheels", &key)).then(|| format!("{} {}", p.name, p.version))
             }
             super::store::Chosen::Wheel(..) => None,

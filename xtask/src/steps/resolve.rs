@@ -20,7 +20,6 @@ use super::exec::Exec;
 use super::store::{choose, take, Chosen};
 use super::uv::without_target_wheels;
 use crate::manifest::{normalize_name, Platform};
-use crate::ops::cache::Cache;
 use crate::ops::cmd::Cmd;
 use crate::ops::fs::{create_dir, file_names, link_or_copy};
 use crate::python::lockfile::Lock;
@@ -124,19 +123,6 @@ fn requirers(exec: &Exec, chosen: &[&Chosen], out: &Path, name: &str) -> String 
 }
 
 /// The chosen sdists built into wheels in `out` (see the module), each kept in the cache.
-/// The cache key of the wheel built for `target` from a locked sdist, and what it is made of.
-pub(super) fn sdist_wheel_key(
-    exec: &Exec,
-    target: &Platform,
-    file: &crate::python::lockfile::LockedFile,
-) -> (String, serde_json::Value) {
-    let inputs = serde_json::json!({
-        "sdist": file.sha256, "target": target.tags, "python": target.series(),
-        "abi": target.abi, "host": exec.on_host(&target.name),
-    });
-    (Cache::key("sdist-wheels", &inputs), inputs)
-}
-
 fn build_sdists(exec: &Exec, target: &Platform, out: &Path, sdists: &[&Chosen], all: &[Chosen]) -> Result<()> {
     let host = exec.on_host(&target.name);
     let all: Vec<&Chosen> = all.iter().collect();
@@ -145,7 +131,7 @@ fn build_sdists(exec: &Exec, target: &Platform, out: &Path, sdists: &[&Chosen], 
     for c in sdists {
         let (package, file) = (c.package(), c.file());
         let requirement = format!("{}=={}", package.name, package.version);
-        let (key, inputs) = sdist_wheel_key(exec, target, file);
+        let (key, inputs) = super::store::sdist_wheel_key(exec, target, file);
         if exec.ws.cache.fetch("sdist-wheels", &key, out)?.is_some() {
             continue;
         }

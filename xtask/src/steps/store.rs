@@ -188,3 +188,16 @@ fn mark_used(path: &Path) {
         let _ = f.set_modified(*TAKEN.get_or_init(std::time::SystemTime::now));
     }
 }
+
+/// The cache key of the wheel built for `target` from a locked sdist, and what it is made of.
+pub fn sdist_wheel_key(
+    exec: &Exec,
+    target: &crate::manifest::Platform,
+    file: &crate::python::lockfile::LockedFile,
+) -> (String, serde_json::Value) {
+    let inputs = serde_json::json!({
+        "sdist": file.sha256, "target": target.tags, "python": target.series(),
+        "abi": target.abi, "host": exec.on_host(&target.name),
+    });
+    (crate::ops::cache::Cache::key("sdist-wheels", &inputs), inputs)
+}
