@@ -320,12 +320,8 @@ fn file(entry: &toml::Value, package: &str, what: &str) -> Result<LockedFile> {
     if !distribution || !plain || name.starts_with('.') {
         bail!("{what}: {url} does not name a wheel or sdist file");
     }
-    if let Some((_, rest)) = url.split_once("://") {
-        if rest
-            .split(['/', '?', '#'])
-            .next()
-            .is_some_and(|host| host.contains('@'))
-        {
+    if let Some((_, authority, _)) = split_url(url) {
+        if authority.contains('@') {
             bail!(
                 "{what}: the URL of {name} holds a login ({}): a lock holds no credentials; the index's login \
                  comes from the `${{VAR}}`s of [public] index-url",
@@ -340,11 +336,27 @@ fn file(entry: &toml::Value, package: &str, what: &str) -> Result<LockedFile> {
     })
 }
 
-/// A URL's path, query and fragment (what follows `scheme://authority`); a path as it is.
+/// A URL as (scheme, authority, the rest: path, query, fragment); `None` for a path.
+fn split_url(url: &str) -> Option<(&str, &str, &str)> {
+    let (scheme, rest) = url.split_once("://")?;
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    Some((scheme, &rest[..end], &rest[end..]))
+}
+
+/// A URL's path, query and fragment; a path as it is.
 fn after_authority(url: &str) -> &str {
-    match url.split_once("://") {
-        Some((_, rest)) => rest.find('/').map_or("", |i| &rest[i..]),
-        None => url,
+    split_url(url).map_or(url, |(_, _, rest)| rest)
+}
+
+/// `url` without the user-info of its authority (`https://user:${TOKEN}@host/x` ->
+/// `https://host/x`); anything else as it is.
+pub fn without_login(url: &str) -> String {
+    match split_url(url) {
+        Some((scheme, authority, rest)) => {
+            let host = authority.rsplit_once('@').map_or(authority, |(_, host)| host);
+            format!("{scheme}://{host}{rest}")
+        }
+        None => url.to_string(),
     }
 }
 
@@ -414,6 +426,17 @@ wheels = [{ url = \"http://i/simple/rich/rich-11.2-py3-none-any.whl\", hashes = 
                 "requirement \"rich>=10\" is gone"
             ]
         );
+    }
+
+    #[test]
+    fn a_source_is_recorded_without_its_login() {
+        assert_eq!(
+            without_login("https://ci:${TOKEN}@pkgs.example/simple/?x=1"),
+            "https://pkgs.example/simple/?x=1"
+        );
+        assert_eq!(without_login("https://${TOKEN}@h/s/a@b"), "https://h/s/a@b");
+        assert_eq!(without_login("https://pypi.org/simple/"), "https://pypi.org/simple/");
+        assert_eq!(without_login("vendor/wheels"), "vendor/wheels");
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! The bundle's wheels as a complete set, as the target's installer will need it, checked
-//! before anything is delivered: every requirement of every wheel reached from the plugins and
-//! `[public] requirements` (markers evaluated for the target, with the extras asked for) is met
-//! by a wheel there, and every public wheel is named by some requirement. The lock was
+//! before anything is delivered: every `[public] requirement` and every requirement of every
+//! wheel (markers evaluated for the target, with the extras asked for) is met by a wheel
+//! there, and every public wheel is named by some requirement. The lock was
 //! resolved from the plugins' declared metadata (a build backend may compute other
 //! requirements), and a lock may have been edited by hand (a package taken out, or one added
 //! that nothing needs).
@@ -11,25 +11,36 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 use anyhow::{bail, Result};
-use pep508_rs::{ExtraName, Requirement, VerbatimUrl, VersionOrUrl};
+use pep508_rs::{ExtraName, MarkerEnvironment, Requirement, VerbatimUrl, VersionOrUrl};
 
 use crate::manifest::{normalize_name, Platform};
 use crate::ops::fs::file_names;
 
 /// A wheel of the bundle: its file, version and requirements (`Requires-Dist`); `opaque`
 /// for a package whose requirements are not known (an sdist, unbuilt).
-struct Wheel {
-    file: String,
-    version: Option<pep440_rs::Version>,
-    requires: Vec<String>,
-    opaque: bool,
+pub struct Wheel {
+    pub file: String,
+    pub version: Option<pep440_rs::Version>,
+    pub requires: Vec<String>,
+    pub opaque: bool,
 }
 
 /// Check the wheels in `dir` (see the module); `plugin_wheels` are the plugins' files there.
 pub fn check(target: &Platform, dir: &Path, plugin_wheels: &[String], public: &[String]) -> Result<()> {
     let paths: Vec<PathBuf> = file_names(dir)?.into_iter().map(|f| dir.join(f)).collect();
     let wheels = read(&paths)?;
-    let (from_plugins, mut from_others) = unmet(&wheels, target, plugin_wheels, public);
+    let env = crate::python::platform::marker_environment(target);
+    let mut from_others = unmet_roots(&wheels, &env, public, "[public] requirements asks for");
+    let mut from_plugins = Vec::new();
+    for (name, requirement) in unmet_requirements(&wheels, &env, public).0 {
+        let file = &wheels[&name].file;
+        let list = if plugin_wheels.contains(file) {
+            &mut from_plugins
+        } else {
+            &mut from_others
+        };
+        list.push(format!("{file} requires {requirement:?}"));
+    }
     if !from_plugins.is_empty() {
         bail!(
             "the public wheels of {} do not satisfy what the built plugins require: {}; the resolution reads the \
@@ -74,7 +85,11 @@ pub fn lock_gaps(
             },
         );
     }
-    let (_, mut gaps) = unmet(&wheels, target, &[], requirements);
+    let env = crate::python::platform::marker_environment(target);
+    let mut gaps = unmet_roots(&wheels, &env, requirements, "the lock records");
+    for (name, requirement) in unmet_requirements(&wheels, &env, requirements).0 {
+        gaps.push(format!("{} requires {requirement:?}", wheels[&name].file));
+    }
     if sdists.is_empty() {
         // What an unread sdist requires is unknown: nothing can be called stray then.
         gaps.extend(stray(&wheels, &[], requirements));
@@ -107,73 +122,78 @@ fn parse(text: &str) -> Option<Requirement<VerbatimUrl>> {
     Requirement::<VerbatimUrl>::from_str(text).ok()
 }
 
-/// The requirements no wheel meets, breadth first from the plugins and `public` over
-/// (package, extras asked of it): those of plugin wheels, and the others.
-fn unmet(
-    wheels: &BTreeMap<String, Wheel>,
-    target: &Platform,
-    plugin_wheels: &[String],
-    public: &[String],
-) -> (Vec<String>, Vec<String>) {
-    let env = crate::python::platform::marker_environment(target);
-    let met = |req: &Requirement<VerbatimUrl>| {
-        let held = wheels.get(&normalize_name(req.name.as_ref()));
-        match (held, &req.version_or_url) {
-            (None, _) => false,
-            (Some(w), Some(VersionOrUrl::VersionSpecifier(spec))) => {
-                w.version.as_ref().is_some_and(|v| crate::versions::satisfies(spec, v))
-            }
-            (Some(_), _) => true,
+/// Whether a wheel of the set meets `req`.
+fn met(wheels: &BTreeMap<String, Wheel>, req: &Requirement<VerbatimUrl>) -> bool {
+    match (wheels.get(&normalize_name(req.name.as_ref())), &req.version_or_url) {
+        (None, _) => false,
+        (Some(w), Some(VersionOrUrl::VersionSpecifier(spec))) => {
+            w.version.as_ref().is_some_and(|v| crate::versions::satisfies(spec, v))
         }
-    };
-    let (mut from_plugins, mut from_others) = (Vec::new(), Vec::new());
-    let mut asked: BTreeMap<String, BTreeSet<ExtraName>> = BTreeMap::new();
-    let mut queue: Vec<(String, Vec<ExtraName>)> = wheels
-        .iter()
-        .filter(|(_, w)| plugin_wheels.contains(&w.file))
-        .map(|(name, _)| (name.clone(), Vec::new()))
-        .collect();
-    for text in public {
-        let Some(req) = parse(text).filter(|r| r.marker.evaluate(&env, &[])) else {
-            continue;
-        };
-        if !met(&req) {
-            from_others.push(format!("[public] requirements asks for {text:?}"));
-        }
-        queue.push((normalize_name(req.name.as_ref()), req.extras.clone()));
+        (Some(_), _) => true,
     }
-    while let Some((name, extras)) = queue.pop() {
-        let Some(wheel) = wheels.get(&name) else {
-            continue;
-        };
-        // Read again only when asked with an extra it was not asked with before.
-        let seen = asked.contains_key(&name);
-        let known = asked.entry(name.clone()).or_default();
-        let before = known.len();
-        known.extend(extras);
-        if seen && known.len() == before {
-            continue;
+}
+
+/// The `roots` that apply on the target and that no wheel meets, each after `what`.
+fn unmet_roots(wheels: &BTreeMap<String, Wheel>, env: &MarkerEnvironment, roots: &[String], what: &str) -> Vec<String> {
+    roots
+        .iter()
+        .filter(|text| parse(text).is_some_and(|r| r.marker.evaluate(env, &[]) && !met(wheels, &r)))
+        .map(|text| format!("{what} {text:?}"))
+        .collect()
+}
+
+/// The requirements of `wheels` that no wheel among them meets on the target, as (the
+/// requiring package's name, the requirement), and how many applied. Markers are evaluated
+/// with the extras `roots` and the wheels ask of each package, until nothing new is asked
+/// (what `verify` checks of a bundle, and a run of the bundle it is about to deliver).
+pub fn unmet_requirements(
+    wheels: &BTreeMap<String, Wheel>,
+    env: &MarkerEnvironment,
+    roots: &[String],
+) -> (Vec<(String, String)>, usize) {
+    let mut asked: BTreeMap<String, BTreeSet<ExtraName>> = BTreeMap::new();
+    let own = |asked: &BTreeMap<String, BTreeSet<ExtraName>>, name: &str| -> Vec<ExtraName> {
+        asked.get(name).map(|e| e.iter().cloned().collect()).unwrap_or_default()
+    };
+    for req in roots.iter().filter_map(|t| parse(t)) {
+        if req.marker.evaluate(env, &[]) {
+            asked
+                .entry(normalize_name(req.name.as_ref()))
+                .or_default()
+                .extend(req.extras);
         }
-        let extras: Vec<ExtraName> = known.iter().cloned().collect();
-        for text in &wheel.requires {
-            let Some(req) = parse(text).filter(|r| r.marker.evaluate(&env, &extras)) else {
-                continue;
-            };
-            if !met(&req) {
-                let problem = format!("{} requires {text:?}", wheel.file);
-                let list = if plugin_wheels.contains(&wheel.file) {
-                    &mut from_plugins
-                } else {
-                    &mut from_others
-                };
-                if !list.contains(&problem) {
-                    list.push(problem);
+    }
+    loop {
+        let mut changed = false;
+        for (name, wheel) in wheels {
+            let extras = own(&asked, name);
+            for req in wheel.requires.iter().filter_map(|t| parse(t)) {
+                if req.marker.evaluate(env, &extras) {
+                    let entry = asked.entry(normalize_name(req.name.as_ref())).or_default();
+                    for e in req.extras {
+                        changed |= entry.insert(e);
+                    }
                 }
             }
-            queue.push((normalize_name(req.name.as_ref()), req.extras.clone()));
+        }
+        if !changed {
+            break;
         }
     }
-    (from_plugins, from_others)
+    let (mut unmet, mut checked) = (Vec::new(), 0);
+    for (name, wheel) in wheels {
+        let extras = own(&asked, name);
+        for text in &wheel.requires {
+            let Some(req) = parse(text).filter(|r| r.marker.evaluate(env, &extras)) else {
+                continue;
+            };
+            checked += 1;
+            if !met(wheels, &req) {
+                unmet.push((name.clone(), text.clone()));
+            }
+        }
+    }
+    (unmet, checked)
 }
 
 /// Public wheels no requirement names at all (markers aside, so that no marker judged here

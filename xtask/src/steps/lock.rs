@@ -291,21 +291,8 @@ fn package_sources(manifest: &Manifest) -> Vec<String> {
     std::iter::once(&public.index_url)
         .chain(&public.extra_index_urls)
         .chain(&public.find_links)
-        .map(|l| without_login(&l.value))
+        .map(|l| crate::python::lockfile::without_login(&l.value))
         .collect()
-}
-
-/// `url` without the user-info of its authority (`https://user:${TOKEN}@host/x` ->
-/// `https://host/x`); anything else as it is.
-fn without_login(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else {
-        return url.to_string();
-    };
-    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    match rest[..end].rfind('@') {
-        Some(at) => format!("{scheme}://{}", &rest[at + 1..]),
-        None => url.to_string(),
-    }
 }
 
 /// What a lock was resolved for: uv's target, the platform's Python and macOS deployment target.
@@ -739,20 +726,4 @@ pub fn locks_behind(ws: &Workspace, plan: &Plan, git: &Git) -> Result<Vec<String
         }
     }
     Ok(problems)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_source_is_recorded_without_its_login() {
-        assert_eq!(
-            without_login("https://ci:${TOKEN}@pkgs.example/simple/?x=1"),
-            "https://pkgs.example/simple/?x=1"
-        );
-        assert_eq!(without_login("https://${TOKEN}@h/s/a@b"), "https://h/s/a@b");
-        assert_eq!(without_login("https://pypi.org/simple/"), "https://pypi.org/simple/");
-        assert_eq!(without_login("vendor/wheels"), "vendor/wheels");
-    }
 }

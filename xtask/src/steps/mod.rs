@@ -9,6 +9,7 @@ pub use build::{wheel_metadata, wheel_requires, wheel_requires_python};
 mod bundle;
 mod commit;
 mod complete;
+pub use complete::{unmet_requirements, Wheel};
 mod deliver;
 mod dispatch;
 mod exec;

@@ -7,7 +7,6 @@ use std::path::Path;
 use std::str::FromStr;
 
 use anyhow::{Context, Result};
-use pep508_rs::{Requirement, VerbatimUrl, VersionOrUrl};
 
 use super::bundle_manifest::{BundleManifest, ManifestFile};
 use super::install::{install_plugins_offline, offline_install_tools, Host};
@@ -187,83 +186,39 @@ pub fn check_dependencies(
     platform: &Platform,
     log: &mut Log,
 ) -> Result<Vec<String>> {
-    let env = marker_environment(platform);
     // Names and versions from the wheels themselves, not from manifest.json.
-    let mut found: Vec<(String, pep440_rs::Version, Vec<String>)> = Vec::new();
+    let mut found: BTreeMap<String, crate::steps::Wheel> = BTreeMap::new();
     for w in wheels {
         let meta = crate::steps::wheel_metadata(&dir.join(&w.file))?;
         let version = pep440_rs::Version::from_str(&meta.version).map_err(|e| anyhow::anyhow!("{}: {e}", w.file))?;
-        found.push((
-            normalize_name(&meta.name),
-            version,
-            crate::steps::wheel_requires(&dir.join(&w.file))?,
-        ));
+        let wheel = crate::steps::Wheel {
+            file: w.file.clone(),
+            version: Some(version),
+            requires: crate::steps::wheel_requires(&dir.join(&w.file))?,
+            opaque: false,
+        };
+        found.insert(normalize_name(&meta.name), wheel);
     }
-    // The extras each package is asked for, until nothing new is asked.
-    let mut extras: BTreeMap<String, BTreeSet<pep508_rs::ExtraName>> = BTreeMap::new();
-    loop {
-        let mut changed = false;
-        for (name, _, requires) in &found {
-            let own = asked_extras(&extras, name);
-            for line in requires {
-                let Ok(req) = Requirement::<VerbatimUrl>::from_str(line) else {
-                    continue;
-                };
-                if req.evaluate_markers(&env, &own) {
-                    let entry = extras.entry(req.name.to_string()).or_default();
-                    for e in req.extras {
-                        changed |= entry.insert(e);
-                    }
-                }
-            }
-        }
-        if !changed {
-            break;
-        }
-    }
-    let mut problems = Vec::new();
-    let mut count = 0;
-    for (name, version, requires) in &found {
-        let own = asked_extras(&extras, name);
-        for line in requires {
-            let Ok(req) = Requirement::<VerbatimUrl>::from_str(line) else {
-                continue;
-            };
-            if !req.evaluate_markers(&env, &own) {
-                continue;
-            }
-            count += 1;
-            let ok = found.iter().any(|(n, v, _)| {
-                n == req.name.as_ref()
-                    && match &req.version_or_url {
-                        Some(VersionOrUrl::VersionSpecifier(spec)) => crate::versions::satisfies(spec, v),
-                        _ => true,
-                    }
-            });
-            if !ok {
-                problems.push(format!(
-                    "{name} {version} requires {line:?} on {}, which the bundle lacks",
-                    platform.name
-                ));
-            }
-        }
-    }
+    let (unmet, checked) = crate::steps::unmet_requirements(&found, &marker_environment(platform), &[]);
+    let problems = unmet
+        .into_iter()
+        .map(|(name, line)| {
+            let version = found[&name]
+                .version
+                .as_ref()
+                .map(ToString::to_string)
+                .unwrap_or_default();
+            format!(
+                "{name} {version} requires {line:?} on {}, which the bundle lacks",
+                platform.name
+            )
+        })
+        .collect();
     log.say(format!(
-        "dependencies for {}: {count} requirement(s) checked",
+        "dependencies for {}: {checked} requirement(s) checked",
         platform.name
     ));
     Ok(problems)
-}
-
-/// The extras that some requirement in the bundle asks of package `name`.
-pub fn asked_extras(
-    extras: &BTreeMap<String, BTreeSet<pep508_rs::ExtraName>>,
-    name: &str,
-) -> Vec<pep508_rs::ExtraName> {
-    extras
-        .get(name)
-        .map(|e| e.iter().cloned().collect())
-        .unwrap_or_default()
 }
 
 /// The SBOM `manifest.json` declares is CycloneDX 1.6 JSON naming every package of the bundle
