@@ -432,3 +432,183 @@ fn hooks_of_a_backend_that_starts_a_thread_run_in_new_interpreters() {
         "imported before, then by each of the 4 hooks' interpreters"
     );
 }
+
+/// The builds of a run share one process that imports ahead what earlier hooks imported from
+/// the build tools (kept beside the build-tools venv for the next run). A plugin that keeps a
+/// module of the same name in its own folder (a vendored `versioneer.py` beside a plugin whose
+/// build requires the installed one) still builds with its own: its wheels say what a
+/// maintainer's `python -m build` would, in the first run and in the next.
+#[test]
+fn a_plugins_own_module_is_never_replaced_by_one_imported_ahead() {
+    let wheels = tempfile::tempdir().unwrap();
+    fake_wheel(
+        wheels.path(),
+        "acme-helper",
+        "1.0",
+        "acme_helper",
+        "SUMMARY = \"the installed helper\"\n",
+        &[],
+    );
+    let plugin = |folder: &str, requires: &str, own_helper: bool| {
+        let module = folder.replace('-', "_");
+        let mut files = vec![
+            (
+                "pyproject.toml".to_string(),
+                format!(
+                    "[build-system]\nrequires = [\"setuptools>=69\"{requires}]\n\
+                     build-backend = \"setuptools.build_meta:__legacy__\"\n\n\
+                     [project]\nname = \"{folder}\"\nversion = \"1.0.0\"\ndescription = \"A plugin\"\n\
+                     dynamic = [\"keywords\"]\n\
+                     license = \"MIT\"\n"
+                ),
+            ),
+            (
+                "setup.py".to_string(),
+                "import acme_helper\nfrom setuptools import setup\n\nsetup(keywords=[acme_helper.SUMMARY])\n"
+                    .to_string(),
+            ),
+            (
+                format!("src/{module}/__init__.py"),
+                "__version__ = \"1.0.0\"\n".to_string(),
+            ),
+        ];
+        if own_helper {
+            files.push((
+                "acme_helper.py".to_string(),
+                "SUMMARY = \"its own helper\"\n".to_string(),
+            ));
+            // In the sdist too, so that the wheel built from it finds it.
+            files.push(("MANIFEST.in".to_string(), "include acme_helper.py\n".to_string()));
+        }
+        (folder.to_string(), files)
+    };
+    // Built in this order, one at a time: the installed helper is imported before the
+    // vendored one's plugin is built.
+    let plugins = [
+        plugin("acme-a-installed", ", \"acme-helper==1.0\"", false),
+        plugin("acme-b-vendored", "", true),
+    ];
+    let plugins: Vec<(&str, Vec<(String, String)>)> =
+        plugins.iter().map(|(f, files)| (f.as_str(), files.clone())).collect();
+    let repo = repo_of(&plugins, "");
+    let manifest = repo.read("release-config.toml");
+    let find_links = format!("find-links = [\"{}\"", backend_wheels().display());
+    repo.write(
+        "release-config.toml",
+        &manifest.replacen(
+            &find_links,
+            &format!("{find_links}, \"{}\"", wheels.path().display()),
+            1,
+        ),
+    );
+    repo.commit("fixture: a helper installed for one plugin, vendored by another");
+    let summaries = |build: &str| {
+        let out = repo.xtask(&[
+            "nightly",
+            "--platform",
+            "linux",
+            "--no-sources",
+            "--jobs",
+            "1",
+            "--build-number",
+            build,
+        ]);
+        out.assert_code(0);
+        let (_keep, top) = repo.unpack_linux_bundle();
+        let summary = |plugin: &str| {
+            let wheel = format!("{plugin}-1.0.1.dev2026112100{build}-py3-none-any.whl");
+            let mut zip = zip::ZipArchive::new(std::fs::File::open(top.join(&wheel)).unwrap()).unwrap();
+            let mut text = String::new();
+            zip.by_name(&format!("{plugin}-1.0.1.dev2026112100{build}.dist-info/METADATA"))
+                .unwrap()
+                .read_to_string(&mut text)
+                .unwrap();
+            text.lines()
+                .find_map(|l| l.strip_prefix("Keywords: "))
+                .unwrap_or_default()
+                .to_string()
+        };
+        std::fs::remove_dir_all(repo.path().join("dist")).unwrap();
+        (summary("acme_a_installed"), summary("acme_b_vendored"))
+    };
+    let expected = ("the installed helper".to_string(), "its own helper".to_string());
+    assert_eq!(summaries("7"), expected, "the first run");
+    // The run learned the helper: the next imports it ahead, before any build.
+    let tools = cache_dir().join("cargo-target/xtask/tools");
+    let learned = list_dir(&tools)
+        .into_iter()
+        .filter(|n| n.ends_with(".preimports.json"))
+        .map(|n| std::fs::read_to_string(tools.join(n)).unwrap())
+        .any(|text| text.contains("\"acme_helper\""));
+    assert!(
+        learned,
+        "no preimports.json beside the venvs in {} names acme_helper",
+        tools.display()
+    );
+    assert_eq!(summaries("8"), expected, "the next run, with the helper imported ahead");
+}
+
+/// Plugins whose build fails are each named with what their backend said, the command that
+/// builds them as a maintainer would run it, and the log that holds their whole output; a
+/// plugin that builds fine beside them does not hide them, and nothing is delivered.
+#[test]
+fn every_failing_build_is_named_with_its_own_output() {
+    let plugin = |folder: &str, setup: &str| {
+        let module = folder.replace('-', "_");
+        (
+            folder.to_string(),
+            vec![
+                (
+                    "pyproject.toml".to_string(),
+                    format!(
+                        "[build-system]\nrequires = [\"setuptools>=69\"]\nbuild-backend = \"setuptools.build_meta\"\n\n\
+                         [project]\nname = \"{folder}\"\nversion = \"1.0.0\"\ndescription = \"A plugin\"\nlicense = \"MIT\"\n"
+                    ),
+                ),
+                ("setup.py".to_string(), setup.to_string()),
+                (format!("src/{module}/__init__.py"), "__version__ = \"1.0.0\"\n".to_string()),
+            ],
+        )
+    };
+    let plugins = [
+        plugin(
+            "acme-exits",
+            "import sys\nif 'bdist_wheel' in sys.argv:\n    raise SystemExit('acme-exits: no compiler for the wheel')\n\
+             from setuptools import setup\nsetup()\n",
+        ),
+        plugin("acme-fine", "from setuptools import setup\nsetup()\n"),
+        plugin("acme-raises", "raise RuntimeError('acme-raises: setup.py is broken')\n"),
+    ];
+    let plugins: Vec<(&str, Vec<(String, String)>)> =
+        plugins.iter().map(|(f, files)| (f.as_str(), files.clone())).collect();
+    let repo = repo_of(&plugins, "");
+    let out = repo.xtask(NIGHTLY_LINUX);
+    out.assert_code(1);
+    let err = &out.stderr;
+    assert!(err.contains("2 steps failed"), "{err}");
+    for (plugin, said) in [
+        ("acme-exits", "acme-exits: no compiler for the wheel"),
+        ("acme-raises", "RuntimeError: acme-raises: setup.py is broken"),
+    ] {
+        let at = err
+            .find(&format!(
+                "build sdist and wheel of plugins/{plugin} (plugin {plugin}) failed (exit code 1)"
+            ))
+            .unwrap_or_else(|| panic!("{plugin} is not named as failed: {err}"));
+        let own = &err[at..];
+        let own = &own[..own[1..].find("step ").map_or(own.len(), |i| i + 1)];
+        assert!(own.contains(said), "{plugin}'s own output is not shown: {own}");
+        assert!(
+            own.contains("-m build --no-isolation --outdir") && own.contains(&format!("plugins/{plugin}")),
+            "{own}"
+        );
+        let log = own
+            .lines()
+            .find_map(|l| l.strip_prefix("full log: "))
+            .unwrap_or_else(|| panic!("no log named: {own}"));
+        let log = std::fs::read_to_string(log.trim()).unwrap();
+        assert!(log.contains(said), "the log lacks what {plugin}'s build said");
+    }
+    assert!(!err.contains("acme-fine (plugin acme-fine) failed"), "{err}");
+    assert!(!repo.path().join("dist").exists(), "nothing is delivered");
+}

@@ -247,6 +247,28 @@ impl Runner {
 
     fn exec(&self, cmd: &Cmd) -> Result<Output> {
         let (ok, out, code) = self.spawn(cmd)?;
+        self.judge(cmd, ok, out, &code)
+    }
+
+    /// The outcome of `cmd`, run elsewhere (a build of the build batch, see `steps::build`),
+    /// logged as if the runner had run it, and judged as the runner judges its own calls.
+    pub fn ran_elsewhere(&self, cmd: &Cmd, exit_code: i32, output: Vec<u8>) -> Result<Output> {
+        let code = if exit_code < 0 {
+            "killed by a signal".to_string()
+        } else {
+            format!("exit code {exit_code}")
+        };
+        let out = Output {
+            stdout: output,
+            stderr: Vec::new(),
+        };
+        self.log_call(cmd, &out, &code);
+        self.judge(cmd, exit_code == 0, out, &code)
+    }
+
+    /// `Ok(out)`, or the error of a failed call: its purpose, a full disk if that is the
+    /// cause, the program's last lines, the command and the log.
+    fn judge(&self, cmd: &Cmd, ok: bool, out: Output, code: &str) -> Result<Output> {
         if ok {
             return Ok(out);
         }
@@ -316,13 +338,24 @@ impl Runner {
         if let Some(traced) = traced {
             super::faults::after(traced);
         }
-        let stdout = String::from_utf8_lossy(&out.stdout);
-        let stderr = String::from_utf8_lossy(&out.stderr);
         let code = match out.status.code() {
             Some(c) => format!("exit code {c}"),
             None => "killed by a signal".to_string(),
         };
-        // The call again with its whole output, in one piece.
+        let out_status = out.status.success();
+        let out = Output {
+            stdout: out.stdout,
+            stderr: out.stderr,
+        };
+        self.log_call(cmd, &out, &code);
+        Ok((out_status, out, code))
+    }
+
+    /// The call again with its whole output, in one piece.
+    fn log_call(&self, cmd: &Cmd, out: &Output, code: &str) {
+        let shown = format!("$ {}  # {}", cmd.display(), cmd.purpose);
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let stderr = String::from_utf8_lossy(&out.stderr);
         let unlogged = format!("# ({} bytes of output, not logged)", out.stdout.len());
         let mut block = vec![shown.as_str()];
         if !cmd.log_stdout {
@@ -336,14 +369,6 @@ impl Runner {
         let ended = format!("# {code}");
         block.push(&ended);
         self.log_block(&block);
-        Ok((
-            out.status.success(),
-            Output {
-                stdout: out.stdout,
-                stderr: out.stderr,
-            },
-            code,
-        ))
     }
 }
 

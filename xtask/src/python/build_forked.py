@@ -1,21 +1,31 @@
-"""`python -m build`, with each backend hook run in a child forked from this process instead of
-a new interpreter: `python -c BUILD_FORKED ARGS...` takes the arguments of `python -m build`,
-the source folder last.
+"""`python -m build` for a batch of plugins, each hook of a build run in a child forked from a
+process that imported the backend instead of a new interpreter:
+`python -c BUILD_FORKED --batch JOBS.json` (JOBS.json: `jobs`, how many builds run at once;
+`builds`, each a `source` folder, an `outdir`, a `log` file for its output and an `env` to
+build with; `results`, where the exit code and seconds of each build are written as JSON;
+`learned`, a file of modules to import before forking, kept from earlier batches).
 
 What `build` does is unchanged (its own command line, checks, sdist then wheel from the
-sdist); only its hook runner differs. This process imports the plugin's build backend once
-(unless the project brings its own, `backend-path`) and forks a child per hook, which runs
-pyproject_hooks' `_in_process.py` as a new interpreter would: same arguments, working folder,
-environment and first `sys.path` entry, the backend not yet called. The child pays no
-interpreter start and no backend import, the larger part of a small plugin's build. Where
-there is no `fork` (Windows, macOS), or when this process has other threads by then, the hooks
-run in new interpreters as usual.
+sdist); only where it runs differs. This process imports `build` once and forks a child per
+build, which runs `python -m build --no-isolation --outdir OUTDIR SOURCE` with its output in its
+log. That child imports the plugin's build backend once (unless the project brings its own,
+`backend-path`; the batch process does it when every build of the batch has the same backend)
+and forks a child per hook, which runs pyproject_hooks' `_in_process.py` as a new interpreter
+would: same arguments, working folder, environment and first `sys.path` entry, the backend not
+yet called. Modules a hook imported from the build-tools venv or the standard library (never
+from a project, nor a name a project's folder holds) are imported before the next fork too, so
+later hooks and builds find them loaded; they are kept in `learned` for the next batch.
+Where there is no `fork` (Windows, macOS), or when a process has other threads by then, builds
+and hooks run in new interpreters as usual.
 """
 import importlib
+import json
 import os
 import runpy
 import subprocess
 import sys
+import sysconfig
+import time
 import traceback
 
 # What a new interpreter's first `sys.path` entry is here (its script's folder there); entries
@@ -23,6 +33,15 @@ import traceback
 FIRST_PATH = sys.path[0]
 # pyproject_hooks' own runner (a new interpreter per hook), for when forking is not safe.
 NEW_INTERPRETER = None
+# Where the modules worth importing ahead live: the build-tools venv and the standard library.
+LIBRARY_DIRS = tuple(
+    os.path.join(os.path.realpath(p), "")
+    for p in {sysconfig.get_paths()[k] for k in ("purelib", "platlib", "stdlib", "platstdlib")}
+)
+# The project being built (a child's), whose own modules are never imported ahead.
+PROJECT = None
+# Modules the hooks of this process's build imported, in the order they did.
+LEARNED = []
 
 
 def single_threaded():
@@ -36,14 +55,48 @@ def single_threaded():
         return threading.active_count() == 1
 
 
+def library_modules(names):
+    """Of `names`, those loaded here from a file of the venv or the standard library."""
+    found = []
+    for name in names:
+        path = getattr(sys.modules.get(name), "__file__", None)
+        if path and os.path.realpath(path).startswith(LIBRARY_DIRS):
+            found.append(name)
+    return found
+
+
+def shadowed(name, folders):
+    """Whether a project folder holds a module or package of `name`'s top level: a hook that
+    puts the folder on `sys.path` must find that one, not one imported ahead."""
+    top = name.partition(".")[0]
+    return any(
+        os.path.exists(os.path.join(folder, top + ext)) for folder in folders for ext in (".py", "", ".pyc")
+    )
+
+
+def import_ahead(names, folders):
+    """Import `names` (in their order) here, so that forked children find them loaded; a name
+    that fails to import is left to whoever needs it."""
+    for name in names:
+        if name in sys.modules or shadowed(name, folders):
+            continue
+        try:
+            importlib.import_module(name)
+        except Exception:
+            pass
+
+
 def forked_runner(cmd, cwd=None, extra_environ=None):
     if not single_threaded():
         return NEW_INTERPRETER(cmd, cwd=cwd, extra_environ=extra_environ)
     sys.stdout.flush()
     sys.stderr.flush()
+    read_end, write_end = os.pipe()
     pid = os.fork()
     if pid == 0:
+        os.close(read_end)
         code = 1
+        before = set(sys.modules)
         try:
             if cwd:
                 os.chdir(cwd)
@@ -70,45 +123,191 @@ def forked_runner(cmd, cwd=None, extra_environ=None):
             try:
                 sys.stdout.flush()
                 sys.stderr.flush()
+                new = [n for n in sys.modules if n not in before]
+                os.write(write_end, "\n".join(library_modules(new)).encode())
             finally:
                 os._exit(code)
+    os.close(write_end)
+    with os.fdopen(read_end, "rb") as learned:
+        names = learned.read().decode().split()
     _, status = os.waitpid(pid, 0)
     code = os.waitstatus_to_exitcode(status)
     if code != 0:
         raise subprocess.CalledProcessError(code, cmd)
+    fresh = [n for n in names if n not in LEARNED]
+    LEARNED.extend(fresh)
+    import_ahead(fresh, [PROJECT, cwd] if cwd else [PROJECT])
 
 
-def preimport_backend(srcdir):
-    """Import the project's build backend here, so that every forked hook finds it loaded."""
+def backend_of(srcdir):
+    """The module of the project's build backend; None for one the project brings itself
+    (`backend-path`, imported by the hook from the project's folder) or where Python cannot
+    read pyproject.toml (< 3.11: the hooks import it themselves)."""
     try:
         import tomllib
-    except ImportError:  # Python < 3.11: the hooks import it themselves
-        return
+    except ImportError:
+        return None
     try:
         with open(os.path.join(srcdir, "pyproject.toml"), "rb") as f:
             system = tomllib.load(f).get("build-system", {})
     except (OSError, ValueError):
         system = {}
     if system.get("backend-path"):
-        return  # an in-tree backend: imported by the hook, from the project's folder
-    backend = system.get("build-backend", "setuptools.build_meta:__legacy__")
+        return None
+    return system.get("build-backend", "setuptools.build_meta:__legacy__").partition(":")[0]
+
+
+def preimport(module):
+    """Import a build backend here, so that every forked hook finds it loaded."""
+    if module:
+        try:
+            importlib.import_module(module)
+        except Exception:
+            pass  # the hook reports it, as it would without this
+
+
+def build_argv(build):
+    return ["--no-isolation", "--outdir", build["outdir"], build["source"]]
+
+
+def build_in_child(build, backend):
+    """In a forked child: `python -m build` of one plugin, its output in its log, `backend`
+    imported first (None: the batch process did, or the hook will); exits."""
+    global PROJECT
+    code = 1
     try:
-        importlib.import_module(backend.partition(":")[0])
-    except Exception:
-        pass  # the hook reports it, as it would without this
+        fd = os.open(build["log"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+        os.dup2(fd, 1)
+        os.dup2(fd, 2)
+        os.close(fd)
+        os.environ.update(build["env"])
+        PROJECT = build["source"]
+        preimport(backend)
+        sys.argv = ["python -m build", *build_argv(build)]
+        runpy.run_module("build", run_name="__main__", alter_sys=True)
+        code = 0
+    except SystemExit as e:
+        if e.code is None or isinstance(e.code, int):
+            code = e.code or 0
+        else:
+            print(e.code, file=sys.stderr)
+    except BaseException:
+        traceback.print_exc()
+    finally:
+        try:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            with open(build["log"] + ".modules", "w") as f:
+                f.write("\n".join(LEARNED))
+        finally:
+            os._exit(code)
 
 
-def main():
-    args = sys.argv[1:]
-    if sys.platform == "linux" and hasattr(os, "fork"):
+def build_in_interpreter(build):
+    """`python -m build` of one plugin in a new interpreter (no fork here)."""
+    with open(build["log"], "wb") as log:
+        env = dict(os.environ, **build["env"])
+        argv = [sys.executable, "-m", "build", *build_argv(build)]
+        return subprocess.run(argv, stdout=log, stderr=subprocess.STDOUT, env=env).returncode
+
+
+def batch(jobs_file):
+    with open(jobs_file) as f:
+        jobs = json.load(f)
+    builds, at_once = jobs["builds"], max(1, jobs["jobs"])
+    sources = [b["source"] for b in builds]
+    backends = [backend_of(s) for s in sources]
+    results = [None] * len(builds)
+    # Per backend, the modules its hooks imported, in order.
+    learned = read_learned(jobs.get("learned"))
+    kept = json.dumps(learned, sort_keys=True)
+    forking = sys.platform == "linux" and hasattr(os, "fork")
+    # The backend every build of the batch has, imported here once.
+    shared = None
+    if forking:
         import pyproject_hooks
 
         global NEW_INTERPRETER
         NEW_INTERPRETER = pyproject_hooks.default_subprocess_runner
         pyproject_hooks.default_subprocess_runner = forked_runner
-        preimport_backend(args[-1])
-    sys.argv = ["python -m build", *args]
-    runpy.run_module("build", run_name="__main__", alter_sys=True)
+        import build.__main__  # noqa: F401  (each child runs it as `python -m build`)
+
+        if len(set(backends)) == 1 and backends[0]:
+            shared = backends[0]
+            preimport(shared)
+            import_ahead(learned.get(shared, []), sources)
+    running = {}
+
+    def reap():
+        pid, status = os.wait()
+        i, started = running.pop(pid)
+        results[i] = {"code": os.waitstatus_to_exitcode(status), "seconds": time.monotonic() - started}
+        names = read_lines(builds[i]["log"] + ".modules")
+        remove(builds[i]["log"] + ".modules")
+        if backends[i]:
+            known = learned.setdefault(backends[i], [])
+            fresh = [n for n in names if n not in known]
+            known.extend(fresh)
+            if backends[i] == shared:
+                import_ahead(fresh, sources)
+
+    for i, build in enumerate(builds):
+        if not (forking and single_threaded()):
+            started = time.monotonic()
+            code = build_in_interpreter(build)
+            results[i] = {"code": code, "seconds": time.monotonic() - started}
+            continue
+        while len(running) >= at_once:
+            reap()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        pid = os.fork()
+        if pid == 0:
+            build_in_child(build, backends[i] if backends[i] != shared else None)
+        running[pid] = (i, time.monotonic())
+    while running:
+        reap()
+    write_atomically(jobs["results"], json.dumps(results))
+    if jobs.get("learned") and json.dumps(learned, sort_keys=True) != kept:
+        write_atomically(jobs["learned"], json.dumps(learned, indent=1, sort_keys=True))
 
 
-main()
+def read_learned(path):
+    try:
+        with open(path) as f:
+            found = json.load(f)
+    except (OSError, TypeError, ValueError):
+        return {}
+    if not isinstance(found, dict):
+        return {}
+    return {k: [n for n in v if isinstance(n, str)] for k, v in found.items() if isinstance(v, list)}
+
+
+def read_lines(path):
+    try:
+        with open(path) as f:
+            return f.read().split()
+    except (OSError, TypeError):
+        return []
+
+
+def remove(path):
+    try:
+        os.remove(path)
+    except OSError:
+        pass
+
+
+def write_atomically(path, text):
+    with open(path + ".tmp", "w") as f:
+        f.write(text)
+    os.replace(path + ".tmp", path)
+
+
+if sys.argv[1:2] == ["--batch"] and len(sys.argv) == 3:
+    try:
+        batch(sys.argv[2])
+    except KeyboardInterrupt:
+        sys.exit(130)  # Ctrl-C: the run says so
+else:
+    sys.exit("usage: python -c BUILD_FORKED --batch JOBS.json")

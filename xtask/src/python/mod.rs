@@ -6,9 +6,9 @@
 //! `ops`; `platform` needs only the pure PEP 440 functions of `versions`, and `pysource`
 //! nothing, so the manifest and the version-text finder can use them.
 
-/// `python -m build` with its backend hooks run in children forked from one process that
-/// imported the backend (`build_forked.py`): the same builds, without an interpreter start and
-/// a backend import per hook.
+/// `python -m build` of a batch of plugins (`build_forked.py`), each build a child forked from
+/// one process that imported `build`, its backend hooks children forked from the build: the
+/// same builds, without an interpreter start and imports per build and per hook.
 pub const BUILD_FORKED: &str = include_str!("build_forked.py");
 
 pub mod index;

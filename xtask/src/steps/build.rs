@@ -5,8 +5,9 @@
 //! folder's cache instead; the checks run on it all the same.
 
 use std::io::Read as _;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::str::FromStr;
+use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
 use pep440_rs::Version;
@@ -30,41 +31,205 @@ pub fn export(exec: &Exec, commit: &str, paths: &[String], released: &[FolderAt]
     Ok(())
 }
 
-#[allow(clippy::too_many_arguments)]
-pub fn build(
-    exec: &Exec,
-    plugin: &str,
-    path: &str,
-    version: &str,
-    wheel_excludes: &[String],
-    released: Option<&Released>,
-    report: &mut Report,
-) -> Result<()> {
-    let out = exec.stage.join("build").join(plugin);
+/// A plugin to build: a build step's fields.
+pub struct Job<'a> {
+    pub plugin: &'a str,
+    pub path: &'a str,
+    pub version: &'a str,
+    pub wheel_excludes: &'a [String],
+    pub released: Option<&'a Released>,
+}
+
+/// What building one plugin gave, and how long it took.
+pub struct Built {
+    pub report: Report,
+    pub result: Result<()>,
+    pub seconds: f64,
+}
+
+/// A plugin ready to be built (or reused from the cache).
+struct Prepared {
+    out: PathBuf,
+    source: PathBuf,
+    epoch: u64,
+    inputs: serde_json::Value,
+    key: String,
+    reused: bool,
+}
+
+/// Build one plugin (see [`build_all`]).
+pub fn build(exec: &Exec, job: Job, report: &mut Report) -> Result<()> {
+    let built = build_all(exec, &[job])?.remove(0);
+    report.built.extend(built.report.built);
+    built.result
+}
+
+/// Build plugins whose folders do not nest: each reused from the cache when built before from
+/// the same inputs, the others built by one batch of `python -m build` runs, at most `--jobs`
+/// at once, then each checked and stored. A plugin's failure is its own; an error here means
+/// the batch as a whole failed (interrupted, or its program could not run).
+pub fn build_all(exec: &Exec, jobs: &[Job]) -> Result<Vec<Built>> {
+    let started = Instant::now();
+    let prepared: Vec<Result<Prepared>> = jobs.iter().map(|job| prepare(exec, job)).collect();
+    let todo: Vec<(&Job, &Prepared)> = jobs
+        .iter()
+        .zip(&prepared)
+        .filter_map(|(job, p)| p.as_ref().ok().filter(|p| !p.reused).map(|p| (job, p)))
+        .collect();
+    let mut ran = run_batch(exec, &todo)?.into_iter();
+    let prepare_seconds = started.elapsed().as_secs_f64() / jobs.len().max(1) as f64;
+    let outcomes: Vec<(Result<()>, f64)> = prepared
+        .iter()
+        .map(|p| match p {
+            Err(e) => (Err(anyhow::anyhow!("{e:#}")), prepare_seconds),
+            Ok(p) if p.reused => (Ok(()), prepare_seconds),
+            Ok(_) => ran.next().map_or((Ok(()), 0.0), |(r, s)| (r, prepare_seconds + s)),
+        })
+        .collect();
+    let finished = super::exec::each(exec.ws.jobs, jobs.len(), |i| {
+        let started = Instant::now();
+        let mut report = Report::default();
+        let result = match (&outcomes[i].0, &prepared[i]) {
+            (Ok(()), Ok(p)) => finish(exec, &jobs[i], p, &mut report),
+            (Err(e), _) => Err(anyhow::anyhow!("{e:#}")),
+            (_, Err(e)) => Err(anyhow::anyhow!("{e:#}")),
+        };
+        Built {
+            report,
+            result,
+            seconds: outcomes[i].1 + started.elapsed().as_secs_f64(),
+        }
+    });
+    Ok(finished)
+}
+
+/// The plugin's build folder, its inputs and whether the cache holds its build; the source's
+/// file times set for a build.
+fn prepare(exec: &Exec, job: &Job) -> Result<Prepared> {
+    let out = exec.stage.join("build").join(job.plugin);
     create_dir(&out)?;
-    let source = exec.src_dir().join(path);
-    let epoch = released.map_or(exec.plan.source_date_epoch, |r| r.epoch);
-    let inputs = build_inputs(exec, plugin, path, version, epoch)?;
+    let source = exec.src_dir().join(job.path);
+    let epoch = job.released.map_or(exec.plan.source_date_epoch, |r| r.epoch);
+    let inputs = build_inputs(exec, job.plugin, job.path, job.version, epoch)?;
     let key = Cache::key("builds", &inputs);
     let reused = exec.ws.cache.fetch("builds", &key, &out)?.is_some();
     if reused {
-        crate::ops::ui::progress!("    {plugin} {version}: reused the sdist and wheel built from the same inputs");
+        crate::ops::ui::progress!(
+            "    {} {}: reused the sdist and wheel built from the same inputs",
+            job.plugin,
+            job.version
+        );
     } else {
         // Backends copy file times into sdists: give every input the plan's fixed time.
         set_mtimes(&source, epoch)?;
-        exec.ws.runner.run(
-            &Cmd::new(
-                &exec.tools_python,
-                format!("build sdist and wheel of {path} (plugin {plugin})"),
-            )
-            .isolated_pip()
-            .env("SOURCE_DATE_EPOCH", epoch.to_string())
-            .args(["-c", crate::python::BUILD_FORKED, "--no-isolation", "--outdir"])
-            .arg(&out)
-            .arg(&source),
-        )?;
     }
-    let files = file_names(&out)?;
+    Ok(Prepared {
+        out,
+        source,
+        epoch,
+        inputs,
+        key,
+        reused,
+    })
+}
+
+/// The build of one plugin as a command a maintainer could run (shown in the log and in its
+/// errors).
+fn build_command(exec: &Exec, job: &Job, p: &Prepared) -> Cmd {
+    Cmd::new(
+        &exec.tools_python,
+        format!("build sdist and wheel of {} (plugin {})", job.path, job.plugin),
+    )
+    .isolated_pip()
+    .env("SOURCE_DATE_EPOCH", p.epoch.to_string())
+    .args(["-m", "build", "--no-isolation", "--outdir"])
+    .arg(&p.out)
+    .arg(&p.source)
+}
+
+/// Run the builds of `todo` as one batch (`build_forked.py`): per build, its result as the
+/// runner judges a program's, and its seconds.
+fn run_batch(exec: &Exec, todo: &[(&Job, &Prepared)]) -> Result<Vec<(Result<()>, f64)>> {
+    if todo.is_empty() {
+        return Ok(Vec::new());
+    }
+    let dir = exec.stage.join("build-batch");
+    create_dir(&dir)?;
+    let log = |job: &Job| dir.join(format!("{}.log", job.plugin));
+    let results = dir.join("results.json");
+    let _ = std::fs::remove_file(&results);
+    let builds: Vec<serde_json::Value> = todo
+        .iter()
+        .map(|(job, p)| {
+            serde_json::json!({
+                "source": p.source,
+                "outdir": p.out,
+                "log": log(job),
+                "env": {"SOURCE_DATE_EPOCH": p.epoch.to_string()},
+            })
+        })
+        .collect();
+    // Modules the backends' hooks import, kept beside the build-tools venv (see the script).
+    let learned = exec.tools_python.parent().and_then(Path::parent).map(|venv| {
+        let name = venv.file_name().unwrap_or_default().to_string_lossy();
+        venv.with_file_name(format!("{name}.preimports.json"))
+    });
+    let jobs = dir.join("jobs.json");
+    let spec = serde_json::json!({
+        "jobs": exec.ws.jobs,
+        "builds": builds,
+        "results": results,
+        "learned": learned,
+    });
+    std::fs::write(&jobs, serde_json::to_vec_pretty(&spec)?)
+        .with_context(|| format!("cannot write {}", jobs.display()))?;
+    exec.ws.runner.run(
+        &Cmd::new(&exec.tools_python, format!("build {} plugin(s)", todo.len()))
+            .isolated_pip()
+            .cwd(&dir)
+            .args(["-c", crate::python::BUILD_FORKED, "--batch"])
+            .arg(&jobs),
+    )?;
+    #[derive(serde::Deserialize)]
+    struct Ran {
+        code: i32,
+        seconds: f64,
+    }
+    let ran: Vec<Ran> = match std::fs::read(&results) {
+        Ok(bytes) => serde_json::from_slice(&bytes).with_context(|| format!("{} is not valid", results.display()))?,
+        Err(_) if exec.ws.runner.is_dry_run() => return Ok(todo.iter().map(|_| (Ok(()), 0.0)).collect()),
+        Err(e) => bail!("the build batch wrote no results ({}: {e})", results.display()),
+    };
+    if ran.len() != todo.len() {
+        bail!("the build batch gave {} results for {} builds", ran.len(), todo.len());
+    }
+    Ok(todo
+        .iter()
+        .zip(ran)
+        .map(|((job, p), ran)| {
+            let output = std::fs::read(log(job)).unwrap_or_default();
+            let judged = exec
+                .ws
+                .runner
+                .ran_elsewhere(&build_command(exec, job, p), ran.code, output)
+                .map(|_| ());
+            (judged, ran.seconds)
+        })
+        .collect())
+}
+
+/// After a plugin's build (or its reuse): its checks, the cache, its files into the private
+/// folder and the report.
+fn finish(exec: &Exec, job: &Job, p: &Prepared, report: &mut Report) -> Result<()> {
+    let Job {
+        plugin,
+        path,
+        version,
+        wheel_excludes,
+        released,
+    } = *job;
+    let out = &p.out;
+    let files = file_names(out)?;
     let sdists: Vec<&String> = files.iter().filter(|f| f.ends_with(".tar.gz")).collect();
     let wheels: Vec<&String> = files.iter().filter(|f| f.ends_with(".whl")).collect();
     let (sdist, wheel) = match (sdists.as_slice(), wheels.as_slice()) {
@@ -84,14 +249,17 @@ pub fn build(
             missing.join(", ")
         );
     }
-    if !reused {
-        normalize_sdist(&out.join(&sdist), epoch)?;
-        exec.ws
-            .cache
-            .store("builds", &key, &[out.join(&sdist), out.join(&wheel)], inputs);
+    if !p.reused {
+        normalize_sdist(&out.join(&sdist), p.epoch)?;
+        exec.ws.cache.store(
+            "builds",
+            &p.key,
+            &[out.join(&sdist), out.join(&wheel)],
+            p.inputs.clone(),
+        );
     }
     if let Some(released) = released {
-        check_as_released(exec, plugin, released, &out, &[&sdist, &wheel])?;
+        check_as_released(exec, plugin, released, out, &[&sdist, &wheel])?;
     }
     let private = exec.private_dir();
     create_dir(&private)?;

@@ -21,7 +21,16 @@ pub fn run_step(exec: &Exec, step: &Step, report: &mut Report) -> Result<Option<
             version,
             wheel_excludes,
             released,
-        } => build::build(exec, plugin, path, version, wheel_excludes, released.as_ref(), report).map(|_| None),
+        } => {
+            let job = build::Job {
+                plugin,
+                path,
+                version,
+                wheel_excludes,
+                released: released.as_ref(),
+            };
+            build::build(exec, job, report).map(|_| None)
+        }
         Step::Resolve { platforms, .. } => resolve::resolve(exec, platforms).map(|_| None),
         Step::Wheelhouse { platform, requirements } => wheelhouse::collect(exec, platform, requirements).map(|_| None),
         Step::Bundle {

@@ -1,8 +1,10 @@
 //! What a run of a plan needs besides the plan (`Exec`: the workspace, git, the staging
 //! folder, the build-tools Python), what it produced (`Report`), and how to take back a change
-//! to the repository (`Undo`).
+//! to the repository (`Undo`); and `each`, the thread pool of steps run at once.
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
 
 use anyhow::Result;
 use serde::{Deserialize, Serialize};
@@ -120,4 +122,25 @@ pub enum Undo {
         files: Vec<String>,
     },
     DeleteTag(String),
+}
+
+/// `f(0)`, ..., `f(n - 1)` on up to `workers` threads, in that order.
+pub fn each<T: Send>(workers: usize, n: usize, f: impl Fn(usize) -> T + Sync) -> Vec<T> {
+    let next = AtomicUsize::new(0);
+    let done: Mutex<Vec<(usize, T)>> = Mutex::new(Vec::new());
+    std::thread::scope(|scope| {
+        for _ in 0..workers.clamp(1, n.max(1)) {
+            scope.spawn(|| loop {
+                let i = next.fetch_add(1, Ordering::SeqCst);
+                if i >= n {
+                    break;
+                }
+                let value = f(i);
+                done.lock().unwrap_or_else(|e| e.into_inner()).push((i, value));
+            });
+        }
+    });
+    let mut done = done.into_inner().unwrap_or_else(|e| e.into_inner());
+    done.sort_by_key(|(i, _)| *i);
+    done.into_iter().map(|(_, v)| v).collect()
 }

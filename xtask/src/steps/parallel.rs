@@ -3,18 +3,17 @@
 //! their own plugin's folders (so plugins whose folders nest are built in turn), a platform's
 //! lane (its wheelhouse, then its bundle) writes only its own folders, and the lane of the
 //! platforms collected by download starts with their shared `resolve` step. At most `--jobs`
-//! tasks run at once. The results are merged in plan order, so a run's report, outputs and
+//! tasks run at once; a batch of builds is one process that runs at most `--jobs` builds at
+//! once (`build::build_all`), with `--jobs 1` too. The results are merged in plan order, so a run's report, outputs and
 //! bytes are those of the same steps run in turn; every failure of a batch is reported.
 
 use std::ops::Range;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Mutex;
 use std::time::Instant;
 
 use anyhow::{anyhow, Result};
 
 use super::dispatch::run_step;
-use super::exec::{Exec, Report, Timing};
+use super::exec::{each, Exec, Report, Timing};
 use crate::plan::describe;
 use crate::plan::Step;
 use crate::python::plugins::folder_holds;
@@ -23,11 +22,9 @@ use crate::python::plugins::folder_holds;
 pub fn batch_at(exec: &Exec, i: usize) -> Range<usize> {
     let steps = &exec.plan.steps;
     let alone = i..i + 1;
-    if exec.ws.jobs < 2 {
-        return alone;
-    }
     let end = |ok: &dyn Fn(&Step) -> bool| i + steps[i..].iter().take_while(|s| ok(s)).count();
     match &steps[i] {
+        // Builds share one batch process (see `build::build_all`) even when they run in turn.
         Step::Build { .. } => {
             let end = end(&|s| matches!(s, Step::Build { .. }));
             let paths: Vec<&str> = steps[i..end]
@@ -47,6 +44,7 @@ pub fn batch_at(exec: &Exec, i: usize) -> Range<usize> {
                 i..end
             }
         }
+        _ if exec.ws.jobs < 2 => alone,
         Step::Resolve { .. } | Step::Wheelhouse { .. } => {
             i..end(&|s| {
                 matches!(
@@ -59,14 +57,11 @@ pub fn batch_at(exec: &Exec, i: usize) -> Range<usize> {
     }
 }
 
-/// The batch's tasks, each a list of steps run in turn: one per build; for a collection, the
+/// The batch's tasks, each a list of steps run in turn: for a collection, the
 /// download platforms' lane (`resolve`, then their wheelhouses and bundles), one lane per
 /// other platform, and the sources bundle.
 fn tasks(exec: &Exec, batch: Range<usize>) -> Vec<Vec<usize>> {
     let steps = &exec.plan.steps;
-    if matches!(steps[batch.start], Step::Build { .. }) {
-        return batch.map(|i| vec![i]).collect();
-    }
     let locked = super::resolve::locked_platforms(exec.plan);
     let downloaded = |platform: &str| locked.iter().any(|p| p == platform);
     let mut download_lane = Vec::new();
@@ -115,25 +110,68 @@ struct Done {
 /// A task stops at its first failure; the others run to their end, and every failure is
 /// reported.
 pub fn run(exec: &Exec, batch: Range<usize>, report: &mut Report) -> Result<()> {
+    if matches!(exec.plan.steps[batch.start], Step::Build { .. }) {
+        return run_builds(exec, batch, report);
+    }
     let tasks = tasks(exec, batch.clone());
-    let next = AtomicUsize::new(0);
-    let done: Mutex<Vec<(usize, Done)>> = Mutex::new(Vec::new());
-    let workers = exec.ws.jobs.min(tasks.len());
-    std::thread::scope(|scope| {
-        for _ in 0..workers {
-            scope.spawn(|| {
-                while let Some(task) = tasks.get(next.fetch_add(1, Ordering::SeqCst)) {
-                    run_task(exec, task, &done);
-                }
-            });
-        }
-    });
-    merge(exec, done.into_inner().unwrap_or_else(|e| e.into_inner()), report)
+    let done = each(exec.ws.jobs, tasks.len(), |t| run_task(exec, &tasks[t]));
+    merge(exec, done.into_iter().flatten().collect(), report)
+}
+
+/// The builds of a batch, as one (`build::build_all`): a line per build while they run.
+fn run_builds(exec: &Exec, batch: Range<usize>, report: &mut Report) -> Result<()> {
+    let total = exec.plan.steps.len();
+    let mut jobs = Vec::new();
+    let mut shown = Vec::new();
+    for i in batch.clone() {
+        let Step::Build {
+            plugin,
+            path,
+            version,
+            wheel_excludes,
+            released,
+        } = &exec.plan.steps[i]
+        else {
+            unreachable!("a build batch holds builds only")
+        };
+        crate::ops::faults::point(&format!("before-step-{}", i + 1));
+        shown.push(crate::ops::ui::step(format!(
+            "==> [{}/{total}] {}",
+            i + 1,
+            describe(&exec.plan.steps[i])
+        )));
+        jobs.push(super::build::Job {
+            plugin,
+            path,
+            version,
+            wheel_excludes,
+            released: released.as_ref(),
+        });
+    }
+    if crate::ops::signals::interrupted() {
+        return Err(anyhow!("interrupted (Ctrl-C or SIGTERM) before the builds"));
+    }
+    let built = super::build::build_all(exec, &jobs)?;
+    drop(shown);
+    let done = batch
+        .zip(built)
+        .map(|(i, b)| {
+            crate::ops::faults::point(&format!("after-step-{}", i + 1));
+            let done = Done {
+                report: b.report,
+                result: b.result,
+                seconds: b.seconds,
+            };
+            (i, done)
+        })
+        .collect();
+    merge(exec, done, report)
 }
 
 /// Run a task's steps in turn, up to the first that fails.
-fn run_task(exec: &Exec, task: &[usize], done: &Mutex<Vec<(usize, Done)>>) {
+fn run_task(exec: &Exec, task: &[usize]) -> Vec<(usize, Done)> {
     let total = exec.plan.steps.len();
+    let mut done = Vec::new();
     for &i in task {
         let step = &exec.plan.steps[i];
         let shown = crate::ops::ui::step(format!("==> [{}/{total}] {}", i + 1, describe(step)));
@@ -148,7 +186,7 @@ fn run_task(exec: &Exec, task: &[usize], done: &Mutex<Vec<(usize, Done)>>) {
         crate::ops::faults::point(&format!("after-step-{}", i + 1));
         drop(shown);
         let failed = result.is_err();
-        done.lock().unwrap_or_else(|e| e.into_inner()).push((
+        done.push((
             i,
             Done {
                 report: own,
@@ -160,6 +198,7 @@ fn run_task(exec: &Exec, task: &[usize], done: &Mutex<Vec<(usize, Done)>>) {
             break;
         }
     }
+    done
 }
 
 /// Merge what the steps of a batch gave, in plan order.
