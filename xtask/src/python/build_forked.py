@@ -170,9 +170,10 @@ def build_argv(build):
     return ["--no-isolation", "--outdir", build["outdir"], build["source"]]
 
 
-def build_in_child(build, backend):
+def build_in_child(build, backend, ahead):
     """In a forked child: `python -m build` of one plugin, its output in its log, `backend`
-    imported first (None: the batch process did, or the hook will); exits."""
+    and the modules `ahead` imported first (None, []: the batch process did, or the hooks
+    will); exits."""
     global PROJECT
     code = 1
     try:
@@ -183,6 +184,7 @@ def build_in_child(build, backend):
         os.environ.update(build["env"])
         PROJECT = build["source"]
         preimport(backend)
+        import_ahead(ahead, [PROJECT])
         sys.argv = ["python -m build", *build_argv(build)]
         runpy.run_module("build", run_name="__main__", alter_sys=True)
         code = 0
@@ -263,7 +265,8 @@ def batch(jobs_file):
         sys.stderr.flush()
         pid = os.fork()
         if pid == 0:
-            build_in_child(build, backends[i] if backends[i] != shared else None)
+            own = backends[i] if backends[i] != shared else None
+            build_in_child(build, own, learned.get(own, []) if own else [])
         running[pid] = (i, time.monotonic())
     while running:
         reap()

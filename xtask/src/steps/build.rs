@@ -183,13 +183,19 @@ fn run_batch(exec: &Exec, todo: &[(&Job, &Prepared)]) -> Result<Vec<(Result<()>,
     });
     std::fs::write(&jobs, serde_json::to_vec_pretty(&spec)?)
         .with_context(|| format!("cannot write {}", jobs.display()))?;
-    exec.ws.runner.run(
-        &Cmd::new(&exec.tools_python, format!("build {} plugin(s)", todo.len()))
-            .isolated_pip()
-            .cwd(&dir)
-            .args(["-c", crate::python::BUILD_FORKED, "--batch"])
-            .arg(&jobs),
-    )?;
+    // The plan's time for the batch process too: what it imports ahead sees what a build sees.
+    let batch = Cmd::new(&exec.tools_python, format!("build {} plugin(s)", todo.len()))
+        .isolated_pip()
+        .env("SOURCE_DATE_EPOCH", exec.plan.source_date_epoch.to_string())
+        .cwd(&dir)
+        .args(["-c", crate::python::BUILD_FORKED, "--batch"])
+        .arg(&jobs);
+    if let Err(e) = exec.ws.runner.run(&batch) {
+        if crate::ops::signals::interrupted() {
+            bail!("interrupted (Ctrl-C or SIGTERM) while building the plugins");
+        }
+        return Err(e);
+    }
     #[derive(serde::Deserialize)]
     struct Ran {
         code: i32,
