@@ -71,36 +71,37 @@ pub fn build(exec: &Exec, job: Job, report: &mut Report) -> Result<()> {
 pub fn build_all(exec: &Exec, jobs: &[Job]) -> Result<Vec<Built>> {
     let started = Instant::now();
     let prepared: Vec<Result<Prepared>> = jobs.iter().map(|job| prepare(exec, job)).collect();
+    let prepare_seconds = started.elapsed().as_secs_f64() / jobs.len().max(1) as f64;
     let todo: Vec<(&Job, &Prepared)> = jobs
         .iter()
         .zip(&prepared)
         .filter_map(|(job, p)| p.as_ref().ok().filter(|p| !p.reused).map(|p| (job, p)))
         .collect();
     let mut ran = run_batch(exec, &todo)?.into_iter();
-    let prepare_seconds = started.elapsed().as_secs_f64() / jobs.len().max(1) as f64;
-    let outcomes: Vec<(Result<()>, f64)> = prepared
-        .iter()
+    // Each plugin, ready to finish or failed, and its seconds so far.
+    let ready: Vec<(Result<Prepared>, f64)> = prepared
+        .into_iter()
         .map(|p| match p {
-            Err(e) => (Err(anyhow::anyhow!("{e:#}")), prepare_seconds),
-            Ok(p) if p.reused => (Ok(()), prepare_seconds),
-            Ok(_) => ran.next().map_or((Ok(()), 0.0), |(r, s)| (r, prepare_seconds + s)),
+            Ok(p) if !p.reused => {
+                let (built, seconds) = ran.next().unwrap_or((Ok(()), 0.0));
+                (built.map(|()| p), prepare_seconds + seconds)
+            }
+            other => (other, prepare_seconds),
         })
         .collect();
-    let finished = super::exec::each(exec.ws.jobs, jobs.len(), |i| {
+    Ok(super::exec::each(exec.ws.jobs, jobs.len(), |i| {
         let started = Instant::now();
         let mut report = Report::default();
-        let result = match (&outcomes[i].0, &prepared[i]) {
-            (Ok(()), Ok(p)) => finish(exec, &jobs[i], p, &mut report),
-            (Err(e), _) => Err(anyhow::anyhow!("{e:#}")),
-            (_, Err(e)) => Err(anyhow::anyhow!("{e:#}")),
+        let result = match &ready[i].0 {
+            Ok(p) => finish(exec, &jobs[i], p, &mut report),
+            Err(e) => Err(anyhow::anyhow!("{e:#}")),
         };
         Built {
             report,
             result,
-            seconds: outcomes[i].1 + started.elapsed().as_secs_f64(),
+            seconds: ready[i].1 + started.elapsed().as_secs_f64(),
         }
-    });
-    Ok(finished)
+    }))
 }
 
 /// The plugin's build folder, its inputs and whether the cache holds its build; the source's
