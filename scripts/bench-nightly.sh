@@ -12,11 +12,12 @@
 #   no-change the same nightly again (same commit and build number): a CI retry
 #   changed   the next nightly after a commit that changes one plugin (new build number, so
 #             every plugin's version changes and every plugin is built; caches are warm)
+# each the median of RUNS runs (default 3), each run in its own work folder;
 # and packing the Linux bundle's folder with `cargo xtask archive`, `tar cjf` and, where
 # installed, lbzip2. Targets: cold <= 0.5x seed, no-change <= 0.1x cold, changed <= 0.3x cold,
 # archive <= 0.5x tar.
 #
-# Usage: [BENCH_SET=large] [MIRROR_CACHE=pypi] scripts/bench-nightly.sh
+# Usage: [BENCH_SET=large] [MIRROR_CACHE=pypi] [RUNS=3] scripts/bench-nightly.sh
 #        (from anywhere; the first run of a set fills target/bench/mirror-<set>)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -29,6 +30,10 @@ index="http://127.0.0.1:$port/simple/"
 # No ambient pip settings (a machine's PIP_FIND_LINKS would skew what is downloaded).
 for v in $(env | grep -o '^PIP_[A-Z_]*'); do unset "$v"; done
 export PIP_DISABLE_PIP_VERSION_CHECK=1 SOURCE_DATE_EPOCH=1795255200
+# The xtask gets the interpreter itself, as the seed procedure runs its venv's: through a
+# launcher such as a pyenv shim, finding Python costs every run 0.1-0.2 s more.
+XTASK_PYTHON=$(python3 -c 'import sys; print(sys.executable)')
+export XTASK_PYTHON
 
 # The fixture: 6 plugins in one lockstep group, each with package data and a share of the
 # dependency set, committed.
@@ -117,19 +122,26 @@ echo "==> warm-up (the build-tools venv), then the lock, committed"
 nightly "$work/t0" 0
 (cd "$repo" && CARGO_TARGET_DIR="$work/t0" "$xtask" -q lock >/dev/null)
 git -C "$repo" add locks && git -C "$repo" -c user.name=b -c user.email=b@example.com commit -qm "lock"
-mkdir -p "$work/t1/xtask" && ln -s "$work/t0/xtask/tools" "$work/t1/xtask/tools"
-echo "==> cold nightly (every platform, empty cache)"
-start=$(ms); nightly "$work/t1" 1; took[cold]=$(( $(ms) - start ))
-cp "$repo"/dist/*/*-linux.tar.bz2 "$work/linux.tar.bz2"
+# Each xtask figure is the median of RUNS runs (default 3; the host may be noisy), each in its
+# own work folder: cold, the same again, then the next after a change to one plugin.
+runs=${RUNS:-3}
+median() { printf '%s\n' "$@" | sort -n | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'; }
+cold=() nochange=() changed=()
+for k in $(seq 1 "$runs"); do
+    t="$work/t$k"
+    mkdir -p "$t/xtask" && ln -s "$work/t0/xtask/tools" "$t/xtask/tools"
+    echo "==> run $k of $runs: cold nightly (every platform, empty cache), the same again, the next after a change"
+    start=$(ms); nightly "$t" $((10 * k + 1)); cold+=($(( $(ms) - start )))
+    [ "$k" = 1 ] && cp "$repo"/dist/*/*-linux.tar.bz2 "$work/linux.tar.bz2"
+    start=$(ms); nightly "$t" $((10 * k + 1)); nochange+=($(( $(ms) - start )))
+    cp "$work/last.json" "$work/nochange.json"
+    printf 'def g%s(x):\n    return x\n' "$k" >>"$repo/plugins/bench-plugin-cli/src/bench_plugin_cli/m1.py"
+    git -C "$repo" -c user.name=b -c user.email=b@example.com commit -qam "cli: change $k"
+    start=$(ms); nightly "$t" $((10 * k + 2)); changed+=($(( $(ms) - start )))
+    cp "$work/last.json" "$work/changed.json"
+done
+took[cold]=$(median "${cold[@]}") took[nochange]=$(median "${nochange[@]}") took[changed]=$(median "${changed[@]}")
 wheels=$(tar tjf "$work/linux.tar.bz2" | grep -c '\.whl$')
-echo "==> the same nightly again"
-start=$(ms); nightly "$work/t1" 1; took[nochange]=$(( $(ms) - start ))
-cp "$work/last.json" "$work/nochange.json"
-echo "==> the next nightly after a change to one plugin"
-printf 'def g(x):\n    return x\n' >>"$repo/plugins/bench-plugin-cli/src/bench_plugin_cli/m1.py"
-git -C "$repo" -c user.name=b -c user.email=b@example.com commit -qam "cli: a change"
-start=$(ms); nightly "$work/t1" 2; took[changed]=$(( $(ms) - start ))
-cp "$work/last.json" "$work/changed.json"
 
 # Packing the Linux bundle's folder.
 mkdir -p "$work/pack" && tar xjf "$work/linux.tar.bz2" -C "$work/pack"
@@ -143,16 +155,18 @@ if command -v lbzip2 >/dev/null; then
 fi
 
 python3 - "$work/nochange.json" "$work/changed.json" "$wheels" "$(nproc)" "${took[seed]}" "${took[cold]}" "${took[nochange]}" "${took[changed]}" \
-    "${took[tar]}" "${took[archive]}" "${took[lbzip2]:-}" <<'PY'
+    "${took[tar]}" "${took[archive]}" "${took[lbzip2]:-}" "${cold[*]}" "${nochange[*]}" "${changed[*]}" <<'PY'
 import json, sys
 report, changed_report, wheels, cores = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
 seed, cold, nochange, changed, tar, archive = (int(a) / 1000 for a in sys.argv[5:11])
 lbzip2 = int(sys.argv[11]) / 1000 if sys.argv[11] else None
-print(f"\n6 plugins, {wheels} wheels in the Linux bundle, {cores} core(s), a committed lock\n")
+each = [" ".join(f"{int(a) / 1000:.1f}" for a in arg.split()) for arg in sys.argv[12:15]]
+print(f"\n6 plugins, {wheels} wheels in the Linux bundle, {cores} core(s), a committed lock")
+print(f"xtask figures: the median of {len(sys.argv[12].split())} runs (each run's seconds on the right)\n")
 print(f"{'':34}{'seconds':>9}{'x seed':>9}")
-for label, s in [("seed-style procedure (Linux)", seed), ("nightly, cold (all platforms)", cold),
-                 ("nightly, no change", nochange), ("nightly after a one-plugin change", changed)]:
-    print(f"{label:34}{s:9.1f}{s / seed:9.2f}")
+for label, s, runs in [("seed-style procedure (Linux)", seed, ""), ("nightly, cold (all platforms)", cold, each[0]),
+                       ("nightly, no change", nochange, each[1]), ("nightly after a one-plugin change", changed, each[2])]:
+    print(f"{label:34}{s:9.1f}{s / seed:9.2f}   {runs}")
 for what, path in [("no change", report), ("one-plugin change", changed_report)]:
     slowest = sorted(json.load(open(path))["timings"], key=lambda t: -t["seconds"])[:4]
     print(f"  {what}, slowest steps: " + ", ".join(f"{t['step']} {t['seconds']:.2f} s" for t in slowest))

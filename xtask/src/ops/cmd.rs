@@ -332,6 +332,7 @@ impl Runner {
         if self.verbose {
             eprintln!("  $ {}", cmd.display());
         }
+        let started = std::time::Instant::now();
         let out = c
             .output()
             .with_context(|| format!("{}: cannot start {}", cmd.purpose, cmd.program.display()))?;
@@ -342,12 +343,13 @@ impl Runner {
             Some(c) => format!("exit code {c}"),
             None => "killed by a signal".to_string(),
         };
+        let took = started.elapsed().as_secs_f64();
         let out_status = out.status.success();
         let out = Output {
             stdout: out.stdout,
             stderr: out.stderr,
         };
-        self.log_call(cmd, &out, &code);
+        self.log_call(cmd, &out, &format!("{code} ({took:.2} s)"));
         Ok((out_status, out, code))
     }
 
