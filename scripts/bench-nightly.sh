@@ -17,14 +17,15 @@
 # installed, lbzip2. Targets: cold <= 0.5x seed, no-change <= 0.1x cold, changed <= 0.3x cold,
 # archive <= 0.5x tar.
 #
-# Usage: [BENCH_SET=large] [MIRROR_CACHE=pypi] [RUNS=3] scripts/bench-nightly.sh
+# Usage: [BENCH_SET=large] [MIRROR_CACHE=pypi] [RUNS=3] [BASELINE=<git rev>] scripts/bench-nightly.sh
 #        (from anywhere; the first run of a set fills target/bench/mirror-<set>)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/bench-common.sh
 work=$(mktemp -d)
 # BENCH_KEEP=1 keeps the fixture and its work folders (printed) for a closer look.
-trap 'kill $server 2>/dev/null; if [ -n "${BENCH_KEEP:-}" ]; then echo "kept $work"; else rm -rf "$work"; fi' EXIT
+trap 'kill $server 2>/dev/null; git -C "$root" worktree remove --force "$work/baseline" 2>/dev/null || true
+      if [ -n "${BENCH_KEEP:-}" ]; then echo "kept $work"; else rm -rf "$work"; fi' EXIT
 sleep 1
 index="http://127.0.0.1:$port/simple/"
 # No ambient pip settings (a machine's PIP_FIND_LINKS would skew what is downloaded).
@@ -113,32 +114,54 @@ seed() {
 echo "==> seed-style procedure (Linux only)"
 start=$(ms); seed; took[seed]=$(( $(ms) - start ))
 
+# BASELINE=<git rev>: that revision's xtask (built in a worktree) runs every xtask figure too,
+# in the same fixture, interleaved with this one's, and is printed side by side.
+if [ -n "${BASELINE:-}" ]; then
+    git worktree add -q --detach "$work/baseline" "$BASELINE"
+    (cd "$work/baseline" && CARGO_TARGET_DIR="$root/target/bench/baseline-target" cargo build --quiet --package xtask)
+    baseline="$root/target/bench/baseline-target/debug/xtask"
+fi
+
 # The xtask: a warm-up run makes the build-tools venv (kept by every later work folder).
-nightly() { # TARGET BUILD_NUMBER: its --json report into $work/last.json
+nightly() { # [--baseline] TARGET BUILD_NUMBER: its --json report into $work/last.json
+    local bin="$xtask"
+    if [ "$1" = --baseline ]; then bin="$baseline"; shift; fi
     rm -rf "$repo/dist"
-    (cd "$repo" && CARGO_TARGET_DIR="$1" "$xtask" -q nightly --json --build-number "$2" >"$work/last.json")
+    (cd "$repo" && CARGO_TARGET_DIR="$1" "$bin" -q nightly --json --build-number "$2" >"$work/last.json")
 }
 echo "==> warm-up (the build-tools venv), then the lock, committed"
 nightly "$work/t0" 0
 (cd "$repo" && CARGO_TARGET_DIR="$work/t0" "$xtask" -q lock >/dev/null)
 git -C "$repo" add locks && git -C "$repo" -c user.name=b -c user.email=b@example.com commit -qm "lock"
+if [ -n "${baseline:-}" ]; then
+    mkdir -p "$work/b0/xtask" && ln -s "$work/t0/xtask/tools" "$work/b0/xtask/tools"
+    nightly --baseline "$work/b0" 0
+fi
 # Each xtask figure is the median of RUNS runs (default 3; the host may be noisy), each in its
 # own work folder: cold, the same again, then the next after a change to one plugin.
 runs=${RUNS:-3}
 median() { printf '%s\n' "$@" | sort -n | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'; }
-cold=() nochange=() changed=()
+cold=() nochange=() changed=() bcold=() bnochange=() bchanged=()
 for k in $(seq 1 "$runs"); do
-    t="$work/t$k"
+    t="$work/t$k" b="$work/b$k"
     mkdir -p "$t/xtask" && ln -s "$work/t0/xtask/tools" "$t/xtask/tools"
     echo "==> run $k of $runs: cold nightly (every platform, empty cache), the same again, the next after a change"
     start=$(ms); nightly "$t" $((10 * k + 1)); cold+=($(( $(ms) - start )))
     [ "$k" = 1 ] && cp "$repo"/dist/*/*-linux.tar.bz2 "$work/linux.tar.bz2"
     start=$(ms); nightly "$t" $((10 * k + 1)); nochange+=($(( $(ms) - start )))
     cp "$work/last.json" "$work/nochange.json"
+    if [ -n "${baseline:-}" ]; then
+        mkdir -p "$b/xtask" && ln -s "$work/t0/xtask/tools" "$b/xtask/tools"
+        start=$(ms); nightly --baseline "$b" $((10 * k + 1)); bcold+=($(( $(ms) - start )))
+        start=$(ms); nightly --baseline "$b" $((10 * k + 1)); bnochange+=($(( $(ms) - start )))
+    fi
     printf 'def g%s(x):\n    return x\n' "$k" >>"$repo/plugins/bench-plugin-cli/src/bench_plugin_cli/m1.py"
     git -C "$repo" -c user.name=b -c user.email=b@example.com commit -qam "cli: change $k"
     start=$(ms); nightly "$t" $((10 * k + 2)); changed+=($(( $(ms) - start )))
     cp "$work/last.json" "$work/changed.json"
+    if [ -n "${baseline:-}" ]; then
+        start=$(ms); nightly --baseline "$b" $((10 * k + 2)); bchanged+=($(( $(ms) - start )))
+    fi
 done
 took[cold]=$(median "${cold[@]}") took[nochange]=$(median "${nochange[@]}") took[changed]=$(median "${changed[@]}")
 wheels=$(tar tjf "$work/linux.tar.bz2" | grep -c '\.whl$')
@@ -155,7 +178,8 @@ if command -v lbzip2 >/dev/null; then
 fi
 
 python3 - "$work/nochange.json" "$work/changed.json" "$wheels" "$(nproc)" "${took[seed]}" "${took[cold]}" "${took[nochange]}" "${took[changed]}" \
-    "${took[tar]}" "${took[archive]}" "${took[lbzip2]:-}" "${cold[*]}" "${nochange[*]}" "${changed[*]}" <<'PY'
+    "${took[tar]}" "${took[archive]}" "${took[lbzip2]:-}" "${cold[*]}" "${nochange[*]}" "${changed[*]}" \
+    "${BASELINE:-}" "${bcold[*]}" "${bnochange[*]}" "${bchanged[*]}" <<'PY'
 import json, sys
 report, changed_report, wheels, cores = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
 seed, cold, nochange, changed, tar, archive = (int(a) / 1000 for a in sys.argv[5:11])
@@ -170,6 +194,18 @@ for label, s, runs in [("seed-style procedure (Linux)", seed, ""), ("nightly, co
 for what, path in [("no change", report), ("one-plugin change", changed_report)]:
     slowest = sorted(json.load(open(path))["timings"], key=lambda t: -t["seconds"])[:4]
     print(f"  {what}, slowest steps: " + ", ".join(f"{t['step']} {t['seconds']:.2f} s" for t in slowest))
+if sys.argv[15]:
+    def med(arg):
+        v = sorted(int(a) / 1000 for a in arg.split())
+        return v[(len(v) - 1) // 2]
+    bcold, bnochange, bchanged = (med(a) for a in sys.argv[16:19])
+    print(f"\nbaseline {sys.argv[15]} (the same runs, interleaved)")
+    print(f"{'':34}{'seconds':>9}{'x seed':>9}{'now/then':>10}")
+    for label, s, now in [("nightly, cold (all platforms)", bcold, cold), ("nightly, no change", bnochange, nochange),
+                          ("nightly after a one-plugin change", bchanged, changed)]:
+        print(f"{label:34}{s:9.1f}{s / seed:9.2f}{now / s:10.2f}")
+    print(f"{'baseline: no change / cold':34}{bnochange / bcold:18.2f}")
+    print(f"{'baseline: changed / cold':34}{bchanged / bcold:18.2f}")
 print(f"\n{'packing the Linux bundle':34}{'seconds':>9}{'x tar':>9}")
 rows = [("tar cjf", tar), ("cargo xtask archive", archive)] + ([("tar -I lbzip2", lbzip2)] if lbzip2 else [])
 for label, s in rows:
