@@ -431,6 +431,36 @@ fn hooks_of_a_backend_that_starts_a_thread_run_in_new_interpreters() {
         5,
         "imported before, then by each of the 4 hooks' interpreters"
     );
+
+    // When every plugin has that backend, the batch process imports it once and, having a
+    // thread then, builds each plugin in a new interpreter (`python -m build`, at once).
+    let pyproject = "plugins/acme-quiet/pyproject.toml";
+    repo.write(
+        pyproject,
+        &repo.read(pyproject).replace("plainbackend", "threadingbackend"),
+    );
+    repo.commit("acme-quiet: the threading backend too");
+    std::fs::remove_file(&threaded).unwrap();
+    repo.xtask_with(
+        &["nightly", "--platform", "linux", "--no-sources", "--build-number", "8"],
+        |c| {
+            c.env("ACME_IMPORTS", imports.path());
+        },
+    )
+    .assert_code(0);
+    let (_keep, top) = repo.unpack_linux_bundle();
+    let built = list_dir(&top);
+    for wheel in [
+        "acme_threads-1.0.1.dev20261121008-py3-none-any.whl",
+        "acme_quiet-1.0.1.dev20261121008-py3-none-any.whl",
+    ] {
+        assert!(built.iter().any(|f| f == wheel), "{built:?}");
+    }
+    assert_eq!(
+        lines(&threaded),
+        9,
+        "imported by the batch process, then by each plugin's 4 hooks' interpreters"
+    );
 }
 
 /// The builds of a run share one process that imports ahead what earlier hooks imported from

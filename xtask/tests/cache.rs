@@ -278,8 +278,8 @@ fn a_new_tool_extends_a_copy_of_the_build_tools_venv() {
     let venvs = || {
         list_dir(&target.path().join("xtask/tools"))
             .into_iter()
-            // Beside each venv: its lock, and the modules its build hooks import.
-            .filter(|n| !n.ends_with(".lock") && !n.ends_with(".preimports.json"))
+            // Beside each venv (`venv-<key>`): its lock, and the modules its build hooks import.
+            .filter(|n| !n.contains('.'))
             .collect::<Vec<_>>()
     };
     // The plugins' metadata is read in the manifest's build tools; the run's venv adds uv.

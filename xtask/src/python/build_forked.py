@@ -86,6 +86,31 @@ def import_ahead(names, folders):
             pass
 
 
+def run_as_interpreter(body, on_exit):
+    """In a forked child: `body()` as an interpreter runs a program, then `on_exit()`; exits
+    with the code an interpreter would (a `SystemExit` number; another `SystemExit` value is
+    printed, `raise SystemExit("message")` in a setup.py, and exits 1; an exception's
+    traceback is printed and exits 1). Never returns."""
+    code = 1
+    try:
+        body()
+        code = 0
+    except SystemExit as e:
+        if e.code is None or isinstance(e.code, int):
+            code = e.code or 0
+        else:
+            print(e.code, file=sys.stderr)
+    except BaseException:
+        traceback.print_exc()
+    finally:
+        try:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            on_exit()
+        finally:
+            os._exit(code)
+
+
 def forked_runner(cmd, cwd=None, extra_environ=None):
     if not single_threaded():
         return NEW_INTERPRETER(cmd, cwd=cwd, extra_environ=extra_environ)
@@ -95,9 +120,9 @@ def forked_runner(cmd, cwd=None, extra_environ=None):
     pid = os.fork()
     if pid == 0:
         os.close(read_end)
-        code = 1
         before = set(sys.modules)
-        try:
+
+        def hook():
             if cwd:
                 os.chdir(cwd)
             os.environ.update(extra_environ or {})
@@ -108,25 +133,12 @@ def forked_runner(cmd, cwd=None, extra_environ=None):
             else:
                 sys.path.insert(0, script_dir)
             runpy.run_path(cmd[1], run_name="__main__")
-            code = 0
-        except SystemExit as e:
-            # As an interpreter ends on it: a number is the exit code, anything else is
-            # printed (`raise SystemExit("message")` in a setup.py) and exits 1.
-            if e.code is None or isinstance(e.code, int):
-                code = e.code or 0
-            else:
-                print(e.code, file=sys.stderr)
-                code = 1
-        except BaseException:
-            traceback.print_exc()
-        finally:
-            try:
-                sys.stdout.flush()
-                sys.stderr.flush()
-                new = [n for n in sys.modules if n not in before]
-                os.write(write_end, "\n".join(library_modules(new)).encode())
-            finally:
-                os._exit(code)
+
+        def tell_learned():
+            new = [n for n in sys.modules if n not in before]
+            os.write(write_end, "\n".join(library_modules(new)).encode())
+
+        run_as_interpreter(hook, tell_learned)
     os.close(write_end)
     with os.fdopen(read_end, "rb") as learned:
         names = learned.read().decode().split()
@@ -174,9 +186,9 @@ def build_in_child(build, backend, ahead):
     """In a forked child: `python -m build` of one plugin, its output in its log, `backend`
     and the modules `ahead` imported first (None, []: the batch process did, or the hooks
     will); exits."""
-    global PROJECT
-    code = 1
-    try:
+
+    def build_one():
+        global PROJECT
         fd = os.open(build["log"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
         os.dup2(fd, 1)
         os.dup2(fd, 2)
@@ -187,30 +199,29 @@ def build_in_child(build, backend, ahead):
         import_ahead(ahead, [PROJECT])
         sys.argv = ["python -m build", *build_argv(build)]
         runpy.run_module("build", run_name="__main__", alter_sys=True)
-        code = 0
-    except SystemExit as e:
-        if e.code is None or isinstance(e.code, int):
-            code = e.code or 0
-        else:
-            print(e.code, file=sys.stderr)
-    except BaseException:
-        traceback.print_exc()
-    finally:
-        try:
-            sys.stdout.flush()
-            sys.stderr.flush()
-            with open(build["log"] + ".modules", "w") as f:
-                f.write("\n".join(LEARNED))
-        finally:
-            os._exit(code)
+
+    def keep_learned():
+        with open(build["log"] + ".modules", "w") as f:
+            f.write("\n".join(LEARNED))
+
+    run_as_interpreter(build_one, keep_learned)
 
 
-def build_in_interpreter(build):
-    """`python -m build` of one plugin in a new interpreter (no fork here)."""
-    with open(build["log"], "wb") as log:
-        env = dict(os.environ, **build["env"])
-        argv = [sys.executable, "-m", "build", *build_argv(build)]
-        return subprocess.run(argv, stdout=log, stderr=subprocess.STDOUT, env=env).returncode
+def in_interpreters(builds, which, results, at_once):
+    """`python -m build` of `builds[i]` for each i of `which` in a new interpreter, at most
+    `at_once` at a time (where this process cannot fork)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def one(i):
+        started = time.monotonic()
+        with open(builds[i]["log"], "wb") as log:
+            env = dict(os.environ, **builds[i]["env"])
+            argv = [sys.executable, "-m", "build", *build_argv(builds[i])]
+            code = subprocess.run(argv, stdout=log, stderr=subprocess.STDOUT, env=env).returncode
+        results[i] = {"code": code, "seconds": time.monotonic() - started}
+
+    with ThreadPoolExecutor(max_workers=at_once) as pool:
+        list(pool.map(one, which))
 
 
 def batch(jobs_file):
@@ -255,10 +266,10 @@ def batch(jobs_file):
 
     for i, build in enumerate(builds):
         if not (forking and single_threaded()):
-            started = time.monotonic()
-            code = build_in_interpreter(build)
-            results[i] = {"code": code, "seconds": time.monotonic() - started}
-            continue
+            while running:
+                reap()
+            in_interpreters(builds, range(i, len(builds)), results, at_once)
+            break
         while len(running) >= at_once:
             reap()
         sys.stdout.flush()
@@ -302,9 +313,11 @@ def remove(path):
 
 
 def write_atomically(path, text):
-    with open(path + ".tmp", "w") as f:
+    """`path` holds `text` or what it held: runs sharing the build-tools venv may write at once."""
+    temporary = f"{path}.{os.getpid()}.tmp"
+    with open(temporary, "w") as f:
         f.write(text)
-    os.replace(path + ".tmp", path)
+    os.replace(temporary, path)
 
 
 if sys.argv[1:2] == ["--batch"] and len(sys.argv) == 3:
