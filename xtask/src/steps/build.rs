@@ -2,7 +2,8 @@
 //! from that sdist; then checks that the wheel's metadata carries the planned name and version
 //! and that the wheel holds every committed file of its packages (data files, templates...).
 //! A plugin built before from the same inputs (see [`build_inputs`]) is taken from the work
-//! folder's cache instead; the checks run on it all the same.
+//! folder's cache instead; the checks run on it all the same. The builds of a batch run in one
+//! process (`python/build_forked.py`), each logged and judged as its own `python -m build`.
 
 use std::io::Read as _;
 use std::path::{Path, PathBuf};

@@ -4,8 +4,9 @@
 //! lane (its wheelhouse, then its bundle) writes only its own folders, and the lane of the
 //! platforms collected by download starts with their shared `resolve` step. At most `--jobs`
 //! tasks run at once; a batch of builds is one process that runs at most `--jobs` builds at
-//! once (`build::build_all`), with `--jobs 1` too. The results are merged in plan order, so a run's report, outputs and
-//! bytes are those of the same steps run in turn; every failure of a batch is reported.
+//! once (`build::build_all`), with `--jobs 1` too. The results are merged in plan order, so a
+//! run's report, outputs and bytes are those of the same steps run in turn; every failure of
+//! a batch is reported.
 
 use std::ops::Range;
 use std::time::Instant;
