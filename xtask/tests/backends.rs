@@ -441,6 +441,7 @@ fn hooks_of_a_backend_that_starts_a_thread_run_in_new_interpreters() {
     );
     repo.commit("acme-quiet: the threading backend too");
     std::fs::remove_file(&threaded).unwrap();
+    std::fs::remove_dir_all(repo.path().join("dist")).unwrap();
     repo.xtask_with(
         &["nightly", "--platform", "linux", "--no-sources", "--build-number", "8"],
         |c| {
