@@ -781,6 +781,43 @@ fn a_moved_index_makes_the_lock_stale_and_a_replaced_file_needs_consent() {
     assert!(repo.read(file).contains(&sha256_hex(&fs::read(&forged).unwrap())));
 }
 
+/// A lock written before locks recorded their sources (no `sources` in `[tool.xtask]`) is
+/// refused by `--locked`, which says why; `lock` rewrites only that record, says so, and the
+/// lock comes back byte for byte as a new one would be.
+#[test]
+fn an_older_lock_without_its_sources_is_rewritten_with_the_same_packages() {
+    let own = OwnIndex::start();
+    let repo = repo_on(&own, &[]);
+    repo.xtask(&["lock"]).assert_code(0);
+    let file = "locks/pylock.linux.toml";
+    let written = repo.read(file);
+    let at = written.find("sources = [").expect("a lock records its sources");
+    let end = at + written[at..].find("]\n").unwrap() + 2;
+    let older = format!("{}{}", &written[..at], &written[end..]);
+    assert!(!older.contains("sources") && older.contains("[tool.xtask]"), "{older}");
+    repo.write(file, &older);
+    repo.commit("an older lock");
+    let run = repo.xtask(LOCKED_LINUX_NIGHTLY);
+    run.assert_code(3);
+    assert!(
+        run.stderr
+            .contains("it does not record where its packages come from (an older lock)"),
+        "{}",
+        run.stderr
+    );
+    let relock = repo.xtask(&["lock"]);
+    relock.assert_code(0);
+    assert!(
+        relock.stdout.contains(&format!(
+            "{file}: {} package(s), the same packages; its [tool.xtask] record rewritten",
+            locked(&written).len()
+        )),
+        "{}",
+        relock.stdout
+    );
+    assert_eq!(repo.read(file), written);
+}
+
 /// The bundle's wheels are checked as a complete set before anything is delivered: a lock
 /// edited by hand that lost a dependency of a dependency (reached through an extra), or that
 /// gained a package nothing requires, stops the run naming the wheel and the lock.
