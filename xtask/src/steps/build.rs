@@ -160,17 +160,17 @@ fn run_batch(exec: &Exec, todo: &[(&Job, &Prepared)]) -> Result<Vec<(Result<()>,
     let log = |job: &Job| dir.join(format!("{}.log", job.plugin));
     let results = dir.join("results.json");
     let _ = std::fs::remove_file(&results);
-    let builds: Vec<serde_json::Value> = todo
+    let builds = todo
         .iter()
         .map(|(job, p)| {
-            serde_json::json!({
-                "source": p.source,
-                "outdir": p.out,
-                "log": log(job),
+            Ok(serde_json::json!({
+                "source": utf8(&p.source)?,
+                "outdir": utf8(&p.out)?,
+                "log": utf8(&log(job))?,
                 "env": {"SOURCE_DATE_EPOCH": p.epoch.to_string()},
-            })
+            }))
         })
-        .collect();
+        .collect::<Result<Vec<serde_json::Value>>>()?;
     // Modules the backends' hooks import, kept beside the build-tools venv (see the script).
     let learned = exec.tools_python.parent().and_then(Path::parent).map(|venv| {
         let name = venv.file_name().unwrap_or_default().to_string_lossy();
@@ -180,8 +180,8 @@ fn run_batch(exec: &Exec, todo: &[(&Job, &Prepared)]) -> Result<Vec<(Result<()>,
     let spec = serde_json::json!({
         "jobs": exec.ws.jobs,
         "builds": builds,
-        "results": results,
-        "learned": learned,
+        "results": utf8(&results)?,
+        "learned": learned.as_deref().and_then(Path::to_str),
     });
     std::fs::write(&jobs, serde_json::to_vec_pretty(&spec)?)
         .with_context(|| format!("cannot write {}", jobs.display()))?;
@@ -224,6 +224,17 @@ fn run_batch(exec: &Exec, todo: &[(&Job, &Prepared)]) -> Result<Vec<(Result<()>,
             (judged, ran.seconds)
         })
         .collect())
+}
+
+/// A path the build batch is told in JSON, which holds text only.
+fn utf8(path: &Path) -> Result<&str> {
+    path.to_str().with_context(|| {
+        format!(
+            "{} is not valid UTF-8, which the build batch cannot be told: \
+             keep the repository and its work folder (CARGO_TARGET_DIR) under UTF-8 paths",
+            path.display()
+        )
+    })
 }
 
 /// After a plugin's build (or its reuse): its checks, the cache, its files into the private
@@ -407,7 +418,7 @@ fn build_inputs(exec: &Exec, plugin: &str, path: &str, version: &str, epoch: u64
         "root_files": root_files,
         "source_date_epoch": epoch,
         "build_tools": exec.plan.build_tools,
-        "tools_python": exec.tools_python,
+        "tools_python": exec.tools_python.to_string_lossy(),
         "pyvenv_cfg": venv.and_then(|v| std::fs::read_to_string(v).ok()),
         "git_history": history,
     }))
