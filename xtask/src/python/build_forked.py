@@ -252,7 +252,10 @@ def batch(jobs_file):
     running = {}
 
     def reap():
-        pid, status = os.wait()
+        while True:  # a build's, not a process some module imported ahead may have started
+            pid, status = os.wait()
+            if pid in running:
+                break
         i, started = running.pop(pid)
         results[i] = {"code": os.waitstatus_to_exitcode(status), "seconds": time.monotonic() - started}
         names = read_lines(builds[i]["log"] + ".modules")
