@@ -480,6 +480,14 @@ fn a_plugins_own_module_is_never_replaced_by_one_imported_ahead() {
         "SUMMARY = \"the installed helper\"\n",
         &[],
     );
+    fake_wheel(
+        wheels.path(),
+        "acme-tools",
+        "1.0",
+        "acme_tools",
+        "SUMMARY = \"the installed tools\"\n",
+        &[],
+    );
     let plugin = |folder: &str, requires: &str, own_helper: bool| {
         let module = folder.replace('-', "_");
         let mut files = vec![
@@ -513,12 +521,32 @@ fn a_plugins_own_module_is_never_replaced_by_one_imported_ahead() {
         }
         (folder.to_string(), files)
     };
-    // Built in this order, one at a time: the installed helper is imported before the
-    // vendored one's plugin is built.
-    let plugins = [
-        plugin("acme-a-installed", ", \"acme-helper==1.0\"", false),
-        plugin("acme-b-vendored", "", true),
-    ];
+    // Built in this order, one at a time: the installed helpers are imported before the
+    // vendored ones' plugins are built. The third keeps `acme_tools` in a folder its setup.py
+    // puts first on `sys.path`, which no check of its folder sees: the batch finds out after
+    // the hook, and builds it again in a new interpreter.
+    let with_setup = |mut plugin: (String, Vec<(String, String)>), setup: &str| {
+        plugin.1.retain(|(path, _)| path != "setup.py");
+        plugin.1.push(("setup.py".to_string(), setup.to_string()));
+        plugin
+    };
+    let installed = with_setup(
+        plugin("acme-a-installed", ", \"acme-helper==1.0\", \"acme-tools==1.0\"", false),
+        "import acme_helper, acme_tools\nfrom setuptools import setup\n\nsetup(keywords=[acme_helper.SUMMARY])\n",
+    );
+    let mut tools = with_setup(
+        plugin("acme-c-tools", "", false),
+        "import os, sys\nsys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), \"tools\"))\n\
+         import acme_tools\nfrom setuptools import setup\n\nsetup(keywords=[acme_tools.SUMMARY])\n",
+    );
+    tools.1.push((
+        "tools/acme_tools.py".to_string(),
+        "SUMMARY = \"its own helper\"\n".to_string(),
+    ));
+    tools
+        .1
+        .push(("MANIFEST.in".to_string(), "include tools/acme_tools.py\n".to_string()));
+    let plugins = [installed, plugin("acme-b-vendored", "", true), tools];
     let plugins: Vec<(&str, Vec<(String, String)>)> =
         plugins.iter().map(|(f, files)| (f.as_str(), files.clone())).collect();
     let repo = repo_of(&plugins, "");
@@ -534,7 +562,8 @@ fn a_plugins_own_module_is_never_replaced_by_one_imported_ahead() {
     );
     repo.commit("fixture: a helper installed for one plugin, vendored by another");
     let summaries = |build: &str| {
-        let out = repo.xtask(&[
+        // Warnings as errors, as some CI sets them: the batch itself must raise none.
+        let args = [
             "nightly",
             "--platform",
             "linux",
@@ -543,7 +572,10 @@ fn a_plugins_own_module_is_never_replaced_by_one_imported_ahead() {
             "1",
             "--build-number",
             build,
-        ]);
+        ];
+        let out = repo.xtask_with(&args, |c| {
+            c.env("PYTHONWARNINGS", "error::RuntimeWarning");
+        });
         out.assert_code(0);
         let (_keep, top) = repo.unpack_linux_bundle();
         let summary = |plugin: &str| {
@@ -560,20 +592,30 @@ fn a_plugins_own_module_is_never_replaced_by_one_imported_ahead() {
                 .to_string()
         };
         std::fs::remove_dir_all(repo.path().join("dist")).unwrap();
-        (summary("acme_a_installed"), summary("acme_b_vendored"))
+        (
+            summary("acme_a_installed"),
+            summary("acme_b_vendored"),
+            summary("acme_c_tools"),
+        )
     };
-    let expected = ("the installed helper".to_string(), "its own helper".to_string());
+    let expected = (
+        "the installed helper".to_string(),
+        "its own helper".to_string(),
+        "its own helper".to_string(),
+    );
     assert_eq!(summaries("7"), expected, "the first run");
-    // The run learned the helper: the next imports it ahead, before any build.
+    // The run learned the helpers (this test's venv alone has `acme_tools`): the next imports
+    // them ahead, before any build.
     let tools = cache_dir().join("cargo-target/xtask/tools");
-    let learned = list_dir(&tools)
+    let learned: Vec<String> = list_dir(&tools)
         .into_iter()
         .filter(|n| n.ends_with(".preimports.json"))
         .map(|n| std::fs::read_to_string(tools.join(n)).unwrap())
-        .any(|text| text.contains("\"acme_helper\""));
+        .filter(|text| text.contains("\"acme_tools\""))
+        .collect();
     assert!(
-        learned,
-        "no preimports.json beside the venvs in {} names acme_helper",
+        learned.len() == 1 && learned[0].contains("\"acme_helper\"") && learned[0].contains("\"setuptools.command.sdist\""),
+        "the preimports.json beside this test's venv in {} should name acme_helper, acme_tools and setuptools' commands: {learned:?}",
         tools.display()
     );
     assert_eq!(summaries("8"), expected, "the next run, with the helper imported ahead");
@@ -610,16 +652,26 @@ fn every_failing_build_is_named_with_its_own_output() {
         plugin("acme-fine", "from setuptools import setup\nsetup()\n"),
         plugin("acme-raises", "raise RuntimeError('acme-raises: setup.py is broken')\n"),
     ];
+    // A pyproject.toml that `build` refuses: its own failure, not the batch's.
+    let mut plugins = plugins.to_vec();
+    let mut refused = plugin("acme-refused", "from setuptools import setup\nsetup()\n");
+    refused.1[0].1 = refused.1[0].1.replace(
+        "build-backend = \"setuptools.build_meta\"",
+        "build-backend = [\"setuptools.build_meta\"]",
+    );
+    assert!(refused.1[0].1.contains("build-backend = ["));
+    plugins.push(refused);
     let plugins: Vec<(&str, Vec<(String, String)>)> =
         plugins.iter().map(|(f, files)| (f.as_str(), files.clone())).collect();
     let repo = repo_of(&plugins, "");
     let out = repo.xtask(NIGHTLY_LINUX);
     out.assert_code(1);
     let err = &out.stderr;
-    assert!(err.contains("2 steps failed"), "{err}");
+    assert!(err.contains("3 steps failed"), "{err}");
     for (plugin, said) in [
         ("acme-exits", "acme-exits: no compiler for the wheel"),
         ("acme-raises", "RuntimeError: acme-raises: setup.py is broken"),
+        ("acme-refused", "`build-backend` must be a string"),
     ] {
         let at = err
             .find(&format!(

@@ -18,15 +18,22 @@ later hooks and builds find them loaded; they are kept in `learned` for the next
 Where there is no `fork` (Windows, macOS), or when a process has other threads by then, builds
 and hooks run in new interpreters as usual.
 """
-import importlib
-import json
-import os
-import runpy
-import subprocess
 import sys
-import sysconfig
-import time
-import traceback
+
+# Modules every interpreter has loaded before its program runs: never a difference between a
+# forked child and a new interpreter.
+AT_START = set(sys.modules)
+
+import atexit  # noqa: E402
+import importlib  # noqa: E402
+import json  # noqa: E402
+import os  # noqa: E402
+import runpy  # noqa: E402
+import subprocess  # noqa: E402
+import sysconfig  # noqa: E402
+import tempfile  # noqa: E402
+import time  # noqa: E402
+import traceback  # noqa: E402
 
 # What a new interpreter's first `sys.path` entry is here (its script's folder there); entries
 # a backend adds on import (poetry-core puts its vendored packages first) stay where they are.
@@ -42,6 +49,8 @@ LIBRARY_DIRS = tuple(
 PROJECT = None
 # Modules the hooks of this process's build imported, in the order they did.
 LEARNED = []
+# The file a build child creates when its build must be made again in a new interpreter.
+RERUN = None
 
 
 def single_threaded():
@@ -74,6 +83,44 @@ def shadowed(name, folders):
     )
 
 
+def loaded_elsewhere(names):
+    """Of the top-level modules `names` (loaded here, from a file), those a new interpreter
+    would find elsewhere on the `sys.path` this process has now: a backend or a setup.py that
+    put a folder of its own first (poetry-core's vendored packages, a helper folder) must get
+    that folder's module, not the one loaded before."""
+    found = []
+    for name in names:
+        module = sys.modules.get(name)
+        if "." in name or getattr(module, "__name__", name) != name:
+            continue  # submodules follow their package; an alias (distutils) is no file's
+        origin = getattr(getattr(module, "__spec__", None), "origin", None)
+        if not origin or not os.path.isabs(origin):
+            continue
+        there = getattr(find_spec(name), "origin", None)
+        if there and os.path.realpath(there) != os.path.realpath(origin):
+            found.append(name)
+    return found
+
+
+def find_spec(name):
+    """What `import name` would load if it were not loaded yet: the first finder of
+    `sys.meta_path` that knows it (setuptools' finder gives `distutils` its own copy; the path
+    finder reads `sys.path` as it is now)."""
+    for finder in sys.meta_path:
+        try:
+            spec = finder.find_spec(name, None)
+        except Exception:
+            continue
+        if spec is not None:
+            return spec
+    return None
+
+
+def ahead_of_fork():
+    """Top-level modules loaded here that a new interpreter would not have loaded at start."""
+    return [n for n in list(sys.modules) if n not in AT_START and "." not in n]
+
+
 def import_ahead(names, folders):
     """Import `names` (in their order) here, so that forked children find them loaded; a name
     that fails to import is left to whoever needs it."""
@@ -92,6 +139,8 @@ def run_as_interpreter(body, on_exit):
     printed, `raise SystemExit("message")` in a setup.py, and exits 1; an exception's
     traceback is printed and exits 1). Never returns."""
     code = 1
+    # Exit functions registered before the fork are another process's.
+    getattr(atexit, "_clear", lambda: None)()
     try:
         body()
         code = 0
@@ -104,6 +153,7 @@ def run_as_interpreter(body, on_exit):
         traceback.print_exc()
     finally:
         try:
+            getattr(atexit, "_run_exitfuncs", lambda: None)()
             sys.stdout.flush()
             sys.stderr.flush()
             on_exit()
@@ -111,16 +161,70 @@ def run_as_interpreter(body, on_exit):
             os._exit(code)
 
 
+class WatchedPath(list):
+    """`sys.path` in a hook child: a list like any, that also notes every folder put on it
+    (made absolute), so that folders a setup.py puts first and takes off again are known."""
+
+    def __init__(self, entries, added):
+        super().__init__(entries)
+        self._added = added
+        self._known = {os.path.abspath(e) for e in entries if isinstance(e, str)}
+
+    def _note(self, entries):
+        for e in entries:
+            if isinstance(e, str) and os.path.abspath(e) not in self._known:
+                self._added.append(os.path.abspath(e))
+        return entries
+
+    def insert(self, index, entry):
+        super().insert(index, self._note([entry])[0])
+
+    def append(self, entry):
+        super().append(self._note([entry])[0])
+
+    def extend(self, entries):
+        super().extend(self._note(list(entries)))
+
+    def __iadd__(self, entries):
+        return super().__iadd__(self._note(list(entries)))
+
+    def __setitem__(self, index, value):
+        if isinstance(index, slice):
+            value = self._note(list(value))
+        else:
+            self._note([value])
+        super().__setitem__(index, value)
+
+
+# Written by a hook child whose modules loaded ahead were not those a new interpreter would
+# have used: its build is made again in a new interpreter (see `batch`).
+SUSPECT = "!suspect"
+
+
+# Whether modules loaded here would be found elsewhere, per `sys.path` (a dozen milliseconds
+# to find out: once per state of `sys.path`, which modules imported since cannot change).
+CHECKED_PATHS = {}
+
+
 def forked_runner(cmd, cwd=None, extra_environ=None):
-    if not single_threaded():
+    path = tuple(sys.path)
+    if path not in CHECKED_PATHS:
+        CHECKED_PATHS[path] = bool(loaded_elsewhere(ahead_of_fork()))
+    if not single_threaded() or CHECKED_PATHS[path]:
         return NEW_INTERPRETER(cmd, cwd=cwd, extra_environ=extra_environ)
     sys.stdout.flush()
     sys.stderr.flush()
-    read_end, write_end = os.pipe()
+    # What the hook imported comes back in a file: a pipe could be held open by a process the
+    # hook leaves running.
+    fd, told = tempfile.mkstemp(prefix="xtask-hook-", suffix=".txt")
+    os.close(fd)
     pid = os.fork()
     if pid == 0:
-        os.close(read_end)
         before = set(sys.modules)
+        ahead = ahead_of_fork()
+
+        added = []
+        watched = []
 
         def hook():
             if cwd:
@@ -132,17 +236,37 @@ def forked_runner(cmd, cwd=None, extra_environ=None):
                 sys.path[sys.path.index(FIRST_PATH)] = script_dir
             else:
                 sys.path.insert(0, script_dir)
+            sys.path = WatchedPath(sys.path, added)
+            watched[:] = [sys.path, list(sys.path)]
             runpy.run_path(cmd[1], run_name="__main__")
 
         def tell_learned():
             new = [n for n in sys.modules if n not in before]
-            os.write(write_end, "\n".join(library_modules(new)).encode())
+            # A folder the hook put on `sys.path` (and maybe took off again, as setuptools
+            # does around a setup.py) that holds a module loaded ahead: the hook may have
+            # used the wrong one.
+            folders = [f for f in added if isinstance(f, str)]
+            suspect = any(shadowed(n, folders) for n in ahead)
+            # `sys.path` replaced, or left otherwise than the hook found it: ask the finders.
+            if not suspect and (not watched or sys.path is not watched[0] or sys.path != watched[1]):
+                suspect = bool(loaded_elsewhere(ahead))
+            names = library_modules(new) + ([SUSPECT] if suspect else [])
+            with open(told, "w") as f:
+                f.write("\n".join(names))
 
         run_as_interpreter(hook, tell_learned)
-    os.close(write_end)
-    with os.fdopen(read_end, "rb") as learned:
-        names = learned.read().decode().split()
     _, status = os.waitpid(pid, 0)
+    names = read_lines(told)
+    remove(told)
+    if SUSPECT in names:
+        # The hook put a folder first whose modules were loaded ahead from elsewhere: what it
+        # made is not to be trusted; the batch builds this plugin again in a new interpreter.
+        if RERUN:
+            with open(RERUN, "w"):
+                pass
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(75)
     code = os.waitstatus_to_exitcode(status)
     if code != 0:
         raise subprocess.CalledProcessError(code, cmd)
@@ -162,11 +286,11 @@ def backend_of(srcdir):
     try:
         with open(os.path.join(srcdir, "pyproject.toml"), "rb") as f:
             system = tomllib.load(f).get("build-system", {})
-    except (OSError, ValueError):
-        system = {}
-    if system.get("backend-path"):
-        return None
-    return system.get("build-backend", "setuptools.build_meta:__legacy__").partition(":")[0]
+        if system.get("backend-path"):
+            return None
+        return system.get("build-backend", "setuptools.build_meta:__legacy__").partition(":")[0]
+    except Exception:
+        return None  # whatever is wrong there, `build` says it for this plugin alone
 
 
 def preimport(module):
@@ -188,7 +312,8 @@ def build_in_child(build, backend, ahead):
     will); exits."""
 
     def build_one():
-        global PROJECT
+        global PROJECT, RERUN
+        RERUN = build["log"] + ".rerun"
         fd = os.open(build["log"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
         os.dup2(fd, 1)
         os.dup2(fd, 2)
@@ -198,6 +323,8 @@ def build_in_child(build, backend, ahead):
         preimport(backend)
         import_ahead(ahead, [PROJECT])
         sys.argv = ["python -m build", *build_argv(build)]
+        # Run as `python -m build` runs it, not as a module imported before (which warns).
+        sys.modules.pop("build.__main__", None)
         runpy.run_module("build", run_name="__main__", alter_sys=True)
 
     def keep_learned():
@@ -249,7 +376,12 @@ def batch(jobs_file):
             shared = backends[0]
             preimport(shared)
             import_ahead(learned.get(shared, []), sources)
+        # Once here rather than in every build (each child inherits the answer).
+        CHECKED_PATHS[tuple(sys.path)] = bool(loaded_elsewhere(ahead_of_fork()))
     running = {}
+    # Builds to make again in a new interpreter (a hook found modules loaded ahead that it
+    # would not have used).
+    again = []
 
     def reap():
         while True:  # a build's, not a process some module imported ahead may have started
@@ -260,6 +392,10 @@ def batch(jobs_file):
         results[i] = {"code": os.waitstatus_to_exitcode(status), "seconds": time.monotonic() - started}
         names = read_lines(builds[i]["log"] + ".modules")
         remove(builds[i]["log"] + ".modules")
+        if os.path.exists(builds[i]["log"] + ".rerun"):
+            remove(builds[i]["log"] + ".rerun")
+            again.append(i)
+            return
         if backends[i]:
             known = learned.setdefault(backends[i], [])
             fresh = [n for n in names if n not in known]
@@ -284,20 +420,32 @@ def batch(jobs_file):
         running[pid] = (i, time.monotonic())
     while running:
         reap()
+    for i in again:
+        made = builds[i]["outdir"]
+        for name in os.listdir(made) if os.path.isdir(made) else []:
+            remove(os.path.join(made, name))
+    in_interpreters(builds, again, results, at_once)
     write_atomically(jobs["results"], json.dumps(results))
     if jobs.get("learned") and json.dumps(learned, sort_keys=True) != kept:
-        write_atomically(jobs["learned"], json.dumps(learned, indent=1, sort_keys=True))
+        try:
+            write_atomically(jobs["learned"], json.dumps(learned, indent=1, sort_keys=True))
+        except OSError:
+            pass  # only a speed-up for the next run
 
 
 def read_learned(path):
+    """The kept modules per backend; nothing when the file is missing or not what it should
+    be (it is only a speed-up)."""
     try:
         with open(path) as f:
             found = json.load(f)
-    except (OSError, TypeError, ValueError):
+        return {
+            k: [n for n in v if isinstance(n, str) and n.replace(".", "_").isidentifier()]
+            for k, v in found.items()
+            if isinstance(k, str) and isinstance(v, list)
+        }
+    except Exception:
         return {}
-    if not isinstance(found, dict):
-        return {}
-    return {k: [n for n in v if isinstance(n, str)] for k, v in found.items() if isinstance(v, list)}
 
 
 def read_lines(path):

@@ -215,7 +215,9 @@ fn run_batch(exec: &Exec, todo: &[(&Job, &Prepared)]) -> Result<Vec<(Result<()>,
         .iter()
         .zip(ran)
         .map(|((job, p), ran)| {
+            // Into the run's log (redacted) and gone from the staging folder.
             let output = std::fs::read(log(job)).unwrap_or_default();
+            let _ = std::fs::remove_file(log(job));
             let judged = exec
                 .ws
                 .runner
