@@ -577,6 +577,16 @@ fn a_plugins_own_module_is_never_replaced_by_one_imported_ahead() {
             c.env("PYTHONWARNINGS", "error::RuntimeWarning");
         });
         out.assert_code(0);
+        // Only the plugin whose setup.py puts its folder first is built a second time.
+        let again = |plugin: &str| {
+            out.stderr
+                .contains(&format!("    {plugin}: built again in a new interpreter"))
+        };
+        assert!(
+            again("acme-c-tools") && !again("acme-a-installed") && !again("acme-b-vendored"),
+            "{}",
+            out.stderr
+        );
         let (_keep, top) = repo.unpack_linux_bundle();
         let summary = |plugin: &str| {
             let wheel = format!("{plugin}-1.0.1.dev2026112100{build}-py3-none-any.whl");

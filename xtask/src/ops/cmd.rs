@@ -252,17 +252,14 @@ impl Runner {
 
     /// The outcome of `cmd`, run elsewhere (a build of the build batch, see `steps::build`),
     /// logged as if the runner had run it, and judged as the runner judges its own calls.
-    pub fn ran_elsewhere(&self, cmd: &Cmd, exit_code: i32, output: Vec<u8>) -> Result<Output> {
-        let code = if exit_code < 0 {
-            "killed by a signal".to_string()
-        } else {
-            format!("exit code {exit_code}")
-        };
+    pub fn ran_elsewhere(&self, cmd: &Cmd, exit_code: i32, output: Vec<u8>, seconds: f64) -> Result<Output> {
+        // A negative code is Python's for a process killed by that signal.
+        let code = exit_text((exit_code >= 0).then_some(exit_code));
         let out = Output {
             stdout: output,
             stderr: Vec::new(),
         };
-        self.log_call(cmd, &out, &code);
+        self.log_call(cmd, &out, &format!("{code} ({seconds:.2} s)"));
         self.judge(cmd, exit_code == 0, out, &code)
     }
 
@@ -339,10 +336,7 @@ impl Runner {
         if let Some(traced) = traced {
             super::faults::after(traced);
         }
-        let code = match out.status.code() {
-            Some(c) => format!("exit code {c}"),
-            None => "killed by a signal".to_string(),
-        };
+        let code = exit_text(out.status.code());
         let took = started.elapsed().as_secs_f64();
         let out_status = out.status.success();
         let out = Output {
@@ -371,6 +365,14 @@ impl Runner {
         let ended = format!("# {code}");
         block.push(&ended);
         self.log_block(&block);
+    }
+}
+
+/// How a program ended, as errors and the log say it.
+fn exit_text(code: Option<i32>) -> String {
+    match code {
+        Some(c) => format!("exit code {c}"),
+        None => "killed by a signal".to_string(),
     }
 }
 

@@ -76,10 +76,17 @@ def library_modules(names):
 
 def shadowed(name, folders):
     """Whether a project folder holds a module or package of `name`'s top level: a hook that
-    puts the folder on `sys.path` must find that one, not one imported ahead."""
+    puts the folder on `sys.path` must find that one, not one imported ahead. A folder without
+    `__init__` (setuptools' `build/` output) is no such package: an installed one still wins."""
+    import importlib.machinery
+
     top = name.partition(".")[0]
+    suffixes = importlib.machinery.all_suffixes()
     return any(
-        os.path.exists(os.path.join(folder, top + ext)) for folder in folders for ext in (".py", "", ".pyc")
+        os.path.isfile(os.path.join(folder, top + suffix)) or os.path.isfile(os.path.join(folder, top, "__init__" + suffix))
+        for folder in folders
+        if folder
+        for suffix in suffixes
     )
 
 
@@ -382,6 +389,8 @@ def batch(jobs_file):
     # Builds to make again in a new interpreter (a hook found modules loaded ahead that it
     # would not have used).
     again = []
+    # Each forked build's source folder as it was before (for a build made again).
+    before = {}
 
     def reap():
         while True:  # a build's, not a process some module imported ahead may have started
@@ -413,6 +422,7 @@ def batch(jobs_file):
             reap()
         sys.stdout.flush()
         sys.stderr.flush()
+        before[i] = tree(build["source"])
         pid = os.fork()
         if pid == 0:
             own = backends[i] if backends[i] != shared else None
@@ -424,13 +434,51 @@ def batch(jobs_file):
         made = builds[i]["outdir"]
         for name in os.listdir(made) if os.path.isdir(made) else []:
             remove(os.path.join(made, name))
-    in_interpreters(builds, again, results, at_once)
+    in_interpreters(builds, [i for i in again if restored(builds[i], before[i])], results, at_once)
+    for i in again:
+        results[i]["again"] = True
     write_atomically(jobs["results"], json.dumps(results))
     if jobs.get("learned") and json.dumps(learned, sort_keys=True) != kept:
         try:
             write_atomically(jobs["learned"], json.dumps(learned, indent=1, sort_keys=True))
         except OSError:
             pass  # only a speed-up for the next run
+
+
+def tree(folder):
+    """Every file and folder under `folder`: relative path -> (size, modification time)."""
+    found = {}
+    for top, dirs, files in os.walk(folder):
+        for name in dirs + files:
+            path = os.path.join(top, name)
+            st = os.lstat(path)
+            found[os.path.relpath(path, folder)] = (st.st_size, st.st_mtime_ns) if name in files else None
+    return found
+
+
+def restored(build, before):
+    """The source folder of a build to make again as it was before its first try (what that
+    try added removed: the egg-info a setuptools hook writes would be read back); False, with
+    the reason in its log, when the try changed a file that was there."""
+    import shutil
+
+    now = tree(build["source"])
+    changed = sorted(p for p, was in before.items() if was is not None and now.get(p) != was)
+    if changed:
+        with open(build["log"], "a") as log:
+            log.write(
+                "a build hook put a folder of its own on sys.path holding a module the batch had loaded "
+                f"ahead, and changed {', '.join(changed)}, so it cannot be built again in a new interpreter "
+                "from the folder as exported: give that module a name no installed package has\n"
+            )
+        return False
+    for path in sorted((p for p in now if p not in before), key=len, reverse=True):
+        full = os.path.join(build["source"], path)
+        if os.path.isdir(full) and not os.path.islink(full):
+            shutil.rmtree(full, ignore_errors=True)
+        else:
+            remove(full)
+    return True
 
 
 def read_learned(path):

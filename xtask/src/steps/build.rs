@@ -202,10 +202,12 @@ fn run_batch(exec: &Exec, todo: &[(&Job, &Prepared)]) -> Result<Vec<(Result<()>,
     struct Ran {
         code: i32,
         seconds: f64,
+        /// Built again in a new interpreter (see the script).
+        #[serde(default)]
+        again: bool,
     }
     let ran: Vec<Ran> = match std::fs::read(&results) {
         Ok(bytes) => serde_json::from_slice(&bytes).with_context(|| format!("{} is not valid", results.display()))?,
-        Err(_) if exec.ws.runner.is_dry_run() => return Ok(todo.iter().map(|_| (Ok(()), 0.0)).collect()),
         Err(e) => bail!("the build batch wrote no results ({}: {e})", results.display()),
     };
     if ran.len() != todo.len() {
@@ -215,13 +217,20 @@ fn run_batch(exec: &Exec, todo: &[(&Job, &Prepared)]) -> Result<Vec<(Result<()>,
         .iter()
         .zip(ran)
         .map(|((job, p), ran)| {
+            if ran.again {
+                crate::ops::ui::progress!(
+                    "    {}: built again in a new interpreter (a build hook put a folder of its own on sys.path \
+                     that holds a module the batch had imported ahead)",
+                    job.plugin
+                );
+            }
             // Into the run's log (redacted) and gone from the staging folder.
             let output = std::fs::read(log(job)).unwrap_or_default();
             let _ = std::fs::remove_file(log(job));
             let judged = exec
                 .ws
                 .runner
-                .ran_elsewhere(&build_command(exec, job, p), ran.code, output)
+                .ran_elsewhere(&build_command(exec, job, p), ran.code, output, ran.seconds)
                 .map(|_| ());
             (judged, ran.seconds)
         })
